@@ -1,0 +1,88 @@
+//! Problems found in a user's spec, and how they are shown.
+//!
+//! Every problem names the field path, the bad value and the fix; the file,
+//! line and column are attached when the spec is reported, so that the same
+//! problem reads the same whether it comes from `validate`, `render` or the
+//! wizard (which has no file).
+
+use std::fmt;
+
+use crate::yaml::{Locations, Position};
+
+/// One problem in a spec.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// Field path in the spec, e.g. `egress[1].cidr`; empty for the document.
+    pub path: String,
+    /// What is wrong, quoting the bad value.
+    pub message: String,
+    /// How to fix it.
+    pub help: Option<String>,
+}
+
+impl Problem {
+    pub fn new(path: impl Into<String>, message: impl Into<String>) -> Problem {
+        Problem {
+            path: path.into(),
+            message: message.into(),
+            help: None,
+        }
+    }
+
+    pub fn help(mut self, help: impl Into<String>) -> Problem {
+        self.help = Some(help.into());
+        self
+    }
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.path.is_empty() {
+            write!(f, "{}", self.message)?;
+        } else {
+            write!(f, "{}: {}", self.path, self.message)?;
+        }
+        if let Some(help) = &self.help {
+            write!(f, "\n  help: {help}")?;
+        }
+        Ok(())
+    }
+}
+
+/// All the problems of one spec file, ready to print.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SpecReport {
+    pub file: String,
+    pub problems: Vec<(Option<Position>, Problem)>,
+}
+
+impl SpecReport {
+    pub fn new(file: &str, problems: Vec<Problem>, locations: &Locations) -> SpecReport {
+        let problems = problems
+            .into_iter()
+            .map(|problem| (locations.find(&problem.path), problem))
+            .collect();
+        SpecReport {
+            file: file.to_string(),
+            problems,
+        }
+    }
+}
+
+impl fmt::Display for SpecReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (position, problem) in &self.problems {
+            match position {
+                Some(position) => writeln!(f, "error: {}:{position}: {problem}", self.file)?,
+                None => writeln!(f, "error: {}: {problem}", self.file)?,
+            }
+        }
+        let count = self.problems.len();
+        write!(
+            f,
+            "{}: {count} problem{} found",
+            self.file,
+            if count == 1 { "" } else { "s" }
+        )
+    }
+}

@@ -1,0 +1,27 @@
+//! `harden`: turn a short security spec into a hardened, auditable Kubernetes
+//! deployment.
+//!
+//! The pipeline is one path for every command: [`load`] reads a spec
+//! ([`yaml`], [`spec`]) and [`validate`]s it into a [`model::Model`];
+//! [`render`] turns the model into files with the embedded [`templates`];
+//! [`write`] puts them on disk atomically.
+#![forbid(unsafe_code)]
+
+pub mod cli;
+pub mod commands;
+pub mod diagnostics;
+pub mod load;
+pub mod model;
+pub mod render;
+pub mod spec;
+pub mod templates;
+pub mod validate;
+pub mod write;
+pub mod yaml;
+
+pub use commands::Status;
+
+/// Runs a parsed command line and returns the process exit status.
+pub fn run(cli: cli::Cli) -> Status {
+    commands::run(cli.command)
+}

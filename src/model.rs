@@ -1,0 +1,233 @@
+//! The resolved model: a validated spec with every default applied and every
+//! derived name computed.
+//!
+//! Templates see only this model. Anything a template would otherwise have to
+//! work out (which peers share the namespace, which Dapr ports apply, object
+//! names) is decided here, in Rust, where it is typed and tested once; the
+//! templates stay declarative.
+
+use serde::Serialize;
+
+/// Newest Pod Security version whose rules `harden` knows.
+pub const NEWEST_PSS_MINOR: u32 = 37;
+/// Oldest Pod Security version `harden` accepts.
+pub const OLDEST_PSS_MINOR: u32 = 25;
+/// Pod Security version pinned when the spec does not say.
+pub const DEFAULT_PSS_VERSION: &str = "v1.33";
+pub const DEFAULT_REPLICAS: u32 = 2;
+pub const DEFAULT_RUN_AS_USER: u64 = 10001;
+pub const MIN_RUN_AS_USER: u64 = 10000;
+pub const DEFAULT_SECRET_MOUNT: &str = "/secrets";
+pub const DEFAULT_TOKEN_EXPIRATION: u64 = 3600;
+pub const DEFAULT_DAPR_NAMESPACE: &str = "dapr-system";
+pub const DEFAULT_REFRESH_INTERVAL: &str = "1h";
+
+/// Dapr sidecar ports (pod ports), from the Dapr control-plane charts.
+pub const DAPR_SENTRY_PORT: u32 = 50001;
+pub const DAPR_OPERATOR_PORT: u32 = 6500;
+pub const DAPR_PLACEMENT_PORT: u32 = 50005;
+pub const DAPR_SCHEDULER_PORT: u32 = 50006;
+pub const DAPR_INTERNAL_GRPC_PORT: u32 = 50002;
+/// Ports the daprd sidecar binds inside the pod; the app must not use them.
+pub const DAPR_SIDECAR_PORTS: [u32; 5] = [3500, 3501, 9090, 50001, 50002];
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Model {
+    /// The spec path as shown in generated headers.
+    pub spec_file: String,
+    pub name: String,
+    pub namespace: String,
+    pub compliance: Vec<String>,
+    pub pss_version: String,
+    pub service_account: String,
+    pub workload: Workload,
+    pub api_access: Option<ApiAccess>,
+    pub network: Network,
+    pub secrets: Option<Secrets>,
+    pub dapr: Option<Dapr>,
+    /// What `kubectl auth can-i` must answer for the app's ServiceAccount.
+    pub rbac_expectations: Vec<RbacExpectation>,
+}
+
+/// One permission the live audit checks: `expected` is `yes` or `no`;
+/// `scope` is a namespace, `.` for the app's own, `*` for all namespaces.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct RbacExpectation {
+    pub expected: String,
+    pub verb: String,
+    pub resource: String,
+    pub scope: String,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Workload {
+    pub image: String,
+    pub pinned_by_digest: bool,
+    pub port: u32,
+    pub replicas: u32,
+    pub run_as_user: u64,
+    pub requests: Amounts,
+    pub limits: Amounts,
+    pub writable_paths: Vec<WritablePath>,
+    pub liveness: Probe,
+    pub readiness: Probe,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Amounts {
+    pub cpu: String,
+    pub memory: String,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct WritablePath {
+    pub path: String,
+    pub volume: String,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Probe {
+    /// HTTP GET path; `None` means a TCP probe on the app port.
+    pub path: Option<String>,
+    pub initial_delay_seconds: u32,
+    pub period_seconds: u32,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ApiAccess {
+    pub api_server_cidr: String,
+    pub api_server_port: u32,
+    pub audience: Option<String>,
+    pub expiration_seconds: u64,
+    pub rules: Vec<Rule>,
+    /// True when a rule grants any access to Secrets (audits ask for this).
+    pub grants_secrets: bool,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Rule {
+    pub api_groups: Vec<String>,
+    pub resources: Vec<String>,
+    pub resource_names: Vec<String>,
+    pub verbs: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Port {
+    pub port: u32,
+    pub protocol: String,
+}
+
+impl Port {
+    pub fn tcp(port: u32) -> Port {
+        Port {
+            port,
+            protocol: "TCP".to_string(),
+        }
+    }
+}
+
+/// A set of pods somewhere in the cluster, or a network range.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Peer {
+    /// Namespace of the pods; `None` for a CIDR peer.
+    pub namespace: Option<String>,
+    /// True when the pods live in the app's namespace, where our default-deny
+    /// isolates them too, so the other end of the flow needs a policy as well.
+    pub same_namespace: bool,
+    /// Pod labels; empty means every pod of the namespace.
+    pub pod_labels: Vec<(String, String)>,
+    pub cidr: Option<String>,
+    pub except: Vec<String>,
+}
+
+/// One declared or platform-required flow to or from the app.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Flow {
+    /// Short name used in policy names and comments.
+    pub name: String,
+    /// Why the flow exists, written as a comment above its rule.
+    pub reason: String,
+    pub peer: Peer,
+    pub ports: Vec<Port>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Network {
+    /// Flows into the app (declared callers, Dapr invokers).
+    pub ingress: Vec<Flow>,
+    /// Flows out of the app (declared destinations, Dapr control plane and
+    /// invoked apps, the API server).
+    pub egress: Vec<Flow>,
+    /// Same-namespace peers that need their own end of a flow: for each, a
+    /// policy on the peer pods (ingress from the app or egress to it).
+    pub peer_policies: Vec<PeerPolicy>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct PeerPolicy {
+    /// NetworkPolicy name.
+    pub name: String,
+    pub flow: String,
+    /// `Ingress` when the peer receives from the app, `Egress` when it calls it.
+    pub direction: String,
+    pub pod_labels: Vec<(String, String)>,
+    pub ports: Vec<Port>,
+    /// Callers in the namespace resolve the app's Service name, so their
+    /// policy also opens DNS.
+    pub allow_dns: bool,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Secrets {
+    /// `externalSecrets` or `manual`.
+    pub source: String,
+    pub secret_name: String,
+    pub store_name: Option<String>,
+    pub store_kind: Option<String>,
+    pub refresh_interval: String,
+    pub mount_path: String,
+    pub keys: Vec<SecretKey>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct SecretKey {
+    pub name: String,
+    pub remote_key: String,
+    pub property: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Dapr {
+    pub app_id: String,
+    pub api_logging: bool,
+    pub control_plane_namespace: String,
+    pub actors: bool,
+    pub config_name: String,
+    pub invoked_by: Vec<DaprPeer>,
+    pub invokes: Vec<DaprPeer>,
+    pub components: Vec<Component>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct DaprPeer {
+    pub app_id: String,
+    pub namespace: String,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Component {
+    pub name: String,
+    pub component_type: String,
+    pub version: String,
+    pub metadata: Vec<(String, String)>,
+    pub secret_metadata: Vec<SecretMetadata>,
+    pub scopes: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct SecretMetadata {
+    pub name: String,
+    pub secret: String,
+    pub key: String,
+}

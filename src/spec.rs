@@ -1,0 +1,259 @@
+//! The security spec: the versioned YAML document a team writes and reviews.
+//!
+//! These types mirror the document exactly as written, with every optional field
+//! left optional. Defaults are applied later, in [`crate::model`], once the
+//! spec has been validated, so that the spec's meaning stays in one place and
+//! an error can always point back at what the user actually wrote.
+//!
+//! Unknown fields are not rejected here: [`crate::yaml`] collects them with
+//! their paths so that validation can report every typo at once instead of
+//! stopping at the first.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// The only `apiVersion` this build understands.
+pub const API_VERSION: &str = "harden.dev/v1alpha1";
+/// The only `kind` this build understands.
+pub const KIND: &str = "SecuritySpec";
+
+/// A whole spec document.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct Spec {
+    pub api_version: Option<String>,
+    pub kind: Option<String>,
+    /// The application: names, compliance context, Pod Security pin.
+    pub app: Option<App>,
+    /// The container that runs the application.
+    pub workload: Option<Workload>,
+    /// Permissions on the Kubernetes API. Absent means none.
+    pub kubernetes_api: Option<KubernetesApi>,
+    /// Who may call the application.
+    #[serde(default)]
+    pub ingress: Vec<IngressRule>,
+    /// Where the application may call out to.
+    #[serde(default)]
+    pub egress: Vec<EgressRule>,
+    /// The secrets the application reads, as files.
+    pub secrets: Option<Secrets>,
+    /// The Dapr sidecar and its components.
+    pub dapr: Option<Dapr>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct App {
+    pub name: Option<String>,
+    pub namespace: Option<String>,
+    #[serde(default)]
+    pub compliance: Vec<String>,
+    pub pod_security_version: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct Workload {
+    pub image: Option<String>,
+    /// Accept an image pinned by tag only (never `latest`). Off by default.
+    #[serde(default)]
+    pub allow_tag_only_image: bool,
+    pub port: Option<u32>,
+    pub replicas: Option<u32>,
+    pub run_as_user: Option<u64>,
+    pub resources: Option<Resources>,
+    /// Directories the app may write to (emptyDir mounts). Absent means `[/tmp]`.
+    pub writable_paths: Option<Vec<String>>,
+    pub probes: Option<Probes>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct Resources {
+    pub requests: Option<ResourceAmounts>,
+    pub limits: Option<ResourceAmounts>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct ResourceAmounts {
+    pub cpu: Option<String>,
+    pub memory: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct Probes {
+    pub liveness: Option<Probe>,
+    pub readiness: Option<Probe>,
+}
+
+/// An HTTP GET probe when `path` is set, a TCP probe on the app port otherwise.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct Probe {
+    pub path: Option<String>,
+    pub initial_delay_seconds: Option<u32>,
+    pub period_seconds: Option<u32>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct KubernetesApi {
+    /// Where the API server's endpoints are (NetworkPolicy sees endpoint
+    /// addresses, not the `kubernetes` Service's cluster IP).
+    pub api_server: Option<ApiServer>,
+    pub token: Option<TokenSettings>,
+    #[serde(default)]
+    pub rules: Vec<RbacRule>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct ApiServer {
+    pub cidr: Option<String>,
+    pub port: Option<u32>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct TokenSettings {
+    pub audience: Option<String>,
+    pub expiration_seconds: Option<u64>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct RbacRule {
+    #[serde(default)]
+    pub api_groups: Vec<String>,
+    #[serde(default)]
+    pub resources: Vec<String>,
+    #[serde(default)]
+    pub resource_names: Vec<String>,
+    #[serde(default)]
+    pub verbs: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct PortRule {
+    pub port: Option<u32>,
+    pub protocol: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct IngressRule {
+    pub name: Option<String>,
+    /// The callers' namespace. Absent means the app's own namespace.
+    pub namespace: Option<String>,
+    /// The callers' pod labels. Absent means every pod of that namespace.
+    #[serde(default)]
+    pub pod_labels: BTreeMap<String, String>,
+    /// Ports of the app the callers may reach. Absent means the app port.
+    #[serde(default)]
+    pub ports: Vec<PortRule>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct EgressRule {
+    pub name: Option<String>,
+    /// Destination pods' namespace (pod destinations). Absent means the app's own.
+    pub namespace: Option<String>,
+    /// Destination pods' labels. Absent (with no `cidr`) means every pod of `namespace`.
+    #[serde(default)]
+    pub pod_labels: BTreeMap<String, String>,
+    /// A network destination instead of pods.
+    pub cidr: Option<String>,
+    /// Ranges inside `cidr` that stay blocked.
+    #[serde(default)]
+    pub except: Vec<String>,
+    #[serde(default)]
+    pub ports: Vec<PortRule>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct Secrets {
+    /// `externalSecrets` (default) or `manual`.
+    pub source: Option<String>,
+    pub store: Option<SecretStoreRef>,
+    pub refresh_interval: Option<String>,
+    pub mount_path: Option<String>,
+    #[serde(default)]
+    pub keys: Vec<SecretKey>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct SecretStoreRef {
+    pub name: Option<String>,
+    /// `SecretStore` or `ClusterSecretStore` (default).
+    pub kind: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct SecretKey {
+    /// The file name under the mount path, and the key in the Secret.
+    pub name: Option<String>,
+    /// Where the value lives in the external store (ESO `remoteRef.key`).
+    pub remote_key: Option<String>,
+    /// A property inside that remote entry (ESO `remoteRef.property`).
+    pub property: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct Dapr {
+    pub enabled: Option<bool>,
+    pub app_id: Option<String>,
+    pub api_logging: Option<bool>,
+    pub control_plane_namespace: Option<String>,
+    /// The app uses actors or workflows (needs the placement service).
+    #[serde(default)]
+    pub actors: bool,
+    /// Apps whose sidecars may invoke this app.
+    #[serde(default)]
+    pub invoked_by: Vec<DaprPeer>,
+    /// Apps this app's sidecar may invoke.
+    #[serde(default)]
+    pub invokes: Vec<DaprPeer>,
+    #[serde(default)]
+    pub components: Vec<DaprComponent>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct DaprPeer {
+    pub app_id: Option<String>,
+    /// The peer's namespace. Absent means the app's own namespace.
+    pub namespace: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct DaprComponent {
+    pub name: Option<String>,
+    #[serde(rename = "type")]
+    pub component_type: Option<String>,
+    pub version: Option<String>,
+    #[serde(default)]
+    pub metadata: BTreeMap<String, String>,
+    /// Metadata whose values come from keys of a Secret.
+    #[serde(default)]
+    pub secret_metadata: BTreeMap<String, SecretMetadataRef>,
+    /// App-ids that may use the component. Absent means only this app.
+    pub scopes: Option<Vec<String>>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct SecretMetadataRef {
+    /// The Secret. Absent means the app's own secret (`<app>-secrets`).
+    pub secret: Option<String>,
+    pub key: Option<String>,
+}

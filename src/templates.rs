@@ -1,0 +1,198 @@
+//! The embedded templates and the two template environments that render them.
+//!
+//! Templates live in `templates/` and are compiled into the binary with
+//! `include_dir`, so `harden` works from any directory with no data files.
+//!
+//! Two environments, both with strict undefined (a misspelt variable is an
+//! error, never an empty string):
+//! - YAML templates (`*.yaml.j2`) use the usual `{{ }}` / `{% %}` syntax and a
+//!   formatter that prints every string as a double-quoted YAML scalar, so no
+//!   spec value can ever change the structure of a manifest.
+//! - Shell templates (`*.sh.j2`) use `[= =]`, `[% %]` and `[# #]`, so bash's
+//!   own `${#x[@]}` and `{{`-free brace expansions need no escaping, and a
+//!   formatter that prints every string single-quoted for the shell.
+//!
+//! A failure in here is a bug in `harden`, not in the user's spec.
+
+use include_dir::{Dir, include_dir};
+use minijinja::syntax::SyntaxConfig;
+use minijinja::value::{Value, ValueKind};
+use minijinja::{Environment, Error, ErrorKind, Output, State, UndefinedBehavior};
+
+static TEMPLATES: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/templates");
+
+/// How a template's output is quoted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flavor {
+    Yaml,
+    Shell,
+}
+
+impl Flavor {
+    pub fn of(template: &str) -> Flavor {
+        if template.ends_with(".sh.j2") {
+            Flavor::Shell
+        } else {
+            Flavor::Yaml
+        }
+    }
+}
+
+/// The compiled template environments.
+pub struct Templates {
+    yaml: Environment<'static>,
+    shell: Environment<'static>,
+}
+
+impl Templates {
+    /// Loads every embedded template. Fails only if a shipped template does
+    /// not parse, which the test suite rules out.
+    pub fn embedded() -> Result<Templates, Error> {
+        let mut yaml = base_environment(Flavor::Yaml)?;
+        let mut shell = base_environment(Flavor::Shell)?;
+        for file in TEMPLATES.files() {
+            let name = file.path().to_string_lossy().replace('\\', "/");
+            let source = file.contents_utf8().ok_or_else(|| {
+                Error::new(
+                    ErrorKind::InvalidOperation,
+                    format!("template {name} is not UTF-8"),
+                )
+            })?;
+            match Flavor::of(&name) {
+                Flavor::Yaml => yaml.add_template_owned(name, source.to_string())?,
+                Flavor::Shell => shell.add_template_owned(name, source.to_string())?,
+            }
+        }
+        Ok(Templates { yaml, shell })
+    }
+
+    /// Renders one template with the given context.
+    pub fn render(&self, template: &str, context: &Value) -> Result<String, Error> {
+        let environment = match Flavor::of(template) {
+            Flavor::Yaml => &self.yaml,
+            Flavor::Shell => &self.shell,
+        };
+        environment.get_template(template)?.render(context)
+    }
+
+    /// Names of the embedded templates.
+    pub fn names() -> Vec<String> {
+        let mut names: Vec<String> = TEMPLATES
+            .files()
+            .map(|f| f.path().to_string_lossy().replace('\\', "/"))
+            .collect();
+        names.sort();
+        names
+    }
+}
+
+fn base_environment(flavor: Flavor) -> Result<Environment<'static>, Error> {
+    let mut environment = Environment::new();
+    environment.set_undefined_behavior(UndefinedBehavior::Strict);
+    let mut syntax = SyntaxConfig::builder();
+    syntax
+        .trim_blocks(true)
+        .lstrip_blocks(true)
+        .keep_trailing_newline(true);
+    if flavor == Flavor::Shell {
+        syntax
+            .block_delimiters("[%", "%]")
+            .variable_delimiters("[=", "=]")
+            .comment_delimiters("[#", "#]");
+    }
+    environment.set_syntax(syntax.build()?);
+    match flavor {
+        Flavor::Yaml => environment.set_formatter(yaml_formatter),
+        Flavor::Shell => environment.set_formatter(shell_formatter),
+    }
+    environment.add_filter("yaml", |value: Value| -> Result<Value, Error> {
+        Ok(Value::from_safe_string(yaml_scalar(&value)?))
+    });
+    environment.add_filter("shell", |value: Value| -> Result<Value, Error> {
+        Ok(Value::from_safe_string(shell_word(&value)?))
+    });
+    Ok(environment)
+}
+
+/// Prints a value as a YAML scalar: strings double-quoted (JSON escaping is
+/// valid YAML), numbers and booleans bare. Lists, maps and none are template
+/// bugs: they must be spelled out in the template.
+fn yaml_scalar(value: &Value) -> Result<String, Error> {
+    match value.kind() {
+        ValueKind::String => Ok(serde_json::to_string(value.as_str().unwrap_or_default())
+            .map_err(|e| Error::new(ErrorKind::InvalidOperation, e.to_string()))?),
+        ValueKind::Number => Ok(value.to_string()),
+        ValueKind::Bool => Ok(if value.is_true() { "true" } else { "false" }.to_string()),
+        kind => Err(Error::new(
+            ErrorKind::InvalidOperation,
+            format!("cannot print a {kind} as a YAML scalar"),
+        )),
+    }
+}
+
+/// Prints a value as one shell word: strings single-quoted, numbers bare.
+fn shell_word(value: &Value) -> Result<String, Error> {
+    match value.kind() {
+        ValueKind::String => Ok(shell_quote(value.as_str().unwrap_or_default())),
+        ValueKind::Number => Ok(value.to_string()),
+        ValueKind::Bool => Ok(if value.is_true() { "true" } else { "false" }.to_string()),
+        kind => Err(Error::new(
+            ErrorKind::InvalidOperation,
+            format!("cannot print a {kind} as a shell word"),
+        )),
+    }
+}
+
+/// Single-quotes a string for POSIX shells.
+pub fn shell_quote(text: &str) -> String {
+    format!("'{}'", text.replace('\'', r"'\''"))
+}
+
+fn yaml_formatter(out: &mut Output, _state: &mut State, value: &Value) -> Result<(), Error> {
+    let text = if value.is_safe() {
+        value.to_string()
+    } else {
+        yaml_scalar(value)?
+    };
+    out.write_str(&text).map_err(Error::from)
+}
+
+fn shell_formatter(out: &mut Output, _state: &mut State, value: &Value) -> Result<(), Error> {
+    let text = if value.is_safe() {
+        value.to_string()
+    } else {
+        shell_word(value)?
+    };
+    out.write_str(&text).map_err(Error::from)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_embedded_template_compiles() {
+        let templates = Templates::embedded().expect("templates compile");
+        assert!(Templates::names().len() >= 8);
+        drop(templates);
+    }
+
+    #[test]
+    fn hostile_strings_stay_scalars() {
+        let value = Value::from("x\"\n- evil: true\n'$(rm -rf /)'");
+        let yaml = yaml_scalar(&value).unwrap();
+        assert!(!yaml.contains('\n'));
+        let parsed = crate::yaml::parse_document::<String>(&yaml).unwrap();
+        assert_eq!(parsed.value, value.as_str().unwrap());
+        assert_eq!(yaml_scalar(&Value::from(true)).unwrap(), "true");
+        let shell = shell_word(&value).unwrap();
+        assert!(shell.starts_with('\'') && shell.ends_with('\''));
+        assert_eq!(shell_quote("it's"), r"'it'\''s'");
+    }
+
+    #[test]
+    fn containers_cannot_be_printed_inline() {
+        assert!(yaml_scalar(&Value::from(vec![1, 2])).is_err());
+        assert!(shell_word(&Value::from(())).is_err());
+    }
+}

@@ -58,10 +58,15 @@ pub struct SpecReport {
 
 impl SpecReport {
     pub fn new(file: &str, problems: Vec<Problem>, locations: &Locations) -> SpecReport {
-        let problems = problems
+        let mut problems: Vec<_> = problems
             .into_iter()
             .map(|problem| (locations.find(&problem.path), problem))
             .collect();
+        // File order reads best; problems without a position come last.
+        problems.sort_by_key(|(position, _)| match position {
+            Some(p) => (0, p.line, p.column),
+            None => (1, 0, 0),
+        });
         SpecReport {
             file: file.to_string(),
             problems,

@@ -11,7 +11,16 @@
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
+
+/// Lets `field:` with no value (YAML null) mean the same as leaving it out.
+fn null_as_default<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Default + Deserialize<'de>,
+{
+    Ok(Option::<T>::deserialize(deserializer)?.unwrap_or_default())
+}
 
 /// The only `apiVersion` this build understands.
 pub const API_VERSION: &str = "harden.dev/v1alpha1";
@@ -31,10 +40,10 @@ pub struct Spec {
     /// Permissions on the Kubernetes API. Absent means none.
     pub kubernetes_api: Option<KubernetesApi>,
     /// Who may call the application.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub ingress: Vec<IngressRule>,
     /// Where the application may call out to.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub egress: Vec<EgressRule>,
     /// The secrets the application reads, as files.
     pub secrets: Option<Secrets>,
@@ -47,7 +56,7 @@ pub struct Spec {
 pub struct App {
     pub name: Option<String>,
     pub namespace: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub compliance: Vec<String>,
     pub pod_security_version: Option<String>,
 }
@@ -57,7 +66,7 @@ pub struct App {
 pub struct Workload {
     pub image: Option<String>,
     /// Accept an image pinned by tag only (never `latest`). Off by default.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub allow_tag_only_image: bool,
     pub port: Option<u32>,
     pub replicas: Option<u32>,
@@ -105,7 +114,7 @@ pub struct KubernetesApi {
     /// addresses, not the `kubernetes` Service's cluster IP).
     pub api_server: Option<ApiServer>,
     pub token: Option<TokenSettings>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub rules: Vec<RbacRule>,
 }
 
@@ -126,13 +135,13 @@ pub struct TokenSettings {
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct RbacRule {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub api_groups: Vec<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub resources: Vec<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub resource_names: Vec<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub verbs: Vec<String>,
 }
 
@@ -150,10 +159,10 @@ pub struct IngressRule {
     /// The callers' namespace. Absent means the app's own namespace.
     pub namespace: Option<String>,
     /// The callers' pod labels. Absent means every pod of that namespace.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub pod_labels: BTreeMap<String, String>,
     /// Ports of the app the callers may reach. Absent means the app port.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub ports: Vec<PortRule>,
 }
 
@@ -164,14 +173,14 @@ pub struct EgressRule {
     /// Destination pods' namespace (pod destinations). Absent means the app's own.
     pub namespace: Option<String>,
     /// Destination pods' labels. Absent (with no `cidr`) means every pod of `namespace`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub pod_labels: BTreeMap<String, String>,
     /// A network destination instead of pods.
     pub cidr: Option<String>,
     /// Ranges inside `cidr` that stay blocked.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub except: Vec<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub ports: Vec<PortRule>,
 }
 
@@ -183,7 +192,7 @@ pub struct Secrets {
     pub store: Option<SecretStoreRef>,
     pub refresh_interval: Option<String>,
     pub mount_path: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub keys: Vec<SecretKey>,
 }
 
@@ -214,15 +223,15 @@ pub struct Dapr {
     pub api_logging: Option<bool>,
     pub control_plane_namespace: Option<String>,
     /// The app uses actors or workflows (needs the placement service).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub actors: bool,
     /// Apps whose sidecars may invoke this app.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub invoked_by: Vec<DaprPeer>,
     /// Apps this app's sidecar may invoke.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub invokes: Vec<DaprPeer>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub components: Vec<DaprComponent>,
 }
 
@@ -241,10 +250,10 @@ pub struct DaprComponent {
     #[serde(rename = "type")]
     pub component_type: Option<String>,
     pub version: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub metadata: BTreeMap<String, String>,
     /// Metadata whose values come from keys of a Secret.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub secret_metadata: BTreeMap<String, SecretMetadataRef>,
     /// App-ids that may use the component. Absent means only this app.
     pub scopes: Option<Vec<String>>,

@@ -169,7 +169,9 @@ struct IndexBuilder {
 
 impl IndexBuilder {
     /// Path of the node that the next value event starts, and records it.
-    fn enter_value(&mut self, mark: Marker) -> Option<String> {
+    /// Mappings in a sequence are located at their first key instead (the
+    /// parser marks a block mapping's start after that key).
+    fn enter_value(&mut self, mark: Marker, record_item: bool) -> Option<String> {
         let (parent, frame) = self.stack.last_mut()?;
         let path = match frame {
             Frame::Mapping { key } => {
@@ -183,10 +185,12 @@ impl IndexBuilder {
             Frame::Sequence { next_index } => {
                 let path = format!("{parent}[{next_index}]");
                 *next_index += 1;
-                self.positions.entry(path.clone()).or_insert(Position {
-                    line: mark.line(),
-                    column: mark.col() + 1,
-                });
+                if record_item {
+                    self.positions.entry(path.clone()).or_insert(Position {
+                        line: mark.line(),
+                        column: mark.col() + 1,
+                    });
+                }
                 path
             }
         };
@@ -201,15 +205,19 @@ impl MarkedEventReceiver for IndexBuilder {
             (&event, self.stack.last_mut())
             && key.is_none()
         {
+            let position = Position {
+                line: mark.line(),
+                column: mark.col() + 1,
+            };
+            if parent.ends_with(']') {
+                self.positions.entry(parent.clone()).or_insert(position);
+            }
             let path = if parent.is_empty() {
                 text.clone()
             } else {
                 format!("{parent}.{text}")
             };
-            self.positions.entry(path).or_insert(Position {
-                line: mark.line(),
-                column: mark.col() + 1,
-            });
+            self.positions.entry(path).or_insert(position);
             *key = Some(text.clone());
             return;
         }
@@ -218,7 +226,7 @@ impl MarkedEventReceiver for IndexBuilder {
                 let path = if self.stack.is_empty() {
                     Some(String::new())
                 } else {
-                    self.enter_value(mark)
+                    self.enter_value(mark, false)
                 };
                 let path = path.unwrap_or_else(|| "\u{0}complex-key".to_string());
                 self.stack.push((path, Frame::Mapping { key: None }));
@@ -227,7 +235,7 @@ impl MarkedEventReceiver for IndexBuilder {
                 let path = if self.stack.is_empty() {
                     Some(String::new())
                 } else {
-                    self.enter_value(mark)
+                    self.enter_value(mark, true)
                 };
                 let path = path.unwrap_or_else(|| "\u{0}complex-key".to_string());
                 self.stack.push((path, Frame::Sequence { next_index: 0 }));
@@ -236,7 +244,7 @@ impl MarkedEventReceiver for IndexBuilder {
                 self.stack.pop();
             }
             Event::Scalar(..) | Event::Alias(..) => {
-                self.enter_value(mark);
+                self.enter_value(mark, true);
             }
             _ => {}
         }

@@ -1347,8 +1347,11 @@ impl Validator {
                 .name
                 .clone()
                 .unwrap_or_else(|| format!("from-{peer_namespace}"));
-            let mut ok = self.flow_name(&format!("{path}.name"), &name, &mut names);
-            ok &= self.namespace(&format!("{path}.namespace"), &peer_namespace);
+            let mut ok = self.namespace(&format!("{path}.namespace"), &peer_namespace);
+            // A derived name is only as good as the namespace it comes from.
+            if rule.name.is_some() || ok {
+                ok &= self.flow_name(&format!("{path}.name"), &name, &mut names);
+            }
             ok &= self.pod_labels(&format!("{path}.podLabels"), &rule.pod_labels);
             let ports = if rule.ports.is_empty() {
                 app_port.map(|p| vec![model::Port::tcp(p)])

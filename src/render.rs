@@ -164,10 +164,9 @@ fn render_one(
     }
     body = clean;
     if yaml {
+        // An explicit document start, as yamllint and many linters expect.
+        body.insert_str(0, "---\n");
         crate::yaml::parse_stream(&body).map_err(|e| {
-            if std::env::var_os("HARDEN_DEBUG").is_some() {
-                eprintln!("{body}");
-            }
             bug(format!(
                 "rendered YAML does not parse ({}{})",
                 e.message,

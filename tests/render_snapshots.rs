@@ -30,7 +30,10 @@ fn every_example_spec_renders_to_its_snapshot() {
         let relative = spec.strip_prefix(root).expect("spec under the crate");
         let model = load_spec(relative).unwrap_or_else(|e| panic!("{}: {e}", spec.display()));
         let files = render(&model, &templates).expect("renders");
-        let stem = spec.file_stem().and_then(|s| s.to_str()).expect("file stem");
+        let stem = spec
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .expect("file stem");
         let names: Vec<&str> = files.iter().map(|f| f.name.as_str()).collect();
         insta::assert_snapshot!(format!("{stem}__files"), names.join("\n"));
         for file in &files {

@@ -1371,7 +1371,7 @@ impl Validator {
             }
             if let (true, Some(ports)) = (ok, ports) {
                 ingress.push(model::Flow {
-                    reason: format!("declared caller '{name}'"),
+                    reason: format!("caller {name}, declared in the spec"),
                     name,
                     peer: pods_peer(&peer_namespace, namespace, &rule.pod_labels),
                     ports,
@@ -1473,7 +1473,7 @@ impl Validator {
             };
             if let (true, Some(ports)) = (ok, ports) {
                 egress.push(model::Flow {
-                    reason: format!("declared destination '{name}'"),
+                    reason: format!("destination {name}, declared in the spec"),
                     name: name.clone(),
                     peer,
                     ports,
@@ -1509,26 +1509,26 @@ impl Validator {
                 "dapr-sentry",
                 "dapr-sentry",
                 model::DAPR_SENTRY_PORT,
-                "Dapr Sentry issues the sidecar's mTLS certificate",
+                "Dapr Sentry: the sidecar's mTLS certificate",
             ));
             egress.push(control_plane(
                 "dapr-operator",
                 "dapr-operator",
                 model::DAPR_OPERATOR_PORT,
-                "the Dapr operator serves components and configuration",
+                "Dapr operator: components and configuration",
             ));
             egress.push(control_plane(
                 "dapr-scheduler",
                 "dapr-scheduler-server",
                 model::DAPR_SCHEDULER_PORT,
-                "the Dapr scheduler (jobs, reminders, workflows)",
+                "Dapr scheduler: jobs, reminders, workflows",
             ));
             if dapr.actors {
                 egress.push(control_plane(
                     "dapr-placement",
                     "dapr-placement-server",
                     model::DAPR_PLACEMENT_PORT,
-                    "Dapr placement, for actors and workflows",
+                    "Dapr placement: actors and workflows",
                 ));
             }
             for peer in &dapr.invoked_by {
@@ -1671,12 +1671,12 @@ fn dapr_flow(direction: &str, peer: &model::DaprPeer, namespace: &str) -> model:
         name: format!("dapr-{direction}-{}", peer.app_id),
         reason: if direction == "from" {
             format!(
-                "Dapr service invocation from app-id '{}' (sidecar to sidecar)",
+                "Dapr invocation from app-id {}, sidecar to sidecar",
                 peer.app_id
             )
         } else {
             format!(
-                "Dapr service invocation of app-id '{}' (sidecar to sidecar)",
+                "Dapr invocation of app-id {}, sidecar to sidecar",
                 peer.app_id
             )
         },

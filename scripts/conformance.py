@@ -1,0 +1,306 @@
+"""The conformance gate: judge harden's rendered output with third-party tools.
+
+Our own tests can only check what we believe is right. This gate renders
+every spec in specs/ and runs, on each spec's complete output:
+
+  kubernetes-validate  strict schema validation of built-in kinds, for each
+                       Kubernetes version in KUBERNETES_VERSIONS
+  crd-schema           strict validation of every custom resource against the
+                       openAPIV3Schema of the real CRDs in
+                       ../shared/conformance/crds (unknown fields rejected,
+                       required fields enforced); a kind with no schema fails
+  checkov              checkov --framework kubernetes: zero failed checks
+  shellcheck           every generated script: zero findings
+  yamllint             every YAML file, with .yamllint.yaml: zero errors
+  kustomize            kubectl kustomize builds the output directory
+
+Then it runs the same tools on tests/fixtures/broken, a deliberately broken
+output directory, and fails unless each tool catches it: a gate that cannot
+fail proves nothing.
+
+Prints one line per spec and tool, then a summary; exits 1 on any finding,
+2 when it cannot run (a tool or, in CI, the conformance data is missing).
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import jsonschema
+import kubernetes_validate
+import yaml
+
+KUBERNETES_VERSIONS = ["1.28", "1.30", "1.33"]
+ROOT = Path(__file__).resolve().parent.parent
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+class Tally:
+    def __init__(self) -> None:
+        self.passed = 0
+        self.failed = 0
+        self.documents = 0
+        self.checkov_passed = 0
+        self.checkov_failed = 0
+        self.checkov_skipped: dict[str, str] = {}
+        self.not_checked: list[str] = []
+
+    def report(self, ok: bool, subject: str, tool: str, detail: str) -> None:
+        if ok:
+            self.passed += 1
+        else:
+            self.failed += 1
+        print(f"{'PASS' if ok else 'FAIL'}  {subject:<16} {tool:<26} {detail}")
+
+
+def need_tool(name: str) -> str:
+    path = shutil.which(name)
+    if path is None:
+        print(f"error: {name} is not installed; run scripts/install-tools", file=sys.stderr)
+        sys.exit(2)
+    return path
+
+
+def load_documents(path: Path) -> list[dict]:
+    with path.open() as handle:
+        return [d for d in yaml.safe_load_all(handle) if d is not None]
+
+
+# ---------------------------------------------------------------- CRD schemas
+
+def strict_schema(schema: dict) -> dict:
+    """An openAPIV3Schema as the API server applies it: objects with declared
+    properties reject unknown fields unless they preserve unknown fields;
+    int-or-string accepts both."""
+    schema = copy.deepcopy(schema)
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            if node.get("x-kubernetes-int-or-string"):
+                node.pop("type", None)
+                node["anyOf"] = [{"type": "integer"}, {"type": "string"}]
+            preserve = node.get("x-kubernetes-preserve-unknown-fields", False)
+            if node.get("type") == "object" and "properties" in node and not preserve \
+                    and "additionalProperties" not in node:
+                node["additionalProperties"] = False
+            for key, value in node.items():
+                if key == "properties" and isinstance(value, dict):
+                    for child in value.values():
+                        walk(child)
+                elif key in ("items", "additionalProperties", "not"):
+                    walk(value)
+                elif key in ("allOf", "anyOf", "oneOf") and isinstance(value, list):
+                    for child in value:
+                        walk(child)
+
+    walk(schema)
+    # metadata is validated by the API server's own ObjectMeta rules.
+    props = schema.setdefault("properties", {})
+    props["metadata"] = {"type": "object"}
+    return schema
+
+
+def load_crd_schemas(crd_dir: Path) -> dict[tuple[str, str], dict]:
+    schemas: dict[tuple[str, str], dict] = {}
+    for path in sorted(crd_dir.rglob("*.yaml")):
+        for document in load_documents(path):
+            if document.get("kind") != "CustomResourceDefinition":
+                continue
+            spec = document["spec"]
+            for version in spec.get("versions", []):
+                if not version.get("served", False):
+                    continue
+                api_version = f"{spec['group']}/{version['name']}"
+                schema = version.get("schema", {}).get("openAPIV3Schema")
+                if schema is not None:
+                    schemas[(api_version, spec["names"]["kind"])] = strict_schema(schema)
+    return schemas
+
+
+def validate_documents(files: list[Path], crds: dict | None, tally: Tally, subject: str) -> None:
+    builtin_errors: dict[str, list[str]] = {v: [] for v in KUBERNETES_VERSIONS}
+    builtin_count = 0
+    custom_errors: list[str] = []
+    custom_count = 0
+    for path in files:
+        for document in load_documents(path):
+            tally.documents += 1
+            kind = f"{document.get('kind')} {document.get('apiVersion')}"
+            name = f"{path.name}: {document.get('kind')}/{document.get('metadata', {}).get('name')}"
+            is_builtin = True
+            for version in KUBERNETES_VERSIONS:
+                try:
+                    kubernetes_validate.validate(document, version, strict=True)
+                except kubernetes_validate.SchemaNotFoundError:
+                    is_builtin = False
+                    break
+                except kubernetes_validate.ValidationError as error:
+                    path_text = ".".join(str(p) for p in error.path)
+                    builtin_errors[version].append(f"{name}: {path_text}: {error.message}")
+            if is_builtin:
+                builtin_count += 1
+                continue
+            custom_count += 1
+            if crds is None:
+                continue
+            schema = crds.get((document.get("apiVersion"), document.get("kind")))
+            if schema is None:
+                custom_errors.append(f"{name}: no served CRD schema for {kind}")
+                continue
+            validator = jsonschema.Draft7Validator(schema)
+            for error in sorted(validator.iter_errors(document), key=lambda e: list(e.path)):
+                path_text = ".".join(str(p) for p in error.path)
+                custom_errors.append(f"{name}: {path_text}: {error.message}")
+    for version in KUBERNETES_VERSIONS:
+        errors = builtin_errors[version]
+        detail = f"{builtin_count} documents" if not errors else "; ".join(errors[:3])
+        tally.report(not errors, subject, f"kubernetes-validate {version}", detail)
+    if crds is None:
+        if custom_count:
+            tally.not_checked.append(f"{subject}: {custom_count} custom resources")
+        return
+    detail = f"{custom_count} custom resources" if not custom_errors else "; ".join(custom_errors[:3])
+    tally.report(not custom_errors, subject, "crd-schema", detail)
+
+
+# ---------------------------------------------------------------- other tools
+
+def run(command: list[str], cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(command, cwd=cwd, capture_output=True, text=True, check=False)
+
+
+def run_checkov(directory: Path, tally: Tally, subject: str) -> None:
+    result = run([need_tool("checkov"), "--framework", "kubernetes", "-d", str(directory),
+                  "--output", "json", "--quiet", "--skip-download"])
+    try:
+        report = json.loads(result.stdout) if result.stdout.strip() else {}
+    except json.JSONDecodeError:
+        tally.report(False, subject, "checkov", f"unreadable output: {result.stderr.strip()[:200]}")
+        return
+    if isinstance(report, list):
+        report = report[0] if report else {}
+    results = report.get("results", {})
+    summary = report.get("summary", {})
+    failed = results.get("failed_checks", [])
+    skipped = results.get("skipped_checks", [])
+    passed = summary.get("passed", len(results.get("passed_checks", [])))
+    if not report:
+        tally.report(False, subject, "checkov", "checkov produced no report")
+        return
+    tally.checkov_passed += passed
+    tally.checkov_failed += len(failed)
+    for check in skipped:
+        reason = (check.get("check_result") or {}).get("suppress_comment", "")
+        tally.checkov_skipped[check.get("check_id", "?")] = reason
+    detail = f"{passed} passed, {len(skipped)} suppressed"
+    if failed:
+        detail = "; ".join(f"{c['check_id']} {c['resource']} ({Path(c['file_path']).name})" for c in failed[:4])
+    tally.report(not failed, subject, "checkov", detail)
+
+
+def run_shellcheck(scripts: list[Path], tally: Tally, subject: str) -> None:
+    if not scripts:
+        return
+    result = run([need_tool("shellcheck"), "--format", "gcc", *map(str, scripts)])
+    findings = [line for line in result.stdout.splitlines() if line.strip()]
+    ok = result.returncode == 0 and not findings
+    detail = f"{len(scripts)} scripts, no findings" if ok else "; ".join(findings[:3]) or result.stderr.strip()
+    tally.report(ok, subject, "shellcheck", detail)
+
+
+def run_yamllint(files: list[Path], tally: Tally, subject: str) -> None:
+    result = run([need_tool("yamllint"), "-c", str(ROOT / ".yamllint.yaml"), "-f", "parsable", *map(str, files)])
+    errors = [line for line in result.stdout.splitlines() if "[error]" in line]
+    warnings = [line for line in result.stdout.splitlines() if "[warning]" in line]
+    ok = not errors and result.returncode == 0
+    detail = f"{len(files)} files, {len(warnings)} warnings" if ok else "; ".join(errors[:3]) or result.stderr.strip()
+    tally.report(ok, subject, "yamllint", detail)
+
+
+def run_kustomize(directory: Path, tally: Tally, subject: str) -> None:
+    result = run([need_tool("kubectl"), "kustomize", str(directory)])
+    ok = result.returncode == 0
+    count = result.stdout.count("\nkind: ") + (1 if result.stdout.startswith("kind: ") else 0)
+    detail = f"builds {count} resources" if ok else result.stderr.strip().splitlines()[-1]
+    tally.report(ok, subject, "kubectl kustomize", detail)
+
+
+def judge(directory: Path, crds: dict | None, tally: Tally, subject: str) -> None:
+    yaml_files = sorted(p for p in directory.iterdir() if p.suffix == ".yaml")
+    manifests = [p for p in yaml_files if p.name != "kustomization.yaml"]
+    scripts = sorted(p for p in directory.iterdir() if p.suffix == ".sh")
+    validate_documents(manifests, crds, tally, subject)
+    run_checkov(directory, tally, subject)
+    run_shellcheck(scripts, tally, subject)
+    run_yamllint(yaml_files, tally, subject)
+    run_kustomize(directory, tally, subject)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--harden", default=str(ROOT / "target" / "debug" / "harden"),
+                        help="the harden binary to render with")
+    parser.add_argument("--shared", default=os.environ.get("HARDEN_SHARED", str(ROOT.parent / "shared")),
+                        help="the shared/ folder that holds conformance/ (default: ../shared)")
+    args = parser.parse_args()
+    started = time.monotonic()
+
+    crd_dir = Path(args.shared) / "conformance" / "crds"
+    crds = None
+    if crd_dir.is_dir():
+        crds = load_crd_schemas(crd_dir)
+    elif IN_CI:
+        print(f"error: {crd_dir} is missing; in CI the conformance data is required", file=sys.stderr)
+        return 2
+    else:
+        print(f"NOT CHECKED: custom resources against their CRDs ({crd_dir} not found)")
+
+    harden = Path(args.harden)
+    if not harden.is_file():
+        print(f"error: {harden} not found; run cargo build first", file=sys.stderr)
+        return 2
+
+    tally = Tally()
+    specs = sorted((ROOT / "specs").glob("*.yaml"))
+    with tempfile.TemporaryDirectory(prefix="harden-conformance-") as temporary:
+        for spec in specs:
+            out = Path(temporary) / spec.stem
+            result = run([str(harden), "render", "--quiet", str(spec.relative_to(ROOT)), "--out", str(out)], cwd=ROOT)
+            if result.returncode != 0:
+                tally.report(False, spec.stem, "harden render", result.stderr.strip())
+                continue
+            judge(out, crds, tally, spec.stem)
+
+    # The gate must catch a broken output directory with every tool.
+    broken = Tally()
+    print("self-test: the broken fixture must fail every tool")
+    judge(ROOT / "tests" / "fixtures" / "broken", crds, broken, "broken-fixture")
+    expected_failures = 3 + 5 if crds is not None else 3 + 4
+    self_test_ok = broken.failed == expected_failures and broken.passed == 0
+    print(f"{'PASS' if self_test_ok else 'FAIL'}  self-test: {broken.failed} of {expected_failures} tools caught the broken fixture")
+
+    elapsed = time.monotonic() - started
+    print()
+    print(f"documents validated: {tally.documents}; checkov checks: {tally.checkov_passed} passed, "
+          f"{tally.checkov_failed} failed, {len(tally.checkov_skipped)} suppressed")
+    for check_id, reason in sorted(tally.checkov_skipped.items()):
+        print(f"  suppressed {check_id}: {reason}")
+    for item in tally.not_checked:
+        print(f"NOT CHECKED: {item} (no CRD data)")
+    total_failed = tally.failed + (0 if self_test_ok else 1)
+    print(f"conformance: {tally.passed + (1 if self_test_ok else 0)} passed, {total_failed} failed "
+          f"({len(specs)} specs, {elapsed:.1f}s)")
+    return 1 if total_failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

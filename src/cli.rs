@@ -3,7 +3,23 @@
 
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand};
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// Output format for reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+}
+
+/// When to colour output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// Colour on a terminal, unless NO_COLOR is set.
+    Auto,
+    Always,
+    Never,
+}
 
 /// Turn a short security spec into a hardened, auditable Kubernetes deployment.
 #[derive(Debug, Parser)]
@@ -42,5 +58,47 @@ pub enum Command {
         /// Print nothing on success.
         #[arg(long, short)]
         quiet: bool,
+    },
+    /// Check that committed manifests match their specs (for CI).
+    ///
+    /// Directories are searched recursively for specs; each spec's files are
+    /// expected in deploy/<app name>, or in --out for a single spec. Exits 1
+    /// on drift: a changed, missing, extra or hand-edited generated file.
+    Check {
+        /// Spec files, or directories to search for specs.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Output directory of the (single) spec [default: deploy/<app name>].
+        #[arg(long, short)]
+        out: Option<PathBuf>,
+        /// Report format.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+        /// Print only drift and errors.
+        #[arg(long, short)]
+        quiet: bool,
+    },
+    /// Show how committed manifests differ from their spec, with a security summary.
+    ///
+    /// Unified diffs of every differing file, then what the change widens or
+    /// narrows (network flows, RBAC, Pod Security, security contexts, Dapr
+    /// scopes, secrets), computed from the parsed manifests. Exits 1 when
+    /// there are differences.
+    Diff {
+        /// The spec file.
+        spec: PathBuf,
+        /// Output directory to compare with [default: deploy/<app name>].
+        #[arg(long, short)]
+        out: Option<PathBuf>,
+        /// Compare with the spec at this git revision instead of the
+        /// committed manifests (e.g. --against origin/main in a pull request).
+        #[arg(long, value_name = "GIT-REV")]
+        against: Option<String>,
+        /// Report format.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+        /// When to colour the diff.
+        #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+        color: ColorChoice,
     },
 }

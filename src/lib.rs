@@ -10,6 +10,8 @@
 pub mod cli;
 pub mod commands;
 pub mod diagnostics;
+pub mod drift;
+pub mod impact;
 pub mod load;
 pub mod model;
 pub mod render;

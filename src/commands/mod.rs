@@ -1,12 +1,17 @@
 //! What each subcommand does, returning an exit status. Messages for the user
 //! go to stdout (results) and stderr (errors); nothing here exits the process.
 
+pub mod check;
+pub mod diff;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crate::cli::Command;
+pub use crate::cli::{ColorChoice, Format};
 use crate::load::{self, display_path};
-use crate::render;
+use crate::model::Model;
+use crate::render::{self, GeneratedFile};
 use crate::templates::Templates;
 use crate::write::{self, WriteError};
 
@@ -32,7 +37,39 @@ pub fn run(command: Command) -> Status {
             quiet,
         } => render(&spec, out.as_deref(), force, quiet, stdout, stderr),
         Command::Validate { specs, quiet } => validate(&specs, quiet, stdout, stderr),
+        Command::Check {
+            paths,
+            out,
+            format,
+            quiet,
+        } => check::run(&paths, out.as_deref(), format, quiet, stdout, stderr),
+        Command::Diff {
+            spec,
+            out,
+            against,
+            format,
+            color,
+        } => diff::run(
+            &spec,
+            out.as_deref(),
+            against.as_deref(),
+            format,
+            color,
+            stdout,
+            stderr,
+        ),
     }
+}
+
+/// Loads, validates and renders one spec: the one render path that `render`,
+/// `check` and `diff` share. The error is ready to print.
+pub fn render_spec(
+    spec: &Path,
+    templates: &Templates,
+) -> Result<(Model, Vec<GeneratedFile>), String> {
+    let model = load::load_spec(spec).map_err(|e| e.to_string())?;
+    let files = render::render(&model, templates).map_err(|bug| bug.to_string())?;
+    Ok((model, files))
 }
 
 /// Where a spec's files go when no --out is given.
@@ -61,20 +98,13 @@ fn render(
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
 ) -> Status {
-    let model = match load::load_spec(spec) {
-        Ok(model) => model,
-        Err(error) => {
-            let _ = writeln!(stderr, "{error}\nnothing was written");
-            return Status::Error;
-        }
-    };
     let Some(templates) = templates(stderr) else {
         return Status::Error;
     };
-    let files = match render::render(&model, &templates) {
-        Ok(files) => files,
-        Err(bug) => {
-            let _ = writeln!(stderr, "{bug}\nnothing was written");
+    let (model, files) = match render_spec(spec, &templates) {
+        Ok(rendered) => rendered,
+        Err(error) => {
+            let _ = writeln!(stderr, "{error}\nnothing was written");
             return Status::Error;
         }
     };

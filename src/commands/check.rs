@@ -1,0 +1,330 @@
+//! `harden check`: prove committed manifests are exactly what their specs
+//! render to. One command covers a repository: directories are searched for
+//! specs, and each spec's output directory follows the convention
+//! `deploy/<app name>` (or `--out` for a single spec).
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use super::{Format, Status, render_spec};
+use crate::drift::{self, FileDrift, FileState};
+use crate::load::display_path;
+use crate::templates::Templates;
+
+/// The result for one spec.
+#[derive(Debug, Serialize)]
+pub struct SpecResult {
+    pub spec: String,
+    pub out: Option<String>,
+    /// `in-sync`, `drift` or `error`.
+    pub status: &'static str,
+    pub files: Vec<FileDrift>,
+    /// Files compared (in sync or not).
+    pub compared: usize,
+    /// The command that brings the directory in sync.
+    pub fix: Option<String>,
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct Summary {
+    specs: usize,
+    in_sync: usize,
+    drifted: usize,
+    errors: usize,
+}
+
+#[derive(Debug, Serialize)]
+struct Report<'a> {
+    specs: &'a [SpecResult],
+    summary: Summary,
+}
+
+/// Finds the specs named by `paths`: files as given, directories searched
+/// recursively for YAML files whose `apiVersion` is harden's.
+pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
+    let mut specs = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            walk(path, &mut specs)
+                .map_err(|e| format!("error: cannot read {}: {e}", display_path(path)))?;
+        } else if path.exists() {
+            specs.push(path.clone());
+        } else {
+            return Err(format!("error: {} does not exist", display_path(path)));
+        }
+    }
+    specs.sort();
+    specs.dedup();
+    Ok(specs)
+}
+
+fn walk(dir: &Path, specs: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .collect();
+    entries.sort();
+    for path in entries {
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
+        if path.is_dir() {
+            if !name.starts_with('.') && name != "target" && name != "node_modules" {
+                walk(&path, specs)?;
+            }
+        } else if (name.ends_with(".yaml") || name.ends_with(".yml")) && is_spec(&path) {
+            specs.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// A cheap test on the first lines: a spec declares harden's apiVersion.
+fn is_spec(path: &Path) -> bool {
+    std::fs::read_to_string(path).is_ok_and(|text| {
+        text.lines().any(|line| {
+            line.trim_start().starts_with("apiVersion: harden.dev/") && !line.starts_with(' ')
+        })
+    })
+}
+
+/// Checks one spec against its output directory.
+pub fn check_spec(spec: &Path, out: Option<&Path>, templates: &Templates) -> SpecResult {
+    let shown = display_path(spec);
+    let (model, files) = match render_spec(spec, templates) {
+        Ok(rendered) => rendered,
+        Err(error) => {
+            return SpecResult {
+                spec: shown,
+                out: None,
+                status: "error",
+                files: Vec::new(),
+                compared: 0,
+                fix: None,
+                error: Some(error),
+            };
+        }
+    };
+    let out = out
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| super::default_out_dir(&model.name));
+    let drifts = drift::compare(&out, &files);
+    let out_shown = display_path(&out);
+    let fix = (!drifts.is_empty()).then(|| {
+        let force = if drifts.iter().any(|d| d.state == FileState::HandEdited) {
+            " --force"
+        } else {
+            ""
+        };
+        format!("harden render {shown} --out {out_shown}{force}")
+    });
+    SpecResult {
+        spec: shown,
+        out: Some(out_shown),
+        status: if drifts.is_empty() {
+            "in-sync"
+        } else {
+            "drift"
+        },
+        compared: files.len(),
+        files: drifts,
+        fix,
+        error: None,
+    }
+}
+
+/// Checks many specs, in parallel; results keep the order of `specs`.
+pub fn check_all(specs: &[PathBuf], out: Option<&Path>, templates: &Templates) -> Vec<SpecResult> {
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(specs.len().max(1));
+    let chunk = specs.len().div_ceil(workers).max(1);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = specs
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|s| check_spec(s, out, templates))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("check worker panicked"))
+            .collect()
+    })
+}
+
+pub fn run(
+    paths: &[PathBuf],
+    out: Option<&Path>,
+    format: Format,
+    quiet: bool,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> Status {
+    let specs = match discover(paths) {
+        Ok(specs) => specs,
+        Err(error) => {
+            let _ = writeln!(stderr, "{error}");
+            return Status::Error;
+        }
+    };
+    if specs.is_empty() {
+        let _ = writeln!(stderr, "error: no harden specs found in the given paths");
+        return Status::Error;
+    }
+    if out.is_some() && specs.len() > 1 {
+        let _ = writeln!(
+            stderr,
+            "error: --out applies to one spec; {} specs were given (each maps to deploy/<app name>)",
+            specs.len()
+        );
+        return Status::Error;
+    }
+    let Some(templates) = super::templates(stderr) else {
+        return Status::Error;
+    };
+    let results = check_all(&specs, out, &templates);
+    let summary = Summary {
+        specs: results.len(),
+        in_sync: results.iter().filter(|r| r.status == "in-sync").count(),
+        drifted: results.iter().filter(|r| r.status == "drift").count(),
+        errors: results.iter().filter(|r| r.status == "error").count(),
+    };
+    let status = if summary.errors > 0 {
+        Status::Error
+    } else if summary.drifted > 0 {
+        Status::Findings
+    } else {
+        Status::Clean
+    };
+    match format {
+        Format::Json => {
+            let report = Report {
+                specs: &results,
+                summary,
+            };
+            let _ = writeln!(
+                stdout,
+                "{}",
+                serde_json::to_string_pretty(&report).unwrap_or_default()
+            );
+        }
+        Format::Text => {
+            for result in &results {
+                write_text(result, quiet, stdout, stderr);
+            }
+            if !quiet || status != Status::Clean {
+                let _ = writeln!(
+                    stdout,
+                    "check: {} in sync, {} drifted, {} with errors ({} spec{})",
+                    summary.in_sync,
+                    summary.drifted,
+                    summary.errors,
+                    summary.specs,
+                    if summary.specs == 1 { "" } else { "s" }
+                );
+            }
+        }
+    }
+    if std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") {
+        for result in &results {
+            write_annotations(result, stdout);
+        }
+    }
+    status
+}
+
+fn write_text(result: &SpecResult, quiet: bool, stdout: &mut dyn Write, stderr: &mut dyn Write) {
+    let out = result.out.as_deref().unwrap_or("?");
+    match result.status {
+        "in-sync" => {
+            if !quiet {
+                let _ = writeln!(
+                    stdout,
+                    "ok     {} -> {out} ({} files in sync)",
+                    result.spec, result.compared
+                );
+            }
+        }
+        "drift" => {
+            let _ = writeln!(stdout, "drift  {} -> {out}", result.spec);
+            for file in &result.files {
+                let _ = writeln!(
+                    stdout,
+                    "         {:<12} {}/{}: {}",
+                    file.state.label(),
+                    out,
+                    file.file,
+                    file.state.explain()
+                );
+            }
+            if result
+                .files
+                .iter()
+                .any(|f| f.state == FileState::HandEdited)
+            {
+                let _ = writeln!(
+                    stdout,
+                    "         hand edits are lost on render: move them into the spec first"
+                );
+            }
+            if let Some(fix) = &result.fix {
+                let _ = writeln!(stdout, "         fix: {fix}");
+            }
+        }
+        _ => {
+            let _ = writeln!(stderr, "{}", result.error.as_deref().unwrap_or("error"));
+        }
+    }
+}
+
+/// GitHub Actions workflow commands: one error annotation per drifted file.
+fn write_annotations(result: &SpecResult, stdout: &mut dyn Write) {
+    let escape = |s: &str| {
+        s.replace('%', "%25")
+            .replace('\r', "%0D")
+            .replace('\n', "%0A")
+    };
+    let property = |s: &str| escape(s).replace(':', "%3A").replace(',', "%2C");
+    match result.status {
+        "drift" => {
+            let out = result.out.as_deref().unwrap_or_default();
+            for file in &result.files {
+                let path = format!("{out}/{}", file.file);
+                let message = format!(
+                    "{} {} (spec {}); fix: {}",
+                    file.file,
+                    file.state.explain(),
+                    result.spec,
+                    result.fix.as_deref().unwrap_or_default()
+                );
+                let _ = writeln!(
+                    stdout,
+                    "::error file={},title={}::{}",
+                    property(&path),
+                    property("harden drift"),
+                    escape(&message)
+                );
+            }
+        }
+        "error" => {
+            let message = result.error.as_deref().unwrap_or("error");
+            let _ = writeln!(
+                stdout,
+                "::error file={},title={}::{}",
+                property(&result.spec),
+                property("harden spec error"),
+                escape(message)
+            );
+        }
+        _ => {}
+    }
+}

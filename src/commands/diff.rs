@@ -1,0 +1,292 @@
+//! `harden diff`: the human view of drift. Full unified diffs of every file
+//! that differs, then a security summary computed from the parsed manifests
+//! (see [`crate::impact`]): what the change widens or narrows.
+//!
+//! Without `--against`, the committed directory is compared with what the
+//! spec renders now (what `render` would change). With `--against REV`, the
+//! output of the spec at git revision REV is compared with the output of the
+//! spec in the working tree: the review of a pull request's spec change.
+
+use std::io::{IsTerminal, Write};
+use std::path::Path;
+use std::process::Command;
+
+use serde::Serialize;
+use similar::TextDiff;
+
+use super::{ColorChoice, Format, Status, render_spec};
+use crate::drift::{self, FileState};
+use crate::impact::{self, Direction, Impact};
+use crate::load::{self, display_path};
+use crate::render::{self, GeneratedFile};
+
+#[derive(Debug, Serialize)]
+struct FileChange {
+    file: String,
+    state: FileState,
+    diff: String,
+}
+
+#[derive(Debug, Serialize)]
+struct Report {
+    spec: String,
+    before: String,
+    after: String,
+    files: Vec<FileChange>,
+    impact: Vec<Impact>,
+}
+
+struct Palette {
+    on: bool,
+}
+
+impl Palette {
+    fn paint(&self, code: &str, text: &str) -> String {
+        if self.on {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
+    }
+}
+
+fn use_color(choice: ColorChoice) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::io::stdout().is_terminal()
+        }
+    }
+}
+
+/// The spec's text at a git revision, read with `git show REV:./<file>` from
+/// the spec's own directory.
+fn spec_at_revision(spec: &Path, revision: &str) -> Result<String, String> {
+    let dir = spec
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = spec
+        .file_name()
+        .and_then(|n| n.to_str())
+        .ok_or("error: the spec path has no file name")?;
+    let output = Command::new("git")
+        .arg("show")
+        .arg(format!("{revision}:./{name}"))
+        .current_dir(dir)
+        .output()
+        .map_err(|e| format!("error: cannot run git: {e}"))?;
+    if !output.status.success() {
+        return Err(format!(
+            "error: cannot read {} at {revision}: {}",
+            display_path(spec),
+            String::from_utf8_lossy(&output.stderr).trim()
+        ));
+    }
+    String::from_utf8(output.stdout)
+        .map_err(|_| format!("error: {} at {revision} is not UTF-8", display_path(spec)))
+}
+
+pub fn run(
+    spec: &Path,
+    out: Option<&Path>,
+    against: Option<&str>,
+    format: Format,
+    color: ColorChoice,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> Status {
+    let Some(templates) = super::templates(stderr) else {
+        return Status::Error;
+    };
+    let (model, after) = match render_spec(spec, &templates) {
+        Ok(rendered) => rendered,
+        Err(error) => {
+            let _ = writeln!(stderr, "{error}");
+            return Status::Error;
+        }
+    };
+    let shown = display_path(spec);
+    let (before_label, after_label, changes) = match against {
+        Some(revision) => {
+            let text = match spec_at_revision(spec, revision) {
+                Ok(text) => text,
+                Err(error) => {
+                    let _ = writeln!(stderr, "{error}");
+                    return Status::Error;
+                }
+            };
+            let before = match load::load_spec_text(&text, &shown) {
+                Ok(model) => match render::render(&model, &templates) {
+                    Ok(files) => files,
+                    Err(bug) => {
+                        let _ = writeln!(stderr, "{bug}");
+                        return Status::Error;
+                    }
+                },
+                Err(error) => {
+                    let _ = writeln!(stderr, "the spec at {revision} is not valid:\n{error}");
+                    return Status::Error;
+                }
+            };
+            (
+                format!("{shown}@{revision}"),
+                format!("{shown} (working tree)"),
+                compare_sets(&before, &after),
+            )
+        }
+        None => {
+            let dir = out
+                .map(Path::to_path_buf)
+                .unwrap_or_else(|| super::default_out_dir(&model.name));
+            let drifts = drift::compare(&dir, &after);
+            let changes: Vec<(String, FileState, String, String)> = drifts
+                .into_iter()
+                .map(|d| {
+                    (
+                        d.file,
+                        d.state,
+                        d.committed.unwrap_or_default(),
+                        d.expected.unwrap_or_default(),
+                    )
+                })
+                .collect();
+            (
+                format!("{} (committed)", display_path(&dir)),
+                format!("{shown} (rendered now)"),
+                changes,
+            )
+        }
+    };
+    let before_texts: Vec<String> = changes
+        .iter()
+        .filter(|c| c.0.ends_with(".yaml"))
+        .map(|c| c.2.clone())
+        .collect();
+    let after_texts: Vec<String> = changes
+        .iter()
+        .filter(|c| c.0.ends_with(".yaml"))
+        .map(|c| c.3.clone())
+        .collect();
+    let impacts = impact::compare(&before_texts, &after_texts);
+    let files: Vec<FileChange> = changes
+        .iter()
+        .map(|(file, state, old, new)| FileChange {
+            file: file.clone(),
+            state: *state,
+            diff: TextDiff::from_lines(old, new)
+                .unified_diff()
+                .context_radius(3)
+                .header(&format!("a/{file}"), &format!("b/{file}"))
+                .to_string(),
+        })
+        .collect();
+    let status = if files.is_empty() {
+        Status::Clean
+    } else {
+        Status::Findings
+    };
+    match format {
+        Format::Json => {
+            let report = Report {
+                spec: shown,
+                before: before_label,
+                after: after_label,
+                files,
+                impact: impacts,
+            };
+            let _ = writeln!(
+                stdout,
+                "{}",
+                serde_json::to_string_pretty(&report).unwrap_or_default()
+            );
+        }
+        Format::Text => {
+            let palette = Palette {
+                on: use_color(color),
+            };
+            if files.is_empty() {
+                let _ = writeln!(stdout, "no differences: {before_label} and {after_label}");
+                return status;
+            }
+            let _ = writeln!(
+                stdout,
+                "{}",
+                palette.paint("1", &format!("--- {before_label}\n+++ {after_label}"))
+            );
+            for file in &files {
+                let _ = writeln!(
+                    stdout,
+                    "{}",
+                    palette.paint("1", &format!("{}: {}", file.file, file.state.label()))
+                );
+                for line in file.diff.lines() {
+                    let painted = if line.starts_with("+++") || line.starts_with("---") {
+                        palette.paint("1", line)
+                    } else if line.starts_with('+') {
+                        palette.paint("32", line)
+                    } else if line.starts_with('-') {
+                        palette.paint("31", line)
+                    } else if line.starts_with("@@") {
+                        palette.paint("36", line)
+                    } else {
+                        line.to_string()
+                    };
+                    let _ = writeln!(stdout, "{painted}");
+                }
+            }
+            let _ = writeln!(stdout, "{}", palette.paint("1", "security impact:"));
+            if impacts.is_empty() {
+                let _ = writeln!(stdout, "  none: no permission, flow or protection changes");
+            }
+            for line in &impacts {
+                let code = match line.direction {
+                    Direction::Widened => "31",
+                    Direction::Narrowed => "32",
+                    Direction::Changed => "33",
+                };
+                let _ = writeln!(stdout, "  {}", palette.paint(code, &line.to_string()));
+            }
+        }
+    }
+    status
+}
+
+/// Pairs two rendered file sets: changed, added (missing before) and removed.
+fn compare_sets(
+    before: &[GeneratedFile],
+    after: &[GeneratedFile],
+) -> Vec<(String, FileState, String, String)> {
+    let mut changes = Vec::new();
+    for file in after {
+        match before.iter().find(|b| b.name == file.name) {
+            Some(old) if old.content == file.content => {}
+            Some(old) => changes.push((
+                file.name.clone(),
+                FileState::Changed,
+                old.content.clone(),
+                file.content.clone(),
+            )),
+            None => changes.push((
+                file.name.clone(),
+                FileState::Missing,
+                String::new(),
+                file.content.clone(),
+            )),
+        }
+    }
+    for old in before {
+        if !after.iter().any(|a| a.name == old.name) {
+            changes.push((
+                old.name.clone(),
+                FileState::Extra,
+                old.content.clone(),
+                String::new(),
+            ));
+        }
+    }
+    changes.sort_by(|a, b| a.0.cmp(&b.0));
+    changes
+}

@@ -1,0 +1,643 @@
+//! Security impact: what a change to a set of manifests means for security,
+//! computed from the parsed manifests, not from their text.
+//!
+//! Each manifest set is reduced to *facts*: one line per permission it grants
+//! or weakness it has ("pods app=x may reach 10.0.0.0/8 on TCP/443", "Role r
+//! grants get secrets", "container c may escalate privileges"). A fact that
+//! appears is a widening, one that disappears a narrowing. Changes that are
+//! neither (a pinned version, an image) are reported as changed.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+use serde::Serialize;
+use serde_json::Value;
+
+/// The direction of one impact line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Direction {
+    /// More is allowed, or a protection was removed.
+    Widened,
+    /// Less is allowed, or a protection was added.
+    Narrowed,
+    /// Neither: e.g. a version pin or an image moved.
+    Changed,
+}
+
+/// One line of the security summary.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Impact {
+    pub direction: Direction,
+    pub area: String,
+    pub detail: String,
+}
+
+impl fmt::Display for Impact {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let direction = match self.direction {
+            Direction::Widened => "widened",
+            Direction::Narrowed => "narrowed",
+            Direction::Changed => "changed",
+        };
+        write!(f, "{direction:<9} {}: {}", self.area, self.detail)
+    }
+}
+
+/// Compares two manifest sets (each a list of YAML texts).
+pub fn compare(before: &[String], after: &[String]) -> Vec<Impact> {
+    let before = Facts::of(&documents(before));
+    let after = Facts::of(&documents(after));
+    let mut impacts = Vec::new();
+    let areas: BTreeSet<&String> = before.grants.keys().chain(after.grants.keys()).collect();
+    for area in areas {
+        let empty = BTreeSet::new();
+        let old = before.grants.get(area).unwrap_or(&empty);
+        let new = after.grants.get(area).unwrap_or(&empty);
+        for fact in new.difference(old) {
+            impacts.push(Impact {
+                direction: Direction::Widened,
+                area: area.clone(),
+                detail: fact.clone(),
+            });
+        }
+        for fact in old.difference(new) {
+            impacts.push(Impact {
+                direction: Direction::Narrowed,
+                area: area.clone(),
+                detail: format!("no longer: {fact}"),
+            });
+        }
+    }
+    let keys: BTreeSet<&(String, String)> = before
+        .settings
+        .keys()
+        .chain(after.settings.keys())
+        .collect();
+    for key in keys {
+        let old = before
+            .settings
+            .get(key)
+            .map(String::as_str)
+            .unwrap_or("(none)");
+        let new = after
+            .settings
+            .get(key)
+            .map(String::as_str)
+            .unwrap_or("(none)");
+        if old != new {
+            let (area, what) = key;
+            let direction = match area.as_str() {
+                "pod security level" => level_direction(old, new),
+                _ => Direction::Changed,
+            };
+            impacts.push(Impact {
+                direction,
+                area: area.clone(),
+                detail: format!("{what}: {old} -> {new}"),
+            });
+        }
+    }
+    impacts.sort();
+    impacts
+}
+
+fn level_direction(old: &str, new: &str) -> Direction {
+    let rank = |level: &str| match level {
+        "restricted" => 3,
+        "baseline" => 2,
+        "privileged" => 1,
+        _ => 0,
+    };
+    match rank(new).cmp(&rank(old)) {
+        std::cmp::Ordering::Less => Direction::Widened,
+        std::cmp::Ordering::Greater => Direction::Narrowed,
+        std::cmp::Ordering::Equal => Direction::Changed,
+    }
+}
+
+fn documents(texts: &[String]) -> Vec<Value> {
+    texts
+        .iter()
+        .filter_map(|text| crate::yaml::parse_stream(text).ok())
+        .flatten()
+        .collect()
+}
+
+#[derive(Default)]
+struct Facts {
+    /// Area -> what is granted or weakened there.
+    grants: BTreeMap<String, BTreeSet<String>>,
+    /// (area, subject) -> a value that can only change.
+    settings: BTreeMap<(String, String), String>,
+}
+
+fn text(value: &Value, pointer: &str) -> Option<String> {
+    match value.pointer(pointer)? {
+        Value::String(s) => Some(s.clone()),
+        Value::Null => None,
+        other => Some(other.to_string()),
+    }
+}
+
+fn labels(selector: Option<&Value>) -> String {
+    match selector
+        .and_then(|s| s.get("matchLabels"))
+        .and_then(Value::as_object)
+    {
+        Some(map) if !map.is_empty() => map
+            .iter()
+            .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or_default()))
+            .collect::<Vec<_>>()
+            .join(","),
+        _ => "*".to_string(),
+    }
+}
+
+fn peer(peer: &Value, namespace: &str) -> String {
+    if let Some(block) = peer.get("ipBlock") {
+        let cidr = text(block, "/cidr").unwrap_or_default();
+        let except: Vec<String> = block
+            .get("except")
+            .and_then(Value::as_array)
+            .map(|list| {
+                list.iter()
+                    .filter_map(|v| v.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default();
+        return if except.is_empty() {
+            format!("cidr {cidr}")
+        } else {
+            format!("cidr {cidr} except {}", except.join(","))
+        };
+    }
+    let pods = labels(peer.get("podSelector"));
+    let namespaces = match peer.get("namespaceSelector") {
+        None => format!("namespace {namespace}"),
+        Some(selector) => match selector
+            .pointer("/matchLabels/kubernetes.io~1metadata.name")
+            .and_then(Value::as_str)
+        {
+            Some(name) => format!("namespace {name}"),
+            None => format!("namespaces {}", labels(Some(selector))),
+        },
+    };
+    format!("pods {pods} in {namespaces}")
+}
+
+fn ports(rule: &Value) -> Vec<String> {
+    match rule.get("ports").and_then(Value::as_array) {
+        Some(list) if !list.is_empty() => list
+            .iter()
+            .map(|p| {
+                let protocol = text(p, "/protocol").unwrap_or_else(|| "TCP".into());
+                let port = text(p, "/port").unwrap_or_else(|| "*".into());
+                format!("{protocol}/{port}")
+            })
+            .collect(),
+        _ => vec!["all ports".to_string()],
+    }
+}
+
+impl Facts {
+    fn grant(&mut self, area: &str, fact: String) {
+        self.grants
+            .entry(area.to_string())
+            .or_default()
+            .insert(fact);
+    }
+
+    fn setting(&mut self, area: &str, subject: String, value: String) {
+        self.settings.insert((area.to_string(), subject), value);
+    }
+
+    fn of(documents: &[Value]) -> Facts {
+        let mut facts = Facts::default();
+        for document in documents {
+            let kind = text(document, "/kind").unwrap_or_default();
+            let name = text(document, "/metadata/name").unwrap_or_default();
+            let namespace =
+                text(document, "/metadata/namespace").unwrap_or_else(|| "default".into());
+            match kind.as_str() {
+                "Namespace" => {
+                    for mode in ["enforce", "audit", "warn"] {
+                        let level = text(
+                            document,
+                            &format!("/metadata/labels/pod-security.kubernetes.io~1{mode}"),
+                        )
+                        .unwrap_or_else(|| "privileged".into());
+                        facts.setting(
+                            "pod security level",
+                            format!("namespace {name} {mode}"),
+                            level,
+                        );
+                        if let Some(version) = text(
+                            document,
+                            &format!("/metadata/labels/pod-security.kubernetes.io~1{mode}-version"),
+                        ) {
+                            facts.setting(
+                                "pod security version",
+                                format!("namespace {name} {mode}-version"),
+                                version,
+                            );
+                        }
+                    }
+                }
+                "NetworkPolicy" => facts.network_policy(document, &namespace),
+                "Role" | "ClusterRole" => {
+                    for rule in document
+                        .get("rules")
+                        .and_then(Value::as_array)
+                        .into_iter()
+                        .flatten()
+                    {
+                        let list = |key: &str| -> Vec<String> {
+                            rule.get(key)
+                                .and_then(Value::as_array)
+                                .map(|l| {
+                                    l.iter()
+                                        .filter_map(|v| v.as_str().map(str::to_string))
+                                        .collect()
+                                })
+                                .unwrap_or_default()
+                        };
+                        let names = list("resourceNames");
+                        for group in list("apiGroups") {
+                            for resource in list("resources") {
+                                let qualified = if group.is_empty() {
+                                    resource.clone()
+                                } else {
+                                    format!("{resource}.{group}")
+                                };
+                                for verb in list("verbs") {
+                                    let scope = if kind == "ClusterRole" {
+                                        "cluster-wide".to_string()
+                                    } else {
+                                        format!("in {namespace}")
+                                    };
+                                    if names.is_empty() {
+                                        facts.grant(
+                                            "rbac",
+                                            format!(
+                                                "{kind} {name} grants {verb} {qualified} {scope}"
+                                            ),
+                                        );
+                                    }
+                                    for resource_name in &names {
+                                        facts.grant("rbac", format!("{kind} {name} grants {verb} {qualified}/{resource_name} {scope}"));
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+                "RoleBinding" | "ClusterRoleBinding" => {
+                    let role = format!(
+                        "{} {}",
+                        text(document, "/roleRef/kind").unwrap_or_default(),
+                        text(document, "/roleRef/name").unwrap_or_default()
+                    );
+                    for subject in document
+                        .get("subjects")
+                        .and_then(Value::as_array)
+                        .into_iter()
+                        .flatten()
+                    {
+                        let who = format!(
+                            "{} {}/{}",
+                            text(subject, "/kind").unwrap_or_default(),
+                            text(subject, "/namespace").unwrap_or_else(|| namespace.clone()),
+                            text(subject, "/name").unwrap_or_default()
+                        );
+                        facts.grant("rbac", format!("{kind} {name} binds {role} to {who}"));
+                    }
+                }
+                "ServiceAccount"
+                    if document
+                        .get("automountServiceAccountToken")
+                        .and_then(Value::as_bool)
+                        != Some(false) =>
+                {
+                    facts.grant(
+                        "service account",
+                        format!("ServiceAccount {namespace}/{name} mounts its token automatically"),
+                    );
+                }
+                "Component" => {
+                    let scopes: Vec<String> = document
+                        .get("scopes")
+                        .and_then(Value::as_array)
+                        .map(|l| {
+                            l.iter()
+                                .filter_map(|v| v.as_str().map(str::to_string))
+                                .collect()
+                        })
+                        .unwrap_or_default();
+                    if scopes.is_empty() {
+                        facts.grant(
+                            "dapr scopes",
+                            format!("component {namespace}/{name} is usable by every app-id"),
+                        );
+                    }
+                    for scope in scopes {
+                        facts.grant(
+                            "dapr scopes",
+                            format!("component {namespace}/{name} is usable by app-id {scope}"),
+                        );
+                    }
+                }
+                "Configuration" => {
+                    let default_action = text(document, "/spec/accessControl/defaultAction")
+                        .unwrap_or_else(|| "allow".into());
+                    if default_action != "deny" {
+                        facts.grant(
+                            "dapr invocation",
+                            format!("configuration {namespace}/{name} lets every app-id invoke"),
+                        );
+                    }
+                    for policy in document
+                        .pointer("/spec/accessControl/policies")
+                        .and_then(Value::as_array)
+                        .into_iter()
+                        .flatten()
+                    {
+                        facts.grant(
+                            "dapr invocation",
+                            format!(
+                                "configuration {namespace}/{name} lets app-id {} from {} invoke",
+                                text(policy, "/appId").unwrap_or_default(),
+                                text(policy, "/namespace")
+                                    .unwrap_or_else(|| "any namespace".into())
+                            ),
+                        );
+                    }
+                    if text(document, "/spec/logging/apiLogging/obfuscateURLs").as_deref()
+                        != Some("true")
+                    {
+                        facts.grant(
+                            "dapr logging",
+                            format!("configuration {namespace}/{name} logs full URLs"),
+                        );
+                    }
+                }
+                "ExternalSecret" => {
+                    let target =
+                        text(document, "/spec/target/name").unwrap_or_else(|| name.clone());
+                    for item in document
+                        .pointer("/spec/data")
+                        .and_then(Value::as_array)
+                        .into_iter()
+                        .flatten()
+                    {
+                        facts.grant(
+                            "secrets",
+                            format!(
+                                "Secret {namespace}/{target} receives key {} from {}",
+                                text(item, "/secretKey").unwrap_or_default(),
+                                text(item, "/remoteRef/key").unwrap_or_default()
+                            ),
+                        );
+                    }
+                }
+                "Secret" => facts.grant(
+                    "secrets",
+                    format!("Secret {namespace}/{name} is written in the manifests"),
+                ),
+                _ => {}
+            }
+            if let Some(pod) = pod_spec(document, &kind) {
+                facts.pod(&format!("{kind} {namespace}/{name}"), document, pod);
+            }
+        }
+        facts
+    }
+
+    fn network_policy(&mut self, document: &Value, namespace: &str) {
+        let name = text(document, "/metadata/name").unwrap_or_default();
+        let pods = format!(
+            "pods {} in {namespace}",
+            labels(document.pointer("/spec/podSelector"))
+        );
+        let types: Vec<String> = document
+            .pointer("/spec/policyTypes")
+            .and_then(Value::as_array)
+            .map(|l| {
+                l.iter()
+                    .filter_map(|v| v.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_else(|| vec!["Ingress".into()]);
+        for (direction, key, peers_key, verb) in [
+            ("Egress", "egress", "to", "may reach"),
+            ("Ingress", "ingress", "from", "may be reached by"),
+        ] {
+            if !types.iter().any(|t| t == direction) {
+                continue;
+            }
+            for rule in document
+                .pointer(&format!("/spec/{key}"))
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                let peers: Vec<String> = match rule.get(peers_key).and_then(Value::as_array) {
+                    Some(list) if !list.is_empty() => {
+                        list.iter().map(|p| peer(p, namespace)).collect()
+                    }
+                    _ => vec!["anything".to_string()],
+                };
+                for peer in &peers {
+                    for port in ports(rule) {
+                        self.grant(
+                            key,
+                            format!("{pods} {verb} {peer} on {port} (policy {name})"),
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    fn pod(&mut self, owner: &str, document: &Value, pod: &Value) {
+        let pod_context = pod.get("securityContext").cloned().unwrap_or(Value::Null);
+        for host in ["hostNetwork", "hostPID", "hostIPC"] {
+            if pod.get(host).and_then(Value::as_bool) == Some(true) {
+                self.grant("pod security context", format!("{owner} sets {host}"));
+            }
+        }
+        if pod
+            .get("automountServiceAccountToken")
+            .and_then(Value::as_bool)
+            != Some(false)
+        {
+            self.grant(
+                "service account",
+                format!("{owner} mounts the service account token automatically"),
+            );
+        }
+        for volume in pod
+            .get("volumes")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            if volume.get("hostPath").is_some() {
+                self.grant(
+                    "pod security context",
+                    format!("{owner} mounts a hostPath volume"),
+                );
+            }
+        }
+        let annotations = document
+            .pointer("/spec/template/metadata/annotations")
+            .or_else(|| document.pointer("/metadata/annotations"));
+        let annotation = |key: &str| annotations.and_then(|a| a.get(key)).and_then(Value::as_str);
+        if annotation("dapr.io/enabled") == Some("true")
+            && annotation("dapr.io/enable-api-logging") != Some("true")
+        {
+            self.grant(
+                "dapr logging",
+                format!("{owner} does not log Dapr API calls"),
+            );
+        }
+        for list in ["initContainers", "containers", "ephemeralContainers"] {
+            for container in pod
+                .get(list)
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                let name = text(container, "/name").unwrap_or_default();
+                let subject = format!("{owner} container {name}");
+                let context = container
+                    .get("securityContext")
+                    .cloned()
+                    .unwrap_or(Value::Null);
+                let effective = |key: &str| -> Option<Value> {
+                    context
+                        .get(key)
+                        .cloned()
+                        .or_else(|| pod_context.get(key).cloned())
+                };
+                if context.get("privileged").and_then(Value::as_bool) == Some(true) {
+                    self.grant("pod security context", format!("{subject} is privileged"));
+                }
+                if context
+                    .get("allowPrivilegeEscalation")
+                    .and_then(Value::as_bool)
+                    != Some(false)
+                {
+                    self.grant(
+                        "pod security context",
+                        format!("{subject} may escalate privileges"),
+                    );
+                }
+                if context
+                    .get("readOnlyRootFilesystem")
+                    .and_then(Value::as_bool)
+                    != Some(true)
+                {
+                    self.grant(
+                        "pod security context",
+                        format!("{subject} has a writable root filesystem"),
+                    );
+                }
+                if effective("runAsNonRoot").and_then(|v| v.as_bool()) != Some(true) {
+                    self.grant("pod security context", format!("{subject} may run as root"));
+                }
+                if effective("runAsUser").and_then(|v| v.as_u64()) == Some(0) {
+                    self.grant("pod security context", format!("{subject} runs as UID 0"));
+                }
+                let seccomp = effective("seccompProfile")
+                    .and_then(|v| v.get("type").and_then(Value::as_str).map(str::to_string));
+                if !matches!(seccomp.as_deref(), Some("RuntimeDefault" | "Localhost")) {
+                    self.grant(
+                        "pod security context",
+                        format!("{subject} has no RuntimeDefault seccomp profile"),
+                    );
+                }
+                let drops: Vec<&str> = context
+                    .pointer("/capabilities/drop")
+                    .and_then(Value::as_array)
+                    .map(|l| l.iter().filter_map(Value::as_str).collect())
+                    .unwrap_or_default();
+                if !drops.contains(&"ALL") {
+                    self.grant(
+                        "pod security context",
+                        format!("{subject} keeps default capabilities"),
+                    );
+                }
+                for added in context
+                    .pointer("/capabilities/add")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                {
+                    self.grant(
+                        "pod security context",
+                        format!(
+                            "{subject} adds capability {}",
+                            added.as_str().unwrap_or_default()
+                        ),
+                    );
+                }
+                for env in container
+                    .get("env")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                {
+                    if env.pointer("/valueFrom/secretKeyRef").is_some() {
+                        self.grant(
+                            "secrets",
+                            format!(
+                                "{subject} reads a secret into env {}",
+                                text(env, "/name").unwrap_or_default()
+                            ),
+                        );
+                    }
+                }
+                if let Some(image) = text(container, "/image") {
+                    self.setting("image", subject.clone(), image);
+                }
+            }
+        }
+    }
+}
+
+/// The pod spec of a workload or a Pod.
+pub fn pod_spec<'a>(document: &'a Value, kind: &str) -> Option<&'a Value> {
+    match kind {
+        "Pod" => document.get("spec"),
+        "Deployment"
+        | "StatefulSet"
+        | "DaemonSet"
+        | "ReplicaSet"
+        | "Job"
+        | "ReplicationController" => document.pointer("/spec/template/spec"),
+        "CronJob" => document.pointer("/spec/jobTemplate/spec/template/spec"),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pod_security_level_changes_have_a_direction() {
+        let namespace = |level: &str| {
+            format!(
+                "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: a\n  labels:\n    pod-security.kubernetes.io/enforce: {level}\n"
+            )
+        };
+        let weaker = compare(&[namespace("restricted")], &[namespace("baseline")]);
+        assert_eq!(
+            weaker[0].to_string(),
+            "widened   pod security level: namespace a enforce: restricted -> baseline"
+        );
+        let stronger = compare(&[namespace("privileged")], &[namespace("restricted")]);
+        assert_eq!(stronger[0].direction, Direction::Narrowed);
+    }
+}

@@ -7,6 +7,7 @@
 //! [`write`] puts them on disk atomically.
 #![forbid(unsafe_code)]
 
+pub mod audit;
 pub mod cli;
 pub mod commands;
 pub mod diagnostics;

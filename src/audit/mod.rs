@@ -1,0 +1,3 @@
+//! `harden audit`: judge manifests on disk, ours or anyone's, offline.
+pub mod pss;
+pub mod pss_fixtures;

@@ -1,0 +1,779 @@
+//! The Pod Security Standards, baseline and restricted, as the Kubernetes
+//! Pod Security admission controller applies them, for a chosen version.
+//!
+//! Each check has the version from which it (or a revision of it) applies;
+//! at version 1.N a check uses its newest revision not newer than 1.N, the
+//! way `k8s.io/pod-security-admission/policy` selects them. Agreement with
+//! the official admission fixtures is tested for every level and version
+//! (`tests/pss_conformance.rs`).
+
+use serde_json::Value;
+
+/// A Pod Security level.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Level {
+    Baseline,
+    Restricted,
+}
+
+impl Level {
+    pub fn parse(text: &str) -> Option<Level> {
+        match text {
+            "baseline" => Some(Level::Baseline),
+            "restricted" => Some(Level::Restricted),
+            _ => None,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Level::Baseline => "baseline",
+            Level::Restricted => "restricted",
+        }
+    }
+}
+
+/// A Kubernetes minor version, `1.N`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Version(pub u32);
+
+impl Version {
+    /// Parses `v1.30` or `1.30`.
+    pub fn parse(text: &str) -> Option<Version> {
+        let minor = text.strip_prefix('v').unwrap_or(text).strip_prefix("1.")?;
+        minor.parse().ok().map(Version)
+    }
+
+    pub fn newest() -> Version {
+        Version(crate::model::NEWEST_PSS_MINOR)
+    }
+}
+
+impl std::fmt::Display for Version {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "v1.{}", self.0)
+    }
+}
+
+/// One failed check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Violation {
+    /// The admission controller's check id, e.g. `runAsNonRoot`.
+    pub check: &'static str,
+    pub level: Level,
+    pub detail: String,
+    /// Path of the offending field inside the pod spec, for locations.
+    pub path: String,
+}
+
+/// A pod (or pod template): its metadata annotations and spec.
+pub struct Pod<'a> {
+    pub annotations: Option<&'a Value>,
+    pub spec: &'a Value,
+}
+
+struct Container<'a> {
+    /// `containers[0]`, `initContainers[1]`, ...
+    path: String,
+    name: String,
+    value: &'a Value,
+}
+
+impl Pod<'_> {
+    fn containers(&self) -> Vec<Container<'_>> {
+        let mut all = Vec::new();
+        for list in ["initContainers", "containers", "ephemeralContainers"] {
+            for (i, value) in self
+                .spec
+                .get(list)
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .enumerate()
+            {
+                all.push(Container {
+                    path: format!("{list}[{i}]"),
+                    name: value
+                        .get("name")
+                        .and_then(Value::as_str)
+                        .unwrap_or("?")
+                        .to_string(),
+                    value,
+                });
+            }
+        }
+        all
+    }
+
+    fn pod_context(&self, key: &str) -> Option<&Value> {
+        self.spec.get("securityContext").and_then(|c| c.get(key))
+    }
+
+    fn annotation(&self, key: &str) -> Option<&str> {
+        self.annotations
+            .and_then(|a| a.get(key))
+            .and_then(Value::as_str)
+    }
+
+    fn is_windows(&self) -> bool {
+        self.spec.pointer("/os/name").and_then(Value::as_str) == Some("windows")
+    }
+
+    /// Pods in their own user namespace (`hostUsers: false`) get relaxed
+    /// checks in newer versions.
+    fn host_users_false(&self) -> bool {
+        self.spec.get("hostUsers").and_then(Value::as_bool) == Some(false)
+    }
+}
+
+fn context<'a>(container: &'a Value, key: &str) -> Option<&'a Value> {
+    container.get("securityContext").and_then(|c| c.get(key))
+}
+
+fn string_list(value: Option<&Value>) -> Vec<String> {
+    value
+        .and_then(Value::as_array)
+        .map(|l| {
+            l.iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+type CheckFn = fn(&Pod<'_>, Version) -> Option<(String, String)>;
+
+struct Check {
+    id: &'static str,
+    level: Level,
+    since: Version,
+    run: CheckFn,
+}
+
+const CHECKS: &[Check] = &[
+    Check {
+        id: "hostNamespaces",
+        level: Level::Baseline,
+        since: Version(0),
+        run: host_namespaces,
+    },
+    Check {
+        id: "privileged",
+        level: Level::Baseline,
+        since: Version(0),
+        run: privileged,
+    },
+    Check {
+        id: "capabilities_baseline",
+        level: Level::Baseline,
+        since: Version(0),
+        run: capabilities_baseline,
+    },
+    Check {
+        id: "hostPathVolumes",
+        level: Level::Baseline,
+        since: Version(0),
+        run: host_path_volumes,
+    },
+    Check {
+        id: "hostPorts",
+        level: Level::Baseline,
+        since: Version(0),
+        run: host_ports,
+    },
+    Check {
+        id: "appArmorProfile",
+        level: Level::Baseline,
+        since: Version(0),
+        run: app_armor,
+    },
+    Check {
+        id: "seLinuxOptions",
+        level: Level::Baseline,
+        since: Version(0),
+        run: selinux_options,
+    },
+    Check {
+        id: "procMount",
+        level: Level::Baseline,
+        since: Version(0),
+        run: proc_mount_baseline,
+    },
+    Check {
+        id: "seccompProfile_baseline",
+        level: Level::Baseline,
+        since: Version(0),
+        run: seccomp_baseline,
+    },
+    Check {
+        id: "sysctls",
+        level: Level::Baseline,
+        since: Version(0),
+        run: sysctls,
+    },
+    Check {
+        id: "windowsHostProcess",
+        level: Level::Baseline,
+        since: Version(0),
+        run: windows_host_process,
+    },
+    Check {
+        id: "hostProbesAndHostLifecycle",
+        level: Level::Baseline,
+        since: Version(34),
+        run: host_probes,
+    },
+    Check {
+        id: "allowPrivilegeEscalation",
+        level: Level::Restricted,
+        since: Version(8),
+        run: allow_privilege_escalation,
+    },
+    Check {
+        id: "capabilities_restricted",
+        level: Level::Restricted,
+        since: Version(22),
+        run: capabilities_restricted,
+    },
+    Check {
+        id: "runAsNonRoot",
+        level: Level::Restricted,
+        since: Version(0),
+        run: run_as_non_root,
+    },
+    Check {
+        id: "runAsUser",
+        level: Level::Restricted,
+        since: Version(23),
+        run: run_as_user,
+    },
+    Check {
+        id: "seccompProfile_restricted",
+        level: Level::Restricted,
+        since: Version(19),
+        run: seccomp_restricted,
+    },
+    Check {
+        id: "restrictedVolumes",
+        level: Level::Restricted,
+        since: Version(0),
+        run: restricted_volumes,
+    },
+    Check {
+        id: "procMount_restricted",
+        level: Level::Restricted,
+        since: Version(35),
+        run: proc_mount_restricted,
+    },
+];
+
+/// Evaluates a pod against `level` at `version`; empty means admitted.
+pub fn evaluate(pod: &Pod<'_>, level: Level, version: Version) -> Vec<Violation> {
+    CHECKS
+        .iter()
+        .filter(|check| check.level <= level && check.since <= version)
+        .filter_map(|check| {
+            (check.run)(pod, version).map(|(path, detail)| Violation {
+                check: check.id,
+                level: check.level,
+                detail,
+                path,
+            })
+        })
+        .collect()
+}
+
+/// Ids of every check, for rule catalogues.
+pub fn check_ids() -> Vec<(&'static str, Level)> {
+    CHECKS.iter().map(|c| (c.id, c.level)).collect()
+}
+
+fn names(list: &[String]) -> String {
+    list.iter()
+        .map(|n| format!("{n:?}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Runs `bad` on each container and reports the first offending path and
+/// every offending container by name.
+fn per_container(
+    pod: &Pod<'_>,
+    field: &str,
+    message: &str,
+    bad: impl Fn(&Value) -> bool,
+) -> Option<(String, String)> {
+    let offenders: Vec<Container<'_>> = pod
+        .containers()
+        .into_iter()
+        .filter(|c| bad(c.value))
+        .collect();
+    let first = offenders.first()?;
+    let path = format!("{}{field}", first.path);
+    let list: Vec<String> = offenders.iter().map(|c| c.name.clone()).collect();
+    Some((
+        path,
+        format!(
+            "container{} {} {message}",
+            if list.len() == 1 { "" } else { "s" },
+            names(&list)
+        ),
+    ))
+}
+
+fn host_namespaces(pod: &Pod<'_>, _: Version) -> Option<(String, String)> {
+    let set: Vec<&str> = ["hostNetwork", "hostPID", "hostIPC"]
+        .into_iter()
+        .filter(|key| pod.spec.get(*key).and_then(Value::as_bool) == Some(true))
+        .collect();
+    let first = set.first()?;
+    Some((first.to_string(), format!("{}=true", set.join("=true, "))))
+}
+
+fn privileged(pod: &Pod<'_>, _: Version) -> Option<(String, String)> {
+    per_container(
+        pod,
+        ".securityContext.privileged",
+        "must not set securityContext.privileged=true",
+        |c| context(c, "privileged").and_then(Value::as_bool) == Some(true),
+    )
+}
+
+const BASELINE_CAPABILITIES: [&str; 13] = [
+    "AUDIT_WRITE",
+    "CHOWN",
+    "DAC_OVERRIDE",
+    "FOWNER",
+    "FSETID",
+    "KILL",
+    "MKNOD",
+    "NET_BIND_SERVICE",
+    "SETFCAP",
+    "SETGID",
+    "SETPCAP",
+    "SETUID",
+    "SYS_CHROOT",
+];
+
+fn capabilities_baseline(pod: &Pod<'_>, _: Version) -> Option<(String, String)> {
+    per_container(
+        pod,
+        ".securityContext.capabilities.add",
+        "must not add capabilities beyond the baseline set",
+        |c| {
+            string_list(c.pointer("/securityContext/capabilities/add"))
+                .iter()
+                .any(|cap| !BASELINE_CAPABILITIES.contains(&cap.as_str()))
+        },
+    )
+}
+
+fn volumes<'a>(pod: &'a Pod<'a>) -> Vec<(usize, &'a Value)> {
+    pod.spec
+        .get("volumes")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .enumerate()
+        .collect()
+}
+
+fn host_path_volumes(pod: &Pod<'_>, _: Version) -> Option<(String, String)> {
+    let bad: Vec<(usize, &Value)> = volumes(pod)
+        .into_iter()
+        .filter(|(_, v)| v.get("hostPath").is_some())
+        .collect();
+    let (index, _) = bad.first()?;
+    let list: Vec<String> = bad
+        .iter()
+        .map(|(_, v)| {
+            v.get("name")
+                .and_then(Value::as_str)
+                .unwrap_or("?")
+                .to_string()
+        })
+        .collect();
+    Some((
+        format!("volumes[{index}].hostPath"),
+        format!("hostPath volumes {}", names(&list)),
+    ))
+}
+
+fn host_ports(pod: &Pod<'_>, _: Version) -> Option<(String, String)> {
+    per_container(pod, ".ports", "must not set hostPort", |c| {
+        c.get("ports")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .any(|p| p.get("hostPort").and_then(Value::as_i64).unwrap_or(0) != 0)
+    })
+}
+
+fn app_armor(pod: &Pod<'_>, version: Version) -> Option<(String, String)> {
+    let allowed_annotation = |value: &str| {
+        value.is_empty() || value == "runtime/default" || value.starts_with("localhost/")
+    };
+    if let Some(annotations) = pod.annotations.and_then(Value::as_object) {
+        for (key, value) in annotations {
+            if key.starts_with("container.apparmor.security.beta.kubernetes.io/")
+                && !allowed_annotation(value.as_str().unwrap_or_default())
+            {
+                return Some((
+                    "metadata.annotations".into(),
+                    format!("forbidden AppArmor annotation {key}={value}"),
+                ));
+            }
+        }
+    }
+    if version >= Version(30) {
+        let allowed_type = |v: Option<&Value>| {
+            v.and_then(|p| p.get("type"))
+                .and_then(Value::as_str)
+                .is_none_or(|t| t == "RuntimeDefault" || t == "Localhost")
+        };
+        if !allowed_type(pod.pod_context("appArmorProfile")) {
+            return Some((
+                "securityContext.appArmorProfile.type".into(),
+                "pod must not set appArmorProfile.type to Unconfined".into(),
+            ));
+        }
+        return per_container(
+            pod,
+            ".securityContext.appArmorProfile.type",
+            "must not set appArmorProfile.type to Unconfined",
+            |c| !allowed_type(context(c, "appArmorProfile")),
+        );
+    }
+    None
+}
+
+fn selinux_options(pod: &Pod<'_>, version: Version) -> Option<(String, String)> {
+    let mut allowed_types = vec!["", "container_t", "container_init_t", "container_kvm_t"];
+    if version >= Version(31) {
+        allowed_types.push("container_engine_t");
+    }
+    let bad = |options: Option<&Value>| {
+        options.is_some_and(|o| {
+            let field = |k: &str| o.get(k).and_then(Value::as_str).unwrap_or_default();
+            !allowed_types.contains(&field("type"))
+                || !field("user").is_empty()
+                || !field("role").is_empty()
+        })
+    };
+    if bad(pod.pod_context("seLinuxOptions")) {
+        return Some((
+            "securityContext.seLinuxOptions".into(),
+            "pod sets forbidden seLinuxOptions".into(),
+        ));
+    }
+    per_container(
+        pod,
+        ".securityContext.seLinuxOptions",
+        "set forbidden seLinuxOptions",
+        |c| bad(context(c, "seLinuxOptions")),
+    )
+}
+
+fn proc_mount_bad(c: &Value) -> bool {
+    context(c, "procMount")
+        .and_then(Value::as_str)
+        .is_some_and(|m| m != "Default")
+}
+
+fn proc_mount_baseline(pod: &Pod<'_>, version: Version) -> Option<(String, String)> {
+    if version >= Version(35) && pod.host_users_false() {
+        return None;
+    }
+    per_container(
+        pod,
+        ".securityContext.procMount",
+        "must not set securityContext.procMount to a non-default value",
+        proc_mount_bad,
+    )
+}
+
+fn proc_mount_restricted(pod: &Pod<'_>, _: Version) -> Option<(String, String)> {
+    per_container(
+        pod,
+        ".securityContext.procMount",
+        "must not set securityContext.procMount to a non-default value",
+        proc_mount_bad,
+    )
+}
+
+fn seccomp_baseline(pod: &Pod<'_>, version: Version) -> Option<(String, String)> {
+    if pod.annotation("seccomp.security.alpha.kubernetes.io/pod") == Some("unconfined") {
+        return Some((
+            "metadata.annotations".into(),
+            "forbidden seccomp annotation: unconfined".into(),
+        ));
+    }
+    if let Some(annotations) = pod.annotations.and_then(Value::as_object) {
+        for (key, value) in annotations {
+            if key.starts_with("container.seccomp.security.alpha.kubernetes.io/")
+                && value.as_str() == Some("unconfined")
+            {
+                return Some((
+                    "metadata.annotations".into(),
+                    format!("forbidden seccomp annotation {key}=unconfined"),
+                ));
+            }
+        }
+    }
+    if version < Version(19) {
+        return None;
+    }
+    let unconfined = |profile: Option<&Value>| {
+        profile.and_then(|p| p.get("type")).and_then(Value::as_str) == Some("Unconfined")
+    };
+    if unconfined(pod.pod_context("seccompProfile")) {
+        return Some((
+            "securityContext.seccompProfile.type".into(),
+            "pod must not set seccompProfile.type to Unconfined".into(),
+        ));
+    }
+    per_container(
+        pod,
+        ".securityContext.seccompProfile.type",
+        "must not set seccompProfile.type to Unconfined",
+        |c| unconfined(context(c, "seccompProfile")),
+    )
+}
+
+fn sysctls(pod: &Pod<'_>, version: Version) -> Option<(String, String)> {
+    let mut allowed = vec![
+        "kernel.shm_rmid_forced",
+        "net.ipv4.ip_local_port_range",
+        "net.ipv4.tcp_syncookies",
+        "net.ipv4.ping_group_range",
+        "net.ipv4.ip_unprivileged_port_start",
+    ];
+    if version >= Version(27) {
+        allowed.push("net.ipv4.ip_local_reserved_ports");
+    }
+    if version >= Version(29) {
+        allowed.extend([
+            "net.ipv4.tcp_keepalive_time",
+            "net.ipv4.tcp_fin_timeout",
+            "net.ipv4.tcp_keepalive_intvl",
+            "net.ipv4.tcp_keepalive_probes",
+        ]);
+    }
+    if version >= Version(32) {
+        allowed.extend(["net.ipv4.tcp_rmem", "net.ipv4.tcp_wmem"]);
+    }
+    if version >= Version(37) {
+        allowed.extend([
+            "net.ipv4.tcp_slow_start_after_idle",
+            "net.ipv4.tcp_notsent_lowat",
+        ]);
+    }
+    let bad: Vec<String> = pod
+        .pod_context("sysctls")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|s| s.get("name").and_then(Value::as_str))
+        .filter(|name| !allowed.contains(name))
+        .map(str::to_string)
+        .collect();
+    if bad.is_empty() {
+        None
+    } else {
+        Some((
+            "securityContext.sysctls".into(),
+            format!("forbidden sysctls {}", names(&bad)),
+        ))
+    }
+}
+
+fn windows_host_process(pod: &Pod<'_>, _: Version) -> Option<(String, String)> {
+    let host_process = |options: Option<&Value>| {
+        options
+            .and_then(|o| o.get("hostProcess"))
+            .and_then(Value::as_bool)
+            == Some(true)
+    };
+    if host_process(pod.pod_context("windowsOptions")) {
+        return Some((
+            "securityContext.windowsOptions.hostProcess".into(),
+            "pod must not set windowsOptions.hostProcess=true".into(),
+        ));
+    }
+    per_container(
+        pod,
+        ".securityContext.windowsOptions.hostProcess",
+        "must not set windowsOptions.hostProcess=true",
+        |c| host_process(context(c, "windowsOptions")),
+    )
+}
+
+fn host_probes(pod: &Pod<'_>, _: Version) -> Option<(String, String)> {
+    let has_host = |handler: Option<&Value>| {
+        handler.is_some_and(|h| {
+            ["httpGet", "tcpSocket"].iter().any(|kind| {
+                h.get(*kind)
+                    .and_then(|k| k.get("host"))
+                    .and_then(Value::as_str)
+                    .is_some_and(|host| !host.is_empty())
+            })
+        })
+    };
+    per_container(
+        pod,
+        "",
+        "must not set host in probes or lifecycle handlers",
+        |c| {
+            ["livenessProbe", "readinessProbe", "startupProbe"]
+                .iter()
+                .any(|p| has_host(c.get(*p)))
+                || ["postStart", "preStop"]
+                    .iter()
+                    .any(|h| has_host(c.get("lifecycle").and_then(|l| l.get(*h))))
+        },
+    )
+}
+
+fn allow_privilege_escalation(pod: &Pod<'_>, version: Version) -> Option<(String, String)> {
+    if version >= Version(25) && pod.is_windows() {
+        return None;
+    }
+    per_container(
+        pod,
+        ".securityContext.allowPrivilegeEscalation",
+        "must set securityContext.allowPrivilegeEscalation=false",
+        |c| context(c, "allowPrivilegeEscalation").and_then(Value::as_bool) != Some(false),
+    )
+}
+
+fn capabilities_restricted(pod: &Pod<'_>, version: Version) -> Option<(String, String)> {
+    if version >= Version(25) && pod.is_windows() {
+        return None;
+    }
+    per_container(
+        pod,
+        ".securityContext.capabilities",
+        "must drop ALL capabilities and add at most NET_BIND_SERVICE",
+        |c| {
+            let drops = string_list(c.pointer("/securityContext/capabilities/drop"));
+            let adds = string_list(c.pointer("/securityContext/capabilities/add"));
+            !drops.iter().any(|d| d == "ALL") || adds.iter().any(|a| a != "NET_BIND_SERVICE")
+        },
+    )
+}
+
+fn run_as_non_root(pod: &Pod<'_>, _: Version) -> Option<(String, String)> {
+    let pod_value = pod.pod_context("runAsNonRoot").and_then(Value::as_bool);
+    if pod_value == Some(false) {
+        return Some((
+            "securityContext.runAsNonRoot".into(),
+            "pod must not set securityContext.runAsNonRoot=false".into(),
+        ));
+    }
+    let explicit_false = per_container(
+        pod,
+        ".securityContext.runAsNonRoot",
+        "must not set securityContext.runAsNonRoot=false",
+        |c| context(c, "runAsNonRoot").and_then(Value::as_bool) == Some(false),
+    );
+    if explicit_false.is_some() {
+        return explicit_false;
+    }
+    if pod_value == Some(true) {
+        return None;
+    }
+    per_container(
+        pod,
+        ".securityContext.runAsNonRoot",
+        "must set securityContext.runAsNonRoot=true (or the pod must)",
+        |c| context(c, "runAsNonRoot").and_then(Value::as_bool) != Some(true),
+    )
+}
+
+fn run_as_user(pod: &Pod<'_>, _: Version) -> Option<(String, String)> {
+    if pod.pod_context("runAsUser").and_then(Value::as_i64) == Some(0) {
+        return Some((
+            "securityContext.runAsUser".into(),
+            "pod must not set runAsUser=0".into(),
+        ));
+    }
+    per_container(
+        pod,
+        ".securityContext.runAsUser",
+        "must not set runAsUser=0",
+        |c| context(c, "runAsUser").and_then(Value::as_i64) == Some(0),
+    )
+}
+
+fn seccomp_restricted(pod: &Pod<'_>, version: Version) -> Option<(String, String)> {
+    if version >= Version(25) && pod.is_windows() {
+        return None;
+    }
+    let kind = |profile: Option<&Value>| {
+        profile
+            .and_then(|p| p.get("type"))
+            .and_then(Value::as_str)
+            .map(str::to_string)
+    };
+    let allowed = |t: &Option<String>| matches!(t.as_deref(), Some("RuntimeDefault" | "Localhost"));
+    let pod_type = kind(pod.pod_context("seccompProfile"));
+    if pod_type.is_some() && !allowed(&pod_type) {
+        return Some((
+            "securityContext.seccompProfile.type".into(),
+            "pod must set seccompProfile.type to RuntimeDefault or Localhost".into(),
+        ));
+    }
+    per_container(
+        pod,
+        ".securityContext.seccompProfile.type",
+        "must set seccompProfile.type to RuntimeDefault or Localhost",
+        |c| {
+            let own = kind(context(c, "seccompProfile"));
+            match own {
+                Some(_) => !allowed(&own),
+                None => !allowed(&pod_type),
+            }
+        },
+    )
+}
+
+fn restricted_volumes(pod: &Pod<'_>, version: Version) -> Option<(String, String)> {
+    let mut allowed = vec![
+        "configMap",
+        "csi",
+        "downwardAPI",
+        "emptyDir",
+        "ephemeral",
+        "persistentVolumeClaim",
+        "projected",
+        "secret",
+    ];
+    if version >= Version(33) {
+        allowed.push("image");
+    }
+    let bad: Vec<(usize, &Value)> = volumes(pod)
+        .into_iter()
+        .filter(|(_, volume)| {
+            let sources: Vec<&String> = volume
+                .as_object()
+                .map(|o| o.keys().filter(|k| *k != "name").collect())
+                .unwrap_or_default();
+            // A volume with no source is defaulted to emptyDir by the API server.
+            !sources.is_empty() && !sources.iter().any(|s| allowed.contains(&s.as_str()))
+        })
+        .collect();
+    let (index, _) = bad.first()?;
+    let list: Vec<String> = bad
+        .iter()
+        .map(|(_, v)| {
+            v.get("name")
+                .and_then(Value::as_str)
+                .unwrap_or("?")
+                .to_string()
+        })
+        .collect();
+    Some((
+        format!("volumes[{index}]"),
+        format!("volumes {} have restricted types", names(&list)),
+    ))
+}

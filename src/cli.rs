@@ -12,6 +12,15 @@ pub enum Format {
     Json,
 }
 
+/// Output format of `audit`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AuditFormat {
+    Text,
+    Json,
+    /// SARIF 2.1.0, for GitHub code scanning.
+    Sarif,
+}
+
 /// When to colour output.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ColorChoice {
@@ -100,5 +109,31 @@ pub enum Command {
         /// When to colour the diff.
         #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
         color: ColorChoice,
+    },
+    /// Audit manifests offline: Pod Security Standards, the ten controls, hardening.
+    ///
+    /// Reads files and directories (multi-document YAML), judges every Pod
+    /// and pod template (Deployment, StatefulSet, DaemonSet, ReplicaSet, Job,
+    /// CronJob) and the objects around them. Exits 1 when a finding is at or
+    /// above --fail-on.
+    Audit {
+        /// Manifest files or directories.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Report format.
+        #[arg(long, value_enum, default_value_t = AuditFormat::Text)]
+        format: AuditFormat,
+        /// Lowest severity that makes the audit fail.
+        #[arg(long, value_enum, default_value_t = crate::audit::rules::Severity::Low)]
+        fail_on: crate::audit::rules::Severity,
+        /// Pod Security level [default: the namespace's enforce label, else restricted].
+        #[arg(long, value_parser = ["baseline", "restricted"])]
+        pss_level: Option<String>,
+        /// Pod Security version, e.g. v1.30 [default: the namespace's label, else the newest known].
+        #[arg(long, value_name = "VERSION")]
+        pss_version: Option<String>,
+        /// Run only these rule families.
+        #[arg(long, value_enum, value_delimiter = ',')]
+        only: Vec<crate::audit::rules::Family>,
     },
 }

@@ -145,6 +145,10 @@ type CheckFn = fn(&Pod<'_>, Version) -> Option<(String, String)>;
 
 struct Check {
     id: &'static str,
+    /// The audit rule id, `pss/<id>`.
+    rule: &'static str,
+    /// What the check requires, in one line.
+    title: &'static str,
     level: Level,
     since: Version,
     run: CheckFn,
@@ -153,114 +157,152 @@ struct Check {
 const CHECKS: &[Check] = &[
     Check {
         id: "hostNamespaces",
+        rule: "pss/hostNamespaces",
+        title: "Pods must not share the host's network, PID or IPC namespace",
         level: Level::Baseline,
         since: Version(0),
         run: host_namespaces,
     },
     Check {
         id: "privileged",
+        rule: "pss/privileged",
+        title: "Containers must not be privileged",
         level: Level::Baseline,
         since: Version(0),
         run: privileged,
     },
     Check {
         id: "capabilities_baseline",
+        rule: "pss/capabilities_baseline",
+        title: "Containers must not add capabilities beyond the baseline set",
         level: Level::Baseline,
         since: Version(0),
         run: capabilities_baseline,
     },
     Check {
         id: "hostPathVolumes",
+        rule: "pss/hostPathVolumes",
+        title: "Pods must not mount hostPath volumes",
         level: Level::Baseline,
         since: Version(0),
         run: host_path_volumes,
     },
     Check {
         id: "hostPorts",
+        rule: "pss/hostPorts",
+        title: "Containers must not bind host ports",
         level: Level::Baseline,
         since: Version(0),
         run: host_ports,
     },
     Check {
         id: "appArmorProfile",
+        rule: "pss/appArmorProfile",
+        title: "AppArmor must not be Unconfined",
         level: Level::Baseline,
         since: Version(0),
         run: app_armor,
     },
     Check {
         id: "seLinuxOptions",
+        rule: "pss/seLinuxOptions",
+        title: "SELinux options must be limited to the allowed types, no user or role",
         level: Level::Baseline,
         since: Version(0),
         run: selinux_options,
     },
     Check {
         id: "procMount",
+        rule: "pss/procMount",
+        title: "Containers must use the default /proc mask",
         level: Level::Baseline,
         since: Version(0),
         run: proc_mount_baseline,
     },
     Check {
         id: "seccompProfile_baseline",
+        rule: "pss/seccompProfile_baseline",
+        title: "Seccomp must not be Unconfined",
         level: Level::Baseline,
         since: Version(0),
         run: seccomp_baseline,
     },
     Check {
         id: "sysctls",
+        rule: "pss/sysctls",
+        title: "Only safe sysctls may be set",
         level: Level::Baseline,
         since: Version(0),
         run: sysctls,
     },
     Check {
         id: "windowsHostProcess",
+        rule: "pss/windowsHostProcess",
+        title: "Windows pods must not run as host processes",
         level: Level::Baseline,
         since: Version(0),
         run: windows_host_process,
     },
     Check {
         id: "hostProbesAndHostLifecycle",
+        rule: "pss/hostProbesAndHostLifecycle",
+        title: "Probes and lifecycle handlers must not set a host",
         level: Level::Baseline,
         since: Version(34),
         run: host_probes,
     },
     Check {
         id: "allowPrivilegeEscalation",
+        rule: "pss/allowPrivilegeEscalation",
+        title: "Containers must set allowPrivilegeEscalation: false",
         level: Level::Restricted,
         since: Version(8),
         run: allow_privilege_escalation,
     },
     Check {
         id: "capabilities_restricted",
+        rule: "pss/capabilities_restricted",
+        title: "Containers must drop ALL capabilities (add at most NET_BIND_SERVICE)",
         level: Level::Restricted,
         since: Version(22),
         run: capabilities_restricted,
     },
     Check {
         id: "runAsNonRoot",
+        rule: "pss/runAsNonRoot",
+        title: "Containers must run as non-root (runAsNonRoot: true)",
         level: Level::Restricted,
         since: Version(0),
         run: run_as_non_root,
     },
     Check {
         id: "runAsUser",
+        rule: "pss/runAsUser",
+        title: "Containers must not run as UID 0",
         level: Level::Restricted,
         since: Version(23),
         run: run_as_user,
     },
     Check {
         id: "seccompProfile_restricted",
+        rule: "pss/seccompProfile_restricted",
+        title: "Seccomp must be RuntimeDefault or Localhost",
         level: Level::Restricted,
         since: Version(19),
         run: seccomp_restricted,
     },
     Check {
         id: "restrictedVolumes",
+        rule: "pss/restrictedVolumes",
+        title: "Only configMap, csi, downwardAPI, emptyDir, ephemeral, image, PVC, projected and secret volumes",
         level: Level::Restricted,
         since: Version(0),
         run: restricted_volumes,
     },
     Check {
         id: "procMount_restricted",
+        rule: "pss/procMount_restricted",
+        title: "Containers must use the default /proc mask (restricted)",
         level: Level::Restricted,
         since: Version(35),
         run: proc_mount_restricted,
@@ -283,9 +325,9 @@ pub fn evaluate(pod: &Pod<'_>, level: Level, version: Version) -> Vec<Violation>
         .collect()
 }
 
-/// Ids of every check, for rule catalogues.
-pub fn check_ids() -> Vec<(&'static str, Level)> {
-    CHECKS.iter().map(|c| (c.id, c.level)).collect()
+/// Every check as (rule id, title, level), for rule catalogues.
+pub fn rules() -> Vec<(&'static str, &'static str, Level)> {
+    CHECKS.iter().map(|c| (c.rule, c.title, c.level)).collect()
 }
 
 fn names(list: &[String]) -> String {

@@ -1,6 +1,7 @@
 //! What each subcommand does, returning an exit status. Messages for the user
 //! go to stdout (results) and stderr (errors); nothing here exits the process.
 
+pub mod audit;
 pub mod check;
 pub mod diff;
 
@@ -8,7 +9,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crate::cli::Command;
-pub use crate::cli::{ColorChoice, Format};
+pub use crate::cli::{AuditFormat, ColorChoice, Format};
 use crate::load::{self, display_path};
 use crate::model::Model;
 use crate::render::{self, GeneratedFile};
@@ -58,6 +59,23 @@ pub fn run(command: Command) -> Status {
             stdout,
             stderr,
         ),
+        Command::Audit {
+            paths,
+            format,
+            fail_on,
+            pss_level,
+            pss_version,
+            only,
+        } => {
+            let options = audit::Options {
+                format,
+                fail_on,
+                pss_level,
+                pss_version,
+                only,
+            };
+            audit::run(&paths, &options, stdout, stderr)
+        }
     }
 }
 
@@ -108,6 +126,30 @@ fn render(
             return Status::Error;
         }
     };
+    // The output must pass its own audit before anything is written.
+    match crate::audit::self_check(&model, &files) {
+        Ok(findings) if findings.is_empty() => {}
+        Ok(findings) => {
+            let _ = write!(
+                stderr,
+                "{}",
+                crate::audit::report::text(&findings, files.len(), 0)
+            );
+            let _ = writeln!(
+                stderr,
+                "error: the rendered output of {} fails its own security audit; nothing was written",
+                display_path(spec)
+            );
+            return Status::Findings;
+        }
+        Err(bug) => {
+            let _ = writeln!(
+                stderr,
+                "internal error: rendered output does not parse: {bug}\nnothing was written"
+            );
+            return Status::Error;
+        }
+    }
     let out = out
         .map(Path::to_path_buf)
         .unwrap_or_else(|| default_out_dir(&model.name));

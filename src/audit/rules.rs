@@ -120,6 +120,22 @@ pub const RULES: &[Rule] = &[
         "add a NetworkPolicy with podSelector: {} and policyTypes [Ingress, Egress]"
     ),
     rule!(
+        "control/flow-blocked-at-destination",
+        Controls,
+        Medium,
+        Some(3),
+        "Egress allowed, but the destination's ingress is denied",
+        "add a NetworkPolicy on the destination pods that allows ingress from the source pods on the same port"
+    ),
+    rule!(
+        "control/dapr-loopback-policy",
+        Controls,
+        Low,
+        Some(3),
+        "NetworkPolicy rule for Dapr's loopback ports has no effect",
+        "remove it: app-to-sidecar traffic (3500, 50001) is loopback, which NetworkPolicy never filters; sidecars talk to each other on 50002"
+    ),
+    rule!(
         "control/dns-egress",
         Controls,
         Medium,
@@ -844,6 +860,30 @@ impl Auditor<'_> {
                         ),
                     );
                 }
+                let wide_dns = rules.iter().any(|r| {
+                    rule_allows_port(r, 53, "UDP")
+                        && r.get("to").and_then(Value::as_array).is_some_and(|peers| {
+                            peers.iter().any(|p| {
+                                p.pointer(
+                                    "/namespaceSelector/matchLabels/kubernetes.io~1metadata.name",
+                                )
+                                .and_then(Value::as_str)
+                                    == Some("kube-system")
+                                    && p.pointer("/podSelector/matchLabels")
+                                        .and_then(Value::as_object)
+                                        .is_none_or(|m| m.is_empty())
+                            })
+                        })
+                });
+                if wide_dns {
+                    self.report(
+                        "control/dns-egress",
+                        workload.manifest,
+                        "metadata.name",
+                        "DNS egress opens port 53 to every pod of kube-system, not only kube-dns (k8s-app: kube-dns)".into(),
+                    );
+                }
+                self.blocked_flows(index, workload, &policies);
                 if workload.dapr_enabled() {
                     let dapr_namespace = "dapr-system";
                     let sentry = rules.iter().any(|r| {
@@ -1036,6 +1076,135 @@ impl Auditor<'_> {
                 );
             }
         }
+    }
+
+    /// Same-namespace egress that the destination's own isolation blocks:
+    /// every flow needs both ends allowed.
+    fn blocked_flows(
+        &mut self,
+        index: &Index<'_>,
+        workload: &Workload<'_>,
+        policies: &[&Manifest],
+    ) {
+        let namespace = workload.namespace();
+        for policy in policies {
+            for (i, rule) in egress_rules(policy).into_iter().enumerate() {
+                for peer in rule
+                    .get("to")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                {
+                    if peer.get("namespaceSelector").is_some() || peer.get("ipBlock").is_some() {
+                        continue;
+                    }
+                    let Some(wanted) = peer
+                        .pointer("/podSelector/matchLabels")
+                        .and_then(Value::as_object)
+                        .filter(|m| !m.is_empty())
+                    else {
+                        continue;
+                    };
+                    let destination: BTreeMap<String, String> = wanted
+                        .iter()
+                        .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string()))
+                        .collect();
+                    let ports: Vec<(u64, String)> = rule
+                        .get("ports")
+                        .and_then(Value::as_array)
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|p| {
+                            Some((
+                                p.get("port")?.as_u64()?,
+                                p.get("protocol")
+                                    .and_then(Value::as_str)
+                                    .unwrap_or("TCP")
+                                    .to_string(),
+                            ))
+                        })
+                        .collect();
+                    let to_self = destination
+                        .iter()
+                        .all(|(k, v)| workload.labels.get(k) == Some(v));
+                    for (port, protocol) in ports {
+                        if to_self && [3500, 50001].contains(&port) {
+                            self.report(
+                                "control/dapr-loopback-policy",
+                                policy,
+                                &format!("spec.egress[{i}]"),
+                                format!("egress to the app's own pods on {port} is loopback traffic to the sidecar; the rule does nothing"),
+                            );
+                            continue;
+                        }
+                        let destination_policies = index.policies_for(namespace, &destination);
+                        let isolated = destination_policies
+                            .iter()
+                            .any(|p| policy_types(p).iter().any(|t| t == "Ingress"));
+                        if !isolated
+                            || self.admits(
+                                &destination_policies,
+                                namespace,
+                                &workload.labels,
+                                port,
+                                &protocol,
+                            )
+                        {
+                            continue;
+                        }
+                        let labels: Vec<String> = destination
+                            .iter()
+                            .map(|(k, v)| format!("{k}={v}"))
+                            .collect();
+                        self.report(
+                            "control/flow-blocked-at-destination",
+                            policy,
+                            &format!("spec.egress[{i}]"),
+                            format!(
+                                "egress to pods {} on {protocol}/{port} is allowed, but no policy lets those pods accept it from {}",
+                                labels.join(","),
+                                workload.manifest.resource()
+                            ),
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    /// Whether any of `policies` admits ingress from pods with `labels` in
+    /// `namespace` on `port`.
+    fn admits(
+        &self,
+        policies: &[&Manifest],
+        namespace: &str,
+        labels: &BTreeMap<String, String>,
+        port: u64,
+        protocol: &str,
+    ) -> bool {
+        policies.iter().any(|p| {
+            policy_types(p).iter().any(|t| t == "Ingress")
+                && p.document
+                    .pointer("/spec/ingress")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .any(|ingress| {
+                        rule_allows_port(ingress, port, protocol)
+                            && match ingress.get("from").and_then(Value::as_array) {
+                                None => true,
+                                Some(peers) if peers.is_empty() => true,
+                                Some(peers) => peers.iter().any(|from| {
+                                    from.get("ipBlock").is_none()
+                                        && from.get("namespaceSelector").is_none_or(|n| {
+                                            n.pointer("/matchLabels/kubernetes.io~1metadata.name")
+                                                .is_none_or(|v| v.as_str() == Some(namespace))
+                                        })
+                                        && selects(from.get("podSelector"), labels)
+                                }),
+                            }
+                    })
+        })
     }
 
     fn rbac_rules(&mut self, manifest: &Manifest) {

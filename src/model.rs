@@ -47,6 +47,24 @@ pub struct Model {
     pub dapr: Option<Dapr>,
     /// What `kubectl auth can-i` must answer for the app's ServiceAccount.
     pub rbac_expectations: Vec<RbacExpectation>,
+    /// A declared destination the penetration test connects to, on its
+    /// declared port (must connect) and on another port (must time out).
+    pub reach_target: Option<ReachTarget>,
+}
+
+/// A declared egress destination the live tests can address.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ReachTarget {
+    /// The flow's name in the spec (or the platform flow's).
+    pub flow: String,
+    /// Pods: their namespace and a `kubectl -l` selector; the test looks up
+    /// a pod IP at run time.
+    pub namespace: Option<String>,
+    pub selector: Option<String>,
+    /// A network destination: a single address from a /32 (or /128) CIDR.
+    pub host: Option<String>,
+    pub port: u32,
+    pub undeclared_port: u32,
 }
 
 /// One permission the live audit checks: `expected` is `yes` or `no`;

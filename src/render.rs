@@ -98,6 +98,13 @@ const OUTPUTS: &[Output] = &[
         wanted: |_| true,
         file_name: |m| format!("secure-{}-audit.sh", m.name),
     },
+    Output {
+        template: "pentest.sh.j2",
+        manifest: false,
+        executable: true,
+        wanted: |_| true,
+        file_name: |m| format!("secure-{}-pentest.sh", m.name),
+    },
 ];
 
 /// Renders every output of `model`, sorted by file name.

@@ -8,8 +8,8 @@
 //! - YAML templates (`*.yaml.j2`) use the usual `{{ }}` / `{% %}` syntax and a
 //!   formatter that prints every string as a double-quoted YAML scalar, so no
 //!   spec value can ever change the structure of a manifest.
-//! - Shell templates (`*.sh.j2`) use `[= =]`, `[% %]` and `[# #]`, so bash's
-//!   own `${#x[@]}` and `{{`-free brace expansions need no escaping, and a
+//! - Shell templates (`*.sh.j2`) use `[= =]`, `<% %>` and `<# #>`, so bash's
+//!   own `${#x[@]}`, `[%s]` in printf formats and `{{` need no escaping, and a
 //!   formatter that prints every string single-quoted for the shell.
 //!
 //! A failure in here is a bug in `harden`, not in the user's spec.
@@ -96,9 +96,9 @@ fn base_environment(flavor: Flavor) -> Result<Environment<'static>, Error> {
         .keep_trailing_newline(true);
     if flavor == Flavor::Shell {
         syntax
-            .block_delimiters("[%", "%]")
+            .block_delimiters("<%", "%>")
             .variable_delimiters("[=", "=]")
-            .comment_delimiters("[#", "#]");
+            .comment_delimiters("<#", "#>");
     }
     environment.set_syntax(syntax.build()?);
     match flavor {

@@ -1,10 +1,13 @@
-//! The generated live-audit script: it must parse (`bash -n`), be clean under
-//! shellcheck, and behave on a cluster: counts right, PASS/FAIL/SKIP with a
-//! reason, exit 0 only when nothing failed, 2 when it cannot run.
+//! The generated live scripts, `secure-<app>-audit.sh` and
+//! `secure-<app>-pentest.sh`: they must parse (`bash -n`), be clean under
+//! shellcheck, and behave on a cluster: every check and scenario reported
+//! with evidence, counts right, exit 0/1/2, probe pods always cleaned up.
 //!
-//! There is no cluster here, so the behaviour tests put a stand-in `kubectl`
-//! on PATH (tests/fixtures/fake-kubectl) that answers from recorded responses
-//! of a compliant cluster, or of a broken one when FAKE_CLUSTER=broken.
+//! There is no cluster here, so the behaviour tests put stand-ins for
+//! `kubectl` and `trivy` on PATH (tests/fixtures/fake-kubectl, fake-trivy)
+//! that replay RECORDED RESPONSES of a compliant cluster, of a broken one
+//! (where every check and scenario must flip), of an unreachable one, and of
+//! one that refuses the caller.
 //!
 //! shellcheck is required: these tests fail, never skip, when it is missing.
 //! `scripts/install-tools` puts the pinned version in .tools/venv/bin.
@@ -38,14 +41,13 @@ fn tool(name: &str) -> PathBuf {
     panic!("{name} is required by this test but is not installed: run scripts/install-tools");
 }
 
-/// Renders an example spec into a temp dir; returns the dir and script path.
-fn rendered(spec: &str) -> (TempDir, PathBuf) {
+/// Renders an example spec into a temp dir; returns the dir and the app name.
+fn rendered(spec: &str) -> (TempDir, String) {
     let model = load_spec(&repo().join("specs").join(format!("{spec}.yaml"))).expect("valid spec");
     let files = render(&model, &Templates::embedded().unwrap()).expect("renders");
     let dir = TempDir::new().unwrap();
     harden::write::write_all(dir.path(), &files, false).expect("written");
-    let script = dir.path().join(format!("secure-{}-audit.sh", model.name));
-    (dir, script)
+    (dir, model.name)
 }
 
 fn example_specs() -> Vec<String> {
@@ -65,146 +67,322 @@ fn example_specs() -> Vec<String> {
 }
 
 #[test]
-fn every_audit_script_parses_and_passes_shellcheck() {
+fn every_script_parses_and_passes_shellcheck() {
     let shellcheck = tool("shellcheck");
     for spec in example_specs() {
-        let (_dir, script) = rendered(&spec);
-        let syntax = Command::new("bash")
-            .arg("-n")
-            .arg(&script)
-            .output()
-            .unwrap();
-        assert!(
-            syntax.status.success(),
-            "{spec}: bash -n: {}",
-            String::from_utf8_lossy(&syntax.stderr)
-        );
-        let lint = Command::new(&shellcheck)
-            .arg("--severity=style")
-            .arg(&script)
-            .output()
-            .unwrap();
-        assert!(
-            lint.status.success(),
-            "{spec}: shellcheck findings:\n{}",
-            String::from_utf8_lossy(&lint.stdout)
-        );
+        let (dir, app) = rendered(&spec);
+        for kind in ["audit", "pentest"] {
+            let script = dir.path().join(format!("secure-{app}-{kind}.sh"));
+            let syntax = Command::new("bash")
+                .arg("-n")
+                .arg(&script)
+                .output()
+                .unwrap();
+            assert!(
+                syntax.status.success(),
+                "{spec} {kind}: bash -n: {}",
+                String::from_utf8_lossy(&syntax.stderr)
+            );
+            let lint = Command::new(&shellcheck)
+                .arg("--severity=style")
+                .arg(&script)
+                .output()
+                .unwrap();
+            assert!(
+                lint.status.success(),
+                "{spec} {kind}: shellcheck findings:\n{}",
+                String::from_utf8_lossy(&lint.stdout)
+            );
+        }
     }
 }
 
-/// Runs `script` with the stand-in kubectl first on PATH, so it shadows any
-/// real one.
-fn run_audit(script: &Path, cluster: &str, extra_path: Option<&Path>) -> (i32, String) {
-    let fake_bin = TempDir::new().unwrap();
-    let fake = fake_bin.path().join("kubectl");
-    std::fs::copy(repo().join("tests/fixtures/fake-kubectl"), &fake).unwrap();
-    let mut path = vec![fake_bin.path().to_path_buf()];
-    if let Some(extra) = extra_path {
-        path.push(extra.to_path_buf());
+struct Run {
+    code: i32,
+    output: String,
+    /// Probe pods created and deleted, from the stand-in's log.
+    state: String,
+}
+
+/// Runs a script with the stand-ins first on PATH (so they shadow any real
+/// kubectl or trivy).
+fn run(dir: &Path, script: &str, cluster: &str, trivy: bool, args: &[&str]) -> Run {
+    let bin = TempDir::new().unwrap();
+    std::fs::copy(
+        repo().join("tests/fixtures/fake-kubectl"),
+        bin.path().join("kubectl"),
+    )
+    .unwrap();
+    if trivy {
+        std::fs::copy(
+            repo().join("tests/fixtures/fake-trivy"),
+            bin.path().join("trivy"),
+        )
+        .unwrap();
     }
-    path.extend(std::env::split_paths(&std::env::var_os("PATH").unwrap()));
+    let state = TempDir::new().unwrap();
+    // Without trivy, PATH must not reach a real one: keep only system dirs.
+    let mut path = vec![bin.path().to_path_buf()];
+    path.extend(
+        ["/usr/bin", "/bin"]
+            .map(PathBuf::from)
+            .into_iter()
+            .filter(|p| !p.join("trivy").exists()),
+    );
     let output = Command::new("bash")
-        .arg(script)
+        .arg(dir.join(script))
+        .args(args)
+        .args(["--timeout", "10"])
         .env("PATH", std::env::join_paths(path).unwrap())
         .env("FAKE_CLUSTER", cluster)
+        .env("FAKE_STATE", state.path())
         .output()
         .unwrap();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    (output.status.code().unwrap_or(-1), text)
-}
-
-fn status_lines(output: &str) -> Vec<&str> {
-    output
-        .lines()
-        .filter(|l| l.starts_with("PASS") || l.starts_with("FAIL") || l.starts_with("SKIP"))
-        .collect()
-}
-
-#[test]
-fn compliant_cluster_passes_with_honest_skips() {
-    let (_dir, script) = rendered("task-api");
-    let (code, output) = run_audit(&script, "compliant", None);
-    let lines = status_lines(&output);
-    assert_eq!(lines.len(), 10, "ten checks, each reported once:\n{output}");
-    let failed: Vec<_> = lines.iter().filter(|l| l.starts_with("FAIL")).collect();
-    assert!(
-        failed.is_empty(),
-        "no check may fail on a compliant cluster:\n{output}"
-    );
-    let skipped = lines.iter().filter(|l| l.starts_with("SKIP")).count();
-    let passed = lines.iter().filter(|l| l.starts_with("PASS")).count();
-    assert!(
-        output.contains(&format!(
-            "Summary: {passed} passed, 0 failed, {skipped} skipped (of 10 checks)"
-        )),
-        "{output}"
-    );
-    assert_eq!(code, 0, "{output}");
-    for line in lines.iter().filter(|l| l.starts_with("SKIP")) {
-        assert!(
-            line.split_whitespace().count() > 4,
-            "a skip must give its reason: {line}"
-        );
+    Run {
+        code: output.status.code().unwrap_or(-1),
+        output: format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        ),
+        state: std::fs::read_to_string(state.path().join("log")).unwrap_or_default(),
     }
 }
 
+fn lines_with<'a>(output: &'a str, label: &str) -> Vec<&'a str> {
+    output.lines().filter(|l| l.starts_with(label)).collect()
+}
+
 #[test]
-fn broken_cluster_fails_each_automated_check() {
-    let (_dir, script) = rendered("task-api");
-    let (code, output) = run_audit(&script, "broken", None);
-    assert_eq!(code, 1, "{output}");
-    for check in [
-        "1 dedicated",
-        "2 least-privilege",
-        "3 default-deny",
-        "5 secrets",
-        "6 PSS",
-        "8 Dapr mTLS",
-        "10 Dapr API",
-    ] {
-        assert!(
-            output
-                .lines()
-                .any(|l| l.starts_with("FAIL") && l.contains(check)),
-            "check '{check}' must fail on the broken cluster:\n{output}"
-        );
+fn audit_on_a_compliant_cluster_passes_every_check() {
+    let (dir, _) = rendered("task-api");
+    let run = run(
+        dir.path(),
+        "secure-task-api-audit.sh",
+        "compliant",
+        true,
+        &[],
+    );
+    assert_eq!(run.code, 0, "{}", run.output);
+    assert_eq!(lines_with(&run.output, "PASS").len(), 10, "{}", run.output);
+    assert!(
+        run.output
+            .ends_with("Summary: 10 passed, 0 failed, 0 skipped (of 10 checks)\n"),
+        "{}",
+        run.output
+    );
+}
+
+#[test]
+fn audit_on_a_broken_cluster_fails_every_check() {
+    let (dir, _) = rendered("task-api");
+    let run = run(dir.path(), "secure-task-api-audit.sh", "broken", true, &[]);
+    assert_eq!(run.code, 1, "{}", run.output);
+    let failed = lines_with(&run.output, "FAIL");
+    assert_eq!(failed.len(), 10, "every check must flip:\n{}", run.output);
+    for (index, line) in failed.iter().enumerate() {
+        let id = line.split_whitespace().nth(1).unwrap();
+        assert_eq!(id, (index + 1).to_string(), "{line}");
     }
-    let failed = status_lines(&output)
+    assert!(
+        run.output
+            .ends_with("Summary: 0 passed, 10 failed, 0 skipped (of 10 checks)\n"),
+        "{}",
+        run.output
+    );
+}
+
+#[test]
+fn without_trivy_the_scan_is_skipped_never_passed() {
+    let (dir, _) = rendered("task-api");
+    let run = run(
+        dir.path(),
+        "secure-task-api-audit.sh",
+        "compliant",
+        false,
+        &[],
+    );
+    assert_eq!(run.code, 0, "{}", run.output);
+    let skipped = lines_with(&run.output, "SKIP");
+    assert_eq!(skipped.len(), 1);
+    assert!(
+        skipped[0].contains("trivy is not installed"),
+        "{}",
+        skipped[0]
+    );
+    assert!(
+        run.output
+            .contains("Summary: 9 passed, 0 failed, 1 skipped (of 10 checks)")
+    );
+}
+
+#[test]
+fn dapr_checks_skip_with_a_reason_when_dapr_is_off() {
+    let (dir, _) = rendered("hello");
+    let run = run(dir.path(), "secure-hello-audit.sh", "compliant", true, &[]);
+    let skipped = lines_with(&run.output, "SKIP");
+    let ids: Vec<&str> = skipped
         .iter()
-        .filter(|l| l.starts_with("FAIL"))
-        .count();
-    assert!(output.contains(&format!("{failed} failed")), "{output}");
-}
-
-#[test]
-fn unreachable_cluster_exits_2() {
-    let (_dir, script) = rendered("hello");
-    let (code, output) = run_audit(&script, "unreachable", None);
-    assert_eq!(code, 2, "{output}");
+        .map(|l| l.split_whitespace().nth(1).unwrap())
+        .collect();
+    assert_eq!(ids, ["8", "9", "10"], "{}", run.output);
     assert!(
-        output.contains("error: cannot read namespace hello"),
-        "{output}"
+        skipped
+            .iter()
+            .all(|l| l.contains("Dapr is not enabled") || l.contains("no Dapr components"))
     );
 }
 
 #[test]
-fn unknown_option_exits_2_and_help_exits_0() {
-    let (_dir, script) = rendered("hello");
-    let output = Command::new("bash")
-        .arg(&script)
-        .arg("--bogus")
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(2));
-    let output = Command::new("bash")
-        .arg(&script)
-        .arg("--help")
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(0));
-    assert!(String::from_utf8_lossy(&output.stdout).starts_with("Usage: secure-hello-audit.sh"));
+fn pentest_on_a_compliant_cluster_blocks_every_scenario() {
+    let (dir, _) = rendered("task-api");
+    let run = run(
+        dir.path(),
+        "secure-task-api-pentest.sh",
+        "compliant",
+        true,
+        &[],
+    );
+    assert_eq!(run.code, 0, "{}", run.output);
+    let blocked = lines_with(&run.output, "BLOCKED");
+    let ids: Vec<&str> = blocked
+        .iter()
+        .map(|l| l.split_whitespace().nth(1).unwrap())
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            "1.1", "1.2", "1.3", "1.4", "2.1", "2.2", "2.3", "3.1", "3.2", "3.3", "3.4", "4.1"
+        ],
+        "{}",
+        run.output
+    );
+    assert!(
+        run.output
+            .contains("timed out or refused (control: declared redis 10.244.1.17:6379 connected)"),
+        "{}",
+        run.output
+    );
+    assert!(
+        run.output
+            .ends_with("Summary: 12 blocked, 0 exposed, 0 skipped (of 12 scenarios)\n"),
+        "{}",
+        run.output
+    );
+}
+
+#[test]
+fn pentest_on_a_broken_cluster_exposes_every_scenario() {
+    let (dir, _) = rendered("task-api");
+    let run = run(
+        dir.path(),
+        "secure-task-api-pentest.sh",
+        "broken",
+        true,
+        &[],
+    );
+    assert_eq!(run.code, 1, "{}", run.output);
+    assert_eq!(
+        lines_with(&run.output, "EXPOSED").len(),
+        12,
+        "every scenario must flip:\n{}",
+        run.output
+    );
+    assert!(
+        run.output
+            .ends_with("Summary: 0 blocked, 12 exposed, 0 skipped (of 12 scenarios)\n")
+    );
+}
+
+#[test]
+fn json_output_has_one_object_per_check() {
+    let (dir, _) = rendered("task-api");
+    for (script, count, status) in [
+        ("secure-task-api-audit.sh", 10, "fail"),
+        ("secure-task-api-pentest.sh", 12, "exposed"),
+    ] {
+        let run = run(dir.path(), script, "broken", true, &["--json"]);
+        assert_eq!(run.code, 1);
+        let report: serde_json::Value = serde_json::from_str(&run.output)
+            .unwrap_or_else(|e| panic!("{script}: {e}\n{}", run.output));
+        let results = report["results"].as_array().unwrap();
+        assert_eq!(results.len(), count);
+        for result in results {
+            assert_eq!(result["status"], status, "{result}");
+            assert!(
+                result["id"].is_string()
+                    && result["title"].is_string()
+                    && result["evidence"].as_str().unwrap().len() > 5
+            );
+        }
+        assert_eq!(report["summary"]["total"], count);
+        assert_eq!(report["app"], "task-api");
+    }
+}
+
+#[test]
+fn probe_pods_are_always_removed_unless_kept() {
+    let (dir, _) = rendered("task-api");
+    for script in ["secure-task-api-audit.sh", "secure-task-api-pentest.sh"] {
+        let run = run(dir.path(), script, "broken", true, &[]);
+        let created: Vec<&str> = run
+            .state
+            .lines()
+            .filter_map(|l| l.strip_prefix("created "))
+            .collect();
+        let deleted: Vec<&str> = run
+            .state
+            .lines()
+            .filter_map(|l| l.strip_prefix("deleted "))
+            .collect();
+        assert_eq!(created.len(), 2, "{script}: {}", run.state);
+        assert_eq!(
+            created, deleted,
+            "{script}: every probe must be deleted on exit"
+        );
+        let unique: std::collections::BTreeSet<&&str> = created.iter().collect();
+        assert_eq!(unique.len(), created.len(), "probe names must be unique");
+        let kept = self::run(dir.path(), script, "broken", true, &["--keep-probes"]);
+        assert!(
+            !kept.state.contains("deleted "),
+            "{script}: --keep-probes must keep them: {}",
+            kept.state
+        );
+    }
+}
+
+#[test]
+fn scripts_exit_2_when_they_cannot_run() {
+    let (dir, _) = rendered("hello");
+    for script in ["secure-hello-audit.sh", "secure-hello-pentest.sh"] {
+        let down = run(dir.path(), script, "unreachable", true, &[]);
+        assert_eq!(down.code, 2, "{}", down.output);
+        assert!(
+            down.output.contains("error: cannot read namespace hello"),
+            "{}",
+            down.output
+        );
+        let refused = run(dir.path(), script, "forbidden", true, &[]);
+        assert_eq!(refused.code, 2, "{}", refused.output);
+        assert!(
+            refused
+                .output
+                .contains("error: no permission to list pods in hello"),
+            "{}",
+            refused.output
+        );
+        let bad = Command::new("bash")
+            .arg(dir.path().join(script))
+            .arg("--bogus")
+            .output()
+            .unwrap();
+        assert_eq!(bad.status.code(), Some(2));
+        let help = Command::new("bash")
+            .arg(dir.path().join(script))
+            .arg("--help")
+            .output()
+            .unwrap();
+        assert_eq!(help.status.code(), Some(0));
+        assert!(String::from_utf8_lossy(&help.stdout).starts_with(&format!("Usage: {script}")));
+    }
 }

@@ -50,7 +50,7 @@ fn render_writes_every_file_and_an_executable_script() {
         .args(["render", "specs/task-api.yaml", "--out", "deploy/task-api"])
         .assert()
         .success()
-        .stdout("rendered specs/task-api.yaml to deploy/task-api: 8 written, 0 unchanged\n");
+        .stdout("rendered specs/task-api.yaml to deploy/task-api: 9 written, 0 unchanged\n");
     let names: Vec<String> = read_tree(&dir.path().join("deploy/task-api"))
         .into_iter()
         .map(|(n, _)| n)
@@ -66,6 +66,7 @@ fn render_writes_every_file_and_an_executable_script() {
             "06-deployment.yaml",
             "kustomization.yaml",
             "secure-task-api-audit.sh",
+            "secure-task-api-pentest.sh",
         ]
     );
     #[cfg(unix)]
@@ -107,7 +108,7 @@ fn two_renders_give_identical_bytes() {
     }
     let a = read_tree(&dir.path().join("a"));
     let b = read_tree(&dir.path().join("b"));
-    assert_eq!(a.len(), 8);
+    assert_eq!(a.len(), 9);
     assert_eq!(a, b);
     for (name, bytes) in &a {
         let text = String::from_utf8(bytes.clone()).unwrap();
@@ -137,7 +138,7 @@ fn rerender_reports_unchanged_files() {
         .args(args)
         .assert()
         .success()
-        .stdout("rendered specs/hello.yaml to out: 0 written, 6 unchanged\n");
+        .stdout("rendered specs/hello.yaml to out: 0 written, 7 unchanged\n");
 }
 
 #[test]

@@ -59,10 +59,10 @@ fn in_sync_repository_passes() {
         .assert()
         .code(0)
         .stdout(
-            "ok     specs/hello.yaml -> deploy/hello (6 files in sync)\n\
-             ok     specs/orders.yaml -> deploy/orders (8 files in sync)\n\
-             ok     specs/payments.yaml -> deploy/payments (7 files in sync)\n\
-             ok     specs/task-api.yaml -> deploy/task-api (8 files in sync)\n\
+            "ok     specs/hello.yaml -> deploy/hello (7 files in sync)\n\
+             ok     specs/orders.yaml -> deploy/orders (9 files in sync)\n\
+             ok     specs/payments.yaml -> deploy/payments (8 files in sync)\n\
+             ok     specs/task-api.yaml -> deploy/task-api (9 files in sync)\n\
              check: 4 in sync, 0 drifted, 0 with errors (4 specs)\n",
         );
 }

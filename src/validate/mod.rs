@@ -186,8 +186,10 @@ impl Validator {
         );
 
         let rbac_expectations = rbac_expectations(api_access.as_ref());
+        let reach_target = reach_target(&network);
         let model = Model {
             rbac_expectations,
+            reach_target,
             spec_file: spec_file.to_string(),
             service_account: format!("{}-sa", name.as_deref()?),
             name: name?,
@@ -1589,6 +1591,50 @@ impl Validator {
         }
         true
     }
+}
+
+/// The destination the penetration test uses to prove egress is limited to
+/// declared ports: a declared pod destination if any, else a single-address
+/// CIDR (such as the API server), else Dapr Sentry.
+fn reach_target(network: &model::Network) -> Option<model::ReachTarget> {
+    let single_host = |flow: &model::Flow| {
+        let cidr = flow.peer.cidr.as_deref()?;
+        let (address, prefix) = cidr.split_once('/')?;
+        (prefix == "32" || prefix == "128").then(|| address.to_string())
+    };
+    let pods = |flow: &&model::Flow| flow.peer.cidr.is_none() && !flow.peer.pod_labels.is_empty();
+    let declared =
+        |flow: &&model::Flow| !flow.name.starts_with("dapr-") && flow.name != "kubernetes-api";
+    let chosen = network
+        .egress
+        .iter()
+        .filter(declared)
+        .find(pods)
+        .or_else(|| network.egress.iter().find(|f| single_host(f).is_some()))
+        .or_else(|| network.egress.iter().find(|f| f.name == "dapr-sentry"))?;
+    let port = chosen.ports.first()?;
+    let undeclared_port = [port.port + 1, port.port.saturating_sub(1), 9]
+        .into_iter()
+        .find(|candidate| {
+            (1..=65535).contains(candidate) && !chosen.ports.iter().any(|p| p.port == *candidate)
+        })?;
+    let selector = (chosen.peer.cidr.is_none()).then(|| {
+        chosen
+            .peer
+            .pod_labels
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join(",")
+    });
+    Some(model::ReachTarget {
+        flow: chosen.name.clone(),
+        namespace: chosen.peer.namespace.clone(),
+        selector,
+        host: single_host(chosen),
+        port: port.port,
+        undeclared_port,
+    })
 }
 
 /// The permission checks the live audit runs: every granted permission must

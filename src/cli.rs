@@ -136,4 +136,20 @@ pub enum Command {
         #[arg(long, value_enum, value_delimiter = ',')]
         only: Vec<crate::audit::rules::Family>,
     },
+    /// Write the security posture document, with live results when given.
+    ///
+    /// `render` writes SECURITY-POSTURE.md with results "not yet run". This
+    /// fills the results tables from the --json output of the generated
+    /// audit and penetration-test scripts, and prints the document (or
+    /// writes it to --output).
+    Posture {
+        /// The spec file.
+        spec: PathBuf,
+        /// The --json output of secure-<app>-audit.sh or -pentest.sh (repeatable).
+        #[arg(long, value_name = "JSON")]
+        results: Vec<PathBuf>,
+        /// Write the document here instead of standard output.
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+    },
 }

@@ -112,9 +112,10 @@ fn generated_files_in(dir: &Path) -> Vec<PathBuf> {
         .filter(|p| p.is_file())
         .filter(|p| {
             fs::read_to_string(p).is_ok_and(|text| {
-                text.lines()
-                    .take(3)
-                    .any(|line| line.starts_with(GENERATED_MARK))
+                text.lines().take(3).any(|line| {
+                    line.starts_with(&format!("# {GENERATED_MARK}"))
+                        || line.starts_with(&format!("<!-- {GENERATED_MARK}"))
+                })
             })
         })
         .collect();

@@ -15,6 +15,7 @@ pub mod drift;
 pub mod impact;
 pub mod load;
 pub mod model;
+pub mod posture;
 pub mod render;
 pub mod spec;
 pub mod templates;

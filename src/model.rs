@@ -37,6 +37,7 @@ pub struct Model {
     pub spec_file: String,
     pub name: String,
     pub namespace: String,
+    pub environment: String,
     pub compliance: Vec<String>,
     pub pss_version: String,
     pub service_account: String,
@@ -225,6 +226,7 @@ pub struct Dapr {
     pub invoked_by: Vec<DaprPeer>,
     pub invokes: Vec<DaprPeer>,
     pub components: Vec<Component>,
+    pub api_token_secret: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]

@@ -59,6 +59,8 @@ pub struct App {
     #[serde(default, deserialize_with = "null_as_default")]
     pub compliance: Vec<String>,
     pub pod_security_version: Option<String>,
+    /// A label for documents: production, staging, ... Absent means production.
+    pub environment: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
@@ -233,6 +235,8 @@ pub struct Dapr {
     pub invokes: Vec<DaprPeer>,
     #[serde(default, deserialize_with = "null_as_default")]
     pub components: Vec<DaprComponent>,
+    /// A Secret (key `token`) that protects the sidecar's API with a token.
+    pub api_token_secret: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]

@@ -26,12 +26,17 @@ static TEMPLATES: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/templates");
 pub enum Flavor {
     Yaml,
     Shell,
+    /// Markdown documents: strings are escaped so a value cannot open a
+    /// table cell, a link or HTML.
+    Markdown,
 }
 
 impl Flavor {
     pub fn of(template: &str) -> Flavor {
         if template.ends_with(".sh.j2") {
             Flavor::Shell
+        } else if template.ends_with(".md.j2") {
+            Flavor::Markdown
         } else {
             Flavor::Yaml
         }
@@ -42,6 +47,7 @@ impl Flavor {
 pub struct Templates {
     yaml: Environment<'static>,
     shell: Environment<'static>,
+    markdown: Environment<'static>,
 }
 
 impl Templates {
@@ -50,6 +56,7 @@ impl Templates {
     pub fn embedded() -> Result<Templates, Error> {
         let mut yaml = base_environment(Flavor::Yaml)?;
         let mut shell = base_environment(Flavor::Shell)?;
+        let mut markdown = base_environment(Flavor::Markdown)?;
         for file in TEMPLATES.files() {
             let name = file.path().to_string_lossy().replace('\\', "/");
             let source = file.contents_utf8().ok_or_else(|| {
@@ -61,9 +68,14 @@ impl Templates {
             match Flavor::of(&name) {
                 Flavor::Yaml => yaml.add_template_owned(name, source.to_string())?,
                 Flavor::Shell => shell.add_template_owned(name, source.to_string())?,
+                Flavor::Markdown => markdown.add_template_owned(name, source.to_string())?,
             }
         }
-        Ok(Templates { yaml, shell })
+        Ok(Templates {
+            yaml,
+            shell,
+            markdown,
+        })
     }
 
     /// Renders one template with the given context.
@@ -71,6 +83,7 @@ impl Templates {
         let environment = match Flavor::of(template) {
             Flavor::Yaml => &self.yaml,
             Flavor::Shell => &self.shell,
+            Flavor::Markdown => &self.markdown,
         };
         environment.get_template(template)?.render(context)
     }
@@ -104,6 +117,7 @@ fn base_environment(flavor: Flavor) -> Result<Environment<'static>, Error> {
     match flavor {
         Flavor::Yaml => environment.set_formatter(yaml_formatter),
         Flavor::Shell => environment.set_formatter(shell_formatter),
+        Flavor::Markdown => environment.set_formatter(markdown_formatter),
     }
     environment.add_filter("yaml", |value: Value| -> Result<Value, Error> {
         Ok(Value::from_safe_string(yaml_scalar(&value)?))
@@ -157,6 +171,34 @@ fn yaml_formatter(out: &mut Output, _state: &mut State, value: &Value) -> Result
     out.write_str(&text).map_err(Error::from)
 }
 
+/// Escapes the characters that Markdown (and GitHub's HTML) would read as
+/// syntax: a spec value stays text, even inside a table cell.
+pub fn markdown_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '#' => {
+                out.push('\\');
+                out.push(c);
+            }
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+fn markdown_formatter(out: &mut Output, _state: &mut State, value: &Value) -> Result<(), Error> {
+    let text = if value.is_safe() || value.kind() != ValueKind::String {
+        value.to_string()
+    } else {
+        markdown_escape(value.as_str().unwrap_or_default())
+    };
+    out.write_str(&text).map_err(Error::from)
+}
+
 fn shell_formatter(out: &mut Output, _state: &mut State, value: &Value) -> Result<(), Error> {
     let text = if value.is_safe() {
         value.to_string()
@@ -188,6 +230,10 @@ mod tests {
         let shell = shell_word(&value).unwrap();
         assert!(shell.starts_with('\'') && shell.ends_with('\''));
         assert_eq!(shell_quote("it's"), r"'it'\''s'");
+        assert_eq!(
+            markdown_escape("a|b <x> [l](u) `c`"),
+            r"a\|b &lt;x&gt; \[l\](u) \`c\`"
+        );
     }
 
     #[test]

@@ -59,10 +59,10 @@ fn in_sync_repository_passes() {
         .assert()
         .code(0)
         .stdout(
-            "ok     specs/hello.yaml -> deploy/hello (7 files in sync)\n\
-             ok     specs/orders.yaml -> deploy/orders (9 files in sync)\n\
-             ok     specs/payments.yaml -> deploy/payments (8 files in sync)\n\
-             ok     specs/task-api.yaml -> deploy/task-api (9 files in sync)\n\
+            "ok     specs/hello.yaml -> deploy/hello (8 files in sync)\n\
+             ok     specs/orders.yaml -> deploy/orders (10 files in sync)\n\
+             ok     specs/payments.yaml -> deploy/payments (9 files in sync)\n\
+             ok     specs/task-api.yaml -> deploy/task-api (10 files in sync)\n\
              check: 4 in sync, 0 drifted, 0 with errors (4 specs)\n",
         );
 }
@@ -505,8 +505,9 @@ fn impact_secrets_added_and_removed() {
 
 #[test]
 fn impact_dapr_invocation_and_logging() {
+    // HIPAA forbids turning API logging off, so the change drops the context too.
     let widened = impact_of("orders", |t| {
-        t.replace(
+        t.replace("compliance: [hipaa]", "compliance: []").replace(
             "  invokedBy:\n",
             "  apiLogging: false\n  invokedBy:\n    - appId: admin\n      namespace: ops\n",
         )

@@ -76,6 +76,11 @@ pub fn run(command: Command) -> Status {
             };
             audit::run(&paths, &options, stdout, stderr)
         }
+        Command::Posture {
+            spec,
+            results,
+            output,
+        } => posture(&spec, &results, output.as_deref(), stdout, stderr),
     }
 }
 
@@ -211,4 +216,64 @@ fn validate(
         }
     }
     status
+}
+
+fn posture(
+    spec: &Path,
+    results: &[PathBuf],
+    output: Option<&Path>,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> Status {
+    let Some(templates) = templates(stderr) else {
+        return Status::Error;
+    };
+    let (model, files) = match render_spec(spec, &templates) {
+        Ok(rendered) => rendered,
+        Err(error) => {
+            let _ = writeln!(stderr, "{error}");
+            return Status::Error;
+        }
+    };
+    let mut inputs = Vec::new();
+    for path in results {
+        match std::fs::read_to_string(path) {
+            Ok(text) => inputs.push((display_path(path), text)),
+            Err(error) => {
+                let _ = writeln!(stderr, "error: cannot read {}: {error}", display_path(path));
+                return Status::Error;
+            }
+        }
+    }
+    let results = match crate::posture::Results::parse(&model, &inputs) {
+        Ok(results) => results,
+        Err(error) => {
+            let _ = writeln!(stderr, "error: {error}");
+            return Status::Error;
+        }
+    };
+    let names: Vec<String> = files.iter().map(|f| f.name.clone()).collect();
+    let document = match render::posture_document(&model, &templates, &names, results) {
+        Ok(document) => document,
+        Err(bug) => {
+            let _ = writeln!(stderr, "{bug}");
+            return Status::Error;
+        }
+    };
+    match output {
+        None => {
+            let _ = write!(stdout, "{document}");
+        }
+        Some(path) => {
+            if let Err(error) = std::fs::write(path, &document) {
+                let _ = writeln!(
+                    stderr,
+                    "error: cannot write {}: {error}",
+                    display_path(path)
+                );
+                return Status::Error;
+            }
+        }
+    }
+    Status::Clean
 }

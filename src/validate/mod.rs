@@ -5,6 +5,7 @@
 //! One definition of what is valid serves `validate`, `render`, `check` and
 //! the wizard, which validates each answer with [`validate_answer`].
 
+pub mod compliance;
 pub mod formats;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -176,6 +177,20 @@ impl Validator {
             _ => None,
         };
         let port = workload.as_ref().map(|w| w.port);
+        let environment = spec
+            .app
+            .as_ref()
+            .and_then(|a| a.environment.clone())
+            .unwrap_or_else(|| "production".to_string());
+        self.check(
+            "app.environment",
+            &environment,
+            formats::dns1123_label(&environment),
+            "use a short label such as production or staging",
+        );
+        for problem in compliance::check(spec) {
+            self.push(problem);
+        }
         let network = self.network(
             spec,
             &namespace_for_peers,
@@ -194,6 +209,7 @@ impl Validator {
             service_account: format!("{}-sa", name.as_deref()?),
             name: name?,
             namespace: namespace?,
+            environment,
             compliance,
             pss_version: pss_version?,
             workload: workload?,
@@ -1042,7 +1058,16 @@ impl Validator {
                 None => ok = false,
             }
         }
+        if let Some(secret) = &dapr.api_token_secret {
+            ok &= self.check(
+                "dapr.apiTokenSecret",
+                secret,
+                formats::dns1123_subdomain(secret),
+                "name the Secret that holds the token under the key token",
+            );
+        }
         ok.then(|| model::Dapr {
+            api_token_secret: dapr.api_token_secret.clone(),
             config_name: format!("{name}-dapr-config"),
             app_id,
             api_logging: dapr.api_logging.unwrap_or(true),
@@ -1783,7 +1808,13 @@ fn known_fields(parent: &str) -> &'static [&'static str] {
             "secrets",
             "dapr",
         ],
-        "app" => &["name", "namespace", "compliance", "podSecurityVersion"],
+        "app" => &[
+            "name",
+            "namespace",
+            "compliance",
+            "podSecurityVersion",
+            "environment",
+        ],
         "workload" => &[
             "image",
             "allowTagOnlyImage",
@@ -1819,6 +1850,7 @@ fn known_fields(parent: &str) -> &'static [&'static str] {
             "invokedBy",
             "invokes",
             "components",
+            "apiTokenSecret",
         ],
         "dapr.invokedBy" | "dapr.invokes" => &["appId", "namespace"],
         "dapr.components" => &[

@@ -1,0 +1,705 @@
+//! The security posture document: what auditors read instead of YAML.
+//!
+//! Built from the same model as the manifests: a control inventory (each of
+//! the capstone's ten controls, how this spec implements it, and its
+//! evidence: generated files, live-audit check, penetration-test scenarios),
+//! one mapping table per selected compliance framework, the residual risks a
+//! reviewer should weigh, the non-goals, and the results of the live scripts
+//! when their JSON output is supplied (otherwise "not yet run", never
+//! "passed").
+
+use serde::Serialize;
+
+use crate::model::Model;
+
+/// One control of the inventory.
+#[derive(Debug, Clone, Serialize)]
+pub struct Control {
+    /// `C1` to `C10`.
+    pub id: String,
+    pub name: &'static str,
+    /// How this spec implements it.
+    pub implementation: String,
+    /// Generated files that carry it.
+    pub files: Vec<String>,
+    /// The live-audit check that verifies it (1 to 10).
+    pub audit_check: u8,
+    /// Penetration-test scenarios that attack it.
+    pub pentest: Vec<String>,
+}
+
+/// One row of a framework table.
+#[derive(Debug, Clone, Serialize)]
+pub struct Requirement {
+    pub id: &'static str,
+    pub title: &'static str,
+    pub controls: Vec<String>,
+    pub note: &'static str,
+}
+
+/// A framework's mapping table.
+#[derive(Debug, Clone, Serialize)]
+pub struct Framework {
+    pub context: &'static str,
+    pub name: &'static str,
+    pub source: &'static str,
+    pub requirements: Vec<Requirement>,
+}
+
+/// One result of a live script, as its `--json` output reports it.
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq, Eq)]
+pub struct ScriptResult {
+    pub id: String,
+    pub title: String,
+    pub status: String,
+    pub evidence: String,
+}
+
+/// The `--json` output of a live script.
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+pub struct ScriptReport {
+    pub script: String,
+    pub app: String,
+    pub namespace: String,
+    pub results: Vec<ScriptResult>,
+}
+
+/// Results supplied to the document.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Results {
+    pub audit: Option<ScriptReport>,
+    pub pentest: Option<ScriptReport>,
+}
+
+impl Results {
+    /// Parses the `--json` outputs of the scripts, checking they belong to
+    /// `model`'s app.
+    pub fn parse(model: &Model, inputs: &[(String, String)]) -> Result<Results, String> {
+        let mut results = Results::default();
+        for (file, text) in inputs {
+            let report: ScriptReport = serde_json::from_str(text).map_err(|e| {
+                format!("{file}: not the --json output of a harden live script: {e}")
+            })?;
+            if report.app != model.name {
+                return Err(format!(
+                    "{file}: results are for app {:?}, not {:?}",
+                    report.app, model.name
+                ));
+            }
+            let slot = match report.script.as_str() {
+                "audit" => &mut results.audit,
+                "pentest" => &mut results.pentest,
+                other => {
+                    return Err(format!(
+                        "{file}: unknown script kind {other:?} (expected audit or pentest)"
+                    ));
+                }
+            };
+            if slot.is_some() {
+                return Err(format!(
+                    "{file}: a second {} result was given",
+                    report.script
+                ));
+            }
+            *slot = Some(report);
+        }
+        Ok(results)
+    }
+}
+
+/// The penetration-test scenario ids the generated script runs for `model`.
+pub fn pentest_scenarios(model: &Model) -> Vec<String> {
+    let mut ids: Vec<String> = [
+        "1.1", "1.2", "1.3", "1.4", "2.1", "2.2", "2.3", "3.1", "3.2", "3.3", "3.4",
+    ]
+    .into_iter()
+    .map(String::from)
+    .collect();
+    let components = model.dapr.as_ref().map_or(0, |d| d.components.len());
+    ids.extend((1..=components.max(1)).map(|i| format!("4.{i}")));
+    ids
+}
+
+fn scenarios(prefix: &str, model: &Model) -> Vec<String> {
+    pentest_scenarios(model)
+        .into_iter()
+        .filter(|id| id.starts_with(prefix))
+        .collect()
+}
+
+/// The control inventory for `model`, referring only to `files` it renders.
+pub fn controls(model: &Model, files: &[String]) -> Vec<Control> {
+    let has = |name: &str| files.iter().any(|f| f == name);
+    let pick = |names: &[&str]| -> Vec<String> {
+        names
+            .iter()
+            .filter(|n| has(n))
+            .map(|n| n.to_string())
+            .collect()
+    };
+    let api = match &model.api_access {
+        None => "no Kubernetes API access: no Role, no token".to_string(),
+        Some(api) => {
+            let rules: Vec<String> = api
+                .rules
+                .iter()
+                .map(|r| {
+                    let names = if r.resource_names.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" ({})", r.resource_names.join(", "))
+                    };
+                    format!(
+                        "{} on {}{names}",
+                        r.verbs.join(", "),
+                        r.resources.join(", ")
+                    )
+                })
+                .collect();
+            format!(
+                "a Role in {} grants only: {}; an expiring projected token ({} s)",
+                model.namespace,
+                rules.join("; "),
+                api.expiration_seconds
+            )
+        }
+    };
+    let secrets = match &model.secrets {
+        None => "the spec declares no secrets; none reach the environment".to_string(),
+        Some(s) if s.source == "manual" => format!(
+            "{} keys mounted read-only at {}; the Secret is created out of band",
+            s.keys.len(),
+            s.mount_path
+        ),
+        Some(s) => format!(
+            "{} keys from {} {} (External Secrets), mounted read-only at {}; never in environment variables",
+            s.keys.len(),
+            s.store_kind.as_deref().unwrap_or("store"),
+            s.store_name.as_deref().unwrap_or("?"),
+            s.mount_path
+        ),
+    };
+    let dapr_missing = "not applicable: Dapr is not enabled";
+    let mut inventory = vec![
+        Control {
+            id: "C1".into(),
+            name: "Dedicated ServiceAccount",
+            implementation: format!(
+                "pods run as {}; its token is never mounted automatically",
+                model.service_account
+            ),
+            files: pick(&["02-rbac.yaml", "06-deployment.yaml"]),
+            audit_check: 1,
+            pentest: scenarios("1.", model),
+        },
+        Control {
+            id: "C2".into(),
+            name: "Least-privilege RBAC",
+            implementation: api,
+            files: pick(&["02-rbac.yaml"]),
+            audit_check: 2,
+            pentest: scenarios("1.", model),
+        },
+        Control {
+            id: "C3".into(),
+            name: "Default-deny NetworkPolicy",
+            implementation: format!(
+                "default deny of ingress and egress in {}; {} ingress and {} egress flows allowed, each at both ends",
+                model.namespace,
+                model.network.ingress.len(),
+                model.network.egress.len()
+            ),
+            files: pick(&["03-network-policy.yaml"]),
+            audit_check: 3,
+            pentest: scenarios("2.", model),
+        },
+        Control {
+            id: "C4".into(),
+            name: "DNS egress",
+            implementation: "egress to the kube-dns pods only, on UDP and TCP 53".into(),
+            files: pick(&["03-network-policy.yaml"]),
+            audit_check: 4,
+            pentest: Vec::new(),
+        },
+        Control {
+            id: "C5".into(),
+            name: "Secrets as files",
+            implementation: secrets,
+            files: pick(&["04-secrets.yaml", "06-deployment.yaml"]),
+            audit_check: 5,
+            pentest: vec!["1.1".into()],
+        },
+        Control {
+            id: "C6".into(),
+            name: "Pod Security restricted",
+            implementation: format!(
+                "the namespace enforces, audits and warns restricted:{}; non-root UID {}, no privilege escalation, all capabilities dropped, RuntimeDefault seccomp, read-only root filesystem",
+                model.pss_version, model.workload.run_as_user
+            ),
+            files: pick(&["01-namespace.yaml", "06-deployment.yaml"]),
+            audit_check: 6,
+            pentest: scenarios("3.", model),
+        },
+        Control {
+            id: "C7".into(),
+            name: "Image pinned and scanned",
+            implementation: if model.workload.pinned_by_digest {
+                "the image is pinned by digest, so the scanned image is the one that runs".into()
+            } else {
+                "the image is pinned by tag only (accepted in the spec): a scan may not match what runs".into()
+            },
+            files: pick(&["06-deployment.yaml"]),
+            audit_check: 7,
+            pentest: Vec::new(),
+        },
+        Control {
+            id: "C8".into(),
+            name: "Dapr mTLS",
+            implementation: match &model.dapr {
+                Some(d) => format!(
+                    "sidecars get certificates from Sentry in {} (egress allowed on 50001); mTLS is the control plane's default",
+                    d.control_plane_namespace
+                ),
+                None => dapr_missing.into(),
+            },
+            files: if model.dapr.is_some() {
+                pick(&["03-network-policy.yaml", "06-deployment.yaml"])
+            } else {
+                Vec::new()
+            },
+            audit_check: 8,
+            pentest: Vec::new(),
+        },
+        Control {
+            id: "C9".into(),
+            name: "Dapr component scopes",
+            implementation: match &model.dapr {
+                Some(d) if d.components.is_empty() => "no Dapr components".into(),
+                Some(d) => d
+                    .components
+                    .iter()
+                    .map(|c| format!("{} scoped to {}", c.name, c.scopes.join(", ")))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+                None => dapr_missing.into(),
+            },
+            files: pick(&["05-dapr-components.yaml"]),
+            audit_check: 9,
+            pentest: if model.dapr.is_some() {
+                scenarios("4.", model)
+            } else {
+                Vec::new()
+            },
+        },
+        Control {
+            id: "C10".into(),
+            name: "Audit logging",
+            implementation: match &model.dapr {
+                Some(d) if d.api_logging => {
+                    "Dapr API calls are logged, URLs obfuscated (no personal data in paths)".into()
+                }
+                Some(_) => "Dapr API logging is off in the spec".into(),
+                None => dapr_missing.into(),
+            },
+            files: if model.dapr.is_some() {
+                pick(&["05-dapr-components.yaml", "06-deployment.yaml"])
+            } else {
+                Vec::new()
+            },
+            audit_check: 10,
+            pentest: Vec::new(),
+        },
+    ];
+    inventory.iter_mut().for_each(|c| c.files.dedup());
+    inventory
+}
+
+fn controls_of(ids: &[&str]) -> Vec<String> {
+    ids.iter().map(|s| s.to_string()).collect()
+}
+
+/// The mapping tables of the frameworks `model` selects.
+pub fn frameworks(model: &Model) -> Vec<Framework> {
+    let mut tables = Vec::new();
+    for context in &model.compliance {
+        let table = match context.as_str() {
+            "soc2" => Framework {
+                context: "soc2",
+                name: "SOC 2 (2017 Trust Services Criteria, Common Criteria)",
+                source: "AICPA, TSP section 100, 2017 Trust Services Criteria (revised points of focus, 2022)",
+                requirements: vec![
+                    Requirement {
+                        id: "CC6.1",
+                        title: "Logical access security over protected information assets",
+                        controls: controls_of(&["C1", "C2", "C5", "C6"]),
+                        note: "",
+                    },
+                    Requirement {
+                        id: "CC6.3",
+                        title: "Access is authorized, modified or removed by role, with least privilege",
+                        controls: controls_of(&["C2"]),
+                        note: "",
+                    },
+                    Requirement {
+                        id: "CC6.6",
+                        title: "Logical access measures against threats from outside the system boundaries",
+                        controls: controls_of(&["C3", "C4"]),
+                        note: "",
+                    },
+                    Requirement {
+                        id: "CC6.7",
+                        title: "Transmission and movement of information restricted to authorized parties",
+                        controls: controls_of(&["C3", "C8", "C9"]),
+                        note: "",
+                    },
+                    Requirement {
+                        id: "CC6.8",
+                        title: "Unauthorized or malicious software is prevented or detected",
+                        controls: controls_of(&["C6", "C7"]),
+                        note: "",
+                    },
+                    Requirement {
+                        id: "CC7.1",
+                        title: "Configuration changes and vulnerabilities are detected",
+                        controls: controls_of(&["C7"]),
+                        note: "with harden check in CI for configuration drift",
+                    },
+                    Requirement {
+                        id: "CC7.2",
+                        title: "System components are monitored for anomalies",
+                        controls: controls_of(&["C10"]),
+                        note: "",
+                    },
+                ],
+            },
+            "hipaa" => Framework {
+                context: "hipaa",
+                name: "HIPAA Security Rule, technical safeguards (45 CFR 164.312)",
+                source: "45 CFR Part 164, Subpart C, section 164.312",
+                requirements: vec![
+                    Requirement {
+                        id: "164.312(a)(1)",
+                        title: "Access control",
+                        controls: controls_of(&["C1", "C2", "C3", "C9"]),
+                        note: "",
+                    },
+                    Requirement {
+                        id: "164.312(b)",
+                        title: "Audit controls",
+                        controls: controls_of(&["C10"]),
+                        note: "",
+                    },
+                    Requirement {
+                        id: "164.312(c)(1)",
+                        title: "Integrity",
+                        controls: controls_of(&["C6", "C7"]),
+                        note: "read-only root filesystem, image pinned by digest",
+                    },
+                    Requirement {
+                        id: "164.312(d)",
+                        title: "Person or entity authentication",
+                        controls: controls_of(&["C1", "C8"]),
+                        note: "workload identity; end-user authentication is a non-goal",
+                    },
+                    Requirement {
+                        id: "164.312(e)(1)",
+                        title: "Transmission security",
+                        controls: controls_of(&["C3", "C8"]),
+                        note: "ingress TLS is a non-goal",
+                    },
+                ],
+            },
+            "pci-dss" => Framework {
+                context: "pci-dss",
+                name: "PCI DSS v4.0",
+                source: "PCI Security Standards Council, PCI DSS v4.0 (March 2022)",
+                requirements: vec![
+                    Requirement {
+                        id: "1",
+                        title: "Install and maintain network security controls",
+                        controls: controls_of(&["C3", "C4"]),
+                        note: "1.3: network access to and from the workload is restricted",
+                    },
+                    Requirement {
+                        id: "2",
+                        title: "Apply secure configurations to all system components",
+                        controls: controls_of(&["C6"]),
+                        note: "2.2: components configured and managed securely",
+                    },
+                    Requirement {
+                        id: "3",
+                        title: "Protect stored account data",
+                        controls: controls_of(&["C5"]),
+                        note: "partly: credentials never stored in manifests; protecting stored account data itself is the application's",
+                    },
+                    Requirement {
+                        id: "6",
+                        title: "Develop and maintain secure systems and software",
+                        controls: controls_of(&["C7"]),
+                        note: "",
+                    },
+                    Requirement {
+                        id: "7",
+                        title: "Restrict access to system components and cardholder data by business need to know",
+                        controls: controls_of(&["C2", "C9"]),
+                        note: "",
+                    },
+                    Requirement {
+                        id: "8",
+                        title: "Identify users and authenticate access to system components",
+                        controls: controls_of(&["C1", "C8"]),
+                        note: "workload identity (and the Dapr API token, when Dapr is on)",
+                    },
+                    Requirement {
+                        id: "10",
+                        title: "Log and monitor all access to system components and cardholder data",
+                        controls: controls_of(&["C10"]),
+                        note: "",
+                    },
+                    Requirement {
+                        id: "11",
+                        title: "Test security of systems and networks regularly",
+                        controls: controls_of(&["C2", "C3", "C6", "C9"]),
+                        note: "the live audit and penetration-test scripts",
+                    },
+                ],
+            },
+            _ => continue,
+        };
+        tables.push(table);
+    }
+    tables
+}
+
+/// What the spec permits that a reviewer should weigh.
+pub fn residual_risks(model: &Model) -> Vec<String> {
+    let mut risks = Vec::new();
+    for flow in model
+        .network
+        .egress
+        .iter()
+        .filter(|f| f.peer.cidr.is_some() && f.name != "kubernetes-api")
+    {
+        let ports: Vec<String> = flow
+            .ports
+            .iter()
+            .map(|p| format!("{}/{}", p.protocol, p.port))
+            .collect();
+        risks.push(format!(
+            "Egress {} reaches every address in {}{} on {}: any host there, not one service.",
+            flow.name,
+            flow.peer.cidr.as_deref().unwrap_or_default(),
+            if flow.peer.except.is_empty() {
+                String::new()
+            } else {
+                format!(" (except {})", flow.peer.except.join(", "))
+            },
+            ports.join(", ")
+        ));
+    }
+    for flow in model
+        .network
+        .ingress
+        .iter()
+        .filter(|f| f.peer.pod_labels.is_empty())
+    {
+        risks.push(format!(
+            "Ingress {} admits every pod of namespace {}, not selected pods.",
+            flow.name,
+            flow.peer.namespace.as_deref().unwrap_or_default()
+        ));
+    }
+    for flow in
+        model.network.egress.iter().filter(|f| {
+            f.peer.cidr.is_none() && !f.peer.same_namespace && !f.name.starts_with("dapr-")
+        })
+    {
+        risks.push(format!(
+            "Egress {} goes to namespace {}: that namespace's own policies must admit the app; harden does not manage them.",
+            flow.name,
+            flow.peer.namespace.as_deref().unwrap_or_default()
+        ));
+    }
+    if let Some(api) = &model.api_access {
+        let verbs: Vec<String> = api
+            .rules
+            .iter()
+            .flat_map(|r| {
+                r.verbs
+                    .iter()
+                    .map(move |v| format!("{v} {}", r.resources.join("/")))
+            })
+            .collect();
+        risks.push(format!(
+            "The app holds an API token (expiring after {} s) that may: {}.",
+            api.expiration_seconds,
+            verbs.join(", ")
+        ));
+        if api.grants_secrets {
+            risks.push("RBAC grants access to Secrets through the API.".into());
+        }
+    }
+    if !model.workload.pinned_by_digest {
+        risks.push(format!("The image {} is pinned by tag only: the tag can be moved to other content after it was scanned.", model.workload.image));
+    }
+    if let Some(secrets) = &model.secrets
+        && secrets.source == "manual"
+    {
+        risks.push(format!(
+            "Secret {} is created by hand: rotation, access and history are outside this spec.",
+            secrets.secret_name
+        ));
+    }
+    if model.dapr.is_none() {
+        risks.push(
+            "Dapr is not enabled: there is no sidecar mTLS, no component scoping and no API audit log (C8 to C10 do not apply); the app must encrypt and log its own calls.".into(),
+        );
+    }
+    if let Some(dapr) = &model.dapr {
+        risks.push(
+            "Dapr must be installed with dapr_sidecar_injector.sidecarDropALLCapabilities=true, or Pod Security restricted rejects every replica.".into(),
+        );
+        risks.push(format!(
+            "Dapr app-ids are claimed by pod annotation: whoever may create pods in {} can act as any app-id there, so component scopes are only as strong as that permission.",
+            model.namespace
+        ));
+        if dapr.api_token_secret.is_none() {
+            risks.push("The Dapr sidecar API takes calls without a token (dapr.apiTokenSecret is not set); any process in the pod can use it.".into());
+        }
+        for component in dapr
+            .components
+            .iter()
+            .filter(|c| c.scopes.iter().any(|s| *s != dapr.app_id))
+        {
+            let others: Vec<&str> = component
+                .scopes
+                .iter()
+                .filter(|s| **s != dapr.app_id)
+                .map(String::as_str)
+                .collect();
+            risks.push(format!(
+                "Component {} is shared with app-ids {}.",
+                component.name,
+                others.join(", ")
+            ));
+        }
+    }
+    risks
+}
+
+/// One row of a results table: "not yet run" until results are supplied.
+#[derive(Debug, Clone, Serialize)]
+pub struct ResultRow {
+    pub id: String,
+    pub title: String,
+    pub status: String,
+    pub evidence: String,
+}
+
+/// The template context of the posture document.
+#[derive(Debug, Serialize)]
+pub struct Document<'a> {
+    pub model: &'a Model,
+    pub controls: Vec<Control>,
+    pub frameworks: Vec<Framework>,
+    pub risks: Vec<String>,
+    pub audit_rows: Vec<ResultRow>,
+    pub pentest_rows: Vec<ResultRow>,
+    pub audit_run: bool,
+    pub pentest_run: bool,
+}
+
+/// What each penetration-test scenario tries, by id.
+pub fn pentest_title(model: &Model, id: &str) -> String {
+    match id {
+        "1.1" => "read Secrets in the app's namespace".into(),
+        "1.2" => "read Secrets in kube-system".into(),
+        "1.3" => "list pods in namespace default".into(),
+        "1.4" => "list namespaces".into(),
+        "2.1" => "reach an address outside the declared egress".into(),
+        "2.2" => "reach a Service in another namespace".into(),
+        "2.3" => "reach a declared destination on an undeclared port".into(),
+        "3.1" => "run a privileged container".into(),
+        "3.2" => "mount the host's filesystem".into(),
+        "3.3" => "use the host network".into(),
+        "3.4" => "run as root".into(),
+        other => {
+            let index: usize = other
+                .strip_prefix("4.")
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(0);
+            match model
+                .dapr
+                .as_ref()
+                .and_then(|d| d.components.get(index.wrapping_sub(1)))
+            {
+                Some(component) => format!("use component {} as another app-id", component.name),
+                None => "use the app's Dapr components as another app-id".into(),
+            }
+        }
+    }
+}
+
+fn rows(expected: Vec<(String, String)>, report: Option<&ScriptReport>) -> Vec<ResultRow> {
+    expected
+        .into_iter()
+        .map(|(id, title)| {
+            let found = report.and_then(|r| r.results.iter().find(|x| x.id == id));
+            match (report, found) {
+                (None, _) => ResultRow {
+                    id,
+                    title,
+                    status: "not yet run".into(),
+                    evidence: String::new(),
+                },
+                (Some(_), None) => ResultRow {
+                    id,
+                    title,
+                    status: "missing from the results".into(),
+                    evidence: String::new(),
+                },
+                (Some(_), Some(result)) => ResultRow {
+                    id,
+                    title,
+                    status: result.status.clone(),
+                    evidence: result.evidence.clone(),
+                },
+            }
+        })
+        .collect()
+}
+
+/// Titles of the live audit's checks, by number.
+pub const AUDIT_CHECKS: [(u8, &str); 10] = [
+    (1, "dedicated ServiceAccount"),
+    (2, "least-privilege RBAC"),
+    (3, "default-deny NetworkPolicy"),
+    (4, "DNS egress allowed"),
+    (5, "secrets as files"),
+    (6, "PSS restricted enforced"),
+    (7, "no CRITICAL vulnerabilities"),
+    (8, "Dapr mTLS"),
+    (9, "Dapr component scopes"),
+    (10, "Dapr API logging"),
+];
+
+pub fn document<'a>(model: &'a Model, files: &[String], results: Results) -> Document<'a> {
+    let audit_expected = AUDIT_CHECKS
+        .iter()
+        .map(|(id, title)| (id.to_string(), title.to_string()))
+        .collect();
+    let pentest_expected = pentest_scenarios(model)
+        .into_iter()
+        .map(|id| (id.clone(), pentest_title(model, &id)))
+        .collect();
+    Document {
+        model,
+        controls: controls(model, files),
+        frameworks: frameworks(model),
+        risks: residual_risks(model),
+        audit_rows: rows(audit_expected, results.audit.as_ref()),
+        pentest_rows: rows(pentest_expected, results.pentest.as_ref()),
+        audit_run: results.audit.is_some(),
+        pentest_run: results.pentest.is_some(),
+    }
+}

@@ -1,0 +1,175 @@
+//! Compliance-aware rules: selecting a compliance context tightens what a
+//! spec may say. Each rule names the framework requirement it enforces; a
+//! violated rule is a validation error like any other.
+//!
+//! The requirement identifiers are the frameworks' own: PCI DSS v4.0
+//! principal requirements, the HIPAA Security Rule's technical safeguards
+//! (45 CFR 164.312), and the 2017 SOC 2 Trust Services Criteria.
+
+use crate::diagnostics::Problem;
+use crate::spec::Spec;
+use crate::validate::formats;
+
+/// One compliance rule, for documentation and tests.
+#[derive(Debug, Clone, Copy)]
+pub struct Rule {
+    pub id: &'static str,
+    pub context: &'static str,
+    pub requirement: &'static str,
+    pub rule: &'static str,
+}
+
+/// Every compliance rule, in the order they are checked.
+pub const RULES: &[Rule] = &[
+    Rule {
+        id: "pci-dss/image-digest",
+        context: "pci-dss",
+        requirement: "PCI DSS v4.0 Requirement 6 (develop and maintain secure systems and software)",
+        rule: "the image is pinned by digest: workload.allowTagOnlyImage is not allowed",
+    },
+    Rule {
+        id: "pci-dss/bounded-egress",
+        context: "pci-dss",
+        requirement: "PCI DSS v4.0 Requirement 1.3 (network access to and from the cardholder data environment is restricted)",
+        rule: "no egress CIDR wider than /16 (IPv4) or /48 (IPv6), and never 0.0.0.0/0 or ::/0",
+    },
+    Rule {
+        id: "pci-dss/dapr-api-token",
+        context: "pci-dss",
+        requirement: "PCI DSS v4.0 Requirement 8 (identify users and authenticate access to system components)",
+        rule: "with Dapr enabled, the sidecar API requires a token: dapr.apiTokenSecret is set",
+    },
+    Rule {
+        id: "pci-dss/external-secrets",
+        context: "pci-dss",
+        requirement: "PCI DSS v4.0 Requirement 8 (identify users and authenticate access to system components)",
+        rule: "credentials come from an external secret store: secrets.source is externalSecrets",
+    },
+    Rule {
+        id: "hipaa/api-logging",
+        context: "hipaa",
+        requirement: "HIPAA 45 CFR 164.312(b) (audit controls)",
+        rule: "Dapr API logging stays on: dapr.apiLogging is not false",
+    },
+    Rule {
+        id: "hipaa/mtls",
+        context: "hipaa",
+        requirement: "HIPAA 45 CFR 164.312(e)(1) (transmission security)",
+        rule: "service-to-service traffic is encrypted: Dapr (mTLS between sidecars) is enabled",
+    },
+    Rule {
+        id: "soc2/audit-logging",
+        context: "soc2",
+        requirement: "SOC 2 CC7.2 (system components are monitored for anomalies)",
+        rule: "Dapr API logging stays on: dapr.apiLogging is not false",
+    },
+];
+
+fn rule(id: &str) -> &'static Rule {
+    RULES
+        .iter()
+        .find(|r| r.id == id)
+        .expect("known compliance rule")
+}
+
+fn problem(id: &str, path: &str, message: String, help: &str) -> Problem {
+    let rule = rule(id);
+    Problem::new(
+        path,
+        format!(
+            "{message}, which {} requires ({})",
+            rule.requirement, rule.id
+        ),
+    )
+    .help(help)
+}
+
+/// Checks the rules of every compliance context the spec selects.
+pub fn check(spec: &Spec) -> Vec<Problem> {
+    let contexts: Vec<&str> = spec
+        .app
+        .as_ref()
+        .map(|a| a.compliance.iter().map(String::as_str).collect())
+        .unwrap_or_default();
+    let dapr = spec.dapr.as_ref().filter(|d| d.enabled.unwrap_or(true));
+    let api_logging_off = dapr.is_some_and(|d| d.api_logging == Some(false));
+    let mut problems = Vec::new();
+    if contexts.contains(&"pci-dss") {
+        if spec
+            .workload
+            .as_ref()
+            .is_some_and(|w| w.allow_tag_only_image)
+        {
+            problems.push(problem(
+                "pci-dss/image-digest",
+                "workload.allowTagOnlyImage",
+                "a tag-only image is accepted".into(),
+                "pin the image by digest and remove allowTagOnlyImage",
+            ));
+        }
+        for (i, rule) in spec.egress.iter().enumerate() {
+            let Some(cidr) = rule.cidr.as_deref() else {
+                continue;
+            };
+            let Ok(parsed) = formats::cidr(cidr) else {
+                continue;
+            };
+            let limit = if parsed.address.is_ipv4() { 16 } else { 48 };
+            if parsed.prefix < limit {
+                problems.push(problem(
+                    "pci-dss/bounded-egress",
+                    &format!("egress[{i}].cidr"),
+                    format!("{cidr:?} opens egress to a range wider than /{limit}"),
+                    "name the exact networks the app calls (e.g. the processor's published ranges)",
+                ));
+            }
+        }
+        if dapr.is_some_and(|d| d.api_token_secret.is_none()) {
+            problems.push(problem(
+                "pci-dss/dapr-api-token",
+                "dapr",
+                "the Dapr sidecar API accepts calls without a token".into(),
+                "set dapr.apiTokenSecret to a Secret holding the token under the key token",
+            ));
+        }
+        if spec
+            .secrets
+            .as_ref()
+            .is_some_and(|s| s.source.as_deref() == Some("manual"))
+        {
+            problems.push(problem(
+                "pci-dss/external-secrets",
+                "secrets.source",
+                "secrets are created by hand".into(),
+                "use source: externalSecrets with a managed store",
+            ));
+        }
+    }
+    if contexts.contains(&"hipaa") {
+        if api_logging_off {
+            problems.push(problem(
+                "hipaa/api-logging",
+                "dapr.apiLogging",
+                "Dapr API logging is off".into(),
+                "remove apiLogging: false",
+            ));
+        }
+        if dapr.is_none() {
+            problems.push(problem(
+                "hipaa/mtls",
+                "dapr",
+                "Dapr is not enabled, so service-to-service traffic has no mTLS".into(),
+                "enable Dapr (dapr: {enabled: true}) so sidecars encrypt and authenticate traffic",
+            ));
+        }
+    }
+    if contexts.contains(&"soc2") && api_logging_off {
+        problems.push(problem(
+            "soc2/audit-logging",
+            "dapr.apiLogging",
+            "Dapr API logging is off".into(),
+            "remove apiLogging: false",
+        ));
+    }
+    problems
+}

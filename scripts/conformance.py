@@ -282,6 +282,14 @@ def main() -> int:
                 continue
             judge(out, crds, tally, spec.stem)
 
+    # The example specs must satisfy the published JSON Schema of the spec
+    # (what editors check as you type).
+    schema = json.loads((ROOT / "schema" / "harden-spec.schema.json").read_text())
+    validator = jsonschema.Draft202012Validator(schema)
+    for spec in specs:
+        errors = [f"{'.'.join(map(str, e.path))}: {e.message}" for e in validator.iter_errors(yaml.safe_load(spec.read_text()))]
+        tally.report(not errors, spec.stem, "spec JSON Schema", "valid" if not errors else "; ".join(errors[:3]))
+
     # The gate must catch a broken output directory with every tool.
     # Here a finding is the expected outcome: MISSED means the tool let it through.
     broken = Tally(labels=("MISSED", "CAUGHT"))

@@ -32,7 +32,7 @@ pub enum ColorChoice {
 
 /// Turn a short security spec into a hardened, auditable Kubernetes deployment.
 #[derive(Debug, Parser)]
-#[command(name = "harden", version, about, long_about = None)]
+#[command(name = "harden", version = concat!(env!("CARGO_PKG_VERSION"), " (", env!("HARDEN_GIT_REVISION"), ")"), about, long_about = None)]
 #[command(after_help = "Exit status: 0 clean, 1 findings or drift, 2 usage or input error.")]
 pub struct Cli {
     #[command(subcommand)]
@@ -58,6 +58,10 @@ pub enum Command {
         /// Print nothing on success.
         #[arg(long, short)]
         quiet: bool,
+        /// Use the templates in this directory instead of the embedded ones
+        /// (files not there fall back to the embedded templates).
+        #[arg(long, value_name = "DIR")]
+        templates: Option<PathBuf>,
     },
     /// Check specs and report every problem, without writing anything.
     Validate {
@@ -86,6 +90,10 @@ pub enum Command {
         /// Print only drift and errors.
         #[arg(long, short)]
         quiet: bool,
+        /// Use the templates in this directory instead of the embedded ones
+        /// (files not there fall back to the embedded templates).
+        #[arg(long, value_name = "DIR")]
+        templates: Option<PathBuf>,
     },
     /// Show how committed manifests differ from their spec, with a security summary.
     ///
@@ -109,6 +117,10 @@ pub enum Command {
         /// When to colour the diff.
         #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
         color: ColorChoice,
+        /// Use the templates in this directory instead of the embedded ones
+        /// (files not there fall back to the embedded templates).
+        #[arg(long, value_name = "DIR")]
+        templates: Option<PathBuf>,
     },
     /// Audit manifests offline: Pod Security Standards, the ten controls, hardening.
     ///
@@ -151,5 +163,38 @@ pub enum Command {
         /// Write the document here instead of standard output.
         #[arg(long, short)]
         output: Option<PathBuf>,
+        /// Use the templates in this directory instead of the embedded ones
+        /// (files not there fall back to the embedded templates).
+        #[arg(long, value_name = "DIR")]
+        templates: Option<PathBuf>,
     },
+    /// Print the JSON Schema of the spec, for editors and validators.
+    Schema,
+    /// Export the embedded templates, to customise them for an organisation.
+    Templates {
+        #[command(subcommand)]
+        action: TemplatesAction,
+    },
+    /// Print a shell completion script.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff).
+    Man,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TemplatesAction {
+    /// Write the embedded templates to DIR for customisation; render with
+    /// `--templates DIR` afterwards.
+    Export {
+        /// The directory to write to.
+        dir: PathBuf,
+        /// Overwrite templates already in DIR.
+        #[arg(long)]
+        force: bool,
+    },
+    /// List the templates harden renders.
+    List,
 }

@@ -32,14 +32,16 @@ pub struct GeneratedFile {
     pub executable: bool,
 }
 
-/// A template bug: the render failed or produced something malformed.
+/// A template failed or produced something malformed: a bug in harden for
+/// the embedded templates, or an error in an organisation's own template.
 #[derive(Debug, thiserror::Error)]
-#[error(
-    "internal error in template {template}: {message}\nThis is a bug in harden, not in your spec; please report it."
-)]
-pub struct TemplateBug {
-    pub template: String,
-    pub message: String,
+pub enum TemplateBug {
+    #[error(
+        "internal error in template {template}: {message}\nThis is a bug in harden, not in your spec; please report it."
+    )]
+    Embedded { template: String, message: String },
+    #[error("error in custom template {file}: {message}")]
+    Custom { file: String, message: String },
 }
 
 struct Output {
@@ -175,9 +177,15 @@ fn render_one(
     template: &str,
     context: &Value,
 ) -> Result<String, TemplateBug> {
-    let bug = |message: String| TemplateBug {
-        template: template.to_string(),
-        message,
+    let bug = |message: String| match templates.custom_file(template) {
+        Some(file) => TemplateBug::Custom {
+            file: crate::load::display_path(file),
+            message,
+        },
+        None => TemplateBug::Embedded {
+            template: template.to_string(),
+            message,
+        },
     };
     let mut body = templates
         .render(template, context)

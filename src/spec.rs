@@ -11,6 +11,7 @@
 
 use std::collections::BTreeMap;
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Deserializer, Serialize};
 
 /// Lets `field:` with no value (YAML null) mean the same as leaving it out.
@@ -28,10 +29,15 @@ pub const API_VERSION: &str = "harden.dev/v1alpha1";
 pub const KIND: &str = "SecuritySpec";
 
 /// A whole spec document.
-#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, JsonSchema)]
 #[serde(rename_all = "camelCase")]
+#[schemars(deny_unknown_fields)]
 pub struct Spec {
+    /// Always `harden.dev/v1alpha1`.
+    #[schemars(extend("const" = "harden.dev/v1alpha1"))]
     pub api_version: Option<String>,
+    /// Always `SecuritySpec`.
+    #[schemars(extend("const" = "SecuritySpec"))]
     pub kind: Option<String>,
     /// The application: names, compliance context, Pod Security pin.
     pub app: Option<App>,
@@ -51,27 +57,42 @@ pub struct Spec {
     pub dapr: Option<Dapr>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, JsonSchema)]
 #[serde(rename_all = "camelCase")]
+#[schemars(deny_unknown_fields)]
 pub struct App {
+    /// The app's name: a DNS-1035 label (lowercase letters, digits, '-').
     pub name: Option<String>,
+    /// The namespace; defaults to the app's name.
     pub namespace: Option<String>,
+    /// Compliance contexts; each tightens validation.
     #[serde(default, deserialize_with = "null_as_default")]
+    #[schemars(extend("items" = {"type": "string", "enum": ["soc2", "hipaa", "pci-dss"]}))]
     pub compliance: Vec<String>,
+    /// The Kubernetes minor version to pin Pod Security to, e.g. v1.33.
+    #[schemars(extend("pattern" = "^v1\\.[0-9]+$"))]
     pub pod_security_version: Option<String>,
     /// A label for documents: production, staging, ... Absent means production.
     pub environment: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, JsonSchema)]
 #[serde(rename_all = "camelCase")]
+#[schemars(deny_unknown_fields)]
 pub struct Workload {
+    /// The image, pinned by digest: registry/name@sha256:<digest>.
     pub image: Option<String>,
     /// Accept an image pinned by tag only (never `latest`). Off by default.
     #[serde(default, deserialize_with = "null_as_default")]
     pub allow_tag_only_image: bool,
+    /// The container port the app listens on (1024 to 65535).
+    #[schemars(range(min = 1024, max = 65535))]
     pub port: Option<u32>,
+    /// Replicas; defaults to 2.
+    #[schemars(range(min = 1, max = 1000))]
     pub replicas: Option<u32>,
+    /// Numeric UID, at least 10000; defaults to 10001.
+    #[schemars(range(min = 10000, max = 2147483647))]
     pub run_as_user: Option<u64>,
     pub resources: Option<Resources>,
     /// Directories the app may write to (emptyDir mounts). Absent means `[/tmp]`.
@@ -79,38 +100,43 @@ pub struct Workload {
     pub probes: Option<Probes>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, JsonSchema)]
 #[serde(rename_all = "camelCase")]
+#[schemars(deny_unknown_fields)]
 pub struct Resources {
     pub requests: Option<ResourceAmounts>,
     pub limits: Option<ResourceAmounts>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, JsonSchema)]
 #[serde(rename_all = "camelCase")]
+#[schemars(deny_unknown_fields)]
 pub struct ResourceAmounts {
     pub cpu: Option<String>,
     pub memory: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, JsonSchema)]
 #[serde(rename_all = "camelCase")]
+#[schemars(deny_unknown_fields)]
 pub struct Probes {
     pub liveness: Option<Probe>,
     pub readiness: Option<Probe>,
 }
 
 /// An HTTP GET probe when `path` is set, a TCP probe on the app port otherwise.
-#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, JsonSchema)]
 #[serde(rename_all = "camelCase")]
+#[schemars(deny_unknown_fields)]
 pub struct Probe {
     pub path: Option<String>,
     pub initial_delay_seconds: Option<u32>,
     pub period_seconds: Option<u32>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, JsonSchema)]
 #[serde(rename_all = "camelCase")]
+#[schemars(deny_unknown_fields)]
 pub struct KubernetesApi {
     /// Where the API server's endpoints are (NetworkPolicy sees endpoint
     /// addresses, not the `kubernetes` Service's cluster IP).
@@ -120,22 +146,25 @@ pub struct KubernetesApi {
     pub rules: Vec<RbacRule>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, JsonSchema)]
 #[serde(rename_all = "camelCase")]
+#[schemars(deny_unknown_fields)]
 pub struct ApiServer {
     pub cidr: Option<String>,
     pub port: Option<u32>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, JsonSchema)]
 #[serde(rename_all = "camelCase")]
+#[schemars(deny_unknown_fields)]
 pub struct TokenSettings {
     pub audience: Option<String>,
     pub expiration_seconds: Option<u64>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, JsonSchema)]
 #[serde(rename_all = "camelCase")]
+#[schemars(deny_unknown_fields)]
 pub struct RbacRule {
     #[serde(default, deserialize_with = "null_as_default")]
     pub api_groups: Vec<String>,
@@ -147,15 +176,20 @@ pub struct RbacRule {
     pub verbs: Vec<String>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, JsonSchema)]
 #[serde(rename_all = "camelCase")]
+#[schemars(deny_unknown_fields)]
 pub struct PortRule {
+    #[schemars(range(min = 1, max = 65535))]
     pub port: Option<u32>,
+    /// TCP (default), UDP or SCTP.
+    #[schemars(extend("enum" = ["TCP", "UDP", "SCTP"]))]
     pub protocol: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, JsonSchema)]
 #[serde(rename_all = "camelCase")]
+#[schemars(deny_unknown_fields)]
 pub struct IngressRule {
     pub name: Option<String>,
     /// The callers' namespace. Absent means the app's own namespace.
@@ -168,8 +202,9 @@ pub struct IngressRule {
     pub ports: Vec<PortRule>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, JsonSchema)]
 #[serde(rename_all = "camelCase")]
+#[schemars(deny_unknown_fields)]
 pub struct EgressRule {
     pub name: Option<String>,
     /// Destination pods' namespace (pod destinations). Absent means the app's own.
@@ -186,10 +221,12 @@ pub struct EgressRule {
     pub ports: Vec<PortRule>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, JsonSchema)]
 #[serde(rename_all = "camelCase")]
+#[schemars(deny_unknown_fields)]
 pub struct Secrets {
     /// `externalSecrets` (default) or `manual`.
+    #[schemars(extend("enum" = ["externalSecrets", "manual"]))]
     pub source: Option<String>,
     pub store: Option<SecretStoreRef>,
     pub refresh_interval: Option<String>,
@@ -198,16 +235,19 @@ pub struct Secrets {
     pub keys: Vec<SecretKey>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, JsonSchema)]
 #[serde(rename_all = "camelCase")]
+#[schemars(deny_unknown_fields)]
 pub struct SecretStoreRef {
     pub name: Option<String>,
     /// `SecretStore` or `ClusterSecretStore` (default).
+    #[schemars(extend("enum" = ["SecretStore", "ClusterSecretStore"]))]
     pub kind: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, JsonSchema)]
 #[serde(rename_all = "camelCase")]
+#[schemars(deny_unknown_fields)]
 pub struct SecretKey {
     /// The file name under the mount path, and the key in the Secret.
     pub name: Option<String>,
@@ -217,8 +257,9 @@ pub struct SecretKey {
     pub property: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, JsonSchema)]
 #[serde(rename_all = "camelCase")]
+#[schemars(deny_unknown_fields)]
 pub struct Dapr {
     pub enabled: Option<bool>,
     pub app_id: Option<String>,
@@ -239,16 +280,18 @@ pub struct Dapr {
     pub api_token_secret: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, JsonSchema)]
 #[serde(rename_all = "camelCase")]
+#[schemars(deny_unknown_fields)]
 pub struct DaprPeer {
     pub app_id: Option<String>,
     /// The peer's namespace. Absent means the app's own namespace.
     pub namespace: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, JsonSchema)]
 #[serde(rename_all = "camelCase")]
+#[schemars(deny_unknown_fields)]
 pub struct DaprComponent {
     pub name: Option<String>,
     #[serde(rename = "type")]
@@ -263,8 +306,9 @@ pub struct DaprComponent {
     pub scopes: Option<Vec<String>>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, JsonSchema)]
 #[serde(rename_all = "camelCase")]
+#[schemars(deny_unknown_fields)]
 pub struct SecretMetadataRef {
     /// The Secret. Absent means the app's own secret (`<app>-secrets`).
     pub secret: Option<String>,

@@ -14,6 +14,9 @@
 //!
 //! A failure in here is a bug in `harden`, not in the user's spec.
 
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
 use include_dir::{Dir, include_dir};
 use minijinja::syntax::SyntaxConfig;
 use minijinja::value::{Value, ValueKind};
@@ -48,34 +51,124 @@ pub struct Templates {
     yaml: Environment<'static>,
     shell: Environment<'static>,
     markdown: Environment<'static>,
+    /// Templates replaced by an organisation's own, with their files.
+    overridden: BTreeMap<String, PathBuf>,
+}
+
+/// A custom template directory that cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("error: cannot read the templates in {dir}: {source}")]
+    Unreadable { dir: String, source: std::io::Error },
+    #[error(
+        "error: {file}: harden has no template of that name; templates it can override: {known}"
+    )]
+    Unknown { file: String, known: String },
+    #[error("error: custom template {file}: {message}")]
+    Invalid { file: String, message: String },
+    #[error("internal error: the embedded templates do not compile: {0:#}")]
+    Embedded(Error),
 }
 
 impl Templates {
     /// Loads every embedded template. Fails only if a shipped template does
     /// not parse, which the test suite rules out.
     pub fn embedded() -> Result<Templates, Error> {
-        let mut yaml = base_environment(Flavor::Yaml)?;
-        let mut shell = base_environment(Flavor::Shell)?;
-        let mut markdown = base_environment(Flavor::Markdown)?;
+        Templates::build(&BTreeMap::new()).map_err(|error| match error {
+            LoadError::Embedded(error) => error,
+            other => Error::new(ErrorKind::InvalidOperation, other.to_string()),
+        })
+    }
+
+    /// Loads the embedded templates, replacing those that `dir` provides
+    /// (same file names as `harden templates export` writes). Templates not
+    /// in `dir` fall back to the embedded ones.
+    pub fn with_overrides(dir: &Path) -> Result<Templates, LoadError> {
+        let shown = crate::load::display_path(dir);
+        let unreadable = |source| LoadError::Unreadable {
+            dir: shown.clone(),
+            source,
+        };
+        let mut overrides = BTreeMap::new();
+        let known = Templates::names();
+        for entry in std::fs::read_dir(dir).map_err(unreadable)? {
+            let path = entry.map_err(unreadable)?.path();
+            let name = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or_default()
+                .to_string();
+            if !path.is_file() || name.starts_with('.') || !name.ends_with(".j2") {
+                continue;
+            }
+            let file = crate::load::display_path(&path);
+            if !known.contains(&name) {
+                return Err(LoadError::Unknown {
+                    file,
+                    known: known.join(", "),
+                });
+            }
+            let source =
+                std::fs::read_to_string(&path).map_err(|source| LoadError::Unreadable {
+                    dir: file.clone(),
+                    source,
+                })?;
+            overrides.insert(name, (path, source));
+        }
+        Templates::build(&overrides)
+    }
+
+    fn build(overrides: &BTreeMap<String, (PathBuf, String)>) -> Result<Templates, LoadError> {
+        let environment = |flavor| base_environment(flavor).map_err(LoadError::Embedded);
+        let mut yaml = environment(Flavor::Yaml)?;
+        let mut shell = environment(Flavor::Shell)?;
+        let mut markdown = environment(Flavor::Markdown)?;
+        let mut overridden = BTreeMap::new();
         for file in TEMPLATES.files() {
             let name = file.path().to_string_lossy().replace('\\', "/");
-            let source = file.contents_utf8().ok_or_else(|| {
-                Error::new(
-                    ErrorKind::InvalidOperation,
-                    format!("template {name} is not UTF-8"),
-                )
-            })?;
-            match Flavor::of(&name) {
-                Flavor::Yaml => yaml.add_template_owned(name, source.to_string())?,
-                Flavor::Shell => shell.add_template_owned(name, source.to_string())?,
-                Flavor::Markdown => markdown.add_template_owned(name, source.to_string())?,
+            let (source, custom) = match overrides.get(&name) {
+                Some((path, source)) => (source.clone(), Some(path.clone())),
+                None => {
+                    let source = file.contents_utf8().ok_or_else(|| {
+                        LoadError::Embedded(Error::new(
+                            ErrorKind::InvalidOperation,
+                            format!("template {name} is not UTF-8"),
+                        ))
+                    })?;
+                    (source.to_string(), None)
+                }
+            };
+            let target = match Flavor::of(&name) {
+                Flavor::Yaml => &mut yaml,
+                Flavor::Shell => &mut shell,
+                Flavor::Markdown => &mut markdown,
+            };
+            match (target.add_template_owned(name.clone(), source), &custom) {
+                (Ok(()), _) => {}
+                (Err(error), Some(path)) => {
+                    return Err(LoadError::Invalid {
+                        file: crate::load::display_path(path),
+                        message: format!("{error:#}"),
+                    });
+                }
+                (Err(error), None) => return Err(LoadError::Embedded(error)),
+            }
+            if let Some(path) = custom {
+                overridden.insert(name, path);
             }
         }
         Ok(Templates {
             yaml,
             shell,
             markdown,
+            overridden,
         })
+    }
+
+    /// The file a template was loaded from, when an organisation's template
+    /// replaced the embedded one.
+    pub fn custom_file(&self, template: &str) -> Option<&Path> {
+        self.overridden.get(template).map(PathBuf::as_path)
     }
 
     /// Renders one template with the given context.
@@ -96,6 +189,21 @@ impl Templates {
             .collect();
         names.sort();
         names
+    }
+
+    /// The embedded templates' sources, for `harden templates export`.
+    pub fn sources() -> Vec<(String, &'static str)> {
+        let mut sources: Vec<(String, &'static str)> = TEMPLATES
+            .files()
+            .map(|f| {
+                (
+                    f.path().to_string_lossy().replace('\\', "/"),
+                    f.contents_utf8().unwrap_or_default(),
+                )
+            })
+            .collect();
+        sources.sort();
+        sources
     }
 }
 

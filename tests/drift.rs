@@ -209,7 +209,7 @@ fn invalid_spec_in_a_repository_is_an_error() {
         .assert()
         .code(2)
         .stderr(predicates::str::contains(
-            "error: specs/hello.yaml:12:3: workload.port: 80 is out of range",
+            "error: specs/hello.yaml:13:3: workload.port: 80 is out of range",
         ))
         .stdout(predicates::str::contains(
             "check: 3 in sync, 0 drifted, 1 with errors (4 specs)",

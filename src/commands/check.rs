@@ -166,6 +166,7 @@ pub fn run(
     out: Option<&Path>,
     format: Format,
     quiet: bool,
+    templates_dir: Option<&Path>,
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
 ) -> Status {
@@ -188,7 +189,7 @@ pub fn run(
         );
         return Status::Error;
     }
-    let Some(templates) = super::templates(stderr) else {
+    let Some(templates) = super::templates(templates_dir, stderr) else {
         return Status::Error;
     };
     let results = check_all(&specs, out, &templates);

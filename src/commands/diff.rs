@@ -89,16 +89,29 @@ fn spec_at_revision(spec: &Path, revision: &str) -> Result<String, String> {
         .map_err(|_| format!("error: {} at {revision} is not UTF-8", display_path(spec)))
 }
 
+/// What `diff` compares and how it prints.
+pub struct Options<'a> {
+    pub out: Option<&'a Path>,
+    pub against: Option<&'a str>,
+    pub format: Format,
+    pub color: ColorChoice,
+    pub templates: Option<&'a Path>,
+}
+
 pub fn run(
     spec: &Path,
-    out: Option<&Path>,
-    against: Option<&str>,
-    format: Format,
-    color: ColorChoice,
+    options: &Options<'_>,
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
 ) -> Status {
-    let Some(templates) = super::templates(stderr) else {
+    let Options {
+        out,
+        against,
+        format,
+        color,
+        ..
+    } = *options;
+    let Some(templates) = super::templates(options.templates, stderr) else {
         return Status::Error;
     };
     let (model, after) = match render_spec(spec, &templates) {

@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod check;
 pub mod diff;
+pub mod ecosystem;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -36,29 +37,49 @@ pub fn run(command: Command) -> Status {
             out,
             force,
             quiet,
-        } => render(&spec, out.as_deref(), force, quiet, stdout, stderr),
+            templates,
+        } => render(
+            &spec,
+            out.as_deref(),
+            force,
+            quiet,
+            templates.as_deref(),
+            stdout,
+            stderr,
+        ),
         Command::Validate { specs, quiet } => validate(&specs, quiet, stdout, stderr),
         Command::Check {
             paths,
             out,
             format,
             quiet,
-        } => check::run(&paths, out.as_deref(), format, quiet, stdout, stderr),
+            templates,
+        } => check::run(
+            &paths,
+            out.as_deref(),
+            format,
+            quiet,
+            templates.as_deref(),
+            stdout,
+            stderr,
+        ),
         Command::Diff {
             spec,
             out,
             against,
             format,
             color,
-        } => diff::run(
-            &spec,
-            out.as_deref(),
-            against.as_deref(),
-            format,
-            color,
-            stdout,
-            stderr,
-        ),
+            templates,
+        } => {
+            let options = diff::Options {
+                out: out.as_deref(),
+                against: against.as_deref(),
+                format,
+                color,
+                templates: templates.as_deref(),
+            };
+            diff::run(&spec, &options, stdout, stderr)
+        }
         Command::Audit {
             paths,
             format,
@@ -80,8 +101,33 @@ pub fn run(command: Command) -> Status {
             spec,
             results,
             output,
-        } => posture(&spec, &results, output.as_deref(), stdout, stderr),
+            templates,
+        } => posture(
+            &spec,
+            &results,
+            output.as_deref(),
+            templates.as_deref(),
+            stdout,
+            stderr,
+        ),
+        Command::Schema => {
+            let _ = writeln!(stdout, "{}", schema());
+            Status::Clean
+        }
+        Command::Templates { action } => ecosystem::templates(action, stdout, stderr),
+        Command::Completions { shell } => ecosystem::completions(shell, stdout),
+        Command::Man => ecosystem::man(stdout, stderr),
     }
+}
+
+/// The JSON Schema of the spec, derived from the spec types.
+pub fn schema() -> String {
+    let mut schema = schemars::schema_for!(crate::spec::Spec);
+    schema.insert(
+        "title".into(),
+        "harden SecuritySpec (harden.dev/v1alpha1)".into(),
+    );
+    serde_json::to_string_pretty(&schema).unwrap_or_default()
 }
 
 /// Loads, validates and renders one spec: the one render path that `render`,
@@ -100,7 +146,18 @@ pub fn default_out_dir(app: &str) -> PathBuf {
     Path::new("deploy").join(app)
 }
 
-fn templates(stderr: &mut dyn Write) -> Option<Templates> {
+/// The templates to render with: an organisation's directory over the
+/// embedded ones, or the embedded ones alone.
+fn templates(custom: Option<&Path>, stderr: &mut dyn Write) -> Option<Templates> {
+    if let Some(dir) = custom {
+        return match Templates::with_overrides(dir) {
+            Ok(templates) => Some(templates),
+            Err(error) => {
+                let _ = writeln!(stderr, "{error}");
+                None
+            }
+        };
+    }
     match Templates::embedded() {
         Ok(templates) => Some(templates),
         Err(error) => {
@@ -118,10 +175,11 @@ fn render(
     out: Option<&Path>,
     force: bool,
     quiet: bool,
+    templates_dir: Option<&Path>,
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
 ) -> Status {
-    let Some(templates) = templates(stderr) else {
+    let Some(templates) = templates(templates_dir, stderr) else {
         return Status::Error;
     };
     let (model, files) = match render_spec(spec, &templates) {
@@ -222,10 +280,11 @@ fn posture(
     spec: &Path,
     results: &[PathBuf],
     output: Option<&Path>,
+    templates_dir: Option<&Path>,
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
 ) -> Status {
-    let Some(templates) = templates(stderr) else {
+    let Some(templates) = templates(templates_dir, stderr) else {
         return Status::Error;
     };
     let (model, files) = match render_spec(spec, &templates) {

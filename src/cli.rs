@@ -182,6 +182,14 @@ pub enum Command {
     },
     /// Print the man page (roff).
     Man,
+    /// Write a spec by answering questions (or from flags, with --yes).
+    ///
+    /// On a terminal, asks for everything the flags leave open, checking each
+    /// answer with the same rules as validate; shows the spec, writes it
+    /// (never over an existing one without --force) and offers to render it.
+    /// Without a terminal it never waits: missing required values are listed
+    /// and the exit status is 2.
+    Init(Box<crate::wizard::InitArgs>),
 }
 
 #[derive(Debug, Subcommand)]

@@ -20,6 +20,7 @@ pub mod render;
 pub mod spec;
 pub mod templates;
 pub mod validate;
+pub mod wizard;
 pub mod write;
 pub mod yaml;
 

@@ -117,6 +117,7 @@ pub fn run(command: Command) -> Status {
         Command::Templates { action } => ecosystem::templates(action, stdout, stderr),
         Command::Completions { shell } => ecosystem::completions(shell, stdout),
         Command::Man => ecosystem::man(stdout, stderr),
+        Command::Init(args) => init(&args, stdout, stderr),
     }
 }
 
@@ -335,4 +336,29 @@ fn posture(
         }
     }
     Status::Clean
+}
+
+fn init(args: &crate::wizard::InitArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Status {
+    use std::io::IsTerminal;
+    let interactive = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
+    match crate::wizard::run(args, interactive, stdout, stderr) {
+        Ok(crate::wizard::Outcome::Written { path, render: true }) => render(
+            &path,
+            args.out.as_deref(),
+            false,
+            false,
+            None,
+            stdout,
+            stderr,
+        ),
+        Ok(crate::wizard::Outcome::Written { .. }) => Status::Clean,
+        Ok(crate::wizard::Outcome::Declined) => {
+            let _ = writeln!(stderr, "nothing was written");
+            Status::Clean
+        }
+        Err(error) => {
+            let _ = writeln!(stderr, "{error}");
+            Status::Error
+        }
+    }
 }

@@ -1,0 +1,300 @@
+//! `harden init`, driven through a real pseudo-terminal (expectrl): a full
+//! session that writes an expected spec, a bad answer asked again with the
+//! reason, a refusal to overwrite; and the non-interactive paths (flags,
+//! --yes, missing values without a terminal).
+
+use std::fs;
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::Duration;
+
+use expectrl::{Eof, Expect, Session};
+use tempfile::TempDir;
+
+const IMAGE: &str =
+    "ghcr.io/acme/billing@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+
+fn binary() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_harden"))
+}
+
+/// Starts `harden init ARGS` in `dir` on a pseudo-terminal.
+fn wizard(dir: &TempDir, args: &[&str]) -> expectrl::session::OsSession {
+    let mut command = Command::new(binary());
+    command
+        .arg("init")
+        .args(args)
+        .current_dir(dir.path())
+        .env("NO_COLOR", "1")
+        .env("TERM", "xterm");
+    let mut session = Session::spawn(command).expect("spawn on a pty");
+    session.set_expect_timeout(Some(Duration::from_secs(20)));
+    session
+}
+
+fn step(session: &mut expectrl::session::OsSession, prompt: &str, keys: &str) {
+    session
+        .expect(prompt)
+        .unwrap_or_else(|e| panic!("waiting for {prompt:?}: {e}"));
+    session.send(keys).unwrap();
+}
+
+const EXPECTED: &str = "\
+# yaml-language-server: $schema=../schema/harden-spec.schema.json
+# Security spec for billing, written by `harden init`. Review it, then run
+# `harden render` on this file to generate the hardened manifests.
+apiVersion: harden.dev/v1alpha1
+kind: SecuritySpec
+
+# The application and the rules it is held to.
+app:
+  name: billing
+  namespace: billing
+  compliance: [soc2]
+  # Pod Security is pinned to this Kubernetes minor version.
+  podSecurityVersion: v1.33
+
+# The container: pinned image, non-root, read-only root filesystem.
+workload:
+  image: ghcr.io/acme/billing@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
+  port: 8080
+  replicas: 3
+
+# Who may call the app; everything else is denied.
+ingress:
+  - namespace: gateway
+    podLabels: {app: envoy}
+
+# Where the app may call out to; everything else is denied.
+egress:
+  - name: redis
+    namespace: billing
+    podLabels: {app: redis}
+    ports:
+      - {port: 6379}
+
+# Secrets the app reads as files; no value is ever written anywhere.
+secrets:
+  source: externalSecrets
+  store: {name: vault, kind: ClusterSecretStore}
+  keys:
+    - name: redis-password
+
+# The Dapr sidecar: mTLS, scoped components, API logging.
+dapr:
+  enabled: true
+  components:
+    - name: statestore
+      type: state.redis
+      metadata:
+        redisHost: redis:6379
+      secretMetadata:
+        redisPassword: {key: redis-password}
+";
+
+#[test]
+fn a_full_session_writes_the_expected_spec() {
+    let dir = TempDir::new().unwrap();
+    let mut session = wizard(&dir, &[]);
+    step(&mut session, "App name", "billing\r");
+    step(&mut session, "Namespace", "\r");
+    step(&mut session, "Compliance contexts", " \r");
+    step(&mut session, "Kubernetes minor version", "\r");
+    step(
+        &mut session,
+        "Image, pinned by digest",
+        &format!("{IMAGE}\r"),
+    );
+    step(&mut session, "Container port", "\r");
+    step(&mut session, "Replicas", "3\r");
+    step(&mut session, "Add a caller", "y");
+    step(&mut session, "Callers' namespace", "gateway\r");
+    step(&mut session, "Callers' pod labels", "app=envoy\r");
+    step(&mut session, "Add another caller", "n");
+    step(&mut session, "Add a destination", "y");
+    step(&mut session, "Destination name", "redis\r");
+    step(&mut session, "Destination kind", "\r");
+    step(&mut session, "Pods' namespace", "\r");
+    step(&mut session, "Pods' labels", "app=redis\r");
+    step(&mut session, "Ports", "6379\r");
+    step(&mut session, "Add another destination", "n");
+    step(&mut session, "read secrets", "y");
+    step(&mut session, "Where do the values come from", "\r");
+    step(&mut session, "Secret store name", "vault\r");
+    step(&mut session, "Store kind", "\r");
+    step(&mut session, "Secret key", "redis-password\r");
+    step(&mut session, "Add another secret key", "n");
+    step(&mut session, "Enable Dapr", "y");
+    step(&mut session, "Add a Dapr component", "y");
+    step(&mut session, "Component name", "statestore\r");
+    step(&mut session, "Component type", "\r");
+    step(&mut session, "redisHost", "redis:6379\r");
+    step(
+        &mut session,
+        "Secret key holding redisPassword",
+        "redis-password\r",
+    );
+    step(&mut session, "Add a Dapr component", "n");
+    step(&mut session, "May another Dapr app invoke", "n");
+    step(&mut session, "Write specs/billing.yaml?", "y");
+    step(&mut session, "Render it now", "n");
+    session.expect(Eof).unwrap();
+    let written = fs::read_to_string(dir.path().join("specs/billing.yaml")).unwrap();
+    assert_eq!(written, EXPECTED);
+    // Round trip: the written spec validates and renders unchanged.
+    let model = harden::load::load_spec_text(&written, "specs/billing.yaml").unwrap();
+    assert_eq!(model.workload.replicas, 3);
+}
+
+#[test]
+fn a_bad_answer_is_asked_again_with_the_reason() {
+    let dir = TempDir::new().unwrap();
+    let mut session = wizard(
+        &dir,
+        &[
+            "--image",
+            IMAGE,
+            "--port",
+            "8080",
+            "--replicas",
+            "2",
+            "--compliance",
+            "soc2",
+            "--pod-security-version",
+            "v1.33",
+            "--namespace",
+            "billing",
+            "--no-dapr",
+        ],
+    );
+    step(&mut session, "App name", "Billing_API\r");
+    step(
+        &mut session,
+        "may contain only lowercase letters, digits and '-'",
+        "",
+    );
+    // The prompt is shown again; the right answer is accepted.
+    session.send("\u{15}billing\r").unwrap();
+    step(&mut session, "Add a caller", "n");
+    step(&mut session, "Add a destination", "n");
+    step(&mut session, "read secrets", "n");
+    step(&mut session, "Write specs/billing.yaml?", "y");
+    step(&mut session, "Render it now", "n");
+    session.expect(Eof).unwrap();
+    let written = fs::read_to_string(dir.path().join("specs/billing.yaml")).unwrap();
+    assert!(written.contains("  name: billing\n"), "{written}");
+}
+
+#[test]
+fn an_existing_spec_is_not_overwritten() {
+    let dir = TempDir::new().unwrap();
+    fs::create_dir(dir.path().join("specs")).unwrap();
+    fs::write(dir.path().join("specs/billing.yaml"), "mine\n").unwrap();
+    let mut session = wizard(&dir, &[]);
+    step(&mut session, "App name", "billing\r");
+    session
+        .expect("specs/billing.yaml exists; pass --force to overwrite it")
+        .unwrap();
+    session.expect(Eof).unwrap();
+    assert_eq!(
+        fs::read_to_string(dir.path().join("specs/billing.yaml")).unwrap(),
+        "mine\n"
+    );
+}
+
+fn run(dir: &TempDir, args: &[&str]) -> std::process::Output {
+    Command::new(binary())
+        .arg("init")
+        .args(args)
+        .current_dir(dir.path())
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn flags_and_yes_need_no_terminal() {
+    let dir = TempDir::new().unwrap();
+    let output = run(
+        &dir,
+        &[
+            "--name",
+            "billing",
+            "--image",
+            IMAGE,
+            "--yes",
+            "--egress",
+            "bank=cidr:203.0.113.0/24:443",
+            "--secret",
+            "db=billing/db#password",
+            "--secret-store",
+            "vault/SecretStore",
+            "--render",
+        ],
+    );
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout),
+        "wrote specs/billing.yaml\nrendered specs/billing.yaml to deploy/billing: 9 written, 0 unchanged\n"
+    );
+    let spec = fs::read_to_string(dir.path().join("specs/billing.yaml")).unwrap();
+    assert!(spec.contains("    cidr: 203.0.113.0/24\n"), "{spec}");
+    assert!(
+        spec.contains("  store: {name: vault, kind: SecretStore}\n"),
+        "{spec}"
+    );
+    // The same flags again: refused without --force, accepted with it.
+    let again = run(&dir, &["--name", "billing", "--image", IMAGE, "--yes"]);
+    assert_eq!(again.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&again.stderr),
+        "error: specs/billing.yaml exists; pass --force to overwrite it\n"
+    );
+    assert_eq!(
+        run(
+            &dir,
+            &["--name", "billing", "--image", IMAGE, "--yes", "--force"]
+        )
+        .status
+        .code(),
+        Some(0)
+    );
+}
+
+#[test]
+fn missing_values_without_a_terminal_are_listed() {
+    let dir = TempDir::new().unwrap();
+    let output = run(&dir, &["--port", "9000"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).starts_with(
+        "error: standard input is not a terminal and these values are missing: --name, --image\n"
+    ));
+    assert!(!dir.path().join("specs").exists());
+}
+
+#[test]
+fn invalid_flag_values_get_the_validate_messages() {
+    let dir = TempDir::new().unwrap();
+    let output = run(
+        &dir,
+        &["--name", "billing", "--image", "nginx:latest", "--yes"],
+    );
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("workload.image: \"nginx:latest\" uses the tag 'latest'"),
+        "{stderr}"
+    );
+    assert!(stderr.ends_with("nothing was written\n"), "{stderr}");
+    let output = run(
+        &dir,
+        &["--name", "billing", "--image", IMAGE, "--egress", "oops"],
+    );
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("expected NAME=TARGET:PORTS"));
+}

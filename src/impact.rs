@@ -13,6 +13,8 @@ use std::fmt;
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::audit::pss::string_list;
+
 /// The direction of one impact line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -157,15 +159,7 @@ fn labels(selector: Option<&Value>) -> String {
 fn peer(peer: &Value, namespace: &str) -> String {
     if let Some(block) = peer.get("ipBlock") {
         let cidr = text(block, "/cidr").unwrap_or_default();
-        let except: Vec<String> = block
-            .get("except")
-            .and_then(Value::as_array)
-            .map(|list| {
-                list.iter()
-                    .filter_map(|v| v.as_str().map(str::to_string))
-                    .collect()
-            })
-            .unwrap_or_default();
+        let except = string_list(block.get("except"));
         return if except.is_empty() {
             format!("cidr {cidr}")
         } else {
@@ -252,16 +246,7 @@ impl Facts {
                         .into_iter()
                         .flatten()
                     {
-                        let list = |key: &str| -> Vec<String> {
-                            rule.get(key)
-                                .and_then(Value::as_array)
-                                .map(|l| {
-                                    l.iter()
-                                        .filter_map(|v| v.as_str().map(str::to_string))
-                                        .collect()
-                                })
-                                .unwrap_or_default()
-                        };
+                        let list = |key: &str| -> Vec<String> { string_list(rule.get(key)) };
                         let names = list("resourceNames");
                         for group in list("apiGroups") {
                             for resource in list("resources") {
@@ -325,15 +310,7 @@ impl Facts {
                     );
                 }
                 "Component" => {
-                    let scopes: Vec<String> = document
-                        .get("scopes")
-                        .and_then(Value::as_array)
-                        .map(|l| {
-                            l.iter()
-                                .filter_map(|v| v.as_str().map(str::to_string))
-                                .collect()
-                        })
-                        .unwrap_or_default();
+                    let scopes = string_list(document.get("scopes"));
                     if scopes.is_empty() {
                         facts.grant(
                             "dapr scopes",
@@ -419,15 +396,9 @@ impl Facts {
             "pods {} in {namespace}",
             labels(document.pointer("/spec/podSelector"))
         );
-        let types: Vec<String> = document
-            .pointer("/spec/policyTypes")
-            .and_then(Value::as_array)
-            .map(|l| {
-                l.iter()
-                    .filter_map(|v| v.as_str().map(str::to_string))
-                    .collect()
-            })
-            .unwrap_or_else(|| vec!["Ingress".into()]);
+        // Without policyTypes a policy is an Ingress policy (and Egress when
+        // it has egress rules); rules::policy_types applies the same default.
+        let types = crate::audit::rules::policy_types_of(document);
         for (direction, key, peers_key, verb) in [
             ("Egress", "egress", "to", "may reach"),
             ("Ingress", "ingress", "from", "may be reached by"),

@@ -130,7 +130,8 @@ fn context<'a>(container: &'a Value, key: &str) -> Option<&'a Value> {
     container.get("securityContext").and_then(|c| c.get(key))
 }
 
-fn string_list(value: Option<&Value>) -> Vec<String> {
+/// The strings of a JSON array (missing or non-string entries skipped).
+pub(crate) fn string_list(value: Option<&Value>) -> Vec<String> {
     value
         .and_then(Value::as_array)
         .map(|l| {

@@ -9,7 +9,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::manifests::Manifest;
-use super::pss::{self, Level, Pod, Version};
+use super::pss::{self, Level, Pod, Version, string_list};
 
 /// How bad a finding is. Ordered: `low < medium < high < critical`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, clap::ValueEnum)]
@@ -508,21 +508,18 @@ fn selects(selector: Option<&Value>, labels: &BTreeMap<String, String>) -> bool 
 }
 
 fn policy_types(policy: &Manifest) -> Vec<String> {
-    let declared: Vec<String> = policy
-        .document
-        .pointer("/spec/policyTypes")
-        .and_then(Value::as_array)
-        .map(|l| {
-            l.iter()
-                .filter_map(|v| v.as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default();
+    policy_types_of(&policy.document)
+}
+
+/// A NetworkPolicy's types: as declared, else Ingress (plus Egress when it
+/// has egress rules), as the API server defaults them.
+pub fn policy_types_of(document: &Value) -> Vec<String> {
+    let declared = string_list(document.pointer("/spec/policyTypes"));
     if !declared.is_empty() {
         return declared;
     }
     let mut implied = vec!["Ingress".to_string()];
-    if policy.document.pointer("/spec/egress").is_some() {
+    if document.pointer("/spec/egress").is_some() {
         implied.push("Egress".to_string());
     }
     implied
@@ -1216,16 +1213,7 @@ impl Auditor<'_> {
             .flatten()
             .enumerate()
         {
-            let list = |key: &str| -> Vec<String> {
-                rule.get(key)
-                    .and_then(Value::as_array)
-                    .map(|l| {
-                        l.iter()
-                            .filter_map(|v| v.as_str().map(str::to_string))
-                            .collect()
-                    })
-                    .unwrap_or_default()
-            };
+            let list = |key: &str| -> Vec<String> { string_list(rule.get(key)) };
             let (groups, resources, verbs) = (list("apiGroups"), list("resources"), list("verbs"));
             let wildcards: Vec<&str> = [
                 ("apiGroups", &groups),

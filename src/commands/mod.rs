@@ -131,6 +131,24 @@ pub fn schema() -> String {
     serde_json::to_string_pretty(&schema).unwrap_or_default()
 }
 
+/// The templates, model and rendered files of `spec`; on failure the error
+/// is printed (followed by `suffix`) and `None` returned.
+fn prepare(
+    spec: &Path,
+    templates_dir: Option<&Path>,
+    suffix: &str,
+    stderr: &mut dyn Write,
+) -> Option<(Templates, Model, Vec<GeneratedFile>)> {
+    let templates = templates(templates_dir, stderr)?;
+    match render_spec(spec, &templates) {
+        Ok((model, files)) => Some((templates, model, files)),
+        Err(error) => {
+            let _ = writeln!(stderr, "{error}{suffix}");
+            None
+        }
+    }
+}
+
 /// Loads, validates and renders one spec: the one render path that `render`,
 /// `check` and `diff` share. The error is ready to print.
 pub fn render_spec(
@@ -180,15 +198,9 @@ fn render(
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
 ) -> Status {
-    let Some(templates) = templates(templates_dir, stderr) else {
+    let Some((_, model, files)) = prepare(spec, templates_dir, "\nnothing was written", stderr)
+    else {
         return Status::Error;
-    };
-    let (model, files) = match render_spec(spec, &templates) {
-        Ok(rendered) => rendered,
-        Err(error) => {
-            let _ = writeln!(stderr, "{error}\nnothing was written");
-            return Status::Error;
-        }
     };
     // The output must pass its own audit before anything is written.
     match crate::audit::self_check(&model, &files) {
@@ -285,15 +297,8 @@ fn posture(
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
 ) -> Status {
-    let Some(templates) = templates(templates_dir, stderr) else {
+    let Some((templates, model, files)) = prepare(spec, templates_dir, "", stderr) else {
         return Status::Error;
-    };
-    let (model, files) = match render_spec(spec, &templates) {
-        Ok(rendered) => rendered,
-        Err(error) => {
-            let _ = writeln!(stderr, "{error}");
-            return Status::Error;
-        }
     };
     let mut inputs = Vec::new();
     for path in results {

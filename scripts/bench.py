@@ -29,13 +29,16 @@ COUNT = 1000
 def spec(index: int) -> str:
     name = f"svc-{index:04d}"
     digest = f"{index:064x}"
+    dapr = index % 2 == 1
+    # Contexts the spec satisfies: HIPAA needs Dapr; PCI DSS with Dapr needs an API token.
+    context = ["soc2", "hipaa", "pci-dss"][index % 3] if dapr else ["soc2", "pci-dss"][(index // 2) % 2]
     lines = [
         "apiVersion: harden.dev/v1alpha1",
         "kind: SecuritySpec",
         "app:",
         f"  name: {name}",
         f"  namespace: team-{index % 40:02d}",
-        f"  compliance: [{['soc2', 'hipaa', 'pci-dss'][index % 3]}]",
+        f"  compliance: [{context}]",
         "workload:",
         f"  image: registry.example.com/team/{name}@sha256:{digest}",
         f"  port: {8000 + index % 50}",
@@ -67,9 +70,10 @@ def spec(index: int) -> str:
             "    - resources: [configmaps]",
             "      verbs: [get, list, watch]",
         ]
-    if index % 2 == 1:
+    if dapr:
         lines += [
             "dapr:",
+            f"  apiTokenSecret: {name}-dapr-token",
             f"  actors: {'true' if index % 4 == 1 else 'false'}",
             "  invokedBy: [{appId: frontend, namespace: web}]",
             "  components:",

@@ -71,6 +71,9 @@ pub enum Command {
         /// Print nothing on success.
         #[arg(long, short)]
         quiet: bool,
+        /// Report format: text, or JSON with every problem's file, line, column, path, message and help.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
     },
     /// Check that committed manifests match their specs (for CI).
     ///

@@ -324,3 +324,31 @@ invalid_spec_tests! {
     invalid_many_problems_at_once: BASE.replace("name: shop", "name: -shop").replace("port: 8080", "port: 70000") + "ingress:\n  - namespace: Gateway\n";
     invalid_hostile_strings: BASE.to_string() + "dapr:\n  components:\n    - name: \"x$(rm -rf /)\"\n      type: state.redis\n      metadata:\n        host: \"a\\nkind: Secret\"\n";
 }
+
+#[test]
+fn validate_json_lists_every_problem_with_its_position() {
+    let dir = TempDir::new().unwrap();
+    fs::write(
+        dir.path().join("bad.yaml"),
+        BASE.replace("port: 8080", "port: 80")
+            .replace("name: shop", "name: Shop"),
+    )
+    .unwrap();
+    let output = harden()
+        .current_dir(dir.path())
+        .args(["validate", "--format", "json", "bad.yaml"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let spec = &report["specs"][0];
+    assert_eq!(spec["file"], "bad.yaml");
+    assert_eq!(spec["valid"], false);
+    let problems = spec["problems"].as_array().unwrap();
+    assert_eq!(problems.len(), 2);
+    assert_eq!(problems[0]["path"], "app.name");
+    assert_eq!(problems[0]["line"], 4);
+    assert_eq!(problems[1]["path"], "workload.port");
+    assert_eq!(problems[1]["column"], 3);
+    assert!(problems[1]["help"].as_str().unwrap().contains("1024"));
+}

@@ -47,7 +47,11 @@ pub fn run(command: Command) -> Status {
             stdout,
             stderr,
         ),
-        Command::Validate { specs, quiet } => validate(&specs, quiet, stdout, stderr),
+        Command::Validate {
+            specs,
+            quiet,
+            format,
+        } => validate(&specs, quiet, format, stdout, stderr),
         Command::Check {
             paths,
             out,
@@ -269,22 +273,59 @@ fn render(
 fn validate(
     specs: &[PathBuf],
     quiet: bool,
+    format: Format,
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
 ) -> Status {
     let mut status = Status::Clean;
+    let mut reports = Vec::new();
     for spec in specs {
-        match load::load_spec(spec) {
-            Ok(_) => {
-                if !quiet {
-                    let _ = writeln!(stdout, "{}: valid", display_path(spec));
-                }
-            }
-            Err(error) => {
-                let _ = writeln!(stderr, "{error}");
-                status = Status::Error;
-            }
+        let shown = display_path(spec);
+        let result = load::load_spec(spec);
+        if result.is_err() {
+            status = Status::Error;
         }
+        match format {
+            Format::Json => {
+                let problems: Vec<serde_json::Value> = match &result {
+                    Ok(_) => Vec::new(),
+                    Err(load::LoadError::Invalid(report)) => report
+                        .problems
+                        .iter()
+                        .map(|(position, problem)| {
+                            serde_json::json!({
+                                "line": position.map(|p| p.line),
+                                "column": position.map(|p| p.column),
+                                "path": problem.path,
+                                "message": problem.message,
+                                "help": problem.help,
+                            })
+                        })
+                        .collect(),
+                    Err(error) => vec![
+                        serde_json::json!({"line": null, "column": null, "path": "", "message": error.to_string(), "help": null}),
+                    ],
+                };
+                reports.push(serde_json::json!({"file": shown, "valid": result.is_ok(), "problems": problems}));
+            }
+            Format::Text => match result {
+                Ok(_) if !quiet => {
+                    let _ = writeln!(stdout, "{shown}: valid");
+                }
+                Ok(_) => {}
+                Err(error) => {
+                    let _ = writeln!(stderr, "{error}");
+                }
+            },
+        }
+    }
+    if format == Format::Json {
+        let _ = writeln!(
+            stdout,
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({ "specs": reports }))
+                .unwrap_or_default()
+        );
     }
     status
 }

@@ -250,7 +250,11 @@ fn flags_and_yes_need_no_terminal() {
     );
     // The same flags again: refused without --force, accepted with it.
     let again = run(&dir, &["--name", "billing", "--image", IMAGE, "--yes"]);
-    assert_eq!(again.status.code(), Some(2));
+    assert_eq!(
+        again.status.code(),
+        Some(1),
+        "a file in the way, as for render"
+    );
     assert_eq!(
         String::from_utf8_lossy(&again.stderr),
         "error: specs/billing.yaml exists; pass --force to overwrite it\n"

@@ -402,6 +402,10 @@ fn init(args: &crate::wizard::InitArgs, stdout: &mut dyn Write, stderr: &mut dyn
             let _ = writeln!(stderr, "nothing was written");
             Status::Clean
         }
+        Err(error @ crate::wizard::WizardError::Exists(_)) => {
+            let _ = writeln!(stderr, "{error}");
+            Status::Findings
+        }
         Err(error) => {
             let _ = writeln!(stderr, "{error}");
             Status::Error

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::render::{GENERATED_MARK, GeneratedFile, Integrity, integrity};
+use crate::render::{GeneratedFile, Integrity, generated_from, integrity};
 
 /// How one file differs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -82,7 +82,8 @@ pub fn compare(dir: &Path, expected: &[GeneratedFile]) -> Vec<FileDrift> {
             }
         }
     }
-    for path in generated_files_in(dir) {
+    let origin = expected.first().and_then(|f| generated_from(&f.content));
+    for path in generated_files_in(dir, origin) {
         let name = path
             .file_name()
             .and_then(|n| n.to_str())
@@ -101,8 +102,10 @@ pub fn compare(dir: &Path, expected: &[GeneratedFile]) -> Vec<FileDrift> {
     drifts
 }
 
-/// Files directly in `dir` that carry harden's generated-file header.
-fn generated_files_in(dir: &Path) -> Vec<PathBuf> {
+/// Files directly in `dir` that carry harden's generated-file header naming
+/// the spec `origin` (another spec's files in the same directory are not
+/// this spec's drift).
+fn generated_files_in(dir: &Path, origin: Option<&str>) -> Vec<PathBuf> {
     let Ok(entries) = fs::read_dir(dir) else {
         return Vec::new();
     };
@@ -112,10 +115,7 @@ fn generated_files_in(dir: &Path) -> Vec<PathBuf> {
         .filter(|p| p.is_file())
         .filter(|p| {
             fs::read_to_string(p).is_ok_and(|text| {
-                text.lines().take(3).any(|line| {
-                    line.starts_with(&format!("# {GENERATED_MARK}"))
-                        || line.starts_with(&format!("<!-- {GENERATED_MARK}"))
-                })
+                generated_from(&text).is_some() && generated_from(&text) == origin
             })
         })
         .collect();

@@ -41,7 +41,7 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Validate a spec and write its manifests and audit script.
+    /// Validate a spec and write its manifests, live scripts and posture document.
     ///
     /// Everything is validated and rendered in memory first; files are then
     /// written atomically. A generated file that was edited by hand is never

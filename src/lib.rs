@@ -3,8 +3,12 @@
 //!
 //! The pipeline is one path for every command: [`load`] reads a spec
 //! ([`yaml`], [`spec`]) and [`validate`]s it into a [`model::Model`];
-//! [`render`] turns the model into files with the embedded [`templates`];
-//! [`write`] puts them on disk atomically.
+//! [`render`] turns the model into files with the embedded [`templates`]
+//! (including the [`posture`] document); [`audit`] judges the result before
+//! [`write`] puts it on disk atomically. [`drift`] and [`impact`] compare
+//! rendered files with committed ones for `check` and `diff`; [`wizard`]
+//! writes specs. [`commands`] holds what each subcommand does, [`cli`] only
+//! its flags.
 #![forbid(unsafe_code)]
 
 pub mod audit;

@@ -364,6 +364,24 @@ fn per_container(
     ))
 }
 
+/// Checks a securityContext field on the pod, then on every container.
+fn pod_then_containers(
+    pod: &Pod<'_>,
+    key: &str,
+    requirement: &str,
+    bad: impl Fn(Option<&Value>) -> bool,
+) -> Option<(String, String)> {
+    if bad(pod.pod_context(key)) {
+        return Some((
+            format!("securityContext.{key}"),
+            format!("pod {requirement}"),
+        ));
+    }
+    per_container(pod, &format!(".securityContext.{key}"), requirement, |c| {
+        bad(context(c, key))
+    })
+}
+
 fn host_namespaces(pod: &Pod<'_>, _: Version) -> Option<(String, String)> {
     let set: Vec<&str> = ["hostNetwork", "hostPID", "hostIPC"]
         .into_iter()
@@ -474,17 +492,11 @@ fn app_armor(pod: &Pod<'_>, version: Version) -> Option<(String, String)> {
                 .and_then(Value::as_str)
                 .is_none_or(|t| t == "RuntimeDefault" || t == "Localhost")
         };
-        if !allowed_type(pod.pod_context("appArmorProfile")) {
-            return Some((
-                "securityContext.appArmorProfile.type".into(),
-                "pod must not set appArmorProfile.type to Unconfined".into(),
-            ));
-        }
-        return per_container(
+        return pod_then_containers(
             pod,
-            ".securityContext.appArmorProfile.type",
+            "appArmorProfile",
             "must not set appArmorProfile.type to Unconfined",
-            |c| !allowed_type(context(c, "appArmorProfile")),
+            |v| !allowed_type(v),
         );
     }
     None
@@ -503,17 +515,11 @@ fn selinux_options(pod: &Pod<'_>, version: Version) -> Option<(String, String)> 
                 || !field("role").is_empty()
         })
     };
-    if bad(pod.pod_context("seLinuxOptions")) {
-        return Some((
-            "securityContext.seLinuxOptions".into(),
-            "pod sets forbidden seLinuxOptions".into(),
-        ));
-    }
-    per_container(
+    pod_then_containers(
         pod,
-        ".securityContext.seLinuxOptions",
-        "set forbidden seLinuxOptions",
-        |c| bad(context(c, "seLinuxOptions")),
+        "seLinuxOptions",
+        "must not set forbidden seLinuxOptions",
+        bad,
     )
 }
 
@@ -569,17 +575,11 @@ fn seccomp_baseline(pod: &Pod<'_>, version: Version) -> Option<(String, String)>
     let unconfined = |profile: Option<&Value>| {
         profile.and_then(|p| p.get("type")).and_then(Value::as_str) == Some("Unconfined")
     };
-    if unconfined(pod.pod_context("seccompProfile")) {
-        return Some((
-            "securityContext.seccompProfile.type".into(),
-            "pod must not set seccompProfile.type to Unconfined".into(),
-        ));
-    }
-    per_container(
+    pod_then_containers(
         pod,
-        ".securityContext.seccompProfile.type",
+        "seccompProfile",
         "must not set seccompProfile.type to Unconfined",
-        |c| unconfined(context(c, "seccompProfile")),
+        unconfined,
     )
 }
 
@@ -637,17 +637,11 @@ fn windows_host_process(pod: &Pod<'_>, _: Version) -> Option<(String, String)> {
             .and_then(Value::as_bool)
             == Some(true)
     };
-    if host_process(pod.pod_context("windowsOptions")) {
-        return Some((
-            "securityContext.windowsOptions.hostProcess".into(),
-            "pod must not set windowsOptions.hostProcess=true".into(),
-        ));
-    }
-    per_container(
+    pod_then_containers(
         pod,
-        ".securityContext.windowsOptions.hostProcess",
+        "windowsOptions",
         "must not set windowsOptions.hostProcess=true",
-        |c| host_process(context(c, "windowsOptions")),
+        host_process,
     )
 }
 

@@ -26,26 +26,9 @@ fn render(spec: &str) -> (TempDir, Vec<String>) {
 /// Runs a generated script against the recorded compliant cluster and
 /// returns the ids it reports.
 fn script_ids(dir: &Path, script: &str) -> BTreeSet<String> {
-    let bin = TempDir::new().unwrap();
-    std::fs::copy(
-        repo().join("tests/fixtures/fake-kubectl"),
-        bin.path().join("kubectl"),
-    )
-    .unwrap();
-    std::fs::copy(
-        repo().join("tests/fixtures/fake-trivy"),
-        bin.path().join("trivy"),
-    )
-    .unwrap();
-    let path = format!("{}:/usr/bin:/bin", bin.path().display());
-    let output = Process::new("bash")
-        .arg(dir.join(script))
-        .arg("--json")
-        .env("PATH", path)
-        .output()
-        .unwrap();
+    let output = json_of(dir, script, "compliant");
     let report: serde_json::Value =
-        serde_json::from_slice(&output.stdout).unwrap_or_else(|e| panic!("{script}: {e}"));
+        serde_json::from_str(&output).unwrap_or_else(|e| panic!("{script}: {e}"));
     report["results"]
         .as_array()
         .unwrap()

@@ -439,13 +439,19 @@ fn volumes<'a>(pod: &'a Pod<'a>) -> Vec<(usize, &'a Value)> {
         .collect()
 }
 
-fn host_path_volumes(pod: &Pod<'_>, _: Version) -> Option<(String, String)> {
-    let bad: Vec<(usize, &Value)> = volumes(pod)
-        .into_iter()
-        .filter(|(_, v)| v.get("hostPath").is_some())
-        .collect();
-    let (index, _) = bad.first()?;
-    let list: Vec<String> = bad
+/// Runs `bad` on each volume and reports the first offending path and every
+/// offending volume by name: "{what} {names}{tail}".
+fn per_volume(
+    pod: &Pod<'_>,
+    field: &str,
+    what: &str,
+    tail: &str,
+    bad: impl Fn(&Value) -> bool,
+) -> Option<(String, String)> {
+    let offenders: Vec<(usize, &Value)> =
+        volumes(pod).into_iter().filter(|(_, v)| bad(v)).collect();
+    let (index, _) = offenders.first()?;
+    let list: Vec<String> = offenders
         .iter()
         .map(|(_, v)| {
             v.get("name")
@@ -455,9 +461,15 @@ fn host_path_volumes(pod: &Pod<'_>, _: Version) -> Option<(String, String)> {
         })
         .collect();
     Some((
-        format!("volumes[{index}].hostPath"),
-        format!("hostPath volumes {}", names(&list)),
+        format!("volumes[{index}]{field}"),
+        format!("{what} {}{tail}", names(&list)),
     ))
+}
+
+fn host_path_volumes(pod: &Pod<'_>, _: Version) -> Option<(String, String)> {
+    per_volume(pod, ".hostPath", "hostPath volumes", "", |v| {
+        v.get("hostPath").is_some()
+    })
 }
 
 fn host_ports(pod: &Pod<'_>, _: Version) -> Option<(String, String)> {
@@ -788,29 +800,12 @@ fn restricted_volumes(pod: &Pod<'_>, version: Version) -> Option<(String, String
     if version >= Version(33) {
         allowed.push("image");
     }
-    let bad: Vec<(usize, &Value)> = volumes(pod)
-        .into_iter()
-        .filter(|(_, volume)| {
-            let sources: Vec<&String> = volume
-                .as_object()
-                .map(|o| o.keys().filter(|k| *k != "name").collect())
-                .unwrap_or_default();
-            // A volume with no source is defaulted to emptyDir by the API server.
-            !sources.is_empty() && !sources.iter().any(|s| allowed.contains(&s.as_str()))
-        })
-        .collect();
-    let (index, _) = bad.first()?;
-    let list: Vec<String> = bad
-        .iter()
-        .map(|(_, v)| {
-            v.get("name")
-                .and_then(Value::as_str)
-                .unwrap_or("?")
-                .to_string()
-        })
-        .collect();
-    Some((
-        format!("volumes[{index}]"),
-        format!("volumes {} have restricted types", names(&list)),
-    ))
+    per_volume(pod, "", "volumes", " have restricted types", |volume| {
+        let sources: Vec<&String> = volume
+            .as_object()
+            .map(|o| o.keys().filter(|k| *k != "name").collect())
+            .unwrap_or_default();
+        // A volume with no source is defaulted to emptyDir by the API server.
+        !sources.is_empty() && !sources.iter().any(|s| allowed.contains(&s.as_str()))
+    })
 }

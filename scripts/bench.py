@@ -12,6 +12,7 @@ Run with: scripts/bench
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import statistics
@@ -22,7 +23,14 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-HARDEN = ROOT / "target" / "release" / "harden"
+def _target_dir() -> Path:
+    """Where cargo puts builds (honours CARGO_TARGET_DIR)."""
+    metadata = subprocess.run(["cargo", "metadata", "--format-version", "1", "--no-deps"], cwd=ROOT,
+                              check=True, capture_output=True, text=True).stdout
+    return Path(json.loads(metadata)["target_directory"])
+
+
+HARDEN = _target_dir() / "release" / "harden"
 COUNT = 1000
 
 

@@ -249,8 +249,8 @@ def judge(directory: Path, crds: dict | None, tally: Tally, subject: str) -> Non
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--harden", default=str(ROOT / "target" / "debug" / "harden"),
-                        help="the harden binary to render with")
+    parser.add_argument("--harden", default=os.environ.get("HARDEN_BIN", str(ROOT / "target" / "debug" / "harden")),
+                        help="the harden binary to render with (default: $HARDEN_BIN, else target/debug/harden)")
     parser.add_argument("--shared", default=os.environ.get("HARDEN_SHARED", str(ROOT.parent / "shared")),
                         help="the shared/ folder that holds conformance/ (default: ../shared)")
     args = parser.parse_args()

@@ -19,6 +19,7 @@ pub mod drift;
 pub mod impact;
 pub mod load;
 pub mod model;
+pub mod platform;
 pub mod posture;
 pub mod render;
 pub mod spec;

@@ -19,20 +19,12 @@ pub const DEFAULT_RUN_AS_USER: u64 = 10001;
 pub const MIN_RUN_AS_USER: u64 = 10000;
 pub const DEFAULT_SECRET_MOUNT: &str = "/secrets";
 pub const DEFAULT_TOKEN_EXPIRATION: u64 = 3600;
-pub const DEFAULT_DAPR_NAMESPACE: &str = "dapr-system";
 pub const DEFAULT_REFRESH_INTERVAL: &str = "1h";
-
-/// Dapr sidecar ports (pod ports), from the Dapr control-plane charts.
-pub const DAPR_SENTRY_PORT: u32 = 50001;
-pub const DAPR_OPERATOR_PORT: u32 = 6500;
-pub const DAPR_PLACEMENT_PORT: u32 = 50005;
-pub const DAPR_SCHEDULER_PORT: u32 = 50006;
-pub const DAPR_INTERNAL_GRPC_PORT: u32 = 50002;
-/// Ports the daprd sidecar binds inside the pod; the app must not use them.
-pub const DAPR_SIDECAR_PORTS: [u32; 5] = [3500, 3501, 9090, 50001, 50002];
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Model {
+    /// Platform facts the templates need (ports, label keys, DNS pods).
+    pub facts: crate::platform::Facts,
     /// The spec path as shown in generated headers.
     pub spec_file: String,
     pub name: String,
@@ -158,6 +150,9 @@ pub struct Peer {
     pub pod_labels: Vec<(String, String)>,
     pub cidr: Option<String>,
     pub except: Vec<String>,
+    /// The app's own pods (actor calls between replicas): the app's policy
+    /// is both ends of the flow, so no peer policy is needed.
+    pub app_itself: bool,
 }
 
 /// One declared or platform-required flow to or from the app.
@@ -218,6 +213,11 @@ pub struct SecretKey {
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Dapr {
+    /// The Dapr minor version, e.g. `1.16`.
+    pub version: String,
+    /// Render `dapr.io/placement-host-address: ""`: no actors, and the
+    /// version's injector honours the empty value.
+    pub disable_placement: bool,
     pub app_id: String,
     pub api_logging: bool,
     pub control_plane_namespace: String,

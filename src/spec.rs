@@ -262,10 +262,17 @@ pub struct SecretKey {
 #[schemars(deny_unknown_fields)]
 pub struct Dapr {
     pub enabled: Option<bool>,
+    /// The Dapr minor version of the cluster's control plane: what the
+    /// sidecar dials differs between versions. Absent means 1.16.
+    #[schemars(extend("enum" = ["1.14", "1.15", "1.16"]))]
+    pub version: Option<String>,
     pub app_id: Option<String>,
     pub api_logging: Option<bool>,
     pub control_plane_namespace: Option<String>,
-    /// The app uses actors or workflows (needs the placement service).
+    /// The app uses actors or workflows: the sidecar then connects to the
+    /// placement service, and the app's own pods call each other on the
+    /// sidecar's internal port. Without it, placement is turned off for the
+    /// pod (Dapr 1.15 and later).
     #[serde(default, deserialize_with = "null_as_default")]
     pub actors: bool,
     /// Apps whose sidecars may invoke this app.

@@ -99,6 +99,9 @@ fn every_script_parses_and_passes_shellcheck() {
 
 struct Run {
     code: i32,
+    /// Standard output alone (the JSON document with --json).
+    stdout: String,
+    /// Standard output, then standard error.
     output: String,
     /// Probe pods created and deleted, from the stand-in's log.
     state: String,
@@ -107,6 +110,17 @@ struct Run {
 /// Runs a script with the stand-ins first on PATH (so they shadow any real
 /// kubectl or trivy).
 fn run(dir: &Path, script: &str, cluster: &str, trivy: bool, args: &[&str]) -> Run {
+    run_with(dir, script, cluster, trivy, args, &[])
+}
+
+fn run_with(
+    dir: &Path,
+    script: &str,
+    cluster: &str,
+    trivy: bool,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> Run {
     let bin = TempDir::new().unwrap();
     std::fs::copy(
         repo().join("tests/fixtures/fake-kubectl"),
@@ -136,10 +150,12 @@ fn run(dir: &Path, script: &str, cluster: &str, trivy: bool, args: &[&str]) -> R
         .env("PATH", std::env::join_paths(path).unwrap())
         .env("FAKE_CLUSTER", cluster)
         .env("FAKE_STATE", state.path())
+        .envs(env.iter().copied())
         .output()
         .unwrap();
     Run {
         code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
         output: format!(
             "{}{}",
             String::from_utf8_lossy(&output.stdout),
@@ -189,6 +205,61 @@ fn audit_on_a_broken_cluster_fails_every_check() {
             .ends_with("Summary: 0 passed, 10 failed, 0 skipped (of 10 checks)\n"),
         "{}",
         run.output
+    );
+}
+
+#[test]
+fn the_dapr_injector_is_checked_first_and_names_the_helm_value() {
+    let (dir, _) = rendered("task-api");
+    let fix = "--set 'dapr_sidecar_injector.sidecarDropALLCapabilities=true'";
+    // A compliant cluster whose injector does not drop ALL: the warning comes
+    // before any check, and check 6 fails with the fix; nothing else changes.
+    for answer in ["false", ""] {
+        let run = run_with(
+            dir.path(),
+            "secure-task-api-audit.sh",
+            "compliant",
+            true,
+            &[],
+            &[("FAKE_INJECTOR_DROP_ALL", answer)],
+        );
+        assert_eq!(run.code, 1, "{}", run.output);
+        let first = run
+            .output
+            .lines()
+            .find(|l| l.starts_with("WARNING") || l.starts_with("PASS") || l.starts_with("FAIL"))
+            .unwrap_or_default();
+        assert!(
+            first
+                .starts_with("WARNING: the Dapr sidecar injector in dapr-system does not drop ALL"),
+            "{}",
+            run.output
+        );
+        assert!(first.contains(fix), "{first}");
+        let failed = lines_with(&run.output, "FAIL");
+        assert_eq!(failed.len(), 1, "{}", run.output);
+        assert_eq!(
+            failed[0].split_whitespace().nth(1),
+            Some("6"),
+            "{}",
+            failed[0]
+        );
+        assert!(failed[0].contains(fix), "{}", failed[0]);
+    }
+    // The recorded broken cluster answers false, the compliant one true.
+    let broken = run(dir.path(), "secure-task-api-audit.sh", "broken", true, &[]);
+    assert!(broken.output.contains(fix), "{}", broken.output);
+    let compliant = run(
+        dir.path(),
+        "secure-task-api-audit.sh",
+        "compliant",
+        true,
+        &[],
+    );
+    assert!(
+        !compliant.output.contains("WARNING"),
+        "{}",
+        compliant.output
     );
 }
 
@@ -303,7 +374,7 @@ fn json_output_has_one_object_per_check() {
     ] {
         let run = run(dir.path(), script, "broken", true, &["--json"]);
         assert_eq!(run.code, 1);
-        let report: serde_json::Value = serde_json::from_str(&run.output)
+        let report: serde_json::Value = serde_json::from_str(&run.stdout)
             .unwrap_or_else(|e| panic!("{script}: {e}\n{}", run.output));
         let results = report["results"].as_array().unwrap();
         assert_eq!(results.len(), count);

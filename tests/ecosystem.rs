@@ -103,7 +103,14 @@ fn custom_templates_override_and_the_rest_fall_back() {
     }
     let namespace = templates.join("01-namespace.yaml.j2");
     let text = fs::read_to_string(&namespace).unwrap();
-    fs::write(&namespace, text.replace("    app.kubernetes.io/managed-by: \"harden\"\n", "    app.kubernetes.io/managed-by: \"harden\"\n    example.com/cost-center: \"platform\"\n")).unwrap();
+    fs::write(
+        &namespace,
+        text.replace(
+            "  labels:\n",
+            "  labels:\n    example.com/cost-center: \"platform\"\n",
+        ),
+    )
+    .unwrap();
     harden()
         .current_dir(dir.path())
         .args([

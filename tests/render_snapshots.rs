@@ -2,7 +2,8 @@
 //!
 //! A change here is a change to what users deploy: review every snapshot
 //! diff as a production change (`cargo insta review`, or read the
-//! `.snap.new` files).
+//! `.snap.new` files). Every file is compared even when an earlier one
+//! differs, so one failing file never hides another.
 
 use std::path::Path;
 
@@ -26,6 +27,15 @@ fn every_example_spec_renders_to_its_snapshot() {
     let specs = example_specs();
     assert!(specs.len() >= 3, "expected at least three example specs");
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut differing = Vec::new();
+    let mut check = |name: String, content: &str| {
+        let compared = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            insta::assert_snapshot!(name.clone(), content);
+        }));
+        if compared.is_err() {
+            differing.push(name);
+        }
+    };
     for spec in specs {
         let relative = spec.strip_prefix(root).expect("spec under the crate");
         let model = load_spec(relative).unwrap_or_else(|e| panic!("{}: {e}", spec.display()));
@@ -35,9 +45,10 @@ fn every_example_spec_renders_to_its_snapshot() {
             .and_then(|s| s.to_str())
             .expect("file stem");
         let names: Vec<&str> = files.iter().map(|f| f.name.as_str()).collect();
-        insta::assert_snapshot!(format!("{stem}__files"), names.join("\n"));
+        check(format!("{stem}__files"), &names.join("\n"));
         for file in &files {
-            insta::assert_snapshot!(format!("{stem}__{}", file.name), file.content);
+            check(format!("{stem}__{}", file.name), &file.content);
         }
     }
+    assert!(differing.is_empty(), "snapshots that differ: {differing:?}");
 }

@@ -12,6 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::diagnostics::Problem;
 use crate::model::{self, Model};
+use crate::platform::{dapr, names};
 use crate::spec::{self, Spec};
 
 /// Compliance contexts a spec may select.
@@ -203,6 +204,7 @@ impl Validator {
         let rbac_expectations = rbac_expectations(api_access.as_ref());
         let reach_target = reach_target(&network);
         let model = Model {
+            facts: crate::platform::Facts::get(),
             rbac_expectations,
             reach_target,
             spec_file: spec_file.to_string(),
@@ -453,7 +455,7 @@ impl Validator {
             );
             return None;
         }
-        if dapr && model::DAPR_SIDECAR_PORTS.contains(&port) {
+        if dapr && dapr::SIDECAR_PORTS.contains(&port) {
             self.push(
                 Problem::new(
                     path,
@@ -1021,7 +1023,7 @@ impl Validator {
         let control_plane_namespace = dapr
             .control_plane_namespace
             .clone()
-            .unwrap_or_else(|| model::DEFAULT_DAPR_NAMESPACE.to_string());
+            .unwrap_or_else(|| dapr::DEFAULT_CONTROL_PLANE_NAMESPACE.to_string());
         ok &= self.namespace("dapr.controlPlaneNamespace", &control_plane_namespace);
         if control_plane_namespace == namespace {
             self.push(
@@ -1030,6 +1032,28 @@ impl Validator {
             );
             ok = false;
         }
+        let version = match &dapr.version {
+            None => dapr::Version::DEFAULT,
+            Some(text) => match dapr::Version::parse(text) {
+                Some(version) => version,
+                None => {
+                    let supported: Vec<&str> =
+                        dapr::Version::SUPPORTED.iter().map(|(n, _)| *n).collect();
+                    self.push(
+                        Problem::new(
+                            "dapr.version",
+                            format!("{text:?} is not a supported Dapr version"),
+                        )
+                        .help(format!(
+                            "write the control plane's minor version: one of {}",
+                            supported.join(", ")
+                        )),
+                    );
+                    ok = false;
+                    dapr::Version::DEFAULT
+                }
+            },
+        };
         let invoked_by = self.dapr_peers("dapr.invokedBy", &dapr.invoked_by, namespace);
         let invokes = self.dapr_peers("dapr.invokes", &dapr.invokes, namespace);
         ok &= invoked_by.len() == dapr.invoked_by.len() && invokes.len() == dapr.invokes.len();
@@ -1067,6 +1091,8 @@ impl Validator {
             );
         }
         ok.then(|| model::Dapr {
+            version: version.name().to_string(),
+            disable_placement: dapr::disable_placement(version, dapr.actors),
             api_token_secret: dapr.api_token_secret.clone(),
             config_name: format!("{name}-dapr-config"),
             app_id,
@@ -1469,6 +1495,7 @@ impl Validator {
                         pod_labels: Vec::new(),
                         cidr: Some(cidr_text.clone()),
                         except: rule.except.clone(),
+                        app_itself: false,
                     }
                 }
                 None => {
@@ -1517,46 +1544,50 @@ impl Validator {
                     pod_labels: Vec::new(),
                     cidr: Some(api.api_server_cidr.clone()),
                     except: Vec::new(),
+                    app_itself: false,
                 },
                 ports: vec![model::Port::tcp(api.api_server_port)],
             });
         }
         if let Some(dapr) = dapr {
-            let control_plane = |name: &str, label: &str, port: u32, reason: &str| model::Flow {
-                name: name.to_string(),
-                reason: reason.to_string(),
-                peer: pods_peer(
-                    &dapr.control_plane_namespace,
-                    namespace,
-                    &BTreeMap::from([("app".to_string(), label.to_string())]),
-                ),
-                ports: vec![model::Port::tcp(port)],
-            };
-            egress.push(control_plane(
-                "dapr-sentry",
-                "dapr-sentry",
-                model::DAPR_SENTRY_PORT,
-                "Dapr Sentry: the sidecar's mTLS certificate",
-            ));
-            egress.push(control_plane(
-                "dapr-operator",
-                "dapr-operator",
-                model::DAPR_OPERATOR_PORT,
-                "Dapr operator: components and configuration",
-            ));
-            egress.push(control_plane(
-                "dapr-scheduler",
-                "dapr-scheduler-server",
-                model::DAPR_SCHEDULER_PORT,
-                "Dapr scheduler: jobs, reminders, workflows",
-            ));
+            let version = dapr::Version::parse(&dapr.version).unwrap_or(dapr::Version::DEFAULT);
+            for service in dapr::dialled(version, dapr.actors) {
+                egress.push(model::Flow {
+                    name: service.flow.to_string(),
+                    reason: service.reason.to_string(),
+                    peer: pods_peer(
+                        &dapr.control_plane_namespace,
+                        namespace,
+                        &BTreeMap::from([(
+                            dapr::CONTROL_PLANE_LABEL.to_string(),
+                            service.app_label.to_string(),
+                        )]),
+                    ),
+                    ports: vec![model::Port::tcp(service.port)],
+                });
+            }
             if dapr.actors {
-                egress.push(control_plane(
-                    "dapr-placement",
-                    "dapr-placement-server",
-                    model::DAPR_PLACEMENT_PORT,
-                    "Dapr placement: actors and workflows",
-                ));
+                // Placement hands out <pod IP>:<internal gRPC port> as each
+                // actor host, so replicas call each other sidecar to sidecar
+                // (workflows too); Dapr access control does not apply there.
+                let own_pods = model::Peer {
+                    app_itself: true,
+                    ..pods_peer(
+                        namespace,
+                        namespace,
+                        &BTreeMap::from([(names::APP_NAME_LABEL.to_string(), app.to_string())]),
+                    )
+                };
+                for (direction, flows) in [("from", &mut ingress), ("to", &mut egress)] {
+                    flows.push(model::Flow {
+                        name: format!("dapr-actors-{direction}-replicas"),
+                        reason: format!(
+                            "Dapr actors and workflows: calls {direction} the app's other replicas, sidecar to sidecar"
+                        ),
+                        peer: own_pods.clone(),
+                        ports: vec![model::Port::tcp(dapr::SIDECAR_INTERNAL_GRPC_PORT)],
+                    });
+                }
             }
             for peer in &dapr.invoked_by {
                 ingress.push(dapr_flow("from", peer, namespace));
@@ -1567,7 +1598,10 @@ impl Validator {
         }
         let mut peer_policies = Vec::new();
         for (direction, flows) in [("Egress", &ingress), ("Ingress", &egress)] {
-            for flow in flows.iter().filter(|f| f.peer.same_namespace) {
+            for flow in flows
+                .iter()
+                .filter(|f| f.peer.same_namespace && !f.peer.app_itself)
+            {
                 peer_policies.push(model::PeerPolicy {
                     name: format!("{app}-peer-{}", flow.name),
                     flow: flow.name.clone(),
@@ -1733,11 +1767,12 @@ fn pods_peer(
         pod_labels: labels.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
         cidr: None,
         except: Vec::new(),
+        app_itself: false,
     }
 }
 
 fn dapr_flow(direction: &str, peer: &model::DaprPeer, namespace: &str) -> model::Flow {
-    let labels = BTreeMap::from([("dapr.io/app-id".to_string(), peer.app_id.clone())]);
+    let labels = BTreeMap::from([(dapr::APP_ID_LABEL.to_string(), peer.app_id.clone())]);
     model::Flow {
         name: format!("dapr-{direction}-{}", peer.app_id),
         reason: if direction == "from" {
@@ -1752,7 +1787,7 @@ fn dapr_flow(direction: &str, peer: &model::DaprPeer, namespace: &str) -> model:
             )
         },
         peer: pods_peer(&peer.namespace, namespace, &labels),
-        ports: vec![model::Port::tcp(model::DAPR_INTERNAL_GRPC_PORT)],
+        ports: vec![model::Port::tcp(dapr::SIDECAR_INTERNAL_GRPC_PORT)],
     }
 }
 

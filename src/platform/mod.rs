@@ -1,0 +1,44 @@
+//! Platform facts: what Kubernetes and Dapr do, written once, each with the
+//! upstream source it was read from.
+//!
+//! Everything harden renders or checks depends on facts about software it
+//! does not control: which pods the Dapr sidecar dials and on which ports,
+//! which annotation turns what off, which labels the DNS pods carry. They
+//! live here and nowhere else: validation, the model, the templates (through
+//! [`Facts`], part of every template context), the audit, the posture
+//! document and the live scripts read them from this module. A fact that
+//! differs between supported Dapr versions is a function of
+//! [`dapr::Version`], the spec's `dapr.version`.
+//!
+//! Sources are cited as `repository: path @ tag`. A fact that could not be
+//! verified upstream says so.
+
+pub mod dapr;
+pub mod kubernetes;
+pub mod names;
+
+use serde::Serialize;
+
+/// The facts templates need, serialised into every template context as
+/// `facts`, so no template writes a port, label key or namespace itself.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Facts {
+    pub dns: kubernetes::DnsFacts,
+    /// Label keys and values harden writes.
+    pub labels: names::LabelFacts,
+    /// Dapr annotation keys and fixed values.
+    pub dapr: dapr::AnnotationFacts,
+    /// Where the Dapr injector keeps its drop-ALL setting.
+    pub injector: dapr::InjectorFacts,
+}
+
+impl Facts {
+    pub fn get() -> Facts {
+        Facts {
+            dns: kubernetes::DnsFacts::get(),
+            labels: names::LabelFacts::get(),
+            dapr: dapr::AnnotationFacts::get(),
+            injector: dapr::InjectorFacts::get(),
+        }
+    }
+}

@@ -8,6 +8,7 @@
 //! when their JSON output is supplied (otherwise "not yet run", never
 //! "passed").
 
+use crate::platform::names;
 use serde::Serialize;
 
 use crate::model::Model;
@@ -188,7 +189,7 @@ pub fn controls(model: &Model, files: &[String]) -> Vec<Control> {
                 "pods run as {}; its token is never mounted automatically",
                 model.service_account
             ),
-            files: pick(&["02-rbac.yaml", "06-deployment.yaml"]),
+            files: pick(&[names::RBAC_FILE, names::DEPLOYMENT_FILE]),
             audit_check: 1,
             pentest: scenarios("1.", model),
         },
@@ -196,7 +197,7 @@ pub fn controls(model: &Model, files: &[String]) -> Vec<Control> {
             id: "C2".into(),
             name: "Least-privilege RBAC",
             implementation: api,
-            files: pick(&["02-rbac.yaml"]),
+            files: pick(&[names::RBAC_FILE]),
             audit_check: 2,
             pentest: scenarios("1.", model),
         },
@@ -209,7 +210,7 @@ pub fn controls(model: &Model, files: &[String]) -> Vec<Control> {
                 model.network.ingress.len(),
                 model.network.egress.len()
             ),
-            files: pick(&["03-network-policy.yaml"]),
+            files: pick(&[names::NETWORK_POLICY_FILE]),
             audit_check: 3,
             pentest: scenarios("2.", model),
         },
@@ -217,7 +218,7 @@ pub fn controls(model: &Model, files: &[String]) -> Vec<Control> {
             id: "C4".into(),
             name: "DNS egress",
             implementation: "egress to the kube-dns pods only, on UDP and TCP 53".into(),
-            files: pick(&["03-network-policy.yaml"]),
+            files: pick(&[names::NETWORK_POLICY_FILE]),
             audit_check: 4,
             pentest: Vec::new(),
         },
@@ -225,7 +226,7 @@ pub fn controls(model: &Model, files: &[String]) -> Vec<Control> {
             id: "C5".into(),
             name: "Secrets as files",
             implementation: secrets,
-            files: pick(&["04-secrets.yaml", "06-deployment.yaml"]),
+            files: pick(&[names::SECRETS_FILE, names::DEPLOYMENT_FILE]),
             audit_check: 5,
             pentest: vec!["1.1".into()],
         },
@@ -236,7 +237,7 @@ pub fn controls(model: &Model, files: &[String]) -> Vec<Control> {
                 "the namespace enforces, audits and warns restricted:{}; non-root UID {}, no privilege escalation, all capabilities dropped, RuntimeDefault seccomp, read-only root filesystem",
                 model.pss_version, model.workload.run_as_user
             ),
-            files: pick(&["01-namespace.yaml", "06-deployment.yaml"]),
+            files: pick(&[names::NAMESPACE_FILE, names::DEPLOYMENT_FILE]),
             audit_check: 6,
             pentest: scenarios("3.", model),
         },
@@ -248,7 +249,7 @@ pub fn controls(model: &Model, files: &[String]) -> Vec<Control> {
             } else {
                 "the image is pinned by tag only (accepted in the spec): a scan may not match what runs".into()
             },
-            files: pick(&["06-deployment.yaml"]),
+            files: pick(&[names::DEPLOYMENT_FILE]),
             audit_check: 7,
             pentest: Vec::new(),
         },
@@ -263,7 +264,7 @@ pub fn controls(model: &Model, files: &[String]) -> Vec<Control> {
                 None => dapr_missing.into(),
             },
             files: if model.dapr.is_some() {
-                pick(&["03-network-policy.yaml", "06-deployment.yaml"])
+                pick(&[names::NETWORK_POLICY_FILE, names::DEPLOYMENT_FILE])
             } else {
                 Vec::new()
             },
@@ -283,7 +284,7 @@ pub fn controls(model: &Model, files: &[String]) -> Vec<Control> {
                     .join("; "),
                 None => dapr_missing.into(),
             },
-            files: pick(&["05-dapr-components.yaml"]),
+            files: pick(&[names::DAPR_FILE]),
             audit_check: 9,
             pentest: if model.dapr.is_some() {
                 scenarios("4.", model)
@@ -302,7 +303,7 @@ pub fn controls(model: &Model, files: &[String]) -> Vec<Control> {
                 None => dapr_missing.into(),
             },
             files: if model.dapr.is_some() {
-                pick(&["05-dapr-components.yaml", "06-deployment.yaml"])
+                pick(&[names::DAPR_FILE, names::DEPLOYMENT_FILE])
             } else {
                 Vec::new()
             },

@@ -21,10 +21,9 @@ use rules::{Family, Finding, PssChoice};
 /// spec accepts pinned by tag) are not held against it.
 pub fn self_check(model: &Model, files: &[GeneratedFile]) -> Result<Vec<Finding>, String> {
     let mut manifests = Vec::new();
-    for file in files
-        .iter()
-        .filter(|f| f.name.ends_with(".yaml") && f.name != "kustomization.yaml")
-    {
+    for file in files.iter().filter(|f| {
+        f.name.ends_with(".yaml") && f.name != crate::platform::names::KUSTOMIZATION_FILE
+    }) {
         manifests.extend(Manifest::parse_all(&file.name, &file.content)?);
     }
     let choice = PssChoice {

@@ -10,6 +10,7 @@
 pub mod analysis;
 mod cluster;
 mod policy;
+pub mod reach;
 mod selector;
 
 #[cfg(test)]

@@ -13,6 +13,11 @@ every spec in specs/ and runs, on each spec's complete output:
   shellcheck           every generated script: zero findings
   yamllint             every YAML file, with .yamllint.yaml: zero errors
   kustomize            kubectl kustomize builds the output directory
+  nca                  IBM np-guard's network-config-analyzer computes the
+                       connectivity of the NetworkPolicies independently;
+                       it must agree with `harden reach --format json` on
+                       every flow between the workloads and an example pod
+                       for each policy peer
 
 Then it runs the same tools on tests/fixtures/broken, a deliberately broken
 output directory, and fails unless each tool catches it: a gate that cannot
@@ -28,6 +33,7 @@ import argparse
 import copy
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -236,6 +242,144 @@ def run_kustomize(directory: Path, tally: Tally, subject: str) -> None:
     tally.report(ok, subject, "kubectl kustomize", detail)
 
 
+# ---------------------------------------------------------------- nca
+
+NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"
+
+
+def example_peers(documents: list[dict]) -> list[dict]:
+    """A Pod (and its Namespace) for every NetworkPolicy peer whose namespace
+    and pod labels its selectors fix, serving the numeric ports that egress
+    rules name: nca and harden then judge the same concrete pods."""
+    known = {d["metadata"]["name"] for d in documents if d.get("kind") == "Namespace"}
+    peers: dict[tuple[str, tuple], set[tuple[str, int]]] = {}
+    for policy in (d for d in documents if d.get("kind") == "NetworkPolicy"):
+        own = policy["metadata"].get("namespace", "default")
+        for direction, field in (("ingress", "from"), ("egress", "to")):
+            for rule in policy.get("spec", {}).get(direction) or []:
+                ports = {(p.get("protocol", "TCP"), p["port"]) for p in rule.get("ports") or []
+                         if isinstance(p.get("port"), int)}
+                for peer in rule.get(field) or []:
+                    if "ipBlock" in peer:
+                        continue
+                    namespaces = peer.get("namespaceSelector")
+                    namespace = own if namespaces is None else (namespaces.get("matchLabels") or {}).get(NAMESPACE_NAME_LABEL)
+                    pods = peer.get("podSelector") or {}
+                    if namespace is None or (namespaces or {}).get("matchExpressions") or pods.get("matchExpressions"):
+                        continue
+                    entry = peers.setdefault((namespace, tuple(sorted((pods.get("matchLabels") or {}).items()))), set())
+                    if direction == "egress":
+                        entry.update(ports)
+    documents = [{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}
+                 for name in sorted({namespace for namespace, _ in peers} - known)]
+    for index, ((namespace, labels), ports) in enumerate(sorted(peers.items())):
+        documents.append({
+            "apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": f"peer-{index}", "namespace": namespace, "labels": dict(labels)},
+            "spec": {"containers": [{"name": "peer", "image": "peer", "ports": [
+                {"containerPort": port, "protocol": protocol} for protocol, port in sorted(ports)]}]},
+        })
+    return documents
+
+
+def parse_connections(text: str) -> list[tuple[set[str] | None, list[tuple[int, int]] | None]]:
+    """nca's `All connections` or `{protocols:TCP, UDP,dst_ports:53},{...}`
+    as (protocols, port ranges); None means all."""
+    if text == "All connections":
+        return [(None, None)]
+    sets = []
+    for part in re.findall(r"\{([^}]*)\}", text):
+        protocols, _, ports = part.partition(",dst_ports:")
+        if not protocols.startswith("protocols:") or ":" in protocols[len("protocols:"):]:
+            raise ValueError(f"unexpected nca connection text: {text}")
+        ranges = None
+        if ports:
+            ranges = []
+            for item in ports.split(","):
+                low, _, high = item.partition("-")
+                ranges.append((int(low), int(high or low)))
+        sets.append(({p.strip() for p in protocols[len("protocols:"):].split(",")}, ranges))
+    if not sets:
+        raise ValueError(f"unexpected nca connection text: {text}")
+    return sets
+
+
+def nca_connectivity(policies: Path, resources: Path) -> dict[tuple[str, str], list]:
+    """nca's connectivity between pods and workloads, keyed by
+    (namespace/name, namespace/name); IP ranges are left out."""
+    result = run([need_tool("nca"), "--connectivity", str(policies), "--resource_list", str(resources),
+                  "--output_format", "txt_no_fw_rules"])
+    if result.returncode != 0:
+        raise ValueError(f"nca failed: {(result.stderr or result.stdout).strip()[-300:]}")
+    endpoint = re.compile(r"^([^/\[\s]+/[^/\[\s]+)\[\w+\]$")
+    connectivity = {}
+    for line in result.stdout.splitlines():
+        source, arrow, rest = line.partition(" => ")
+        if not arrow:
+            continue
+        destination, _, connections = rest.partition(" : ")
+        ends = endpoint.match(source.strip()), endpoint.match(destination.strip())
+        if ends[0] and ends[1]:
+            connectivity[(ends[0].group(1), ends[1].group(1))] = parse_connections(connections.strip())
+    return connectivity
+
+
+def nca_allows(connections: list, protocol: str, port: int) -> bool:
+    return any((protocols is None or protocol in protocols)
+               and (ranges is None or any(low <= port <= high for low, high in ranges))
+               for protocols, ranges in connections)
+
+
+def compare_reach(directory: Path, harden: Path, tally: Tally, subject: str,
+                  nca_policies: list[dict] | None = None) -> None:
+    """harden reach and nca on the same manifests plus example peer pods;
+    every flow harden lists between two different pods must get the same
+    answer from nca. `nca_policies` replaces the policies nca sees (the
+    self-test)."""
+    documents = [d for p in sorted(directory.glob("*.yaml")) if p.name != "kustomization.yaml"
+                 for d in load_documents(p)]
+    policies = [d for d in documents if d.get("kind") == "NetworkPolicy"]
+    with tempfile.TemporaryDirectory(prefix="harden-nca-") as scratch:
+        resources = Path(scratch) / "resources"
+        resources.mkdir()
+        for document in documents + example_peers(documents):
+            if document.get("kind") != "NetworkPolicy":
+                name = f"{document['kind']}-{document['metadata'].get('namespace', '')}-{document['metadata']['name']}"
+                (resources / f"{name}.yaml").write_text(yaml.safe_dump(document))
+        policy_file = Path(scratch) / "policies.yaml"
+        policy_file.write_text(yaml.safe_dump_all(policies if nca_policies is None else nca_policies))
+        reach_policies = Path(scratch) / "reach-policies.yaml"
+        reach_policies.write_text(yaml.safe_dump_all(policies))
+        reach = run([str(harden), "reach", "--format", "json", str(resources), str(reach_policies)])
+        if reach.returncode != 0:
+            tally.report(False, subject, "nca vs harden reach", f"harden reach failed: {reach.stderr.strip()}")
+            return
+        try:
+            connectivity = nca_connectivity(policy_file, resources)
+        except ValueError as error:
+            tally.report(False, subject, "nca vs harden reach", str(error))
+            return
+
+    def short(workload_id: str) -> str:  # Kind/namespace/name -> namespace/name, as nca names it
+        return workload_id.split("/", 1)[1]
+
+    disagreements = []
+    compared = allowed = 0
+    for flow in json.loads(reach.stdout)["flows"]:
+        source, destination = short(flow["from"]), short(flow["to"])
+        if source == destination:
+            continue  # nca does not report a workload's replicas to each other
+        compared += 1
+        allowed += flow["allowed"]
+        nca = nca_allows(connectivity.get((source, destination), []), flow["protocol"], flow["port"])
+        if nca != flow["allowed"]:
+            disagreements.append(f"{source} -> {destination} {flow['protocol']} {flow['port']}: "
+                                 f"harden {'allows' if flow['allowed'] else 'denies'}, nca {'allows' if nca else 'denies'}")
+    ok = not disagreements and compared > 0
+    detail = f"{compared} flows agree, {allowed} of them allowed" if ok else "; ".join(disagreements[:3]) or "no flows to compare"
+    tally.report(ok, subject, "nca vs harden reach", detail)
+
+
 def judge(directory: Path, crds: dict | None, tally: Tally, subject: str) -> None:
     yaml_files = sorted(p for p in directory.iterdir() if p.suffix == ".yaml")
     manifests = [p for p in yaml_files if p.name != "kustomization.yaml"]
@@ -281,6 +425,7 @@ def main() -> int:
                 tally.report(False, spec.stem, "harden render", result.stderr.strip())
                 continue
             judge(out, crds, tally, spec.stem)
+            compare_reach(out, harden, tally, spec.stem)
 
     # The example specs must satisfy the published JSON Schema of the spec
     # (what editors check as you type).
@@ -298,6 +443,17 @@ def main() -> int:
     expected_failures = 3 + 5 if crds is not None else 3 + 4
     self_test_ok = broken.failed == expected_failures and broken.passed == 0
     print(f"{'PASS' if self_test_ok else 'FAIL'}  self-test: {broken.failed} of {expected_failures} tools caught the broken fixture")
+    # The nca comparison must notice when the two sides judge different
+    # policies: nca is shown task-api's policies without the default deny.
+    with tempfile.TemporaryDirectory(prefix="harden-conformance-") as temporary:
+        out = Path(temporary) / "task-api"
+        run([str(harden), "render", "--quiet", "specs/task-api.yaml", "--out", str(out)], cwd=ROOT)
+        weakened = [d for d in load_documents(out / "03-network-policy.yaml")
+                    if d["metadata"]["name"] != "default-deny-all"]
+        compare_reach(out, harden, broken, "weakened-policy", nca_policies=weakened)
+    nca_caught = broken.failed == expected_failures + 1
+    print(f"{'PASS' if nca_caught else 'FAIL'}  self-test: nca comparison {'caught' if nca_caught else 'missed'} a weakened policy set")
+    self_test_ok = self_test_ok and nca_caught
 
     elapsed = time.monotonic() - started
     print()

@@ -151,6 +151,21 @@ pub enum Command {
         #[arg(long, value_enum, value_delimiter = ',')]
         only: Vec<crate::audit::rules::Family>,
     },
+    /// Show who can reach whom, port by port, under the manifests' NetworkPolicies.
+    ///
+    /// Reads files and directories of manifests, evaluates the
+    /// NetworkPolicies as the cluster would enforce them (both ends must
+    /// allow a flow) and prints, for each workload, the sources its ingress
+    /// allows and the destinations its egress allows, then every flow
+    /// between the workloads. Exits 0; 2 on an input error.
+    Reach {
+        /// Manifest files or directories (e.g. deploy/task-api).
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Report format.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
     /// Write the security posture document, with live results when given.
     ///
     /// `render` writes SECURITY-POSTURE.md with results "not yet run". This

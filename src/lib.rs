@@ -7,7 +7,8 @@
 //! (including the [`posture`] document); [`audit`] judges the result before
 //! [`write`] puts it on disk atomically. [`drift`] and [`impact`] compare
 //! rendered files with committed ones for `check` and `diff`; [`wizard`]
-//! writes specs. [`commands`] holds what each subcommand does, [`cli`] only
+//! writes specs. [`netpol`] evaluates NetworkPolicies (who may reach whom)
+//! for `reach` and the audit. [`commands`] holds what each subcommand does, [`cli`] only
 //! its flags.
 #![forbid(unsafe_code)]
 
@@ -19,6 +20,7 @@ pub mod drift;
 pub mod impact;
 pub mod load;
 pub mod model;
+pub mod netpol;
 pub mod platform;
 pub mod posture;
 pub mod render;

@@ -5,6 +5,7 @@ pub mod audit;
 pub mod check;
 pub mod diff;
 pub mod ecosystem;
+pub mod reach;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -101,6 +102,7 @@ pub fn run(command: Command) -> Status {
             };
             audit::run(&paths, &options, stdout, stderr)
         }
+        Command::Reach { paths, format } => reach::run(&paths, format, stdout, stderr),
         Command::Posture {
             spec,
             results,

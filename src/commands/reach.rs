@@ -1,0 +1,176 @@
+//! `harden reach`: read manifests and print who can reach whom, port by
+//! port, as the cluster would enforce their NetworkPolicies (the report of
+//! [`crate::netpol::reach`]), as text or JSON.
+
+use std::fmt::Write as _;
+use std::io::Write;
+use std::path::PathBuf;
+
+use super::{Format, Status};
+use crate::audit::manifests;
+use crate::netpol::Cluster;
+use crate::netpol::reach::{self, Grant, Report, Side};
+
+pub fn run(
+    paths: &[PathBuf],
+    format: Format,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> Status {
+    let manifests = match manifests::load(paths) {
+        Ok(manifests) => manifests,
+        Err(error) => {
+            let _ = writeln!(stderr, "error: {error}");
+            return Status::Error;
+        }
+    };
+    let cluster = match Cluster::from_documents(manifests.iter().map(|m| &m.document)) {
+        Ok(cluster) => cluster,
+        Err(errors) => {
+            for error in errors {
+                let place = manifests
+                    .iter()
+                    .find(|m| m.resource() == error.resource)
+                    .map(|m| format!("{}:{}: ", m.file, m.line_of(&error.path)))
+                    .unwrap_or_default();
+                let _ = writeln!(
+                    stderr,
+                    "error: {place}{} {}: {}",
+                    error.resource, error.path, error.message
+                );
+            }
+            return Status::Error;
+        }
+    };
+    let report = reach::report(&cluster);
+    let output = match format {
+        Format::Json => serde_json::to_string_pretty(&report).unwrap_or_default() + "\n",
+        Format::Text => text(&report),
+    };
+    let _ = write!(stdout, "{output}");
+    Status::Clean
+}
+
+/// The readable report: one block per workload, then the flows between
+/// workloads of the manifests.
+pub fn text(report: &Report) -> String {
+    let mut out = String::new();
+    if report.workloads.is_empty() {
+        out.push_str("no workloads (Pods, Deployments, StatefulSets, DaemonSets, ReplicaSets, Jobs, CronJobs) in these manifests\n");
+        return out;
+    }
+    for workload in &report.workloads {
+        let _ = writeln!(out, "{}", workload.id);
+        let labels: Vec<String> = workload
+            .labels
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        let ports: Vec<String> = workload
+            .ports
+            .iter()
+            .map(|p| match &p.name {
+                Some(name) => format!("{} {} ({name})", p.protocol, p.port),
+                None => format!("{} {}", p.protocol, p.port),
+            })
+            .collect();
+        let _ = writeln!(
+            out,
+            "  pods labelled {}; ports: {}",
+            if labels.is_empty() {
+                "(none)".into()
+            } else {
+                labels.join(", ")
+            },
+            if ports.is_empty() {
+                "none".into()
+            } else {
+                ports.join(", ")
+            }
+        );
+        side(&mut out, "ingress", "from", &workload.ingress);
+        side(&mut out, "egress", "to", &workload.egress);
+        out.push('\n');
+    }
+    let allowed: Vec<_> = report.flows.iter().filter(|f| f.allowed).collect();
+    let _ = writeln!(
+        out,
+        "between workloads in these manifests: {} of {} flows allowed (each destination container port; a workload to itself means replica to replica)",
+        allowed.len(),
+        report.flows.len()
+    );
+    for flow in &report.flows {
+        let _ = writeln!(
+            out,
+            "  {:<7} {} -> {} {} {}: {}",
+            if flow.allowed { "ALLOW" } else { "deny" },
+            flow.from,
+            flow.to,
+            flow.protocol,
+            flow.port,
+            flow.reason
+        );
+    }
+    out
+}
+
+fn side(out: &mut String, name: &str, preposition: &str, side: &Side) {
+    if side.isolated_by.is_empty() {
+        let _ = writeln!(
+            out,
+            "  {name}: not isolated: {preposition} anywhere, any port"
+        );
+        return;
+    }
+    let policies: Vec<&str> = side.isolated_by.iter().map(|p| short(p)).collect();
+    let _ = writeln!(out, "  {name}: isolated by {}", policies.join(", "));
+    if side.grants.is_empty() {
+        let _ = writeln!(out, "    nothing allowed");
+    }
+    for grant in &side.grants {
+        write_grant(out, preposition, grant);
+    }
+}
+
+fn write_grant(out: &mut String, preposition: &str, grant: &Grant) {
+    let label = if grant.kind == "dns" { "DNS: " } else { "" };
+    let _ = writeln!(
+        out,
+        "    {preposition} {label}{}: {}   [{} {}]",
+        grant.peer,
+        grant.ports.join(", "),
+        short(&grant.policy),
+        grant.path
+    );
+    for reached in &grant.workloads {
+        if !reached.allowed.is_empty() {
+            let _ = writeln!(
+                out,
+                "      {}: allowed on {}",
+                reached.id,
+                reached.allowed.join(", ")
+            );
+        }
+        for denied in &reached.denied {
+            let _ = writeln!(out, "      {}: {denied}", reached.id);
+        }
+        if reached.allowed.is_empty() && reached.denied.is_empty() {
+            let _ = writeln!(
+                out,
+                "      {}: matches, but has no port this rule names",
+                reached.id
+            );
+        }
+    }
+    if grant.kind != "any" && grant.kind != "ip-block" && grant.workloads.is_empty() {
+        let _ = writeln!(out, "      no workload in these manifests matches");
+    }
+    if let Some(other) = &grant.other_end {
+        let _ = writeln!(out, "      other end: {other}");
+    }
+}
+
+/// `NetworkPolicy/ns/name` -> `name`.
+fn short(resource: &str) -> &str {
+    resource.rsplit('/').next().unwrap_or(resource)
+}

@@ -1,0 +1,23 @@
+//! A Kubernetes NetworkPolicy (networking.k8s.io/v1) evaluator: harden must
+//! prove that the policies it renders allow exactly the flows a deployment
+//! needs and deny the rest, and `harden reach` shows that proof to people.
+//!
+//! Pure functions over parsed manifests (`serde_json::Value`):
+//! [`Cluster`] is the picture (namespaces, pods of workloads, policies, plus
+//! pods and addresses added by hand), [`Cluster::allowed`] the verdict with
+//! its reason, and [`analysis`] the structured issues the audit reports.
+
+pub mod analysis;
+mod cluster;
+mod policy;
+pub mod reach;
+mod selector;
+
+#[cfg(test)]
+mod docs_examples;
+
+pub use cluster::{Cluster, ContainerPort, Decision, Endpoint, NAMESPACE_NAME_LABEL, Pod, Verdict};
+pub use policy::{
+    Direction, FieldError, IpBlock, Peer, Policy, PolicyPort, PortMatch, Protocol, Rule,
+};
+pub use selector::{Labels, Operator, Requirement, Selector};

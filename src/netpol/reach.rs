@@ -1,0 +1,489 @@
+//! Who can reach whom, port by port, as the cluster would enforce the
+//! policies: the report behind `harden reach`, built only from the
+//! evaluator so that what it shows is what [`Cluster::allowed`] decides.
+//!
+//! For each workload: whether each direction is isolated, and every peer a
+//! rule grants, with the ports, the workloads of the manifests it matches
+//! (checked end to end: their own egress or ingress must agree), and for a
+//! peer outside the manifests, what the policies of its namespace say when
+//! that namespace's policies are in the manifests.
+
+use serde::Serialize;
+
+use super::NAMESPACE_NAME_LABEL;
+use super::cluster::{Cluster, ContainerPort, Decision, Endpoint, Pod};
+use super::policy::{Direction, Peer, Policy, PolicyPort, PortMatch, Protocol, Rule};
+use super::selector::{Labels, Selector};
+
+/// The port DNS answers on; a rule whose ports are all this one is shown as DNS.
+const DNS_PORT: u16 = 53;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub workloads: Vec<WorkloadReach>,
+    /// Every ordered pair of workloads (a workload with itself: two of its
+    /// replicas) on every container port of the destination.
+    pub flows: Vec<Flow>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct WorkloadReach {
+    pub id: String,
+    pub namespace: String,
+    pub labels: Labels,
+    pub ports: Vec<ContainerPort>,
+    pub ingress: Side,
+    pub egress: Side,
+}
+
+/// One direction of a workload.
+#[derive(Debug, Clone, Serialize)]
+pub struct Side {
+    /// The policies that isolate it; empty: not isolated, everything allowed.
+    pub isolated_by: Vec<String>,
+    pub grants: Vec<Grant>,
+}
+
+/// A peer a rule allows.
+#[derive(Debug, Clone, Serialize)]
+pub struct Grant {
+    pub policy: String,
+    /// The peer's field path, or the rule's when it has no peers.
+    pub path: String,
+    /// `any`, `pods`, `dns` or `ip-block`.
+    pub kind: &'static str,
+    pub peer: String,
+    /// `TCP 8000`, `UDP 53`, `any port`.
+    pub ports: Vec<String>,
+    /// Workloads of the manifests the peer matches, checked end to end.
+    pub workloads: Vec<Reached>,
+    /// For a peer outside the manifests: what its side says, when known.
+    pub other_end: Option<String>,
+}
+
+/// A workload a grant matches, and on which ports the whole flow holds.
+#[derive(Debug, Clone, Serialize)]
+pub struct Reached {
+    pub id: String,
+    pub allowed: Vec<String>,
+    pub denied: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Flow {
+    pub from: String,
+    pub to: String,
+    pub port: u16,
+    pub protocol: Protocol,
+    pub allowed: bool,
+    pub reason: String,
+}
+
+/// The report for every workload of `cluster`.
+pub fn report(cluster: &Cluster) -> Report {
+    let workloads = (0..cluster.pods.len())
+        .map(|index| WorkloadReach {
+            id: cluster.pods[index].id.clone(),
+            namespace: cluster.pods[index].namespace.clone(),
+            labels: cluster.pods[index].labels.clone(),
+            ports: cluster.pods[index].ports.clone(),
+            ingress: side(cluster, index, Direction::Ingress),
+            egress: side(cluster, index, Direction::Egress),
+        })
+        .collect();
+    let mut flows = Vec::new();
+    for from in 0..cluster.pods.len() {
+        for to in 0..cluster.pods.len() {
+            for port in &cluster.pods[to].ports {
+                let verdict = cluster.between_pods(
+                    Endpoint::Pod(from),
+                    Endpoint::Pod(to),
+                    port.port,
+                    port.protocol,
+                );
+                flows.push(Flow {
+                    from: cluster.pods[from].id.clone(),
+                    to: cluster.pods[to].id.clone(),
+                    port: port.port,
+                    protocol: port.protocol,
+                    allowed: verdict.allowed,
+                    reason: verdict.to_string(),
+                });
+            }
+        }
+    }
+    Report { workloads, flows }
+}
+
+fn side(cluster: &Cluster, index: usize, direction: Direction) -> Side {
+    let pod = &cluster.pods[index];
+    let policies = cluster.isolating(pod, direction);
+    let mut grants = Vec::new();
+    for policy in &policies {
+        for rule in policy.rules(direction) {
+            if rule.peers.is_empty() {
+                grants.push(grant(
+                    cluster,
+                    index,
+                    direction,
+                    policy,
+                    rule,
+                    None,
+                    rule.path.clone(),
+                ));
+            }
+            for (peer_index, peer) in rule.peers.iter().enumerate() {
+                let path = format!("{}.{}[{peer_index}]", rule.path, direction.peers_field());
+                grants.push(grant(
+                    cluster,
+                    index,
+                    direction,
+                    policy,
+                    rule,
+                    Some(peer),
+                    path,
+                ));
+            }
+        }
+    }
+    Side {
+        isolated_by: policies.iter().map(|p| p.resource.clone()).collect(),
+        grants,
+    }
+}
+
+fn grant(
+    cluster: &Cluster,
+    index: usize,
+    direction: Direction,
+    policy: &Policy,
+    rule: &Rule,
+    peer: Option<&Peer>,
+    path: String,
+) -> Grant {
+    let subject = Endpoint::Pod(index);
+    let pod = &cluster.pods[index];
+    let is_dns = !rule.ports.is_empty()
+        && rule
+            .ports
+            .iter()
+            .all(|p| p.port == PortMatch::Range(DNS_PORT, DNS_PORT));
+    let (kind, description) = match peer {
+        None => (
+            "any",
+            "any source or destination, inside or outside the cluster".to_string(),
+        ),
+        Some(Peer::IpBlock(block)) => {
+            let mut text = format!("addresses {}", block.cidr);
+            if !block.except.is_empty() {
+                let except: Vec<String> = block.except.iter().map(|e| e.to_string()).collect();
+                text.push_str(&format!(" except {}", except.join(", ")));
+            }
+            ("ip-block", text)
+        }
+        Some(Peer::Pods { namespaces, pods }) => (
+            if is_dns { "dns" } else { "pods" },
+            describe_pods(namespaces.as_ref(), pods.as_ref(), &policy.namespace),
+        ),
+    };
+    // The workloads of the manifests this peer matches, checked end to end.
+    let mut workloads = Vec::new();
+    for other in 0..cluster.pods.len() {
+        let matched = match peer {
+            None => true,
+            Some(peer) => cluster.peer_matches(peer, &policy.namespace, Endpoint::Pod(other)),
+        };
+        if !matched {
+            continue;
+        }
+        let (from, to) = match direction {
+            Direction::Ingress => (other, index),
+            Direction::Egress => (index, other),
+        };
+        let mut reached = Reached {
+            id: cluster.pods[other].id.clone(),
+            allowed: Vec::new(),
+            denied: Vec::new(),
+        };
+        for (port, protocol) in concrete_ports(&rule.ports, Some(&cluster.pods[to])) {
+            let verdict =
+                cluster.between_pods(Endpoint::Pod(from), Endpoint::Pod(to), port, protocol);
+            if verdict.allowed {
+                reached.allowed.push(format!("{protocol} {port}"));
+            } else {
+                reached.denied.push(format!("{protocol} {port}: {verdict}"));
+            }
+        }
+        workloads.push(reached);
+    }
+    let other_end = match peer {
+        Some(Peer::Pods { namespaces, pods }) if workloads.is_empty() => other_end(
+            cluster,
+            subject,
+            pod,
+            direction,
+            rule,
+            namespaces.as_ref(),
+            pods.as_ref(),
+            &policy.namespace,
+        ),
+        Some(Peer::IpBlock(_)) | None => Some(match direction {
+            Direction::Ingress => "outside the cluster no egress policy applies".to_string(),
+            Direction::Egress => "outside the cluster no ingress policy applies".to_string(),
+        }),
+        _ => None,
+    };
+    Grant {
+        policy: policy.resource.clone(),
+        path,
+        kind,
+        peer: description,
+        ports: ports_text(
+            &rule.ports,
+            match direction {
+                Direction::Ingress => Some(pod),
+                Direction::Egress => None,
+            },
+        ),
+        workloads,
+        other_end,
+    }
+}
+
+/// What the namespace of a peer outside the manifests says about the flow,
+/// evaluated with an example pod of the peer; `None` when no example can
+/// be made (selectors without fixed labels or namespace).
+#[allow(clippy::too_many_arguments)]
+fn other_end(
+    cluster: &Cluster,
+    subject: Endpoint,
+    pod: &Pod,
+    direction: Direction,
+    rule: &Rule,
+    namespaces: Option<&Selector>,
+    pods: Option<&Selector>,
+    policy_namespace: &str,
+) -> Option<String> {
+    let namespace = match namespaces {
+        None => policy_namespace.to_string(),
+        Some(selector) => selector.match_labels.get(NAMESPACE_NAME_LABEL)?.clone(),
+    };
+    let labels = match pods {
+        None => Labels::new(),
+        Some(selector) => selector.example()?,
+    };
+    let known = cluster.policies.iter().any(|p| p.namespace == namespace);
+    if !known {
+        let side = match direction {
+            Direction::Ingress => "egress",
+            Direction::Egress => "ingress",
+        };
+        return Some(format!(
+            "namespace {namespace} has no policies in these manifests: its own {side} policies decide"
+        ));
+    }
+    let mut picture = cluster.clone();
+    let example = picture.add_pod(Pod {
+        id: format!("example pod in {namespace}"),
+        namespace: namespace.clone(),
+        labels,
+        ports: Vec::new(),
+    });
+    let destination = match direction {
+        Direction::Ingress => Some(pod),
+        Direction::Egress => None,
+    };
+    let mut answers = Vec::new();
+    for (port, protocol) in concrete_ports(&rule.ports, destination) {
+        let decision = match direction {
+            Direction::Ingress => {
+                picture
+                    .between_pods(example, subject, port, protocol)
+                    .egress
+            }
+            Direction::Egress => {
+                picture
+                    .between_pods(subject, example, port, protocol)
+                    .ingress
+            }
+        };
+        answers.push(match decision {
+            Decision::NotIsolated => format!("{protocol} {port}: not isolated there"),
+            Decision::AllowedBy { policy, rule } => {
+                format!("{protocol} {port}: allowed by {policy} {rule}")
+            }
+            Decision::Denied { isolated_by } => {
+                format!(
+                    "{protocol} {port}: DENIED there (isolated by {})",
+                    isolated_by.join(", ")
+                )
+            }
+            Decision::OutsideCluster => format!("{protocol} {port}: outside the cluster"),
+        });
+    }
+    (!answers.is_empty()).then(|| answers.join("; "))
+}
+
+/// The (port, protocol) pairs a rule's ports stand for toward `destination`:
+/// numbers and ranges by their first port, named ports resolved against the
+/// destination, "every port" as the destination's container ports.
+fn concrete_ports(ports: &[PolicyPort], destination: Option<&Pod>) -> Vec<(u16, Protocol)> {
+    let container = |protocol: Option<Protocol>| -> Vec<(u16, Protocol)> {
+        destination
+            .map(|pod| {
+                pod.ports
+                    .iter()
+                    .filter(|c| protocol.is_none_or(|p| p == c.protocol))
+                    .map(|c| (c.port, c.protocol))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    if ports.is_empty() {
+        return container(None);
+    }
+    let mut out = Vec::new();
+    for port in ports {
+        match &port.port {
+            PortMatch::Range(start, _) => out.push((*start, port.protocol)),
+            PortMatch::Any => out.extend(container(Some(port.protocol))),
+            PortMatch::Named(name) => out.extend(destination.into_iter().flat_map(|pod| {
+                pod.ports
+                    .iter()
+                    .filter(|c| {
+                        c.name.as_deref() == Some(name.as_str()) && c.protocol == port.protocol
+                    })
+                    .map(|c| (c.port, c.protocol))
+            })),
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+fn ports_text(ports: &[PolicyPort], destination: Option<&Pod>) -> Vec<String> {
+    if ports.is_empty() {
+        return vec!["any port".into()];
+    }
+    ports
+        .iter()
+        .map(|port| match (&port.port, destination) {
+            (PortMatch::Named(name), Some(pod)) => {
+                let resolved: Vec<String> = pod
+                    .ports
+                    .iter()
+                    .filter(|c| {
+                        c.name.as_deref() == Some(name.as_str()) && c.protocol == port.protocol
+                    })
+                    .map(|c| c.port.to_string())
+                    .collect();
+                if resolved.is_empty() {
+                    format!("{port} (no such port on this pod)")
+                } else {
+                    format!("{port} ({})", resolved.join(", "))
+                }
+            }
+            _ => port.to_string(),
+        })
+        .collect()
+}
+
+fn describe_pods(namespaces: Option<&Selector>, pods: Option<&Selector>, own: &str) -> String {
+    let which = match pods {
+        Some(selector) if !selector.is_empty() => format!("pods {}", selector.describe()),
+        _ => "any pod".to_string(),
+    };
+    let namespace = match namespaces {
+        None => format!("namespace {own}"),
+        Some(selector) if selector.is_empty() => "any namespace".to_string(),
+        Some(selector)
+            if selector.expressions.is_empty()
+                && selector.match_labels.len() == 1
+                && selector.match_labels.contains_key(NAMESPACE_NAME_LABEL) =>
+        {
+            format!("namespace {}", selector.match_labels[NAMESPACE_NAME_LABEL])
+        }
+        Some(selector) => format!("namespaces {}", selector.describe()),
+    };
+    format!("{which} in {namespace}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn task_api() -> Cluster {
+        // The shape harden renders (tests/snapshots/render_snapshots__task-api__03-network-policy.yaml.snap).
+        let policies = [
+            json!({"kind": "NetworkPolicy", "metadata": {"name": "default-deny-all", "namespace": "t"},
+                   "spec": {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}}),
+            json!({"kind": "NetworkPolicy", "metadata": {"name": "t-egress", "namespace": "t"},
+                   "spec": {"podSelector": {"matchLabels": {"app": "t"}}, "policyTypes": ["Egress"],
+                            "egress": [{"to": [{"podSelector": {"matchLabels": {"app": "redis"}}}],
+                                        "ports": [{"protocol": "TCP", "port": 6379}]},
+                                       {"to": [{"namespaceSelector": {"matchLabels": {NAMESPACE_NAME_LABEL: "kube-system"}},
+                                                "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}}}],
+                                        "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}]}]}}),
+            json!({"kind": "NetworkPolicy", "metadata": {"name": "t-ingress", "namespace": "t"},
+                   "spec": {"podSelector": {"matchLabels": {"app": "t"}}, "policyTypes": ["Ingress"],
+                            "ingress": [{"from": [{"podSelector": {"matchLabels": {"app": "web"}}}],
+                                         "ports": [{"port": "http"}]}]}}),
+            json!({"kind": "Deployment", "metadata": {"name": "t", "namespace": "t"},
+                   "spec": {"template": {"metadata": {"labels": {"app": "t"}},
+                            "spec": {"containers": [{"name": "c", "ports": [{"name": "http", "containerPort": 8000}]}]}}}}),
+            json!({"kind": "Deployment", "metadata": {"name": "web", "namespace": "t"},
+                   "spec": {"template": {"metadata": {"labels": {"app": "web"}}, "spec": {"containers": [{"name": "c"}]}}}}),
+        ];
+        Cluster::from_documents(&policies).unwrap()
+    }
+
+    #[test]
+    fn grants_are_checked_at_the_other_end() {
+        let report = report(&task_api());
+        let t = &report.workloads[0];
+        assert_eq!(t.id, "Deployment/t/t");
+        assert_eq!(
+            t.ingress.isolated_by,
+            [
+                "NetworkPolicy/t/default-deny-all",
+                "NetworkPolicy/t/t-ingress"
+            ]
+        );
+        let from_web = &t.ingress.grants[0];
+        assert_eq!(from_web.path, "spec.ingress[0].from[0]");
+        assert_eq!(from_web.ports, ["TCP \"http\" (8000)"]);
+        // web is in the manifests, but the default deny closes its egress.
+        assert_eq!(from_web.workloads.len(), 1);
+        assert!(from_web.workloads[0].allowed.is_empty());
+        assert!(
+            from_web.workloads[0].denied[0]
+                .contains("source egress isolated by NetworkPolicy/t/default-deny-all"),
+            "{:?}",
+            from_web.workloads[0].denied
+        );
+        let to_redis = &t.egress.grants[0];
+        assert_eq!(to_redis.peer, "pods app=redis in namespace t");
+        // No redis workload; namespace t's policies deny its ingress.
+        let other = to_redis.other_end.as_deref().unwrap();
+        assert!(other.contains("TCP 6379: DENIED there"), "{other}");
+        let dns = &t.egress.grants[1];
+        assert_eq!(dns.kind, "dns");
+        assert_eq!(dns.peer, "pods k8s-app=kube-dns in namespace kube-system");
+        assert!(
+            dns.other_end
+                .as_deref()
+                .unwrap()
+                .contains("no policies in these manifests")
+        );
+    }
+
+    #[test]
+    fn flows_cover_every_pair_and_port() {
+        let report = report(&task_api());
+        // Two workloads, t has one port and web none: t->t and web->t.
+        assert_eq!(report.flows.len(), 2);
+        assert!(report.flows.iter().all(|f| !f.allowed));
+    }
+}

@@ -1,0 +1,263 @@
+//! `harden reach` and the NetworkPolicy evaluator on harden's own output:
+//! the rendered policies allow exactly the flows each example spec needs
+//! and deny the rest, end to end (both sides must allow).
+
+use std::fs;
+use std::net::IpAddr;
+use std::path::PathBuf;
+
+use assert_cmd::Command;
+use harden::audit::manifests::Manifest;
+use harden::netpol::{Cluster, Endpoint, Labels, Pod, Protocol, analysis};
+use tempfile::TempDir;
+
+const TCP: Protocol = Protocol::Tcp;
+const UDP: Protocol = Protocol::Udp;
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn harden() -> Command {
+    Command::cargo_bin("harden").unwrap()
+}
+
+fn specs() -> Vec<String> {
+    let mut names: Vec<String> = fs::read_dir(repo().join("specs"))
+        .unwrap()
+        .filter_map(|e| e.ok()?.path().file_stem()?.to_str().map(str::to_string))
+        .collect();
+    names.sort();
+    assert!(names.len() >= 4, "{names:?}");
+    names
+}
+
+/// The cluster picture of a spec's rendered manifests.
+fn rendered(spec: &str) -> Cluster {
+    let model =
+        harden::load::load_spec(&repo().join("specs").join(format!("{spec}.yaml"))).unwrap();
+    let files =
+        harden::render::render(&model, &harden::templates::Templates::embedded().unwrap()).unwrap();
+    let mut documents = Vec::new();
+    for file in files
+        .iter()
+        .filter(|f| f.name.ends_with(".yaml") && f.name != "kustomization.yaml")
+    {
+        documents.extend(
+            Manifest::parse_all(&file.name, &file.content)
+                .unwrap()
+                .into_iter()
+                .map(|m| m.document),
+        );
+    }
+    Cluster::from_documents(&documents).unwrap()
+}
+
+fn add(cluster: &mut Cluster, namespace: &str, pairs: &[(&str, &str)]) -> Endpoint {
+    let labels: Labels = pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    cluster.add_pod(Pod {
+        id: format!("{namespace}/{pairs:?}"),
+        namespace: namespace.into(),
+        labels,
+        ports: Vec::new(),
+    })
+}
+
+fn ip(text: &str) -> Endpoint {
+    Endpoint::External(text.parse::<IpAddr>().unwrap())
+}
+
+#[test]
+fn task_api_allows_exactly_its_declared_flows() {
+    let mut c = rendered("task-api");
+    let api = c.endpoint("Deployment/task-api/task-api").unwrap();
+    let envoy = add(
+        &mut c,
+        "envoy-gateway-system",
+        &[("app.kubernetes.io/name", "envoy")],
+    );
+    let other_gateway_pod = add(
+        &mut c,
+        "envoy-gateway-system",
+        &[("app.kubernetes.io/name", "other")],
+    );
+    let neighbour = add(&mut c, "task-api", &[]);
+    let redis = add(&mut c, "task-api", &[("app.kubernetes.io/name", "redis")]);
+    let kube_dns = add(&mut c, "kube-system", &[("k8s-app", "kube-dns")]);
+    let sentry = add(&mut c, "dapr-system", &[("app", "dapr-sentry")]);
+
+    // Ingress: the declared caller on the app port, nothing else.
+    assert!(c.allowed(envoy, api, 8000, TCP).allowed);
+    assert!(!c.allowed(envoy, api, 8001, TCP).allowed);
+    assert!(!c.allowed(other_gateway_pod, api, 8000, TCP).allowed);
+    assert!(!c.allowed(neighbour, api, 8000, TCP).allowed);
+    assert!(!c.allowed(ip("203.0.113.7"), api, 8000, TCP).allowed);
+    assert!(
+        !c.between_pods(api, api, 8000, TCP).allowed,
+        "replicas do not talk to each other"
+    );
+
+    // Egress: Redis at both ends (the peer policy opens Redis's ingress).
+    let verdict = c.allowed(api, redis, 6379, TCP);
+    assert!(verdict.allowed, "{verdict}");
+    assert!(!c.allowed(api, redis, 6380, TCP).allowed);
+    assert!(
+        !c.allowed(neighbour, redis, 6379, TCP).allowed,
+        "only task-api may reach Redis"
+    );
+    // DNS to kube-dns only, UDP and TCP.
+    assert!(c.allowed(api, kube_dns, 53, UDP).allowed);
+    assert!(c.allowed(api, kube_dns, 53, TCP).allowed);
+    assert!(!c.allowed(api, ip("8.8.8.8"), 53, UDP).allowed);
+    assert!(c.allowed(api, sentry, 50001, TCP).allowed);
+    assert!(
+        !c.allowed(api, ip("1.1.1.1"), 443, TCP).allowed,
+        "no internet egress"
+    );
+    assert!(!c.allowed(api, neighbour, 8000, TCP).allowed);
+}
+
+#[test]
+fn payments_reaches_only_its_cidrs() {
+    let mut c = rendered("payments");
+    let api = c.endpoint("Deployment/payments-prod/payments").unwrap();
+    assert!(c.allowed(api, ip("203.0.113.5"), 443, TCP).allowed);
+    assert!(
+        !c.allowed(api, ip("203.0.113.200"), 443, TCP).allowed,
+        "except 203.0.113.128/25"
+    );
+    assert!(!c.allowed(api, ip("203.0.113.5"), 80, TCP).allowed);
+    assert!(c.allowed(api, ip("172.20.0.10"), 6443, TCP).allowed);
+    assert!(!c.allowed(api, ip("172.20.0.11"), 6443, TCP).allowed);
+    let postgres = add(
+        &mut c,
+        "databases",
+        &[("app.kubernetes.io/name", "payments-postgres")],
+    );
+    assert!(c.allowed(api, postgres, 5432, TCP).allowed);
+}
+
+#[test]
+fn every_example_is_isolated_and_shuts_out_strangers() {
+    for spec in specs() {
+        let mut c = rendered(&spec);
+        // harden's output passes the network-policy analyses, but for the
+        // peer policies written for pods deployed elsewhere.
+        let issues: Vec<_> = analysis::analyse(&c)
+            .into_iter()
+            .filter(|i| i.severity > analysis::Severity::Info)
+            .collect();
+        assert!(issues.is_empty(), "{spec}: {issues:#?}");
+        let workloads: Vec<Endpoint> = (0..c.pods.len()).map(Endpoint::Pod).collect();
+        assert!(!workloads.is_empty(), "{spec}");
+        let stranger = add(&mut c, "stranger", &[("app", "x")]);
+        for &workload in &workloads {
+            let Endpoint::Pod(index) = workload else {
+                unreachable!()
+            };
+            let pod = c.pods[index].clone();
+            for port in &pod.ports {
+                let verdict = c.allowed(stranger, workload, port.port, port.protocol);
+                assert!(
+                    !verdict.allowed,
+                    "{spec}: a stranger reaches {} {}: {verdict}",
+                    pod.id, port.port
+                );
+            }
+            assert!(
+                !c.allowed(workload, stranger, 443, TCP).allowed,
+                "{spec}: {} reaches a stranger",
+                pod.id
+            );
+            assert!(
+                !c.allowed(workload, ip("192.0.2.1"), 443, TCP).allowed,
+                "{spec}: {} reaches the internet",
+                pod.id
+            );
+        }
+    }
+}
+
+fn render_to(dir: &TempDir, spec: &str) -> PathBuf {
+    let out = dir.path().join(spec);
+    harden()
+        .current_dir(repo())
+        .args(["render", "--quiet", &format!("specs/{spec}.yaml"), "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    out
+}
+
+#[test]
+fn reach_prints_each_workload_port_by_port() {
+    let dir = TempDir::new().unwrap();
+    let out = render_to(&dir, "task-api");
+    let output = harden().arg("reach").arg(&out).output().unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let text = String::from_utf8(output.stdout).unwrap();
+    for expected in [
+        "Deployment/task-api/task-api\n",
+        "  ingress: isolated by default-deny-all, task-api-ingress\n",
+        "    from pods app.kubernetes.io/name=envoy in namespace envoy-gateway-system: TCP 8000   [task-api-ingress spec.ingress[0].from[0]]\n",
+        "    to DNS: pods k8s-app=kube-dns in namespace kube-system: UDP 53, TCP 53",
+        "    to pods app.kubernetes.io/name=redis in namespace task-api: TCP 6379",
+        "      other end: TCP 6379: allowed by NetworkPolicy/task-api/task-api-peer-redis spec.ingress[0]\n",
+        "between workloads in these manifests: 0 of 1 flows allowed",
+    ] {
+        assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
+    }
+}
+
+#[test]
+fn reach_json_has_workloads_and_flows() {
+    let dir = TempDir::new().unwrap();
+    let out = render_to(&dir, "payments");
+    let output = harden()
+        .args(["reach", "--format", "json"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let workload = &report["workloads"][0];
+    assert_eq!(workload["id"], "Deployment/payments-prod/payments");
+    let grants = workload["egress"]["grants"].as_array().unwrap();
+    let block = grants.iter().find(|g| g["kind"] == "ip-block").unwrap();
+    assert_eq!(
+        block["peer"],
+        "addresses 203.0.113.0/24 except 203.0.113.128/25"
+    );
+    assert_eq!(block["ports"][0], "TCP 443");
+    assert_eq!(report["flows"][0]["allowed"], false);
+    assert_eq!(report["flows"][0]["protocol"], "TCP");
+}
+
+#[test]
+fn reach_input_errors_name_file_line_and_field() {
+    let dir = TempDir::new().unwrap();
+    let file = dir.path().join("policy.yaml");
+    fs::write(
+        &file,
+        "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: p\n  namespace: n\nspec:\n  podSelector: {}\n  egress:\n    - to:\n        - ipBlock:\n            cidr: 10.0.0.1/33\n",
+    )
+    .unwrap();
+    let output = harden().arg("reach").arg(&file).output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.contains("policy.yaml:11: NetworkPolicy/n/p spec.egress[0].to[0].ipBlock.cidr"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("\"10.0.0.1/33\" is not a CIDR"), "{stderr}");
+
+    let output = harden()
+        .arg("reach")
+        .arg(dir.path().join("missing"))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+}

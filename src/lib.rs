@@ -23,6 +23,7 @@ pub mod model;
 pub mod netpol;
 pub mod platform;
 pub mod posture;
+pub mod proof;
 pub mod render;
 pub mod spec;
 pub mod templates;

@@ -232,6 +232,31 @@ fn render(
             return Status::Error;
         }
     }
+    // ... and its policies must allow exactly what the model needs.
+    match crate::proof::prove(&model, &files) {
+        Ok(proof) if proof.violations.is_empty() => {}
+        Ok(proof) => {
+            for violation in &proof.violations {
+                let _ = writeln!(stderr, "error: {violation}");
+            }
+            let _ = writeln!(
+                stderr,
+                "error: the rendered network policies of {} do not allow exactly the flows the spec needs \
+                 ({} of {} checked flows wrong); nothing was written",
+                display_path(spec),
+                proof.violations.len(),
+                proof.allowed + proof.denied
+            );
+            return Status::Findings;
+        }
+        Err(bug) => {
+            let _ = writeln!(
+                stderr,
+                "internal error: the rendered network policies cannot be evaluated: {bug}\nnothing was written"
+            );
+            return Status::Error;
+        }
+    }
     let out = out
         .map(Path::to_path_buf)
         .unwrap_or_else(|| default_out_dir(&model.name));

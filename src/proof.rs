@@ -1,0 +1,657 @@
+//! The render proof: before anything is written, the rendered
+//! NetworkPolicies must allow every flow the deployment needs and deny a set
+//! of flows that must stay closed, as the cluster would judge them
+//! ([`crate::netpol`], the Kubernetes NetworkPolicy semantics).
+//!
+//! The model says what is needed: DNS, each Dapr control-plane service the
+//! chosen version dials, declared callers and destinations, Dapr invocation,
+//! actor calls between replicas, the API server when RBAC is granted. From
+//! it the proof also derives probes that must be denied: the declared
+//! callers' labels in another namespace, lookalike labels, other ports of a
+//! declared destination, other pods of `kube-system` and of the Dapr
+//! namespace, the internet, and pods of the app's namespace that no rule
+//! names. Custom templates get the same proof, so an organisation template
+//! cannot open a flow unseen.
+
+use std::fmt;
+use std::net::IpAddr;
+
+use crate::model::{Flow, Model};
+use crate::netpol::{Cluster, ContainerPort, Endpoint, Labels, Pod, Protocol};
+use crate::platform::{dapr, kubernetes};
+use crate::render::GeneratedFile;
+use ipnet::IpNet;
+
+/// A namespace no spec uses, for callers that must be refused.
+const INTRUDER_NAMESPACE: &str = "harden-proof-intruder";
+/// Marks the proof's own made-up pods.
+const PROBE_LABEL: &str = "harden.dev/proof";
+/// Addresses outside every cluster (RFC 5737 and RFC 3849 documentation
+/// ranges, and a public resolver), tried in order: the first one no
+/// declared CIDR covers must be unreachable.
+const INTERNET: [&str; 4] = ["203.0.113.7", "198.51.100.7", "8.8.8.8", "2001:db8::7"];
+
+/// One flow the proof checked and got wrong.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Violation {
+    /// `allowed` when the flow must be allowed, `denied` when it must be denied.
+    pub expected: &'static str,
+    pub flow: String,
+    /// The evaluator's reason for what it found.
+    pub verdict: String,
+}
+
+impl fmt::Display for Violation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} must be {}, but is {}",
+            self.flow, self.expected, self.verdict
+        )
+    }
+}
+
+/// What the proof checked.
+#[derive(Debug, Default)]
+pub struct Proof {
+    pub allowed: usize,
+    pub denied: usize,
+    pub violations: Vec<Violation>,
+}
+
+/// Proves the rendered `files` of `model`. An error means the rendered
+/// policies could not be read, which is a template bug.
+pub fn prove(model: &Model, files: &[GeneratedFile]) -> Result<Proof, String> {
+    let mut documents = Vec::new();
+    for file in files.iter().filter(|f| f.name.ends_with(".yaml")) {
+        let parsed = crate::yaml::parse_stream(&file.content)
+            .map_err(|e| format!("{}: {}", file.name, e.message))?;
+        documents.extend(parsed);
+    }
+    let mut cluster = Cluster::from_documents(documents.iter()).map_err(|errors| {
+        errors
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("; ")
+    })?;
+    let app_id = format!("Deployment/{}/{}", model.namespace, model.name);
+    let Some(Endpoint::Pod(app_index)) = cluster.endpoint(&app_id) else {
+        return Err(format!("no {app_id} in the rendered manifests"));
+    };
+    // The injector labels the pods at admission; the proof needs them too.
+    if let Some(dapr) = &model.dapr {
+        cluster.pods[app_index]
+            .labels
+            .insert(dapr::APP_ID_LABEL.to_string(), dapr.app_id.clone());
+    }
+    let app = Endpoint::Pod(app_index);
+    let mut proof = Proof::default();
+    let mut world = World {
+        cluster,
+        model,
+        proof: &mut proof,
+    };
+    world.required(app);
+    world.forbidden(app);
+    Ok(proof)
+}
+
+struct World<'a> {
+    cluster: Cluster,
+    model: &'a Model,
+    proof: &'a mut Proof,
+}
+
+impl World<'_> {
+    /// A made-up pod in `namespace` with `labels` (every pod of the
+    /// namespace when empty) that listens on `ports`.
+    fn pod(
+        &mut self,
+        id: &str,
+        namespace: &str,
+        labels: &[(String, String)],
+        ports: &[(u32, Protocol)],
+    ) -> Endpoint {
+        let mut labels: Labels = labels.iter().cloned().collect();
+        labels.insert(PROBE_LABEL.to_string(), id.to_string());
+        self.cluster.add_pod(Pod {
+            id: format!("proof/{namespace}/{id}"),
+            namespace: namespace.to_string(),
+            labels,
+            ports: ports
+                .iter()
+                .map(|(port, protocol)| ContainerPort {
+                    name: None,
+                    port: *port as u16,
+                    protocol: *protocol,
+                })
+                .collect(),
+        })
+    }
+
+    fn check(
+        &mut self,
+        expect_allowed: bool,
+        flow: String,
+        from: Endpoint,
+        to: Endpoint,
+        port: u32,
+        protocol: Protocol,
+    ) {
+        let verdict = self.cluster.allowed(from, to, port as u16, protocol);
+        if expect_allowed {
+            self.proof.allowed += 1;
+        } else {
+            self.proof.denied += 1;
+        }
+        if verdict.allowed != expect_allowed {
+            self.proof.violations.push(Violation {
+                expected: if expect_allowed { "allowed" } else { "denied" },
+                flow: format!("{flow} ({} {port})", protocol.as_str()),
+                verdict: verdict.to_string(),
+            });
+        }
+    }
+
+    /// The other end of a flow: a made-up pod, or an address in the CIDR.
+    fn peer_endpoint(&mut self, flow: &Flow, role: &str) -> Option<Endpoint> {
+        match &flow.peer.cidr {
+            Some(cidr) => inside(cidr, &flow.peer.except).map(Endpoint::External),
+            None => {
+                let ports: Vec<(u32, Protocol)> = flow
+                    .ports
+                    .iter()
+                    .map(|p| (p.port, protocol(&p.protocol)))
+                    .collect();
+                let namespace = flow.peer.namespace.clone().unwrap_or_default();
+                Some(self.pod(
+                    &format!("{role}-{}", flow.name),
+                    &namespace,
+                    &flow.peer.pod_labels,
+                    &ports,
+                ))
+            }
+        }
+    }
+
+    fn required(&mut self, app: Endpoint) {
+        let model = self.model;
+        let dns = self.pod(
+            "kube-dns",
+            kubernetes::DNS_NAMESPACE,
+            &[(
+                kubernetes::DNS_LABEL_KEY.into(),
+                kubernetes::DNS_LABEL_VALUE.into(),
+            )],
+            &[
+                (kubernetes::DNS_PORT, Protocol::Udp),
+                (kubernetes::DNS_PORT, Protocol::Tcp),
+            ],
+        );
+        for protocol in [Protocol::Udp, Protocol::Tcp] {
+            self.check(
+                true,
+                "DNS to kube-dns".into(),
+                app,
+                dns,
+                kubernetes::DNS_PORT,
+                protocol,
+            );
+        }
+        for flow in &model.network.ingress {
+            let from = if flow.peer.app_itself {
+                self.replica()
+            } else {
+                match self.peer_endpoint(flow, "caller") {
+                    Some(from) => from,
+                    None => continue,
+                }
+            };
+            for port in &flow.ports {
+                self.check(
+                    true,
+                    format!("ingress {} ({})", flow.name, flow.reason),
+                    from,
+                    app,
+                    port.port,
+                    protocol(&port.protocol),
+                );
+            }
+        }
+        for flow in &model.network.egress {
+            let to = if flow.peer.app_itself {
+                self.replica()
+            } else {
+                match self.peer_endpoint(flow, "destination") {
+                    Some(to) => to,
+                    None => continue,
+                }
+            };
+            for port in &flow.ports {
+                self.check(
+                    true,
+                    format!("egress {} ({})", flow.name, flow.reason),
+                    app,
+                    to,
+                    port.port,
+                    protocol(&port.protocol),
+                );
+            }
+        }
+    }
+
+    /// Another replica of the app: same labels, same ports.
+    fn replica(&mut self) -> Endpoint {
+        let app_index = self.cluster.endpoint(&format!(
+            "Deployment/{}/{}",
+            self.model.namespace, self.model.name
+        ));
+        let Some(Endpoint::Pod(index)) = app_index else {
+            unreachable!("the app pod was found before")
+        };
+        let mut replica = self.cluster.pods[index].clone();
+        replica.id = format!("{}-replica", replica.id);
+        self.cluster.add_pod(replica)
+    }
+
+    fn forbidden(&mut self, app: Endpoint) {
+        let model = self.model;
+        let app_port = model.workload.port;
+        // Callers: the declared labels from a namespace nobody declared, and
+        // lookalike labels where the callers live.
+        for flow in model.network.ingress.iter().filter(|f| !f.peer.app_itself) {
+            let Some(port) = flow.ports.first() else {
+                continue;
+            };
+            let intruder = self.pod(
+                &format!("intruder-{}", flow.name),
+                INTRUDER_NAMESPACE,
+                &flow.peer.pod_labels,
+                &[],
+            );
+            self.check(
+                false,
+                format!(
+                    "caller {}'s labels from namespace {INTRUDER_NAMESPACE}",
+                    flow.name
+                ),
+                intruder,
+                app,
+                port.port,
+                protocol(&port.protocol),
+            );
+            if !flow.peer.pod_labels.is_empty() {
+                let namespace = flow.peer.namespace.clone().unwrap_or_default();
+                let lookalike = lookalike(&flow.peer.pod_labels);
+                let pod = self.pod(
+                    &format!("lookalike-{}", flow.name),
+                    &namespace,
+                    &lookalike,
+                    &[],
+                );
+                self.check(
+                    false,
+                    format!("lookalike of caller {} in {namespace}", flow.name),
+                    pod,
+                    app,
+                    port.port,
+                    protocol(&port.protocol),
+                );
+            }
+        }
+        // A pod of the app's namespace that no rule names: not on the app
+        // port, not on the sidecar's internal port.
+        let stranger = self.pod("stranger", &model.namespace, &[], &[]);
+        self.check(
+            false,
+            format!("an unnamed pod of {} to the app port", model.namespace),
+            stranger,
+            app,
+            app_port,
+            Protocol::Tcp,
+        );
+        if model.dapr.is_some() {
+            self.check(
+                false,
+                format!(
+                    "an unnamed pod of {} to the sidecar's internal port",
+                    model.namespace
+                ),
+                stranger,
+                app,
+                dapr::SIDECAR_INTERNAL_GRPC_PORT,
+                Protocol::Tcp,
+            );
+        }
+        // The app may not reach the stranger, nor lookalikes of its
+        // destinations, nor their other ports.
+        let stranger_listening = self.pod(
+            "stranger-server",
+            &model.namespace,
+            &[],
+            &[(app_port, Protocol::Tcp)],
+        );
+        self.check(
+            false,
+            format!("the app to an unnamed pod of {}", model.namespace),
+            app,
+            stranger_listening,
+            app_port,
+            Protocol::Tcp,
+        );
+        for flow in model.network.egress.iter().filter(|f| !f.peer.app_itself) {
+            let Some(port) = flow.ports.first() else {
+                continue;
+            };
+            let other_port = unused_port(flow);
+            match &flow.peer.cidr {
+                Some(_) => {
+                    if let Some(to) = self.peer_endpoint(flow, "other-port") {
+                        self.check(
+                            false,
+                            format!("destination {} on a port not declared", flow.name),
+                            app,
+                            to,
+                            other_port,
+                            protocol(&port.protocol),
+                        );
+                    }
+                }
+                None => {
+                    let namespace = flow.peer.namespace.clone().unwrap_or_default();
+                    let to = self.pod(
+                        &format!("other-port-{}", flow.name),
+                        &namespace,
+                        &flow.peer.pod_labels,
+                        &[(other_port, protocol(&port.protocol))],
+                    );
+                    self.check(
+                        false,
+                        format!("destination {} on a port not declared", flow.name),
+                        app,
+                        to,
+                        other_port,
+                        protocol(&port.protocol),
+                    );
+                    if !flow.peer.pod_labels.is_empty() {
+                        let lookalike = lookalike(&flow.peer.pod_labels);
+                        let to = self.pod(
+                            &format!("lookalike-{}", flow.name),
+                            &namespace,
+                            &lookalike,
+                            &[(port.port, protocol(&port.protocol))],
+                        );
+                        self.check(
+                            false,
+                            format!("lookalike of destination {} in {namespace}", flow.name),
+                            app,
+                            to,
+                            port.port,
+                            protocol(&port.protocol),
+                        );
+                    }
+                    let to = self.pod(
+                        &format!("elsewhere-{}", flow.name),
+                        INTRUDER_NAMESPACE,
+                        &flow.peer.pod_labels,
+                        &[(port.port, protocol(&port.protocol))],
+                    );
+                    self.check(
+                        false,
+                        format!(
+                            "destination {}'s labels in namespace {INTRUDER_NAMESPACE}",
+                            flow.name
+                        ),
+                        app,
+                        to,
+                        port.port,
+                        protocol(&port.protocol),
+                    );
+                }
+            }
+        }
+        // Other pods of kube-system, even on the DNS port.
+        let kube_system = self.pod(
+            "not-dns",
+            kubernetes::DNS_NAMESPACE,
+            &[(kubernetes::DNS_LABEL_KEY.into(), "metrics-server".into())],
+            &[(kubernetes::DNS_PORT, Protocol::Udp)],
+        );
+        self.check(
+            false,
+            "a kube-system pod that is not kube-dns".into(),
+            app,
+            kube_system,
+            kubernetes::DNS_PORT,
+            Protocol::Udp,
+        );
+        // Other pods of the Dapr control plane, on a control-plane port.
+        if let Some(dapr) = &model.dapr {
+            let other = self.pod(
+                "dapr-dashboard",
+                &dapr.control_plane_namespace,
+                &[(dapr::CONTROL_PLANE_LABEL.into(), "dapr-dashboard".into())],
+                &[(dapr::SENTRY.port, Protocol::Tcp)],
+            );
+            self.check(
+                false,
+                format!(
+                    "a pod of {} that is not a control-plane service",
+                    dapr.control_plane_namespace
+                ),
+                app,
+                other,
+                dapr::SENTRY.port,
+                Protocol::Tcp,
+            );
+        }
+        // The internet, and the API server when no permission is granted.
+        let cidrs: Vec<IpNet> = model
+            .network
+            .egress
+            .iter()
+            .filter_map(|f| f.peer.cidr.as_deref()?.parse().ok())
+            .collect();
+        if let Some(ip) = INTERNET
+            .iter()
+            .filter_map(|a| a.parse::<IpAddr>().ok())
+            .find(|ip| !cidrs.iter().any(|c| c.contains(ip)))
+        {
+            for port in [443, 80] {
+                self.check(
+                    false,
+                    format!("the internet ({ip})"),
+                    app,
+                    Endpoint::External(ip),
+                    port,
+                    Protocol::Tcp,
+                );
+            }
+        }
+        if model.api_access.is_none() {
+            let api: IpAddr = "10.96.0.1".parse().expect("a valid address");
+            if !cidrs.iter().any(|c| c.contains(&api)) {
+                for port in [443, 6443] {
+                    self.check(
+                        false,
+                        "the API server (no permission granted)".into(),
+                        app,
+                        Endpoint::External(api),
+                        port,
+                        Protocol::Tcp,
+                    );
+                }
+            }
+        }
+    }
+}
+
+fn protocol(name: &str) -> Protocol {
+    Protocol::parse(Some(name)).unwrap_or(Protocol::Tcp)
+}
+
+/// Labels that differ from `labels` in every value.
+fn lookalike(labels: &[(String, String)]) -> Vec<(String, String)> {
+    labels
+        .iter()
+        .map(|(k, v)| (k.clone(), format!("{v}-lookalike")))
+        .collect()
+}
+
+/// A port the flow does not declare.
+fn unused_port(flow: &Flow) -> u32 {
+    (1024..65535)
+        .map(|offset| flow.ports[0].port % 64512 + offset)
+        .map(|p| if p > 65535 { p - 64512 } else { p })
+        .find(|p| !flow.ports.iter().any(|declared| declared.port == *p))
+        .unwrap_or(1)
+}
+
+/// An address inside `cidr` and outside every `except` range.
+fn inside(cidr: &str, except: &[String]) -> Option<IpAddr> {
+    let net: IpNet = cidr.parse().ok()?;
+    let excluded: Vec<IpNet> = except.iter().filter_map(|e| e.parse().ok()).collect();
+    net.hosts()
+        .take(4096)
+        .chain(std::iter::once(net.network()))
+        .find(|ip| !excluded.iter().any(|e| e.contains(ip)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::platform::names;
+    use crate::templates::Templates;
+
+    fn rendered(spec: &str) -> (Model, Vec<GeneratedFile>) {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("specs")
+            .join(spec);
+        let model = crate::load::load_spec(&path).expect("example spec is valid");
+        let files = crate::render::render(&model, &Templates::embedded().expect("templates"))
+            .expect("renders");
+        (model, files)
+    }
+
+    fn with_policies(files: &[GeneratedFile], edit: impl Fn(&str) -> String) -> Vec<GeneratedFile> {
+        files
+            .iter()
+            .map(|f| GeneratedFile {
+                content: if f.name == names::NETWORK_POLICY_FILE {
+                    edit(&f.content)
+                } else {
+                    f.content.clone()
+                },
+                ..f.clone()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn every_example_spec_is_proven() {
+        for spec in [
+            "hello.yaml",
+            "task-api.yaml",
+            "payments.yaml",
+            "orders.yaml",
+        ] {
+            let (model, files) = rendered(spec);
+            let proof = prove(&model, &files).expect("policies evaluate");
+            assert!(
+                proof.violations.is_empty(),
+                "{spec}: {:?}",
+                proof.violations
+            );
+            assert!(
+                proof.allowed >= 3,
+                "{spec}: only {} required flows",
+                proof.allowed
+            );
+            assert!(
+                proof.denied >= 5,
+                "{spec}: only {} forbidden flows",
+                proof.denied
+            );
+        }
+    }
+
+    #[test]
+    fn a_policy_that_opens_all_egress_is_refused_with_its_name() {
+        let (model, files) = rendered("task-api.yaml");
+        let files = with_policies(&files, |text| {
+            format!(
+                "{text}---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: open\n  namespace: task-api\nspec:\n  podSelector: {{}}\n  policyTypes: [Egress]\n  egress:\n    - {{}}\n"
+            )
+        });
+        let proof = prove(&model, &files).unwrap();
+        let internet = proof
+            .violations
+            .iter()
+            .find(|v| v.flow.starts_with("the internet"))
+            .expect("the internet must be reported");
+        assert_eq!(internet.expected, "denied");
+        assert!(
+            internet.verdict.contains("NetworkPolicy/task-api/open"),
+            "{internet}"
+        );
+    }
+
+    #[test]
+    fn a_missing_platform_flow_is_refused_with_its_name() {
+        // Without placement egress, an actor app's sidecar never gets Ready.
+        let (model, files) = rendered("orders.yaml");
+        let files = with_policies(&files, |text| text.replace("port: 50005", "port: 50015"));
+        let proof = prove(&model, &files).unwrap();
+        assert!(
+            proof
+                .violations
+                .iter()
+                .any(|v| v.expected == "allowed" && v.flow.starts_with("egress dapr-placement")),
+            "{:?}",
+            proof.violations
+        );
+    }
+
+    #[test]
+    fn actor_replicas_must_reach_each_other() {
+        let (model, files) = rendered("orders.yaml");
+        let files = with_policies(&files, |text| text.replace("port: 50002", "port: 50012"));
+        let proof = prove(&model, &files).unwrap();
+        for flow in [
+            "ingress dapr-actors-from-replicas",
+            "egress dapr-actors-to-replicas",
+        ] {
+            assert!(
+                proof.violations.iter().any(|v| v.flow.starts_with(flow)),
+                "{flow}: {:?}",
+                proof.violations
+            );
+        }
+    }
+
+    #[test]
+    fn a_custom_control_plane_namespace_is_selected() {
+        let (mut model, _) = rendered("task-api.yaml");
+        model.dapr.as_mut().unwrap().control_plane_namespace = "dapr".into();
+        let text = std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("specs/task-api.yaml"),
+        )
+        .unwrap()
+        .replace("dapr:\n", "dapr:\n  controlPlaneNamespace: dapr\n");
+        let model_dapr = crate::load::load_spec_text(&text, "specs/task-api.yaml").expect("valid");
+        let files = crate::render::render(&model_dapr, &Templates::embedded().unwrap()).unwrap();
+        let proof = prove(&model_dapr, &files).unwrap();
+        assert!(proof.violations.is_empty(), "{:?}", proof.violations);
+        // The same policies judged against the default namespace fail: the
+        // control-plane rules really select `dapr`.
+        model.dapr.as_mut().unwrap().control_plane_namespace = "dapr-system".into();
+        let proof = prove(&model, &files).unwrap();
+        assert!(
+            proof
+                .violations
+                .iter()
+                .any(|v| v.flow.starts_with("egress dapr-sentry"))
+        );
+    }
+}

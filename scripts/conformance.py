@@ -337,15 +337,14 @@ def compare_reach(directory: Path, harden: Path, tally: Tally, subject: str,
     answer from nca. `nca_policies` replaces the policies nca sees (the
     self-test)."""
     documents = [d for p in sorted(directory.glob("*.yaml")) if p.name != "kustomization.yaml"
-                 for d in load_documents(p)]
+                 for d in load_documents(p) if isinstance(d, dict) and "metadata" in d]
     policies = [d for d in documents if d.get("kind") == "NetworkPolicy"]
     with tempfile.TemporaryDirectory(prefix="harden-nca-") as scratch:
         resources = Path(scratch) / "resources"
         resources.mkdir()
-        for document in documents + example_peers(documents):
-            if document.get("kind") != "NetworkPolicy":
-                name = f"{document['kind']}-{document['metadata'].get('namespace', '')}-{document['metadata']['name']}"
-                (resources / f"{name}.yaml").write_text(yaml.safe_dump(document))
+        others = [d for d in documents + example_peers(documents) if d.get("kind") != "NetworkPolicy"]
+        for index, document in enumerate(others):
+            (resources / f"{index:04}.yaml").write_text(yaml.safe_dump(document))
         policy_file = Path(scratch) / "policies.yaml"
         policy_file.write_text(yaml.safe_dump_all(policies if nca_policies is None else nca_policies))
         reach_policies = Path(scratch) / "reach-policies.yaml"

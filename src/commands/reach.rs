@@ -151,8 +151,14 @@ fn write_grant(out: &mut String, preposition: &str, grant: &Grant) {
                 reached.allowed.join(", ")
             );
         }
-        for denied in &reached.denied {
-            let _ = writeln!(out, "      {}: {denied}", reached.id);
+        if !reached.denied.is_empty() {
+            let _ = writeln!(
+                out,
+                "      {}: blocked on {} by {}",
+                reached.id,
+                reached.denied.join(", "),
+                reached.blocked_by.as_deref().unwrap_or("the other end")
+            );
         }
         if reached.allowed.is_empty() && reached.denied.is_empty() {
             let _ = writeln!(

@@ -63,6 +63,7 @@ fn add(cluster: &mut Cluster, namespace: &str, pairs: &[(&str, &str)]) -> Endpoi
         namespace: namespace.into(),
         labels,
         ports: Vec::new(),
+        host_network: false,
     })
 }
 

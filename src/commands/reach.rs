@@ -88,6 +88,12 @@ pub fn text(report: &Report) -> String {
                 ports.join(", ")
             }
         );
+        if workload.host_network {
+            let _ = writeln!(
+                out,
+                "  warning: hostNetwork: most network plugins do not apply NetworkPolicies to it (its traffic is the node's); shown as if they did"
+            );
+        }
         side(&mut out, "ingress", "from", &workload.ingress);
         side(&mut out, "egress", "to", &workload.egress);
         out.push('\n');

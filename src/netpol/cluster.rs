@@ -66,6 +66,12 @@ pub struct Pod {
     pub namespace: String,
     pub labels: Labels,
     pub ports: Vec<ContainerPort>,
+    /// `hostNetwork: true`. The documentation leaves NetworkPolicy behaviour
+    /// for such pods undefined: a plugin either treats them like other pods
+    /// (what this evaluator does) or, most commonly, ignores them and treats
+    /// their traffic as the node's ("NetworkPolicy and `hostNetwork` pods" in
+    /// network-policies.md); `reach` warns about them.
+    pub host_network: bool,
 }
 
 /// One end of a connection.
@@ -193,6 +199,10 @@ impl Cluster {
                     namespace: namespace.to_string(),
                     labels: labels_of(template.get("metadata")),
                     ports: container_ports(template.get("spec")),
+                    host_network: template
+                        .pointer("/spec/hostNetwork")
+                        .and_then(Value::as_bool)
+                        .unwrap_or(false),
                 });
             }
         }

@@ -24,6 +24,7 @@ fn pod(cluster: &mut Cluster, id: &str, namespace: &str, pairs: &[(&str, &str)])
         namespace: namespace.into(),
         labels: labels(pairs),
         ports: Vec::new(),
+        host_network: false,
     })
 }
 
@@ -379,6 +380,7 @@ fn named_ports_resolve_against_the_destination() {
                 protocol: Protocol::Udp,
             },
         ],
+        host_network: false,
     });
     let client = c.add_pod(Pod {
         id: "client".into(),
@@ -389,6 +391,7 @@ fn named_ports_resolve_against_the_destination() {
             port: 9090,
             protocol: TCP,
         }],
+        host_network: false,
     });
     assert!(c.allowed(client, web, 8080, TCP).allowed);
     assert!(
@@ -486,7 +489,7 @@ fn workloads_come_from_templates_with_their_ports() {
     let cronjob = json!({"apiVersion": "batch/v1", "kind": "CronJob",
         "metadata": {"name": "report", "namespace": "shop"},
         "spec": {"jobTemplate": {"spec": {"template": {"metadata": {"labels": {"app": "report"}},
-            "spec": {"containers": [{"name": "c"}]}}}}}});
+            "spec": {"hostNetwork": true, "containers": [{"name": "c"}]}}}}}});
     let namespace = json!({"apiVersion": "v1", "kind": "Namespace",
         "metadata": {"name": "shop", "labels": {"team": "a"}}});
     let c = Cluster::from_documents(&[deployment, cronjob, namespace]).unwrap();
@@ -507,7 +510,9 @@ fn workloads_come_from_templates_with_their_ports() {
             },
         ]
     );
+    assert!(!c.pods[0].host_network);
     assert_eq!(c.pods[1].id, "CronJob/shop/report");
+    assert!(c.pods[1].host_network);
     assert_eq!(c.pods[1].labels, labels(&[("app", "report")]));
     assert_eq!(
         c.namespace_labels("shop"),

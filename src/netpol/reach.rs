@@ -32,6 +32,8 @@ pub struct WorkloadReach {
     pub namespace: String,
     pub labels: Labels,
     pub ports: Vec<ContainerPort>,
+    /// Uses the node's network: what the policies do to it is up to the plugin.
+    pub host_network: bool,
     pub ingress: Side,
     pub egress: Side,
 }
@@ -91,6 +93,7 @@ pub fn report(cluster: &Cluster) -> Report {
             namespace: cluster.pods[index].namespace.clone(),
             labels: cluster.pods[index].labels.clone(),
             ports: cluster.pods[index].ports.clone(),
+            host_network: cluster.pods[index].host_network,
             ingress: side(cluster, index, Direction::Ingress),
             egress: side(cluster, index, Direction::Egress),
         })
@@ -314,6 +317,7 @@ fn other_end(
         namespace: namespace.clone(),
         labels,
         ports: Vec::new(),
+        host_network: false,
     });
     let destination = match direction {
         Direction::Ingress => Some(pod),

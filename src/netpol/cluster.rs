@@ -161,6 +161,18 @@ impl Cluster {
     pub fn from_documents<'a>(
         documents: impl IntoIterator<Item = &'a Value>,
     ) -> Result<Cluster, Vec<FieldError>> {
+        let (cluster, errors) = Cluster::read(documents);
+        if errors.is_empty() {
+            Ok(cluster)
+        } else {
+            Err(errors)
+        }
+    }
+
+    /// As [`Cluster::from_documents`], but keeps going: a policy that cannot
+    /// be read is left out of the picture and its error returned beside it
+    /// (for the audit, which reports it and judges the rest).
+    pub fn read<'a>(documents: impl IntoIterator<Item = &'a Value>) -> (Cluster, Vec<FieldError>) {
         let mut cluster = Cluster::default();
         let mut errors = Vec::new();
         for document in documents {
@@ -206,11 +218,7 @@ impl Cluster {
                 });
             }
         }
-        if errors.is_empty() {
-            Ok(cluster)
-        } else {
-            Err(errors)
-        }
+        (cluster, errors)
     }
 
     /// Adds (or relabels) a namespace.

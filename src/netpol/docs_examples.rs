@@ -540,6 +540,19 @@ fn bad_fields_are_errors_with_paths() {
     let error = bad(json!({"podSelector": {}, "ingress": [{"from": [{}]}]}));
     assert_eq!(error.path, "spec.ingress[0].from[0]");
     assert_eq!(error.resource, "NetworkPolicy/default/p");
+
+    // `read` keeps the readable policies and returns the errors beside them.
+    let good = named("good", json!({"podSelector": {}}));
+    let broken = named(
+        "broken",
+        json!({"podSelector": {}, "ingress": [{"ports": [{"protocol": "ICMP"}]}]}),
+    );
+    let (cluster, errors) = Cluster::read([&good, &broken]);
+    assert_eq!(cluster.policies.len(), 1);
+    assert_eq!(cluster.policies[0].name, "good");
+    assert_eq!(errors.len(), 1);
+    assert_eq!(errors[0].resource, "NetworkPolicy/default/broken");
+    assert!(Cluster::from_documents([&good, &broken]).is_err());
 }
 
 #[test]

@@ -63,6 +63,7 @@ fn add(cluster: &mut Cluster, namespace: &str, pairs: &[(&str, &str)]) -> Endpoi
         namespace: namespace.into(),
         labels,
         ports: Vec::new(),
+        host_network: false,
     })
 }
 
@@ -260,4 +261,52 @@ fn reach_input_errors_name_file_line_and_field() {
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(2));
+}
+
+/// tests/fixtures/reach/semantics.yaml (also compared with nca by the
+/// conformance gate): the flows allowed between its workloads, worked out
+/// by hand from its comments.
+#[test]
+fn fixture_flows_are_exactly_the_expected_ones() {
+    let output = harden()
+        .args(["reach", "--format", "json"])
+        .arg(repo().join("tests/fixtures/reach"))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let allowed: Vec<String> = report["flows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["allowed"] == true)
+        .map(|f| {
+            format!(
+                "{} -> {} {} {}",
+                f["from"].as_str().unwrap(),
+                f["to"].as_str().unwrap(),
+                f["protocol"].as_str().unwrap(),
+                f["port"]
+            )
+        })
+        .collect();
+    assert_eq!(
+        allowed,
+        [
+            // web: egress to db by named port (TCP sql, UDP stats) and to
+            // the cache's range 11200-11250 (Exists on legacy); db accepts
+            // sql from web and UDP from pods without legacy; cache accepts
+            // its range from web.
+            "Deployment/shop/web -> Deployment/shop/db TCP 5432",
+            "Deployment/shop/web -> Deployment/shop/db UDP 8125",
+            "Deployment/shop/web -> StatefulSet/shop/cache TCP 11211",
+            // ops is not a dev namespace (NotIn matches a missing key), and
+            // backup is role=client in ops (the AND peer): both web ports.
+            "CronJob/ops/backup -> Deployment/shop/web TCP 8080",
+            "CronJob/ops/backup -> Deployment/shop/web TCP 9090",
+            // lab and ops have no policies.
+            "CronJob/ops/backup -> Deployment/lab/probe TCP 8081",
+            "Deployment/lab/probe -> Deployment/lab/probe TCP 8081",
+        ]
+    );
 }

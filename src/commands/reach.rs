@@ -88,6 +88,12 @@ pub fn text(report: &Report) -> String {
                 ports.join(", ")
             }
         );
+        if workload.host_network {
+            let _ = writeln!(
+                out,
+                "  warning: hostNetwork: most network plugins do not apply NetworkPolicies to it (its traffic is the node's); shown as if they did"
+            );
+        }
         side(&mut out, "ingress", "from", &workload.ingress);
         side(&mut out, "egress", "to", &workload.egress);
         out.push('\n');
@@ -151,8 +157,14 @@ fn write_grant(out: &mut String, preposition: &str, grant: &Grant) {
                 reached.allowed.join(", ")
             );
         }
-        for denied in &reached.denied {
-            let _ = writeln!(out, "      {}: {denied}", reached.id);
+        if !reached.denied.is_empty() {
+            let _ = writeln!(
+                out,
+                "      {}: blocked on {} by {}",
+                reached.id,
+                reached.denied.join(", "),
+                reached.blocked_by.as_deref().unwrap_or("the other end")
+            );
         }
         if reached.allowed.is_empty() && reached.denied.is_empty() {
             let _ = writeln!(

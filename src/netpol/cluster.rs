@@ -66,6 +66,12 @@ pub struct Pod {
     pub namespace: String,
     pub labels: Labels,
     pub ports: Vec<ContainerPort>,
+    /// `hostNetwork: true`. The documentation leaves NetworkPolicy behaviour
+    /// for such pods undefined: a plugin either treats them like other pods
+    /// (what this evaluator does) or, most commonly, ignores them and treats
+    /// their traffic as the node's ("NetworkPolicy and `hostNetwork` pods" in
+    /// network-policies.md); `reach` warns about them.
+    pub host_network: bool,
 }
 
 /// One end of a connection.
@@ -155,6 +161,18 @@ impl Cluster {
     pub fn from_documents<'a>(
         documents: impl IntoIterator<Item = &'a Value>,
     ) -> Result<Cluster, Vec<FieldError>> {
+        let (cluster, errors) = Cluster::read(documents);
+        if errors.is_empty() {
+            Ok(cluster)
+        } else {
+            Err(errors)
+        }
+    }
+
+    /// As [`Cluster::from_documents`], but keeps going: a policy that cannot
+    /// be read is left out of the picture and its error returned beside it
+    /// (for the audit, which reports it and judges the rest).
+    pub fn read<'a>(documents: impl IntoIterator<Item = &'a Value>) -> (Cluster, Vec<FieldError>) {
         let mut cluster = Cluster::default();
         let mut errors = Vec::new();
         for document in documents {
@@ -193,14 +211,14 @@ impl Cluster {
                     namespace: namespace.to_string(),
                     labels: labels_of(template.get("metadata")),
                     ports: container_ports(template.get("spec")),
+                    host_network: template
+                        .pointer("/spec/hostNetwork")
+                        .and_then(Value::as_bool)
+                        .unwrap_or(false),
                 });
             }
         }
-        if errors.is_empty() {
-            Ok(cluster)
-        } else {
-            Err(errors)
-        }
+        (cluster, errors)
     }
 
     /// Adds (or relabels) a namespace.

@@ -24,6 +24,7 @@ fn pod(cluster: &mut Cluster, id: &str, namespace: &str, pairs: &[(&str, &str)])
         namespace: namespace.into(),
         labels: labels(pairs),
         ports: Vec::new(),
+        host_network: false,
     })
 }
 
@@ -379,6 +380,7 @@ fn named_ports_resolve_against_the_destination() {
                 protocol: Protocol::Udp,
             },
         ],
+        host_network: false,
     });
     let client = c.add_pod(Pod {
         id: "client".into(),
@@ -389,6 +391,7 @@ fn named_ports_resolve_against_the_destination() {
             port: 9090,
             protocol: TCP,
         }],
+        host_network: false,
     });
     assert!(c.allowed(client, web, 8080, TCP).allowed);
     assert!(
@@ -486,7 +489,7 @@ fn workloads_come_from_templates_with_their_ports() {
     let cronjob = json!({"apiVersion": "batch/v1", "kind": "CronJob",
         "metadata": {"name": "report", "namespace": "shop"},
         "spec": {"jobTemplate": {"spec": {"template": {"metadata": {"labels": {"app": "report"}},
-            "spec": {"containers": [{"name": "c"}]}}}}}});
+            "spec": {"hostNetwork": true, "containers": [{"name": "c"}]}}}}}});
     let namespace = json!({"apiVersion": "v1", "kind": "Namespace",
         "metadata": {"name": "shop", "labels": {"team": "a"}}});
     let c = Cluster::from_documents(&[deployment, cronjob, namespace]).unwrap();
@@ -507,7 +510,9 @@ fn workloads_come_from_templates_with_their_ports() {
             },
         ]
     );
+    assert!(!c.pods[0].host_network);
     assert_eq!(c.pods[1].id, "CronJob/shop/report");
+    assert!(c.pods[1].host_network);
     assert_eq!(c.pods[1].labels, labels(&[("app", "report")]));
     assert_eq!(
         c.namespace_labels("shop"),
@@ -535,6 +540,19 @@ fn bad_fields_are_errors_with_paths() {
     let error = bad(json!({"podSelector": {}, "ingress": [{"from": [{}]}]}));
     assert_eq!(error.path, "spec.ingress[0].from[0]");
     assert_eq!(error.resource, "NetworkPolicy/default/p");
+
+    // `read` keeps the readable policies and returns the errors beside them.
+    let good = named("good", json!({"podSelector": {}}));
+    let broken = named(
+        "broken",
+        json!({"podSelector": {}, "ingress": [{"ports": [{"protocol": "ICMP"}]}]}),
+    );
+    let (cluster, errors) = Cluster::read([&good, &broken]);
+    assert_eq!(cluster.policies.len(), 1);
+    assert_eq!(cluster.policies[0].name, "good");
+    assert_eq!(errors.len(), 1);
+    assert_eq!(errors[0].resource, "NetworkPolicy/default/broken");
+    assert!(Cluster::from_documents([&good, &broken]).is_err());
 }
 
 #[test]

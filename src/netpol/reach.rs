@@ -32,6 +32,8 @@ pub struct WorkloadReach {
     pub namespace: String,
     pub labels: Labels,
     pub ports: Vec<ContainerPort>,
+    /// Uses the node's network: what the policies do to it is up to the plugin.
+    pub host_network: bool,
     pub ingress: Side,
     pub egress: Side,
 }
@@ -65,8 +67,12 @@ pub struct Grant {
 #[derive(Debug, Clone, Serialize)]
 pub struct Reached {
     pub id: String,
+    /// `TCP 8000` where both ends allow the flow.
     pub allowed: Vec<String>,
+    /// Ports this rule names that are blocked all the same.
     pub denied: Vec<String>,
+    /// Why `denied` is denied: `its egress (isolated by ...)`.
+    pub blocked_by: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -87,6 +93,7 @@ pub fn report(cluster: &Cluster) -> Report {
             namespace: cluster.pods[index].namespace.clone(),
             labels: cluster.pods[index].labels.clone(),
             ports: cluster.pods[index].ports.clone(),
+            host_network: cluster.pods[index].host_network,
             ingress: side(cluster, index, Direction::Ingress),
             egress: side(cluster, index, Direction::Egress),
         })
@@ -171,7 +178,11 @@ fn grant(
     let (kind, description) = match peer {
         None => (
             "any",
-            "any source or destination, inside or outside the cluster".to_string(),
+            match direction {
+                Direction::Ingress => "any source, inside or outside the cluster",
+                Direction::Egress => "any destination, inside or outside the cluster",
+            }
+            .to_string(),
         ),
         Some(Peer::IpBlock(block)) => {
             let mut text = format!("addresses {}", block.cidr);
@@ -204,15 +215,29 @@ fn grant(
             id: cluster.pods[other].id.clone(),
             allowed: Vec::new(),
             denied: Vec::new(),
+            blocked_by: None,
         };
         for (port, protocol) in concrete_ports(&rule.ports, Some(&cluster.pods[to])) {
             let verdict =
                 cluster.between_pods(Endpoint::Pod(from), Endpoint::Pod(to), port, protocol);
             if verdict.allowed {
                 reached.allowed.push(format!("{protocol} {port}"));
-            } else {
-                reached.denied.push(format!("{protocol} {port}: {verdict}"));
+                continue;
             }
+            reached.denied.push(format!("{protocol} {port}"));
+            // This side's rule matched the peer, so the other end's side is
+            // the usual culprit.
+            let (theirs, their_side) = match direction {
+                Direction::Ingress => (&verdict.egress, "its egress"),
+                Direction::Egress => (&verdict.ingress, "its ingress"),
+            };
+            let reason = match theirs {
+                Decision::Denied { isolated_by } => {
+                    format!("{their_side} (isolated by {})", isolated_by.join(", "))
+                }
+                _ => "this side: no rule allows this port".to_string(),
+            };
+            reached.blocked_by.get_or_insert(reason);
         }
         workloads.push(reached);
     }
@@ -228,8 +253,12 @@ fn grant(
             &policy.namespace,
         ),
         Some(Peer::IpBlock(_)) | None => Some(match direction {
-            Direction::Ingress => "outside the cluster no egress policy applies".to_string(),
-            Direction::Egress => "outside the cluster no ingress policy applies".to_string(),
+            Direction::Ingress => {
+                "for addresses outside the cluster no egress policy applies".to_string()
+            }
+            Direction::Egress => {
+                "for addresses outside the cluster no ingress policy applies".to_string()
+            }
         }),
         _ => None,
     };
@@ -288,6 +317,7 @@ fn other_end(
         namespace: namespace.clone(),
         labels,
         ports: Vec::new(),
+        host_network: false,
     });
     let destination = match direction {
         Direction::Ingress => Some(pod),
@@ -457,11 +487,10 @@ mod tests {
         // web is in the manifests, but the default deny closes its egress.
         assert_eq!(from_web.workloads.len(), 1);
         assert!(from_web.workloads[0].allowed.is_empty());
-        assert!(
-            from_web.workloads[0].denied[0]
-                .contains("source egress isolated by NetworkPolicy/t/default-deny-all"),
-            "{:?}",
-            from_web.workloads[0].denied
+        assert_eq!(from_web.workloads[0].denied, ["TCP 8000"]);
+        assert_eq!(
+            from_web.workloads[0].blocked_by.as_deref(),
+            Some("its egress (isolated by NetworkPolicy/t/default-deny-all)")
         );
         let to_redis = &t.egress.grants[0];
         assert_eq!(to_redis.peer, "pods app=redis in namespace t");

@@ -119,6 +119,7 @@ impl World<'_> {
             id: format!("proof/{namespace}/{id}"),
             namespace: namespace.to_string(),
             labels,
+            host_network: false,
             ports: ports
                 .iter()
                 .map(|(port, protocol)| ContainerPort {

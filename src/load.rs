@@ -39,11 +39,12 @@ pub fn load_spec(path: &Path) -> Result<Model, LoadError> {
     }
     let bytes = std::fs::read(path).map_err(unreadable)?;
     let text = yaml::decode(&file, bytes).map_err(|message| {
-        // `decode` names the file itself; the report adds it again.
-        let message = message
-            .strip_prefix(&file)
-            .map(|m| m.trim_start_matches([':', ' ']).to_string())
-            .unwrap_or(message);
+        // `decode` names the file; the report names it already.
+        let message = message.replacen(&format!("{file} is "), "the file is ", 1);
+        let message = match message.strip_prefix(&format!("{file}:")) {
+            Some(rest) => rest.split_once(": ").map_or(rest, |(_, m)| m).to_string(),
+            None => message,
+        };
         whole_file_problem(&file, message, "save the file as UTF-8")
     })?;
     load_spec_text(&text, &file)

@@ -458,7 +458,10 @@ fn scan_error(error: &ScanError, text: &str) -> SyntaxError {
     let at = position(*error.marker());
     let hint = if info.contains("quoted scalar") {
         Some("is the closing quote missing? the quoted text starts here")
-    } else if info.contains("tabs disallowed") || tab_indented(text, at.line) {
+    } else if info.contains("tabs disallowed")
+        || info.contains("found a tab")
+        || tab_indented(text, at.line)
+    {
         Some("tabs cannot indent YAML; indent with spaces")
     } else if info.contains("invalid indentation")
         || info.contains("did not find expected key")

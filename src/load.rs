@@ -24,11 +24,37 @@ pub enum LoadError {
 /// Loads and validates one spec file.
 pub fn load_spec(path: &Path) -> Result<Model, LoadError> {
     let file = display_path(path);
-    let text = std::fs::read_to_string(path).map_err(|source| LoadError::Unreadable {
+    let unreadable = |source| LoadError::Unreadable {
         file: file.clone(),
         source,
+    };
+    // Refused before reading: a spec is small, a hostile file need not be.
+    let size = std::fs::metadata(path).map_err(unreadable)?.len();
+    if size > yaml::SPEC_MAX_BYTES as u64 {
+        return Err(whole_file_problem(
+            &file,
+            format!("the file is {size} bytes; a spec is at most 1 MiB"),
+            "is this the right file? a spec is a page or two of YAML",
+        ));
+    }
+    let bytes = std::fs::read(path).map_err(unreadable)?;
+    let text = yaml::decode(&file, bytes).map_err(|message| {
+        // `decode` names the file; the report names it already.
+        let message = message.replacen(&format!("{file} is "), "the file is ", 1);
+        let message = match message.strip_prefix(&format!("{file}:")) {
+            Some(rest) => rest.split_once(": ").map_or(rest, |(_, m)| m).to_string(),
+            None => message,
+        };
+        whole_file_problem(&file, message, "save the file as UTF-8")
     })?;
     load_spec_text(&text, &file)
+}
+
+fn whole_file_problem(file: &str, message: String, help: &str) -> LoadError {
+    LoadError::Invalid(SpecReport {
+        file: file.to_string(),
+        problems: vec![(None, Problem::new("", message).help(help))],
+    })
 }
 
 /// Validates spec text; `file` names it in messages and generated headers.
@@ -37,15 +63,46 @@ pub fn load_spec_text(text: &str, file: &str) -> Result<Model, LoadError> {
         Ok(parsed) => parsed,
         Err(error) => {
             let problem = Problem::new("", format!("not a valid spec document: {}", error.message))
-                .help("fix the YAML syntax or the value's type at this position");
+                .help("fix the YAML at this position");
             return Err(LoadError::Invalid(SpecReport {
                 file: file.to_string(),
                 problems: vec![(error.position, problem)],
             }));
         }
     };
-    validate::validate(&parsed.value, &parsed.unknown_fields, file)
-        .map_err(|problems| LoadError::Invalid(SpecReport::new(file, problems, &parsed.locations)))
+    // Values of the wrong type were left out of the spec; `validate` checks
+    // the rest, and both sets of problems are reported together.
+    let mut problems: Vec<Problem> = parsed
+        .type_errors
+        .iter()
+        .map(|error| Problem::new(&error.path, &error.message).help(&error.help))
+        .collect();
+    let model = match validate::validate(&parsed.value, &parsed.unknown_fields, file) {
+        Ok(model) => Some(model),
+        Err(found) => {
+            for mut problem in found {
+                problem.path = parsed.source_path(&problem.path);
+                // A value left out for its type is not reported again as missing.
+                let mistyped = parsed.type_errors.iter().any(|error| {
+                    problem.path == error.path
+                        || problem.path.starts_with(&format!("{}.", error.path))
+                        || problem.path.starts_with(&format!("{}[", error.path))
+                });
+                if !mistyped {
+                    problems.push(problem);
+                }
+            }
+            None
+        }
+    };
+    match model {
+        Some(model) if problems.is_empty() => Ok(model),
+        _ => Err(LoadError::Invalid(SpecReport::new(
+            file,
+            problems,
+            &parsed.locations,
+        ))),
+    }
 }
 
 /// How a path is shown in messages and headers: relative paths without `./`,

@@ -318,11 +318,40 @@ invalid_spec_tests! {
     invalid_root_uid: BASE.replace("  port: 8080", "  port: 8080\n  runAsUser: 0");
     invalid_header: BASE.replace("harden.dev/v1alpha1", "harden.dev/v2").replace("kind: SecuritySpec\n", "");
     invalid_type_error: BASE.replace("port: 8080", "port: [8080]");
+    invalid_type_errors_and_rules_at_once: BASE.replace("port: 8080", "port: \"8080\"").replace("name: shop", "name: Shop\n  compliance: [soc2, iso27001]").replace("@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", ":1.4.2") + "ingress:\n  - name: web\n    podLabels:\n      app:\n";
+    invalid_duplicate_key: BASE.to_string() + "egress:\n  - name: db\n    podLabels: {app: db}\n    podLabels: {app: cache}\n";
+    invalid_explicit_tag: BASE.replace("port: 8080", "port: !!str 8080");
+    invalid_two_documents: BASE.to_string() + "---\n" + BASE;
+    invalid_tab_indentation: BASE.replace("  port: 8080", "\tport: 8080");
     invalid_yaml_syntax: BASE.replace("  name: shop", "  name: \"shop");
     invalid_external_secrets_without_store: BASE.to_string() + "secrets:\n  keys: [{name: db-password}]\n";
     invalid_resources: BASE.to_string().replace("  port: 8080", "  port: 8080\n  resources:\n    requests: {cpu: 2, memory: 1GB}\n    limits: {cpu: 500m}");
     invalid_many_problems_at_once: BASE.replace("name: shop", "name: -shop").replace("port: 8080", "port: 70000") + "ingress:\n  - namespace: Gateway\n";
     invalid_hostile_strings: BASE.to_string() + "dapr:\n  components:\n    - name: \"x$(rm -rf /)\"\n      type: state.redis\n      metadata:\n        host: \"a\\nkind: Secret\"\n";
+}
+
+#[test]
+fn specs_with_a_byte_order_mark_load_and_utf16_specs_are_refused() {
+    let dir = TempDir::new().unwrap();
+    fs::write(dir.path().join("bom.yaml"), format!("\u{feff}{BASE}")).unwrap();
+    harden()
+        .current_dir(dir.path())
+        .args(["validate", "bom.yaml"])
+        .assert()
+        .success();
+    let utf16: Vec<u8> = [0xFF, 0xFE]
+        .into_iter()
+        .chain(BASE.encode_utf16().flat_map(u16::to_le_bytes))
+        .collect();
+    fs::write(dir.path().join("utf16.yaml"), utf16).unwrap();
+    harden()
+        .current_dir(dir.path())
+        .args(["validate", "utf16.yaml"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "error: utf16.yaml: the file is UTF-16 (it starts with a UTF-16 byte-order mark); save it as UTF-8",
+        ));
 }
 
 #[test]

@@ -22,25 +22,26 @@ impl Manifest {
     /// Builds a manifest from an in-memory document (the render self-check).
     pub fn parse_all(file: &str, text: &str) -> Result<Vec<Manifest>, String> {
         let mut manifests = Vec::new();
-        for (start_line, chunk) in split_documents(text) {
-            let documents = crate::yaml::parse_stream(&chunk).map_err(|error| {
-                let line = error
-                    .position
-                    .map(|p| p.line + start_line - 1)
-                    .unwrap_or(start_line);
-                format!("{file}:{line}: invalid YAML: {}", error.message)
+        for document in crate::yaml::manifests(text) {
+            let document = document.map_err(|error| match error.position {
+                Some(p) => format!(
+                    "{file}:{}:{}: invalid YAML: {}",
+                    p.line, p.column, error.message
+                ),
+                None => format!("{file}: invalid YAML: {}", error.message),
             })?;
-            let Some(document) = documents.into_iter().next() else {
-                continue;
-            };
-            if !document.is_object() {
-                return Err(format!("{file}:{start_line}: not a Kubernetes object"));
+            if !document.value.is_object() {
+                return Err(format!(
+                    "{file}:{}: not a Kubernetes object",
+                    document.start_line
+                ));
             }
             manifests.push(Manifest {
                 file: file.to_string(),
-                start_line,
-                document,
-                locations: Locations::index(&chunk),
+                start_line: document.start_line,
+                document: document.value,
+                // `line_of` counts lines from the document's start.
+                locations: document.locations.relative_to(document.start_line),
             });
         }
         Ok(manifests)
@@ -88,35 +89,6 @@ impl Manifest {
             None => self.start_line,
         }
     }
-}
-
-/// Splits a YAML stream at `---` lines; returns each document with the line
-/// it starts on.
-fn split_documents(text: &str) -> Vec<(usize, String)> {
-    let mut documents = Vec::new();
-    let mut current = String::new();
-    let mut start = 1;
-    for (index, line) in text.lines().enumerate() {
-        let is_separator = line == "---" || line.starts_with("--- ") || line == "...";
-        if is_separator {
-            if !current.trim().is_empty() {
-                documents.push((start, std::mem::take(&mut current)));
-            }
-            current.clear();
-            start = index + 2;
-            continue;
-        }
-        if current.is_empty() && line.trim().is_empty() {
-            start = index + 2;
-            continue;
-        }
-        current.push_str(line);
-        current.push('\n');
-    }
-    if !current.trim().is_empty() {
-        documents.push((start, current));
-    }
-    documents
 }
 
 /// Reads every manifest under `paths` (files, or directories searched

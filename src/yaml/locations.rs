@@ -1,0 +1,164 @@
+//! Where each field was written: a compact tree of positions shaped like the
+//! document (one entry per mapping key and sequence item, no path strings),
+//! looked up by a field path such as `spec.containers[0].image`.
+
+use super::Position;
+use super::tree::{Kind, Node};
+
+/// Where each field path was written in the source text.
+#[derive(Debug, Default, Clone)]
+pub struct Locations {
+    root: Option<Children>,
+}
+
+#[derive(Debug, Clone)]
+enum Children {
+    Leaf,
+    Sequence(Vec<Located>),
+    Mapping(Vec<(Box<str>, Located)>),
+}
+
+#[derive(Debug, Clone)]
+struct Located {
+    position: Position,
+    children: Children,
+}
+
+impl Locations {
+    /// The positions of a document read from `text` in Kubernetes mode; a
+    /// text that does not parse yields an empty index.
+    pub fn index(text: &str) -> Locations {
+        match super::manifests(text).next() {
+            Some(Ok(document)) => document.locations,
+            _ => Locations::default(),
+        }
+    }
+
+    pub(super) fn of(node: &Node) -> Locations {
+        Locations {
+            root: Some(children(node)),
+        }
+    }
+
+    /// Moves every position down `lines` lines; positions on the first line
+    /// also move right `columns` columns.
+    pub(super) fn shift(&mut self, lines: usize, columns: usize) {
+        fn walk(children: &mut Children, lines: usize, columns: usize) {
+            let each = |located: &mut Located| {
+                located.position = shift(located.position, lines, columns);
+                walk(&mut located.children, lines, columns);
+            };
+            match children {
+                Children::Leaf => {}
+                Children::Sequence(items) => items.iter_mut().for_each(each),
+                Children::Mapping(entries) => entries.iter_mut().for_each(|(_, l)| each(l)),
+            }
+        }
+        if lines == 0 && columns == 0 {
+            return;
+        }
+        if let Some(root) = &mut self.root {
+            walk(root, lines, columns);
+        }
+    }
+
+    /// The same positions with lines counted from `first_line` (which
+    /// becomes line 1), for callers that add a document's start line back.
+    pub fn relative_to(mut self, first_line: usize) -> Locations {
+        fn walk(children: &mut Children, up: usize) {
+            let each = |located: &mut Located| {
+                located.position.line = located.position.line.saturating_sub(up).max(1);
+                walk(&mut located.children, up);
+            };
+            match children {
+                Children::Leaf => {}
+                Children::Sequence(items) => items.iter_mut().for_each(each),
+                Children::Mapping(entries) => entries.iter_mut().for_each(|(_, l)| each(l)),
+            }
+        }
+        if let Some(root) = &mut self.root {
+            walk(root, first_line.saturating_sub(1));
+        }
+        self
+    }
+
+    /// The position of `path`, or of its nearest ancestor that was written.
+    /// Keys may contain dots (`app.kubernetes.io/name`): the longest key
+    /// that matches wins.
+    pub fn find(&self, path: &str) -> Option<Position> {
+        let mut children = self.root.as_ref()?;
+        let mut rest = path;
+        let mut found = None;
+        while !rest.is_empty() {
+            let next = match children {
+                Children::Leaf => None,
+                Children::Sequence(items) => rest
+                    .strip_prefix('[')
+                    .and_then(|r| r.split_once(']'))
+                    .and_then(|(index, after)| {
+                        let item = items.get(index.parse::<usize>().ok()?)?;
+                        Some((item, after))
+                    }),
+                Children::Mapping(entries) => {
+                    let rest = rest.strip_prefix('.').unwrap_or(rest);
+                    entries
+                        .iter()
+                        .filter(|(key, _)| {
+                            rest.strip_prefix(&**key).is_some_and(|after| {
+                                after.is_empty() || after.starts_with(['.', '['])
+                            })
+                        })
+                        .max_by_key(|(key, _)| key.len())
+                        .map(|(key, located)| (located, &rest[key.len()..]))
+                }
+            };
+            let Some((located, after)) = next else {
+                break;
+            };
+            found = Some(located.position);
+            children = &located.children;
+            rest = after;
+        }
+        found
+    }
+}
+
+pub(super) fn shift(position: Position, lines: usize, columns: usize) -> Position {
+    Position {
+        line: position.line + lines,
+        column: if position.line == 1 {
+            position.column + columns
+        } else {
+            position.column
+        },
+    }
+}
+
+fn children(node: &Node) -> Children {
+    match &node.kind {
+        Kind::Scalar(_) => Children::Leaf,
+        Kind::Sequence(items) => Children::Sequence(
+            items
+                .iter()
+                .map(|item| Located {
+                    position: item.position,
+                    children: children(item),
+                })
+                .collect(),
+        ),
+        Kind::Mapping(entries) => Children::Mapping(
+            entries
+                .iter()
+                .map(|entry| {
+                    (
+                        entry.key.as_str().into(),
+                        Located {
+                            position: entry.key_position,
+                            children: children(&entry.value),
+                        },
+                    )
+                })
+                .collect(),
+        ),
+    }
+}

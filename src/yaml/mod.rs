@@ -1,0 +1,358 @@
+//! Every YAML parse in `harden` goes through this module, with one parser
+//! (yaml-rust2's event parser, see [`tree`]) that keeps positions.
+//!
+//! Two reading modes:
+//! - **Kubernetes** ([`parse_stream`], [`manifests`]): manifests are read as
+//!   kubectl and the API server read them (sigs.k8s.io/yaml on go-yaml v2):
+//!   YAML 1.1 scalars ([`resolve`]), merge keys `<<`, standard tags, duplicate
+//!   keys refused, JSON files and concatenated JSON values accepted.
+//! - **Spec** ([`parse_document`]): YAML 1.2 core scalars, no explicit tags,
+//!   duplicate keys refused, one document per file; the tree is checked
+//!   against the type's JSON Schema so every type mismatch is reported at
+//!   once ([`schema`]), and unknown fields are collected with their paths.
+//!
+//! Both modes accept a UTF-8 byte-order mark, and bound the work a hostile
+//! text can cause (size, nesting depth, alias expansion) before or while
+//! parsing. [`Locations`] map field paths (`egress[1].cidr`) to where they
+//! were written, from the same tree.
+
+mod locations;
+mod resolve;
+mod schema;
+mod text;
+mod tree;
+
+use std::fmt;
+
+use schemars::JsonSchema;
+use serde::de::DeserializeOwned;
+
+pub use locations::Locations;
+pub use schema::TypeError;
+pub use text::decode;
+use tree::{Kind, Limits, Node, Reader};
+
+/// How a text is read; see the module documentation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Kubernetes,
+    Spec,
+}
+
+/// The largest spec file read (a spec is a page or two of YAML).
+pub const SPEC_MAX_BYTES: usize = 1024 * 1024;
+/// Deepest nesting of a spec (the spec itself nests five levels).
+const SPEC_LIMITS: Limits = Limits {
+    depth: 64,
+    alias_nodes: 10_000,
+};
+/// Deepest nesting of a manifest (CRD schemas nest a few dozen levels).
+const MANIFEST_LIMITS: Limits = Limits {
+    depth: 256,
+    alias_nodes: 1_000_000,
+};
+
+/// A position in a YAML text, both 1-based.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Position {
+    pub line: usize,
+    pub column: usize,
+}
+
+impl fmt::Display for Position {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.line, self.column)
+    }
+}
+
+/// A document that could not be read as YAML of the expected shape.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyntaxError {
+    pub position: Option<Position>,
+    pub message: String,
+}
+
+impl SyntaxError {
+    fn at(position: Position, message: impl Into<String>) -> SyntaxError {
+        SyntaxError {
+            position: Some(position),
+            message: message.into(),
+        }
+    }
+
+    fn whole(message: impl Into<String>) -> SyntaxError {
+        SyntaxError {
+            position: None,
+            message: message.into(),
+        }
+    }
+}
+
+/// A parsed document, with what had to be left out of it.
+#[derive(Debug)]
+pub struct Parsed<T> {
+    pub value: T,
+    /// Paths of fields that the type does not know, as paths in `value`
+    /// (see [`Parsed::source_path`]).
+    pub unknown_fields: Vec<String>,
+    /// Values of the wrong type; they were left out of `value`.
+    pub type_errors: Vec<TypeError>,
+    pub locations: Locations,
+    /// Sequence items left out of `value`, to map paths in `value` back to
+    /// paths in the text.
+    removed: schema::Removed,
+}
+
+impl<T> Parsed<T> {
+    /// The path in the text of `path` in `value` (they differ after a list
+    /// item of the wrong type was left out).
+    pub fn source_path(&self, path: &str) -> String {
+        self.removed.source_path(path)
+    }
+}
+
+/// Parses one spec-mode YAML document into `T`, reporting every value whose
+/// type does not fit `T`'s JSON Schema and collecting unknown fields.
+pub fn parse_document<T: DeserializeOwned + JsonSchema>(
+    text: &str,
+) -> Result<Parsed<T>, SyntaxError> {
+    if text.len() > SPEC_MAX_BYTES {
+        return Err(SyntaxError::whole(format!(
+            "the spec is {} bytes; a spec is at most {SPEC_MAX_BYTES} bytes (1 MiB)",
+            text.len()
+        )));
+    }
+    let text = text::strip_bom(text);
+    let mut node = spec_tree(text)?;
+    let locations = Locations::of(&node);
+    let root_schema = serde_json::to_value(schemars::schema_for!(T))
+        .map_err(|e| SyntaxError::whole(e.to_string()))?;
+    let (type_errors, removed) = schema::check(&mut node, &root_schema);
+    let json = to_json(node)?;
+    let mut unknown_fields = Vec::new();
+    let value: T = serde_ignored::deserialize(json, |path| {
+        unknown_fields.push(path_to_string(&path));
+    })
+    .map_err(|error| SyntaxError::whole(error.to_string()))?;
+    Ok(Parsed {
+        value,
+        unknown_fields,
+        type_errors,
+        locations,
+        removed,
+    })
+}
+
+/// Reads the one document of a spec text.
+fn spec_tree(text: &str) -> Result<Node, SyntaxError> {
+    let empty = || SyntaxError::whole("the document is empty");
+    if text.trim().is_empty() {
+        return Err(empty());
+    }
+    check_flow_depth(text, SPEC_LIMITS.depth)?;
+    let mut reader = Reader::new(text, Mode::Spec, SPEC_LIMITS);
+    let document = reader.next_document().ok_or_else(empty)??;
+    if let Some(second) = reader.next_document() {
+        let second = second?;
+        if !is_null(&second.root) || second.marker_line.is_none() {
+            let line = second.marker_line.unwrap_or(second.start_line);
+            return Err(SyntaxError::at(
+                Position { line, column: 1 },
+                format!(
+                    "a spec file holds one document, but a second one starts here (line {line}); \
+                     remove this `---` and what follows, or move it to its own file"
+                ),
+            ));
+        }
+    }
+    if is_null(&document.root) {
+        return Err(empty());
+    }
+    Ok(document.root)
+}
+
+fn is_null(node: &Node) -> bool {
+    matches!(&node.kind, Kind::Scalar(s) if s.value == resolve::Value::Null)
+}
+
+fn check_flow_depth(text: &str, limit: usize) -> Result<(), SyntaxError> {
+    match text::flow_depth_exceeds(text, limit) {
+        Some(line) => Err(SyntaxError::at(
+            Position { line, column: 1 },
+            format!("brackets nest more than {limit} levels deep here; flatten the document"),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// One manifest document read in Kubernetes mode.
+#[derive(Debug)]
+pub struct ManifestDocument {
+    pub value: serde_json::Value,
+    /// Line of the document's first line in the text (1-based).
+    pub start_line: usize,
+    /// Positions of its fields, with lines counted from the top of the text.
+    pub locations: Locations,
+}
+
+/// Reads a manifest text (a YAML stream, a JSON value, or several
+/// concatenated JSON values) one document at a time, so a caller can process
+/// and drop each before the next is built. Empty documents are skipped.
+pub fn manifests(text: &str) -> Manifests<'_> {
+    let text = text::strip_bom(text);
+    let chunks = match json_stream(text) {
+        Some(offsets) => offsets,
+        None => vec![(0, text.len())],
+    };
+    Manifests {
+        text,
+        chunks: chunks.into_iter(),
+        current: None,
+        failed: false,
+    }
+}
+
+/// Iterator returned by [`manifests`].
+pub struct Manifests<'a> {
+    text: &'a str,
+    chunks: std::vec::IntoIter<(usize, usize)>,
+    /// The reader of the current chunk, and that chunk's line and column offset.
+    current: Option<(Reader<'a>, usize, usize)>,
+    failed: bool,
+}
+
+impl Iterator for Manifests<'_> {
+    type Item = Result<ManifestDocument, SyntaxError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        while !self.failed {
+            if self.current.is_none() {
+                let (start, end) = self.chunks.next()?;
+                let chunk = &self.text[start..end];
+                let before = &self.text[..start];
+                let lines = before.matches('\n').count();
+                let columns = start - before.rfind('\n').map_or(0, |i| i + 1);
+                if let Err(error) = check_flow_depth(chunk, MANIFEST_LIMITS.depth) {
+                    self.failed = true;
+                    return Some(Err(shift_error(error, lines, columns)));
+                }
+                self.current = Some((
+                    Reader::new(chunk, Mode::Kubernetes, MANIFEST_LIMITS),
+                    lines,
+                    columns,
+                ));
+            }
+            let (reader, lines, columns) = self.current.as_mut()?;
+            let (lines, columns) = (*lines, *columns);
+            match reader.next_document() {
+                None => self.current = None,
+                Some(Err(error)) => {
+                    self.failed = true;
+                    return Some(Err(shift_error(error, lines, columns)));
+                }
+                Some(Ok(document)) => {
+                    if is_null(&document.root) {
+                        continue;
+                    }
+                    let mut locations = Locations::of(&document.root);
+                    locations.shift(lines, columns);
+                    let value = match to_json(document.root) {
+                        Ok(value) => value,
+                        Err(error) => {
+                            self.failed = true;
+                            return Some(Err(shift_error(error, lines, columns)));
+                        }
+                    };
+                    return Some(Ok(ManifestDocument {
+                        value,
+                        start_line: document.start_line + lines,
+                        locations,
+                    }));
+                }
+            }
+        }
+        None
+    }
+}
+
+fn shift_error(mut error: SyntaxError, lines: usize, columns: usize) -> SyntaxError {
+    if let Some(position) = &mut error.position {
+        *position = locations::shift(*position, lines, columns);
+    }
+    error
+}
+
+/// Byte ranges of the values of a text holding two or more concatenated JSON
+/// values (`{...}{...}`), which YAML cannot read as one stream.
+fn json_stream(text: &str) -> Option<Vec<(usize, usize)>> {
+    let trimmed = text.trim_start();
+    if !trimmed.starts_with(['{', '[']) {
+        return None;
+    }
+    let mut stream = serde_json::Deserializer::from_str(text).into_iter::<serde::de::IgnoredAny>();
+    let mut ranges = Vec::new();
+    let mut start = text.len() - trimmed.len();
+    while let Some(result) = stream.next() {
+        result.ok()?;
+        let end = stream.byte_offset();
+        ranges.push((start, end));
+        start = end + (text[end..].len() - text[end..].trim_start().len());
+    }
+    (ranges.len() > 1).then_some(ranges)
+}
+
+/// Parses a manifest text into generic values (Kubernetes mode).
+pub fn parse_stream(text: &str) -> Result<Vec<serde_json::Value>, SyntaxError> {
+    manifests(text)
+        .map(|document| document.map(|d| d.value))
+        .collect()
+}
+
+/// The node as JSON. Kubernetes converts YAML to JSON, which cannot hold
+/// infinities or NaN, so those are refused where they were written.
+fn to_json(node: Node) -> Result<serde_json::Value, SyntaxError> {
+    Ok(match node.kind {
+        Kind::Scalar(scalar) => scalar.to_json().ok_or_else(|| {
+            SyntaxError::at(
+                node.position,
+                format!(
+                    "`{}` is not a number JSON can hold, so Kubernetes refuses it; quote it if \
+                     it is text",
+                    scalar.text
+                ),
+            )
+        })?,
+        Kind::Sequence(items) => {
+            serde_json::Value::Array(items.into_iter().map(to_json).collect::<Result<_, _>>()?)
+        }
+        Kind::Mapping(entries) => {
+            let mut map = serde_json::Map::new();
+            for entry in entries {
+                map.insert(entry.key, to_json(entry.value)?);
+            }
+            serde_json::Value::Object(map)
+        }
+    })
+}
+
+fn path_to_string(path: &serde_ignored::Path<'_>) -> String {
+    use serde_ignored::Path;
+    match path {
+        Path::Root => String::new(),
+        Path::Seq { parent, index } => format!("{}[{index}]", path_to_string(parent)),
+        Path::Map { parent, key } => {
+            let parent = path_to_string(parent);
+            if parent.is_empty() {
+                key.clone()
+            } else {
+                format!("{parent}.{key}")
+            }
+        }
+        Path::Some { parent }
+        | Path::NewtypeStruct { parent }
+        | Path::NewtypeVariant { parent } => path_to_string(parent),
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -243,14 +243,14 @@ fn reach_input_errors_name_file_line_and_field() {
     let file = dir.path().join("policy.yaml");
     fs::write(
         &file,
-        "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: p\n  namespace: n\nspec:\n  podSelector: {}\n  egress:\n    - to:\n        - ipBlock:\n            cidr: 10.0.0.1/33\n",
+        "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: p\n  namespace: shop\nspec:\n  podSelector: {}\n  egress:\n    - to:\n        - ipBlock:\n            cidr: 10.0.0.1/33\n",
     )
     .unwrap();
     let output = harden().arg("reach").arg(&file).output().unwrap();
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8(output.stderr).unwrap();
     assert!(
-        stderr.contains("policy.yaml:11: NetworkPolicy/n/p spec.egress[0].to[0].ipBlock.cidr"),
+        stderr.contains("policy.yaml:11: NetworkPolicy/shop/p spec.egress[0].to[0].ipBlock.cidr"),
         "{stderr}"
     );
     assert!(stderr.contains("\"10.0.0.1/33\" is not a CIDR"), "{stderr}");

@@ -159,7 +159,9 @@ pub enum Command {
     /// allows and the destinations its egress allows, then every flow
     /// between the workloads. Exits 0; 2 on an input error.
     Reach {
-        /// Manifest files or directories (e.g. deploy/task-api).
+        /// Manifest files or directories (e.g. deploy/task-api), or spec
+        /// files: a spec is rendered in memory, and every flow it needs is
+        /// checked (exit 1 when one is blocked or a closed one is open).
         #[arg(required = true)]
         paths: Vec<PathBuf>,
         /// Report format.

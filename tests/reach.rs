@@ -310,3 +310,36 @@ fn fixture_flows_are_exactly_the_expected_ones() {
         ]
     );
 }
+
+#[test]
+fn reach_on_a_spec_proves_every_declared_flow() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    for spec in ["task-api", "orders", "payments", "hello"] {
+        let output = harden()
+            .current_dir(root)
+            .args(["reach", &format!("specs/{spec}.yaml"), "--format", "json"])
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(0), "{spec}");
+        let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        let proof = &report["specs"][0];
+        assert_eq!(proof["spec"], format!("specs/{spec}.yaml"));
+        assert!(proof["required"].as_u64().unwrap() >= 3, "{spec}: {proof}");
+        assert!(proof["forbidden"].as_u64().unwrap() >= 5, "{spec}: {proof}");
+        assert_eq!(proof["violations"], serde_json::json!([]), "{spec}");
+        assert!(
+            !report["workloads"].as_array().unwrap().is_empty(),
+            "{spec}"
+        );
+    }
+    let text = harden()
+        .current_dir(root)
+        .args(["reach", "specs/orders.yaml"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(text.stdout).unwrap();
+    assert!(
+        text.contains("specs/orders.yaml: 12 flows the spec and the platform need, 32 that must stay closed\n  all allowed and denied as they must be"),
+        "{text}"
+    );
+}

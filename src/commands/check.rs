@@ -84,7 +84,7 @@ fn walk(dir: &Path, specs: &mut Vec<PathBuf>) -> std::io::Result<()> {
 }
 
 /// A cheap test on the first lines: a spec declares harden's apiVersion.
-fn is_spec(path: &Path) -> bool {
+pub fn is_spec(path: &Path) -> bool {
     std::fs::read_to_string(path).is_ok_and(|text| {
         text.lines().any(|line| {
             line.trim_start().starts_with("apiVersion: harden.dev/") && !line.starts_with(' ')

@@ -1,6 +1,9 @@
 //! `harden reach`: read manifests and print who can reach whom, port by
 //! port, as the cluster would enforce their NetworkPolicies (the report of
-//! [`crate::netpol::reach`]), as text or JSON.
+//! [`crate::netpol::reach`]), as text or JSON. A spec is rendered in memory
+//! first, and the report then also says, flow by flow, whether what the spec
+//! declares (and the platform needs) is allowed and what must stay closed is
+//! denied ([`crate::proof`]).
 
 use std::fmt::Write as _;
 use std::io::Write;
@@ -17,14 +20,57 @@ pub fn run(
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
 ) -> Status {
-    let manifests = match manifests::load(paths) {
-        Ok(manifests) => manifests,
-        Err(error) => {
-            let _ = writeln!(stderr, "error: {error}");
-            return Status::Error;
+    let (specs, others): (Vec<PathBuf>, Vec<PathBuf>) = paths
+        .iter()
+        .cloned()
+        .partition(|p| p.is_file() && super::check::is_spec(p));
+    let manifests = if others.is_empty() {
+        Vec::new()
+    } else {
+        match manifests::load(&others) {
+            Ok(manifests) => manifests,
+            Err(error) => {
+                let _ = writeln!(stderr, "error: {error}");
+                return Status::Error;
+            }
         }
     };
-    let cluster = match Cluster::from_documents(manifests.iter().map(|m| &m.document)) {
+    let mut rendered = Vec::new();
+    let mut proofs = Vec::new();
+    if !specs.is_empty() {
+        let Ok(templates) = crate::templates::Templates::embedded() else {
+            let _ = writeln!(stderr, "internal error: embedded templates do not compile");
+            return Status::Error;
+        };
+        for spec in &specs {
+            let (model, files) = match super::render_spec(spec, &templates) {
+                Ok(result) => result,
+                Err(error) => {
+                    let _ = writeln!(stderr, "{error}");
+                    return Status::Error;
+                }
+            };
+            for file in files.iter().filter(|f| f.name.ends_with(".yaml")) {
+                match crate::yaml::parse_stream(&file.content) {
+                    Ok(documents) => rendered.extend(documents),
+                    Err(error) => {
+                        let _ =
+                            writeln!(stderr, "internal error: {}: {}", file.name, error.message);
+                        return Status::Error;
+                    }
+                }
+            }
+            match crate::proof::prove(&model, &files) {
+                Ok(proof) => proofs.push((crate::load::display_path(spec), proof)),
+                Err(bug) => {
+                    let _ = writeln!(stderr, "internal error: {bug}");
+                    return Status::Error;
+                }
+            }
+        }
+    }
+    let documents = manifests.iter().map(|m| &m.document).chain(rendered.iter());
+    let cluster = match Cluster::from_documents(documents) {
         Ok(cluster) => cluster,
         Err(errors) => {
             for error in errors {
@@ -44,11 +90,57 @@ pub fn run(
     };
     let report = reach::report(&cluster);
     let output = match format {
-        Format::Json => serde_json::to_string_pretty(&report).unwrap_or_default() + "\n",
-        Format::Text => text(&report),
+        Format::Json => {
+            let mut value = serde_json::to_value(&report).unwrap_or_default();
+            if !proofs.is_empty() {
+                value["specs"] = proofs
+                    .iter()
+                    .map(|(spec, proof)| proof_json(spec, proof))
+                    .collect();
+            }
+            serde_json::to_string_pretty(&value).unwrap_or_default() + "\n"
+        }
+        Format::Text => {
+            let mut out = text(&report);
+            for (spec, proof) in &proofs {
+                proof_text(&mut out, spec, proof);
+            }
+            out
+        }
     };
     let _ = write!(stdout, "{output}");
-    Status::Clean
+    if proofs.iter().any(|(_, p)| !p.violations.is_empty()) {
+        Status::Findings
+    } else {
+        Status::Clean
+    }
+}
+
+fn proof_text(out: &mut String, spec: &str, proof: &crate::proof::Proof) {
+    let _ = writeln!(
+        out,
+        "\n{spec}: {} flows the spec and the platform need, {} that must stay closed",
+        proof.allowed, proof.denied
+    );
+    if proof.violations.is_empty() {
+        let _ = writeln!(out, "  all allowed and denied as they must be");
+    }
+    for violation in &proof.violations {
+        let _ = writeln!(out, "  BLOCKED OR OPEN: {violation}");
+    }
+}
+
+fn proof_json(spec: &str, proof: &crate::proof::Proof) -> serde_json::Value {
+    serde_json::json!({
+        "spec": spec,
+        "required": proof.allowed,
+        "forbidden": proof.denied,
+        "violations": proof.violations.iter().map(|v| serde_json::json!({
+            "flow": v.flow,
+            "expected": v.expected,
+            "verdict": v.verdict,
+        })).collect::<Vec<_>>(),
+    })
 }
 
 /// The readable report: one block per workload, then the flows between

@@ -1906,7 +1906,12 @@ fn closest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
     let word_lower = word.to_ascii_lowercase();
     candidates
         .iter()
-        .map(|c| (strsim::levenshtein(&word_lower, &c.to_ascii_lowercase()), *c))
+        .map(|c| {
+            (
+                strsim::levenshtein(&word_lower, &c.to_ascii_lowercase()),
+                *c,
+            )
+        })
         .filter(|(distance, candidate)| *distance <= 2.max(candidate.len() / 4))
         .min_by_key(|(distance, _)| *distance)
         .map(|(_, c)| c)

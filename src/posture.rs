@@ -34,8 +34,10 @@ pub struct Control {
 pub struct Requirement {
     pub id: &'static str,
     pub title: &'static str,
+    /// The controls of this deployment that support it; controls that do not
+    /// apply (C8 to C10 without Dapr) are never listed.
     pub controls: Vec<String>,
-    pub note: &'static str,
+    pub note: std::borrow::Cow<'static, str>,
 }
 
 /// A framework's mapping table.
@@ -315,6 +317,23 @@ pub fn controls(model: &Model, files: &[String]) -> Vec<Control> {
     inventory
 }
 
+/// The controls that exist only with the Dapr sidecar.
+const DAPR_CONTROLS: [&str; 3] = ["C8", "C9", "C10"];
+
+/// Without Dapr, C8 to C10 do not apply: a requirement is never mapped to
+/// them, and one left with no control says it is a gap.
+fn drop_dapr_controls(table: &mut Framework) {
+    for requirement in &mut table.requirements {
+        requirement
+            .controls
+            .retain(|c| !DAPR_CONTROLS.contains(&c.as_str()));
+        if requirement.controls.is_empty() {
+            requirement.note =
+                "not covered: no control of this deployment applies (Dapr is off); see residual risks".into();
+        }
+    }
+}
+
 fn controls_of(ids: &[&str]) -> Vec<String> {
     ids.iter().map(|s| s.to_string()).collect()
 }
@@ -323,7 +342,7 @@ fn controls_of(ids: &[&str]) -> Vec<String> {
 pub fn frameworks(model: &Model) -> Vec<Framework> {
     let mut tables = Vec::new();
     for context in &model.compliance {
-        let table = match context.as_str() {
+        let mut table = match context.as_str() {
             "soc2" => Framework {
                 context: "soc2",
                 name: "SOC 2 (2017 Trust Services Criteria, Common Criteria)",
@@ -333,43 +352,43 @@ pub fn frameworks(model: &Model) -> Vec<Framework> {
                         id: "CC6.1",
                         title: "Logical access security over protected information assets",
                         controls: controls_of(&["C1", "C2", "C5", "C6"]),
-                        note: "",
+                        note: "".into(),
                     },
                     Requirement {
                         id: "CC6.3",
                         title: "Access is authorized, modified or removed by role, with least privilege",
                         controls: controls_of(&["C2"]),
-                        note: "",
+                        note: "".into(),
                     },
                     Requirement {
                         id: "CC6.6",
                         title: "Logical access measures against threats from outside the system boundaries",
                         controls: controls_of(&["C3", "C4"]),
-                        note: "",
+                        note: "".into(),
                     },
                     Requirement {
                         id: "CC6.7",
                         title: "Transmission and movement of information restricted to authorized parties",
                         controls: controls_of(&["C3", "C8", "C9"]),
-                        note: "",
+                        note: "".into(),
                     },
                     Requirement {
                         id: "CC6.8",
                         title: "Unauthorized or malicious software is prevented or detected",
                         controls: controls_of(&["C6", "C7"]),
-                        note: "",
+                        note: "".into(),
                     },
                     Requirement {
                         id: "CC7.1",
                         title: "Configuration changes and vulnerabilities are detected",
                         controls: controls_of(&["C7"]),
-                        note: "with harden check in CI for configuration drift",
+                        note: "with harden check in CI for configuration drift".into(),
                     },
                     Requirement {
                         id: "CC7.2",
                         title: "System components are monitored for anomalies",
                         controls: controls_of(&["C10"]),
-                        note: "",
+                        note: "".into(),
                     },
                 ],
             },
@@ -382,31 +401,31 @@ pub fn frameworks(model: &Model) -> Vec<Framework> {
                         id: "164.312(a)(1)",
                         title: "Access control",
                         controls: controls_of(&["C1", "C2", "C3", "C9"]),
-                        note: "",
+                        note: "".into(),
                     },
                     Requirement {
                         id: "164.312(b)",
                         title: "Audit controls",
                         controls: controls_of(&["C10"]),
-                        note: "",
+                        note: "".into(),
                     },
                     Requirement {
                         id: "164.312(c)(1)",
                         title: "Integrity",
                         controls: controls_of(&["C6", "C7"]),
-                        note: "read-only root filesystem, image pinned by digest",
+                        note: "read-only root filesystem, image pinned by digest".into(),
                     },
                     Requirement {
                         id: "164.312(d)",
                         title: "Person or entity authentication",
                         controls: controls_of(&["C1", "C8"]),
-                        note: "workload identity; end-user authentication is a non-goal",
+                        note: "workload identity; end-user authentication is a non-goal".into(),
                     },
                     Requirement {
                         id: "164.312(e)(1)",
                         title: "Transmission security",
                         controls: controls_of(&["C3", "C8"]),
-                        note: "ingress TLS is a non-goal",
+                        note: "ingress TLS is a non-goal".into(),
                     },
                 ],
             },
@@ -419,54 +438,57 @@ pub fn frameworks(model: &Model) -> Vec<Framework> {
                         id: "1",
                         title: "Install and maintain network security controls",
                         controls: controls_of(&["C3", "C4"]),
-                        note: "1.3: network access to and from the workload is restricted",
+                        note: "1.3: network access to and from the workload is restricted".into(),
                     },
                     Requirement {
                         id: "2",
                         title: "Apply secure configurations to all system components",
                         controls: controls_of(&["C6"]),
-                        note: "2.2: components configured and managed securely",
+                        note: "2.2: components configured and managed securely".into(),
                     },
                     Requirement {
                         id: "3",
                         title: "Protect stored account data",
                         controls: controls_of(&["C5"]),
-                        note: "partly: credentials never stored in manifests; protecting stored account data itself is the application's",
+                        note: "partly: credentials never stored in manifests; protecting stored account data itself is the application's".into(),
                     },
                     Requirement {
                         id: "6",
                         title: "Develop and maintain secure systems and software",
                         controls: controls_of(&["C7"]),
-                        note: "",
+                        note: "".into(),
                     },
                     Requirement {
                         id: "7",
                         title: "Restrict access to system components and cardholder data by business need to know",
                         controls: controls_of(&["C2", "C9"]),
-                        note: "",
+                        note: "".into(),
                     },
                     Requirement {
                         id: "8",
                         title: "Identify users and authenticate access to system components",
                         controls: controls_of(&["C1", "C8"]),
-                        note: "workload identity (and the Dapr API token, when Dapr is on)",
+                        note: "workload identity (and the Dapr API token, when Dapr is on)".into(),
                     },
                     Requirement {
                         id: "10",
                         title: "Log and monitor all access to system components and cardholder data",
                         controls: controls_of(&["C10"]),
-                        note: "",
+                        note: "".into(),
                     },
                     Requirement {
                         id: "11",
                         title: "Test security of systems and networks regularly",
                         controls: controls_of(&["C2", "C3", "C6", "C9"]),
-                        note: "the live audit and penetration-test scripts",
+                        note: "the live audit and penetration-test scripts".into(),
                     },
                 ],
             },
             _ => continue,
         };
+        if model.dapr.is_none() {
+            drop_dapr_controls(&mut table);
+        }
         tables.push(table);
     }
     tables

@@ -367,6 +367,51 @@ fn impact_egress_widened_and_narrowed() {
 }
 
 #[test]
+fn impact_hostnames_widened_and_narrowed() {
+    let added = impact_of("checkout", |t| {
+        t.replace(
+            "hosts: [api.stripe.com]",
+            "hosts: [api.stripe.com, files.stripe.com]",
+        )
+    });
+    assert_has(
+        &added,
+        "widened egress: pods app.kubernetes.io/name=checkout in checkout may reach host files.stripe.com on TCP/443 (policy checkout-egress-hosts)",
+    );
+    assert_has(
+        &added,
+        "widened dns: pods app.kubernetes.io/name=checkout in checkout may look up files.stripe.com (policy checkout-egress-hosts)",
+    );
+    assert!(
+        !added.iter().any(|l| l.starts_with("narrowed")),
+        "{added:?}"
+    );
+    let wildcard = impact_of("checkout", |t| {
+        t.replace("hosts: [api.stripe.com]", "hosts: [\"*.stripe.com\"]")
+    });
+    assert_has(
+        &wildcard,
+        "widened egress: pods app.kubernetes.io/name=checkout in checkout may reach any host matching *.stripe.com on TCP/443 (policy checkout-egress-hosts); wider than api.stripe.com, which it replaces",
+    );
+    assert!(
+        !wildcard
+            .iter()
+            .any(|l| l.starts_with("narrowed egress: no longer: pods app.kubernetes.io/name=checkout in checkout may reach host api.stripe.com")),
+        "{wildcard:?}"
+    );
+    let removed = impact_of("checkout", |t| {
+        t.replace(
+            "  - name: stripe\n    hosts: [api.stripe.com]\n    ports:\n      - port: 443\n",
+            "",
+        )
+    });
+    assert_has(
+        &removed,
+        "narrowed egress: no longer: pods app.kubernetes.io/name=checkout in checkout may reach host api.stripe.com on TCP/443 (policy checkout-egress-hosts)",
+    );
+}
+
+#[test]
 fn impact_ingress_widened_and_narrowed() {
     let widened = impact_of("hello", |t| {
         t.replace(

@@ -298,7 +298,7 @@ mod tests {
         }
         let long_label = format!("{}.com", "a".repeat(64));
         assert!(host(&long_label).unwrap_err().contains("63"));
-        let long_name = format!("{}.com", ["a".repeat(60); 5].join("."));
+        let long_name = format!("{}.com", vec!["a".repeat(60); 5].join("."));
         assert!(host(&long_name).unwrap_err().contains("253"));
     }
 

@@ -232,7 +232,12 @@ pub fn controls(model: &Model, files: &[String]) -> Vec<Control> {
             } else {
                 format!(
                     "egress to the kube-dns pods only, on UDP and TCP 53, through Cilium's DNS proxy, which answers only {} listed names and patterns (the hostnames of the spec, the Services of the namespaces the app uses, and their search-list forms) and refuses every other lookup",
-                    model.network.dns_filter.iter().map(|g| g.matches.len()).sum::<usize>()
+                    model
+                        .network
+                        .dns_filter
+                        .iter()
+                        .map(|g| g.matches.len())
+                        .sum::<usize>()
                 )
             },
             files: pick(&[names::NETWORK_POLICY_FILE, names::CILIUM_POLICY_FILE]),
@@ -530,7 +535,12 @@ pub fn external_destinations(model: &Model) -> Vec<ExternalDestination> {
             });
         }
     }
-    for flow in model.network.egress.iter().filter(|f| f.peer.cidr.is_some()) {
+    for flow in model
+        .network
+        .egress
+        .iter()
+        .filter(|f| f.peer.cidr.is_some())
+    {
         let mut destination = flow.peer.cidr.clone().unwrap_or_default();
         if !flow.peer.except.is_empty() {
             destination.push_str(&format!(" except {}", flow.peer.except.join(", ")));
@@ -781,9 +791,15 @@ pub const AUDIT_CHECKS: [(u8, &str); 10] = [
     (10, "Dapr API logging"),
 ];
 
+/// The live audit's check of egress by hostname, run only for specs that
+/// have some (`egress[].hosts`).
+pub const HOSTNAME_CHECK: (u8, &str) = (11, "egress by hostname");
+
 pub fn document<'a>(model: &'a Model, files: &[String], results: Results) -> Document<'a> {
+    let hostname_check = (!model.network.hosts.is_empty()).then_some(&HOSTNAME_CHECK);
     let audit_expected = AUDIT_CHECKS
         .iter()
+        .chain(hostname_check)
         .map(|(id, title)| (id.to_string(), title.to_string()))
         .collect();
     let pentest_expected = pentest_scenarios(model)

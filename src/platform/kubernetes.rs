@@ -66,6 +66,7 @@ pub struct DnsFacts {
     pub label_value: &'static str,
     pub port: u32,
     pub namespace_label: &'static str,
+    pub cluster_domain: &'static str,
 }
 
 impl DnsFacts {
@@ -76,6 +77,7 @@ impl DnsFacts {
             label_value: DNS_LABEL_VALUE,
             port: DNS_PORT,
             namespace_label: NAMESPACE_NAME_LABEL,
+            cluster_domain: CLUSTER_DOMAIN,
         }
     }
 }

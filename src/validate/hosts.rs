@@ -239,10 +239,8 @@ pub fn dns_filter(
     expansions.retain(|e| unique.insert(e.clone()));
     if !expansions.is_empty() {
         groups.push(group(
-            format!(
-                "the names above completed by the pod's search list ({}); the cluster DNS answers them NXDOMAIN and the resolver moves on",
-                kubernetes::cluster_search_domains(app_namespace).join(", ")
-            ),
+            "the names above as the pod's search list completes them (the cluster DNS: NXDOMAIN)"
+                .to_string(),
             expansions.into_iter().map(dns_match).collect(),
         ));
     }

@@ -353,7 +353,7 @@ fn hostnames_without_cilium_are_refused_with_the_choices() {
     // Leaving enforcement out means kubernetes.
     let stderr = render_invalid(&spec.replace("network:\n  enforcement: cilium\n", ""));
     assert!(
-        stderr.contains("names hosts, but network.enforcement is kubernetes"),
+        stderr.contains("names hosts, but network.enforcement is kubernetes (the default): a Kubernetes NetworkPolicy"),
         "{stderr}"
     );
 }

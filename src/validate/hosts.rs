@@ -89,6 +89,12 @@ pub fn host(value: &str) -> Result<Host, String> {
             "is a single label, not a fully qualified name (it would be completed by the pod's DNS search list)".into()
         });
     }
+    let cluster_suffix = format!(".{}", kubernetes::CLUSTER_DOMAIN);
+    if domain == kubernetes::CLUSTER_DOMAIN || domain.ends_with(&cluster_suffix) {
+        // The CRD's toFQDNs description: "If the resolved IPs are IPs within
+        // the kubernetes cluster, the ToFQDN rule will not apply to that IP."
+        return Err("is a name inside the cluster, which toFQDNs does not apply to".into());
+    }
     Ok(Host {
         name: value.to_string(),
         wildcard,
@@ -290,6 +296,7 @@ mod tests {
             ("10.0.0.1", "IP address"),
             ("::1", "IP address"),
             ("api.stripe.com.", "ends with a dot"),
+            ("redis.shop.svc.cluster.local", "inside the cluster"),
         ] {
             let error = host(bad).expect_err(bad);
             assert!(error.contains(reason), "{bad:?}: {error}");

@@ -1455,7 +1455,17 @@ impl Validator {
                 self.ports(&format!("{path}.ports"), &rule.ports)
             };
             if !rule.hosts.is_empty() {
-                ok &= self.host_rule(&path, rule, enforcement.as_deref(), &mut host_names);
+                let explicit = spec
+                    .network
+                    .as_ref()
+                    .is_some_and(|n| n.enforcement.is_some());
+                ok &= self.host_rule(
+                    &path,
+                    rule,
+                    enforcement.as_deref(),
+                    explicit,
+                    &mut host_names,
+                );
                 if let (true, Some(ports)) = (ok, ports) {
                     host_flows.push(model::HostFlow {
                         reason: format!("destination {name}, declared in the spec"),
@@ -1693,6 +1703,7 @@ impl Validator {
         path: &str,
         rule: &spec::EgressRule,
         enforcement: Option<&str>,
+        explicit: bool,
         seen: &mut BTreeMap<String, String>,
     ) -> bool {
         let mut ok = true;
@@ -1730,7 +1741,10 @@ impl Validator {
                     }
                 }
                 Err(reason) => {
-                    let help = if reason.contains("IP address") {
+                    let help = if reason.contains("inside the cluster") {
+                        "select the pods instead: namespace and podLabels in a rule of their own"
+                            .to_string()
+                    } else if reason.contains("IP address") {
                         format!(
                             "addresses belong in cidr: give this destination its own rule with cidr: {}",
                             if entry.contains(':') {
@@ -1751,7 +1765,7 @@ impl Validator {
             self.push(
                 Problem::new(
                     format!("{path}.hosts"),
-                    "names hosts, but network.enforcement is kubernetes: a Kubernetes NetworkPolicy matches only pods and IP ranges (ipBlock), never a DNS name, so it cannot enforce this rule",
+                    format!("names hosts, but network.enforcement is kubernetes{}: a Kubernetes NetworkPolicy matches only pods and IP ranges (ipBlock), never a DNS name, so it cannot enforce this rule", if explicit { "" } else { " (the default)" }),
                 )
                 .help("set network.enforcement: cilium to enforce the names with a CiliumNetworkPolicy (Cilium learns each name's addresses from its DNS answers), or replace hosts with the destination's address ranges in cidr; harden never opens 0.0.0.0/0 instead"),
             );

@@ -50,7 +50,7 @@ impl fmt::Display for Impact {
 pub fn compare(before: &[String], after: &[String]) -> Vec<Impact> {
     let before = Facts::of(&documents(before));
     let after = Facts::of(&documents(after));
-    let mut impacts = Vec::new();
+    let mut impacts = host_impacts(&before.hosts, &after.hosts);
     let areas: BTreeSet<&String> = before.grants.keys().chain(after.grants.keys()).collect();
     for area in areas {
         let empty = BTreeSet::new();
@@ -104,6 +104,50 @@ pub fn compare(before: &[String], after: &[String]) -> Vec<Impact> {
     impacts
 }
 
+/// Egress by hostname (CiliumNetworkPolicy `toFQDNs`): a new name or
+/// pattern widens; a pattern that replaces names it covers is reported once,
+/// as wider than those names, not also as their removal; a removed name
+/// narrows.
+fn host_impacts(before: &BTreeSet<HostGrant>, after: &BTreeSet<HostGrant>) -> Vec<Impact> {
+    let added: Vec<&HostGrant> = after.difference(before).collect();
+    let mut removed: Vec<&HostGrant> = before.difference(after).collect();
+    let mut impacts = Vec::new();
+    for grant in added {
+        let replaced: Vec<&HostGrant> = removed
+            .iter()
+            .copied()
+            .filter(|old| {
+                grant.wildcard
+                    && old.pods == grant.pods
+                    && old.port == grant.port
+                    && crate::platform::cilium::pattern_matches(&grant.name, &old.name)
+            })
+            .collect();
+        removed.retain(|old| !replaced.contains(old));
+        let mut detail = grant.to_string();
+        if !replaced.is_empty() {
+            let names: Vec<&str> = replaced.iter().map(|r| r.name.as_str()).collect();
+            detail.push_str(&format!(
+                "; wider than {}, which it replaces",
+                names.join(", ")
+            ));
+        }
+        impacts.push(Impact {
+            direction: Direction::Widened,
+            area: "egress".into(),
+            detail,
+        });
+    }
+    for grant in removed {
+        impacts.push(Impact {
+            direction: Direction::Narrowed,
+            area: "egress".into(),
+            detail: format!("no longer: {grant}"),
+        });
+    }
+    impacts
+}
+
 fn level_direction(old: &str, new: &str) -> Direction {
     let rank = |level: &str| match level {
         "restricted" => 3,
@@ -126,10 +170,39 @@ fn documents(texts: &[String]) -> Vec<Value> {
         .collect()
 }
 
+/// Pods allowed to reach a DNS name or pattern (CiliumNetworkPolicy
+/// `toFQDNs`) on one port.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct HostGrant {
+    pods: String,
+    name: String,
+    wildcard: bool,
+    port: String,
+    policy: String,
+}
+
+impl fmt::Display for HostGrant {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let what = if self.wildcard {
+            format!("any host matching {}", self.name)
+        } else {
+            format!("host {}", self.name)
+        };
+        write!(
+            f,
+            "{} may reach {what} on {} (policy {})",
+            self.pods, self.port, self.policy
+        )
+    }
+}
+
 #[derive(Default)]
 struct Facts {
     /// Area -> what is granted or weakened there.
     grants: BTreeMap<String, BTreeSet<String>>,
+    /// Egress by hostname, compared apart from `grants` so that a pattern
+    /// replacing names can be told from a new pattern.
+    hosts: BTreeSet<HostGrant>,
     /// (area, subject) -> a value that can only change.
     settings: BTreeMap<(String, String), String>,
 }
@@ -194,6 +267,71 @@ fn ports(rule: &Value) -> Vec<String> {
     }
 }
 
+/// A Cilium endpoint selector in the words of [`labels`], without the `k8s:`
+/// source prefix and the namespace label.
+fn cilium_labels(selector: Option<&Value>) -> String {
+    let namespace_key = crate::platform::cilium::NAMESPACE_LABEL;
+    match selector
+        .and_then(|s| s.get("matchLabels"))
+        .and_then(Value::as_object)
+    {
+        Some(map) if map.keys().any(|k| k != namespace_key) => map
+            .iter()
+            .filter(|(k, _)| *k != namespace_key)
+            .map(|(k, v)| {
+                let key = k
+                    .strip_prefix(crate::platform::cilium::K8S_LABEL_PREFIX)
+                    .unwrap_or(k);
+                format!("{key}={}", v.as_str().unwrap_or_default())
+            })
+            .collect::<Vec<_>>()
+            .join(","),
+        _ => "*".to_string(),
+    }
+}
+
+fn cilium_endpoints(selector: &Value, namespace: &str) -> String {
+    let namespace = selector
+        .get("matchLabels")
+        .and_then(Value::as_object)
+        .and_then(|m| {
+            m.get(crate::platform::cilium::NAMESPACE_LABEL)
+                .or_else(|| m.get("io.kubernetes.pod.namespace"))
+        })
+        .and_then(Value::as_str)
+        .unwrap_or(namespace);
+    format!(
+        "pods {} in namespace {namespace}",
+        cilium_labels(Some(selector))
+    )
+}
+
+/// The ports of a Cilium rule item (`toPorts[].ports[]`), as `PROTO/port`.
+fn cilium_ports(item: &Value) -> Vec<String> {
+    let ports: Vec<String> = item
+        .get("toPorts")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .flat_map(|p| {
+            p.get("ports")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+        })
+        .map(|p| {
+            let protocol = text(p, "/protocol").unwrap_or_else(|| "ANY".into());
+            let port = text(p, "/port").unwrap_or_else(|| "*".into());
+            format!("{protocol}/{port}")
+        })
+        .collect();
+    if ports.is_empty() {
+        vec!["all ports".to_string()]
+    } else {
+        ports
+    }
+}
+
 impl Facts {
     fn grant(&mut self, area: &str, fact: String) {
         self.grants
@@ -239,6 +377,7 @@ impl Facts {
                     }
                 }
                 "NetworkPolicy" => facts.network_policy(document, &namespace),
+                "CiliumNetworkPolicy" => facts.cilium_policy(document, &namespace),
                 "Role" | "ClusterRole" => {
                     for rule in document
                         .get("rules")
@@ -430,6 +569,123 @@ impl Facts {
         }
     }
 
+    /// A CiliumNetworkPolicy's allows: `toFQDNs` names per port, DNS names
+    /// its DNS-proxy rules let the pods look up, and the other peers
+    /// (endpoints, CIDRs, entities) in the words used for NetworkPolicies.
+    fn cilium_policy(&mut self, document: &Value, namespace: &str) {
+        let name = text(document, "/metadata/name").unwrap_or_default();
+        let mut rules: Vec<&Value> = document.get("spec").into_iter().collect();
+        rules.extend(
+            document
+                .get("specs")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten(),
+        );
+        for rule in rules {
+            let pods = format!(
+                "pods {} in {namespace}",
+                cilium_labels(rule.get("endpointSelector"))
+            );
+            for (key, peer_keys, verb) in [
+                (
+                    "egress",
+                    ["toEndpoints", "toCIDR", "toCIDRSet", "toEntities"],
+                    "may reach",
+                ),
+                (
+                    "ingress",
+                    ["fromEndpoints", "fromCIDR", "fromCIDRSet", "fromEntities"],
+                    "may be reached by",
+                ),
+            ] {
+                for item in rule
+                    .get(key)
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                {
+                    let ports = cilium_ports(item);
+                    let fqdns: Vec<(String, bool)> = item
+                        .get("toFQDNs")
+                        .and_then(Value::as_array)
+                        .into_iter()
+                        .flatten()
+                        .filter_map(
+                            |m| match (text(m, "/matchName"), text(m, "/matchPattern")) {
+                                (Some(n), _) => Some((n, false)),
+                                (None, Some(p)) => Some((p, true)),
+                                _ => None,
+                            },
+                        )
+                        .collect();
+                    for (host, wildcard) in &fqdns {
+                        for port in &ports {
+                            self.hosts.insert(HostGrant {
+                                pods: pods.clone(),
+                                name: host.clone(),
+                                wildcard: *wildcard,
+                                port: port.clone(),
+                                policy: name.clone(),
+                            });
+                        }
+                    }
+                    let mut peers = Vec::new();
+                    for peer_key in peer_keys {
+                        for peer in item
+                            .get(peer_key)
+                            .and_then(Value::as_array)
+                            .into_iter()
+                            .flatten()
+                        {
+                            peers.push(match (peer_key, peer) {
+                                (_, Value::String(s)) if peer_key.ends_with("Entities") => {
+                                    format!("entity {s}")
+                                }
+                                (_, Value::String(s)) => format!("cidr {s}"),
+                                _ if peer_key.ends_with("Endpoints") => {
+                                    cilium_endpoints(peer, namespace)
+                                }
+                                _ => format!("cidr {}", text(peer, "/cidr").unwrap_or_default()),
+                            });
+                        }
+                    }
+                    if peers.is_empty() && fqdns.is_empty() {
+                        peers.push("anything".into());
+                    }
+                    for peer in &peers {
+                        for port in &ports {
+                            self.grant(
+                                key,
+                                format!("{pods} {verb} {peer} on {port} (policy {name})"),
+                            );
+                        }
+                    }
+                    for dns in item
+                        .get("toPorts")
+                        .and_then(Value::as_array)
+                        .into_iter()
+                        .flatten()
+                        .flat_map(|p| {
+                            p.pointer("/rules/dns")
+                                .and_then(Value::as_array)
+                                .into_iter()
+                                .flatten()
+                        })
+                    {
+                        let looked_up = text(dns, "/matchName")
+                            .or_else(|| text(dns, "/matchPattern"))
+                            .unwrap_or_default();
+                        self.grant(
+                            "dns",
+                            format!("{pods} may look up {looked_up} (policy {name})"),
+                        );
+                    }
+                }
+            }
+        }
+    }
+
     fn pod(&mut self, owner: &str, document: &Value, pod: &Value) {
         let pod_context = pod.get("securityContext").cloned().unwrap_or(Value::Null);
         for host in ["hostNetwork", "hostPID", "hostIPC"] {
@@ -595,6 +851,55 @@ pub fn pod_spec<'a>(document: &'a Value, kind: &str) -> Option<&'a Value> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn hostname_policy(hosts: &[&str]) -> String {
+        let mut text = String::from(
+            "apiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\nmetadata:\n  name: shop-egress-hosts\n  namespace: shop\nspec:\n  endpointSelector:\n    matchLabels:\n      k8s:app.kubernetes.io/name: shop\n  egress:\n    - toFQDNs:\n",
+        );
+        for host in hosts {
+            let key = if host.contains('*') {
+                "matchPattern"
+            } else {
+                "matchName"
+            };
+            text.push_str(&format!("        - {key}: \"{host}\"\n"));
+        }
+        text.push_str("      toPorts:\n        - ports:\n            - port: \"443\"\n              protocol: TCP\n");
+        text
+    }
+
+    #[test]
+    fn hostnames_widen_when_added_or_replaced_by_a_wildcard() {
+        let one = hostname_policy(&["api.stripe.com"]);
+        let two = hostname_policy(&["api.stripe.com", "files.stripe.com"]);
+        let added = compare(std::slice::from_ref(&one), std::slice::from_ref(&two));
+        assert_eq!(added.len(), 1, "{added:?}");
+        assert_eq!(
+            added[0].to_string(),
+            "widened   egress: pods app.kubernetes.io/name=shop in shop may reach host files.stripe.com on TCP/443 (policy shop-egress-hosts)"
+        );
+        let removed = compare(std::slice::from_ref(&two), std::slice::from_ref(&one));
+        assert_eq!(removed.len(), 1);
+        assert_eq!(removed[0].direction, Direction::Narrowed);
+        let wildcard = hostname_policy(&["*.stripe.com"]);
+        let wider = compare(&[two], &[wildcard]);
+        assert_eq!(wider.len(), 1, "{wider:?}");
+        assert_eq!(wider[0].direction, Direction::Widened);
+        assert!(
+            wider[0]
+                .detail
+                .ends_with("any host matching *.stripe.com on TCP/443 (policy shop-egress-hosts); wider than api.stripe.com, files.stripe.com, which it replaces"),
+            "{}",
+            wider[0].detail
+        );
+        // A pattern does not cover its own domain: stripe.com stays a removal.
+        let apex = hostname_policy(&["stripe.com"]);
+        let other = compare(&[apex], &[hostname_policy(&["*.stripe.com"])]);
+        assert_eq!(
+            other.iter().map(|i| i.direction).collect::<Vec<_>>(),
+            [Direction::Widened, Direction::Narrowed]
+        );
+    }
 
     #[test]
     fn pod_security_level_changes_have_a_direction() {

@@ -168,6 +168,21 @@ pub struct Flow {
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Network {
+    /// `kubernetes` or `cilium` (`network.enforcement`).
+    pub enforcement: String,
+    /// Egress by DNS name (Cilium only): one CiliumNetworkPolicy egress item
+    /// each. Kept apart from [`Network::egress`], whose flows all become
+    /// NetworkPolicy peers.
+    pub hosts: Vec<HostFlow>,
+    /// With [`Network::hosts`]: every DNS name the app's pods may look up,
+    /// in commented groups, for the CiliumNetworkPolicy's DNS rule. The
+    /// app's own NetworkPolicy DNS rule is then left out, because a plain L4
+    /// allow of port 53 would void the L7 filter
+    /// ([`crate::platform::cilium::quotes::L4_VOIDS_L7`]).
+    pub dns_filter: Vec<DnsGroup>,
+    /// With [`Network::hosts`]: a name no rule allows, which the live audit
+    /// must not reach.
+    pub unlisted_host: Option<String>,
     /// Flows into the app (declared callers, Dapr invokers).
     pub ingress: Vec<Flow>,
     /// Flows out of the app (declared destinations, Dapr control plane and
@@ -176,6 +191,38 @@ pub struct Network {
     /// Same-namespace peers that need their own end of a flow: for each, a
     /// policy on the peer pods (ingress from the app or egress to it).
     pub peer_policies: Vec<PeerPolicy>,
+}
+
+/// Egress to destinations by DNS name.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct HostFlow {
+    /// The rule's name in the spec.
+    pub name: String,
+    pub reason: String,
+    pub hosts: Vec<HostName>,
+    pub ports: Vec<Port>,
+}
+
+/// One `hosts` entry: `matchPattern` when it is a wildcard, else `matchName`.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct HostName {
+    pub name: String,
+    pub wildcard: bool,
+}
+
+/// DNS names allowed for one reason.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct DnsGroup {
+    pub reason: String,
+    pub matches: Vec<DnsMatch>,
+}
+
+/// One entry of a Cilium `rules.dns` list.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct DnsMatch {
+    pub text: String,
+    /// `matchPattern` when it has a `*`, else `matchName`.
+    pub wildcard: bool,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]

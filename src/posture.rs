@@ -206,21 +206,43 @@ pub fn controls(model: &Model, files: &[String]) -> Vec<Control> {
         Control {
             id: "C3".into(),
             name: "Default-deny NetworkPolicy",
-            implementation: format!(
-                "default deny of ingress and egress in {}; {} ingress and {} egress flows allowed, each at both ends",
-                model.namespace,
-                model.network.ingress.len(),
-                model.network.egress.len()
-            ),
-            files: pick(&[names::NETWORK_POLICY_FILE]),
+            implementation: if model.network.hosts.is_empty() {
+                format!(
+                    "default deny of ingress and egress in {}; {} ingress and {} egress flows allowed, each at both ends",
+                    model.namespace,
+                    model.network.ingress.len(),
+                    model.network.egress.len()
+                )
+            } else {
+                format!(
+                    "default deny of ingress and egress in {}; {} ingress and {} egress flows allowed, each at both ends; {} egress rules by hostname enforced by a CiliumNetworkPolicy (toFQDNs)",
+                    model.namespace,
+                    model.network.ingress.len(),
+                    model.network.egress.len(),
+                    model.network.hosts.len()
+                )
+            },
+            files: pick(&[names::NETWORK_POLICY_FILE, names::CILIUM_POLICY_FILE]),
             audit_check: 3,
             pentest: scenarios("2.", model),
         },
         Control {
             id: "C4".into(),
             name: "DNS egress",
-            implementation: "egress to the kube-dns pods only, on UDP and TCP 53".into(),
-            files: pick(&[names::NETWORK_POLICY_FILE]),
+            implementation: if model.network.dns_filter.is_empty() {
+                "egress to the kube-dns pods only, on UDP and TCP 53".into()
+            } else {
+                format!(
+                    "egress to the kube-dns pods only, on UDP and TCP 53, through Cilium's DNS proxy, which answers only {} listed names and patterns (the hostnames of the spec, the Services of the namespaces the app uses, and their search-list forms) and refuses every other lookup",
+                    model
+                        .network
+                        .dns_filter
+                        .iter()
+                        .map(|g| g.matches.len())
+                        .sum::<usize>()
+                )
+            },
+            files: pick(&[names::NETWORK_POLICY_FILE, names::CILIUM_POLICY_FILE]),
             audit_check: 4,
             pentest: Vec::new(),
         },
@@ -494,9 +516,92 @@ pub fn frameworks(model: &Model) -> Vec<Framework> {
     tables
 }
 
+/// One destination outside the cluster the app may reach, for the
+/// posture document's table.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ExternalDestination {
+    /// A hostname, a hostname pattern or a CIDR.
+    pub destination: String,
+    pub kind: &'static str,
+    pub ports: String,
+    /// The spec rule's name (or the platform flow's), and why it exists.
+    pub rule: String,
+    pub reason: String,
+    pub enforced_by: &'static str,
+}
+
+/// Every external destination of `model`: hostnames and CIDRs, with the
+/// rule that declares each.
+pub fn external_destinations(model: &Model) -> Vec<ExternalDestination> {
+    let ports = |ports: &[crate::model::Port]| {
+        ports
+            .iter()
+            .map(|p| format!("{}/{}", p.protocol, p.port))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut rows = Vec::new();
+    for flow in &model.network.hosts {
+        for host in &flow.hosts {
+            rows.push(ExternalDestination {
+                destination: host.name.clone(),
+                kind: if host.wildcard {
+                    "hostname pattern (one label)"
+                } else {
+                    "hostname"
+                },
+                ports: ports(&flow.ports),
+                rule: flow.name.clone(),
+                reason: flow.reason.clone(),
+                enforced_by: "CiliumNetworkPolicy toFQDNs",
+            });
+        }
+    }
+    for flow in model
+        .network
+        .egress
+        .iter()
+        .filter(|f| f.peer.cidr.is_some())
+    {
+        let mut destination = flow.peer.cidr.clone().unwrap_or_default();
+        if !flow.peer.except.is_empty() {
+            destination.push_str(&format!(" except {}", flow.peer.except.join(", ")));
+        }
+        rows.push(ExternalDestination {
+            destination,
+            kind: "CIDR",
+            ports: ports(&flow.ports),
+            rule: flow.name.clone(),
+            reason: flow.reason.clone(),
+            enforced_by: "NetworkPolicy ipBlock",
+        });
+    }
+    rows
+}
+
 /// What the spec permits that a reviewer should weigh.
 pub fn residual_risks(model: &Model) -> Vec<String> {
     let mut risks = Vec::new();
+    for flow in &model.network.hosts {
+        for host in flow.hosts.iter().filter(|h| h.wildcard) {
+            risks.push(format!(
+                "Egress {} reaches every name one label under {} on {}: whoever can publish a name there can receive the app's traffic.",
+                flow.name,
+                host.name.trim_start_matches("*."),
+                flow.ports
+                    .iter()
+                    .map(|p| format!("{}/{}", p.protocol, p.port))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+    }
+    if !model.network.hosts.is_empty() {
+        risks.push(format!(
+            "Egress by hostname needs a cluster running Cilium with its DNS proxy: the CiliumNetworkPolicy in {} carries the app's DNS egress too, and without Cilium's CRD the apply fails on its kind.",
+            names::CILIUM_POLICY_FILE
+        ));
+    }
     for flow in model
         .network
         .egress
@@ -626,6 +731,8 @@ pub struct Document<'a> {
     pub controls: Vec<Control>,
     pub frameworks: Vec<Framework>,
     pub risks: Vec<String>,
+    /// Hostnames and CIDRs outside the cluster the app may reach.
+    pub external: Vec<ExternalDestination>,
     pub audit_rows: Vec<ResultRow>,
     pub pentest_rows: Vec<ResultRow>,
     pub audit_run: bool,
@@ -706,9 +813,15 @@ pub const AUDIT_CHECKS: [(u8, &str); 10] = [
     (10, "Dapr API logging"),
 ];
 
+/// The live audit's check of egress by hostname, run only for specs that
+/// have some (`egress[].hosts`).
+pub const HOSTNAME_CHECK: (u8, &str) = (11, "egress by hostname");
+
 pub fn document<'a>(model: &'a Model, files: &[String], results: Results) -> Document<'a> {
+    let hostname_check = (!model.network.hosts.is_empty()).then_some(&HOSTNAME_CHECK);
     let audit_expected = AUDIT_CHECKS
         .iter()
+        .chain(hostname_check)
         .map(|(id, title)| (id.to_string(), title.to_string()))
         .collect();
     let pentest_expected = pentest_scenarios(model)
@@ -720,6 +833,7 @@ pub fn document<'a>(model: &'a Model, files: &[String], results: Results) -> Doc
         controls: controls(model, files),
         frameworks: frameworks(model),
         risks: residual_risks(model),
+        external: external_destinations(model),
         audit_rows: rows(audit_expected, results.audit.as_ref()),
         pentest_rows: rows(pentest_expected, results.pentest.as_ref()),
         audit_run: results.audit.is_some(),

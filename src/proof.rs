@@ -18,7 +18,7 @@ use std::net::IpAddr;
 
 use crate::model::{Flow, Model};
 use crate::netpol::{Cluster, ContainerPort, Endpoint, Labels, Pod, Protocol};
-use crate::platform::{dapr, kubernetes};
+use crate::platform::{cilium, dapr, kubernetes};
 use crate::render::GeneratedFile;
 use ipnet::IpNet;
 
@@ -87,10 +87,24 @@ pub fn prove(model: &Model, files: &[GeneratedFile]) -> Result<Proof, String> {
     }
     let app = Endpoint::Pod(app_index);
     let mut proof = Proof::default();
+    // With egress by hostname the app's DNS is a Cilium DNS-proxy rule, which
+    // the NetworkPolicy evaluator does not read: it must be in a rendered
+    // CiliumNetworkPolicy that selects the app's pods.
+    let cilium_dns: Vec<Protocol> = [Protocol::Udp, Protocol::Tcp]
+        .into_iter()
+        .filter(|protocol| {
+            let labels = &cluster.pods[app_index].labels;
+            documents
+                .iter()
+                .filter(|d| d.get("kind").and_then(|k| k.as_str()) == Some(cilium::KIND))
+                .any(|d| crate::audit::cilium::allows_dns(d, labels, protocol.as_str()))
+        })
+        .collect();
     let mut world = World {
         cluster,
         model,
         proof: &mut proof,
+        cilium_dns,
     };
     world.required(app);
     world.forbidden(app);
@@ -101,6 +115,8 @@ struct World<'a> {
     cluster: Cluster,
     model: &'a Model,
     proof: &'a mut Proof,
+    /// Protocols on which a rendered CiliumNetworkPolicy gives the app DNS.
+    cilium_dns: Vec<Protocol>,
 }
 
 impl World<'_> {
@@ -191,14 +207,30 @@ impl World<'_> {
             ],
         );
         for protocol in [Protocol::Udp, Protocol::Tcp] {
-            self.check(
-                true,
-                "DNS to kube-dns".into(),
-                app,
-                dns,
-                kubernetes::DNS_PORT,
-                protocol,
-            );
+            if model.network.hosts.is_empty() {
+                self.check(
+                    true,
+                    "DNS to kube-dns".into(),
+                    app,
+                    dns,
+                    kubernetes::DNS_PORT,
+                    protocol,
+                );
+                continue;
+            }
+            self.proof.allowed += 1;
+            if !self.cilium_dns.contains(&protocol) {
+                self.proof.violations.push(Violation {
+                    expected: "allowed",
+                    flow: format!(
+                        "DNS to kube-dns through the Cilium DNS proxy ({} {})",
+                        protocol.as_str(),
+                        kubernetes::DNS_PORT
+                    ),
+                    verdict: "missing: no rendered CiliumNetworkPolicy selecting the app allows it"
+                        .into(),
+                });
+            }
         }
         for flow in &model.network.ingress {
             let from = if flow.peer.app_itself {
@@ -612,6 +644,25 @@ mod tests {
             "{:?}",
             proof.violations
         );
+    }
+
+    #[test]
+    fn hostname_egress_needs_the_cilium_dns_rule() {
+        let (model, files) = rendered("checkout.yaml");
+        let files: Vec<GeneratedFile> = files
+            .into_iter()
+            .filter(|f| !f.name.contains("cilium"))
+            .collect();
+        let proof = prove(&model, &files).unwrap();
+        let dns: Vec<&Violation> = proof
+            .violations
+            .iter()
+            .filter(|v| {
+                v.flow
+                    .starts_with("DNS to kube-dns through the Cilium DNS proxy")
+            })
+            .collect();
+        assert_eq!(dns.len(), 2, "{:?}", proof.violations);
     }
 
     #[test]

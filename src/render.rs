@@ -77,6 +77,13 @@ const OUTPUTS: &[Output] = &[
         file_name: |_| names::NETWORK_POLICY_FILE.into(),
     },
     Output {
+        template: "03-cilium-network-policy.yaml.j2",
+        manifest: true,
+        executable: false,
+        wanted: |m| !m.network.hosts.is_empty(),
+        file_name: |_| names::CILIUM_POLICY_FILE.into(),
+    },
+    Output {
         template: "04-secrets.yaml.j2",
         manifest: true,
         executable: false,

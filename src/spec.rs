@@ -45,6 +45,8 @@ pub struct Spec {
     pub workload: Option<Workload>,
     /// Permissions on the Kubernetes API. Absent means none.
     pub kubernetes_api: Option<KubernetesApi>,
+    /// How network policy is enforced: which CNI's policy kinds may be used.
+    pub network: Option<NetworkSettings>,
     /// Who may call the application.
     #[serde(default, deserialize_with = "null_as_default")]
     pub ingress: Vec<IngressRule>,
@@ -55,6 +57,18 @@ pub struct Spec {
     pub secrets: Option<Secrets>,
     /// The Dapr sidecar and its components.
     pub dapr: Option<Dapr>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(deny_unknown_fields)]
+pub struct NetworkSettings {
+    /// `kubernetes` (default): NetworkPolicies only, which any CNI enforces
+    /// and which cannot name a host. `cilium`: egress by hostname
+    /// (`egress[].hosts`) becomes a CiliumNetworkPolicy; the cluster must run
+    /// Cilium with its DNS proxy (`--enable-l7-proxy`, the default).
+    #[schemars(extend("enum" = ["kubernetes", "cilium"]))]
+    pub enforcement: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, JsonSchema)]
@@ -214,6 +228,12 @@ pub struct EgressRule {
     pub pod_labels: BTreeMap<String, String>,
     /// A network destination instead of pods.
     pub cidr: Option<String>,
+    /// Destinations by DNS name instead of pods or a CIDR (needs
+    /// `network.enforcement: cilium`): exact names such as api.stripe.com,
+    /// or `*.example.com` for any one label of subdomains (not example.com
+    /// itself, not a.b.example.com).
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub hosts: Vec<String>,
     /// Ranges inside `cidr` that stay blocked.
     #[serde(default, deserialize_with = "null_as_default")]
     pub except: Vec<String>,

@@ -287,6 +287,54 @@ fn without_trivy_the_scan_is_skipped_never_passed() {
     );
 }
 
+/// Check 11 of the audit of a spec with egress by hostname, as JSON.
+fn hostname_check(cluster: &str) -> (Run, serde_json::Value) {
+    let (dir, _) = rendered("checkout");
+    let run = run(
+        dir.path(),
+        "secure-checkout-audit.sh",
+        cluster,
+        true,
+        &["--json"],
+    );
+    let report: serde_json::Value =
+        serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{e}: {}", run.output));
+    let check = report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "11")
+        .cloned()
+        .unwrap_or_else(|| panic!("no check 11: {}", run.output));
+    (run, check)
+}
+
+#[test]
+fn hostname_egress_is_probed_both_ways() {
+    let (run, check) = hostname_check("compliant");
+    assert_eq!(check["title"], "egress by hostname", "{}", run.output);
+    assert_eq!(check["status"], "pass", "{}", run.output);
+    assert_eq!(
+        check["evidence"],
+        "reached api.stripe.com:443 checkout-receipts.s3.eu-west-1.amazonaws.com:443; unlisted example.com refused; patterns not probed: *.ingest.de.sentry.io"
+    );
+    assert!(
+        run.state.contains("deleted harden-probe-hosts-"),
+        "{}",
+        run.state
+    );
+    let (run, check) = hostname_check("broken");
+    assert_eq!(check["status"], "fail", "{}", run.output);
+    assert_eq!(
+        check["evidence"],
+        "unlisted example.com is reachable by name"
+    );
+    // Specs without hostnames have no check 11.
+    let (dir, _) = rendered("task-api");
+    let script = std::fs::read_to_string(dir.path().join("secure-task-api-audit.sh")).unwrap();
+    assert!(!script.contains("check_egress_hosts"));
+}
+
 #[test]
 fn dapr_checks_skip_with_a_reason_when_dapr_is_off() {
     let (dir, _) = rendered("hello");

@@ -327,7 +327,40 @@ invalid_spec_tests! {
     invalid_external_secrets_without_store: BASE.to_string() + "secrets:\n  keys: [{name: db-password}]\n";
     invalid_resources: BASE.to_string().replace("  port: 8080", "  port: 8080\n  resources:\n    requests: {cpu: 2, memory: 1GB}\n    limits: {cpu: 500m}");
     invalid_many_problems_at_once: BASE.replace("name: shop", "name: -shop").replace("port: 8080", "port: 70000") + "ingress:\n  - namespace: Gateway\n";
+    invalid_hosts_format: BASE.to_string() + "network: {enforcement: cilium}\negress:\n  - name: api\n    hosts: [\"10.0.0.1\", Api.example.com, \"*.*.example.com\", api.example.com, api.example.com]\n    namespace: other\n    ports: [{port: 443}]\n";
+    invalid_hosts_wildcard_over_public_suffix_under_pci: BASE.replace("  name: shop", "  name: shop\n  compliance: [pci-dss]") + "network: {enforcement: cilium}\negress:\n  - name: s3\n    hosts: [\"*.s3.eu-west-1.amazonaws.com\", \"*.co.uk\"]\n    ports: [{port: 443}]\n";
     invalid_hostile_strings: BASE.to_string() + "dapr:\n  components:\n    - name: \"x$(rm -rf /)\"\n      type: state.redis\n      metadata:\n        host: \"a\\nkind: Secret\"\n";
+}
+
+/// The checkout example with `network.enforcement: kubernetes`: a
+/// NetworkPolicy cannot match names, so render refuses it, says why and
+/// names both ways out, and writes nothing (no silent 0.0.0.0/0).
+#[test]
+fn hostnames_without_cilium_are_refused_with_the_choices() {
+    let spec = fs::read_to_string(repo().join("specs/checkout.yaml")).unwrap();
+    assert!(spec.contains("enforcement: cilium"));
+    let stderr = render_invalid(&spec.replace("enforcement: cilium", "enforcement: kubernetes"));
+    for rule in ["egress[0]", "egress[1]", "egress[2]"] {
+        assert!(
+            stderr.contains(&format!("{rule}.hosts: names hosts, but network.enforcement is kubernetes: a Kubernetes NetworkPolicy matches only pods and IP ranges (ipBlock), never a DNS name")),
+            "{stderr}"
+        );
+    }
+    assert!(
+        stderr.contains("set network.enforcement: cilium"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("replace hosts with the destination's address ranges in cidr"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("3 problems found"), "{stderr}");
+    // Leaving enforcement out means kubernetes.
+    let stderr = render_invalid(&spec.replace("network:\n  enforcement: cilium\n", ""));
+    assert!(
+        stderr.contains("names hosts, but network.enforcement is kubernetes (the default): a Kubernetes NetworkPolicy"),
+        "{stderr}"
+    );
 }
 
 #[test]

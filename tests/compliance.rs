@@ -36,6 +36,12 @@ const CASES: &[Case] = &[
         accepted: "egress:\n  - name: processor\n    cidr: 203.0.113.0/24\n    ports: [{port: 443}]\n",
     },
     Case {
+        rule: "pci-dss/bounded-hostnames",
+        context: "pci-dss",
+        rejected: "network: {enforcement: cilium}\negress:\n  - name: receipts\n    hosts: [\"*.s3.eu-west-1.amazonaws.com\"]\n    ports: [{port: 443}]\n",
+        accepted: "network: {enforcement: cilium}\negress:\n  - name: receipts\n    hosts: [receipts.s3.eu-west-1.amazonaws.com, \"*.stripe.com\"]\n    ports: [{port: 443}]\n",
+    },
+    Case {
         rule: "pci-dss/dapr-api-token",
         context: "pci-dss",
         rejected: "dapr:\n  enabled: true\n",

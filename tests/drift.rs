@@ -59,11 +59,12 @@ fn in_sync_repository_passes() {
         .assert()
         .code(0)
         .stdout(
-            "ok     specs/hello.yaml -> deploy/hello (8 files in sync)\n\
+            "ok     specs/checkout.yaml -> deploy/checkout (11 files in sync)\n\
+             ok     specs/hello.yaml -> deploy/hello (8 files in sync)\n\
              ok     specs/orders.yaml -> deploy/orders (10 files in sync)\n\
              ok     specs/payments.yaml -> deploy/payments (9 files in sync)\n\
              ok     specs/task-api.yaml -> deploy/task-api (10 files in sync)\n\
-             check: 4 in sync, 0 drifted, 0 with errors (4 specs)\n",
+             check: 5 in sync, 0 drifted, 0 with errors (5 specs)\n",
         );
 }
 
@@ -110,7 +111,8 @@ fn changed_missing_extra_and_hand_edited_files_are_drift() {
         .assert()
         .code(1)
         .stdout(
-            "drift  specs/hello.yaml -> deploy/hello\n\
+            "ok     specs/checkout.yaml -> deploy/checkout (11 files in sync)\n\
+             drift  specs/hello.yaml -> deploy/hello\n\
              \x20        hand-edited  deploy/hello/06-deployment.yaml: was edited by hand after harden generated it\n\
              \x20        hand edits are lost on render: move them into the spec first\n\
              \x20        fix: harden render specs/hello.yaml --out deploy/hello --force\n\
@@ -124,7 +126,7 @@ fn changed_missing_extra_and_hand_edited_files_are_drift() {
              \x20        changed      deploy/task-api/06-deployment.yaml: differs from what the spec renders\n\
              \x20        changed      deploy/task-api/secure-task-api-audit.sh: differs from what the spec renders\n\
              \x20        fix: harden render specs/task-api.yaml --out deploy/task-api\n\
-             check: 0 in sync, 4 drifted, 0 with errors (4 specs)\n",
+             check: 1 in sync, 4 drifted, 0 with errors (5 specs)\n",
         );
     // The fix commands bring everything back in sync.
     harden(dir.path())
@@ -169,9 +171,10 @@ fn json_output_describes_every_spec() {
     let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(
         report["summary"],
-        serde_json::json!({"specs": 4, "in_sync": 3, "drifted": 1, "errors": 0})
+        serde_json::json!({"specs": 5, "in_sync": 4, "drifted": 1, "errors": 0})
     );
-    let hello = &report["specs"][0];
+    assert_eq!(report["specs"][0]["spec"], "specs/checkout.yaml");
+    let hello = &report["specs"][1];
     assert_eq!(hello["spec"], "specs/hello.yaml");
     assert_eq!(hello["out"], "deploy/hello");
     assert_eq!(hello["status"], "drift");
@@ -183,7 +186,7 @@ fn json_output_describes_every_spec() {
         hello["fix"],
         "harden render specs/hello.yaml --out deploy/hello"
     );
-    assert_eq!(report["specs"][1]["status"], "in-sync");
+    assert_eq!(report["specs"][2]["status"], "in-sync");
 }
 
 #[test]
@@ -216,7 +219,7 @@ fn invalid_spec_in_a_repository_is_an_error() {
             "error: specs/hello.yaml:13:3: workload.port: 80 is out of range",
         ))
         .stdout(predicates::str::contains(
-            "check: 3 in sync, 0 drifted, 1 with errors (4 specs)",
+            "check: 4 in sync, 0 drifted, 1 with errors (5 specs)",
         ));
 }
 
@@ -227,7 +230,7 @@ fn out_applies_to_one_spec_only() {
         .args(["check", "specs", "--out", "x"])
         .assert()
         .code(2)
-        .stderr("error: --out applies to one spec; 4 specs were given (each maps to deploy/<app name>)\n");
+        .stderr("error: --out applies to one spec; 5 specs were given (each maps to deploy/<app name>)\n");
     harden(dir.path())
         .args(["check", "-q", "specs/hello.yaml", "--out", "deploy/hello"])
         .assert()
@@ -363,6 +366,51 @@ fn impact_egress_widened_and_narrowed() {
     assert_has(
         &narrowed,
         "widened egress: pods app.kubernetes.io/name=task-api in task-api may reach pods app.kubernetes.io/name=redis in namespace task-api on TCP/6380 (policy task-api-egress)",
+    );
+}
+
+#[test]
+fn impact_hostnames_widened_and_narrowed() {
+    let added = impact_of("checkout", |t| {
+        t.replace(
+            "hosts: [api.stripe.com]",
+            "hosts: [api.stripe.com, files.stripe.com]",
+        )
+    });
+    assert_has(
+        &added,
+        "widened egress: pods app.kubernetes.io/name=checkout in checkout may reach host files.stripe.com on TCP/443 (policy checkout-egress-hosts)",
+    );
+    assert_has(
+        &added,
+        "widened dns: pods app.kubernetes.io/name=checkout in checkout may look up files.stripe.com (policy checkout-egress-hosts)",
+    );
+    assert!(
+        !added.iter().any(|l| l.starts_with("narrowed")),
+        "{added:?}"
+    );
+    let wildcard = impact_of("checkout", |t| {
+        t.replace("hosts: [api.stripe.com]", "hosts: [\"*.stripe.com\"]")
+    });
+    assert_has(
+        &wildcard,
+        "widened egress: pods app.kubernetes.io/name=checkout in checkout may reach any host matching *.stripe.com on TCP/443 (policy checkout-egress-hosts); wider than api.stripe.com, which it replaces",
+    );
+    assert!(
+        !wildcard
+            .iter()
+            .any(|l| l.starts_with("narrowed egress: no longer: pods app.kubernetes.io/name=checkout in checkout may reach host api.stripe.com")),
+        "{wildcard:?}"
+    );
+    let removed = impact_of("checkout", |t| {
+        t.replace(
+            "  - name: stripe\n    hosts: [api.stripe.com]\n    ports:\n      - port: 443\n",
+            "",
+        )
+    });
+    assert_has(
+        &removed,
+        "narrowed egress: no longer: pods app.kubernetes.io/name=checkout in checkout may reach host api.stripe.com on TCP/443 (policy checkout-egress-hosts)",
     );
 }
 

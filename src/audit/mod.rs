@@ -3,6 +3,7 @@
 //! Standards without a cluster; `render` runs the same audit on its own
 //! output before writing anything.
 
+pub mod cilium;
 pub mod manifests;
 pub mod pss;
 pub mod pss_fixtures;

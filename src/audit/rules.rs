@@ -415,6 +415,7 @@ struct Index<'a> {
     workloads: Vec<Workload<'a>>,
     namespaces: BTreeMap<&'a str, &'a Manifest>,
     policies: Vec<&'a Manifest>,
+    cilium_policies: Vec<&'a Manifest>,
 }
 
 impl<'a> Index<'a> {
@@ -422,6 +423,7 @@ impl<'a> Index<'a> {
         let mut workloads = Vec::new();
         let mut namespaces = BTreeMap::new();
         let mut policies = Vec::new();
+        let mut cilium_policies = Vec::new();
         for manifest in manifests {
             let document = &manifest.document;
             let (prefix, spec, metadata) = match manifest.kind() {
@@ -449,6 +451,10 @@ impl<'a> Index<'a> {
                     policies.push(manifest);
                     continue;
                 }
+                "CiliumNetworkPolicy" => {
+                    cilium_policies.push(manifest);
+                    continue;
+                }
                 _ => continue,
             };
             let Some(spec) = spec else { continue };
@@ -473,6 +479,7 @@ impl<'a> Index<'a> {
             workloads,
             namespaces,
             policies,
+            cilium_policies,
         }
     }
 
@@ -843,6 +850,9 @@ impl Auditor<'_> {
                     rules.iter().any(|r| {
                         rule_allows_port(r, 53, protocol)
                             && rule_reaches_namespace(r, "kube-system")
+                    }) || index.cilium_policies.iter().any(|p| {
+                        p.namespace() == Some(namespace)
+                            && super::cilium::allows_dns(&p.document, &workload.labels, protocol)
                     })
                 };
                 let missing: Vec<&str> = ["UDP", "TCP"].into_iter().filter(|p| !dns(p)).collect();

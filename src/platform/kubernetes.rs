@@ -15,6 +15,32 @@ pub const DNS_LABEL_VALUE: &str = "kube-dns";
 /// `dns-tcp`); TCP carries truncated answers.
 pub const DNS_PORT: u32 = 53;
 
+/// The cluster DNS domain harden assumes: kubeadm's default
+/// (`cmd/kubeadm/app/apis/kubeadm/v1beta3/defaults.go`,
+/// `DefaultServiceDNSDomain = "cluster.local"`), also k3s's. A cluster run
+/// with another kubelet `--cluster-domain` needs other DNS names in a
+/// CiliumNetworkPolicy; harden cannot detect it (UNVERIFIED for managed
+/// distributions, which all document cluster.local).
+pub const CLUSTER_DOMAIN: &str = "cluster.local";
+/// The resolver option kubelet writes into every ClusterFirst pod's
+/// resolv.conf: `pkg/kubelet/network/dns/dns.go` `defaultDNSOptions =
+/// []string{"ndots:5"}`. A name with fewer dots is tried with each search
+/// domain appended before (glibc, musl) it is tried as written.
+pub const POD_NDOTS: usize = 5;
+
+/// The search domains kubelet writes for a ClusterFirst pod of `namespace`,
+/// before the node's own: `pkg/kubelet/network/dns/dns.go`
+/// `generateSearchesForDNSClusterFirst` (`<ns>.svc.<domain>`,
+/// `svc.<domain>`, `<domain>`). The node's search domains follow; harden
+/// cannot know them.
+pub fn cluster_search_domains(namespace: &str) -> [String; 3] {
+    [
+        format!("{namespace}.svc.{CLUSTER_DOMAIN}"),
+        format!("svc.{CLUSTER_DOMAIN}"),
+        CLUSTER_DOMAIN.to_string(),
+    ]
+}
+
 /// The label the API server sets on every Namespace with its name (stable
 /// since v1.22), so a namespaceSelector can name one namespace.
 pub const NAMESPACE_NAME_LABEL: &str = "kubernetes.io/metadata.name";
@@ -40,6 +66,7 @@ pub struct DnsFacts {
     pub label_value: &'static str,
     pub port: u32,
     pub namespace_label: &'static str,
+    pub cluster_domain: &'static str,
 }
 
 impl DnsFacts {
@@ -50,6 +77,7 @@ impl DnsFacts {
             label_value: DNS_LABEL_VALUE,
             port: DNS_PORT,
             namespace_label: NAMESPACE_NAME_LABEL,
+            cluster_domain: CLUSTER_DOMAIN,
         }
     }
 }

@@ -1,4 +1,4 @@
-//! Platform facts: what Kubernetes and Dapr do, written once, each with the
+//! Platform facts: what Kubernetes, Dapr and Cilium do, written once, each with the
 //! upstream source it was read from.
 //!
 //! Everything harden renders or checks depends on facts about software it
@@ -13,6 +13,7 @@
 //! Sources are cited as `repository: path @ tag`. A fact that could not be
 //! verified upstream says so.
 
+pub mod cilium;
 pub mod dapr;
 pub mod kubernetes;
 pub mod names;
@@ -30,6 +31,8 @@ pub struct Facts {
     pub dapr: dapr::AnnotationFacts,
     /// Where the Dapr injector keeps its drop-ALL setting.
     pub injector: dapr::InjectorFacts,
+    /// The CiliumNetworkPolicy kind and selector keys.
+    pub cilium: cilium::CiliumFacts,
 }
 
 impl Facts {
@@ -39,6 +42,7 @@ impl Facts {
             labels: names::LabelFacts::get(),
             dapr: dapr::AnnotationFacts::get(),
             injector: dapr::InjectorFacts::get(),
+            cilium: cilium::CiliumFacts::get(),
         }
     }
 }

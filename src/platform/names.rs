@@ -19,6 +19,8 @@ pub const PROBE_LABEL: &str = "harden.dev/probe";
 pub const NAMESPACE_FILE: &str = "01-namespace.yaml";
 pub const RBAC_FILE: &str = "02-rbac.yaml";
 pub const NETWORK_POLICY_FILE: &str = "03-network-policy.yaml";
+/// The CiliumNetworkPolicy for egress by hostname; only when the spec has one.
+pub const CILIUM_POLICY_FILE: &str = "03-cilium-network-policy.yaml";
 pub const SECRETS_FILE: &str = "04-secrets.yaml";
 pub const DAPR_FILE: &str = "05-dapr-components.yaml";
 pub const DEPLOYMENT_FILE: &str = "06-deployment.yaml";

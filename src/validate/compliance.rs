@@ -8,7 +8,7 @@
 
 use crate::diagnostics::Problem;
 use crate::spec::Spec;
-use crate::validate::formats;
+use crate::validate::{formats, hosts};
 
 /// One compliance rule, for documentation and tests.
 #[derive(Debug, Clone, Copy)]
@@ -32,6 +32,12 @@ pub const RULES: &[Rule] = &[
         context: "pci-dss",
         requirement: "PCI DSS v4.0 Requirement 1.3 (network access to and from the cardholder data environment is restricted)",
         rule: "no egress CIDR wider than /16 (IPv4) or /48 (IPv6), and never 0.0.0.0/0 or ::/0",
+    },
+    Rule {
+        id: "pci-dss/bounded-hostnames",
+        context: "pci-dss",
+        requirement: "PCI DSS v4.0 Requirement 1.3 (network access to and from the cardholder data environment is restricted)",
+        rule: "no hostname wildcard over a public suffix: in egress[].hosts, *.D needs D to be at least a registrable domain (not a top-level domain, not a suffix such as co.uk or s3.<region>.amazonaws.com from harden's built-in list)",
     },
     Rule {
         id: "pci-dss/dapr-api-token",
@@ -122,6 +128,24 @@ pub fn check(spec: &Spec) -> Vec<Problem> {
                     format!("{cidr:?} opens egress to a range wider than /{limit}"),
                     "name the exact networks the app calls (e.g. the processor's published ranges)",
                 ));
+            }
+        }
+        for (i, rule) in spec.egress.iter().enumerate() {
+            for (j, entry) in rule.hosts.iter().enumerate() {
+                let Ok(host) = hosts::host(entry) else {
+                    continue;
+                };
+                if host.wildcard && hosts::is_public_suffix(host.domain()) {
+                    problems.push(problem(
+                        "pci-dss/bounded-hostnames",
+                        &format!("egress[{i}].hosts[{j}]"),
+                        format!(
+                            "{entry:?} covers every name registered under the public suffix {:?}, by anyone",
+                            host.domain()
+                        ),
+                        "list the exact names the app calls (e.g. my-bucket.s3.eu-west-1.amazonaws.com), or a wildcard under a domain the provider owns (*.example.com)",
+                    ));
+                }
             }
         }
         if dapr.is_some_and(|d| d.api_token_secret.is_none()) {

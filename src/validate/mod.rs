@@ -7,6 +7,7 @@
 
 pub mod compliance;
 pub mod formats;
+pub mod hosts;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -1390,6 +1391,9 @@ impl Validator {
         let mut ingress = Vec::new();
         let mut egress = Vec::new();
         let mut names = BTreeSet::new();
+        let mut host_flows = Vec::new();
+        let mut host_names = BTreeMap::new();
+        let enforcement = self.enforcement(spec);
         for (i, rule) in spec.ingress.iter().enumerate() {
             let path = format!("ingress[{i}]");
             let peer_namespace = rule
@@ -1450,6 +1454,35 @@ impl Validator {
             } else {
                 self.ports(&format!("{path}.ports"), &rule.ports)
             };
+            if !rule.hosts.is_empty() {
+                let explicit = spec
+                    .network
+                    .as_ref()
+                    .is_some_and(|n| n.enforcement.is_some());
+                ok &= self.host_rule(
+                    &path,
+                    rule,
+                    enforcement.as_deref(),
+                    explicit,
+                    &mut host_names,
+                );
+                if let (true, Some(ports)) = (ok, ports) {
+                    host_flows.push(model::HostFlow {
+                        reason: format!("destination {name}, declared in the spec"),
+                        name: name.clone(),
+                        hosts: rule
+                            .hosts
+                            .iter()
+                            .map(|h| model::HostName {
+                                name: h.clone(),
+                                wildcard: h.starts_with("*."),
+                            })
+                            .collect(),
+                        ports,
+                    });
+                }
+                continue;
+            }
             let peer = match &rule.cidr {
                 Some(cidr_text) => {
                     if rule.namespace.is_some() || !rule.pod_labels.is_empty() {
@@ -1612,11 +1645,133 @@ impl Validator {
                 });
             }
         }
+        let mut dns_filter = Vec::new();
+        let mut unlisted_host = None;
+        if !host_flows.is_empty() {
+            let mut namespaces = vec![(namespace.to_string(), "the app's namespace".to_string())];
+            if let Some(dapr) = dapr {
+                namespaces.push((
+                    dapr.control_plane_namespace.clone(),
+                    "the Dapr control plane".to_string(),
+                ));
+            }
+            for flow in egress.iter().filter(|f| f.peer.cidr.is_none()) {
+                if let Some(peer_namespace) = &flow.peer.namespace {
+                    namespaces.push((peer_namespace.clone(), format!("egress {}", flow.name)));
+                }
+            }
+            dns_filter = hosts::dns_filter(namespace, &namespaces, &host_flows);
+            unlisted_host = Some(hosts::unlisted_host(&host_flows));
+        }
         model::Network {
+            enforcement: enforcement.unwrap_or_else(|| "kubernetes".to_string()),
             ingress,
             egress,
             peer_policies,
+            hosts: host_flows,
+            dns_filter,
+            unlisted_host,
         }
+    }
+
+    /// `network.enforcement`: `kubernetes` (the default) or `cilium`. `None`
+    /// when it is invalid (reported).
+    fn enforcement(&mut self, spec: &Spec) -> Option<String> {
+        let value = spec
+            .network
+            .as_ref()
+            .and_then(|n| n.enforcement.clone())
+            .unwrap_or_else(|| "kubernetes".to_string());
+        if matches!(value.as_str(), "kubernetes" | "cilium") {
+            Some(value)
+        } else {
+            self.push(
+                Problem::new(
+                    "network.enforcement",
+                    format!("{value:?} is not an enforcement this harden knows"),
+                )
+                .help("use kubernetes (NetworkPolicies, any CNI) or cilium (adds CiliumNetworkPolicies for egress by hostname)"),
+            );
+            None
+        }
+    }
+
+    /// An egress rule with `hosts`: nothing else names the destination, every
+    /// name is valid and listed once, and the enforcement can match names.
+    fn host_rule(
+        &mut self,
+        path: &str,
+        rule: &spec::EgressRule,
+        enforcement: Option<&str>,
+        explicit: bool,
+        seen: &mut BTreeMap<String, String>,
+    ) -> bool {
+        let mut ok = true;
+        let mut others = Vec::new();
+        if rule.cidr.is_some() {
+            others.push("cidr");
+        }
+        if !rule.except.is_empty() {
+            others.push("except");
+        }
+        if rule.namespace.is_some() {
+            others.push("namespace");
+        }
+        if !rule.pod_labels.is_empty() {
+            others.push("podLabels");
+        }
+        if !others.is_empty() {
+            self.push(
+                Problem::new(path, format!("sets both hosts and {}", others.join(", ")))
+                    .help("a destination is either names (hosts), pods (namespace, podLabels) or a network (cidr); split it into one rule each"),
+            );
+            ok = false;
+        }
+        for (j, entry) in rule.hosts.iter().enumerate() {
+            let field = format!("{path}.hosts[{j}]");
+            match hosts::host(entry) {
+                Ok(_) => {
+                    if let Some(first) = seen.insert(entry.clone(), field.clone()) {
+                        self.push(
+                            Problem::new(&field, format!("{entry:?} is already listed at {first}"))
+                                .help("list each name once"),
+                        );
+                        seen.insert(entry.clone(), first);
+                        ok = false;
+                    }
+                }
+                Err(reason) => {
+                    let help = if reason.contains("inside the cluster") {
+                        "select the pods instead: namespace and podLabels in a rule of their own"
+                            .to_string()
+                    } else if reason.contains("IP address") {
+                        format!(
+                            "addresses belong in cidr: give this destination its own rule with cidr: {}",
+                            if entry.contains(':') {
+                                format!("{entry}/128")
+                            } else {
+                                format!("{entry}/32")
+                            }
+                        )
+                    } else {
+                        "write a DNS name in lowercase, such as api.stripe.com, or *.example.com for any one label under example.com".to_string()
+                    };
+                    self.push(Problem::new(&field, format!("{entry:?} {reason}")).help(help));
+                    ok = false;
+                }
+            }
+        }
+        if enforcement == Some("kubernetes") {
+            self.push(
+                Problem::new(
+                    format!("{path}.hosts"),
+                    format!("names hosts, but network.enforcement is kubernetes{}: a Kubernetes NetworkPolicy matches only pods and IP ranges (ipBlock), never a DNS name, so it cannot enforce this rule", if explicit { "" } else { " (the default)" }),
+                )
+                .help("set network.enforcement: cilium to enforce the names with a CiliumNetworkPolicy (Cilium learns each name's addresses from its DNS answers), or replace hosts with the destination's address ranges in cidr; harden never opens 0.0.0.0/0 instead"),
+            );
+            ok = false;
+        }
+        ok
     }
 
     fn flow_name(&mut self, path: &str, name: &str, names: &mut BTreeSet<String>) -> bool {
@@ -1838,6 +1993,7 @@ fn known_fields(parent: &str) -> &'static [&'static str] {
             "app",
             "workload",
             "kubernetesApi",
+            "network",
             "ingress",
             "egress",
             "secrets",
@@ -1871,7 +2027,16 @@ fn known_fields(parent: &str) -> &'static [&'static str] {
         "kubernetesApi.token" => &["audience", "expirationSeconds"],
         "kubernetesApi.rules" => &["apiGroups", "resources", "resourceNames", "verbs"],
         "ingress" => &["name", "namespace", "podLabels", "ports"],
-        "egress" => &["name", "namespace", "podLabels", "cidr", "except", "ports"],
+        "egress" => &[
+            "name",
+            "namespace",
+            "podLabels",
+            "cidr",
+            "except",
+            "hosts",
+            "ports",
+        ],
+        "network" => &["enforcement"],
         "ingress.ports" | "egress.ports" => &["port", "protocol"],
         "secrets" => &["source", "store", "refreshInterval", "mountPath", "keys"],
         "secrets.store" => &["name", "kind"],
@@ -1948,6 +2113,7 @@ mod tests {
                 "kubernetesApi: {rules: [{F: null}]}",
             ),
             ("egress[0]", "egress: [{F: null}]"),
+            ("network", "network: {F: null}"),
             ("ingress[0]", "ingress: [{F: null}]"),
             ("secrets.keys[0]", "secrets: {keys: [{F: null}]}"),
             ("dapr.components[0]", "dapr: {components: [{F: null}]}"),

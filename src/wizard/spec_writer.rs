@@ -215,6 +215,10 @@ pub fn write(spec: &Spec, schema: Option<&str>) -> String {
             }
         }
     }
+    if let Some(network) = &spec.network {
+        out.push_str("\n# How network policy is enforced.\nnetwork:\n");
+        field(&mut out, "  ", "enforcement", &network.enforcement);
+    }
     if !spec.ingress.is_empty() {
         out.push_str("\n# Who may call the app; everything else is denied.\ningress:\n");
         for rule in &spec.ingress {
@@ -252,6 +256,9 @@ pub fn write(spec: &Spec, schema: Option<&str>) -> String {
             field(&mut out, "    ", "cidr", &rule.cidr);
             if !rule.except.is_empty() {
                 let _ = writeln!(out, "    except: {}", flow_list(&rule.except));
+            }
+            if !rule.hosts.is_empty() {
+                let _ = writeln!(out, "    hosts: {}", flow_list(&rule.hosts));
             }
             ports(&mut out, "    ", &rule.ports);
         }

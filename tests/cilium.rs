@@ -1,0 +1,169 @@
+//! Egress by hostname as rendered for Cilium (specs/checkout.yaml): the
+//! CiliumNetworkPolicy follows Cilium's documented rules (one toFQDNs item
+//! per rule with no other L3 peer, one matcher per list element, DNS through
+//! the proxy to kube-dns only), nothing opens 0.0.0.0/0, the app has no
+//! NetworkPolicy DNS rule that would void the DNS filter, and `harden audit`
+//! reads the CiliumNetworkPolicy's DNS rule as the app's DNS egress.
+//!
+//! Strict validation against the CRD's schema is the conformance gate's
+//! (scripts/conformance.py, crd-schema); these tests check what the schema
+//! cannot: Cilium's rules between fields.
+
+use std::fs;
+use std::path::PathBuf;
+
+use assert_cmd::Command;
+use harden::render::GeneratedFile;
+use serde_json::Value;
+use tempfile::TempDir;
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn checkout() -> Vec<GeneratedFile> {
+    let model = harden::load::load_spec(&repo().join("specs/checkout.yaml")).unwrap();
+    harden::render::render(&model, &harden::templates::Templates::embedded().unwrap()).unwrap()
+}
+
+fn documents(files: &[GeneratedFile], name: &str) -> Vec<Value> {
+    let file = files.iter().find(|f| f.name == name).unwrap();
+    harden::yaml::parse_stream(&file.content).unwrap()
+}
+
+#[test]
+fn the_policy_follows_ciliums_rules() {
+    let files = checkout();
+    let policies = documents(&files, "03-cilium-network-policy.yaml");
+    assert_eq!(policies.len(), 1);
+    let policy = &policies[0];
+    assert_eq!(policy["apiVersion"], "cilium.io/v2");
+    assert_eq!(policy["kind"], "CiliumNetworkPolicy");
+    assert_eq!(
+        policy["spec"]["endpointSelector"]["matchLabels"]["k8s:app.kubernetes.io/name"],
+        "checkout"
+    );
+    let egress = policy["spec"]["egress"].as_array().unwrap();
+    let fqdn_items: Vec<&Value> = egress
+        .iter()
+        .filter(|i| i.get("toFQDNs").is_some())
+        .collect();
+    assert_eq!(fqdn_items.len(), 3, "one item per spec rule with hosts");
+    for item in &fqdn_items {
+        let keys: Vec<&String> = item.as_object().unwrap().keys().collect();
+        assert_eq!(keys, ["toFQDNs", "toPorts"], "no other L3 peer: {item}");
+    }
+    assert_eq!(
+        fqdn_items[2]["toFQDNs"][0]["matchPattern"], "*.ingest.de.sentry.io",
+        "a wildcard is a matchPattern"
+    );
+    assert_eq!(fqdn_items[0]["toFQDNs"][0]["matchName"], "api.stripe.com");
+    let dns: Vec<&Value> = egress
+        .iter()
+        .filter(|i| i.get("toEndpoints").is_some())
+        .collect();
+    assert_eq!(dns.len(), 1);
+    assert_eq!(
+        dns[0]["toEndpoints"][0]["matchLabels"],
+        serde_json::json!({"k8s:io.kubernetes.pod.namespace": "kube-system", "k8s:k8s-app": "kube-dns"})
+    );
+    let ports = &dns[0]["toPorts"][0]["ports"];
+    assert_eq!(
+        ports,
+        &serde_json::json!([{"port": "53", "protocol": "UDP"}, {"port": "53", "protocol": "TCP"}])
+    );
+    let names = dns[0]["toPorts"][0]["rules"]["dns"].as_array().unwrap();
+    for entry in names {
+        let entry = entry.as_object().unwrap();
+        assert_eq!(entry.len(), 1, "one matcher per element: {entry:?}");
+        let (key, value) = entry.iter().next().unwrap();
+        let text = value.as_str().unwrap();
+        assert_ne!(text, "*", "DNS is never opened to every name");
+        assert_eq!(key == "matchPattern", text.contains('*'), "{key}: {text}");
+        assert!(text.len() <= 255, "CRD maxLength: {text}");
+    }
+    let allowed = |name: &str| {
+        names.iter().any(|e| {
+            let text = e.as_object().unwrap().values().next().unwrap();
+            harden::platform::cilium::pattern_matches(text.as_str().unwrap(), name)
+        })
+    };
+    for name in [
+        "api.stripe.com",
+        "o12.ingest.de.sentry.io",
+        "dapr-sentry.dapr-system.svc.cluster.local",
+        "dapr-scheduler-server-0.dapr-scheduler-server.dapr-system.svc.cluster.local",
+        "checkout-dapr.checkout.svc.cluster.local",
+        "payments.payments-prod.svc.cluster.local",
+        "payments.payments-prod.checkout.svc.cluster.local",
+        "api.stripe.com.checkout.svc.cluster.local",
+        "dapr-api.dapr-system.svc.cluster.local.checkout.svc.cluster.local",
+    ] {
+        assert!(allowed(name), "{name} must resolve");
+    }
+    for name in [
+        "example.com",
+        "stripe.com",
+        "evil.api.stripe.com",
+        "a.b.ingest.de.sentry.io",
+        "kube-dns.kube-system.svc.cluster.local",
+        "redis.other.svc.cluster.local",
+    ] {
+        assert!(!allowed(name), "{name} must not resolve");
+    }
+}
+
+#[test]
+fn nothing_opens_the_internet_and_the_app_has_no_plain_dns_rule() {
+    let files = checkout();
+    for file in &files {
+        assert!(!file.content.contains("0.0.0.0/0"), "{}", file.name);
+        assert!(!file.content.contains("::/0"), "{}", file.name);
+    }
+    let policies = documents(&files, "03-network-policy.yaml");
+    let names: Vec<&str> = policies
+        .iter()
+        .map(|p| p["metadata"]["name"].as_str().unwrap())
+        .collect();
+    assert!(!names.contains(&"checkout-allow-dns"), "{names:?}");
+    let kustomization = &files
+        .iter()
+        .find(|f| f.name == "kustomization.yaml")
+        .unwrap()
+        .content;
+    assert!(kustomization.contains("- \"03-cilium-network-policy.yaml\""));
+    // Without hosts there is no Cilium file at all.
+    let model = harden::load::load_spec(&repo().join("specs/task-api.yaml")).unwrap();
+    let files =
+        harden::render::render(&model, &harden::templates::Templates::embedded().unwrap()).unwrap();
+    assert!(
+        !files
+            .iter()
+            .any(|f| f.name == "03-cilium-network-policy.yaml")
+    );
+}
+
+#[test]
+fn audit_reads_the_cilium_dns_rule_and_fails_without_it() {
+    let dir = TempDir::new().unwrap();
+    harden::write::write_all(dir.path(), &checkout(), false).unwrap();
+    Command::cargo_bin("harden")
+        .unwrap()
+        .args(["audit"])
+        .arg(dir.path())
+        .assert()
+        .code(0);
+    fs::remove_file(dir.path().join("03-cilium-network-policy.yaml")).unwrap();
+    let output = Command::cargo_bin("harden")
+        .unwrap()
+        .args(["audit"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains("control/dns-egress")
+            && stdout.contains("pods cannot reach DNS on UDP and TCP 53"),
+        "{stdout}"
+    );
+}

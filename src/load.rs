@@ -7,6 +7,7 @@ use crate::diagnostics::{Problem, SpecReport};
 use crate::model::Model;
 use crate::spec::Spec;
 use crate::validate;
+use crate::workspace::{self, Workspace};
 use crate::yaml;
 
 /// Why a spec file could not become a model.
@@ -19,20 +20,76 @@ pub enum LoadError {
     },
     #[error("{0}")]
     Invalid(SpecReport),
+    /// The spec's path or workspace cannot be used (a path that carries
+    /// control characters, an invalid `harden.yaml`); the message is ready.
+    #[error("{0}")]
+    Path(String),
 }
 
-/// Loads and validates one spec file.
+/// The largest spec file read: far above any real spec, far below what
+/// could exhaust memory or time.
+pub const MAX_SPEC_BYTES: u64 = 1024 * 1024;
+
+/// Loads and validates one spec file. Headers name it by its path relative
+/// to its workspace root ([`Workspace::spec_id`]); messages name it as the
+/// user can open it from the current directory.
 pub fn load_spec(path: &Path) -> Result<Model, LoadError> {
-    let file = display_path(path);
-    let text = std::fs::read_to_string(path).map_err(|source| LoadError::Unreadable {
-        file: file.clone(),
+    let workspace = Workspace::for_path(path).map_err(LoadError::Path)?;
+    load_spec_in(path, &workspace)
+}
+
+/// Loads one spec file of a known workspace.
+pub fn load_spec_in(path: &Path, workspace: &Workspace) -> Result<Model, LoadError> {
+    let file = workspace::shown(path);
+    let id = workspace.spec_id(path).map_err(LoadError::Path)?;
+    let text = read_spec(path, &file)?;
+    load_spec_text_as(&text, &file, &id)
+}
+
+/// Reads a spec file: a regular file, UTF-8, at most [`MAX_SPEC_BYTES`].
+fn read_spec(path: &Path, file: &str) -> Result<String, LoadError> {
+    let unreadable = |source| LoadError::Unreadable {
+        file: file.to_string(),
         source,
-    })?;
-    load_spec_text(&text, &file)
+    };
+    let metadata = std::fs::metadata(path).map_err(unreadable)?;
+    if metadata.is_dir() {
+        return Err(LoadError::Path(format!(
+            "error: {file} is a directory, not a spec file
+  help: name a spec file (e.g. {file}/app.yaml), or use `harden check {file}` to check every spec in it"
+        )));
+    }
+    if metadata.len() > MAX_SPEC_BYTES {
+        return Err(LoadError::Path(format!(
+            "error: {file} is {} bytes; a spec may be at most {MAX_SPEC_BYTES} bytes
+  help: is this the right file? A spec is a short document",
+            metadata.len()
+        )));
+    }
+    let bytes = std::fs::read(path).map_err(unreadable)?;
+    String::from_utf8(bytes).map_err(|e| {
+        LoadError::Path(format!(
+            "error: {file} is not UTF-8 text (invalid byte at offset {})
+  help: save the spec as UTF-8",
+            e.utf8_error().valid_up_to()
+        ))
+    })
 }
 
 /// Validates spec text; `file` names it in messages and generated headers.
 pub fn load_spec_text(text: &str, file: &str) -> Result<Model, LoadError> {
+    load_spec_text_as(text, file, file)
+}
+
+/// Validates spec text; `file` names it in messages, `id` in generated
+/// headers (see [`Workspace::spec_id`]).
+pub fn load_spec_text_as(text: &str, file: &str, id: &str) -> Result<Model, LoadError> {
+    if text.len() as u64 > MAX_SPEC_BYTES {
+        return Err(LoadError::Path(format!(
+            "error: {file} is {} bytes; a spec may be at most {MAX_SPEC_BYTES} bytes",
+            text.len()
+        )));
+    }
     let parsed = match yaml::parse_document::<Spec>(text) {
         Ok(parsed) => parsed,
         Err(error) => {
@@ -44,7 +101,7 @@ pub fn load_spec_text(text: &str, file: &str) -> Result<Model, LoadError> {
             }));
         }
     };
-    validate::validate(&parsed.value, &parsed.unknown_fields, file)
+    validate::validate(&parsed.value, &parsed.unknown_fields, id)
         .map_err(|problems| LoadError::Invalid(SpecReport::new(file, problems, &parsed.locations)))
 }
 

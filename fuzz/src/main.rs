@@ -159,7 +159,8 @@ fn mutate(rng: &mut Rng, seeds: &[String], input: &str) -> String {
             }
             5 => {
                 let copy = lines[i].clone();
-                let n = 1 + rng.below(if rng.below(20) == 0 { 2000 } else { 3 });
+                let most = if rng.below(20) == 0 { 2000 } else { 3 };
+                let n = 1 + rng.below(most);
                 for _ in 0..n {
                     lines.insert(i, copy.clone());
                 }

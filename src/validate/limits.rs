@@ -212,7 +212,8 @@ mod tests {
     fn control_and_bidi_characters_are_named() {
         let problems = check(&spec(
             "app:\n  name: \"a\\u202Eb\"\n  namespace: \"a\\tb\"\n",
-        ));
+        ))
+        .characters;
         assert_eq!(problems.len(), 2, "{problems:?}");
         assert!(
             problems

@@ -198,6 +198,33 @@ pub fn run(
                 .map(Path::to_path_buf)
                 .unwrap_or_else(|| workspace.out_dir(&model.name));
             let drifts = drift::compare(&dir, &after, &|id| workspace.spec_exists(id));
+            // A committed manifest that does not parse cannot be compared:
+            // reporting its objects as gone would read as "narrowed" or
+            // "widened" when the file is simply broken.
+            let mut broken = false;
+            for drift in &drifts {
+                let Some(committed) = drift.committed.as_deref() else {
+                    continue;
+                };
+                if !drift.file.ends_with(".yaml") {
+                    continue;
+                }
+                if let Err(error) = crate::yaml::parse_stream(committed) {
+                    broken = true;
+                    let _ = writeln!(
+                        stderr,
+                        "error: {}{}: the committed file is not valid YAML: {}\n  help: restore it with `harden render {} --out {} --force` (or fix it by hand and compare again)",
+                        crate::workspace::shown(&dir.join(&drift.file)),
+                        error.position.map(|p| format!(":{p}")).unwrap_or_default(),
+                        error.message,
+                        crate::workspace::shell_arg(&shown),
+                        crate::workspace::shell_arg(&crate::workspace::shown(&dir)),
+                    );
+                }
+            }
+            if broken {
+                return Status::Error;
+            }
             let changes: Vec<(String, FileState, String, String)> = drifts
                 .into_iter()
                 .map(|d| {

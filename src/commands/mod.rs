@@ -334,6 +334,8 @@ pub(crate) fn same_app_names(specs: &[PathBuf]) -> Result<(), String> {
         .iter()
         .filter(|(_, files)| files.len() > 1)
         .map(|(name, files)| {
+            let mut files = files.clone();
+            files.sort();
             format!(
                 "error: {} {} name the app {:?}; their output would share one directory\n  help: give each spec its own app.name",
                 files.join(" and "),

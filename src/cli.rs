@@ -124,6 +124,9 @@ pub enum Command {
         /// When to colour the diff.
         #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
         color: ColorChoice,
+        /// Print nothing when there are no differences.
+        #[arg(long, short)]
+        quiet: bool,
         /// Use the templates in this directory instead of the embedded ones
         /// (files not there fall back to the embedded templates).
         #[arg(long, value_name = "DIR")]

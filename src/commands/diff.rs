@@ -130,6 +130,8 @@ pub struct Options<'a> {
     pub format: Format,
     pub color: ColorChoice,
     pub templates: Option<&'a Path>,
+    /// Print nothing when there are no differences.
+    pub quiet: bool,
 }
 
 pub fn run(
@@ -291,7 +293,9 @@ pub fn run(
                 on: use_color(color),
             };
             if files.is_empty() {
-                let _ = writeln!(stdout, "no differences: {before_label} and {after_label}");
+                if !options.quiet {
+                    let _ = writeln!(stdout, "no differences: {before_label} and {after_label}");
+                }
                 return status;
             }
             let _ = writeln!(

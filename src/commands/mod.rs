@@ -74,9 +74,11 @@ pub fn run(command: Command) -> Status {
             against,
             format,
             color,
+            quiet,
             templates,
         } => {
             let options = diff::Options {
+                quiet,
                 out: out.as_deref(),
                 against: against.as_deref(),
                 format,

@@ -12,7 +12,7 @@
 //! UTF-16) are tested there.
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use assert_cmd::Command;
 use tempfile::TempDir;
@@ -24,10 +24,6 @@ fn harden(dir: &Path) -> Command {
         .env("NO_COLOR", "1")
         .env_remove("GITHUB_ACTIONS");
     command
-}
-
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
 const BASE: &str = "apiVersion: harden.dev/v1alpha1

@@ -467,10 +467,66 @@ fn posture(
     Status::Clean
 }
 
+/// Where `harden init` keeps the JSON Schema that written specs name in
+/// their `yaml-language-server: $schema=` line: `schema/` beside the spec
+/// directory, relative to where `init` runs (the path the wizard writes).
+pub const SCHEMA_FILE: &str = "schema/harden-spec.schema.json";
+
+/// Writes the spec's JSON Schema to [`SCHEMA_FILE`] when it is not there,
+/// so the `$schema` reference of a spec written by `init` resolves in the
+/// user's repository. An existing file is left alone (refresh it with
+/// `harden schema > schema/harden-spec.schema.json`).
+fn write_schema_beside(spec: &Path, stdout: &mut dyn Write, stderr: &mut dyn Write) {
+    let depth = spec.parent().map_or(0, |p| {
+        p.components()
+            .filter(|c| matches!(c, std::path::Component::Normal(_)))
+            .count()
+    });
+    if spec.is_absolute() {
+        return;
+    }
+    let mut file = PathBuf::new();
+    for _ in 0..depth {
+        file.push("..");
+    }
+    let file = spec
+        .parent()
+        .unwrap_or(Path::new(""))
+        .join(file)
+        .join(SCHEMA_FILE);
+    if file.exists() {
+        return;
+    }
+    let written = file
+        .parent()
+        .map_or(Ok(()), std::fs::create_dir_all)
+        .and_then(|()| std::fs::write(&file, schema() + "\n"));
+    match written {
+        Ok(()) => {
+            let _ = writeln!(
+                stdout,
+                "wrote {} (the JSON Schema the spec names, for editors)",
+                shown(&file)
+            );
+        }
+        Err(error) => {
+            let _ = writeln!(
+                stderr,
+                "warning: cannot write {}: {error}; editors will not find the schema the spec names (write it with `harden schema > {SCHEMA_FILE}`)",
+                shown(&file)
+            );
+        }
+    }
+}
+
 fn init(args: &crate::wizard::InitArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Status {
     use std::io::IsTerminal;
     let interactive = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
-    match crate::wizard::run(args, interactive, stdout, stderr) {
+    let outcome = crate::wizard::run(args, interactive, stdout, stderr);
+    if let Ok(crate::wizard::Outcome::Written { path, .. }) = &outcome {
+        write_schema_beside(path, stdout, stderr);
+    }
+    match outcome {
         Ok(crate::wizard::Outcome::Written { path, render: true }) => render(
             &path,
             args.out.as_deref(),

@@ -28,7 +28,7 @@ pub enum LoadError {
 
 /// The largest spec file read: far above any real spec, far below what
 /// could exhaust memory or time.
-pub const MAX_SPEC_BYTES: u64 = 256 * 1024;
+pub const MAX_SPEC_BYTES: u64 = 128 * 1024;
 
 /// Loads and validates one spec file. Headers name it by its path relative
 /// to its workspace root ([`Workspace::spec_id`]); messages name it as the

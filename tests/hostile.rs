@@ -96,7 +96,7 @@ fn huge_strings_are_refused_and_not_echoed() {
     let huge = "b".repeat(10 * 1024 * 1024);
     refused(
         &BASE.replace("name: web", &format!("name: {huge}")),
-        &["at most 262144 bytes"],
+        &["at most 131072 bytes"],
     );
 }
 

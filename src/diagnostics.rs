@@ -74,15 +74,26 @@ impl SpecReport {
     }
 }
 
+/// The most problems printed for one spec; the rest are counted.
+pub const MAX_SHOWN_PROBLEMS: usize = 50;
+
 impl fmt::Display for SpecReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (position, problem) in &self.problems {
+        for (position, problem) in self.problems.iter().take(MAX_SHOWN_PROBLEMS) {
             match position {
                 Some(position) => writeln!(f, "error: {}:{position}: {problem}", self.file)?,
                 None => writeln!(f, "error: {}: {problem}", self.file)?,
             }
         }
         let count = self.problems.len();
+        if count > MAX_SHOWN_PROBLEMS {
+            writeln!(
+                f,
+                "error: {}: … and {} more problems",
+                self.file,
+                count - MAX_SHOWN_PROBLEMS
+            )?;
+        }
         write!(
             f,
             "{}: {count} problem{} found",

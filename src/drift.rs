@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::render::{GeneratedFile, Integrity, generated_from, integrity};
+use crate::write::{SpecExists, is_ours};
 
 /// How one file differs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -54,8 +55,10 @@ pub struct FileDrift {
     pub expected: Option<String>,
 }
 
-/// Compares the files a spec renders to with the directory `dir`.
-pub fn compare(dir: &Path, expected: &[GeneratedFile]) -> Vec<FileDrift> {
+/// Compares the files a spec renders to with the directory `dir`. Generated
+/// files of a spec that no longer exists (`exists` says no: it was moved or
+/// deleted) count as this spec's.
+pub fn compare(dir: &Path, expected: &[GeneratedFile], exists: SpecExists<'_>) -> Vec<FileDrift> {
     let mut drifts = Vec::new();
     for file in expected {
         let path = dir.join(&file.name);
@@ -82,8 +85,7 @@ pub fn compare(dir: &Path, expected: &[GeneratedFile]) -> Vec<FileDrift> {
             }
         }
     }
-    let origin = expected.first().and_then(|f| generated_from(&f.content));
-    for path in generated_files_in(dir, origin) {
+    for path in generated_files_in(dir, expected, exists) {
         let name = path
             .file_name()
             .and_then(|n| n.to_str())
@@ -103,9 +105,13 @@ pub fn compare(dir: &Path, expected: &[GeneratedFile]) -> Vec<FileDrift> {
 }
 
 /// Files directly in `dir` that carry harden's generated-file header naming
-/// the spec `origin` (another spec's files in the same directory are not
-/// this spec's drift).
-fn generated_files_in(dir: &Path, origin: Option<&str>) -> Vec<PathBuf> {
+/// the spec of `expected`, or a spec that no longer exists (another existing
+/// spec's files in the same directory are not this spec's drift).
+fn generated_files_in(
+    dir: &Path,
+    expected: &[GeneratedFile],
+    exists: SpecExists<'_>,
+) -> Vec<PathBuf> {
     let Ok(entries) = fs::read_dir(dir) else {
         return Vec::new();
     };
@@ -114,9 +120,7 @@ fn generated_files_in(dir: &Path, origin: Option<&str>) -> Vec<PathBuf> {
         .map(|e| e.path())
         .filter(|p| p.is_file())
         .filter(|p| {
-            fs::read_to_string(p).is_ok_and(|text| {
-                generated_from(&text).is_some() && generated_from(&text) == origin
-            })
+            fs::read_to_string(p).is_ok_and(|text| is_ours(generated_from(&text), expected, exists))
         })
         .collect();
     found.sort();

@@ -29,6 +29,7 @@ pub mod spec;
 pub mod templates;
 pub mod validate;
 pub mod wizard;
+pub mod workspace;
 pub mod write;
 pub mod yaml;
 

@@ -7,6 +7,7 @@ use crate::diagnostics::{Problem, SpecReport};
 use crate::model::Model;
 use crate::spec::Spec;
 use crate::validate;
+use crate::workspace::{self, Workspace};
 use crate::yaml;
 
 /// Why a spec file could not become a model.
@@ -19,35 +20,63 @@ pub enum LoadError {
     },
     #[error("{0}")]
     Invalid(SpecReport),
+    /// The spec's path or workspace cannot be used (a path that carries
+    /// control characters, an invalid `harden.yaml`); the message is ready.
+    #[error("{0}")]
+    Path(String),
 }
 
-/// Loads and validates one spec file.
+/// The largest spec file read: far above any real spec, far below what
+/// could exhaust memory or time.
+pub const MAX_SPEC_BYTES: u64 = 128 * 1024;
+
+/// Loads and validates one spec file. Headers name it by its path relative
+/// to its workspace root ([`Workspace::spec_id`]); messages name it as the
+/// user can open it from the current directory.
 pub fn load_spec(path: &Path) -> Result<Model, LoadError> {
-    let file = display_path(path);
+    let workspace = Workspace::for_path(path).map_err(LoadError::Path)?;
+    load_spec_in(path, &workspace)
+}
+
+/// Loads one spec file of a known workspace.
+pub fn load_spec_in(path: &Path, workspace: &Workspace) -> Result<Model, LoadError> {
+    let file = workspace::shown(path);
+    let id = workspace.spec_id(path).map_err(LoadError::Path)?;
+    let text = read_spec(path, &file)?;
+    load_spec_text_as(&text, &file, &id)
+}
+
+/// Reads a spec file: a regular file, UTF-8, at most [`MAX_SPEC_BYTES`].
+fn read_spec(path: &Path, file: &str) -> Result<String, LoadError> {
     let unreadable = |source| LoadError::Unreadable {
-        file: file.clone(),
+        file: file.to_string(),
         source,
     };
-    // Refused before reading: a spec is small, a hostile file need not be.
-    let size = std::fs::metadata(path).map_err(unreadable)?.len();
-    if size > yaml::SPEC_MAX_BYTES as u64 {
-        return Err(whole_file_problem(
-            &file,
-            format!("the file is {size} bytes; a spec is at most 1 MiB"),
-            "is this the right file? a spec is a page or two of YAML",
-        ));
+    let metadata = std::fs::metadata(path).map_err(unreadable)?;
+    if metadata.is_dir() {
+        return Err(LoadError::Path(format!(
+            "error: {file} is a directory, not a spec file
+  help: name a spec file (e.g. {file}/app.yaml), or use `harden check {file}` to check every spec in it"
+        )));
+    }
+    if metadata.len() > MAX_SPEC_BYTES {
+        return Err(LoadError::Path(format!(
+            "error: {file} is {} bytes; a spec may be at most {MAX_SPEC_BYTES} bytes
+  help: is this the right file? A spec is a short document",
+            metadata.len()
+        )));
     }
     let bytes = std::fs::read(path).map_err(unreadable)?;
-    let text = yaml::decode(&file, bytes).map_err(|message| {
+    // A byte-order mark is accepted; UTF-16 and invalid UTF-8 are named.
+    yaml::decode(file, bytes).map_err(|message| {
         // `decode` names the file; the report names it already.
         let message = message.replacen(&format!("{file} is "), "the file is ", 1);
         let message = match message.strip_prefix(&format!("{file}:")) {
             Some(rest) => rest.split_once(": ").map_or(rest, |(_, m)| m).to_string(),
             None => message,
         };
-        whole_file_problem(&file, message, "save the file as UTF-8")
-    })?;
-    load_spec_text(&text, &file)
+        whole_file_problem(file, message, "save the file as UTF-8")
+    })
 }
 
 fn whole_file_problem(file: &str, message: String, help: &str) -> LoadError {
@@ -59,6 +88,18 @@ fn whole_file_problem(file: &str, message: String, help: &str) -> LoadError {
 
 /// Validates spec text; `file` names it in messages and generated headers.
 pub fn load_spec_text(text: &str, file: &str) -> Result<Model, LoadError> {
+    load_spec_text_as(text, file, file)
+}
+
+/// Validates spec text; `file` names it in messages, `id` in generated
+/// headers (see [`Workspace::spec_id`]).
+pub fn load_spec_text_as(text: &str, file: &str, id: &str) -> Result<Model, LoadError> {
+    if text.len() as u64 > MAX_SPEC_BYTES {
+        return Err(LoadError::Path(format!(
+            "error: {file} is {} bytes; a spec may be at most {MAX_SPEC_BYTES} bytes",
+            text.len()
+        )));
+    }
     let parsed = match yaml::parse_document::<Spec>(text) {
         Ok(parsed) => parsed,
         Err(error) => {
@@ -77,7 +118,7 @@ pub fn load_spec_text(text: &str, file: &str) -> Result<Model, LoadError> {
         .iter()
         .map(|error| Problem::new(&error.path, &error.message).help(&error.help))
         .collect();
-    let model = match validate::validate(&parsed.value, &parsed.unknown_fields, file) {
+    let model = match validate::validate(&parsed.value, &parsed.unknown_fields, id) {
         Ok(model) => Some(model),
         Err(found) => {
             for mut problem in found {

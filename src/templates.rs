@@ -233,6 +233,12 @@ fn base_environment(flavor: Flavor) -> Result<Environment<'static>, Error> {
     environment.add_filter("shell", |value: Value| -> Result<Value, Error> {
         Ok(Value::from_safe_string(shell_word(&value)?))
     });
+    environment.add_filter("arg", |value: String| -> Value {
+        Value::from_safe_string(crate::workspace::shell_arg(&value))
+    });
+    environment.add_filter("code", |value: String| -> Value {
+        Value::from_safe_string(markdown_code(&value))
+    });
     Ok(environment)
 }
 
@@ -298,6 +304,25 @@ pub fn markdown_escape(text: &str) -> String {
     out
 }
 
+/// A Markdown code span holding `text` literally: the fence is one backtick
+/// longer than the longest run of backticks inside (CommonMark 0.31, "Code
+/// spans"), so a value cannot close it.
+pub fn markdown_code(text: &str) -> String {
+    let mut longest = 0;
+    let mut run = 0;
+    for c in text.chars() {
+        run = if c == '`' { run + 1 } else { 0 };
+        longest = longest.max(run);
+    }
+    let fence = "`".repeat(longest + 1);
+    let pad = if text.starts_with('`') || text.ends_with('`') {
+        " "
+    } else {
+        ""
+    };
+    format!("{fence}{pad}{text}{pad}{fence}")
+}
+
 fn markdown_formatter(out: &mut Output, _state: &mut State, value: &Value) -> Result<(), Error> {
     let text = if value.is_safe() || value.kind() != ValueKind::String {
         value.to_string()
@@ -342,6 +367,13 @@ mod tests {
             markdown_escape("a|b <x> [l](u) `c`"),
             r"a\|b &lt;x&gt; \[l\](u) \`c\`"
         );
+    }
+
+    #[test]
+    fn code_spans_cannot_be_closed_by_their_content() {
+        assert_eq!(markdown_code("harden x"), "`harden x`");
+        assert_eq!(markdown_code("a`b"), "``a`b``");
+        assert_eq!(markdown_code("`a``"), "``` `a`` ```");
     }
 
     #[test]

@@ -46,7 +46,7 @@ fn rendered(spec: &str) -> (TempDir, String) {
     let model = load_spec(&repo().join("specs").join(format!("{spec}.yaml"))).expect("valid spec");
     let files = render(&model, &Templates::embedded().unwrap()).expect("renders");
     let dir = TempDir::new().unwrap();
-    harden::write::write_all(dir.path(), &files, false).expect("written");
+    harden::write::write_all(dir.path(), &files, false, &|_| true).expect("written");
     (dir, model.name)
 }
 

@@ -146,7 +146,7 @@ fn nothing_opens_the_internet_and_the_app_has_no_plain_dns_rule() {
 #[test]
 fn audit_reads_the_cilium_dns_rule_and_fails_without_it() {
     let dir = TempDir::new().unwrap();
-    harden::write::write_all(dir.path(), &checkout(), false).unwrap();
+    harden::write::write_all(dir.path(), &checkout(), false, &|_| true).unwrap();
     Command::cargo_bin("harden")
         .unwrap()
         .args(["audit"])

@@ -472,6 +472,9 @@ fn another_specs_files_are_neither_stale_nor_extra() {
         harden::render::Comment::Hash,
     );
     fs::write(dir.path().join("out/secure-other-audit.sh"), &foreign).unwrap();
+    // The other spec exists: its output is not taken over (output of a spec
+    // that no longer exists is, see the git mv test).
+    fs::write(dir.path().join("specs/other.yaml"), "not checked here\n").unwrap();
     harden()
         .current_dir(dir.path())
         .args(["check", "-q", "specs/hello.yaml", "--out", "out"])

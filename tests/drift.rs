@@ -587,6 +587,6 @@ fn diff_against_a_missing_revision_is_an_error() {
         .assert()
         .code(2)
         .stderr(predicates::str::starts_with(
-            "error: cannot read specs/hello.yaml at no-such-rev:",
+            "error: --against no-such-rev: no such git revision in the repository of specs/hello.yaml",
         ));
 }

@@ -19,7 +19,7 @@ fn render(spec: &str) -> (TempDir, Vec<String>) {
     let files =
         harden::render::render(&model, &harden::templates::Templates::embedded().unwrap()).unwrap();
     let dir = TempDir::new().unwrap();
-    harden::write::write_all(dir.path(), &files, false).unwrap();
+    harden::write::write_all(dir.path(), &files, false, &|_| true).unwrap();
     (dir, files.iter().map(|f| f.name.clone()).collect())
 }
 

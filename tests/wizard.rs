@@ -240,8 +240,11 @@ fn flags_and_yes_need_no_terminal() {
     );
     assert_eq!(
         String::from_utf8_lossy(&output.stdout),
-        "wrote specs/billing.yaml\nrendered specs/billing.yaml to deploy/billing: 9 written, 0 unchanged\n"
+        "wrote specs/billing.yaml\nwrote schema/harden-spec.schema.json (the JSON Schema the spec names, for editors)\nrendered specs/billing.yaml to deploy/billing: 9 written, 0 unchanged\n"
     );
+    // The `$schema` the spec names resolves in the user's repository.
+    let schema = fs::read_to_string(dir.path().join("schema/harden-spec.schema.json")).unwrap();
+    assert_eq!(schema.trim_end(), harden::commands::schema());
     let spec = fs::read_to_string(dir.path().join("specs/billing.yaml")).unwrap();
     assert!(spec.contains("    cidr: 203.0.113.0/24\n"), "{spec}");
     assert!(

@@ -8,10 +8,10 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use super::{Format, Status, render_spec};
+use super::{Format, Status, render_spec_in};
 use crate::drift::{self, FileDrift, FileState};
-use crate::load::display_path;
 use crate::templates::Templates;
+use crate::workspace::{Workspace, shell_arg, shown};
 
 /// The result for one spec.
 #[derive(Debug, Serialize)]
@@ -49,15 +49,18 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
     for path in paths {
         if path.is_dir() {
             walk(path, &mut specs)
-                .map_err(|e| format!("error: cannot read {}: {e}", display_path(path)))?;
+                .map_err(|e| format!("error: cannot read {}: {e}", shown(path)))?;
         } else if path.exists() {
             specs.push(path.clone());
         } else {
-            return Err(format!("error: {} does not exist", display_path(path)));
+            return Err(format!("error: {} does not exist", shown(path)));
         }
     }
+    // The same file named twice (`specs/a.yaml` and `./specs/../specs/a.yaml`)
+    // is checked once.
+    let mut seen = std::collections::BTreeSet::new();
+    specs.retain(|spec| seen.insert(spec.canonicalize().unwrap_or_else(|_| spec.clone())));
     specs.sort();
-    specs.dedup();
     Ok(specs)
 }
 
@@ -94,8 +97,10 @@ pub fn is_spec(path: &Path) -> bool {
 
 /// Checks one spec against its output directory.
 pub fn check_spec(spec: &Path, out: Option<&Path>, templates: &Templates) -> SpecResult {
-    let shown = display_path(spec);
-    let (model, files) = match render_spec(spec, templates) {
+    let shown = shown(spec);
+    let rendered = Workspace::for_path(spec)
+        .and_then(|workspace| render_spec_in(spec, &workspace, templates).map(|r| (workspace, r)));
+    let (workspace, (model, files)) = match rendered {
         Ok(rendered) => rendered,
         Err(error) => {
             return SpecResult {
@@ -111,16 +116,22 @@ pub fn check_spec(spec: &Path, out: Option<&Path>, templates: &Templates) -> Spe
     };
     let out = out
         .map(Path::to_path_buf)
-        .unwrap_or_else(|| super::default_out_dir(&model.name));
-    let drifts = drift::compare(&out, &files);
-    let out_shown = display_path(&out);
+        .unwrap_or_else(|| workspace.out_dir(&model.name));
+    let drifts = drift::compare(&out, &files, &|id| workspace.spec_exists(id));
+    let out_shown = crate::workspace::shown(&out);
     let fix = (!drifts.is_empty()).then(|| {
         let force = if drifts.iter().any(|d| d.state == FileState::HandEdited) {
             " --force"
         } else {
             ""
         };
-        format!("harden render {shown} --out {out_shown}{force}")
+        // Paths relative to the current directory, quoted for the shell: the
+        // command works when pasted where the user is.
+        format!(
+            "harden render {} --out {}{force}",
+            shell_arg(&shown),
+            shell_arg(&out_shown)
+        )
     });
     SpecResult {
         spec: shown,
@@ -170,7 +181,24 @@ pub fn run(
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
 ) -> Status {
-    let specs = match discover(paths) {
+    // No argument: the whole workspace of the current directory.
+    let workspace = match paths.first() {
+        Some(path) if path.exists() => Workspace::for_path(path),
+        _ => Workspace::current(),
+    };
+    let workspace = match workspace {
+        Ok(workspace) => workspace,
+        Err(error) => {
+            let _ = writeln!(stderr, "{error}");
+            return Status::Error;
+        }
+    };
+    let paths = if paths.is_empty() {
+        workspace.spec_dirs()
+    } else {
+        paths.to_vec()
+    };
+    let specs = match discover(&paths) {
         Ok(specs) => specs,
         Err(error) => {
             let _ = writeln!(stderr, "{error}");
@@ -181,6 +209,10 @@ pub fn run(
         let _ = writeln!(stderr, "error: no harden specs found in the given paths");
         return Status::Error;
     }
+    if let Err(error) = super::same_app_names(&specs) {
+        let _ = writeln!(stderr, "{error}");
+        return Status::Error;
+    }
     if out.is_some() && specs.len() > 1 {
         let _ = writeln!(
             stderr,
@@ -189,7 +221,7 @@ pub fn run(
         );
         return Status::Error;
     }
-    let Some(templates) = super::templates(templates_dir, stderr) else {
+    let Some(templates) = super::workspace_templates(&workspace, templates_dir, stderr) else {
         return Status::Error;
     };
     let results = check_all(&specs, out, &templates);

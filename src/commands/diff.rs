@@ -14,11 +14,12 @@ use std::process::Command;
 use serde::Serialize;
 use similar::TextDiff;
 
-use super::{ColorChoice, Format, Status, render_spec};
+use super::{ColorChoice, Format, Status, render_spec_in};
 use crate::drift::{self, FileState};
 use crate::impact::{self, Direction, Impact};
-use crate::load::{self, display_path};
+use crate::load;
 use crate::render::{self, GeneratedFile};
+use crate::workspace::{Workspace, shown};
 
 #[derive(Debug, Serialize)]
 struct FileChange {
@@ -62,8 +63,17 @@ fn use_color(choice: ColorChoice) -> bool {
 }
 
 /// The spec's text at a git revision, read with `git show REV:./<file>` from
-/// the spec's own directory.
-fn spec_at_revision(spec: &Path, revision: &str) -> Result<String, String> {
+/// the spec's own directory; `None` when the spec did not exist at REV (a
+/// spec new in a pull request). The revision never reaches git as an option:
+/// one starting with `-` is refused, and `--end-of-options` ends the options
+/// anyway (git 2.24 and later; see git's Documentation/gitcli.txt).
+fn spec_at_revision(spec: &Path, revision: &str) -> Result<Option<String>, String> {
+    if revision.is_empty() || revision.starts_with('-') || revision.contains(':') {
+        return Err(format!(
+            "error: --against {}: not a git revision\n  help: name a branch, tag or commit, e.g. --against origin/main",
+            crate::workspace::printable(revision)
+        ));
+    }
     let dir = spec
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -72,21 +82,45 @@ fn spec_at_revision(spec: &Path, revision: &str) -> Result<String, String> {
         .file_name()
         .and_then(|n| n.to_str())
         .ok_or("error: the spec path has no file name")?;
-    let output = Command::new("git")
-        .arg("show")
-        .arg(format!("{revision}:./{name}"))
-        .current_dir(dir)
-        .output()
-        .map_err(|e| format!("error: cannot run git: {e}"))?;
+    let git = |args: &[&str]| {
+        Command::new("git")
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .map_err(|e| format!("error: cannot run git: {e}"))
+    };
+    let commit = format!("{revision}^{{commit}}");
+    let verified = git(&[
+        "rev-parse",
+        "--verify",
+        "--quiet",
+        "--end-of-options",
+        &commit,
+    ])?;
+    if !verified.status.success() {
+        return Err(format!(
+            "error: --against {}: no such git revision in the repository of {}\n  help: fetch it first (e.g. git fetch origin main) or name another branch, tag or commit",
+            crate::workspace::printable(revision),
+            shown(spec)
+        ));
+    }
+    let object = format!("{revision}:./{name}");
+    let exists = git(&["cat-file", "-e", "--end-of-options", &object])?;
+    if !exists.status.success() {
+        return Ok(None);
+    }
+    let output = git(&["show", "--end-of-options", &object])?;
     if !output.status.success() {
         return Err(format!(
-            "error: cannot read {} at {revision}: {}",
-            display_path(spec),
+            "error: cannot read {} at {}: {}",
+            shown(spec),
+            crate::workspace::printable(revision),
             String::from_utf8_lossy(&output.stderr).trim()
         ));
     }
     String::from_utf8(output.stdout)
-        .map_err(|_| format!("error: {} at {revision} is not UTF-8", display_path(spec)))
+        .map(Some)
+        .map_err(|_| format!("error: {} at {revision} is not UTF-8", shown(spec)))
 }
 
 /// What `diff` compares and how it prints.
@@ -96,6 +130,8 @@ pub struct Options<'a> {
     pub format: Format,
     pub color: ColorChoice,
     pub templates: Option<&'a Path>,
+    /// Print nothing when there are no differences.
+    pub quiet: bool,
 }
 
 pub fn run(
@@ -111,17 +147,24 @@ pub fn run(
         color,
         ..
     } = *options;
-    let Some(templates) = super::templates(options.templates, stderr) else {
+    let workspace = match Workspace::for_path(spec) {
+        Ok(workspace) => workspace,
+        Err(error) => {
+            let _ = writeln!(stderr, "{error}");
+            return Status::Error;
+        }
+    };
+    let Some(templates) = super::workspace_templates(&workspace, options.templates, stderr) else {
         return Status::Error;
     };
-    let (model, after) = match render_spec(spec, &templates) {
+    let (model, after) = match render_spec_in(spec, &workspace, &templates) {
         Ok(rendered) => rendered,
         Err(error) => {
             let _ = writeln!(stderr, "{error}");
             return Status::Error;
         }
     };
-    let shown = display_path(spec);
+    let shown = shown(spec);
     let (before_label, after_label, changes) = match against {
         Some(revision) => {
             let text = match spec_at_revision(spec, revision) {
@@ -131,15 +174,17 @@ pub fn run(
                     return Status::Error;
                 }
             };
-            let before = match load::load_spec_text(&text, &shown) {
-                Ok(model) => match render::render(&model, &templates) {
+            let id = model.spec_file.clone();
+            let before = match text.map(|text| load::load_spec_text_as(&text, &shown, &id)) {
+                None => Vec::new(),
+                Some(Ok(model)) => match render::render(&model, &templates) {
                     Ok(files) => files,
                     Err(bug) => {
                         let _ = writeln!(stderr, "{bug}");
                         return Status::Error;
                     }
                 },
-                Err(error) => {
+                Some(Err(error)) => {
                     let _ = writeln!(stderr, "the spec at {revision} is not valid:\n{error}");
                     return Status::Error;
                 }
@@ -153,8 +198,35 @@ pub fn run(
         None => {
             let dir = out
                 .map(Path::to_path_buf)
-                .unwrap_or_else(|| super::default_out_dir(&model.name));
-            let drifts = drift::compare(&dir, &after);
+                .unwrap_or_else(|| workspace.out_dir(&model.name));
+            let drifts = drift::compare(&dir, &after, &|id| workspace.spec_exists(id));
+            // A committed manifest that does not parse cannot be compared:
+            // reporting its objects as gone would read as "narrowed" or
+            // "widened" when the file is simply broken.
+            let mut broken = false;
+            for drift in &drifts {
+                let Some(committed) = drift.committed.as_deref() else {
+                    continue;
+                };
+                if !drift.file.ends_with(".yaml") {
+                    continue;
+                }
+                if let Err(error) = crate::yaml::parse_stream(committed) {
+                    broken = true;
+                    let _ = writeln!(
+                        stderr,
+                        "error: {}{}: the committed file is not valid YAML: {}\n  help: restore it with `harden render {} --out {} --force` (or fix it by hand and compare again)",
+                        crate::workspace::shown(&dir.join(&drift.file)),
+                        error.position.map(|p| format!(":{p}")).unwrap_or_default(),
+                        error.message,
+                        crate::workspace::shell_arg(&shown),
+                        crate::workspace::shell_arg(&crate::workspace::shown(&dir)),
+                    );
+                }
+            }
+            if broken {
+                return Status::Error;
+            }
             let changes: Vec<(String, FileState, String, String)> = drifts
                 .into_iter()
                 .map(|d| {
@@ -167,7 +239,7 @@ pub fn run(
                 })
                 .collect();
             (
-                format!("{} (committed)", display_path(&dir)),
+                format!("{} (committed)", crate::workspace::shown(&dir)),
                 format!("{shown} (rendered now)"),
                 changes,
             )
@@ -221,7 +293,9 @@ pub fn run(
                 on: use_color(color),
             };
             if files.is_empty() {
-                let _ = writeln!(stdout, "no differences: {before_label} and {after_label}");
+                if !options.quiet {
+                    let _ = writeln!(stdout, "no differences: {before_label} and {after_label}");
+                }
                 return status;
             }
             let _ = writeln!(

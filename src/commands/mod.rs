@@ -12,10 +12,11 @@ use std::path::{Path, PathBuf};
 
 use crate::cli::Command;
 pub use crate::cli::{AuditFormat, ColorChoice, Format};
-use crate::load::{self, display_path};
+use crate::load;
 use crate::model::Model;
 use crate::render::{self, GeneratedFile};
 use crate::templates::Templates;
+use crate::workspace::{Workspace, shown};
 use crate::write::{self, WriteError};
 
 /// The process exit status, as documented in the README.
@@ -74,9 +75,11 @@ pub fn run(command: Command) -> Status {
             against,
             format,
             color,
+            quiet,
             templates,
         } => {
             let options = diff::Options {
+                quiet,
                 out: out.as_deref(),
                 against: against.as_deref(),
                 format,
@@ -137,22 +140,42 @@ pub fn schema() -> String {
     serde_json::to_string_pretty(&schema).unwrap_or_default()
 }
 
-/// The templates, model and rendered files of `spec`; on failure the error
-/// is printed (followed by `suffix`) and `None` returned.
+/// The workspace, templates, model and rendered files of `spec`; on failure
+/// the error is printed (followed by `suffix`) and `None` returned.
 fn prepare(
     spec: &Path,
     templates_dir: Option<&Path>,
     suffix: &str,
     stderr: &mut dyn Write,
-) -> Option<(Templates, Model, Vec<GeneratedFile>)> {
-    let templates = templates(templates_dir, stderr)?;
-    match render_spec(spec, &templates) {
-        Ok((model, files)) => Some((templates, model, files)),
+) -> Option<(Workspace, Templates, Model, Vec<GeneratedFile>)> {
+    let workspace = match Workspace::for_path(spec) {
+        Ok(workspace) => workspace,
+        Err(error) => {
+            let _ = writeln!(stderr, "{error}{suffix}");
+            return None;
+        }
+    };
+    let templates = workspace_templates(&workspace, templates_dir, stderr)?;
+    match render_spec_in(spec, &workspace, &templates) {
+        Ok((model, files)) => Some((workspace, templates, model, files)),
         Err(error) => {
             let _ = writeln!(stderr, "{error}{suffix}");
             None
         }
     }
+}
+
+/// The templates to render with: `--templates`, else the workspace's
+/// `templates` directory, else the embedded ones.
+fn workspace_templates(
+    workspace: &Workspace,
+    flag: Option<&Path>,
+    stderr: &mut dyn Write,
+) -> Option<Templates> {
+    let dir = flag
+        .map(Path::to_path_buf)
+        .or_else(|| workspace.templates_dir());
+    templates(dir.as_deref(), stderr)
 }
 
 /// Loads, validates and renders one spec: the one render path that `render`,
@@ -161,14 +184,19 @@ pub fn render_spec(
     spec: &Path,
     templates: &Templates,
 ) -> Result<(Model, Vec<GeneratedFile>), String> {
-    let model = load::load_spec(spec).map_err(|e| e.to_string())?;
-    let files = render::render(&model, templates).map_err(|bug| bug.to_string())?;
-    Ok((model, files))
+    let workspace = Workspace::for_path(spec)?;
+    render_spec_in(spec, &workspace, templates)
 }
 
-/// Where a spec's files go when no --out is given.
-pub fn default_out_dir(app: &str) -> PathBuf {
-    Path::new("deploy").join(app)
+/// [`render_spec`] for a spec of a known workspace.
+pub fn render_spec_in(
+    spec: &Path,
+    workspace: &Workspace,
+    templates: &Templates,
+) -> Result<(Model, Vec<GeneratedFile>), String> {
+    let model = load::load_spec_in(spec, workspace).map_err(|e| e.to_string())?;
+    let files = render::render(&model, templates).map_err(|bug| bug.to_string())?;
+    Ok((model, files))
 }
 
 /// The templates to render with: an organisation's directory over the
@@ -204,7 +232,8 @@ fn render(
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
 ) -> Status {
-    let Some((_, model, files)) = prepare(spec, templates_dir, "\nnothing was written", stderr)
+    let Some((workspace, _, model, files)) =
+        prepare(spec, templates_dir, "\nnothing was written", stderr)
     else {
         return Status::Error;
     };
@@ -212,15 +241,14 @@ fn render(
     match crate::audit::self_check(&model, &files) {
         Ok(findings) if findings.is_empty() => {}
         Ok(findings) => {
-            let _ = write!(
-                stderr,
-                "{}",
-                crate::audit::report::text(&findings, files.len(), 0)
-            );
+            let _ = write!(stderr, "{}", {
+                let (audited, objects) = self_audit_scope(&files);
+                crate::audit::report::text(&findings, audited, objects)
+            });
             let _ = writeln!(
                 stderr,
                 "error: the rendered output of {} fails its own security audit; nothing was written",
-                display_path(spec)
+                shown(spec)
             );
             return Status::Findings;
         }
@@ -243,7 +271,7 @@ fn render(
                 stderr,
                 "error: the rendered network policies of {} do not allow exactly the flows the spec needs \
                  ({} of {} checked flows wrong); nothing was written",
-                display_path(spec),
+                shown(spec),
                 proof.violations.len(),
                 proof.allowed + proof.denied
             );
@@ -259,15 +287,15 @@ fn render(
     }
     let out = out
         .map(Path::to_path_buf)
-        .unwrap_or_else(|| default_out_dir(&model.name));
-    match write::write_all(&out, &files, force) {
+        .unwrap_or_else(|| workspace.out_dir(&model.name));
+    match write::write_all(&out, &files, force, &|id| workspace.spec_exists(id)) {
         Ok(summary) => {
             if !quiet {
                 let _ = writeln!(
                     stdout,
                     "rendered {} to {}: {} written, {} unchanged{}",
-                    display_path(spec),
-                    display_path(&out),
+                    shown(spec),
+                    shown(&out),
                     summary.written.len(),
                     summary.unchanged.len(),
                     if summary.removed.is_empty() {
@@ -280,7 +308,7 @@ fn render(
                     let _ = writeln!(
                         stdout,
                         "removed {} (no longer generated by this spec)",
-                        display_path(path)
+                        shown(path)
                     );
                 }
             }
@@ -297,6 +325,61 @@ fn render(
     }
 }
 
+/// The files and objects the self-audit judges: the rendered manifests
+/// (every YAML file but kustomization.yaml, as [`crate::audit::self_check`]
+/// reads them) and the documents in them.
+fn self_audit_scope(files: &[GeneratedFile]) -> (usize, usize) {
+    let manifests: Vec<&GeneratedFile> = files
+        .iter()
+        .filter(|f| f.name.ends_with(".yaml") && f.name != "kustomization.yaml")
+        .collect();
+    let objects = manifests
+        .iter()
+        .filter_map(|f| crate::yaml::parse_stream(&f.content).ok())
+        .map(|docs| docs.iter().filter(|d| !d.is_null()).count())
+        .sum();
+    (manifests.len(), objects)
+}
+
+/// Two specs with the same app name would render into the same directory
+/// and fight over it: an error naming both files. Specs that do not parse
+/// are left to the load that reports them.
+pub(crate) fn same_app_names(specs: &[PathBuf]) -> Result<(), String> {
+    let mut by_name: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    for spec in specs {
+        let small =
+            std::fs::metadata(spec).is_ok_and(|m| m.is_file() && m.len() <= load::MAX_SPEC_BYTES);
+        let Some(text) = small.then(|| std::fs::read_to_string(spec).ok()).flatten() else {
+            continue;
+        };
+        let Ok(parsed) = crate::yaml::parse_document::<crate::spec::Spec>(&text) else {
+            continue;
+        };
+        if let Some(name) = parsed.value.app.and_then(|a| a.name) {
+            by_name.entry(name).or_default().push(shown(spec));
+        }
+    }
+    let clashes: Vec<String> = by_name
+        .iter()
+        .filter(|(_, files)| files.len() > 1)
+        .map(|(name, files)| {
+            let mut files = files.clone();
+            files.sort();
+            format!(
+                "error: {} {} name the app {:?}; their output would share one directory\n  help: give each spec its own app.name",
+                files.join(" and "),
+                if files.len() == 2 { "both" } else { "all" },
+                crate::workspace::printable(name)
+            )
+        })
+        .collect();
+    if clashes.is_empty() {
+        Ok(())
+    } else {
+        Err(clashes.join("\n"))
+    }
+}
+
 fn validate(
     specs: &[PathBuf],
     quiet: bool,
@@ -306,8 +389,12 @@ fn validate(
 ) -> Status {
     let mut status = Status::Clean;
     let mut reports = Vec::new();
+    if let Err(error) = same_app_names(specs) {
+        let _ = writeln!(stderr, "{error}");
+        status = Status::Error;
+    }
     for spec in specs {
-        let shown = display_path(spec);
+        let shown = shown(spec);
         let result = load::load_spec(spec);
         if result.is_err() {
             status = Status::Error;
@@ -365,15 +452,15 @@ fn posture(
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
 ) -> Status {
-    let Some((templates, model, files)) = prepare(spec, templates_dir, "", stderr) else {
+    let Some((_, templates, model, files)) = prepare(spec, templates_dir, "", stderr) else {
         return Status::Error;
     };
     let mut inputs = Vec::new();
     for path in results {
         match std::fs::read_to_string(path) {
-            Ok(text) => inputs.push((display_path(path), text)),
+            Ok(text) => inputs.push((shown(path), text)),
             Err(error) => {
-                let _ = writeln!(stderr, "error: cannot read {}: {error}", display_path(path));
+                let _ = writeln!(stderr, "error: cannot read {}: {error}", shown(path));
                 return Status::Error;
             }
         }
@@ -399,11 +486,7 @@ fn posture(
         }
         Some(path) => {
             if let Err(error) = std::fs::write(path, &document) {
-                let _ = writeln!(
-                    stderr,
-                    "error: cannot write {}: {error}",
-                    display_path(path)
-                );
+                let _ = writeln!(stderr, "error: cannot write {}: {error}", shown(path));
                 return Status::Error;
             }
         }
@@ -411,10 +494,66 @@ fn posture(
     Status::Clean
 }
 
+/// Where `harden init` keeps the JSON Schema that written specs name in
+/// their `yaml-language-server: $schema=` line: `schema/` beside the spec
+/// directory, relative to where `init` runs (the path the wizard writes).
+pub const SCHEMA_FILE: &str = "schema/harden-spec.schema.json";
+
+/// Writes the spec's JSON Schema to [`SCHEMA_FILE`] when it is not there,
+/// so the `$schema` reference of a spec written by `init` resolves in the
+/// user's repository. An existing file is left alone (refresh it with
+/// `harden schema > schema/harden-spec.schema.json`).
+fn write_schema_beside(spec: &Path, stdout: &mut dyn Write, stderr: &mut dyn Write) {
+    let depth = spec.parent().map_or(0, |p| {
+        p.components()
+            .filter(|c| matches!(c, std::path::Component::Normal(_)))
+            .count()
+    });
+    if spec.is_absolute() {
+        return;
+    }
+    let mut file = PathBuf::new();
+    for _ in 0..depth {
+        file.push("..");
+    }
+    let file = spec
+        .parent()
+        .unwrap_or(Path::new(""))
+        .join(file)
+        .join(SCHEMA_FILE);
+    if file.exists() {
+        return;
+    }
+    let written = file
+        .parent()
+        .map_or(Ok(()), std::fs::create_dir_all)
+        .and_then(|()| std::fs::write(&file, schema() + "\n"));
+    match written {
+        Ok(()) => {
+            let _ = writeln!(
+                stdout,
+                "wrote {} (the JSON Schema the spec names, for editors)",
+                shown(&file)
+            );
+        }
+        Err(error) => {
+            let _ = writeln!(
+                stderr,
+                "warning: cannot write {}: {error}; editors will not find the schema the spec names (write it with `harden schema > {SCHEMA_FILE}`)",
+                shown(&file)
+            );
+        }
+    }
+}
+
 fn init(args: &crate::wizard::InitArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Status {
     use std::io::IsTerminal;
     let interactive = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
-    match crate::wizard::run(args, interactive, stdout, stderr) {
+    let outcome = crate::wizard::run(args, interactive, stdout, stderr);
+    if let Ok(crate::wizard::Outcome::Written { path, .. }) = &outcome {
+        write_schema_beside(path, stdout, stderr);
+    }
+    match outcome {
         Ok(crate::wizard::Outcome::Written { path, render: true }) => render(
             &path,
             args.out.as_deref(),

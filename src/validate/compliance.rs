@@ -148,6 +148,25 @@ pub fn check(spec: &Spec) -> Vec<Problem> {
                 }
             }
         }
+        // The API server endpoint is an egress destination too: a wide range
+        // there (0.0.0.0/0) opens egress to the internet on that port.
+        if let Some(cidr) = spec
+            .kubernetes_api
+            .as_ref()
+            .and_then(|api| api.api_server.as_ref())
+            .and_then(|server| server.cidr.as_deref())
+            && let Ok(parsed) = formats::cidr(cidr)
+        {
+            let limit = if parsed.address.is_ipv4() { 16 } else { 48 };
+            if parsed.prefix < limit {
+                problems.push(problem(
+                    "pci-dss/bounded-egress",
+                    "kubernetesApi.apiServer.cidr",
+                    format!("{cidr:?} opens egress to a range wider than /{limit}"),
+                    "give the API server's endpoint address, e.g. 172.18.0.2/32 (kubectl get endpoints kubernetes -n default)",
+                ));
+            }
+        }
         if dapr.is_some_and(|d| d.api_token_secret.is_none()) {
             problems.push(problem(
                 "pci-dss/dapr-api-token",

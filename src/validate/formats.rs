@@ -274,44 +274,101 @@ fn mask_v6(prefix: u8) -> u128 {
     }
 }
 
-/// A CIDR in canonical form: an address, a prefix length, no host bits set.
+/// A CIDR as the API server accepts it for a NetworkPolicy `ipBlock` under
+/// strict IP/CIDR validation (k8s.io/apimachinery/pkg/util/validation/ip.go,
+/// `parseCIDR` with strictValidation, called from `ValidateIPBlock` in
+/// kubernetes pkg/apis/networking/validation/validation.go): no leading
+/// zeros in the address or the prefix length, no IPv4-mapped IPv6 address
+/// (it would hide an IPv4 range, e.g. `::ffff:0.0.0.0/96` is the whole IPv4
+/// internet), no bits set beyond the prefix length. Signs (`/+8`) are not
+/// digits and are refused as Go's `net.ParseCIDR` refuses them.
 pub fn cidr(value: &str) -> Result<Cidr, String> {
     let (address, prefix) = value
         .split_once('/')
         .ok_or("must be an address and a prefix length, e.g. 10.0.0.0/16")?;
-    let address: IpAddr = address
+    let ip: IpAddr = address
         .parse()
         .map_err(|_| format!("'{address}' is not an IPv4 or IPv6 address"))?;
-    let max = if address.is_ipv4() { 32 } else { 128 };
+    let max = if ip.is_ipv4() { 32 } else { 128 };
+    let digits = !prefix.is_empty() && prefix.bytes().all(|b| b.is_ascii_digit());
+    if !digits || (prefix.len() > 1 && prefix.starts_with('0')) {
+        return Err(format!(
+            "the prefix length must be a number from 0 to {max}, without sign or leading zeros"
+        ));
+    }
     let prefix: u8 = prefix.parse().ok().filter(|p| *p <= max).ok_or(format!(
         "the prefix length must be a number from 0 to {max}"
     ))?;
-    let canonical = match address {
+    // Dotted IPv4 parts (also inside an IPv6 address) with leading zeros
+    // read as octal to libc; Rust's parser refuses them today, this keeps
+    // the rule explicit.
+    if address
+        .rsplit(':')
+        .next()
+        .unwrap_or_default()
+        .split('.')
+        .filter(|_| address.contains('.'))
+        .any(|part| part.len() > 1 && part.starts_with('0'))
+    {
+        return Err("the address must not have leading zeros".into());
+    }
+    if let IpAddr::V6(v6) = ip
+        && let Some(v4) = v6.to_ipv4_mapped()
+    {
+        let v4_prefix = prefix.saturating_sub(96);
+        return Err(format!(
+            "is an IPv4-mapped IPv6 range (the IPv4 range {v4}/{v4_prefix}), which the API server refuses; write the IPv4 range itself"
+        ));
+    }
+    let canonical = match ip {
         IpAddr::V4(a) => IpAddr::V4((u32::from(a) & mask_v4(prefix)).into()),
         IpAddr::V6(a) => IpAddr::V6((u128::from(a) & mask_v6(prefix)).into()),
     };
-    if canonical != address {
+    if canonical != ip {
         return Err(format!(
             "host bits are set; the network is {canonical}/{prefix}"
         ));
     }
-    Ok(Cidr { address, prefix })
+    Ok(Cidr {
+        address: ip,
+        prefix,
+    })
 }
 
-/// Parses a Kubernetes quantity (`100m`, `0.5`, `128Mi`, `1G`, `1e3`) into a number.
+/// The largest quantity harden accepts, in base units: 2^63-1, the bound
+/// quantity.go documents ("no quantity may represent a number greater than
+/// 2^63-1 in magnitude"; larger decimal values are not refused there but
+/// overflow every consumer that reads them as int64, e.g. `MilliValue`).
+const MAX_QUANTITY: f64 = 9_223_372_036_854_775_807.0;
+
+/// Parses a Kubernetes quantity into a number, following the grammar of
+/// k8s.io/apimachinery/pkg/api/resource/quantity.go:
+///
+/// ```text
+/// <quantity>        ::= <signedNumber><suffix>
+/// <signedNumber>    ::= <number> | <sign><number>
+/// <number>          ::= <digits> | <digits>.<digits> | <digits>. | .<digits>
+/// <suffix>          ::= <binarySI> | <decimalExponent> | <decimalSI>
+/// <binarySI>        ::= Ki | Mi | Gi | Ti | Pi | Ei
+/// <decimalSI>       ::= m | "" | k | M | G | T | P | E
+/// <decimalExponent> ::= "e" <signedNumber> | "E" <signedNumber>
+/// ```
+///
+/// The exponent is read as a 32-bit integer, as `quantitySuffixer.interpret`
+/// does. Resource amounts must not be negative (`ValidateNonnegativeQuantity`
+/// in kubernetes pkg/apis/core/validation) and harden refuses any above
+/// 2^63-1 (see [`MAX_QUANTITY`]), so `1e400` never reaches a manifest.
 pub fn quantity(value: &str) -> Result<f64, String> {
-    let split = value
+    let unsigned = value.strip_prefix(['+', '-']).unwrap_or(value);
+    let negative = value.starts_with('-');
+    let split = unsigned
         .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(value.len());
-    let (number, suffix) = value.split_at(split);
-    let valid_number = !number.is_empty()
-        && !number.starts_with('.')
-        && !number.ends_with('.')
-        && number.matches('.').count() <= 1;
+        .unwrap_or(unsigned.len());
+    let (number, suffix) = unsigned.split_at(split);
+    let valid_number = !number.is_empty() && number != "." && number.matches('.').count() <= 1;
     if !valid_number {
         return Err("must start with a number, e.g. 250m, 0.5, 128Mi".into());
     }
-    let number: f64 = number.parse().map_err(|_| "is not a number".to_string())?;
     let factor = match suffix {
         "" => 1.0,
         "m" => 1e-3,
@@ -330,14 +387,61 @@ pub fn quantity(value: &str) -> Result<f64, String> {
         other => {
             let exponent = other
                 .strip_prefix(['e', 'E'])
+                .filter(|e| {
+                    let digits = e.strip_prefix(['+', '-']).unwrap_or(e);
+                    !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
+                })
                 .and_then(|e| e.parse::<i32>().ok())
                 .ok_or(format!(
-                    "unit '{other}' is not a Kubernetes quantity suffix (m, Ki, Mi, Gi, k, M, G, ...)"
+                    "unit '{other}' is not a Kubernetes quantity suffix (m, Ki, Mi, Gi, k, M, G, or an exponent such as e3)"
                 ))?;
             10f64.powi(exponent)
         }
     };
-    Ok(number * factor)
+    if negative && number.bytes().any(|b| (b'1'..=b'9').contains(&b)) {
+        return Err("must not be negative".into());
+    }
+    let number: f64 = if let Some(whole) = number.strip_suffix('.') {
+        whole.parse()
+    } else if number.starts_with('.') {
+        format!("0{number}").parse()
+    } else {
+        number.parse()
+    }
+    .map_err(|_| "is not a number".to_string())?;
+    let amount = number * factor;
+    if !amount.is_finite() || amount > MAX_QUANTITY {
+        return Err("is larger than any Kubernetes quantity (at most 2^63-1)".into());
+    }
+    Ok(amount)
+}
+
+/// Directories a writable volume or a secret may not be mounted on (or
+/// over, or under): the kernel's interfaces (`/proc`, `/sys`, `/dev`, which
+/// the container runtime mounts itself), and the projected service account
+/// token's mount path, which the API server would see twice (it refuses
+/// duplicate mount paths: `mountPath: must be unique`, ValidateVolumeMounts
+/// in kubernetes pkg/apis/core/validation/validation.go).
+pub const RESERVED_MOUNTS: [&str; 4] = [
+    "/proc",
+    "/sys",
+    "/dev",
+    "/var/run/secrets/kubernetes.io/serviceaccount",
+];
+
+/// Refuses a mount path on, under or over a [`RESERVED_MOUNTS`] entry (a
+/// mount over `/var/run` would hide the token; one under `/proc` reaches the
+/// kernel).
+pub fn unreserved_mount(value: &str) -> Result<(), String> {
+    for reserved in RESERVED_MOUNTS {
+        let over = path_within(reserved, value) && reserved.starts_with("/var/run/secrets");
+        if path_within(value, reserved) || over {
+            return Err(format!(
+                "is on {reserved}, which harden or the container runtime mounts itself"
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// A Go duration as ESO reads `refreshInterval`: `1h`, `30m`, `1h30m`, `0`.
@@ -472,6 +576,21 @@ mod tests {
         assert!(cidr("10.0.0.0/33").is_err());
         assert!(cidr("10.0.0.0").is_err());
         assert!(cidr("x/8").is_err());
+        // Strict API server validation (apimachinery util/validation/ip.go).
+        for refused in [
+            "10.0.0.0/08",
+            "10.0.0.0/+8",
+            "10.0.0.0/-8",
+            "10.0.0.0/ 8",
+            "010.0.0.0/8",
+            "::ffff:0.0.0.0/96",
+            "::ffff:10.0.0.0/104",
+            "10.0.0.0/",
+        ] {
+            assert!(cidr(refused).is_err(), "{refused}");
+        }
+        assert!(cidr("::ffff:0.0.0.0/96").unwrap_err().contains("0.0.0.0/0"));
+        assert!(cidr("10.0.0.0/0").is_err());
         let outer = cidr("10.0.0.0/8").unwrap();
         assert!(outer.contains(&cidr("10.1.0.0/16").unwrap()));
         assert!(!outer.contains(&cidr("11.0.0.0/16").unwrap()));
@@ -486,6 +605,49 @@ mod tests {
         assert!(quantity("abc").is_err());
         assert!(quantity("1.2.3").is_err());
         assert!(quantity("10MB").is_err());
+        // quantity.go grammar: signs, `.5`, `5.`, signed exponents.
+        assert_eq!(quantity(".5").unwrap(), 0.5);
+        assert_eq!(quantity("5.").unwrap(), 5.0);
+        assert_eq!(quantity("+1").unwrap(), 1.0);
+        assert_eq!(quantity("1e-3").unwrap(), 0.001);
+        assert_eq!(quantity("-0").unwrap(), 0.0);
+        for refused in [
+            "1e400",
+            "1E19",
+            "9Ei",
+            "-1",
+            "-100m",
+            "1e",
+            "1e+",
+            "1e1.5",
+            ".",
+            "1..",
+            "e3",
+            "",
+            "1 ",
+            "1e99999999999",
+        ] {
+            assert!(quantity(refused).is_err(), "{refused}");
+        }
+    }
+
+    #[test]
+    fn reserved_mounts() {
+        for refused in [
+            "/proc",
+            "/proc/self",
+            "/sys/fs",
+            "/dev",
+            "/var/run/secrets/kubernetes.io/serviceaccount",
+            "/var/run/secrets/kubernetes.io/serviceaccount/x",
+            "/var/run",
+            "/var",
+        ] {
+            assert!(unreserved_mount(refused).is_err(), "{refused}");
+        }
+        for accepted in ["/tmp", "/var/cache", "/secrets", "/devices", "/process"] {
+            assert!(unreserved_mount(accepted).is_ok(), "{accepted}");
+        }
     }
 
     #[test]

@@ -8,6 +8,7 @@
 pub mod compliance;
 pub mod formats;
 pub mod hosts;
+pub mod limits;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -50,16 +51,34 @@ pub fn validate(
     unknown_fields: &[String],
     spec_file: &str,
 ) -> Result<Model, Vec<Problem>> {
+    // Sizes, lengths and characters first: a hostile spec is refused
+    // before any expensive check, and nothing unprintable is echoed back.
+    let limits::Found { sizes, characters } = limits::check(spec);
+    if !sizes.is_empty() {
+        return Err(sizes.into_iter().chain(characters).collect());
+    }
     let mut v = Validator::default();
-    for path in unknown_fields {
+    for path in unknown_fields.iter().take(limits::MAX_ITEMS) {
         v.unknown_field(path);
     }
     let model = v.spec(spec, spec_file);
-    if v.problems.is_empty() {
+    // A field with a forbidden character is reported once, by the limits.
+    let rest: Vec<Problem> = v
+        .problems
+        .into_iter()
+        .filter(|p| !problems_at(&characters, &p.path))
+        .collect();
+    let mut problems = characters;
+    problems.extend(rest);
+    if problems.is_empty() {
         model.ok_or_else(|| vec![Problem::new("", "the spec is incomplete")])
     } else {
-        Err(v.problems)
+        Err(problems)
     }
+}
+
+fn problems_at(problems: &[Problem], path: &str) -> bool {
+    problems.iter().any(|p| p.path == path)
 }
 
 /// Validates one wizard answer by placing it in an otherwise valid spec and
@@ -93,7 +112,10 @@ impl Validator {
             Some(i) => (&path[..i], &path[i + 1..]),
             None => ("", path),
         };
-        let mut problem = Problem::new(path, format!("unknown field '{field}'"));
+        let mut problem = Problem::new(
+            limits::shown(path),
+            format!("unknown field '{}'", limits::shown(field)),
+        );
         let known = known_fields(parent);
         problem = match closest(field, known) {
             Some(suggestion) => problem.help(format!("did you mean '{suggestion}'?")),
@@ -117,7 +139,9 @@ impl Validator {
         match result {
             Ok(()) => true,
             Err(reason) => {
-                self.push(Problem::new(path, format!("{value:?} {reason}")).help(help));
+                self.push(
+                    Problem::new(path, format!("{} {reason}", limits::quoted(value))).help(help),
+                );
                 false
             }
         }
@@ -306,7 +330,11 @@ impl Validator {
         ) {
             return false;
         }
-        if path == "app.namespace" && RESERVED_NAMESPACES.contains(&namespace) {
+        // The README forbids every kube-* namespace: Kubernetes reserves the
+        // prefix for system namespaces.
+        if path == "app.namespace"
+            && (RESERVED_NAMESPACES.contains(&namespace) || namespace.starts_with("kube-"))
+        {
             self.push(
                 Problem::new(path, format!("{namespace:?} is a shared system namespace"))
                     .help("give the app a namespace of its own (the default is the app name)"),
@@ -363,7 +391,7 @@ impl Validator {
             if !self.check(
                 &field,
                 path,
-                formats::mount_path(path),
+                formats::mount_path(path).and_then(|()| formats::unreserved_mount(path)),
                 "use an absolute path such as /tmp",
             ) {
                 continue;
@@ -856,8 +884,8 @@ impl Validator {
         if self.check(
             "secrets.mountPath",
             &mount_path,
-            formats::mount_path(&mount_path),
-            "use an absolute directory such as /secrets",
+            formats::mount_path(&mount_path).and_then(|()| formats::unreserved_mount(&mount_path)),
+            "use an absolute directory of its own such as /secrets",
         ) {
             if let Some(conflict) = workload.and_then(|w| {
                 w.writable_paths.iter().find(|p| {

@@ -893,6 +893,14 @@ pub fn run(
         refuse_existing(args, name)?;
     }
     if asking {
+        // Ctrl-C during a prompt ends the process while dialoguer has the
+        // cursor hidden (multi-select); show it again before exiting with
+        // the shell's status for SIGINT.
+        let _ = ctrlc::set_handler(|| {
+            let _ = console::Term::stderr().show_cursor();
+            let _ = console::Term::stdout().show_cursor();
+            std::process::exit(130);
+        });
         let colorful = ColorfulTheme::default();
         let plain = SimpleTheme;
         let theme: &dyn Theme = if std::env::var_os("NO_COLOR").is_some() {

@@ -1,0 +1,236 @@
+//! Limits every spec must keep before any other rule is checked: list sizes,
+//! string lengths, and characters. A hostile or broken spec (100,000 rules, a
+//! 10 MB value, a right-to-left override in a key) is refused quickly, with
+//! the field named, and its values are never echoed back whole.
+//!
+//! Why these limits: every rendered object must stay far below etcd's
+//! request limit (1.5 MiB, `--max-request-bytes` default in etcd's
+//! server/embed/config.go, DefaultMaxRequestBytes); 100 rules of 100 ports
+//! with strings of at most a few KiB each keeps a NetworkPolicy well below
+//! it. Bidirectional controls make the text a reviewer reads differ from the
+//! text that is deployed (CVE-2021-42574, "Trojan Source"); control
+//! characters break comments, terminals and shell scripts.
+
+use serde_json::Value;
+
+use crate::diagnostics::Problem;
+use crate::spec::Spec;
+
+/// The most items any list (or entries any map) of a spec may hold.
+pub const MAX_ITEMS: usize = 100;
+/// The longest string, in bytes, unless [`max_len`] says otherwise.
+pub const MAX_STRING: usize = 1024;
+/// The longest value echoed back in a message, in characters.
+const ECHO: usize = 60;
+
+/// What [`check`] found.
+#[derive(Debug, Default)]
+pub struct Found {
+    /// Lists too long, strings too long: nothing else is worth checking.
+    pub sizes: Vec<Problem>,
+    /// Forbidden characters: reported with the other rules' problems.
+    pub characters: Vec<Problem>,
+}
+
+/// Checks the limits of a parsed spec.
+pub fn check(spec: &Spec) -> Found {
+    let mut found = Found::default();
+    match serde_json::to_value(spec) {
+        Ok(value) => walk(&value, "", &mut found),
+        Err(error) => found
+            .sizes
+            .push(Problem::new("", format!("cannot be read: {error}"))),
+    }
+    found
+}
+
+/// The longest string allowed at a field path (map keys are checked with
+/// the path of their map and `key`).
+fn max_len(path: &str, key: bool) -> usize {
+    let field = path.rsplit('.').next().unwrap_or(path);
+    let field = field.split('[').next().unwrap_or(field);
+    if key {
+        // A label key: a 253-character prefix, '/', a 63-character name.
+        return 317;
+    }
+    match field {
+        "name" | "namespace" | "environment" | "serviceAccount" => 253,
+        "image" => 512,
+        "cidr" | "port" | "protocol" => 64,
+        // Dapr component metadata values: connection strings, hosts.
+        _ if path.contains(".metadata.") => 4096,
+        _ => MAX_STRING,
+    }
+}
+
+fn walk(value: &Value, path: &str, problems: &mut Found) {
+    let child = |name: &str| {
+        if path.is_empty() {
+            name.to_string()
+        } else {
+            format!("{path}.{name}")
+        }
+    };
+    match value {
+        Value::Array(items) => {
+            if items.len() > MAX_ITEMS {
+                problems.sizes.push(
+                    Problem::new(
+                        path,
+                        format!("has {} items; at most {MAX_ITEMS} are allowed", items.len()),
+                    )
+                    .help("split the app, or use broader rules (a namespace instead of many pods)"),
+                );
+                return;
+            }
+            for (i, item) in items.iter().enumerate() {
+                walk(item, &format!("{path}[{i}]"), problems);
+            }
+        }
+        Value::Object(map) => {
+            if map.len() > MAX_ITEMS {
+                problems.sizes.push(
+                    Problem::new(
+                        path,
+                        format!("has {} entries; at most {MAX_ITEMS} are allowed", map.len()),
+                    )
+                    .help("keep the spec to what the app needs"),
+                );
+                return;
+            }
+            for (key, item) in map {
+                let shown_key = shown(key);
+                text(key, &child(&shown_key), true, problems);
+                walk(item, &child(&shown_key), problems);
+            }
+        }
+        Value::String(s) => text(s, path, false, problems),
+        _ => {}
+    }
+}
+
+fn text(value: &str, path: &str, key: bool, problems: &mut Found) {
+    let limit = max_len(path, key);
+    let what = if key { "key" } else { "value" };
+    if value.len() > limit {
+        problems.sizes.push(
+            Problem::new(
+                path,
+                format!(
+                    "the {what} is {} bytes long; at most {limit} are allowed",
+                    value.len()
+                ),
+            )
+            .help("shorten it; is this the right value?"),
+        );
+        return;
+    }
+    if let Some((c, kind)) = value
+        .chars()
+        .find_map(|c| forbidden(c).map(|kind| (c, kind)))
+    {
+        problems.characters.push(
+            Problem::new(
+                path,
+                format!(
+                    "the {what} {} contains {kind} (U+{:04X})",
+                    quoted(value),
+                    c as u32
+                ),
+            )
+            .help(match kind {
+                "a bidirectional control character" => {
+                    "remove it: it makes the text a reviewer reads differ from the text that is deployed"
+                }
+                _ => "write the value on one line, without control characters",
+            }),
+        );
+    }
+}
+
+/// Characters no spec string may hold: C0 and C1 controls, DEL, and the
+/// bidirectional controls (U+202A-U+202E, U+2066-U+2069, U+200E, U+200F,
+/// U+061C).
+fn forbidden(c: char) -> Option<&'static str> {
+    match crate::workspace::forbidden_char(c) {
+        Some("an angle bracket") | None => None,
+        Some(kind) => Some(kind),
+    }
+}
+
+/// A value as quoted in a message: escaped, and cut to a few dozen
+/// characters (with its full length) so a huge value is never echoed.
+pub fn quoted(value: &str) -> String {
+    let count = value.chars().count();
+    if count <= ECHO {
+        format!("{value:?}")
+    } else {
+        let head: String = value.chars().take(ECHO).collect();
+        format!("{:?}… ({} bytes)", head, value.len())
+    }
+}
+
+/// A name (a map key, an unknown field) as shown in a path: escaped and cut.
+pub fn shown(name: &str) -> String {
+    let escaped = crate::workspace::printable(name);
+    if escaped.chars().count() <= ECHO {
+        escaped
+    } else {
+        let head: String = escaped.chars().take(ECHO).collect();
+        format!("{head}…")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(yaml: &str) -> Spec {
+        crate::yaml::parse_document::<Spec>(yaml).unwrap().value
+    }
+
+    #[test]
+    fn long_lists_are_refused_without_looking_inside() {
+        let rules: String = (0..101)
+            .map(|i| format!("  - name: r{i}\n    namespace: n\n"))
+            .collect();
+        let problems = check(&spec(&format!("ingress:\n{rules}"))).sizes;
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert_eq!(problems[0].path, "ingress");
+        assert!(problems[0].message.contains("101 items"));
+    }
+
+    #[test]
+    fn long_strings_are_refused_and_not_echoed() {
+        let long = "a".repeat(5000);
+        let problems = check(&spec(&format!("app:\n  name: {long}\n"))).sizes;
+        assert_eq!(problems[0].path, "app.name");
+        assert!(!problems[0].message.contains(&long[..300]));
+    }
+
+    #[test]
+    fn control_and_bidi_characters_are_named() {
+        let problems = check(&spec(
+            "app:\n  name: \"a\\u202Eb\"\n  namespace: \"a\\tb\"\n",
+        ))
+        .characters;
+        assert_eq!(problems.len(), 2, "{problems:?}");
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.path == "app.name" && p.message.contains("U+202E"))
+        );
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.path == "app.namespace" && p.message.contains("U+0009"))
+        );
+    }
+
+    #[test]
+    fn quoted_values_are_cut() {
+        assert_eq!(quoted("abc"), "\"abc\"");
+        let cut = quoted(&"x".repeat(10_000));
+        assert!(cut.len() < 100 && cut.ends_with("(10000 bytes)"), "{cut}");
+    }
+}

@@ -1,0 +1,387 @@
+//! The workspace a spec belongs to: its repository root, and the settings of
+//! the optional workspace file `harden.yaml` there.
+//!
+//! One spec must render to the same bytes from anywhere: the generated
+//! header names the spec by its path relative to the root (with `/`), and the
+//! default output directory is `<root>/<output pattern>`, whatever the working
+//! directory or the form of the path given (relative, absolute, `./`, `..`, a
+//! symlink). The root is found by searching upward from the spec's own
+//! directory for `harden.yaml`, else for a git top level (`.git`, a directory
+//! or a file), else it is the current directory when that contains the spec,
+//! else the spec's directory.
+//!
+//! Paths shown to the user are relative to the current directory where
+//! possible, so that every command harden prints works when pasted.
+
+use std::path::{Component, Path, PathBuf};
+
+use serde::Deserialize;
+
+/// The workspace file's name, at the root.
+pub const WORKSPACE_FILE: &str = "harden.yaml";
+/// Where a spec's files go by default; `{app}` is the app name.
+pub const DEFAULT_OUTPUT: &str = "deploy/{app}";
+
+/// The settings `harden.yaml` may hold.
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(deny_unknown_fields)]
+struct Config {
+    /// Directories (relative to the root) that hold specs.
+    #[serde(default)]
+    specs: Vec<String>,
+    /// Output directory pattern (relative to the root) with `{app}`.
+    output: Option<String>,
+    /// A directory of custom templates (relative to the root).
+    templates: Option<String>,
+}
+
+/// A spec's workspace.
+#[derive(Debug, Clone)]
+pub struct Workspace {
+    /// The root, canonical.
+    pub root: PathBuf,
+    config: Config,
+}
+
+impl Workspace {
+    /// The workspace of a spec file (or of a directory of specs).
+    pub fn for_path(path: &Path) -> Result<Workspace, String> {
+        let absolute = canonical(path)?;
+        let start = if absolute.is_dir() {
+            absolute.clone()
+        } else {
+            absolute
+                .parent()
+                .map(Path::to_path_buf)
+                .unwrap_or_else(|| absolute.clone())
+        };
+        if let Some(root) = upward(&start, |dir| dir.join(WORKSPACE_FILE).is_file()) {
+            return Workspace::with_file(root);
+        }
+        if let Some(root) = upward(&start, |dir| dir.join(".git").exists()) {
+            return Ok(Workspace {
+                root,
+                config: Config::default(),
+            });
+        }
+        let cwd = std::env::current_dir()
+            .ok()
+            .and_then(|d| d.canonicalize().ok());
+        let root = match cwd {
+            Some(cwd) if start.starts_with(&cwd) => cwd,
+            _ => start,
+        };
+        Ok(Workspace {
+            root,
+            config: Config::default(),
+        })
+    }
+
+    /// The workspace of the current directory (for `harden check` with no
+    /// argument).
+    pub fn current() -> Result<Workspace, String> {
+        let cwd = std::env::current_dir()
+            .map_err(|e| format!("error: cannot read the current directory: {e}"))?;
+        Workspace::for_path(&cwd)
+    }
+
+    fn with_file(root: PathBuf) -> Result<Workspace, String> {
+        let file = root.join(WORKSPACE_FILE);
+        let shown = shown(&file);
+        let text = std::fs::read_to_string(&file)
+            .map_err(|e| format!("error: cannot read {shown}: {e}"))?;
+        let config = if text.trim().is_empty() {
+            Config::default()
+        } else {
+            let parsed = crate::yaml::parse_document::<Config>(&text).map_err(|e| {
+                format!(
+                    "error: {shown}{}: {}\n  help: the workspace file may set `specs` (a list of directories), `output` (e.g. \"deploy/{{app}}\") and `templates` (a directory)",
+                    e.position.map(|p| format!(":{p}")).unwrap_or_default(),
+                    e.message
+                )
+            })?;
+            if let Some(field) = parsed.unknown_fields.first() {
+                return Err(format!(
+                    "error: {shown}: unknown field '{field}'\n  help: the workspace file may set `specs`, `output` and `templates`"
+                ));
+            }
+            parsed.value
+        };
+        for (field, value) in config
+            .specs
+            .iter()
+            .map(|s| ("specs", s))
+            .chain(config.output.iter().map(|s| ("output", s)))
+            .chain(config.templates.iter().map(|s| ("templates", s)))
+        {
+            let path = Path::new(value);
+            if value.is_empty()
+                || path.is_absolute()
+                || path.components().any(|c| matches!(c, Component::ParentDir))
+            {
+                return Err(format!(
+                    "error: {shown}: {field}: {value:?} must be a relative path inside the workspace\n  help: write it relative to {shown}'s directory, without `..`"
+                ));
+            }
+        }
+        if let Some(output) = &config.output
+            && !output.contains("{app}")
+        {
+            return Err(format!(
+                "error: {shown}: output: {output:?} does not contain {{app}}\n  help: every app needs its own directory, e.g. \"deploy/{{app}}\""
+            ));
+        }
+        Ok(Workspace { root, config })
+    }
+
+    /// How generated headers name `spec`: its path relative to the root with
+    /// `/` separators. Refuses names that could carry anything but a path
+    /// into a generated file.
+    pub fn spec_id(&self, spec: &Path) -> Result<String, String> {
+        let absolute = canonical(spec)?;
+        let id = match absolute.strip_prefix(&self.root) {
+            Ok(relative) => slash_path(relative),
+            Err(_) => slash_path(&absolute),
+        };
+        check_spec_name(&id, spec)?;
+        Ok(id)
+    }
+
+    /// The default output directory of an app.
+    pub fn out_dir(&self, app: &str) -> PathBuf {
+        let pattern = self.config.output.as_deref().unwrap_or(DEFAULT_OUTPUT);
+        self.root.join(pattern.replace("{app}", app))
+    }
+
+    /// Where `harden check` with no argument looks for specs.
+    pub fn spec_dirs(&self) -> Vec<PathBuf> {
+        if self.config.specs.is_empty() {
+            vec![self.root.clone()]
+        } else {
+            self.config
+                .specs
+                .iter()
+                .map(|d| self.root.join(d))
+                .collect()
+        }
+    }
+
+    /// The workspace's custom template directory, if it sets one.
+    pub fn templates_dir(&self) -> Option<PathBuf> {
+        self.config.templates.as_ref().map(|d| self.root.join(d))
+    }
+
+    /// Whether the spec a generated header names (`id`, relative to the
+    /// root or absolute) still exists. Output of a spec that is gone (moved
+    /// with `git mv`, or deleted) may be taken over by another spec.
+    pub fn spec_exists(&self, id: &str) -> bool {
+        let path = Path::new(id);
+        if path.is_absolute() {
+            path.is_file()
+        } else {
+            self.root.join(path).is_file()
+        }
+    }
+}
+
+/// The canonical form of a path, with an error ready to print.
+fn canonical(path: &Path) -> Result<PathBuf, String> {
+    path.canonicalize()
+        .map_err(|e| format!("error: cannot read {}: {e}", shown(path)))
+}
+
+fn upward(start: &Path, found: impl Fn(&Path) -> bool) -> Option<PathBuf> {
+    start
+        .ancestors()
+        .find(|dir| found(dir))
+        .map(Path::to_path_buf)
+}
+
+fn slash_path(path: &Path) -> String {
+    let parts: Vec<String> = path
+        .components()
+        .filter_map(|c| match c {
+            Component::Normal(part) => Some(part.to_string_lossy().into_owned()),
+            Component::ParentDir => Some("..".to_string()),
+            _ => None,
+        })
+        .collect();
+    let joined = parts.join("/");
+    if path.is_absolute() {
+        format!("/{joined}")
+    } else {
+        joined
+    }
+}
+
+/// Characters that may not appear in a spec's path: it is printed into
+/// comments of YAML, shell and Markdown files and onto terminals. C0 and C1
+/// controls and DEL (a newline ends a comment), bidirectional controls (the
+/// text reviewed would differ from the text run), and `<`/`>` (`-->` ends an
+/// HTML comment).
+pub fn forbidden_char(c: char) -> Option<&'static str> {
+    match c {
+        '\u{0}'..='\u{1f}' | '\u{7f}'..='\u{9f}' => Some("a control character"),
+        '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}' | '\u{61c}' => {
+            Some("a bidirectional control character")
+        }
+        '<' | '>' => Some("an angle bracket"),
+        _ => None,
+    }
+}
+
+/// Refuses a spec path that contains a [`forbidden_char`], or that is not
+/// valid UTF-8.
+pub fn check_spec_name(id: &str, spec: &Path) -> Result<(), String> {
+    if spec.to_str().is_none() || id.contains('\u{fffd}') {
+        return Err(format!(
+            "error: the spec path {} is not valid UTF-8\n  help: rename the file (and its directories) to a plain name such as specs/app.yaml",
+            printable(&spec.to_string_lossy())
+        ));
+    }
+    if let Some((c, what)) = id.chars().find_map(|c| forbidden_char(c).map(|w| (c, w))) {
+        return Err(format!(
+            "error: the spec path {} contains {what} (U+{:04X}); it would reach the comments of generated files\n  help: rename the file (and its directories) to a plain name such as specs/app.yaml",
+            printable(id),
+            c as u32
+        ));
+    }
+    Ok(())
+}
+
+/// A path as shown to the user: relative to the current directory when
+/// possible (with `..` when it is outside), so printed commands work when
+/// pasted; otherwise as given.
+pub fn shown(path: &Path) -> String {
+    let Ok(cwd) = std::env::current_dir().and_then(|d| d.canonicalize()) else {
+        return printable(&path.to_string_lossy());
+    };
+    let absolute = if path.is_absolute() {
+        normalise(path)
+    } else {
+        normalise(&cwd.join(path))
+    };
+    // Resolve symlinks of the part that exists, so /tmp and /private/tmp, or
+    // a symlinked checkout, compare equal.
+    let absolute = absolute.canonicalize().unwrap_or(absolute);
+    let relative = relative_to(&absolute, &cwd);
+    let text = match relative {
+        Some(r) if r.as_os_str().is_empty() => ".".to_string(),
+        Some(r) => slash_path(&r),
+        None => slash_path(&absolute),
+    };
+    printable(&text)
+}
+
+/// Text safe to print on a terminal: characters a spec path may not contain
+/// are shown as `\u{..}` escapes instead of being sent to the terminal.
+pub fn printable(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if forbidden_char(c).is_some() && c != '<' && c != '>' {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Removes `.` and resolves `..` lexically.
+fn normalise(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// `path` relative to `base`, both absolute; `None` when they share no
+/// more than the root (then the absolute path reads better).
+fn relative_to(path: &Path, base: &Path) -> Option<PathBuf> {
+    let path_parts: Vec<Component> = path.components().collect();
+    let base_parts: Vec<Component> = base.components().collect();
+    let common = path_parts
+        .iter()
+        .zip(&base_parts)
+        .take_while(|(a, b)| a == b)
+        .count();
+    if common <= 1 && base_parts.len() > 1 {
+        return None;
+    }
+    let mut relative = PathBuf::new();
+    for _ in common..base_parts.len() {
+        relative.push("..");
+    }
+    for part in &path_parts[common..] {
+        relative.push(part);
+    }
+    Some(relative)
+}
+
+/// A path quoted for pasting into a POSIX shell, when it needs quoting.
+pub fn shell_arg(text: &str) -> String {
+    if !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "/._-+,:@%=".contains(c))
+        && !text.starts_with('-')
+    {
+        text.to_string()
+    } else if text.starts_with('-') {
+        crate::templates::shell_quote(&format!("./{text}"))
+    } else {
+        crate::templates::shell_quote(text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relative_paths_climb_with_dot_dot() {
+        assert_eq!(
+            relative_to(Path::new("/r/deploy/a"), Path::new("/r/specs")),
+            Some(PathBuf::from("../deploy/a"))
+        );
+        assert_eq!(
+            relative_to(Path::new("/r/specs/a.yaml"), Path::new("/r")),
+            Some(PathBuf::from("specs/a.yaml"))
+        );
+        assert_eq!(relative_to(Path::new("/x/a"), Path::new("/r/s")), None);
+    }
+
+    #[test]
+    fn forbidden_characters_are_named() {
+        for c in [
+            '\n', '\u{1b}', '\u{7f}', '\u{85}', '\u{202e}', '\u{2067}', '\u{200f}', '\u{61c}', '<',
+            '>',
+        ] {
+            assert!(forbidden_char(c).is_some(), "{c:?}");
+        }
+        for c in ['a', ' ', '$', '\'', 'é', '\u{a0}'] {
+            assert!(forbidden_char(c).is_none(), "{c:?}");
+        }
+        let error = check_spec_name("a\n-->b", Path::new("a\n-->b")).unwrap_err();
+        assert!(
+            error.contains("U+000A") && error.contains("rename"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn shell_arguments_are_quoted_when_needed() {
+        assert_eq!(shell_arg("specs/a.yaml"), "specs/a.yaml");
+        assert_eq!(shell_arg("my specs/a b.yaml"), "'my specs/a b.yaml'");
+        assert_eq!(shell_arg("-x.yaml"), "'./-x.yaml'");
+        assert_eq!(shell_arg("$(x).yaml"), "'$(x).yaml'");
+    }
+}

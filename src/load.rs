@@ -23,6 +23,13 @@ pub enum LoadError {
 
 /// Loads and validates one spec file.
 pub fn load_spec(path: &Path) -> Result<Model, LoadError> {
+    let (file, text) = read_spec(path)?;
+    load_spec_text(&text, &file)
+}
+
+/// Reads a spec file's text, refusing files too large to be a spec and
+/// text that is not UTF-8; returns the path as shown and the text.
+pub fn read_spec(path: &Path) -> Result<(String, String), LoadError> {
     let file = display_path(path);
     let unreadable = |source| LoadError::Unreadable {
         file: file.clone(),
@@ -47,7 +54,7 @@ pub fn load_spec(path: &Path) -> Result<Model, LoadError> {
         };
         whole_file_problem(&file, message, "save the file as UTF-8")
     })?;
-    load_spec_text(&text, &file)
+    Ok((file, text))
 }
 
 fn whole_file_problem(file: &str, message: String, help: &str) -> LoadError {
@@ -59,17 +66,26 @@ fn whole_file_problem(file: &str, message: String, help: &str) -> LoadError {
 
 /// Validates spec text; `file` names it in messages and generated headers.
 pub fn load_spec_text(text: &str, file: &str) -> Result<Model, LoadError> {
-    let parsed = match yaml::parse_document::<Spec>(text) {
-        Ok(parsed) => parsed,
-        Err(error) => {
-            let problem = Problem::new("", format!("not a valid spec document: {}", error.message))
-                .help("fix the YAML at this position");
-            return Err(LoadError::Invalid(SpecReport {
-                file: file.to_string(),
-                problems: vec![(error.position, problem)],
-            }));
-        }
-    };
+    let parsed = parse_spec(text, file)?;
+    validate_parsed(&parsed, file)
+}
+
+/// Parses spec text, keeping positions, without validating it (so that
+/// [`crate::system`] can resolve references between specs first).
+pub fn parse_spec(text: &str, file: &str) -> Result<yaml::Parsed<Spec>, LoadError> {
+    yaml::parse_document::<Spec>(text).map_err(|error| {
+        let problem = Problem::new("", format!("not a valid spec document: {}", error.message))
+            .help("fix the YAML at this position");
+        LoadError::Invalid(SpecReport {
+            file: file.to_string(),
+            problems: vec![(error.position, problem)],
+        })
+    })
+}
+
+/// Validates a parsed spec, reporting its type errors and validation
+/// problems together with their positions.
+pub fn validate_parsed(parsed: &yaml::Parsed<Spec>, file: &str) -> Result<Model, LoadError> {
     // Values of the wrong type were left out of the spec; `validate` checks
     // the rest, and both sets of problems are reported together.
     let mut problems: Vec<Problem> = parsed

@@ -1392,6 +1392,9 @@ impl Validator {
         let mut names = BTreeSet::new();
         for (i, rule) in spec.ingress.iter().enumerate() {
             let path = format!("ingress[{i}]");
+            if self.unresolved_app(&path, rule.app.as_deref()) {
+                continue;
+            }
             let peer_namespace = rule
                 .namespace
                 .clone()
@@ -1433,6 +1436,9 @@ impl Validator {
         }
         for (i, rule) in spec.egress.iter().enumerate() {
             let path = format!("egress[{i}]");
+            if self.unresolved_app(&path, rule.app.as_deref()) {
+                continue;
+            }
             let Some(name) = self.required(
                 &rule.name,
                 &format!("{path}.name"),
@@ -1617,6 +1623,24 @@ impl Validator {
             egress,
             peer_policies,
         }
+    }
+
+    /// An `app:` reference left unresolved: [`crate::system`] rewrites them
+    /// when it compiles the specs together, so one here means the spec was
+    /// read alone.
+    fn unresolved_app(&mut self, path: &str, app: Option<&str>) -> bool {
+        let Some(app) = app else { return false };
+        self.push(
+            Problem::new(
+                format!("{path}.app"),
+                format!("{app:?} names another service; validate or render the workspace (the directory holding both specs)"),
+            )
+            .help(format!(
+                "run `harden validate DIR` (or render) on the directory holding this spec and {app}'s, \
+                 or write the namespace and podLabels of {app}'s pods instead of app"
+            )),
+        );
+        true
     }
 
     fn flow_name(&mut self, path: &str, name: &str, names: &mut BTreeSet<String>) -> bool {
@@ -1870,8 +1894,16 @@ fn known_fields(parent: &str) -> &'static [&'static str] {
         "kubernetesApi.apiServer" => &["cidr", "port"],
         "kubernetesApi.token" => &["audience", "expirationSeconds"],
         "kubernetesApi.rules" => &["apiGroups", "resources", "resourceNames", "verbs"],
-        "ingress" => &["name", "namespace", "podLabels", "ports"],
-        "egress" => &["name", "namespace", "podLabels", "cidr", "except", "ports"],
+        "ingress" => &["name", "app", "namespace", "podLabels", "ports"],
+        "egress" => &[
+            "name",
+            "app",
+            "namespace",
+            "podLabels",
+            "cidr",
+            "except",
+            "ports",
+        ],
         "ingress.ports" | "egress.ports" => &["port", "protocol"],
         "secrets" => &["source", "store", "refreshInterval", "mountPath", "keys"],
         "secrets.store" => &["name", "kind"],
@@ -1906,7 +1938,12 @@ fn closest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
     let word_lower = word.to_ascii_lowercase();
     candidates
         .iter()
-        .map(|c| (strsim::levenshtein(&word_lower, &c.to_ascii_lowercase()), *c))
+        .map(|c| {
+            (
+                strsim::levenshtein(&word_lower, &c.to_ascii_lowercase()),
+                *c,
+            )
+        })
         .filter(|(distance, candidate)| *distance <= 2.max(candidate.len() / 4))
         .min_by_key(|(distance, _)| *distance)
         .map(|(_, c)| c)

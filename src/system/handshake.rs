@@ -651,9 +651,15 @@ fn dapr_invocation(c: &mut Checker) {
                             "Dapr app-id {} in namespace {} is described by no spec of the workspace; harden's default deny isolates its pods too",
                             peer.app_id, peer.namespace
                         );
+                        let flow_name = format!(
+                            "dapr-{}-{}",
+                            if outgoing { "to" } else { "from" },
+                            peer.app_id
+                        );
                         let help = format!(
-                            "{} opens for them only its peer policy (sidecar port {}); their DNS, control-plane and every other flow stay closed: describe that app with a spec",
+                            "{} opens for them only {} (sidecar port {}); their DNS, control-plane and every other flow stay closed: describe that app with a spec",
                             c.name(a),
+                            c.peer_policy(a, &flow_name),
                             show_ports(&port)
                         );
                         c.report(Severity::Warning, a, &path, message, help, &[]);

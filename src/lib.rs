@@ -7,7 +7,8 @@
 //! (including the [`posture`] document); [`audit`] judges the result before
 //! [`write`] puts it on disk atomically. [`drift`] and [`impact`] compare
 //! rendered files with committed ones for `check` and `diff`; [`wizard`]
-//! writes specs. [`netpol`] evaluates NetworkPolicies (who may reach whom)
+//! writes specs. [`system`] compiles many specs as one system (flows checked
+//! at both ends) and draws it. [`netpol`] evaluates NetworkPolicies (who may reach whom)
 //! for `reach` and the audit. [`commands`] holds what each subcommand does, [`cli`] only
 //! its flags.
 #![forbid(unsafe_code)]
@@ -26,6 +27,7 @@ pub mod posture;
 pub mod proof;
 pub mod render;
 pub mod spec;
+pub mod system;
 pub mod templates;
 pub mod validate;
 pub mod wizard;

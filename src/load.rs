@@ -42,12 +42,22 @@ pub fn load_spec(path: &Path) -> Result<Model, LoadError> {
 pub fn load_spec_in(path: &Path, workspace: &Workspace) -> Result<Model, LoadError> {
     let file = workspace::shown(path);
     let id = workspace.spec_id(path).map_err(LoadError::Path)?;
-    let text = read_spec(path, &file)?;
+    let text = read_spec_text(path, &file)?;
     load_spec_text_as(&text, &file, &id)
 }
 
+/// Reads a spec file for [`crate::system`]: the path as shown, the spec's id
+/// for generated headers (relative to its workspace root), and its text.
+pub fn read_spec(path: &Path) -> Result<(String, String, String), LoadError> {
+    let workspace = Workspace::for_path(path).map_err(LoadError::Path)?;
+    let file = workspace::shown(path);
+    let id = workspace.spec_id(path).map_err(LoadError::Path)?;
+    let text = read_spec_text(path, &file)?;
+    Ok((file, id, text))
+}
+
 /// Reads a spec file: a regular file, UTF-8, at most [`MAX_SPEC_BYTES`].
-fn read_spec(path: &Path, file: &str) -> Result<String, LoadError> {
+fn read_spec_text(path: &Path, file: &str) -> Result<String, LoadError> {
     let unreadable = |source| LoadError::Unreadable {
         file: file.to_string(),
         source,
@@ -94,23 +104,37 @@ pub fn load_spec_text(text: &str, file: &str) -> Result<Model, LoadError> {
 /// Validates spec text; `file` names it in messages, `id` in generated
 /// headers (see [`Workspace::spec_id`]).
 pub fn load_spec_text_as(text: &str, file: &str, id: &str) -> Result<Model, LoadError> {
+    let parsed = parse_spec(text, file)?;
+    validate_parsed(&parsed, file, id)
+}
+
+/// Parses spec text, keeping positions, without validating it (so that
+/// [`crate::system`] can resolve references between specs first).
+pub fn parse_spec(text: &str, file: &str) -> Result<yaml::Parsed<Spec>, LoadError> {
     if text.len() as u64 > MAX_SPEC_BYTES {
         return Err(LoadError::Path(format!(
             "error: {file} is {} bytes; a spec may be at most {MAX_SPEC_BYTES} bytes",
             text.len()
         )));
     }
-    let parsed = match yaml::parse_document::<Spec>(text) {
-        Ok(parsed) => parsed,
-        Err(error) => {
-            let problem = Problem::new("", format!("not a valid spec document: {}", error.message))
-                .help("fix the YAML at this position");
-            return Err(LoadError::Invalid(SpecReport {
-                file: file.to_string(),
-                problems: vec![(error.position, problem)],
-            }));
-        }
-    };
+    yaml::parse_document::<Spec>(text).map_err(|error| {
+        let problem = Problem::new("", format!("not a valid spec document: {}", error.message))
+            .help("fix the YAML at this position");
+        LoadError::Invalid(SpecReport {
+            file: file.to_string(),
+            problems: vec![(error.position, problem)],
+        })
+    })
+}
+
+/// Validates a parsed spec, reporting its type errors and validation
+/// problems together with their positions; `id` names the spec in
+/// generated headers.
+pub fn validate_parsed(
+    parsed: &yaml::Parsed<Spec>,
+    file: &str,
+    id: &str,
+) -> Result<Model, LoadError> {
     // Values of the wrong type were left out of the spec; `validate` checks
     // the rest, and both sets of problems are reported together.
     let mut problems: Vec<Problem> = parsed

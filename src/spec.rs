@@ -206,6 +206,10 @@ pub struct PortRule {
 #[schemars(deny_unknown_fields)]
 pub struct IngressRule {
     pub name: Option<String>,
+    /// Another service of the workspace (its `app.name`) that may call this
+    /// app: harden fills in its namespace and pod labels. Instead of
+    /// `namespace` and `podLabels`; only when the specs are compiled together.
+    pub app: Option<String>,
     /// The callers' namespace. Absent means the app's own namespace.
     pub namespace: Option<String>,
     /// The callers' pod labels. Absent means every pod of that namespace.
@@ -220,7 +224,13 @@ pub struct IngressRule {
 #[serde(rename_all = "camelCase")]
 #[schemars(deny_unknown_fields)]
 pub struct EgressRule {
+    /// The flow's name. With `app`, absent means the app's name.
     pub name: Option<String>,
+    /// Another service of the workspace (its `app.name`) this app calls:
+    /// harden fills in its namespace, pod labels and port. Instead of
+    /// `namespace`, `podLabels` and `cidr`; only when the specs are compiled
+    /// together.
+    pub app: Option<String>,
     /// Destination pods' namespace (pod destinations). Absent means the app's own.
     pub namespace: Option<String>,
     /// Destination pods' labels. Absent (with no `cidr`) means every pod of `namespace`.

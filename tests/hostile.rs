@@ -266,7 +266,7 @@ fn directories_unreadable_and_missing_files_are_refused() {
         .args(["render", "specs"])
         .assert()
         .code(2)
-        .stderr(predicates::str::contains("specs is a directory"));
+        .stderr(predicates::str::contains("no harden specs found"));
     std::os::unix::fs::symlink("nowhere.yaml", dir.path().join("dangling.yaml")).unwrap();
     harden(dir.path())
         .args(["render", "dangling.yaml"])

@@ -6,6 +6,7 @@ pub mod check;
 pub mod diff;
 pub mod ecosystem;
 pub mod reach;
+pub mod system;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -35,13 +36,29 @@ pub fn run(command: Command) -> Status {
     let stderr = &mut std::io::stderr().lock();
     match command {
         Command::Render {
-            spec,
+            specs,
+            out,
+            force,
+            quiet,
+            templates,
+        } if system::is_system(&specs) => {
+            if out.is_some() {
+                let _ = writeln!(
+                    stderr,
+                    "error: --out applies to one spec; a system writes each spec to deploy/<app name>"
+                );
+                return Status::Error;
+            }
+            system::render(&specs, force, quiet, templates.as_deref(), stdout, stderr)
+        }
+        Command::Render {
+            specs,
             out,
             force,
             quiet,
             templates,
         } => render(
-            &spec,
+            &specs[0],
             out.as_deref(),
             force,
             quiet,
@@ -53,7 +70,19 @@ pub fn run(command: Command) -> Status {
             specs,
             quiet,
             format,
+        } if system::is_system(&specs) => system::validate(&specs, quiet, format, stdout, stderr),
+        Command::Validate {
+            specs,
+            quiet,
+            format,
         } => validate(&specs, quiet, format, stdout, stderr),
+        Command::Graph { paths, format } => {
+            let format = match format {
+                crate::cli::GraphFormat::Mermaid => crate::system::graph::Format::Mermaid,
+                crate::cli::GraphFormat::Dot => crate::system::graph::Format::Dot,
+            };
+            system::graph(&paths, format, stdout, stderr)
+        }
         Command::Check {
             paths,
             out,
@@ -237,53 +266,8 @@ fn render(
     else {
         return Status::Error;
     };
-    // The output must pass its own audit before anything is written.
-    match crate::audit::self_check(&model, &files) {
-        Ok(findings) if findings.is_empty() => {}
-        Ok(findings) => {
-            let _ = write!(stderr, "{}", {
-                let (audited, objects) = self_audit_scope(&files);
-                crate::audit::report::text(&findings, audited, objects)
-            });
-            let _ = writeln!(
-                stderr,
-                "error: the rendered output of {} fails its own security audit; nothing was written",
-                shown(spec)
-            );
-            return Status::Findings;
-        }
-        Err(bug) => {
-            let _ = writeln!(
-                stderr,
-                "internal error: rendered output does not parse: {bug}\nnothing was written"
-            );
-            return Status::Error;
-        }
-    }
-    // ... and its policies must allow exactly what the model needs.
-    match crate::proof::prove(&model, &files) {
-        Ok(proof) if proof.violations.is_empty() => {}
-        Ok(proof) => {
-            for violation in &proof.violations {
-                let _ = writeln!(stderr, "error: {violation}");
-            }
-            let _ = writeln!(
-                stderr,
-                "error: the rendered network policies of {} do not allow exactly the flows the spec needs \
-                 ({} of {} checked flows wrong); nothing was written",
-                shown(spec),
-                proof.violations.len(),
-                proof.allowed + proof.denied
-            );
-            return Status::Findings;
-        }
-        Err(bug) => {
-            let _ = writeln!(
-                stderr,
-                "internal error: the rendered network policies cannot be evaluated: {bug}\nnothing was written"
-            );
-            return Status::Error;
-        }
+    if let Err(status) = verify(spec, &model, &files, stderr) {
+        return status;
     }
     let out = out
         .map(Path::to_path_buf)
@@ -378,6 +362,66 @@ pub(crate) fn same_app_names(specs: &[PathBuf]) -> Result<(), String> {
     } else {
         Err(clashes.join("\n"))
     }
+}
+
+/// The rendered output of `spec` must pass its own audit, and its policies
+/// must allow exactly what the model needs, before anything is written. On
+/// failure the reason is printed and the status to exit with returned.
+pub fn verify(
+    spec: &Path,
+    model: &Model,
+    files: &[GeneratedFile],
+    stderr: &mut dyn Write,
+) -> Result<(), Status> {
+    // The output must pass its own audit before anything is written.
+    match crate::audit::self_check(model, files) {
+        Ok(findings) if findings.is_empty() => {}
+        Ok(findings) => {
+            let _ = write!(stderr, "{}", {
+                let (audited, objects) = self_audit_scope(files);
+                crate::audit::report::text(&findings, audited, objects)
+            });
+            let _ = writeln!(
+                stderr,
+                "error: the rendered output of {} fails its own security audit; nothing was written",
+                shown(spec)
+            );
+            return Err(Status::Findings);
+        }
+        Err(bug) => {
+            let _ = writeln!(
+                stderr,
+                "internal error: rendered output does not parse: {bug}\nnothing was written"
+            );
+            return Err(Status::Error);
+        }
+    }
+    // ... and its policies must allow exactly what the model needs.
+    match crate::proof::prove(model, files) {
+        Ok(proof) if proof.violations.is_empty() => {}
+        Ok(proof) => {
+            for violation in &proof.violations {
+                let _ = writeln!(stderr, "error: {violation}");
+            }
+            let _ = writeln!(
+                stderr,
+                "error: the rendered network policies of {} do not allow exactly the flows the spec needs \
+                 ({} of {} checked flows wrong); nothing was written",
+                shown(spec),
+                proof.violations.len(),
+                proof.allowed + proof.denied
+            );
+            return Err(Status::Findings);
+        }
+        Err(bug) => {
+            let _ = writeln!(
+                stderr,
+                "internal error: the rendered network policies cannot be evaluated: {bug}\nnothing was written"
+            );
+            return Err(Status::Error);
+        }
+    }
+    Ok(())
 }
 
 fn validate(

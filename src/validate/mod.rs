@@ -1424,6 +1424,9 @@ impl Validator {
         let enforcement = self.enforcement(spec);
         for (i, rule) in spec.ingress.iter().enumerate() {
             let path = format!("ingress[{i}]");
+            if self.unresolved_app(&path, rule.app.as_deref()) {
+                continue;
+            }
             let peer_namespace = rule
                 .namespace
                 .clone()
@@ -1465,6 +1468,9 @@ impl Validator {
         }
         for (i, rule) in spec.egress.iter().enumerate() {
             let path = format!("egress[{i}]");
+            if self.unresolved_app(&path, rule.app.as_deref()) {
+                continue;
+            }
             let Some(name) = self.required(
                 &rule.name,
                 &format!("{path}.name"),
@@ -1802,6 +1808,24 @@ impl Validator {
         ok
     }
 
+    /// An `app:` reference left unresolved: [`crate::system`] rewrites them
+    /// when it compiles the specs together, so one here means the spec was
+    /// read alone.
+    fn unresolved_app(&mut self, path: &str, app: Option<&str>) -> bool {
+        let Some(app) = app else { return false };
+        self.push(
+            Problem::new(
+                format!("{path}.app"),
+                format!("{app:?} names another service; validate or render the workspace (the directory holding both specs)"),
+            )
+            .help(format!(
+                "run `harden validate DIR` (or render) on the directory holding this spec and {app}'s, \
+                 or write the namespace and podLabels of {app}'s pods instead of app"
+            )),
+        );
+        true
+    }
+
     fn flow_name(&mut self, path: &str, name: &str, names: &mut BTreeSet<String>) -> bool {
         if !self.check(
             path,
@@ -2054,9 +2078,10 @@ fn known_fields(parent: &str) -> &'static [&'static str] {
         "kubernetesApi.apiServer" => &["cidr", "port"],
         "kubernetesApi.token" => &["audience", "expirationSeconds"],
         "kubernetesApi.rules" => &["apiGroups", "resources", "resourceNames", "verbs"],
-        "ingress" => &["name", "namespace", "podLabels", "ports"],
+        "ingress" => &["name", "app", "namespace", "podLabels", "ports"],
         "egress" => &[
             "name",
+            "app",
             "namespace",
             "podLabels",
             "cidr",

@@ -208,6 +208,7 @@ fn parse_ingress(text: &str) -> Result<spec::IngressRule, String> {
         namespace: Some(namespace.to_string()),
         pod_labels: labels,
         ports: Vec::new(),
+        app: None,
     })
 }
 

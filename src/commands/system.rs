@@ -1,0 +1,270 @@
+//! `validate`, `render` and `graph` over a set of specs compiled as one
+//! system ([`crate::system`]): a directory, or several spec files.
+//! `validate` and `render` given one spec file keep their single-spec
+//! behaviour ([`is_system`] decides).
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use super::{Format, Status, check::discover, templates, verify};
+use crate::load::display_path;
+use crate::render;
+use crate::system::{self, Severity, System, SystemProblem, graph};
+use crate::write::{self, WriteError};
+
+/// Whether `paths` are a system (a directory, or more than one path) rather
+/// than one spec file.
+pub fn is_system(paths: &[PathBuf]) -> bool {
+    paths.len() > 1 || paths.iter().any(|p| p.is_dir())
+}
+
+/// The spec files of `paths`: directories searched for specs, files kept
+/// as given (a missing one is reported when it is read).
+fn spec_files(paths: &[PathBuf], stderr: &mut dyn Write) -> Option<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            match discover(std::slice::from_ref(path)) {
+                Ok(found) => files.extend(found),
+                Err(error) => {
+                    let _ = writeln!(stderr, "{error}");
+                    return None;
+                }
+            }
+        } else {
+            files.push(path.clone());
+        }
+    }
+    files.sort();
+    files.dedup();
+    if files.is_empty() {
+        let _ = writeln!(stderr, "error: no harden specs found in the given paths");
+        return None;
+    }
+    Some(files)
+}
+
+fn print_problems(problems: &[SystemProblem], stderr: &mut dyn Write) {
+    for problem in problems {
+        let _ = writeln!(stderr, "{problem}");
+    }
+}
+
+fn summary(problems: &[SystemProblem], specs: usize) -> String {
+    let errors = problems
+        .iter()
+        .filter(|p| p.severity == Severity::Error)
+        .count();
+    let warnings = problems.len() - errors;
+    format!(
+        "{errors} error{}, {warnings} warning{} in {specs} spec{}",
+        if errors == 1 { "" } else { "s" },
+        if warnings == 1 { "" } else { "s" },
+        if specs == 1 { "" } else { "s" }
+    )
+}
+
+/// `harden validate DIR|SPEC...`: every spec, and the flows between them.
+pub fn validate(
+    paths: &[PathBuf],
+    quiet: bool,
+    format: Format,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> Status {
+    let Some(files) = spec_files(paths, stderr) else {
+        return Status::Error;
+    };
+    let (problems, status) = match system::compile(&files) {
+        Ok(system) => (system.problems, Status::Clean),
+        Err(problems) => (problems, Status::Error),
+    };
+    let shown: Vec<String> = files.iter().map(|f| display_path(f)).collect();
+    let valid = |file: &str| {
+        !problems
+            .iter()
+            .any(|p| p.severity == Severity::Error && p.involves(file))
+    };
+    match format {
+        Format::Json => {
+            let specs: Vec<serde_json::Value> = shown
+                .iter()
+                .map(|file| {
+                    let found: Vec<serde_json::Value> = problems
+                        .iter()
+                        .filter(|p| p.file == *file)
+                        .map(|p| {
+                            serde_json::json!({
+                                "severity": p.severity,
+                                "line": p.position.map(|p| p.line),
+                                "column": p.position.map(|p| p.column),
+                                "path": p.path,
+                                "message": p.message,
+                                "help": p.help,
+                                "others": p.others,
+                            })
+                        })
+                        .collect();
+                    serde_json::json!({"file": file, "valid": valid(file), "problems": found})
+                })
+                .collect();
+            let _ = writeln!(
+                stdout,
+                "{}",
+                serde_json::to_string_pretty(&serde_json::json!({ "specs": specs }))
+                    .unwrap_or_default()
+            );
+        }
+        Format::Text => {
+            if !quiet {
+                for file in shown.iter().filter(|f| valid(f)) {
+                    let _ = writeln!(stdout, "{file}: valid");
+                }
+            }
+            print_problems(&problems, stderr);
+            if !problems.is_empty() {
+                let _ = writeln!(stderr, "{}", summary(&problems, files.len()));
+            }
+        }
+    }
+    status
+}
+
+/// `harden render DIR|SPEC...`: renders every spec of a valid system; nothing
+/// is written unless every spec's output is valid and can be written.
+pub fn render(
+    paths: &[PathBuf],
+    force: bool,
+    quiet: bool,
+    templates_dir: Option<&Path>,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> Status {
+    let Some(files) = spec_files(paths, stderr) else {
+        return Status::Error;
+    };
+    let system = match system::compile(&files) {
+        Ok(system) => system,
+        Err(problems) => {
+            print_problems(&problems, stderr);
+            let _ = writeln!(
+                stderr,
+                "{}; nothing was written",
+                summary(&problems, files.len())
+            );
+            return Status::Error;
+        }
+    };
+    print_problems(&system.problems, stderr);
+    // Output whose spec was moved or deleted may be taken over (see write).
+    let workspace = files
+        .first()
+        .and_then(|f| crate::workspace::Workspace::for_path(f).ok());
+    let spec_exists = |id: &str| workspace.as_ref().is_none_or(|w| w.spec_exists(id));
+    let Some(templates) = templates(templates_dir, stderr) else {
+        return Status::Error;
+    };
+    let mut rendered = Vec::new();
+    let mut worst = Status::Clean;
+    for service in &system.services {
+        let files = match render::render(&service.model, &templates) {
+            Ok(files) => files,
+            Err(bug) => {
+                let _ = writeln!(stderr, "{bug}");
+                return Status::Error;
+            }
+        };
+        if let Err(status) = verify(&service.path, &service.model, &files, stderr) {
+            worst = worst.max_with(status);
+            continue;
+        }
+        rendered.push((service, files));
+    }
+    if worst != Status::Clean {
+        let _ = writeln!(stderr, "nothing was written");
+        return worst;
+    }
+    if !force {
+        let conflicts: Vec<_> = rendered
+            .iter()
+            .flat_map(|(service, files)| write::conflicts(&service.out_dir(), files, &spec_exists))
+            .collect();
+        if !conflicts.is_empty() {
+            let _ = writeln!(stderr, "{}", WriteError::Conflicts(conflicts));
+            let _ = writeln!(stderr, "nothing was written");
+            return Status::Findings;
+        }
+    }
+    for (service, files) in &rendered {
+        let out = service.out_dir();
+        match write::write_all(&out, files, force, &spec_exists) {
+            Ok(written) => {
+                if !quiet {
+                    let _ = writeln!(
+                        stdout,
+                        "rendered {} to {}: {} written, {} unchanged{}",
+                        service.file,
+                        display_path(&out),
+                        written.written.len(),
+                        written.unchanged.len(),
+                        if written.removed.is_empty() {
+                            String::new()
+                        } else {
+                            format!(", {} removed", written.removed.len())
+                        }
+                    );
+                }
+            }
+            Err(error) => {
+                let _ = writeln!(stderr, "{error}");
+                return Status::Error;
+            }
+        }
+    }
+    Status::Clean
+}
+
+/// `harden graph DIR|SPEC...`: draws the system. Exits 0 when every flow
+/// is declared at both ends, 1 when blocked flows were drawn, 2 when a spec
+/// is invalid on its own (nothing drawn).
+pub fn graph(
+    paths: &[PathBuf],
+    format: graph::Format,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> Status {
+    let Some(files) = spec_files(paths, stderr) else {
+        return Status::Error;
+    };
+    let system: System = match system::analyse(&files) {
+        Ok(system) => system,
+        Err(problems) => {
+            print_problems(&problems, stderr);
+            let _ = writeln!(stderr, "{}", summary(&problems, files.len()));
+            return Status::Error;
+        }
+    };
+    let _ = write!(stdout, "{}", graph::draw(&system, format));
+    print_problems(&system.problems, stderr);
+    if system.errors().next().is_some() {
+        let _ = writeln!(
+            stderr,
+            "{}; blocked flows are drawn red and dashed",
+            summary(&system.problems, files.len())
+        );
+        Status::Findings
+    } else {
+        Status::Clean
+    }
+}
+
+impl Status {
+    /// The more serious of two statuses.
+    fn max_with(self, other: Status) -> Status {
+        if other as i32 > self as i32 {
+            other
+        } else {
+            self
+        }
+    }
+}

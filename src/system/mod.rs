@@ -1,0 +1,323 @@
+//! Many services, one system: compiles a set of specs together.
+//!
+//! A flow between two services of a repository needs the caller's egress and
+//! the callee's ingress; each spec renders only its own end. Rendered alone,
+//! a spec cannot know whether the other end exists, so a one-sided flow is
+//! silently blocked in the cluster. Compiled together, the specs are checked
+//! as a system before anything is rendered:
+//!
+//! - app names and output directories are unique;
+//! - `ingress[].app` / `egress[].app` references are resolved from the other
+//!   spec ([`resolve`]), so selectors and ports cannot drift;
+//! - every flow between two services is declared at both ends (the
+//!   handshake, [`handshake`]), Dapr invocation included;
+//! - specs sharing a namespace agree on its Pod Security version;
+//! - workloads a spec names in its own namespace that no spec describes are
+//!   reported as warnings (the default deny isolates them too).
+//!
+//! [`graph`] draws the result.
+
+pub mod graph;
+mod handshake;
+mod resolve;
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use crate::diagnostics::SpecReport;
+use crate::load::{self, LoadError, display_path};
+use crate::model::{self, Model};
+use crate::platform::{dapr, names};
+use crate::spec::Spec;
+use crate::yaml::{Parsed, Position};
+
+/// How serious a [`SystemProblem`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+/// A problem of one spec, or between specs (then `others` names the other
+/// files involved).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SystemProblem {
+    pub severity: Severity,
+    /// The file the problem is reported in.
+    pub file: String,
+    pub position: Option<Position>,
+    /// Field path in `file`, e.g. `egress[1]`; empty for the whole file.
+    pub path: String,
+    pub message: String,
+    pub help: Option<String>,
+    /// The other files the problem involves.
+    pub others: Vec<String>,
+}
+
+impl SystemProblem {
+    /// Whether the problem involves `file`.
+    pub fn involves(&self, file: &str) -> bool {
+        self.file == file || self.others.iter().any(|o| o == file)
+    }
+}
+
+impl fmt::Display for SystemProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let severity = match self.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        // An unreadable file's message names the file already.
+        if self.path.is_empty() && self.position.is_none() && self.message.contains(&self.file) {
+            return write!(f, "{severity}: {}", self.message);
+        }
+        write!(f, "{severity}: {}", self.file)?;
+        if let Some(position) = self.position {
+            write!(f, ":{position}")?;
+        }
+        if self.path.is_empty() {
+            write!(f, ": {}", self.message)?;
+        } else {
+            write!(f, ": {}: {}", self.path, self.message)?;
+        }
+        if let Some(help) = &self.help {
+            write!(f, "\n  help: {help}")?;
+        }
+        Ok(())
+    }
+}
+
+/// One service of the system: a valid spec, its resolved spec text and its
+/// model.
+#[derive(Debug)]
+pub struct Service {
+    /// The spec path as given.
+    pub path: PathBuf,
+    /// The spec path as shown.
+    pub file: String,
+    /// The spec after `app:` references were resolved.
+    pub spec: Spec,
+    pub model: Model,
+    parsed: Parsed<Spec>,
+}
+
+impl Service {
+    pub fn name(&self) -> &str {
+        &self.model.name
+    }
+
+    pub fn namespace(&self) -> &str {
+        &self.model.namespace
+    }
+
+    pub fn port(&self) -> u32 {
+        self.model.workload.port
+    }
+
+    /// The labels the service's pods carry: the app name label harden
+    /// writes, and the Dapr app-id label the injector adds.
+    pub fn pod_labels(&self) -> BTreeMap<String, String> {
+        let mut labels =
+            BTreeMap::from([(names::APP_NAME_LABEL.to_string(), self.model.name.clone())]);
+        if let Some(d) = &self.model.dapr {
+            labels.insert(dapr::APP_ID_LABEL.to_string(), d.app_id.clone());
+        }
+        labels
+    }
+
+    /// Where `path` (a path in the resolved spec) was written.
+    pub fn position(&self, path: &str) -> Option<Position> {
+        self.parsed.locations.find(&self.parsed.source_path(path))
+    }
+
+    /// `file:line` of `path`, or the file alone.
+    pub fn at(&self, path: &str) -> String {
+        match self.position(path) {
+            Some(p) => format!("{}:{}", self.file, p.line),
+            None => self.file.clone(),
+        }
+    }
+
+    /// Where the service's files are written.
+    pub fn out_dir(&self) -> PathBuf {
+        match crate::workspace::Workspace::for_path(&self.path) {
+            Ok(workspace) => workspace.out_dir(&self.model.name),
+            Err(_) => std::path::Path::new("deploy").join(&self.model.name),
+        }
+    }
+}
+
+/// One end of a [`Flow`].
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum End {
+    /// A service of the system, by index in [`System::services`].
+    Service { index: usize },
+    /// Pods no spec describes; empty labels mean every pod of the namespace.
+    Pods {
+        namespace: String,
+        labels: Vec<(String, String)>,
+    },
+    /// A network range (egress `cidr`, the API server).
+    Network { name: String, cidr: String },
+    /// The Dapr control plane of a namespace.
+    DaprControlPlane { namespace: String },
+}
+
+/// What a flow carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FlowKind {
+    /// A declared ingress or egress rule.
+    Declared,
+    /// Dapr service invocation, sidecar to sidecar.
+    DaprInvocation,
+    /// What the platform needs (Dapr control plane, API server).
+    Platform,
+}
+
+/// A flow of the system.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Flow {
+    pub from: End,
+    pub to: End,
+    pub ports: Vec<model::Port>,
+    pub kind: FlowKind,
+    /// Declared at one end only: the cluster blocks it.
+    pub blocked: bool,
+}
+
+/// A compiled system of services.
+#[derive(Debug)]
+pub struct System {
+    /// Sorted by spec path.
+    pub services: Vec<Service>,
+    pub flows: Vec<Flow>,
+    /// Errors (only in an [`Analysis`]) and warnings.
+    pub problems: Vec<SystemProblem>,
+}
+
+impl System {
+    pub fn warnings(&self) -> impl Iterator<Item = &SystemProblem> {
+        self.problems
+            .iter()
+            .filter(|p| p.severity == Severity::Warning)
+    }
+
+    pub fn errors(&self) -> impl Iterator<Item = &SystemProblem> {
+        self.problems
+            .iter()
+            .filter(|p| p.severity == Severity::Error)
+    }
+
+    /// The service named `app`.
+    pub fn service(&self, app: &str) -> Option<&Service> {
+        self.services.iter().find(|s| s.name() == app)
+    }
+}
+
+/// Compiles the specs at `paths` (files) as one system. Errors are every
+/// problem found (spec problems and problems between specs); the system's
+/// warnings are in [`System::problems`].
+pub fn compile(paths: &[PathBuf]) -> Result<System, Vec<SystemProblem>> {
+    let system = analyse(paths)?;
+    if system.errors().next().is_some() {
+        return Err(system.problems);
+    }
+    Ok(system)
+}
+
+/// As [`compile`], but a system whose specs are each valid is returned even
+/// when flows between them are wrong (for `graph`, which draws the blocked
+/// flows); its errors are in [`System::problems`]. `Err` means some spec is
+/// unreadable or invalid on its own.
+pub fn analyse(paths: &[PathBuf]) -> Result<System, Vec<SystemProblem>> {
+    let mut problems = Vec::new();
+    let mut parsed = Vec::new();
+    let mut sorted: Vec<&PathBuf> = paths.iter().collect();
+    sorted.sort();
+    sorted.dedup();
+    for path in sorted {
+        match load::read_spec(path)
+            .and_then(|(file, _, text)| load::parse_spec(&text, &file).map(|parsed| (file, parsed)))
+        {
+            Ok((file, spec)) => parsed.push((path.clone(), file, spec)),
+            Err(error) => problems.extend(load_problems(path, error)),
+        }
+    }
+    problems.extend(resolve::resolve(&mut parsed, problems.is_empty()));
+    let mut services = Vec::new();
+    for (path, file, spec) in parsed {
+        let id = match crate::workspace::Workspace::for_path(&path)
+            .and_then(|workspace| workspace.spec_id(&path))
+        {
+            Ok(id) => id,
+            Err(message) => {
+                problems.extend(load_problems(&path, LoadError::Path(message)));
+                continue;
+            }
+        };
+        match load::validate_parsed(&spec, &file, &id) {
+            Ok(model) => services.push(Service {
+                path,
+                file,
+                spec: spec.value.clone(),
+                model,
+                parsed: spec,
+            }),
+            Err(error) => problems.extend(load_problems(&path, error)),
+        }
+    }
+    if !problems.is_empty() {
+        problems.sort_by(order);
+        return Err(problems);
+    }
+    let mut system = System {
+        services,
+        flows: Vec::new(),
+        problems: Vec::new(),
+    };
+    handshake::check(&mut system);
+    system.problems.sort_by(order);
+    Ok(system)
+}
+
+fn order(a: &SystemProblem, b: &SystemProblem) -> std::cmp::Ordering {
+    let key = |p: &SystemProblem| {
+        (
+            p.severity,
+            p.file.clone(),
+            p.position.map_or((usize::MAX, 0), |p| (p.line, p.column)),
+        )
+    };
+    key(a).cmp(&key(b))
+}
+
+/// The problems of a spec that failed to load, one per problem.
+pub fn load_problems(path: &Path, error: LoadError) -> Vec<SystemProblem> {
+    match error {
+        LoadError::Invalid(SpecReport { file, problems }) => problems
+            .into_iter()
+            .map(|(position, problem)| SystemProblem {
+                severity: Severity::Error,
+                file: file.clone(),
+                position,
+                path: problem.path,
+                message: problem.message,
+                help: problem.help,
+                others: Vec::new(),
+            })
+            .collect(),
+        error @ (LoadError::Unreadable { .. } | LoadError::Path(_)) => vec![SystemProblem {
+            severity: Severity::Error,
+            file: display_path(path),
+            position: None,
+            path: String::new(),
+            message: error.to_string().trim_start_matches("error: ").to_string(),
+            help: None,
+            others: Vec::new(),
+        }],
+    }
+}

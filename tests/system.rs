@@ -1,0 +1,621 @@
+//! Many specs compiled as one system: the example workspace, every
+//! one-sided flow, `app:` references, the rendered policies judged by the
+//! NetworkPolicy evaluator, `harden graph`, and a thousand generated specs.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use harden::netpol::{Cluster, Endpoint, Labels, Pod, Protocol};
+use harden::platform::{dapr, names};
+use harden::system::{self, End, FlowKind, Severity};
+use tempfile::TempDir;
+
+fn harden() -> Command {
+    Command::cargo_bin("harden").expect("binary built")
+}
+
+fn example() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/workspace")
+}
+
+fn spec_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+        .collect();
+    files.sort();
+    files
+}
+
+/// A copy of the example's specs in a temp dir, under `specs/`.
+fn example_copy() -> TempDir {
+    let dir = TempDir::new().unwrap();
+    fs::create_dir(dir.path().join("specs")).unwrap();
+    for file in spec_files(&example().join("specs")) {
+        fs::copy(
+            &file,
+            dir.path().join("specs").join(file.file_name().unwrap()),
+        )
+        .unwrap();
+    }
+    dir
+}
+
+fn edit(dir: &Path, spec: &str, from: &str, to: &str) {
+    let path = dir.join("specs").join(format!("{spec}.yaml"));
+    let text = fs::read_to_string(&path).unwrap();
+    assert!(text.contains(from), "{spec}.yaml has no {from:?}");
+    fs::write(&path, text.replacen(from, to, 1)).unwrap();
+}
+
+/// Runs `harden validate specs` in `dir`; returns (exit code, stderr).
+fn validate(dir: &Path) -> (i32, String) {
+    let output = harden()
+        .current_dir(dir)
+        .args(["validate", "specs"])
+        .output()
+        .unwrap();
+    (
+        output.status.code().unwrap(),
+        String::from_utf8(output.stderr).unwrap(),
+    )
+}
+
+#[test]
+fn the_example_workspace_compiles_without_warnings() {
+    let system = system::compile(&spec_files(&example().join("specs"))).expect("valid system");
+    assert_eq!(system.services.len(), 6);
+    let namespaces: std::collections::BTreeSet<&str> =
+        system.services.iter().map(|s| s.namespace()).collect();
+    assert_eq!(namespaces.len(), 3);
+    assert!(
+        system.problems.is_empty(),
+        "warnings: {:?}",
+        system.problems
+    );
+}
+
+/// Each flow between two services of the example: the text that declares
+/// it in the caller and the text that admits it in the callee.
+const FLOWS: [(&str, &str, &str, &str); 5] = [
+    (
+        "gateway",
+        "  - app: task-api\n",
+        "task-api",
+        "ingress:\n  - app: gateway\n",
+    ),
+    (
+        "task-api",
+        "egress:\n  - app: worker\n",
+        "worker",
+        "ingress:\n  - app: task-api\n",
+    ),
+    (
+        "worker",
+        "egress:\n  - app: notifier\n",
+        "notifier",
+        "ingress:\n  - app: worker\n",
+    ),
+    (
+        "billing",
+        "egress:\n  - app: ledger\n",
+        "ledger",
+        "ingress:\n  - app: billing\n",
+    ),
+    (
+        "task-api",
+        "  invokes:\n    - appId: billing\n      namespace: billing\n",
+        "billing",
+        "  invokedBy:\n    - appId: task-api\n      namespace: tasks\n",
+    ),
+];
+
+#[test]
+fn the_table_of_flows_covers_every_flow_of_the_example() {
+    let system = system::compile(&spec_files(&example().join("specs"))).unwrap();
+    let mut between: Vec<(String, String)> = system
+        .flows
+        .iter()
+        .filter_map(|f| match (&f.from, &f.to) {
+            (End::Service { index: a }, End::Service { index: b }) => Some((
+                system.services[*a].name().to_string(),
+                system.services[*b].name().to_string(),
+            )),
+            _ => None,
+        })
+        .collect();
+    between.sort();
+    let mut table: Vec<(String, String)> = FLOWS
+        .iter()
+        .map(|(a, _, b, _)| (a.to_string(), b.to_string()))
+        .collect();
+    table.sort();
+    assert_eq!(between, table);
+}
+
+#[test]
+fn removing_either_side_of_any_flow_is_an_input_error_naming_both_files() {
+    for (caller, call, callee, admission) in FLOWS {
+        for (side, spec, text) in [("caller", caller, call), ("callee", callee, admission)] {
+            let dir = example_copy();
+            edit(dir.path(), spec, text, "");
+            let (code, stderr) = validate(dir.path());
+            assert_eq!(
+                code, 2,
+                "{caller} -> {callee} without its {side} side: {stderr}"
+            );
+            for file in [caller, callee] {
+                assert!(
+                    stderr.contains(&format!("specs/{file}.yaml")),
+                    "{caller} -> {callee} without its {side} side must name specs/{file}.yaml: {stderr}"
+                );
+            }
+            let other = if side == "caller" { caller } else { callee };
+            assert!(
+                stderr.contains(&format!("help: add to specs/{other}.yaml")),
+                "the fix adds to the other end, {other}: {stderr}"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_fix_names_the_exact_line_to_add() {
+    let dir = example_copy();
+    edit(dir.path(), "worker", "ingress:\n  - app: task-api\n", "");
+    let (_, stderr) = validate(dir.path());
+    assert!(
+        stderr.contains("help: add to specs/worker.yaml ingress: - app: task-api"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("specs/task-api.yaml:26:"), "{stderr}");
+}
+
+#[test]
+fn duplicate_app_names_are_an_error_naming_both_files() {
+    let dir = example_copy();
+    fs::copy(
+        dir.path().join("specs/worker.yaml"),
+        dir.path().join("specs/worker-copy.yaml"),
+    )
+    .unwrap();
+    let (code, stderr) = validate(dir.path());
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("error: specs/worker.yaml:")
+            && stderr.contains("\"worker\" is also the app name of specs/worker-copy.yaml"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_call_on_a_port_the_callee_does_not_listen_on_is_an_error() {
+    let dir = example_copy();
+    edit(
+        dir.path(),
+        "gateway",
+        "  - app: task-api\n",
+        "  - app: task-api\n    ports: [{port: 8001}]\n",
+    );
+    let (code, stderr) = validate(dir.path());
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("gateway reaches task-api (specs/task-api.yaml) on port 8001, but task-api listens on 8000/TCP only"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn an_app_reference_resolves_to_the_callees_labels_namespace_and_port() {
+    let system = system::compile(&spec_files(&example().join("specs"))).unwrap();
+    let gateway = system.service("gateway").unwrap();
+    let rule = &gateway.spec.egress[0];
+    assert_eq!(rule.app, None);
+    assert_eq!(rule.name.as_deref(), Some("task-api"));
+    assert_eq!(rule.namespace.as_deref(), Some("tasks"));
+    assert_eq!(
+        rule.pod_labels
+            .get(names::APP_NAME_LABEL)
+            .map(String::as_str),
+        Some("task-api")
+    );
+    assert_eq!(rule.ports[0].port, Some(8000));
+    let flow = &gateway.model.network.egress[0];
+    assert_eq!(flow.peer.namespace.as_deref(), Some("tasks"));
+    assert_eq!(flow.ports[0].port, 8000);
+    // The callee's side, from the caller's spec.
+    let task_api = system.service("task-api").unwrap();
+    let admission = &task_api.spec.ingress[0];
+    assert_eq!(admission.namespace.as_deref(), Some("edge"));
+    assert_eq!(
+        admission
+            .pod_labels
+            .get(names::APP_NAME_LABEL)
+            .map(String::as_str),
+        Some("gateway")
+    );
+}
+
+#[test]
+fn an_unknown_app_reference_lists_the_known_apps() {
+    let dir = example_copy();
+    edit(
+        dir.path(),
+        "gateway",
+        "  - app: task-api\n",
+        "  - app: taskapi\n",
+    );
+    let (code, stderr) = validate(dir.path());
+    assert_eq!(code, 2);
+    assert!(stderr.contains("specs/gateway.yaml:21:"), "{stderr}");
+    assert!(
+        stderr.contains("did you mean \"task-api\"? known apps (6): billing, gateway, ledger, notifier, task-api, worker"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn app_together_with_pod_labels_is_an_error() {
+    let dir = example_copy();
+    edit(
+        dir.path(),
+        "gateway",
+        "  - app: task-api\n",
+        "  - app: task-api\n    namespace: tasks\n",
+    );
+    let (code, stderr) = validate(dir.path());
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("sets app together with namespace"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_single_spec_with_an_app_reference_asks_for_the_workspace() {
+    let output = harden()
+        .current_dir(example())
+        .args(["validate", "specs/gateway.yaml"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.contains("egress[0].app: \"task-api\" names another service; validate or render the workspace (the directory holding both specs)"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn namespaces_shared_by_specs_agree_on_pod_security() {
+    let dir = example_copy();
+    edit(
+        dir.path(),
+        "ledger",
+        "podSecurityVersion: v1.33",
+        "podSecurityVersion: v1.32",
+    );
+    let (code, stderr) = validate(dir.path());
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains(
+            "pins namespace billing to Pod Security v1.32, but billing (specs/billing.yaml:"
+        ),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn an_egress_into_the_workspace_that_selects_no_spec_is_an_error() {
+    let dir = example_copy();
+    edit(
+        dir.path(),
+        "gateway",
+        "  - app: task-api\n",
+        "  - name: tasks\n    namespace: tasks\n    podLabels: {app.kubernetes.io/name: task-apy}\n    ports: [{port: 8000}]\n",
+    );
+    let (code, stderr) = validate(dir.path());
+    assert_eq!(code, 2);
+    assert!(stderr.contains("did you mean app: task-api?"), "{stderr}");
+}
+
+#[test]
+fn undescribed_workloads_of_a_specs_namespace_are_warnings() {
+    let dir = example_copy();
+    edit(
+        dir.path(),
+        "worker",
+        "  - app: notifier\n",
+        "  - app: notifier\n  - name: redis\n    podLabels: {app.kubernetes.io/name: redis}\n    ports: [{port: 6379}]\n",
+    );
+    let (code, stderr) = validate(dir.path());
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains("warning: specs/worker.yaml:")
+            && stderr.contains("worker opens for them only policy worker-peer-redis")
+            && stderr.contains("their DNS and every other flow stay closed"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_system_with_a_one_sided_flow_writes_nothing() {
+    let dir = example_copy();
+    edit(dir.path(), "ledger", "ingress:\n  - app: billing\n", "");
+    harden()
+        .current_dir(dir.path())
+        .args(["render", "specs"])
+        .assert()
+        .code(2);
+    assert!(!dir.path().join("deploy").exists());
+}
+
+#[test]
+fn the_committed_example_output_is_what_the_system_renders() {
+    let dir = example_copy();
+    harden()
+        .current_dir(dir.path())
+        .args(["render", "-q", "specs"])
+        .assert()
+        .success();
+    let mut compared = 0;
+    for service in fs::read_dir(dir.path().join("deploy")).unwrap() {
+        let service = service.unwrap().path();
+        let committed = example().join("deploy").join(service.file_name().unwrap());
+        for file in fs::read_dir(&service).unwrap() {
+            let file = file.unwrap().path();
+            let name = file.file_name().unwrap();
+            assert_eq!(
+                fs::read_to_string(committed.join(name)).unwrap_or_default(),
+                fs::read_to_string(&file).unwrap(),
+                "{}/{} is stale: run `harden render specs` in examples/workspace",
+                committed.display(),
+                name.to_string_lossy()
+            );
+            compared += 1;
+        }
+        assert_eq!(
+            fs::read_dir(&committed).unwrap().count(),
+            fs::read_dir(&service).unwrap().count()
+        );
+    }
+    assert_eq!(compared, 50);
+}
+
+/// Every rendered manifest of the example, as one cluster; Dapr pods get the
+/// app-id label the injector adds.
+fn example_cluster() -> (Cluster, system::System) {
+    let system = system::compile(&spec_files(&example().join("specs"))).unwrap();
+    let templates = harden::templates::Templates::embedded().unwrap();
+    let mut documents = Vec::new();
+    for service in &system.services {
+        for file in harden::render::render(&service.model, &templates).unwrap() {
+            if file.name.ends_with(".yaml") {
+                documents.extend(harden::yaml::parse_stream(&file.content).unwrap());
+            }
+        }
+    }
+    let mut cluster = Cluster::from_documents(documents.iter()).unwrap();
+    for service in &system.services {
+        if let Some(d) = &service.model.dapr {
+            let id = format!("Deployment/{}/{}", service.namespace(), service.name());
+            let pod = cluster.pods.iter_mut().find(|p| p.id == id).unwrap();
+            pod.labels
+                .insert(dapr::APP_ID_LABEL.to_string(), d.app_id.clone());
+        }
+    }
+    (cluster, system)
+}
+
+fn pod_of(cluster: &Cluster, system: &system::System, index: usize) -> Endpoint {
+    let s = &system.services[index];
+    cluster
+        .endpoint(&format!("Deployment/{}/{}", s.namespace(), s.name()))
+        .unwrap()
+}
+
+#[test]
+fn the_rendered_policies_allow_every_declared_flow_at_both_ends_and_deny_a_stranger() {
+    let (mut cluster, system) = example_cluster();
+    let mut checked = 0;
+    for flow in &system.flows {
+        let (End::Service { index: a }, End::Service { index: b }) = (&flow.from, &flow.to) else {
+            continue;
+        };
+        assert!(!flow.blocked);
+        for port in &flow.ports {
+            let verdict = cluster.allowed(
+                pod_of(&cluster, &system, *a),
+                pod_of(&cluster, &system, *b),
+                port.port as u16,
+                Protocol::Tcp,
+            );
+            assert!(
+                verdict.allowed,
+                "{} -> {} on {}: {verdict}",
+                system.services[*a].name(),
+                system.services[*b].name(),
+                port.port
+            );
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, FLOWS.len());
+    assert!(
+        system
+            .flows
+            .iter()
+            .any(|f| f.kind == FlowKind::DaprInvocation)
+    );
+    // A stranger, outside and inside the workspace's namespaces, reaches no
+    // service on its port.
+    cluster.add_namespace("stranger", Labels::new());
+    for namespace in ["stranger", "tasks", "billing"] {
+        let stranger = cluster.add_pod(Pod {
+            id: format!("{namespace}/stranger"),
+            namespace: namespace.to_string(),
+            labels: Labels::from([(names::APP_NAME_LABEL.to_string(), "stranger".to_string())]),
+            ports: Vec::new(),
+            host_network: false,
+        });
+        for (index, service) in system.services.iter().enumerate() {
+            let verdict = cluster.allowed(
+                stranger,
+                pod_of(&cluster, &system, index),
+                service.port() as u16,
+                Protocol::Tcp,
+            );
+            assert!(
+                !verdict.allowed,
+                "a stranger in {namespace} reaches {}: {verdict}",
+                service.name()
+            );
+        }
+    }
+}
+
+/// Writes `count` specs spread over namespaces of `per_namespace` services;
+/// each service calls the next one of its namespace, and the first of each
+/// namespace calls the first of the next namespace, all declared at both
+/// ends with `app:`.
+fn generate(dir: &Path, count: usize, per_namespace: usize) {
+    let name = |i: usize| format!("svc-{i:04}");
+    for i in 0..count {
+        let namespace = i / per_namespace;
+        let mut ingress = Vec::new();
+        let mut egress = Vec::new();
+        if i % per_namespace + 1 < per_namespace && i + 1 < count {
+            egress.push(i + 1);
+        }
+        if i % per_namespace > 0 {
+            ingress.push(i - 1);
+        }
+        if i % per_namespace == 0 {
+            if i + per_namespace < count {
+                egress.push(i + per_namespace);
+            }
+            if i >= per_namespace {
+                ingress.push(i - per_namespace);
+            }
+        }
+        let mut text = format!(
+            "apiVersion: harden.dev/v1alpha1\nkind: SecuritySpec\napp:\n  name: {}\n  namespace: ns-{namespace:03}\nworkload:\n  image: ghcr.io/example/svc@sha256:{}\n  port: {}\n",
+            name(i),
+            "a".repeat(64),
+            8000 + i % 50
+        );
+        if !ingress.is_empty() {
+            text.push_str("ingress:\n");
+            for j in &ingress {
+                text.push_str(&format!("  - app: {}\n", name(*j)));
+            }
+        }
+        if !egress.is_empty() {
+            text.push_str("egress:\n");
+            for j in &egress {
+                text.push_str(&format!("  - app: {}\n", name(*j)));
+            }
+        }
+        fs::write(dir.join(format!("{}.yaml", name(i))), text).unwrap();
+    }
+}
+
+#[test]
+fn a_thousand_generated_specs_compile() {
+    let dir = TempDir::new().unwrap();
+    generate(dir.path(), 1000, 10);
+    let files = spec_files(dir.path());
+    let system = system::compile(&files).expect("a consistent system");
+    assert_eq!(system.services.len(), 1000);
+    let between = system
+        .flows
+        .iter()
+        .filter(|f| matches!((&f.from, &f.to), (End::Service { .. }, End::Service { .. })))
+        .count();
+    assert_eq!(between, 100 * 9 + 99);
+    // One admission removed: exactly one error, at the callee.
+    let path = dir.path().join("svc-0500.yaml");
+    let text = fs::read_to_string(&path).unwrap();
+    assert!(text.contains("  - app: svc-0490\n"));
+    fs::write(&path, text.replace("  - app: svc-0490\n", "")).unwrap();
+    let Err(problems) = system::compile(&files) else {
+        panic!("a one-sided flow must be an error");
+    };
+    let errors: Vec<_> = problems
+        .iter()
+        .filter(|p| p.severity == Severity::Error)
+        .collect();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(errors[0].message.contains("svc-0490 calls svc-0500"));
+}
+
+#[test]
+fn graph_of_thirty_services_is_grouped_merged_and_deterministic() {
+    let dir = TempDir::new().unwrap();
+    generate(dir.path(), 30, 6);
+    let run = || {
+        let output = harden()
+            .current_dir(dir.path())
+            .args(["graph", "."])
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(0));
+        String::from_utf8(output.stdout).unwrap()
+    };
+    let mermaid = run();
+    assert_eq!(mermaid, run(), "graph output must be deterministic");
+    assert!(mermaid.starts_with("flowchart LR\n"));
+    assert_eq!(mermaid.matches("  subgraph ns_").count(), 5);
+    assert_eq!(mermaid.matches("[\"svc-").count(), 30);
+    // One edge per pair: 5 namespaces of 6 chained, plus 4 between them.
+    assert_eq!(mermaid.matches(" -->|").count(), 5 * 5 + 4);
+    assert!(mermaid.contains("svc_svc_0000 -->|\"8001\"| svc_svc_0001"));
+    assert!(!mermaid.contains("-.->"));
+
+    // A one-sided flow is drawn red and dashed, and the exit status says so.
+    let path = dir.path().join("svc-0007.yaml");
+    let text = fs::read_to_string(&path).unwrap();
+    fs::write(&path, text.replace("ingress:\n  - app: svc-0006\n", "")).unwrap();
+    let output = harden()
+        .current_dir(dir.path())
+        .args(["graph", ".", "--format", "dot"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let dot = String::from_utf8(output.stdout).unwrap();
+    assert!(dot.starts_with("digraph system {"));
+    assert_eq!(dot.matches("subgraph cluster_").count(), 5);
+    assert!(
+        dot.contains(
+            "svc_svc_0006 -> svc_svc_0007 [label=\"blocked: 8007\", style=dashed, color=\"#d32f2f\""
+        ),
+        "{dot}"
+    );
+    let mermaid = harden()
+        .current_dir(dir.path())
+        .args(["graph", "."])
+        .output()
+        .unwrap()
+        .stdout;
+    let mermaid = String::from_utf8(mermaid).unwrap();
+    assert!(mermaid.contains("svc_svc_0006 -.->|\"blocked: 8007\"| svc_svc_0007"));
+    assert!(mermaid.contains("linkStyle "));
+}
+
+#[test]
+fn the_committed_graph_is_current() {
+    let output = harden()
+        .current_dir(example())
+        .args(["graph", "specs"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let graph = String::from_utf8(output.stdout).unwrap();
+    let committed = fs::read_to_string(example().join("GRAPH.md")).unwrap();
+    assert!(
+        committed.contains(&format!("```mermaid\n{graph}```")),
+        "examples/workspace/GRAPH.md is stale: regenerate it with harden graph specs"
+    );
+}

@@ -244,9 +244,9 @@ fn no_service(cx: &mut Cx<'_>, object: &Object<'_>) {
             .is_some_and(|p| !p.is_empty())
     });
     let namespace = workload.namespace();
-    let served = cx.index.services.iter().any(|(ns, selector)| {
-        ns == namespace
-            && !selector.is_empty()
+    let services = cx.index.services.get(namespace).into_iter().flatten();
+    let served = services.into_iter().any(|selector| {
+        !selector.is_empty()
             && selector
                 .iter()
                 .all(|(k, v)| workload.labels.get(k) == Some(v))

@@ -258,8 +258,8 @@ pub struct Index {
     pub namespaces: BTreeMap<String, (BTreeMap<String, String>, Anchor)>,
     /// NetworkPolicies: namespace and document.
     pub policies: Vec<(String, Value)>,
-    /// Services: namespace and selector.
-    pub services: Vec<(String, BTreeMap<String, String>)>,
+    /// Service selectors by namespace.
+    pub services: HashMap<String, Vec<BTreeMap<String, String>>>,
     /// ServiceAccounts (namespace, name) and their `automountServiceAccountToken`.
     pub service_accounts: HashMap<(String, String), Option<bool>>,
     /// Dapr Configurations (namespace, name) and whether they obfuscate URLs.
@@ -295,7 +295,9 @@ impl Index {
             "NetworkPolicy" => self.policies.push((namespace(), document.clone())),
             "Service" => self
                 .services
-                .push((namespace(), label_map(document.pointer("/spec/selector")))),
+                .entry(namespace())
+                .or_default()
+                .push(label_map(document.pointer("/spec/selector"))),
             "ServiceAccount" => {
                 self.service_accounts.insert(
                     (namespace(), object.name().to_string()),

@@ -74,19 +74,64 @@ impl Outcome {
     }
 }
 
+/// Kinds the first pass must read: what [`Index::add`] keeps.
+const INDEXED_KINDS: &[&str] = &[
+    "Namespace",
+    "NetworkPolicy",
+    "Service",
+    "ServiceAccount",
+    "Configuration",
+    "Pod",
+    "Deployment",
+    "StatefulSet",
+    "DaemonSet",
+    "ReplicaSet",
+    "Job",
+    "CronJob",
+    "ReplicationController",
+];
+
+/// Whether the first pass can skip a document without parsing it: its
+/// top-level `kind:` line names a kind the index does not keep (most of
+/// the bytes of real repositories are CustomResourceDefinitions), it is not
+/// a List, and it carries no waiver annotation. Anything unusual (no such
+/// line, JSON) is parsed.
+fn skippable(chunk: &str) -> bool {
+    let kind = chunk
+        .lines()
+        .find_map(|line| line.strip_prefix("kind:"))
+        .map(|k| k.trim().trim_matches(['"', '\'']));
+    match kind {
+        Some(kind) => {
+            !kind.is_empty()
+                && !kind.ends_with("List")
+                && !INDEXED_KINDS.contains(&kind)
+                && !chunk.contains(waivers::ANNOTATION)
+                && chunk.lines().any(|l| l.starts_with("apiVersion:"))
+        }
+        None => false,
+    }
+}
+
 /// One document of a file: its objects, or the parse error as a finding.
+/// With `skip`, documents that [`skippable`] judges are only counted.
 fn each_object(
     file: &str,
     text: &str,
-    mut on_object: impl FnMut(&Object<'_>),
+    skip: bool,
+    mut on_object: impl FnMut(Option<&Object<'_>>),
     mut on_error: impl FnMut(Finding),
 ) {
     for (start_line, chunk) in manifests::documents(text) {
+        if skip && skippable(chunk) {
+            on_object(None);
+            continue;
+        }
         match manifests::parse_document(file, start_line, chunk) {
             Ok(parsed) => {
                 for manifest in &parsed {
                     for object in Object::all_of(manifest) {
-                        on_object(&object);
+                        on_object(Some(&object));
                     }
                 }
             }
@@ -119,23 +164,27 @@ pub fn run(
         ..Outcome::default()
     };
     let mut kubernetes_objects = 0;
+    let mut unparsable = false;
+    let mut errors = Vec::new();
     for file in &files {
         let source = manifests::read(file)?;
         each_object(
             &source.shown,
             &source.text,
-            |object| {
-                outcome.objects += 1;
-                if !object.kind().is_empty() && object.document.get("apiVersion").is_some() {
-                    kubernetes_objects += 1;
+            true,
+            |object| match object {
+                None => kubernetes_objects += 1,
+                Some(object) => {
+                    if !object.kind().is_empty() && object.document.get("apiVersion").is_some() {
+                        kubernetes_objects += 1;
+                    }
+                    index.add(object);
+                    waivers.add_annotation(object);
                 }
-                index.add(object);
-                waivers.add_annotation(object);
             },
-            |finding| outcome.findings.push(finding),
+            |_| unparsable = true,
         );
     }
-    let unparsable = !outcome.findings.is_empty();
     if kubernetes_objects == 0 && !unparsable {
         let shown: Vec<String> = paths.iter().map(|p| crate::load::display_path(p)).collect();
         return Err(format!(
@@ -148,10 +197,17 @@ pub fn run(
         each_object(
             &source.shown,
             &source.text,
-            |object| rules::judge_object(object, &index, selection, pss, &mut outcome.findings),
-            |_| {},
+            false,
+            |object| {
+                if let Some(object) = object {
+                    outcome.objects += 1;
+                    rules::judge_object(object, &index, selection, pss, &mut outcome.findings);
+                }
+            },
+            |finding| errors.push(finding),
         );
     }
+    outcome.findings.append(&mut errors);
     rules::judge_index(&index, selection, pss, &mut outcome.findings);
     outcome.findings.append(&mut waivers.findings);
     waivers.apply(&mut outcome.findings);

@@ -147,6 +147,19 @@ struct JsonSummary {
 }
 
 pub fn json(findings: &[Finding], files: usize, documents: usize) -> String {
+    let mut out = Vec::new();
+    let _ = write_json(&mut out, findings, files, documents);
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// Writes the JSON report to `out` as it is serialised (a large report is
+/// never held in memory twice).
+pub fn write_json(
+    out: &mut dyn std::io::Write,
+    findings: &[Finding],
+    files: usize,
+    documents: usize,
+) -> serde_json::Result<()> {
     let counted: Vec<&Finding> = findings.iter().filter(|f| f.suppressed.is_none()).collect();
     let count = |severity: Severity| counted.iter().filter(|f| f.severity() == severity).count();
     let report = JsonReport {
@@ -162,7 +175,7 @@ pub fn json(findings: &[Finding], files: usize, documents: usize) -> String {
             objects: documents,
         },
     };
-    serde_json::to_string_pretty(&report).unwrap_or_default()
+    serde_json::to_writer_pretty(out, &report)
 }
 
 /// SARIF levels: critical and high are errors, medium warnings, low notes.

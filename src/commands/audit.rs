@@ -132,22 +132,33 @@ pub fn run(args: &AuditArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> 
         Err(error) => return fail(stderr, error),
     };
     let findings = &outcome.findings;
-    let output = match args.format {
-        AuditFormat::Text => report::text_with(
-            findings,
-            outcome.files,
-            outcome.objects,
-            TextOptions {
-                show_waived: args.show_waived,
-                min_severity: args.min_severity,
-            },
+    // Reports are written as they are serialised, through one buffer.
+    let mut out = std::io::BufWriter::new(stdout);
+    let _ = match args.format {
+        AuditFormat::Text => write!(
+            out,
+            "{}",
+            report::text_with(
+                findings,
+                outcome.files,
+                outcome.objects,
+                TextOptions {
+                    show_waived: args.show_waived,
+                    min_severity: args.min_severity,
+                },
+            )
         ),
-        AuditFormat::Json => report::json(findings, outcome.files, outcome.objects) + "\n",
+        AuditFormat::Json => report::write_json(&mut out, findings, outcome.files, outcome.objects)
+            .map_err(std::io::Error::from)
+            .and_then(|()| writeln!(out)),
         AuditFormat::Sarif => {
-            serde_json::to_string_pretty(&report::sarif(findings, &root)).unwrap_or_default() + "\n"
+            serde_json::to_writer_pretty(&mut out, &report::sarif(findings, &root))
+                .map_err(std::io::Error::from)
+                .and_then(|()| writeln!(out))
         }
     };
-    let _ = write!(stdout, "{output}");
+    let _ = out.flush();
+    drop(out);
     if outcome.input_error() {
         for finding in findings
             .iter()

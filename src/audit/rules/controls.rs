@@ -149,7 +149,8 @@ control!(
 /// resourceNames limits every verb it can apply to; create and
 /// deletecollection cannot be limited by name and never match such a rule
 /// (kubernetes/kubernetes pkg/apis/rbac/v1/evaluation_helpers.go,
-/// ResourceNameMatches, and the RBAC docs "Referring to resources").
+/// ResourceNameMatches, and the RBAC docs "Referring to resources": from
+/// memory, not yet checked against the upstream file).
 fn rbac_secrets(cx: &mut Cx<'_>, object: &Object<'_>) {
     for (i, rule) in role_rules(object) {
         let groups = string_list(rule.get("apiGroups"));

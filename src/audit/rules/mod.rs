@@ -581,7 +581,8 @@ impl<'a> Workload<'a> {
     /// The pods' ServiceAccount: `serviceAccountName`, else the deprecated
     /// `serviceAccount` field, which Kubernetes still honours (copied into
     /// serviceAccountName when that is empty: kubernetes/kubernetes
-    /// pkg/apis/core/v1/conversion.go, Convert_v1_PodSpec_To_core_PodSpec),
+    /// pkg/apis/core/v1/conversion.go, Convert_v1_PodSpec_To_core_PodSpec:
+    /// from memory, not yet checked against the upstream file),
     /// else `default`.
     pub fn account(&self) -> &'a str {
         ["serviceAccountName", "serviceAccount"]

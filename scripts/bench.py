@@ -1,13 +1,19 @@
-"""Benchmark: `harden check` over 1,000 varied specs, and one `render`.
+"""Benchmarks. `scripts/bench` (no argument): `harden check` over 1,000
+varied specs, and one `render`. `scripts/bench audit`: the offline audit.
 
-Generates 1,000 specs (with and without Dapr, secrets, API access, egress
-of both kinds), renders each into deploy/<app>, then times whole processes:
+check   generates 1,000 specs (with and without Dapr, secrets, API access,
+        egress of both kinds), renders each into deploy/<app>, then times
+        whole processes:
+          check   harden check specs/ over all 1,000 (target: under 1 s)
+          render  harden render specs/task-api.yaml (target: median under 5 ms)
+        Prints medians, minimums and peak memory (max RSS of the process).
 
-  check   harden check specs/ over all 1,000 (target: under 1 s)
-  render  harden render specs/task-api.yaml (target: median under 5 ms)
-
-Prints medians, minimums and peak memory (max RSS of the measured process).
-Run with: scripts/bench
+audit   runs `harden audit` and checkov (.tools/venv, installed by
+        scripts/install-tools) over every published manifest set of
+        ../shared/realworld (or $HARDEN_SHARED/realworld) in one run each,
+        and prints their CPU time (user+sys) side by side (target: harden
+        100x less); then the peak RSS of `harden audit` on one generated
+        70 MB manifest file against the file's size (target: at most 2x).
 """
 
 from __future__ import annotations
@@ -114,8 +120,113 @@ def peak_memory(command: list[str], cwd: Path) -> str:
     return f"{int(result.stderr.strip().splitlines()[-1]) / 1024:.1f} MiB"
 
 
+def rusage_of(command: list[str], cwd: Path) -> tuple[float, float, int]:
+    """CPU seconds (user+sys), wall seconds and peak RSS (KiB) of one whole
+    process and its children, from wait4; its output is discarded."""
+    start = time.perf_counter()
+    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    wall = time.perf_counter() - start
+    if process.returncode not in (0, 1):
+        sys.exit(f"error: {' '.join(command)} exited {process.returncode}")
+    return usage.ru_utime + usage.ru_stime, wall, usage.ru_maxrss
+
+
+def big_manifest(path: Path, size: int) -> int:
+    """Writes a multi-document manifest of about `size` bytes: Deployments,
+    their Services and ConfigMaps over 50 namespaces. Returns the objects."""
+    block = """apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: app-{i}
+  namespace: team-{ns}
+  labels: {{app: app-{i}}}
+spec:
+  selector:
+    matchLabels: {{app: app-{i}}}
+  template:
+    metadata:
+      labels: {{app: app-{i}}}
+    spec:
+      serviceAccountName: app-{i}
+      containers:
+        - name: app
+          image: registry.example.com/app-{i}:1.{i}
+          ports: [{{containerPort: 8080}}]
+          resources:
+            requests: {{cpu: 100m, memory: 128Mi}}
+            limits: {{cpu: 500m, memory: 256Mi}}
+          securityContext:
+            allowPrivilegeEscalation: false
+            readOnlyRootFilesystem: true
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: app-{i}
+  namespace: team-{ns}
+spec:
+  selector: {{app: app-{i}}}
+  ports: [{{port: 80, targetPort: 8080}}]
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: app-{i}-config
+  namespace: team-{ns}
+data:
+  settings.json: '{{"feature": true, "level": {i}, "description": "{pad}"}}'
+---
+"""
+    written = 0
+    index = 0
+    with path.open("w") as out:
+        while written < size:
+            text = block.format(i=index, ns=index % 50, pad="x" * 400)
+            out.write(text)
+            written += len(text)
+            index += 1
+    return index * 3
+
+
+def audit_bench() -> int:
+    shared = Path(os.environ.get("HARDEN_SHARED", ROOT.parent / "shared"))
+    corpus = shared / "realworld"
+    if not corpus.is_dir():
+        sys.exit(f"error: the manifest sets are missing at {corpus}: put shared/ beside the project or set HARDEN_SHARED")
+    sets = sorted(p for p in corpus.iterdir() if p.is_dir() and p.name != "invalid")
+    checkov = ROOT / ".tools" / "venv" / "bin" / "checkov"
+    if not checkov.exists():
+        subprocess.run([str(ROOT / "scripts" / "install-tools")], check=True)
+    harden_command = [str(HARDEN), "audit", "--format", "json", *map(str, sets)]
+    checkov_command = [str(checkov), "--framework", "kubernetes", "--quiet", "--compact",
+                       "--skip-download", "--output", "json"]
+    for directory in sets:
+        checkov_command += ["-d", str(directory)]
+    harden_runs = [rusage_of(harden_command, ROOT) for _ in range(5)]
+    checkov_cpu, checkov_wall, _ = rusage_of(checkov_command, ROOT)
+    harden_cpu = statistics.median(run[0] for run in harden_runs)
+    files = sum(1 for d in sets for f in d.rglob("*") if f.suffix in (".yaml", ".yml", ".json"))
+    print(f"corpus: {len(sets)} sets, {files} files ({corpus})")
+    print(f"  harden audit: CPU {harden_cpu * 1000:.0f} ms (median of 5), peak RSS {harden_runs[0][2] / 1024:.1f} MiB")
+    print(f"  checkov:      CPU {checkov_cpu * 1000:.0f} ms (1 run, wall {checkov_wall:.1f} s)")
+    print(f"  ratio:        {checkov_cpu / harden_cpu:.0f}x less CPU (target: 100x)")
+    with tempfile.TemporaryDirectory(prefix="harden-bench-") as temporary:
+        big = Path(temporary) / "big.yaml"
+        objects = big_manifest(big, 70 * 1024 * 1024)
+        size = big.stat().st_size
+        cpu, wall, peak = rusage_of([str(HARDEN), "audit", "--format", "json", str(big)], ROOT)
+    print(f"large file: {size / 2**20:.1f} MiB, {objects} objects: CPU {cpu:.1f} s, wall {wall:.1f} s, "
+          f"peak RSS {peak / 1024:.1f} MiB = {peak * 1024 / size:.2f}x the file (target: 2x)")
+    print(f"cores: {os.cpu_count()}")
+    return 0
+
+
 def main() -> int:
     subprocess.run(["cargo", "build", "--release", "--locked", "--quiet"], cwd=ROOT, check=True)
+    if sys.argv[1:] == ["audit"]:
+        return audit_bench()
     with tempfile.TemporaryDirectory(prefix="harden-bench-") as temporary:
         work = Path(temporary)
         (work / "specs").mkdir()

@@ -154,28 +154,11 @@ pub enum Command {
     ///
     /// Reads files and directories (multi-document YAML), judges every Pod
     /// and pod template (Deployment, StatefulSet, DaemonSet, ReplicaSet, Job,
-    /// CronJob) and the objects around them. Exits 1 when a finding is at or
-    /// above --fail-on.
-    Audit {
-        /// Manifest files or directories.
-        #[arg(required = true)]
-        paths: Vec<PathBuf>,
-        /// Report format.
-        #[arg(long, value_enum, default_value_t = AuditFormat::Text)]
-        format: AuditFormat,
-        /// Lowest severity that makes the audit fail.
-        #[arg(long, value_enum, default_value_t = crate::audit::rules::Severity::Low)]
-        fail_on: crate::audit::rules::Severity,
-        /// Pod Security level [default: the namespace's enforce label, else restricted].
-        #[arg(long, value_parser = ["baseline", "restricted"])]
-        pss_level: Option<String>,
-        /// Pod Security version, e.g. v1.30 [default: the namespace's label, else the newest known].
-        #[arg(long, value_name = "VERSION")]
-        pss_version: Option<String>,
-        /// Run only these rule families.
-        #[arg(long, value_enum, value_delimiter = ',')]
-        only: Vec<crate::audit::rules::Family>,
-    },
+    /// CronJob) and the objects around them, including the items of List
+    /// kinds. Exits 1 when a finding that is not waived is at or above
+    /// --fail-on; 2 when a file cannot be parsed (reported with every other
+    /// finding), a waiver is invalid, or no manifest was found.
+    Audit(crate::commands::audit::AuditArgs),
     /// Show who can reach whom, port by port, under the manifests' NetworkPolicies.
     ///
     /// Reads files and directories of manifests, evaluates the

@@ -63,15 +63,7 @@ impl Manifest {
 
     /// The object's namespace; `default` when unset, none for cluster-scoped kinds.
     pub fn namespace(&self) -> Option<&str> {
-        match self.kind() {
-            "Namespace" | "ClusterRole" | "ClusterRoleBinding" | "CustomResourceDefinition" => None,
-            _ => Some(
-                self.document
-                    .pointer("/metadata/namespace")
-                    .and_then(Value::as_str)
-                    .unwrap_or("default"),
-            ),
-        }
+        namespace_of(&self.document)
     }
 
     /// `Kind/namespace/name`, or `Kind/name` for cluster-scoped objects.
@@ -91,9 +83,130 @@ impl Manifest {
     }
 }
 
-/// Reads every manifest under `paths` (files, or directories searched
-/// recursively for `.yaml`/`.yml`).
-pub fn load(paths: &[PathBuf]) -> Result<Vec<Manifest>, String> {
+/// One Kubernetes object as the audit sees it: a whole document, or one
+/// item of a `kind: List` (or any `*List` kind with `items`, e.g. RoleList),
+/// located at its own lines.
+pub struct Object<'a> {
+    pub manifest: &'a Manifest,
+    /// `""`, or `items[3].` for an item of a list.
+    pub prefix: String,
+    pub document: &'a Value,
+}
+
+impl<'a> Object<'a> {
+    /// The objects of `manifest`: its list items, or itself.
+    pub fn all_of(manifest: &'a Manifest) -> Vec<Object<'a>> {
+        let items = manifest
+            .kind()
+            .ends_with("List")
+            .then(|| manifest.document.get("items").and_then(Value::as_array))
+            .flatten();
+        match items {
+            Some(items) => items
+                .iter()
+                .enumerate()
+                .filter(|(_, item)| item.is_object())
+                .map(|(i, document)| Object {
+                    manifest,
+                    prefix: format!("items[{i}]."),
+                    document,
+                })
+                .collect(),
+            None => vec![Object {
+                manifest,
+                prefix: String::new(),
+                document: &manifest.document,
+            }],
+        }
+    }
+
+    pub fn file(&self) -> &'a str {
+        &self.manifest.file
+    }
+
+    pub fn kind(&self) -> &'a str {
+        self.document
+            .get("kind")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+    }
+
+    pub fn name(&self) -> &'a str {
+        self.document
+            .pointer("/metadata/name")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+    }
+
+    /// The object's namespace; `default` when unset, none for cluster-scoped kinds.
+    pub fn namespace(&self) -> Option<&'a str> {
+        namespace_of(self.document)
+    }
+
+    /// `Kind/namespace/name`, or `Kind/name` for cluster-scoped objects.
+    pub fn resource(&self) -> String {
+        match self.namespace() {
+            Some(namespace) => format!("{}/{namespace}/{}", self.kind(), self.name()),
+            None => format!("{}/{}", self.kind(), self.name()),
+        }
+    }
+
+    /// The line of `path` inside this object (`""`: its first line).
+    pub fn line_of(&self, path: &str) -> usize {
+        if self.prefix.is_empty() {
+            return self.manifest.line_of(path);
+        }
+        let item = &self.prefix[..self.prefix.len() - 1];
+        if path.is_empty() {
+            self.manifest.line_of(item)
+        } else {
+            self.manifest.line_of(&format!("{}{path}", self.prefix))
+        }
+    }
+}
+
+/// Cluster-scoped kinds: no namespace.
+const CLUSTER_SCOPED: &[&str] = &[
+    "Namespace",
+    "ClusterRole",
+    "ClusterRoleBinding",
+    "CustomResourceDefinition",
+    "PersistentVolume",
+    "StorageClass",
+    "PriorityClass",
+    "ValidatingWebhookConfiguration",
+    "MutatingWebhookConfiguration",
+    "APIService",
+    "IngressClass",
+    "RuntimeClass",
+    "Node",
+];
+
+fn namespace_of(document: &Value) -> Option<&str> {
+    let kind = document
+        .get("kind")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    if CLUSTER_SCOPED.contains(&kind) {
+        return None;
+    }
+    Some(
+        document
+            .pointer("/metadata/namespace")
+            .and_then(Value::as_str)
+            .unwrap_or("default"),
+    )
+}
+
+/// A file to audit: its name as shown and its text.
+pub struct Source {
+    pub shown: String,
+    pub text: String,
+}
+
+/// Finds the files under `paths` (files, or directories searched
+/// recursively for `.yaml`, `.yml` and `.json`), sorted.
+pub fn files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
     let mut files = Vec::new();
     for path in paths {
         if path.is_dir() {
@@ -110,12 +223,103 @@ pub fn load(paths: &[PathBuf]) -> Result<Vec<Manifest>, String> {
     }
     files.sort();
     files.dedup();
+    Ok(files)
+}
+
+/// Reads one file.
+pub fn read(file: &Path) -> Result<Source, String> {
+    let shown = crate::load::display_path(file);
+    let text = std::fs::read_to_string(file).map_err(|e| format!("cannot read {shown}: {e}"))?;
+    Ok(Source { shown, text })
+}
+
+/// The documents of a YAML stream, each with the line it starts on (1-based)
+/// and its text, borrowed: the audit parses one document at a time so a
+/// large file never has all its objects in memory at once. `---` at the
+/// start of a line cannot occur inside a document's content (YAML 1.2.2,
+/// 9.1.4 "Document markers"), so splitting there is safe.
+pub fn documents(text: &str) -> Vec<(usize, &str)> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut documents = Vec::new();
+    let mut start = 0;
+    let mut start_line = 1;
+    let mut offset = 0;
+    let mut line_number = 0;
+    for line in text.split_inclusive('\n') {
+        line_number += 1;
+        let bare = line.trim_end_matches(['\n', '\r']);
+        let is_separator =
+            bare == "---" || bare.starts_with("--- ") || bare == "..." || bare.starts_with("---\t");
+        if is_separator {
+            if !text[start..offset].trim().is_empty() {
+                documents.push((start_line, &text[start..offset]));
+            }
+            start = offset + line.len();
+            start_line = line_number + 1;
+        }
+        offset += line.len();
+    }
+    if !text[start..].trim().is_empty() {
+        documents.push((start_line, &text[start..]));
+    }
+    documents
+}
+
+/// Parses one document of a file with [`Manifest::parse_all`], keeping the
+/// file's line numbers: `start_line` is the document's first line.
+pub fn parse_document(
+    file: &str,
+    start_line: usize,
+    text: &str,
+) -> Result<Vec<Manifest>, ParseError> {
+    match Manifest::parse_all(file, text) {
+        Ok(mut manifests) => {
+            for manifest in &mut manifests {
+                manifest.start_line += start_line - 1;
+            }
+            Ok(manifests)
+        }
+        Err(error) => Err(ParseError::from_message(file, start_line, &error)),
+    }
+}
+
+/// A document that could not be parsed: the parser's line (in the file)
+/// and message.
+#[derive(Debug, Clone)]
+pub struct ParseError {
+    pub line: usize,
+    pub message: String,
+}
+
+impl ParseError {
+    /// Reads `file:line: message` (the form of parse_all's errors),
+    /// shifting the line by the document's start.
+    fn from_message(file: &str, start_line: usize, error: &str) -> ParseError {
+        let rest = error
+            .strip_prefix(file)
+            .and_then(|r| r.strip_prefix(':'))
+            .unwrap_or(error);
+        let (line, message) = match rest.split_once(':') {
+            Some((line, message)) if line.trim().parse::<usize>().is_ok() => (
+                line.trim().parse::<usize>().unwrap_or(1),
+                message.trim().to_string(),
+            ),
+            _ => (1, rest.trim().to_string()),
+        };
+        ParseError {
+            line: line + start_line - 1,
+            message,
+        }
+    }
+}
+
+/// Reads every manifest under `paths` at once (the render self-check and
+/// tests; `harden audit` streams instead).
+pub fn load(paths: &[PathBuf]) -> Result<Vec<Manifest>, String> {
     let mut manifests = Vec::new();
-    for file in files {
-        let shown = crate::load::display_path(&file);
-        let text =
-            std::fs::read_to_string(&file).map_err(|e| format!("cannot read {shown}: {e}"))?;
-        manifests.extend(Manifest::parse_all(&shown, &text)?);
+    for file in files(paths)? {
+        let source = read(&file)?;
+        manifests.extend(Manifest::parse_all(&source.shown, &source.text)?);
     }
     Ok(manifests)
 }
@@ -131,8 +335,9 @@ fn collect(dir: &Path, files: &mut Vec<PathBuf>) -> std::io::Result<()> {
             if !name.starts_with('.') {
                 collect(&path, files)?;
             }
-        } else if (name.ends_with(".yaml") || name.ends_with(".yml"))
+        } else if (name.ends_with(".yaml") || name.ends_with(".yml") || name.ends_with(".json"))
             && name != "kustomization.yaml"
+            && name != super::waivers::DEFAULT_FILE
         {
             files.push(path);
         }

@@ -7,6 +7,7 @@
 //! the official admission fixtures is tested for every level and version
 //! (`tests/pss_conformance.rs`).
 
+use super::rules::{Check as RuleCheck, Family, Rule, Severity};
 use serde_json::Value;
 
 /// A Pod Security level.
@@ -60,6 +61,8 @@ impl std::fmt::Display for Version {
 pub struct Violation {
     /// The admission controller's check id, e.g. `runAsNonRoot`.
     pub check: &'static str,
+    /// Its audit rule.
+    pub rule: &'static Rule,
     pub level: Level,
     pub detail: String,
     /// Path of the offending field inside the pod spec, for locations.
@@ -146,10 +149,9 @@ type CheckFn = fn(&Pod<'_>, Version) -> Option<(String, String)>;
 
 struct Check {
     id: &'static str,
-    /// The audit rule id, `pss/<id>`.
-    rule: &'static str,
-    /// What the check requires, in one line.
-    title: &'static str,
+    /// The audit rule (`pss/<id>`): what the check requires, and its fix,
+    /// where `{target}` names the offending containers, volumes or pod.
+    rule: &'static Rule,
     level: Level,
     since: Version,
     run: CheckFn,
@@ -158,152 +160,285 @@ struct Check {
 const CHECKS: &[Check] = &[
     Check {
         id: "hostNamespaces",
-        rule: "pss/hostNamespaces",
-        title: "Pods must not share the host's network, PID or IPC namespace",
+        rule: &Rule {
+            id: "pss/hostNamespaces",
+            family: Family::Pss,
+            severity: Severity::Critical,
+            control: Some(6),
+            title: "Pods must not share the host's network, PID or IPC namespace",
+            fix: "set hostNetwork, hostPID and hostIPC to false (or remove them) in {target}",
+            check: RuleCheck::Driver,
+        },
         level: Level::Baseline,
         since: Version(0),
         run: host_namespaces,
     },
     Check {
         id: "privileged",
-        rule: "pss/privileged",
-        title: "Containers must not be privileged",
+        rule: &Rule {
+            id: "pss/privileged",
+            family: Family::Pss,
+            severity: Severity::Critical,
+            control: Some(6),
+            title: "Containers must not be privileged",
+            fix: "set securityContext.privileged: false (or remove it) on {target}",
+            check: RuleCheck::Driver,
+        },
         level: Level::Baseline,
         since: Version(0),
         run: privileged,
     },
     Check {
         id: "capabilities_baseline",
-        rule: "pss/capabilities_baseline",
-        title: "Containers must not add capabilities beyond the baseline set",
+        rule: &Rule {
+            id: "pss/capabilities_baseline",
+            family: Family::Pss,
+            severity: Severity::Critical,
+            control: Some(6),
+            title: "Containers must not add capabilities beyond the baseline set",
+            fix: "remove the capabilities outside the baseline set from securityContext.capabilities.add on {target}",
+            check: RuleCheck::Driver,
+        },
         level: Level::Baseline,
         since: Version(0),
         run: capabilities_baseline,
     },
     Check {
         id: "hostPathVolumes",
-        rule: "pss/hostPathVolumes",
-        title: "Pods must not mount hostPath volumes",
+        rule: &Rule {
+            id: "pss/hostPathVolumes",
+            family: Family::Pss,
+            severity: Severity::Critical,
+            control: Some(6),
+            title: "Pods must not mount hostPath volumes",
+            fix: "replace {target} with an emptyDir, configMap, secret or persistentVolumeClaim volume",
+            check: RuleCheck::Driver,
+        },
         level: Level::Baseline,
         since: Version(0),
         run: host_path_volumes,
     },
     Check {
         id: "hostPorts",
-        rule: "pss/hostPorts",
-        title: "Containers must not bind host ports",
+        rule: &Rule {
+            id: "pss/hostPorts",
+            family: Family::Pss,
+            severity: Severity::Critical,
+            control: Some(6),
+            title: "Containers must not bind host ports",
+            fix: "remove hostPort from the ports of {target} (a Service exposes the port)",
+            check: RuleCheck::Driver,
+        },
         level: Level::Baseline,
         since: Version(0),
         run: host_ports,
     },
     Check {
         id: "appArmorProfile",
-        rule: "pss/appArmorProfile",
-        title: "AppArmor must not be Unconfined",
+        rule: &Rule {
+            id: "pss/appArmorProfile",
+            family: Family::Pss,
+            severity: Severity::Critical,
+            control: Some(6),
+            title: "AppArmor must not be Unconfined",
+            fix: "set the AppArmor profile to RuntimeDefault (or remove Unconfined) on {target}",
+            check: RuleCheck::Driver,
+        },
         level: Level::Baseline,
         since: Version(0),
         run: app_armor,
     },
     Check {
         id: "seLinuxOptions",
-        rule: "pss/seLinuxOptions",
-        title: "SELinux options must be limited to the allowed types, no user or role",
+        rule: &Rule {
+            id: "pss/seLinuxOptions",
+            family: Family::Pss,
+            severity: Severity::Critical,
+            control: Some(6),
+            title: "SELinux options must be limited to the allowed types, no user or role",
+            fix: "remove seLinuxOptions.user and .role and use an allowed type (container_t, container_init_t, container_kvm_t, container_engine_t) on {target}",
+            check: RuleCheck::Driver,
+        },
         level: Level::Baseline,
         since: Version(0),
         run: selinux_options,
     },
     Check {
         id: "procMount",
-        rule: "pss/procMount",
-        title: "Containers must use the default /proc mask",
+        rule: &Rule {
+            id: "pss/procMount",
+            family: Family::Pss,
+            severity: Severity::Critical,
+            control: Some(6),
+            title: "Containers must use the default /proc mask",
+            fix: "remove securityContext.procMount (or set it to Default) on {target}",
+            check: RuleCheck::Driver,
+        },
         level: Level::Baseline,
         since: Version(0),
         run: proc_mount_baseline,
     },
     Check {
         id: "seccompProfile_baseline",
-        rule: "pss/seccompProfile_baseline",
-        title: "Seccomp must not be Unconfined",
+        rule: &Rule {
+            id: "pss/seccompProfile_baseline",
+            family: Family::Pss,
+            severity: Severity::Critical,
+            control: Some(6),
+            title: "Seccomp must not be Unconfined",
+            fix: "set securityContext.seccompProfile.type: RuntimeDefault instead of Unconfined on {target}",
+            check: RuleCheck::Driver,
+        },
         level: Level::Baseline,
         since: Version(0),
         run: seccomp_baseline,
     },
     Check {
         id: "sysctls",
-        rule: "pss/sysctls",
-        title: "Only safe sysctls may be set",
+        rule: &Rule {
+            id: "pss/sysctls",
+            family: Family::Pss,
+            severity: Severity::Critical,
+            control: Some(6),
+            title: "Only safe sysctls may be set",
+            fix: "remove the unsafe sysctls from securityContext.sysctls in {target}",
+            check: RuleCheck::Driver,
+        },
         level: Level::Baseline,
         since: Version(0),
         run: sysctls,
     },
     Check {
         id: "windowsHostProcess",
-        rule: "pss/windowsHostProcess",
-        title: "Windows pods must not run as host processes",
+        rule: &Rule {
+            id: "pss/windowsHostProcess",
+            family: Family::Pss,
+            severity: Severity::Critical,
+            control: Some(6),
+            title: "Windows pods must not run as host processes",
+            fix: "set securityContext.windowsOptions.hostProcess: false (or remove it) on {target}",
+            check: RuleCheck::Driver,
+        },
         level: Level::Baseline,
         since: Version(0),
         run: windows_host_process,
     },
     Check {
         id: "hostProbesAndHostLifecycle",
-        rule: "pss/hostProbesAndHostLifecycle",
-        title: "Probes and lifecycle handlers must not set a host",
+        rule: &Rule {
+            id: "pss/hostProbesAndHostLifecycle",
+            family: Family::Pss,
+            severity: Severity::Critical,
+            control: Some(6),
+            title: "Probes and lifecycle handlers must not set a host",
+            fix: "remove the host field from the probes and lifecycle handlers of {target}",
+            check: RuleCheck::Driver,
+        },
         level: Level::Baseline,
         since: Version(34),
         run: host_probes,
     },
     Check {
         id: "allowPrivilegeEscalation",
-        rule: "pss/allowPrivilegeEscalation",
-        title: "Containers must set allowPrivilegeEscalation: false",
+        rule: &Rule {
+            id: "pss/allowPrivilegeEscalation",
+            family: Family::Pss,
+            severity: Severity::High,
+            control: Some(6),
+            title: "Containers must set allowPrivilegeEscalation: false",
+            fix: "set securityContext.allowPrivilegeEscalation: false on {target}",
+            check: RuleCheck::Driver,
+        },
         level: Level::Restricted,
         since: Version(8),
         run: allow_privilege_escalation,
     },
     Check {
         id: "capabilities_restricted",
-        rule: "pss/capabilities_restricted",
-        title: "Containers must drop ALL capabilities (add at most NET_BIND_SERVICE)",
+        rule: &Rule {
+            id: "pss/capabilities_restricted",
+            family: Family::Pss,
+            severity: Severity::High,
+            control: Some(6),
+            title: "Containers must drop ALL capabilities (add at most NET_BIND_SERVICE)",
+            fix: "set securityContext.capabilities.drop: [\"ALL\"] (add at most NET_BIND_SERVICE) on {target}",
+            check: RuleCheck::Driver,
+        },
         level: Level::Restricted,
         since: Version(22),
         run: capabilities_restricted,
     },
     Check {
         id: "runAsNonRoot",
-        rule: "pss/runAsNonRoot",
-        title: "Containers must run as non-root (runAsNonRoot: true)",
+        rule: &Rule {
+            id: "pss/runAsNonRoot",
+            family: Family::Pss,
+            severity: Severity::High,
+            control: Some(6),
+            title: "Containers must run as non-root (runAsNonRoot: true)",
+            fix: "set securityContext.runAsNonRoot: true on {target} (in the pod securityContext it covers every container)",
+            check: RuleCheck::Driver,
+        },
         level: Level::Restricted,
         since: Version(0),
         run: run_as_non_root,
     },
     Check {
         id: "runAsUser",
-        rule: "pss/runAsUser",
-        title: "Containers must not run as UID 0",
+        rule: &Rule {
+            id: "pss/runAsUser",
+            family: Family::Pss,
+            severity: Severity::High,
+            control: Some(6),
+            title: "Containers must not run as UID 0",
+            fix: "set securityContext.runAsUser to a non-zero UID (10000 or more) on {target}",
+            check: RuleCheck::Driver,
+        },
         level: Level::Restricted,
         since: Version(23),
         run: run_as_user,
     },
     Check {
         id: "seccompProfile_restricted",
-        rule: "pss/seccompProfile_restricted",
-        title: "Seccomp must be RuntimeDefault or Localhost",
+        rule: &Rule {
+            id: "pss/seccompProfile_restricted",
+            family: Family::Pss,
+            severity: Severity::High,
+            control: Some(6),
+            title: "Seccomp must be RuntimeDefault or Localhost",
+            fix: "set securityContext.seccompProfile.type: RuntimeDefault on {target} (in the pod securityContext it covers every container)",
+            check: RuleCheck::Driver,
+        },
         level: Level::Restricted,
         since: Version(19),
         run: seccomp_restricted,
     },
     Check {
         id: "restrictedVolumes",
-        rule: "pss/restrictedVolumes",
-        title: "Only configMap, csi, downwardAPI, emptyDir, ephemeral, image, PVC, projected and secret volumes",
+        rule: &Rule {
+            id: "pss/restrictedVolumes",
+            family: Family::Pss,
+            severity: Severity::High,
+            control: Some(6),
+            title: "Only configMap, csi, downwardAPI, emptyDir, ephemeral, image, PVC, projected and secret volumes",
+            fix: "replace {target} with a configMap, csi, downwardAPI, emptyDir, ephemeral, image, persistentVolumeClaim, projected or secret volume",
+            check: RuleCheck::Driver,
+        },
         level: Level::Restricted,
         since: Version(0),
         run: restricted_volumes,
     },
     Check {
         id: "procMount_restricted",
-        rule: "pss/procMount_restricted",
-        title: "Containers must use the default /proc mask (restricted)",
+        rule: &Rule {
+            id: "pss/procMount_restricted",
+            family: Family::Pss,
+            severity: Severity::High,
+            control: Some(6),
+            title: "Containers must use the default /proc mask (restricted)",
+            fix: "remove securityContext.procMount (or set it to Default) on {target}",
+            check: RuleCheck::Driver,
+        },
         level: Level::Restricted,
         since: Version(35),
         run: proc_mount_restricted,
@@ -318,6 +453,7 @@ pub fn evaluate(pod: &Pod<'_>, level: Level, version: Version) -> Vec<Violation>
         .filter_map(|check| {
             (check.run)(pod, version).map(|(path, detail)| Violation {
                 check: check.id,
+                rule: check.rule,
                 level: check.level,
                 detail,
                 path,
@@ -326,9 +462,10 @@ pub fn evaluate(pod: &Pod<'_>, level: Level, version: Version) -> Vec<Violation>
         .collect()
 }
 
-/// Every check as (rule id, title, level), for rule catalogues.
-pub fn rules() -> Vec<(&'static str, &'static str, Level)> {
-    CHECKS.iter().map(|c| (c.rule, c.title, c.level)).collect()
+/// Every check's audit rule. Baseline violations are critical (the pod is
+/// dangerous anywhere), restricted-only ones high.
+pub fn rules() -> impl Iterator<Item = &'static Rule> {
+    CHECKS.iter().map(|c| c.rule)
 }
 
 fn names(list: &[String]) -> String {

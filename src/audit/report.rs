@@ -2,17 +2,47 @@
 //! GitHub code scanning (typed with `serde-sarif`, not assembled by hand).
 
 use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 use serde_sarif::sarif;
 
 use super::rules::{Finding, Severity, catalogue};
 
-/// Text grouped by resource, most severe first within each resource.
+/// What the text report shows.
+#[derive(Debug, Clone, Copy)]
+pub struct TextOptions {
+    /// Show waived findings (marked) too.
+    pub show_waived: bool,
+    /// Hide findings below this severity (display only).
+    pub min_severity: Severity,
+}
+
+/// [`text_with`] showing every finding that is not waived.
 pub fn text(findings: &[Finding], files: usize, documents: usize) -> String {
+    let options = TextOptions {
+        show_waived: false,
+        min_severity: Severity::Low,
+    };
+    text_with(findings, files, documents, options)
+}
+
+/// Text grouped by resource, most severe first within each resource, then
+/// a summary by rule and by file.
+pub fn text_with(
+    findings: &[Finding],
+    files: usize,
+    documents: usize,
+    options: TextOptions,
+) -> String {
     let mut out = String::new();
+    let shown: Vec<&Finding> = findings
+        .iter()
+        .filter(|f| options.show_waived || f.suppressed.is_none())
+        .filter(|f| f.severity() >= options.min_severity)
+        .collect();
     let mut by_resource: BTreeMap<(&str, &str), Vec<&Finding>> = BTreeMap::new();
-    for finding in findings {
+    for finding in &shown {
         by_resource
             .entry((finding.file.as_str(), finding.resource.as_str()))
             .or_default()
@@ -20,34 +50,76 @@ pub fn text(findings: &[Finding], files: usize, documents: usize) -> String {
     }
     for ((file, resource), mut group) in by_resource {
         group.sort_by(|a, b| {
-            b.severity
-                .cmp(&a.severity)
+            b.severity()
+                .cmp(&a.severity())
                 .then(a.line.cmp(&b.line))
-                .then(a.rule.cmp(b.rule))
+                .then(a.rule.id.cmp(b.rule.id))
         });
-        out.push_str(&format!("{resource} ({file})\n"));
+        if resource.is_empty() {
+            out.push_str(&format!("{file}\n"));
+        } else {
+            out.push_str(&format!("{resource} ({file})\n"));
+        }
         for finding in group {
+            let waived = match &finding.suppressed {
+                Some(s) => format!(" [waived: {}]", s.reason),
+                None => String::new(),
+            };
             out.push_str(&format!(
-                "  {:<8} {}:{}  {}  {}\n           fix: {}\n",
-                finding.severity.name(),
+                "  {:<8} {}:{}  {}  {}{waived}\n           fix: {}\n",
+                finding.severity().name(),
                 finding.file,
                 finding.line,
-                finding.rule,
+                finding.rule.id,
                 finding.message,
                 finding.fix
             ));
         }
     }
-    out.push_str(&summary_line(findings, files, documents));
+    let counted: Vec<&Finding> = findings.iter().filter(|f| f.suppressed.is_none()).collect();
+    if !counted.is_empty() {
+        out.push_str("\nby rule:\n");
+        let mut by_rule: BTreeMap<&str, (Severity, usize)> = BTreeMap::new();
+        for finding in &counted {
+            by_rule
+                .entry(finding.rule.id)
+                .or_insert((finding.severity(), 0))
+                .1 += 1;
+        }
+        let mut rules: Vec<_> = by_rule.into_iter().collect();
+        rules.sort_by(|a, b| b.1.0.cmp(&a.1.0).then(b.1.1.cmp(&a.1.1)).then(a.0.cmp(b.0)));
+        for (rule, (severity, count)) in rules {
+            out.push_str(&format!("  {count:>5}  {:<8} {rule}\n", severity.name()));
+        }
+        out.push_str("by file:\n");
+        let mut by_file: BTreeMap<&str, usize> = BTreeMap::new();
+        for finding in &counted {
+            *by_file.entry(finding.file.as_str()).or_default() += 1;
+        }
+        for (file, count) in by_file {
+            out.push_str(&format!("  {count:>5}  {file}\n"));
+        }
+    }
+    out.push_str(&summary_line(findings, files, documents, shown.len()));
     out.push('\n');
     out
 }
 
-fn summary_line(findings: &[Finding], files: usize, documents: usize) -> String {
-    let count = |severity: Severity| findings.iter().filter(|f| f.severity == severity).count();
+fn summary_line(findings: &[Finding], files: usize, documents: usize, shown: usize) -> String {
+    let counted: Vec<&Finding> = findings.iter().filter(|f| f.suppressed.is_none()).collect();
+    let count = |severity: Severity| counted.iter().filter(|f| f.severity() == severity).count();
+    let waived = findings.len() - counted.len();
+    let hidden = findings.len().saturating_sub(shown).saturating_sub(waived);
+    let mut extra = String::new();
+    if waived > 0 {
+        extra.push_str(&format!(", {waived} waived"));
+    }
+    if hidden > 0 {
+        extra.push_str(&format!(", {hidden} below --min-severity not shown"));
+    }
     format!(
-        "audit: {} findings ({} critical, {} high, {} medium, {} low) in {documents} objects from {files} files",
-        findings.len(),
+        "audit: {} findings ({} critical, {} high, {} medium, {} low{extra}) in {documents} objects from {files} files",
+        counted.len(),
         count(Severity::Critical),
         count(Severity::High),
         count(Severity::Medium),
@@ -63,7 +135,9 @@ struct JsonReport<'a> {
 
 #[derive(Serialize)]
 struct JsonSummary {
+    /// Findings that count (not waived).
     findings: usize,
+    waived: usize,
     critical: usize,
     high: usize,
     medium: usize,
@@ -73,11 +147,26 @@ struct JsonSummary {
 }
 
 pub fn json(findings: &[Finding], files: usize, documents: usize) -> String {
-    let count = |severity: Severity| findings.iter().filter(|f| f.severity == severity).count();
+    let mut out = Vec::new();
+    let _ = write_json(&mut out, findings, files, documents);
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// Writes the JSON report to `out` as it is serialised (a large report is
+/// never held in memory twice).
+pub fn write_json(
+    out: &mut dyn std::io::Write,
+    findings: &[Finding],
+    files: usize,
+    documents: usize,
+) -> serde_json::Result<()> {
+    let counted: Vec<&Finding> = findings.iter().filter(|f| f.suppressed.is_none()).collect();
+    let count = |severity: Severity| counted.iter().filter(|f| f.severity() == severity).count();
     let report = JsonReport {
         findings,
         summary: JsonSummary {
-            findings: findings.len(),
+            findings: counted.len(),
+            waived: findings.len() - counted.len(),
             critical: count(Severity::Critical),
             high: count(Severity::High),
             medium: count(Severity::Medium),
@@ -86,7 +175,7 @@ pub fn json(findings: &[Finding], files: usize, documents: usize) -> String {
             objects: documents,
         },
     };
-    serde_json::to_string_pretty(&report).unwrap_or_default()
+    serde_json::to_writer_pretty(out, &report)
 }
 
 /// SARIF levels: critical and high are errors, medium warnings, low notes.
@@ -98,10 +187,53 @@ fn level(severity: Severity) -> sarif::ResultLevel {
     }
 }
 
-/// The SARIF log for `findings`, with every rule of the catalogue.
-pub fn sarif(findings: &[Finding]) -> sarif::Sarif {
+/// The repository root: the nearest ancestor of the current directory
+/// holding `.git` (the git top level), else the current directory.
+pub fn repository_root() -> PathBuf {
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    cwd.ancestors()
+        .find(|dir| dir.join(".git").exists())
+        .unwrap_or(&cwd)
+        .to_path_buf()
+}
+
+/// `file` (as shown, relative to the current directory or absolute) made
+/// relative to `root`, with `/` separators; unchanged when outside it.
+pub fn relative_to(root: &Path, file: &str) -> String {
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    let absolute = cwd.join(file);
+    let normal: PathBuf = absolute
+        .components()
+        .fold(PathBuf::new(), |mut path, component| {
+            match component {
+                std::path::Component::ParentDir => {
+                    path.pop();
+                }
+                std::path::Component::CurDir => {}
+                other => path.push(other),
+            }
+            path
+        });
+    let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+    let normal = normal.canonicalize().unwrap_or(normal);
+    match normal.strip_prefix(&root) {
+        Ok(relative) => relative
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect::<Vec<_>>()
+            .join("/"),
+        Err(_) => file.to_string(),
+    }
+}
+
+/// The SARIF base id GitHub code scanning resolves against the checkout.
+const SRCROOT: &str = "%SRCROOT%";
+
+/// The SARIF log for `findings`, with every rule of the catalogue; paths
+/// relative to `root` (the repository root) under `%SRCROOT%`.
+pub fn sarif(findings: &[Finding], root: &Path) -> sarif::Sarif {
     let rules: Vec<sarif::ReportingDescriptor> = catalogue()
-        .into_iter()
+        .iter()
         .map(|rule| {
             let mut properties = BTreeMap::new();
             properties.insert(
@@ -157,7 +289,8 @@ pub fn sarif(findings: &[Finding]) -> sarif::Sarif {
                     sarif::PhysicalLocation::builder()
                         .artifact_location(
                             sarif::ArtifactLocation::builder()
-                                .uri(finding.file.clone())
+                                .uri(relative_to(root, &finding.file))
+                                .uri_base_id(SRCROOT)
                                 .build(),
                         )
                         .region(
@@ -168,19 +301,38 @@ pub fn sarif(findings: &[Finding]) -> sarif::Sarif {
                         .build(),
                 )
                 .build();
-            sarif::Result::builder()
-                .rule_id(finding.rule)
-                .level(level(finding.severity))
-                .message(
-                    sarif::Message::builder()
-                        .text(format!(
-                            "{}: {} (fix: {})",
-                            finding.resource, finding.message, finding.fix
-                        ))
-                        .build(),
+            let suppressions: Vec<sarif::Suppression> = finding
+                .suppressed
+                .iter()
+                .map(|s| {
+                    sarif::Suppression::builder()
+                        .kind(serde_json::Value::from(if s.in_source {
+                            "inSource"
+                        } else {
+                            "external"
+                        }))
+                        .justification(s.reason.clone())
+                        .build()
+                })
+                .collect();
+            let text = if finding.resource.is_empty() {
+                format!("{} (fix: {})", finding.message, finding.fix)
+            } else {
+                format!(
+                    "{}: {} (fix: {})",
+                    finding.resource, finding.message, finding.fix
                 )
-                .locations(vec![location])
-                .build()
+            };
+            let result = sarif::Result::builder()
+                .rule_id(finding.rule.id)
+                .level(level(finding.severity()))
+                .message(sarif::Message::builder().text(text).build())
+                .locations(vec![location]);
+            if suppressions.is_empty() {
+                result.build()
+            } else {
+                result.suppressions(suppressions).build()
+            }
         })
         .collect();
     let driver = sarif::ToolComponent::builder()
@@ -188,8 +340,19 @@ pub fn sarif(findings: &[Finding]) -> sarif::Sarif {
         .version(env!("CARGO_PKG_VERSION"))
         .rules(rules)
         .build();
+    let root_uri = format!(
+        "file://{}/",
+        root.canonicalize()
+            .unwrap_or_else(|_| root.to_path_buf())
+            .to_string_lossy()
+            .trim_end_matches('/')
+    );
     let run = sarif::Run::builder()
         .tool(sarif::Tool::builder().driver(driver).build())
+        .original_uri_base_ids(BTreeMap::from([(
+            SRCROOT.to_string(),
+            sarif::ArtifactLocation::builder().uri(root_uri).build(),
+        )]))
         .results(results)
         .build();
     sarif::Sarif::builder()

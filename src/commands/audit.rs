@@ -1,75 +1,181 @@
-//! `harden audit`: read manifests, run the rules, print the report.
+//! `harden audit`: its flags, then read manifests and waivers, run the
+//! rules, print the report, and choose the exit status.
 
 use std::io::Write;
 use std::path::PathBuf;
 
 use super::{AuditFormat, Status};
 use crate::audit::pss::{Level, Version};
-use crate::audit::rules::{self, Family, PssChoice, Severity};
-use crate::audit::{manifests, report};
+use crate::audit::report::{self, TextOptions};
+use crate::audit::rules::{self, Family, PssChoice, Selection, Severity};
+use crate::audit::waivers::{self, Waivers};
 
-pub struct Options {
+/// The flags of `harden audit`.
+#[derive(Debug, clap::Args)]
+pub struct AuditArgs {
+    /// Manifest files or directories (searched for .yaml, .yml and .json).
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    /// Report format.
+    #[arg(long, value_enum, default_value_t = AuditFormat::Text)]
     pub format: AuditFormat,
+    /// Lowest severity that makes the audit fail.
+    #[arg(long, value_enum, default_value_t = Severity::Low)]
     pub fail_on: Severity,
+    /// Lowest severity shown in the text report (display only: the exit
+    /// status still follows --fail-on; JSON and SARIF keep everything).
+    #[arg(long, value_enum, default_value_t = Severity::Low)]
+    pub min_severity: Severity,
+    /// Pod Security level [default: the namespace's enforce label, else restricted].
+    #[arg(long, value_parser = ["baseline", "restricted"])]
     pub pss_level: Option<String>,
+    /// Pod Security version, e.g. v1.30 [default: the namespace's label, else the newest known].
+    #[arg(long, value_name = "VERSION")]
     pub pss_version: Option<String>,
+    /// Run only these rule families.
+    #[arg(long, value_enum, value_delimiter = ',')]
     pub only: Vec<Family>,
+    /// Run only this rule (repeatable), e.g. --rule control/image-latest.
+    #[arg(long = "rule", value_name = "ID")]
+    pub rules: Vec<String>,
+    /// Do not run this rule (repeatable).
+    #[arg(long = "skip-rule", value_name = "ID")]
+    pub skip_rules: Vec<String>,
+    /// Waiver file [default: harden-waivers.yaml at the repository root, when present].
+    #[arg(long, value_name = "FILE")]
+    pub waivers: Option<PathBuf>,
+    /// Show waived findings in the text report.
+    #[arg(long)]
+    pub show_waived: bool,
 }
 
-pub fn run(
-    paths: &[PathBuf],
-    options: &Options,
-    stdout: &mut dyn Write,
-    stderr: &mut dyn Write,
-) -> Status {
-    let version = match options.pss_version.as_deref() {
+/// Each id of `ids` as a rule of the catalogue.
+fn rule_ids(flag: &str, ids: &[String]) -> Result<Vec<&'static str>, String> {
+    ids.iter()
+        .map(|id| {
+            rules::find(id).map(|r| r.id).ok_or_else(|| {
+                format!(
+                    "{flag} {id:?} is not a rule of the catalogue; `harden audit --format sarif` lists every rule under tool.driver.rules"
+                )
+            })
+        })
+        .collect()
+}
+
+pub fn run(args: &AuditArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Status {
+    let fail = |stderr: &mut dyn Write, message: String| {
+        let _ = writeln!(stderr, "error: {message}");
+        Status::Error
+    };
+    let version = match args.pss_version.as_deref() {
         None => None,
         Some(text) => match Version::parse(text).filter(|v| {
             (crate::model::OLDEST_PSS_MINOR..=crate::model::NEWEST_PSS_MINOR).contains(&v.0)
         }) {
             Some(version) => Some(version),
             None => {
-                let _ = writeln!(
+                return fail(
                     stderr,
-                    "error: --pss-version {text:?} is not a supported version; use v1.{} to v1.{}",
-                    crate::model::OLDEST_PSS_MINOR,
-                    crate::model::NEWEST_PSS_MINOR
+                    format!(
+                        "--pss-version {text:?} is not a supported version; use v1.{} to v1.{}",
+                        crate::model::OLDEST_PSS_MINOR,
+                        crate::model::NEWEST_PSS_MINOR
+                    ),
                 );
-                return Status::Error;
             }
         },
     };
     let choice = PssChoice {
-        level: options.pss_level.as_deref().and_then(Level::parse),
+        level: args.pss_level.as_deref().and_then(Level::parse),
         version,
     };
-    let manifests = match manifests::load(paths) {
-        Ok(manifests) => manifests,
-        Err(error) => {
-            let _ = writeln!(stderr, "error: {error}");
-            return Status::Error;
-        }
-    };
-    let families = if options.only.is_empty() {
-        vec![Family::Pss, Family::Controls, Family::Hardening]
+    let mut selection = if args.only.is_empty() {
+        Selection::all()
     } else {
-        options.only.clone()
+        Selection::families(&args.only)
     };
-    let findings = rules::audit(&manifests, &families, choice);
-    let files = manifests
-        .iter()
-        .map(|m| m.file.as_str())
-        .collect::<std::collections::BTreeSet<_>>()
-        .len();
-    let output = match options.format {
-        AuditFormat::Text => report::text(&findings, files, manifests.len()),
-        AuditFormat::Json => report::json(&findings, files, manifests.len()) + "\n",
+    match (
+        rule_ids("--rule", &args.rules),
+        rule_ids("--skip-rule", &args.skip_rules),
+    ) {
+        (Ok(only), Ok(skip)) => {
+            selection.only = only.into_iter().collect();
+            selection.skip = skip.into_iter().collect();
+            // --rule names rules of any family.
+            if !selection.only.is_empty() && args.only.is_empty() {
+                selection.families = vec![Family::Pss, Family::Controls, Family::Hardening];
+            }
+        }
+        (Err(error), _) | (_, Err(error)) => return fail(stderr, error),
+    }
+    let root = report::repository_root();
+    let mut waivers = Waivers::default();
+    let waiver_file = match &args.waivers {
+        Some(path) => Some(path.clone()),
+        None => Some(root.join(waivers::DEFAULT_FILE)).filter(|p| p.is_file()),
+    };
+    if let Some(path) = waiver_file {
+        if !path.is_file() {
+            return fail(
+                stderr,
+                format!(
+                    "waiver file {} does not exist",
+                    crate::load::display_path(&path)
+                ),
+            );
+        }
+        let shown = crate::load::display_path(&path);
+        waivers.add_file(&path, &shown, &waivers::today());
+    }
+    let outcome = match crate::audit::run(&args.paths, &selection, choice, waivers) {
+        Ok(outcome) => outcome,
+        Err(error) => return fail(stderr, error),
+    };
+    let findings = &outcome.findings;
+    // Reports are written as they are serialised, through one buffer.
+    let mut out = std::io::BufWriter::new(stdout);
+    let _ = match args.format {
+        AuditFormat::Text => write!(
+            out,
+            "{}",
+            report::text_with(
+                findings,
+                outcome.files,
+                outcome.objects,
+                TextOptions {
+                    show_waived: args.show_waived,
+                    min_severity: args.min_severity,
+                },
+            )
+        ),
+        AuditFormat::Json => report::write_json(&mut out, findings, outcome.files, outcome.objects)
+            .map_err(std::io::Error::from)
+            .and_then(|()| writeln!(out)),
         AuditFormat::Sarif => {
-            serde_json::to_string_pretty(&report::sarif(&findings)).unwrap_or_default() + "\n"
+            serde_json::to_writer_pretty(&mut out, &report::sarif(findings, &root))
+                .map_err(std::io::Error::from)
+                .and_then(|()| writeln!(out))
         }
     };
-    let _ = write!(stdout, "{output}");
-    if findings.iter().any(|f| f.severity >= options.fail_on) {
+    let _ = out.flush();
+    drop(out);
+    if outcome.input_error() {
+        for finding in findings
+            .iter()
+            .filter(|f| rules::input::ERRORS.contains(&f.rule))
+        {
+            let _ = writeln!(
+                stderr,
+                "error: {}:{}: {}: {}",
+                finding.file, finding.line, finding.rule.id, finding.message
+            );
+        }
+        return Status::Error;
+    }
+    if findings
+        .iter()
+        .any(|f| f.suppressed.is_none() && f.severity() >= args.fail_on)
+    {
         Status::Findings
     } else {
         Status::Clean

@@ -117,23 +117,7 @@ pub fn run(command: Command) -> Status {
             };
             diff::run(&spec, &options, stdout, stderr)
         }
-        Command::Audit {
-            paths,
-            format,
-            fail_on,
-            pss_level,
-            pss_version,
-            only,
-        } => {
-            let options = audit::Options {
-                format,
-                fail_on,
-                pss_level,
-                pss_version,
-                only,
-            };
-            audit::run(&paths, &options, stdout, stderr)
-        }
+        Command::Audit(args) => audit::run(&args, stdout, stderr),
         Command::Reach { paths, format } => reach::run(&paths, format, stdout, stderr),
         Command::Posture {
             spec,

@@ -1,0 +1,342 @@
+//! Waivers: accepted findings, each with its reason, so a gate can stay on
+//! while known exceptions are written down where reviewers see them.
+//!
+//! Two sources:
+//! - the annotation `harden.dev/waive` on the object itself, one
+//!   `<rule-id>: <reason>` per line of its value;
+//! - a waiver file (`--waivers FILE`, else `harden-waivers.yaml` at the
+//!   repository root when present):
+//!
+//!   ```yaml
+//!   waivers:
+//!     - rule: control/image-digest
+//!       resource: Deployment/monitoring/*   # glob on Kind/namespace/name
+//!       reason: images are pinned by the release pipeline
+//!       expires: 2027-01-31                 # optional, YYYY-MM-DD
+//!   ```
+//!
+//! A waived finding stays in JSON and SARIF, marked suppressed with its
+//! reason, and never counts toward the exit status. A waiver naming an
+//! unknown rule is an input error; an expired one waives nothing and is a
+//! finding itself.
+
+use std::path::Path;
+
+use serde_json::Value;
+
+use super::manifests::Object;
+use super::rules::{Family, Finding, Rule, Suppression, find, input};
+
+/// The waiver file read by default, at the repository root.
+pub const DEFAULT_FILE: &str = "harden-waivers.yaml";
+/// The annotation that waives findings on the object carrying it.
+pub const ANNOTATION: &str = "harden.dev/waive";
+
+/// One waiver.
+#[derive(Debug, Clone)]
+pub struct Waiver {
+    pub rule: &'static Rule,
+    /// Glob on `Kind/namespace/name` (`Kind/name` for cluster-scoped objects).
+    pub resource: String,
+    /// For annotations: the file of the object (a waiver covers its own object only).
+    pub file: Option<String>,
+    pub reason: String,
+    /// `annotation` or `path:line` of the waiver file.
+    pub source: String,
+}
+
+/// Every waiver in force, and the findings about waivers themselves.
+#[derive(Debug, Default)]
+pub struct Waivers {
+    pub list: Vec<Waiver>,
+    pub findings: Vec<Finding>,
+}
+
+fn problem(
+    rule: &'static Rule,
+    file: &str,
+    line: usize,
+    resource: &str,
+    message: String,
+) -> Finding {
+    Finding {
+        rule,
+        resource: resource.to_string(),
+        file: file.to_string(),
+        line,
+        message,
+        fix: rule.fix.to_string(),
+        suppressed: None,
+    }
+}
+
+impl Waivers {
+    /// Reads the `harden.dev/waive` annotation of `object`.
+    pub fn add_annotation(&mut self, object: &Object<'_>) {
+        let Some(value) = object
+            .document
+            .pointer("/metadata/annotations")
+            .and_then(|a| a.get(ANNOTATION))
+        else {
+            return;
+        };
+        let path = format!("metadata.annotations.{ANNOTATION}");
+        let line = object.line_of(&path);
+        let resource = object.resource();
+        let Some(text) = value.as_str() else {
+            self.findings.push(problem(
+                &input::INVALID_WAIVER,
+                object.file(),
+                line,
+                &resource,
+                format!("{ANNOTATION} must be a string of \"<rule-id>: <reason>\" lines"),
+            ));
+            return;
+        };
+        for entry in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
+            let (id, reason) = entry.split_once(':').unwrap_or((entry, ""));
+            let (id, reason) = (id.trim(), reason.trim());
+            match find(id) {
+                Some(rule) if !reason.is_empty() && rule.family != Family::Input => {
+                    self.list.push(Waiver {
+                        rule,
+                        resource: resource.clone(),
+                        file: Some(object.file().to_string()),
+                        reason: reason.to_string(),
+                        source: "annotation".to_string(),
+                    })
+                }
+                Some(_) if reason.is_empty() => self.findings.push(problem(
+                    &input::INVALID_WAIVER,
+                    object.file(),
+                    line,
+                    &resource,
+                    format!(
+                        "{ANNOTATION} entry {entry:?} gives no reason; write \"{id}: <reason>\""
+                    ),
+                )),
+                _ => self.findings.push(problem(
+                    &input::INVALID_WAIVER,
+                    object.file(),
+                    line,
+                    &resource,
+                    format!("{ANNOTATION} names {id:?}, which is not a rule of the catalogue"),
+                )),
+            }
+        }
+    }
+
+    /// Reads a waiver file; `today` is `YYYY-MM-DD`.
+    pub fn add_file(&mut self, path: &Path, shown: &str, today: &str) {
+        let text = match std::fs::read_to_string(path) {
+            Ok(text) => text,
+            Err(error) => {
+                self.findings.push(problem(
+                    &input::INVALID_WAIVER,
+                    shown,
+                    1,
+                    "",
+                    format!("cannot read the waiver file: {error}"),
+                ));
+                return;
+            }
+        };
+        let locations = crate::yaml::Locations::index(&text);
+        let line_of = |p: &str| locations.find(p).map(|p| p.line).unwrap_or(1);
+        let document = match crate::yaml::parse_stream(&text) {
+            Ok(mut documents) if documents.len() <= 1 => documents.pop().unwrap_or(Value::Null),
+            Ok(_) => Value::String("several documents".into()),
+            Err(error) => {
+                self.findings.push(problem(
+                    &input::INVALID_WAIVER,
+                    shown,
+                    error.position.map(|p| p.line).unwrap_or(1),
+                    "",
+                    format!("invalid YAML: {}", error.message),
+                ));
+                return;
+            }
+        };
+        let Some(entries) = document.get("waivers").and_then(Value::as_array) else {
+            if !document.is_null() {
+                self.findings.push(problem(
+                    &input::INVALID_WAIVER,
+                    shown,
+                    1,
+                    "",
+                    "a waiver file is a mapping with a list under `waivers:`".into(),
+                ));
+            }
+            return;
+        };
+        for (i, entry) in entries.iter().enumerate() {
+            let at = format!("waivers[{i}]");
+            let field = |key: &str| entry.get(key).and_then(Value::as_str).map(str::trim);
+            let bad = |message: String, key: &str| {
+                problem(
+                    &input::INVALID_WAIVER,
+                    shown,
+                    line_of(&format!("{at}.{key}")),
+                    "",
+                    format!("{at}: {message}"),
+                )
+            };
+            if let Some(unknown) = entry.as_object().and_then(|o| {
+                o.keys()
+                    .find(|k| !["rule", "resource", "reason", "expires"].contains(&k.as_str()))
+            }) {
+                self.findings.push(bad(
+                    format!(
+                        "unknown field {unknown:?}; a waiver has rule, resource, reason and expires"
+                    ),
+                    unknown,
+                ));
+                continue;
+            }
+            let Some(id) = field("rule") else {
+                self.findings.push(bad("rule is missing".into(), "rule"));
+                continue;
+            };
+            let Some(rule) = find(id).filter(|r| r.family != Family::Input) else {
+                self.findings.push(bad(
+                    format!("rule {id:?} is not a rule of the catalogue"),
+                    "rule",
+                ));
+                continue;
+            };
+            let Some(reason) = field("reason").filter(|r| !r.is_empty()) else {
+                self.findings.push(bad(
+                    "reason is missing: say why the finding is accepted".into(),
+                    "reason",
+                ));
+                continue;
+            };
+            let resource = field("resource").unwrap_or("*").to_string();
+            let source = format!("{shown}:{}", line_of(&at));
+            match field("expires") {
+                Some(date) if !is_date(date) => {
+                    self.findings.push(bad(
+                        format!("expires {date:?} is not a date YYYY-MM-DD"),
+                        "expires",
+                    ));
+                    continue;
+                }
+                Some(date) if date < today => {
+                    self.findings.push(Finding {
+                        rule: &input::WAIVER_EXPIRED,
+                        resource: resource.clone(),
+                        file: shown.to_string(),
+                        line: line_of(&format!("{at}.expires")),
+                        message: format!("the waiver of {id} for {resource} expired on {date} ({reason}); it waives nothing"),
+                        fix: format!("fix the {id} findings of {resource}, or renew the waiver with a new expiry date"),
+                        suppressed: None,
+                    });
+                    continue;
+                }
+                _ => {}
+            }
+            self.list.push(Waiver {
+                rule,
+                resource,
+                file: None,
+                reason: reason.to_string(),
+                source,
+            });
+        }
+    }
+
+    /// Marks the findings a waiver covers as suppressed.
+    pub fn apply(&self, findings: &mut [Finding]) {
+        for finding in findings
+            .iter_mut()
+            .filter(|f| f.rule.family != Family::Input)
+        {
+            let waiver = self.list.iter().find(|w| {
+                w.rule == finding.rule
+                    && w.file.as_ref().is_none_or(|f| *f == finding.file)
+                    && glob(&w.resource, &finding.resource)
+            });
+            if let Some(waiver) = waiver {
+                finding.suppressed = Some(Suppression {
+                    reason: waiver.reason.clone(),
+                    source: waiver.source.clone(),
+                    in_source: waiver.file.is_some(),
+                });
+            }
+        }
+    }
+}
+
+fn is_date(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    bytes.len() == 10
+        && bytes[4] == b'-'
+        && bytes[7] == b'-'
+        && bytes
+            .iter()
+            .enumerate()
+            .all(|(i, b)| i == 4 || i == 7 || b.is_ascii_digit())
+}
+
+/// `*` matches any run of characters (`/` included), `?` one character.
+pub fn glob(pattern: &str, text: &str) -> bool {
+    let (p, t): (Vec<char>, Vec<char>) = (pattern.chars().collect(), text.chars().collect());
+    let (mut pi, mut ti) = (0, 0);
+    let (mut star, mut mark) = (None, 0);
+    while ti < t.len() {
+        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
+            pi += 1;
+            ti += 1;
+        } else if pi < p.len() && p[pi] == '*' {
+            star = Some(pi);
+            mark = ti;
+            pi += 1;
+        } else if let Some(s) = star {
+            pi = s + 1;
+            mark += 1;
+            ti = mark;
+        } else {
+            return false;
+        }
+    }
+    p[pi..].iter().all(|c| *c == '*')
+}
+
+/// Today's date (UTC) as `YYYY-MM-DD`.
+pub fn today() -> String {
+    let days = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() / 86_400)
+        .unwrap_or(0) as i64;
+    // Days since 1970-01-01 to a civil date (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn globs() {
+        assert!(glob("Deployment/*/web", "Deployment/prod/web"));
+        assert!(glob("*", "ClusterRole/x"));
+        assert!(glob("Deployment/prod/we?", "Deployment/prod/web"));
+        assert!(!glob("Deployment/prod/*", "StatefulSet/prod/db"));
+        assert!(!glob("Deployment/prod/web", "Deployment/prod/web2"));
+    }
+
+    #[test]
+    fn today_is_a_date() {
+        let today = today();
+        assert!(is_date(&today) && today.as_str() > "2025-01-01", "{today}");
+    }
+}

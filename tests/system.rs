@@ -619,3 +619,63 @@ fn the_committed_graph_is_current() {
         "examples/workspace/GRAPH.md is stale: regenerate it with harden graph specs"
     );
 }
+
+#[test]
+fn check_is_clean_on_the_example_from_anywhere_and_its_fix_works() {
+    let root = example();
+    // The committed example, from its root, a subdirectory, and by absolute path.
+    harden()
+        .current_dir(&root)
+        .args(["check", "-q"])
+        .assert()
+        .code(0);
+    harden()
+        .current_dir(root.join("specs"))
+        .args(["check", "-q"])
+        .assert()
+        .code(0);
+    harden()
+        .current_dir(std::env::temp_dir())
+        .args(["check", "-q"])
+        .arg(root.join("specs"))
+        .assert()
+        .code(0);
+    // A copy with one spec changed drifts; the printed fix, pasted from a
+    // subdirectory, brings it back in sync.
+    let dir = example_copy();
+    fs::copy(root.join("harden.yaml"), dir.path().join("harden.yaml")).unwrap();
+    harden()
+        .current_dir(dir.path())
+        .args(["render", "-q", "specs"])
+        .assert()
+        .success();
+    let worker = dir.path().join("specs/worker.yaml");
+    let text = fs::read_to_string(&worker).unwrap();
+    fs::write(
+        &worker,
+        text.replacen("  port: 9000\n", "  port: 9000\n  replicas: 3\n", 1),
+    )
+    .unwrap();
+    let output = harden()
+        .current_dir(dir.path().join("specs"))
+        .args(["check"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let fix = stdout
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("fix: harden "))
+        .expect("a fix command");
+    assert_eq!(fix, "render .");
+    harden()
+        .current_dir(dir.path().join("specs"))
+        .args(fix.split(' '))
+        .assert()
+        .success();
+    harden()
+        .current_dir(dir.path())
+        .args(["check", "-q"])
+        .assert()
+        .code(0);
+}

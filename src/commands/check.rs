@@ -64,23 +64,40 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
     Ok(specs)
 }
 
+/// Specs below `dir`: `.gitignore`d and hidden paths are skipped (the
+/// `ignore` crate, as ripgrep walks), and so is a directory holding its own
+/// `harden.yaml` below `dir`: a nested workspace is checked from its root.
 fn walk(dir: &Path, specs: &mut Vec<PathBuf>) -> std::io::Result<()> {
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)?
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .collect();
-    entries.sort();
-    for path in entries {
+    let top = dir.to_path_buf();
+    let walker = ignore::WalkBuilder::new(dir)
+        .hidden(true)
+        .require_git(false)
+        .sort_by_file_name(|a, b| a.cmp(b))
+        .filter_entry(move |entry| {
+            let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
+            let name = entry.file_name().to_string_lossy();
+            !(is_dir
+                && entry.path() != top
+                && (name == "target"
+                    || name == "node_modules"
+                    || entry
+                        .path()
+                        .join(crate::workspace::WORKSPACE_FILE)
+                        .is_file()))
+        })
+        .build();
+    for entry in walker {
+        let entry = entry.map_err(std::io::Error::other)?;
+        let path = entry.path();
         let name = path
             .file_name()
             .and_then(|n| n.to_str())
             .unwrap_or_default();
-        if path.is_dir() {
-            if !name.starts_with('.') && name != "target" && name != "node_modules" {
-                walk(&path, specs)?;
-            }
-        } else if (name.ends_with(".yaml") || name.ends_with(".yml")) && is_spec(&path) {
-            specs.push(path);
+        if entry.file_type().is_some_and(|t| t.is_file())
+            && (name.ends_with(".yaml") || name.ends_with(".yml"))
+            && is_spec(path)
+        {
+            specs.push(path.to_path_buf());
         }
     }
     Ok(())
@@ -114,10 +131,21 @@ pub fn check_spec(spec: &Path, out: Option<&Path>, templates: &Templates) -> Spe
             };
         }
     };
+    compare(shown, &model, &files, out, &workspace)
+}
+
+/// Compares a spec's rendered `files` with its output directory.
+fn compare(
+    shown: String,
+    model: &crate::model::Model,
+    files: &[crate::render::GeneratedFile],
+    out: Option<&Path>,
+    workspace: &Workspace,
+) -> SpecResult {
     let out = out
         .map(Path::to_path_buf)
         .unwrap_or_else(|| workspace.out_dir(&model.name));
-    let drifts = drift::compare(&out, &files, &|id| workspace.spec_exists(id));
+    let drifts = drift::compare(&out, files, &|id| workspace.spec_exists(id));
     let out_shown = crate::workspace::shown(&out);
     let fix = (!drifts.is_empty()).then(|| {
         let force = if drifts.iter().any(|d| d.state == FileState::HandEdited) {
@@ -145,6 +173,99 @@ pub fn check_spec(spec: &Path, out: Option<&Path>, templates: &Templates) -> Spe
         files: drifts,
         fix,
         error: None,
+    }
+}
+
+/// Checks several specs compiled as one system ([`crate::system`]): `app:`
+/// references resolved, flows consented at both ends. Problems of the
+/// system are printed and the status returned.
+fn check_system(
+    specs: &[PathBuf],
+    templates: &Templates,
+    quiet: bool,
+    stderr: &mut dyn Write,
+) -> Result<Vec<SpecResult>, Status> {
+    let system = match crate::system::compile(specs) {
+        Ok(system) => system,
+        Err(problems) => {
+            for problem in &problems {
+                let _ = writeln!(stderr, "{problem}");
+            }
+            let _ = writeln!(
+                stderr,
+                "error: the specs do not compile as one system; fix them, then render"
+            );
+            return Err(Status::Error);
+        }
+    };
+    if !quiet {
+        for problem in &system.problems {
+            let _ = writeln!(stderr, "{problem}");
+        }
+    }
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(system.services.len().max(1));
+    let chunk = system.services.len().div_ceil(workers).max(1);
+    // A system renders as one: the fix renders every directory of its specs.
+    let mut dirs: Vec<String> = specs
+        .iter()
+        .map(|spec| {
+            let parent = spec.parent().filter(|p| !p.as_os_str().is_empty());
+            shell_arg(&shown(parent.unwrap_or(Path::new("."))))
+        })
+        .collect();
+    dirs.sort();
+    dirs.dedup();
+    let render_all = format!("harden render {}", dirs.join(" "));
+    let mut results: Vec<SpecResult> = std::thread::scope(|scope| {
+        let handles: Vec<_> = system
+            .services
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|service| check_service(service, templates))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("check worker panicked"))
+            .collect()
+    });
+    for result in &mut results {
+        if let Some(fix) = &mut result.fix {
+            let force = if fix.ends_with(" --force") {
+                " --force"
+            } else {
+                ""
+            };
+            *fix = format!("{render_all}{force}");
+        }
+    }
+    Ok(results)
+}
+
+fn check_service(service: &crate::system::Service, templates: &Templates) -> SpecResult {
+    let shown = shown(&service.path);
+    let rendered = Workspace::for_path(&service.path).and_then(|workspace| {
+        crate::render::render(&service.model, templates)
+            .map(|files| (workspace, files))
+            .map_err(|bug| bug.to_string())
+    });
+    match rendered {
+        Ok((workspace, files)) => compare(shown, &service.model, &files, None, &workspace),
+        Err(error) => SpecResult {
+            spec: shown,
+            out: None,
+            status: "error",
+            files: Vec::new(),
+            compared: 0,
+            fix: None,
+            error: Some(error),
+        },
     }
 }
 
@@ -224,7 +345,15 @@ pub fn run(
     let Some(templates) = super::workspace_templates(&workspace, templates_dir, stderr) else {
         return Status::Error;
     };
-    let results = check_all(&specs, out, &templates);
+    // One spec is checked alone; several are one system, as render makes them.
+    let results = if specs.len() == 1 {
+        check_all(&specs, out, &templates)
+    } else {
+        match check_system(&specs, &templates, quiet, stderr) {
+            Ok(results) => results,
+            Err(status) => return status,
+        }
+    };
     let summary = Summary {
         specs: results.len(),
         in_sync: results.iter().filter(|r| r.status == "in-sync").count(),

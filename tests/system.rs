@@ -679,3 +679,32 @@ fn check_is_clean_on_the_example_from_anywhere_and_its_fix_works() {
         .assert()
         .code(0);
 }
+
+#[test]
+fn check_fails_on_a_one_sided_flow_even_when_every_file_is_in_sync() {
+    let dir = example_copy();
+    fs::copy(
+        example().join("harden.yaml"),
+        dir.path().join("harden.yaml"),
+    )
+    .unwrap();
+    harden()
+        .current_dir(dir.path())
+        .args(["render", "-q", "specs"])
+        .assert()
+        .success();
+    // notifier stops admitting worker: its output is still what it was.
+    let notifier = dir.path().join("specs/notifier.yaml");
+    let text = fs::read_to_string(&notifier).unwrap();
+    assert!(text.contains("ingress:\n  - app: worker\n"), "{text}");
+    fs::write(&notifier, text.replace("ingress:\n  - app: worker\n", "")).unwrap();
+    let output = harden()
+        .current_dir(dir.path())
+        .args(["check"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(stderr.contains("specs/notifier.yaml"), "{stderr}");
+    assert!(stderr.contains("specs/worker.yaml"), "{stderr}");
+}

@@ -178,24 +178,26 @@ fn compare(
 
 /// Checks several specs compiled as one system ([`crate::system`]): `app:`
 /// references resolved, flows consented at both ends. Problems of the
-/// system are printed and the status returned.
+/// system are printed; the flag says whether the system compiled.
 fn check_system(
     specs: &[PathBuf],
     templates: &Templates,
     quiet: bool,
     stderr: &mut dyn Write,
-) -> Result<Vec<SpecResult>, Status> {
+) -> (Vec<SpecResult>, bool) {
     let system = match crate::system::compile(specs) {
         Ok(system) => system,
         Err(problems) => {
+            // Still a drift gate: report the system's problems, then check
+            // each spec alone, so one broken spec hides no other drift.
             for problem in &problems {
                 let _ = writeln!(stderr, "{problem}");
             }
             let _ = writeln!(
                 stderr,
-                "error: the specs do not compile as one system; fix them, then render"
+                "error: the specs do not compile as one system; each spec is checked alone"
             );
-            return Err(Status::Error);
+            return (check_all(specs, None, templates), false);
         }
     };
     if !quiet {
@@ -207,7 +209,8 @@ fn check_system(
         .map_or(1, |n| n.get())
         .min(system.services.len().max(1));
     let chunk = system.services.len().div_ceil(workers).max(1);
-    // A system renders as one: the fix renders every directory of its specs.
+    // A spec that names other services renders only with them: its fix
+    // renders every directory of the system's specs.
     let mut dirs: Vec<String> = specs
         .iter()
         .map(|spec| {
@@ -218,6 +221,7 @@ fn check_system(
     dirs.sort();
     dirs.dedup();
     let render_all = format!("harden render {}", dirs.join(" "));
+    let referring: Vec<bool> = system.services.iter().map(|s| s.uses_references).collect();
     let mut results: Vec<SpecResult> = std::thread::scope(|scope| {
         let handles: Vec<_> = system
             .services
@@ -235,7 +239,8 @@ fn check_system(
             .flat_map(|h| h.join().expect("check worker panicked"))
             .collect()
     });
-    for result in &mut results {
+    // A spec that names no other service still renders alone.
+    for (result, _) in results.iter_mut().zip(&referring).filter(|(_, r)| **r) {
         if let Some(fix) = &mut result.fix {
             let force = if fix.ends_with(" --force") {
                 " --force"
@@ -245,7 +250,7 @@ fn check_system(
             *fix = format!("{render_all}{force}");
         }
     }
-    Ok(results)
+    (results, true)
 }
 
 fn check_service(service: &crate::system::Service, templates: &Templates) -> SpecResult {
@@ -346,13 +351,10 @@ pub fn run(
         return Status::Error;
     };
     // One spec is checked alone; several are one system, as render makes them.
-    let results = if specs.len() == 1 {
-        check_all(&specs, out, &templates)
+    let (results, compiled) = if specs.len() == 1 {
+        (check_all(&specs, out, &templates), true)
     } else {
-        match check_system(&specs, &templates, quiet, stderr) {
-            Ok(results) => results,
-            Err(status) => return status,
-        }
+        check_system(&specs, &templates, quiet, stderr)
     };
     let summary = Summary {
         specs: results.len(),
@@ -360,7 +362,7 @@ pub fn run(
         drifted: results.iter().filter(|r| r.status == "drift").count(),
         errors: results.iter().filter(|r| r.status == "error").count(),
     };
-    let status = if summary.errors > 0 {
+    let status = if summary.errors > 0 || !compiled {
         Status::Error
     } else if summary.drifted > 0 {
         Status::Findings

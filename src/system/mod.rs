@@ -100,6 +100,8 @@ pub struct Service {
     /// The spec after `app:` references were resolved.
     pub spec: Spec,
     pub model: Model,
+    /// The spec names other services (`app:`), so it renders only with them.
+    pub uses_references: bool,
     parsed: Parsed<Spec>,
 }
 
@@ -247,6 +249,14 @@ pub fn analyse(paths: &[PathBuf]) -> Result<System, Vec<SystemProblem>> {
             Err(error) => problems.extend(load_problems(path, error)),
         }
     }
+    let referring: Vec<PathBuf> = parsed
+        .iter()
+        .filter(|(_, _, spec)| {
+            spec.value.ingress.iter().any(|r| r.app.is_some())
+                || spec.value.egress.iter().any(|r| r.app.is_some())
+        })
+        .map(|(path, _, _)| path.clone())
+        .collect();
     problems.extend(resolve::resolve(&mut parsed, problems.is_empty()));
     let mut services = Vec::new();
     for (path, file, spec) in parsed {
@@ -261,6 +271,7 @@ pub fn analyse(paths: &[PathBuf]) -> Result<System, Vec<SystemProblem>> {
         };
         match load::validate_parsed(&spec, &file, &id) {
             Ok(model) => services.push(Service {
+                uses_references: referring.contains(&path),
                 path,
                 file,
                 spec: spec.value.clone(),

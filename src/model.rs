@@ -237,6 +237,9 @@ pub struct PeerPolicy {
     /// Callers in the namespace resolve the app's Service name, so their
     /// policy also opens DNS.
     pub allow_dns: bool,
+    /// The audit waiver it carries: it selects pods deployed apart from the
+    /// app, so it selects nothing in the app's own output.
+    pub waiver: String,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]

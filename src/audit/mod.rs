@@ -28,7 +28,8 @@ use rules::{Finding, Index, PssChoice, Selection, input};
 use waivers::Waivers;
 
 /// Audits rendered files as `render` is about to write them: Pod Security
-/// restricted at the spec's pinned version and the ten controls. Findings
+/// restricted at the spec's pinned version, the ten controls and the
+/// network-policy rules (but `netpol/selects-nothing`). Findings
 /// the spec declares on purpose (a granted Secrets permission, an image the
 /// spec accepts pinned by tag) are not held against it.
 pub fn self_check(model: &Model, files: &[GeneratedFile]) -> Result<Vec<Finding>, String> {
@@ -43,7 +44,11 @@ pub fn self_check(model: &Model, files: &[GeneratedFile]) -> Result<Vec<Finding>
         level: Some(Level::Restricted),
         version: Version::parse(&model.pss_version),
     };
-    let findings = rules::audit(&objects, &Selection::all(), choice);
+    // A peer policy selects pods another team deploys (the other end of a
+    // declared flow), so it selects nothing in this output by design.
+    let mut selection = Selection::all();
+    selection.skip.insert(rules::network::SELECTS_NOTHING.id);
+    let findings = rules::audit(&objects, &selection, choice);
     let declared = |finding: &Finding| {
         let rule = finding.rule;
         if rule == &rules::controls::RBAC_SECRETS || rule == &rules::controls::RBAC_NAMED_SECRETS {

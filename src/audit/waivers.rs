@@ -30,7 +30,7 @@ use super::rules::{Family, Finding, Rule, Suppression, find, input};
 /// The waiver file read by default, at the repository root.
 pub const DEFAULT_FILE: &str = "harden-waivers.yaml";
 /// The annotation that waives findings on the object carrying it.
-pub const ANNOTATION: &str = "harden.dev/waive";
+pub const ANNOTATION: &str = crate::platform::names::WAIVE_ANNOTATION;
 
 /// One waiver.
 #[derive(Debug, Clone)]

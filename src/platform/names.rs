@@ -12,6 +12,9 @@ pub const PART_OF_LABEL: &str = "app.kubernetes.io/part-of";
 /// Marks every object harden writes.
 pub const MANAGED_BY_LABEL: &str = "app.kubernetes.io/managed-by";
 pub const MANAGED_BY_VALUE: &str = "harden";
+/// Waives audit findings on the object it annotates:
+/// `"<rule-id>: <reason>"`, one per line (see `harden audit`).
+pub const WAIVE_ANNOTATION: &str = "harden.dev/waive";
 /// Marks the live scripts' probe pods, which carry the app's labels.
 pub const PROBE_LABEL: &str = "harden.dev/probe";
 
@@ -45,6 +48,7 @@ pub struct LabelFacts {
     pub managed_by: &'static str,
     pub managed_by_value: &'static str,
     pub probe: &'static str,
+    pub waive: &'static str,
 }
 
 impl LabelFacts {
@@ -55,6 +59,7 @@ impl LabelFacts {
             managed_by: MANAGED_BY_LABEL,
             managed_by_value: MANAGED_BY_VALUE,
             probe: PROBE_LABEL,
+            waive: WAIVE_ANNOTATION,
         }
     }
 }

@@ -1676,6 +1676,11 @@ impl Validator {
                     pod_labels: flow.peer.pod_labels.clone(),
                     ports: flow.ports.clone(),
                     allow_dns: direction == "Egress",
+                    waiver: format!(
+                        "{}: selects the pods at the other end of {app}'s flow {}, which are deployed apart from {app}",
+                        crate::netpol::analysis::SELECTS_NOTHING,
+                        flow.name
+                    ),
                 });
             }
         }

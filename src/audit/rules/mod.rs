@@ -18,6 +18,7 @@
 pub mod controls;
 pub mod hardening;
 pub mod input;
+pub mod network;
 pub mod pod_security;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -115,6 +116,7 @@ pub fn catalogue() -> &'static [&'static Rule] {
         let mut all: Vec<&'static Rule> = super::pss::rules().collect();
         all.extend_from_slice(pod_security::RULES);
         all.extend_from_slice(controls::RULES);
+        all.extend_from_slice(network::RULES);
         all.extend_from_slice(hardening::RULES);
         all.extend_from_slice(input::RULES);
         all
@@ -258,6 +260,8 @@ pub struct Index {
     pub namespaces: BTreeMap<String, (BTreeMap<String, String>, Anchor)>,
     /// NetworkPolicies: namespace and document.
     pub policies: Vec<(String, Value)>,
+    /// Where each of [`Index::policies`] was written, in the same order.
+    pub policy_anchors: Vec<Anchor>,
     /// CiliumNetworkPolicies: namespace and document (read for DNS only).
     pub cilium_policies: Vec<(String, Value)>,
     /// Service selectors by namespace.
@@ -294,7 +298,11 @@ impl Index {
                     (labels, Anchor::of(object, "metadata.name")),
                 );
             }
-            "NetworkPolicy" => self.policies.push((namespace(), document.clone())),
+            "NetworkPolicy" => {
+                self.policies.push((namespace(), document.clone()));
+                self.policy_anchors
+                    .push(Anchor::of(object, "metadata.name"));
+            }
             "CiliumNetworkPolicy" => self.cilium_policies.push((namespace(), document.clone())),
             "Service" => self
                 .services

@@ -1,0 +1,143 @@
+//! Network-policy rules: what a NetworkPolicy opens, judged with the
+//! Kubernetes semantics of [`crate::netpol`] (allow-all rules, peers that
+//! match every pod or namespace, `/0` and very wide ipBlocks, policies that
+//! select no pod of the manifests). The default deny itself is
+//! `control/default-deny`.
+
+use serde_json::Value;
+
+use super::{Check, Cx, Family, Rule, Severity};
+use crate::audit::manifests::Object;
+use crate::netpol::{Policy, analysis};
+
+macro_rules! network {
+    ($name:ident, $id:expr, $severity:ident, $check:expr, $title:literal, $fix:literal) => {
+        pub static $name: Rule = Rule {
+            id: $id,
+            family: Family::Controls,
+            severity: Severity::$severity,
+            control: Some(3),
+            title: $title,
+            fix: $fix,
+            check: $check,
+        };
+    };
+}
+
+/// Every network-policy rule, in catalogue order.
+pub static RULES: &[&Rule] = &[
+    &ALLOW_ALL_INGRESS,
+    &ALLOW_ALL_EGRESS,
+    &PEER_ALL_NAMESPACES,
+    &PEER_ALL_PODS,
+    &IPBLOCK_ANY,
+    &IPBLOCK_WIDE,
+    &SELECTS_NOTHING,
+];
+
+network!(
+    ALLOW_ALL_INGRESS,
+    analysis::ALLOW_ALL_INGRESS,
+    High,
+    Check::Object(|cx, object| policy_issues(cx, object, &ALLOW_ALL_INGRESS)),
+    "A NetworkPolicy rule allows ingress from everywhere on every port",
+    "list the callers in `from` (podSelector/namespaceSelector) and the ports they use"
+);
+network!(
+    ALLOW_ALL_EGRESS,
+    analysis::ALLOW_ALL_EGRESS,
+    High,
+    Check::Object(|cx, object| policy_issues(cx, object, &ALLOW_ALL_EGRESS)),
+    "A NetworkPolicy rule allows egress everywhere on every port",
+    "list the destinations in `to` and their ports; allow DNS to kube-dns explicitly"
+);
+network!(
+    PEER_ALL_NAMESPACES,
+    analysis::PEER_ALL_NAMESPACES,
+    High,
+    Check::Object(|cx, object| policy_issues(cx, object, &PEER_ALL_NAMESPACES)),
+    "A NetworkPolicy peer matches pods in every namespace",
+    "name the namespace: namespaceSelector.matchLabels with kubernetes.io/metadata.name"
+);
+network!(
+    PEER_ALL_PODS,
+    analysis::PEER_ALL_PODS,
+    Low,
+    Check::Object(|cx, object| policy_issues(cx, object, &PEER_ALL_PODS)),
+    "A NetworkPolicy peer matches every pod of the namespace",
+    "select the pods that need the flow with podSelector.matchLabels"
+);
+network!(
+    IPBLOCK_ANY,
+    analysis::IPBLOCK_ANY,
+    High,
+    Check::Object(|cx, object| policy_issues(cx, object, &IPBLOCK_ANY)),
+    "A NetworkPolicy ipBlock is 0.0.0.0/0 or ::/0",
+    "narrow the cidr to the addresses that need the flow"
+);
+network!(
+    IPBLOCK_WIDE,
+    analysis::IPBLOCK_WIDE,
+    Low,
+    Check::Object(|cx, object| policy_issues(cx, object, &IPBLOCK_WIDE)),
+    "A NetworkPolicy ipBlock is a very wide range",
+    "narrow the cidr to the addresses that need the flow"
+);
+network!(
+    SELECTS_NOTHING,
+    analysis::SELECTS_NOTHING,
+    Low,
+    Check::Index(selects_nothing),
+    "A NetworkPolicy selects no pod of the manifests",
+    "fix the podSelector, or remove the policy"
+);
+
+/// The issues of one NetworkPolicy that belong to `rule`.
+fn policy_issues(cx: &mut Cx<'_>, object: &Object<'_>, rule: &'static Rule) {
+    if object.kind() != "NetworkPolicy" {
+        return;
+    }
+    let Ok(policy) = Policy::parse(object.document) else {
+        return;
+    };
+    let issues = analysis::allow_all_rules(&policy)
+        .into_iter()
+        .chain(analysis::wide_peers(&policy));
+    for issue in issues.filter(|issue| issue.rule == rule.id) {
+        cx.report(object, &issue.path, issue.message, issue.fix.to_string());
+    }
+}
+
+/// Policies whose podSelector matches no workload of their namespace.
+fn selects_nothing(cx: &mut Cx<'_>) {
+    let mut reports = Vec::new();
+    for ((namespace, document), anchor) in cx.index.policies.iter().zip(&cx.index.policy_anchors) {
+        let Ok(policy) = Policy::parse(document) else {
+            continue;
+        };
+        let selects = cx
+            .index
+            .workloads
+            .iter()
+            .any(|w| &w.namespace == namespace && policy.pod_selector.matches(&w.labels));
+        if !selects {
+            reports.push((
+                anchor.clone(),
+                format!(
+                    "selects no pod of the manifests in namespace {namespace} ({})",
+                    describe(document)
+                ),
+            ));
+        }
+    }
+    for (anchor, message) in reports {
+        cx.report_at(&anchor, message, SELECTS_NOTHING.fix.to_string());
+    }
+}
+
+fn describe(document: &Value) -> String {
+    match document.pointer("/spec/podSelector") {
+        Some(selector) => format!("podSelector {selector}"),
+        None => "no podSelector".to_string(),
+    }
+}

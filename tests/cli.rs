@@ -490,3 +490,40 @@ fn another_specs_files_are_neither_stale_nor_extra() {
         "another spec's file must not be removed"
     );
 }
+
+#[test]
+fn a_custom_dapr_control_plane_namespace_renders_and_is_selected() {
+    // validate accepted it and render refused it: the self-audit assumed
+    // dapr-system. Every control-plane rule must now select `dapr`.
+    let dir = tempfile::TempDir::new().unwrap();
+    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(repo.join("specs/task-api.yaml"))
+        .unwrap()
+        .replacen("\ndapr:\n", "\ndapr:\n  controlPlaneNamespace: dapr\n", 1);
+    std::fs::write(dir.path().join("spec.yaml"), text).unwrap();
+    Command::cargo_bin("harden")
+        .unwrap()
+        .current_dir(dir.path())
+        .args(["validate", "spec.yaml"])
+        .assert()
+        .code(0);
+    Command::cargo_bin("harden")
+        .unwrap()
+        .current_dir(dir.path())
+        .args(["render", "-q", "spec.yaml", "--out", "out"])
+        .assert()
+        .code(0);
+    let policies = std::fs::read_to_string(dir.path().join("out/03-network-policy.yaml")).unwrap();
+    assert!(!policies.contains("dapr-system"), "{policies}");
+    for component in ["dapr-sentry", "dapr-operator", "dapr-scheduler-server"] {
+        let at = policies
+            .find(&format!("\"app\": \"{component}\""))
+            .expect(component);
+        let before = &policies[..at];
+        let namespace = before.rfind("kubernetes.io/metadata.name: ").unwrap();
+        assert!(
+            before[namespace..].starts_with("kubernetes.io/metadata.name: \"dapr\""),
+            "{component} is not selected in namespace dapr"
+        );
+    }
+}

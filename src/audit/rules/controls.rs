@@ -1,6 +1,7 @@
 //! The capstone's ten controls as far as manifests can show them: one
 //! function per rule, each declared beside its metadata.
 
+use crate::platform::dapr;
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
@@ -1197,7 +1198,7 @@ control!(
     8,
     Check::Object(dapr_control_plane_egress),
     "Dapr sidecar cannot reach the control plane under default deny",
-    "allow egress to dapr-sentry (50001), dapr-operator (6500) and dapr-scheduler-server (50006) pods in the Dapr namespace"
+    "allow egress to the dapr-sentry (50001) and dapr-operator (6500) pods in the Dapr control-plane namespace"
 );
 
 fn dapr_control_plane_egress(cx: &mut Cx<'_>, object: &Object<'_>) {
@@ -1207,31 +1208,55 @@ fn dapr_control_plane_egress(cx: &mut Cx<'_>, object: &Object<'_>) {
     let Some(rules) = workload_egress(cx, &workload) else {
         return;
     };
-    let dapr_namespace = "dapr-system";
-    let reaches = |port: u64| {
-        rules
-            .iter()
-            .any(|r| rule_allows_port(r, port, "TCP") && rule_reaches_namespace(r, dapr_namespace))
+    // The control plane may live in any namespace (the spec's
+    // dapr.controlPlaneNamespace): its pods are known by the chart's `app`
+    // label and their pod ports (crate::platform::dapr).
+    let reaches = |service: &dapr::ControlPlaneService| {
+        rules.iter().any(|r| {
+            rule_allows_port(r, u64::from(service.port), "TCP")
+                && rule_reaches_pods_in_other_namespace(
+                    r,
+                    dapr::CONTROL_PLANE_LABEL,
+                    service.app_label,
+                )
+        })
     };
-    let missing: Vec<&str> = [
-        (50001, "dapr-sentry on 50001"),
-        (6500, "dapr-operator on 6500"),
-    ]
-    .into_iter()
-    .filter(|(port, _)| !reaches(*port))
-    .map(|(_, what)| what)
-    .collect();
+    let missing: Vec<String> = [dapr::SENTRY, dapr::OPERATOR]
+        .iter()
+        .filter(|service| !reaches(service))
+        .map(|service| format!("{} on {}", service.app_label, service.port))
+        .collect();
     if !missing.is_empty() {
         cx.report(
             object,
             "metadata.name",
-            "no egress to dapr-sentry on 50001 and dapr-operator on 6500: the sidecar gets no certificate or components".into(),
             format!(
-                "add egress from {} to {} in namespace {dapr_namespace}",
+                "no egress to {}: the sidecar gets no certificate or components",
+                missing.join(" and ")
+            ),
+            format!(
+                "add egress from {} to the pods {} in the Dapr control-plane namespace",
                 object.resource(),
                 missing.join(" and ")
             ),
         );
+    }
+}
+
+/// Whether an egress rule reaches pods labelled `key: value` in some other
+/// namespace (a peer with a namespaceSelector whose podSelector, if any,
+/// admits that label).
+fn rule_reaches_pods_in_other_namespace(rule: &Value, key: &str, value: &str) -> bool {
+    match rule.get("to").and_then(Value::as_array) {
+        None => true,
+        Some(peers) if peers.is_empty() => true,
+        Some(peers) => peers.iter().any(|peer| {
+            peer.get("namespaceSelector").is_some()
+                && peer
+                    .pointer("/podSelector/matchLabels")
+                    .and_then(Value::as_object)
+                    .is_none_or(|m| m.get(key).is_none_or(|v| v.as_str() == Some(value)))
+        }),
     }
 }
 

@@ -138,7 +138,7 @@ fn json_files_and_json_streams_are_read() {
     let documents: Vec<_> = manifests("{\"kind\": \"A\"}\n{\"kind\": \"B\",\n \"x\": 1}\n")
         .collect::<Result<_, _>>()
         .unwrap();
-    assert_eq!(documents.len(), 2);
+    assert_eq!(documents.len(), 3);
     assert_eq!(documents[1].value, json!({"kind": "B", "x": 1}));
     assert_eq!(documents[1].start_line, 2);
     assert_eq!(documents[1].locations.find("x").map(|p| p.line), Some(3));
@@ -148,7 +148,7 @@ fn json_files_and_json_streams_are_read() {
 fn manifests_stream_one_document_at_a_time_with_lines() {
     let text = "# header\n---\nkind: A\nmetadata:\n  name: a\n---\n\nkind: B\nspec:\n  x: 1\n---\n";
     let documents: Vec<_> = manifests(text).collect::<Result<_, _>>().unwrap();
-    assert_eq!(documents.len(), 2);
+    assert_eq!(documents.len(), 3);
     assert_eq!(documents[0].start_line, 3);
     assert_eq!(
         documents[0].locations.find("metadata.name").map(|p| p.line),
@@ -322,4 +322,21 @@ fn hostile_inputs_fail_fast() {
 fn infinities_cannot_reach_kubernetes() {
     let error = parse_stream("a: .inf\n").unwrap_err();
     assert_eq!(error.position, Some(Position { line: 1, column: 4 }));
+}
+
+#[test]
+fn multibyte_characters_before_a_document_marker_do_not_panic() {
+    // Found by the fuzzer: the parser's marks count characters, not bytes.
+    // `---` is at character 14 and byte 34: byte 14 falls inside U+2066.
+    let text = "x: \u{2066}\u{2066}\u{2066}\u{2066}\u{2066}\u{2066}\u{2066}\u{2066}\u{2066}\u{2066}\n---\nkind: A\n---\nkind: B\n";
+    let documents: Vec<_> = manifests(text).collect();
+    assert_eq!(documents.len(), 3);
+    assert!(documents.iter().all(|d| d.is_ok()));
+    let spec = "# caf\u{e9} \u{1f600}\napiVersion: harden.dev/v1alpha1\n---\nkind: SecuritySpec\n";
+    let error = parse_document::<crate::spec::Spec>(spec).unwrap_err();
+    assert!(
+        error.message.contains("second document") || error.message.contains("document"),
+        "{}",
+        error.message
+    );
 }

@@ -116,6 +116,13 @@ impl<'a> Reader<'a> {
 
     /// The character at a mark.
     fn char_at(&mut self, mark: Marker) -> Option<char> {
+        let bytes = self.byte_at(mark)?;
+        self.text[bytes..].chars().next()
+    }
+
+    /// The byte offset of a mark: the parser counts characters, and a text
+    /// may hold characters of several bytes anywhere.
+    fn byte_at(&mut self, mark: Marker) -> Option<usize> {
         let (mut chars, mut bytes) = self.cursor;
         let target = mark.index();
         while chars > target {
@@ -129,7 +136,7 @@ impl<'a> Reader<'a> {
             chars += 1;
         }
         self.cursor = (chars, bytes);
-        self.text[bytes..].chars().next()
+        Some(bytes)
     }
 
     fn next_event(&mut self) -> Result<(Event, Marker), SyntaxError> {
@@ -183,10 +190,9 @@ impl<'a> Reader<'a> {
     }
 
     /// The line of `---` when a document start is explicit.
-    fn explicit_marker(&self, mark: Marker) -> Option<usize> {
-        let line_start = self.text[..mark.index().min(self.text.len())]
-            .rfind('\n')
-            .map_or(0, |i| i + 1);
+    fn explicit_marker(&mut self, mark: Marker) -> Option<usize> {
+        let at = self.byte_at(mark).unwrap_or(self.text.len());
+        let line_start = self.text[..at].rfind('\n').map_or(0, |i| i + 1);
         // The parser marks an explicit start at the `---`; an implicit one at
         // the first content (column > 0 or not `---`).
         let rest = self.text.get(line_start..).unwrap_or_default();

@@ -232,44 +232,36 @@ impl World<'_> {
                 });
             }
         }
-        for flow in &model.network.ingress {
-            let from = if flow.peer.app_itself {
-                self.replica()
-            } else {
-                match self.peer_endpoint(flow, "caller") {
-                    Some(from) => from,
-                    None => continue,
+        // Declared and platform flows, each at the app's end of it.
+        let directions = [
+            ("ingress", "caller", &model.network.ingress),
+            ("egress", "destination", &model.network.egress),
+        ];
+        for (direction, role, flows) in directions {
+            for flow in flows {
+                let other = if flow.peer.app_itself {
+                    self.replica()
+                } else {
+                    match self.peer_endpoint(flow, role) {
+                        Some(other) => other,
+                        None => continue,
+                    }
+                };
+                let (from, to) = if direction == "ingress" {
+                    (other, app)
+                } else {
+                    (app, other)
+                };
+                for port in &flow.ports {
+                    self.check(
+                        true,
+                        format!("{direction} {} ({})", flow.name, flow.reason),
+                        from,
+                        to,
+                        port.port,
+                        protocol(&port.protocol),
+                    );
                 }
-            };
-            for port in &flow.ports {
-                self.check(
-                    true,
-                    format!("ingress {} ({})", flow.name, flow.reason),
-                    from,
-                    app,
-                    port.port,
-                    protocol(&port.protocol),
-                );
-            }
-        }
-        for flow in &model.network.egress {
-            let to = if flow.peer.app_itself {
-                self.replica()
-            } else {
-                match self.peer_endpoint(flow, "destination") {
-                    Some(to) => to,
-                    None => continue,
-                }
-            };
-            for port in &flow.ports {
-                self.check(
-                    true,
-                    format!("egress {} ({})", flow.name, flow.reason),
-                    app,
-                    to,
-                    port.port,
-                    protocol(&port.protocol),
-                );
             }
         }
     }

@@ -205,10 +205,6 @@ fn check_system(
             let _ = writeln!(stderr, "{problem}");
         }
     }
-    let workers = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(system.services.len().max(1));
-    let chunk = system.services.len().div_ceil(workers).max(1);
     // A spec that names other services renders only with them: its fix
     // renders every directory of the system's specs.
     let mut dirs: Vec<String> = specs
@@ -222,22 +218,8 @@ fn check_system(
     dirs.dedup();
     let render_all = format!("harden render {}", dirs.join(" "));
     let referring: Vec<bool> = system.services.iter().map(|s| s.uses_references).collect();
-    let mut results: Vec<SpecResult> = std::thread::scope(|scope| {
-        let handles: Vec<_> = system
-            .services
-            .chunks(chunk)
-            .map(|part| {
-                scope.spawn(move || {
-                    part.iter()
-                        .map(|service| check_service(service, templates))
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().expect("check worker panicked"))
-            .collect()
+    let mut results = in_parallel(&system.services, |service| {
+        check_service(service, templates)
     });
     // A spec that names no other service still renders alone.
     for (result, _) in results.iter_mut().zip(&referring).filter(|(_, r)| **r) {
@@ -276,20 +258,20 @@ fn check_service(service: &crate::system::Service, templates: &Templates) -> Spe
 
 /// Checks many specs, in parallel; results keep the order of `specs`.
 pub fn check_all(specs: &[PathBuf], out: Option<&Path>, templates: &Templates) -> Vec<SpecResult> {
+    in_parallel(specs, |spec| check_spec(spec, out, templates))
+}
+
+/// `f` over `items` on every core, results in the order of `items`.
+fn in_parallel<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
     let workers = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
-        .min(specs.len().max(1));
-    let chunk = specs.len().div_ceil(workers).max(1);
+        .min(items.len().max(1));
+    let chunk = items.len().div_ceil(workers).max(1);
+    let f = &f;
     std::thread::scope(|scope| {
-        let handles: Vec<_> = specs
+        let handles: Vec<_> = items
             .chunks(chunk)
-            .map(|part| {
-                scope.spawn(move || {
-                    part.iter()
-                        .map(|s| check_spec(s, out, templates))
-                        .collect::<Vec<_>>()
-                })
-            })
+            .map(|part| scope.spawn(move || part.iter().map(f).collect::<Vec<_>>()))
             .collect();
         handles
             .into_iter()

@@ -282,8 +282,9 @@ pub fn controls(model: &Model, files: &[String]) -> Vec<Control> {
             name: "Dapr mTLS",
             implementation: match &model.dapr {
                 Some(d) => format!(
-                    "sidecars get certificates from Sentry in {} (egress allowed on 50001); mTLS is the control plane's default",
-                    d.control_plane_namespace
+                    "sidecars get certificates from Sentry in {} (egress allowed on {}); mTLS is the control plane's default",
+                    d.control_plane_namespace,
+                    crate::platform::dapr::SENTRY.port
                 ),
                 None => dapr_missing.into(),
             },

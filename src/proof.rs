@@ -195,7 +195,7 @@ impl World<'_> {
     fn required(&mut self, app: Endpoint) {
         let model = self.model;
         let dns = self.pod(
-            "kube-dns",
+            kubernetes::DNS_LABEL_VALUE,
             kubernetes::DNS_NAMESPACE,
             &[(
                 kubernetes::DNS_LABEL_KEY.into(),

@@ -33,7 +33,7 @@ use super::selector::{Labels, labels_of};
 /// cannot be changed (kubernetes/website
 /// `content/en/docs/reference/labels-annotations-taints/_index.md`,
 /// "kubernetes.io/metadata.name").
-pub const NAMESPACE_NAME_LABEL: &str = "kubernetes.io/metadata.name";
+pub use crate::platform::kubernetes::NAMESPACE_NAME_LABEL;
 
 /// Kinds whose pod template is at `spec.template`.
 const TEMPLATE_KINDS: [&str; 5] = [

@@ -32,7 +32,7 @@ pub const RBAC_VERBS: [&str; 8] = [
     "deletecollection",
 ];
 /// Namespaces an application must never be deployed into.
-const RESERVED_NAMESPACES: [&str; 4] = ["default", "kube-system", "kube-public", "kube-node-lease"];
+use crate::platform::kubernetes::RESERVED_NAMESPACES;
 /// Plain-metadata keys that look like credentials.
 const SECRET_LOOKING_KEYS: [&str; 7] = [
     "password",
@@ -490,7 +490,10 @@ impl Validator {
                     path,
                     format!("{port} is used by the Dapr sidecar in the same pod"),
                 )
-                .help("choose another port; daprd binds 3500, 3501, 9090, 50001 and 50002"),
+                .help(format!(
+                    "choose another port; daprd binds {}",
+                    dapr::SIDECAR_PORTS.map(|p| p.to_string()).join(", ")
+                )),
             );
             return None;
         }

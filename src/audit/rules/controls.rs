@@ -1,7 +1,13 @@
 //! The capstone's ten controls as far as manifests can show them: one
 //! function per rule, each declared beside its metadata.
 
-use crate::platform::dapr;
+use crate::platform::{dapr, kubernetes};
+
+/// The sidecar's API ports: loopback only, which NetworkPolicy never sees.
+const LOOPBACK_PORTS: [u64; 2] = [
+    dapr::SIDECAR_HTTP_PORT as u64,
+    dapr::SIDECAR_GRPC_PORT as u64,
+];
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
@@ -397,7 +403,7 @@ fn rule_reaches_namespace(rule: &Value, namespace: &str) -> bool {
                     .get("matchLabels")
                     .and_then(Value::as_object)
                     .is_none_or(|m| {
-                        m.get("kubernetes.io/metadata.name")
+                        m.get(kubernetes::NAMESPACE_NAME_LABEL)
                             .is_none_or(|v| v.as_str() == Some(namespace))
                     }),
             }),
@@ -522,7 +528,7 @@ fn dapr_loopback_policy(cx: &mut Cx<'_>, object: &Object<'_>) {
                 .all(|(k, v)| w.labels.get(k) == Some(v))
         });
         for (port, _) in &peer.ports {
-            if to_self && [3500, 50001].contains(port) && reported.insert((peer.rule_index, *port))
+            if to_self && LOOPBACK_PORTS.contains(port) && reported.insert((peer.rule_index, *port))
             {
                 cx.report(
                     object,
@@ -586,7 +592,7 @@ fn flow_blocked_at_destination(cx: &mut Cx<'_>, object: &Object<'_>) {
                 .iter()
                 .all(|(k, v)| workload.labels.get(k) == Some(v));
             for (port, protocol) in &peer.ports {
-                if to_self && [3500, 50001].contains(port) {
+                if to_self && LOOPBACK_PORTS.contains(port) {
                     continue;
                 }
                 if !blocked(
@@ -646,13 +652,13 @@ fn dns_egress(cx: &mut Cx<'_>, object: &Object<'_>) {
     };
     // A Cilium DNS-proxy rule (egress by hostname) counts as DNS too.
     let dns = |protocol: &str| {
-        rules
-            .iter()
-            .any(|r| rule_allows_port(r, 53, protocol) && rule_reaches_namespace(r, "kube-system"))
-            || cx.index.cilium_policies.iter().any(|(namespace, policy)| {
-                namespace == workload.namespace()
-                    && crate::audit::cilium::allows_dns(policy, &workload.labels, protocol)
-            })
+        rules.iter().any(|r| {
+            rule_allows_port(r, u64::from(kubernetes::DNS_PORT), protocol)
+                && rule_reaches_namespace(r, kubernetes::DNS_NAMESPACE)
+        }) || cx.index.cilium_policies.iter().any(|(namespace, policy)| {
+            namespace == workload.namespace()
+                && crate::audit::cilium::allows_dns(policy, &workload.labels, protocol)
+        })
     };
     let missing: Vec<&str> = ["UDP", "TCP"].into_iter().filter(|p| !dns(p)).collect();
     if !missing.is_empty() {
@@ -660,23 +666,29 @@ fn dns_egress(cx: &mut Cx<'_>, object: &Object<'_>) {
             object,
             "metadata.name",
             format!(
-                "pods cannot reach DNS on {} 53 under the default deny",
-                missing.join(" and ")
+                "pods cannot reach DNS on {} {} under the default deny",
+                missing.join(" and "),
+                kubernetes::DNS_PORT
             ),
             format!(
-                "add a NetworkPolicy egress rule selecting {} to namespace kube-system, pods k8s-app: kube-dns, on {} 53",
+                "add a NetworkPolicy egress rule selecting {} to namespace {}, pods {}: {}, on {} {}",
                 object.resource(),
-                missing.join(" and ")
+                kubernetes::DNS_NAMESPACE,
+                kubernetes::DNS_LABEL_KEY,
+                kubernetes::DNS_LABEL_VALUE,
+                missing.join(" and "),
+                kubernetes::DNS_PORT
             ),
         );
     }
     let wide = rules.iter().any(|r| {
-        rule_allows_port(r, 53, "UDP")
+        rule_allows_port(r, u64::from(kubernetes::DNS_PORT), "UDP")
             && r.get("to").and_then(Value::as_array).is_some_and(|peers| {
                 peers.iter().any(|p| {
-                    p.pointer("/namespaceSelector/matchLabels/kubernetes.io~1metadata.name")
+                    p.pointer("/namespaceSelector/matchLabels")
+                        .and_then(|m| m.get(kubernetes::NAMESPACE_NAME_LABEL))
                         .and_then(Value::as_str)
-                        == Some("kube-system")
+                        == Some(kubernetes::DNS_NAMESPACE)
                         && p.pointer("/podSelector/matchLabels")
                             .and_then(Value::as_object)
                             .is_none_or(|m| m.is_empty())

@@ -22,6 +22,7 @@ pub mod impact;
 pub mod load;
 pub mod model;
 pub mod netpol;
+pub mod parallel;
 pub mod platform;
 pub mod posture;
 pub mod proof;

@@ -306,22 +306,17 @@ fn two_specs_with_one_app_name_are_an_error_naming_both() {
     let dir = git_workspace();
     let root = dir.path();
     fs::copy(root.join("specs/hello.yaml"), root.join("specs/copy.yaml")).unwrap();
-    harden(root)
-        .args(["check", "specs/hello.yaml", "specs/copy.yaml"])
-        .assert()
-        .code(2)
-        .stderr(predicates::str::contains(
-            "specs/copy.yaml and specs/hello.yaml both name the app \"hello\"",
-        ));
-    // validate compiles several specs as one system, which says the same
-    // at the name's own line.
-    harden(root)
-        .args(["validate", "specs/hello.yaml", "specs/copy.yaml"])
-        .assert()
-        .code(2)
-        .stderr(predicates::str::contains(
-            "specs/hello.yaml:9:3: app.name: \"hello\" is also the app name of specs/copy.yaml",
-        ));
+    // Several specs are compiled as one system, which names both files at
+    // the name's own line.
+    for command in ["check", "validate"] {
+        harden(root)
+            .args([command, "specs/hello.yaml", "specs/copy.yaml"])
+            .assert()
+            .code(2)
+            .stderr(predicates::str::contains(
+                "specs/hello.yaml:9:3: app.name: \"hello\" is also the app name of specs/copy.yaml",
+            ));
+    }
 }
 
 use predicates::prelude::PredicateBooleanExt;

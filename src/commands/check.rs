@@ -218,7 +218,7 @@ fn check_system(
     dirs.dedup();
     let render_all = format!("harden render {}", dirs.join(" "));
     let referring: Vec<bool> = system.services.iter().map(|s| s.uses_references).collect();
-    let mut results = in_parallel(&system.services, |service| {
+    let mut results = crate::parallel::map(&system.services, |service| {
         check_service(service, templates)
     });
     // A spec that names no other service still renders alone.
@@ -258,26 +258,7 @@ fn check_service(service: &crate::system::Service, templates: &Templates) -> Spe
 
 /// Checks many specs, in parallel; results keep the order of `specs`.
 pub fn check_all(specs: &[PathBuf], out: Option<&Path>, templates: &Templates) -> Vec<SpecResult> {
-    in_parallel(specs, |spec| check_spec(spec, out, templates))
-}
-
-/// `f` over `items` on every core, results in the order of `items`.
-fn in_parallel<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let workers = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(items.len().max(1));
-    let chunk = items.len().div_ceil(workers).max(1);
-    let f = &f;
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = items
-            .chunks(chunk)
-            .map(|part| scope.spawn(move || part.iter().map(f).collect::<Vec<_>>()))
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().expect("check worker panicked"))
-            .collect()
-    })
+    crate::parallel::map(specs, |spec| check_spec(spec, out, templates))
 }
 
 pub fn run(
@@ -315,10 +296,6 @@ pub fn run(
     };
     if specs.is_empty() {
         let _ = writeln!(stderr, "error: no harden specs found in the given paths");
-        return Status::Error;
-    }
-    if let Err(error) = super::same_app_names(&specs) {
-        let _ = writeln!(stderr, "{error}");
         return Status::Error;
     }
     if out.is_some() && specs.len() > 1 {

@@ -241,10 +241,13 @@ pub fn analyse(paths: &[PathBuf]) -> Result<System, Vec<SystemProblem>> {
     let mut sorted: Vec<&PathBuf> = paths.iter().collect();
     sorted.sort();
     sorted.dedup();
-    for path in sorted {
-        match load::read_spec(path)
+    // Reading and parsing are independent per spec: on every core.
+    let read = crate::parallel::map(&sorted, |path| {
+        load::read_spec(path)
             .and_then(|(file, _, text)| load::parse_spec(&text, &file).map(|parsed| (file, parsed)))
-        {
+    });
+    for (path, result) in sorted.into_iter().zip(read) {
+        match result {
             Ok((file, spec)) => parsed.push((path.clone(), file, spec)),
             Err(error) => problems.extend(load_problems(path, error)),
         }
@@ -258,18 +261,17 @@ pub fn analyse(paths: &[PathBuf]) -> Result<System, Vec<SystemProblem>> {
         .map(|(path, _, _)| path.clone())
         .collect();
     problems.extend(resolve::resolve(&mut parsed, problems.is_empty()));
+    let referring: std::collections::BTreeSet<PathBuf> = referring.into_iter().collect();
+    // Validation too is per spec, once references are resolved.
+    let validated = crate::parallel::map(&parsed, |(path, file, spec)| {
+        let id = crate::workspace::Workspace::for_path(path)
+            .and_then(|workspace| workspace.spec_id(path))
+            .map_err(LoadError::Path)?;
+        load::validate_parsed(spec, file, &id)
+    });
     let mut services = Vec::new();
-    for (path, file, spec) in parsed {
-        let id = match crate::workspace::Workspace::for_path(&path)
-            .and_then(|workspace| workspace.spec_id(&path))
-        {
-            Ok(id) => id,
-            Err(message) => {
-                problems.extend(load_problems(&path, LoadError::Path(message)));
-                continue;
-            }
-        };
-        match load::validate_parsed(&spec, &file, &id) {
+    for ((path, file, spec), result) in parsed.into_iter().zip(validated) {
+        match result {
             Ok(model) => services.push(Service {
                 uses_references: referring.contains(&path),
                 path,

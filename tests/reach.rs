@@ -343,3 +343,28 @@ fn reach_on_a_spec_proves_every_declared_flow() {
         "{text}"
     );
 }
+
+#[test]
+fn reach_on_a_spec_lists_its_hostname_flows() {
+    let output = harden()
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["reach", "specs/checkout.yaml"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        text.contains("  by hostname: to api.stripe.com on TCP 443 (egress stripe, CiliumNetworkPolicy toFQDNs)\n"),
+        "{text}"
+    );
+    let json = harden()
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["reach", "specs/checkout.yaml", "--format", "json"])
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(
+        report["specs"][0]["hosts"][0]["hosts"][0]["name"],
+        "api.stripe.com"
+    );
+}

@@ -61,7 +61,11 @@ pub fn run(
                 }
             }
             match crate::proof::prove(&model, &files) {
-                Ok(proof) => proofs.push((crate::load::display_path(spec), proof)),
+                Ok(proof) => proofs.push((
+                    crate::load::display_path(spec),
+                    proof,
+                    model.network.hosts.clone(),
+                )),
                 Err(bug) => {
                     let _ = writeln!(stderr, "internal error: {bug}");
                     return Status::Error;
@@ -95,33 +99,63 @@ pub fn run(
             if !proofs.is_empty() {
                 value["specs"] = proofs
                     .iter()
-                    .map(|(spec, proof)| proof_json(spec, proof))
+                    .map(|(spec, proof, hosts)| proof_json(spec, proof, hosts))
                     .collect();
             }
             serde_json::to_string_pretty(&value).unwrap_or_default() + "\n"
         }
         Format::Text => {
             let mut out = text(&report);
-            for (spec, proof) in &proofs {
-                proof_text(&mut out, spec, proof);
+            for (spec, proof, hosts) in &proofs {
+                proof_text(&mut out, spec, proof, hosts);
             }
             out
         }
     };
     let _ = write!(stdout, "{output}");
-    if proofs.iter().any(|(_, p)| !p.violations.is_empty()) {
+    if proofs.iter().any(|(_, p, _)| !p.violations.is_empty()) {
         Status::Findings
     } else {
         Status::Clean
     }
 }
 
-fn proof_text(out: &mut String, spec: &str, proof: &crate::proof::Proof) {
+/// Egress by hostname, which a CiliumNetworkPolicy carries: the NetworkPolicy
+/// evaluator does not judge it, so it is listed as rendered.
+fn host_lines(hosts: &[crate::model::HostFlow]) -> Vec<String> {
+    hosts
+        .iter()
+        .map(|flow| {
+            let names: Vec<&str> = flow.hosts.iter().map(|h| h.name.as_str()).collect();
+            let ports: Vec<String> = flow
+                .ports
+                .iter()
+                .map(|p| format!("{} {}", p.protocol, p.port))
+                .collect();
+            format!(
+                "to {} on {} (egress {}, CiliumNetworkPolicy toFQDNs)",
+                names.join(", "),
+                ports.join(", "),
+                flow.name
+            )
+        })
+        .collect()
+}
+
+fn proof_text(
+    out: &mut String,
+    spec: &str,
+    proof: &crate::proof::Proof,
+    hosts: &[crate::model::HostFlow],
+) {
     let _ = writeln!(
         out,
         "\n{spec}: {} flows the spec and the platform need, {} that must stay closed",
         proof.allowed, proof.denied
     );
+    for line in host_lines(hosts) {
+        let _ = writeln!(out, "  by hostname: {line}");
+    }
     if proof.violations.is_empty() {
         let _ = writeln!(out, "  all allowed and denied as they must be");
     }
@@ -130,9 +164,14 @@ fn proof_text(out: &mut String, spec: &str, proof: &crate::proof::Proof) {
     }
 }
 
-fn proof_json(spec: &str, proof: &crate::proof::Proof) -> serde_json::Value {
+fn proof_json(
+    spec: &str,
+    proof: &crate::proof::Proof,
+    hosts: &[crate::model::HostFlow],
+) -> serde_json::Value {
     serde_json::json!({
         "spec": spec,
+        "hosts": hosts,
         "required": proof.allowed,
         "forbidden": proof.denied,
         "violations": proof.violations.iter().map(|v| serde_json::json!({

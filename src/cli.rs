@@ -150,7 +150,7 @@ pub enum Command {
         #[arg(long, value_name = "DIR")]
         templates: Option<PathBuf>,
     },
-    /// Audit manifests offline: Pod Security Standards, the ten controls, hardening.
+    /// Audit manifests offline: Pod Security, the ten controls, network policies, hardening.
     ///
     /// Reads files and directories (multi-document YAML), judges every Pod
     /// and pod template (Deployment, StatefulSet, DaemonSet, ReplicaSet, Job,

@@ -309,45 +309,6 @@ fn self_audit_scope(files: &[GeneratedFile]) -> (usize, usize) {
     (manifests.len(), objects)
 }
 
-/// Two specs with the same app name would render into the same directory
-/// and fight over it: an error naming both files. Specs that do not parse
-/// are left to the load that reports them.
-pub(crate) fn same_app_names(specs: &[PathBuf]) -> Result<(), String> {
-    let mut by_name: std::collections::BTreeMap<String, Vec<String>> = Default::default();
-    for spec in specs {
-        let small =
-            std::fs::metadata(spec).is_ok_and(|m| m.is_file() && m.len() <= load::MAX_SPEC_BYTES);
-        let Some(text) = small.then(|| std::fs::read_to_string(spec).ok()).flatten() else {
-            continue;
-        };
-        let Ok(parsed) = crate::yaml::parse_document::<crate::spec::Spec>(&text) else {
-            continue;
-        };
-        if let Some(name) = parsed.value.app.and_then(|a| a.name) {
-            by_name.entry(name).or_default().push(shown(spec));
-        }
-    }
-    let clashes: Vec<String> = by_name
-        .iter()
-        .filter(|(_, files)| files.len() > 1)
-        .map(|(name, files)| {
-            let mut files = files.clone();
-            files.sort();
-            format!(
-                "error: {} {} name the app {:?}; their output would share one directory\n  help: give each spec its own app.name",
-                files.join(" and "),
-                if files.len() == 2 { "both" } else { "all" },
-                crate::workspace::printable(name)
-            )
-        })
-        .collect();
-    if clashes.is_empty() {
-        Ok(())
-    } else {
-        Err(clashes.join("\n"))
-    }
-}
-
 /// The rendered output of `spec` must pass its own audit, and its policies
 /// must allow exactly what the model needs, before anything is written. On
 /// failure the reason is printed and the status to exit with returned.
@@ -415,12 +376,9 @@ fn validate(
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
 ) -> Status {
+    // One spec (several are a system, which reports clashing app names).
     let mut status = Status::Clean;
     let mut reports = Vec::new();
-    if let Err(error) = same_app_names(specs) {
-        let _ = writeln!(stderr, "{error}");
-        status = Status::Error;
-    }
     for spec in specs {
         let shown = shown(spec);
         let result = load::load_spec(spec);

@@ -43,6 +43,12 @@ pub struct Model {
     /// A declared destination the penetration test connects to, on its
     /// declared port (must connect) and on another port (must time out).
     pub reach_target: Option<ReachTarget>,
+    /// Set when the spec shares its namespace with other specs of a system:
+    /// the path (with `/`, relative to the app's output directory) of the
+    /// namespace's own output, which holds the Namespace and its default
+    /// deny once for all of them. The app's output then leaves both out
+    /// and lists this directory in its kustomization.
+    pub shared_namespace: Option<String>,
 }
 
 /// A declared egress destination the live tests can address.

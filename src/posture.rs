@@ -133,12 +133,27 @@ fn scenarios(prefix: &str, model: &Model) -> Vec<String> {
 /// The control inventory for `model`, referring only to `files` it renders.
 pub fn controls(model: &Model, files: &[String]) -> Vec<Control> {
     let has = |name: &str| files.iter().any(|f| f == name);
+    // A namespace several specs share has its Namespace and default deny in
+    // its own output; they are cited there.
+    let in_namespace = |name: &str| {
+        model
+            .shared_namespace
+            .as_ref()
+            .map(|dir| format!("{dir}/{name}"))
+    };
     let pick = |names: &[&str]| -> Vec<String> {
-        names
+        let mut picked: Vec<String> = names
             .iter()
             .filter(|n| has(n))
             .map(|n| n.to_string())
-            .collect()
+            .collect();
+        if names.contains(&names::NAMESPACE_FILE) {
+            picked.splice(0..0, in_namespace(names::NAMESPACE_FILE));
+        }
+        if names.contains(&names::NETWORK_POLICY_FILE) {
+            picked.splice(0..0, in_namespace(names::NETWORK_POLICY_FILE));
+        }
+        picked
     };
     let api = match &model.api_access {
         None => "no Kubernetes API access: no Role, no token".to_string(),

@@ -59,7 +59,7 @@ const OUTPUTS: &[Output] = &[
         template: "01-namespace.yaml.j2",
         manifest: true,
         executable: false,
-        wanted: |_| true,
+        wanted: |m| m.shared_namespace.is_none(),
         file_name: |_| names::NAMESPACE_FILE.into(),
     },
     Output {
@@ -123,10 +123,17 @@ const OUTPUTS: &[Output] = &[
 /// Renders every output of `model`, sorted by file name.
 pub fn render(model: &Model, templates: &Templates) -> Result<Vec<GeneratedFile>, TemplateBug> {
     let selected: Vec<&Output> = OUTPUTS.iter().filter(|o| (o.wanted)(model)).collect();
-    let manifests: Vec<String> = selected
+    // A shared namespace's own output comes first, as 01-namespace would.
+    let manifests: Vec<String> = model
+        .shared_namespace
         .iter()
-        .filter(|o| o.manifest && !is_comment_only(o, model))
-        .map(|o| (o.file_name)(model))
+        .cloned()
+        .chain(
+            selected
+                .iter()
+                .filter(|o| o.manifest && !is_comment_only(o, model))
+                .map(|o| (o.file_name)(model)),
+        )
         .collect();
     let context = Value::from(Serde(model));
     let mut files = Vec::new();
@@ -138,13 +145,7 @@ pub fn render(model: &Model, templates: &Templates) -> Result<Vec<GeneratedFile>
             executable: output.executable,
         });
     }
-    let kustomization_context = Value::from(Serde(serde_json::json!({ "resources": manifests })));
-    let body = render_one(templates, "kustomization.yaml.j2", &kustomization_context)?;
-    files.push(GeneratedFile {
-        name: names::KUSTOMIZATION_FILE.into(),
-        content: with_header(&body, &model.spec_file, Comment::Hash),
-        executable: false,
-    });
+    files.push(kustomization(templates, &manifests, &model.spec_file)?);
     let mut names: Vec<String> = files.iter().map(|f| f.name.clone()).collect();
     names.push(POSTURE_FILE.to_string());
     files.push(GeneratedFile {
@@ -155,6 +156,72 @@ pub fn render(model: &Model, templates: &Templates) -> Result<Vec<GeneratedFile>
     files.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(files)
 }
+
+/// The kustomization.yaml listing `resources`, in order.
+fn kustomization(
+    templates: &Templates,
+    resources: &[String],
+    source: &str,
+) -> Result<GeneratedFile, TemplateBug> {
+    let context = Value::from(Serde(serde_json::json!({ "resources": resources })));
+    let body = render_one(templates, "kustomization.yaml.j2", &context)?;
+    Ok(GeneratedFile {
+        name: names::KUSTOMIZATION_FILE.into(),
+        content: with_header(&body, source, Comment::Hash),
+        executable: false,
+    })
+}
+
+/// What a namespace several specs share is rendered from: the same fields
+/// of the namespace template as a [`Model`] gives it, agreed by every spec
+/// of the namespace.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct SharedNamespace {
+    pub facts: crate::platform::Facts,
+    pub namespace: String,
+    pub pss_version: String,
+    /// Every compliance context of the namespace's specs, sorted.
+    pub compliance: Vec<String>,
+    /// The specs of the namespace, as their headers name them.
+    pub specs: Vec<String>,
+}
+
+impl SharedNamespace {
+    /// How the generated headers name the namespace's source.
+    pub fn source(&self) -> String {
+        format!("the specs of namespace {}", self.namespace)
+    }
+}
+
+/// Renders the output of a namespace several specs share: its Namespace,
+/// its default deny and their kustomization, sorted by file name.
+pub fn render_namespace(
+    namespace: &SharedNamespace,
+    templates: &Templates,
+) -> Result<Vec<GeneratedFile>, TemplateBug> {
+    let context = Value::from(Serde(namespace));
+    let source = namespace.source();
+    let mut files = Vec::new();
+    for (template, name) in [
+        ("01-namespace.yaml.j2", names::NAMESPACE_FILE),
+        (DEFAULT_DENY_TEMPLATE, names::NETWORK_POLICY_FILE),
+    ] {
+        let body = render_one(templates, template, &context)?;
+        files.push(GeneratedFile {
+            name: name.into(),
+            content: with_header(&body, &source, Comment::Hash),
+            executable: false,
+        });
+    }
+    let resources: Vec<String> = files.iter().map(|f| f.name.clone()).collect();
+    files.push(kustomization(templates, &resources, &source)?);
+    files.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(files)
+}
+
+/// The namespace's default deny, included by the network policy template
+/// (or rendered alone for a shared namespace).
+const DEFAULT_DENY_TEMPLATE: &str = "_default-deny.yaml.j2";
 
 /// Renders the security posture document; `files` are the names of every
 /// generated file it may cite as evidence.
@@ -214,8 +281,11 @@ fn render_one(
     }
     body = clean;
     if yaml {
-        // An explicit document start, as yamllint and many linters expect.
-        body.insert_str(0, "---\n");
+        // An explicit document start, as yamllint and many linters expect
+        // (once: a template whose first part is left out starts with one).
+        if !body.starts_with("---\n") {
+            body.insert_str(0, "---\n");
+        }
         crate::yaml::parse_stream(&body).map_err(|e| {
             bug(format!(
                 "rendered YAML does not parse ({}{})",

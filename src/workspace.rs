@@ -21,6 +21,9 @@ use serde::Deserialize;
 pub const WORKSPACE_FILE: &str = "harden.yaml";
 /// Where a spec's files go by default; `{app}` is the app name.
 pub const DEFAULT_OUTPUT: &str = "deploy/{app}";
+/// Where the objects several specs share (a namespace's Namespace and its
+/// default deny) go in a system; `{namespace}` is the namespace.
+pub const DEFAULT_NAMESPACE_OUTPUT: &str = "deploy/namespaces/{namespace}";
 
 /// The settings `harden.yaml` may hold.
 #[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
@@ -32,6 +35,9 @@ struct Config {
     specs: Vec<String>,
     /// Output directory pattern (relative to the root) with `{app}`.
     output: Option<String>,
+    /// Output directory pattern (relative to the root) with `{namespace}`
+    /// for a namespace several specs share.
+    namespaces: Option<String>,
     /// A directory of custom templates (relative to the root).
     templates: Option<String>,
 }
@@ -96,14 +102,14 @@ impl Workspace {
         } else {
             let parsed = crate::yaml::parse_document::<Config>(&text).map_err(|e| {
                 format!(
-                    "error: {shown}{}: {}\n  help: the workspace file may set `specs` (a list of directories), `output` (e.g. \"deploy/{{app}}\") and `templates` (a directory)",
+                    "error: {shown}{}: {}\n  help: the workspace file may set `specs` (a list of directories), `output` (e.g. \"deploy/{{app}}\"), `namespaces` (e.g. \"deploy/namespaces/{{namespace}}\") and `templates` (a directory)",
                     e.position.map(|p| format!(":{p}")).unwrap_or_default(),
                     e.message
                 )
             })?;
             if let Some(field) = parsed.unknown_fields.first() {
                 return Err(format!(
-                    "error: {shown}: unknown field '{field}'\n  help: the workspace file may set `specs`, `output` and `templates`"
+                    "error: {shown}: unknown field '{field}'\n  help: the workspace file may set `specs`, `output`, `namespaces` and `templates`"
                 ));
             }
             parsed.value
@@ -113,6 +119,7 @@ impl Workspace {
             .iter()
             .map(|s| ("specs", s))
             .chain(config.output.iter().map(|s| ("output", s)))
+            .chain(config.namespaces.iter().map(|s| ("namespaces", s)))
             .chain(config.templates.iter().map(|s| ("templates", s)))
         {
             let path = Path::new(value);
@@ -130,6 +137,13 @@ impl Workspace {
         {
             return Err(format!(
                 "error: {shown}: output: {output:?} does not contain {{app}}\n  help: every app needs its own directory, e.g. \"deploy/{{app}}\""
+            ));
+        }
+        if let Some(namespaces) = &config.namespaces
+            && !namespaces.contains("{namespace}")
+        {
+            return Err(format!(
+                "error: {shown}: namespaces: {namespaces:?} does not contain {{namespace}}\n  help: every shared namespace needs its own directory, e.g. \"deploy/namespaces/{{namespace}}\""
             ));
         }
         Ok(Workspace { root, config })
@@ -152,6 +166,21 @@ impl Workspace {
     pub fn out_dir(&self, app: &str) -> PathBuf {
         let pattern = self.config.output.as_deref().unwrap_or(DEFAULT_OUTPUT);
         self.root.join(pattern.replace("{app}", app))
+    }
+
+    /// The output directory of a namespace several specs share.
+    pub fn namespace_dir(&self, namespace: &str) -> PathBuf {
+        let pattern = self
+            .config
+            .namespaces
+            .as_deref()
+            .unwrap_or(DEFAULT_NAMESPACE_OUTPUT);
+        self.root.join(pattern.replace("{namespace}", namespace))
+    }
+
+    /// Whether the workspace has a workspace file (`harden.yaml`).
+    pub fn has_file(&self) -> bool {
+        self.root.join(WORKSPACE_FILE).is_file()
     }
 
     /// Where `harden check` with no argument looks for specs.

@@ -171,7 +171,7 @@ fn json_output_describes_every_spec() {
     let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(
         report["summary"],
-        serde_json::json!({"specs": 5, "in_sync": 4, "drifted": 1, "errors": 0})
+        serde_json::json!({"specs": 5, "shared_namespaces": 0, "in_sync": 4, "drifted": 1, "errors": 0})
     );
     assert_eq!(report["specs"][0]["spec"], "specs/checkout.yaml");
     let hello = &report["specs"][1];

@@ -31,6 +31,8 @@ pub struct SpecResult {
 #[derive(Debug, Serialize)]
 struct Summary {
     specs: usize,
+    /// Outputs of namespaces several specs share, checked beside the specs.
+    shared_namespaces: usize,
     in_sync: usize,
     drifted: usize,
     errors: usize,
@@ -131,22 +133,21 @@ pub fn check_spec(spec: &Path, out: Option<&Path>, templates: &Templates) -> Spe
             };
         }
     };
-    compare(shown, &model, &files, out, &workspace)
+    let out = out
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| workspace.out_dir(&model.name));
+    compare(shown, &files, &out, &workspace)
 }
 
 /// Compares a spec's rendered `files` with its output directory.
 fn compare(
     shown: String,
-    model: &crate::model::Model,
     files: &[crate::render::GeneratedFile],
-    out: Option<&Path>,
+    out: &Path,
     workspace: &Workspace,
 ) -> SpecResult {
-    let out = out
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| workspace.out_dir(&model.name));
-    let drifts = drift::compare(&out, files, &|id| workspace.spec_exists(id));
-    let out_shown = crate::workspace::shown(&out);
+    let drifts = drift::compare(out, files, &|id| workspace.spec_exists(id));
+    let out_shown = crate::workspace::shown(out);
     let fix = (!drifts.is_empty()).then(|| {
         let force = if drifts.iter().any(|d| d.state == FileState::HandEdited) {
             " --force"
@@ -179,8 +180,11 @@ fn compare(
 /// Checks several specs compiled as one system ([`crate::system`]): `app:`
 /// references resolved, flows consented at both ends. Problems of the
 /// system are printed; the flag says whether the system compiled.
+/// With `focus`, only that spec's output and its shared namespace's are
+/// checked (one spec of a workspace is checked as the workspace renders it).
 fn check_system(
     specs: &[PathBuf],
+    focus: Option<&[PathBuf]>,
     templates: &Templates,
     quiet: bool,
     stderr: &mut dyn Write,
@@ -197,7 +201,7 @@ fn check_system(
                 stderr,
                 "error: the specs do not compile as one system; each spec is checked alone"
             );
-            return (check_all(specs, None, templates), false);
+            return (check_all(focus.unwrap_or(specs), None, templates), false);
         }
     };
     if !quiet {
@@ -217,12 +221,40 @@ fn check_system(
     dirs.sort();
     dirs.dedup();
     let render_all = format!("harden render {}", dirs.join(" "));
-    let referring: Vec<bool> = system.services.iter().map(|s| s.uses_references).collect();
-    let mut results = crate::parallel::map(&system.services, |service| {
-        check_service(service, templates)
-    });
-    // A spec that names no other service still renders alone.
-    for (result, _) in results.iter_mut().zip(&referring).filter(|(_, r)| **r) {
+    let services: Vec<&crate::system::Service> = match focus {
+        Some(specs) => super::system::services_of(&system, specs)
+            .into_iter()
+            .map(|i| &system.services[i])
+            .collect(),
+        None => system.services.iter().collect(),
+    };
+    let referring: Vec<bool> = services
+        .iter()
+        .map(|s| s.uses_references || s.model.shared_namespace.is_some())
+        .collect();
+    let mut results = crate::parallel::map(&services, |service| check_service(service, templates));
+    // A shared namespace's output is checked as a spec's is.
+    let shared: Vec<_> = system
+        .shared
+        .iter()
+        .filter(|s| {
+            services
+                .iter()
+                .any(|v| v.namespace() == s.namespace.namespace)
+        })
+        .collect();
+    let offset = shared.len();
+    let shared = shared
+        .into_iter()
+        .map(|shared| check_shared(shared, &specs[0], templates, &render_all));
+    results.splice(0..0, shared);
+    // A spec that names no other service, and has its namespace to itself,
+    // still renders alone.
+    for (result, _) in results[offset..]
+        .iter_mut()
+        .zip(&referring)
+        .filter(|(_, r)| **r)
+    {
         if let Some(fix) = &mut result.fix {
             let force = if fix.ends_with(" --force") {
                 " --force"
@@ -235,6 +267,52 @@ fn check_system(
     (results, true)
 }
 
+/// How the result of a shared namespace's output names its source.
+const SHARED_PREFIX: &str = "namespace ";
+
+/// Whether `result` is a shared namespace's (spec files end in `.yaml`).
+fn is_shared(result: &SpecResult) -> bool {
+    result.spec.starts_with(SHARED_PREFIX) && !result.spec.ends_with(".yaml")
+}
+
+/// Checks the output of a namespace several specs share.
+fn check_shared(
+    shared: &crate::system::SharedOutput,
+    spec: &Path,
+    templates: &Templates,
+    render_all: &str,
+) -> SpecResult {
+    let source = format!("{SHARED_PREFIX}{}", shared.namespace.namespace);
+    let rendered = Workspace::for_path(spec).and_then(|workspace| {
+        crate::render::render_namespace(&shared.namespace, templates)
+            .map(|files| (workspace, files))
+            .map_err(|bug| bug.to_string())
+    });
+    match rendered {
+        Ok((workspace, files)) => {
+            let mut result = compare(source, &files, &shared.dir, &workspace);
+            if let Some(fix) = &mut result.fix {
+                let force = if fix.ends_with(" --force") {
+                    " --force"
+                } else {
+                    ""
+                };
+                *fix = format!("{render_all}{force}");
+            }
+            result
+        }
+        Err(error) => SpecResult {
+            spec: source,
+            out: None,
+            status: "error",
+            files: Vec::new(),
+            compared: 0,
+            fix: None,
+            error: Some(error),
+        },
+    }
+}
+
 fn check_service(service: &crate::system::Service, templates: &Templates) -> SpecResult {
     let shown = shown(&service.path);
     let rendered = Workspace::for_path(&service.path).and_then(|workspace| {
@@ -243,7 +321,7 @@ fn check_service(service: &crate::system::Service, templates: &Templates) -> Spe
             .map_err(|bug| bug.to_string())
     });
     match rendered {
-        Ok((workspace, files)) => compare(shown, &service.model, &files, None, &workspace),
+        Ok((workspace, files)) => compare(shown, &files, &service.out_dir(), &workspace),
         Err(error) => SpecResult {
             spec: shown,
             out: None,
@@ -309,14 +387,23 @@ pub fn run(
     let Some(templates) = super::workspace_templates(&workspace, templates_dir, stderr) else {
         return Status::Error;
     };
-    // One spec is checked alone; several are one system, as render makes them.
-    let (results, compiled) = if specs.len() == 1 {
-        (check_all(&specs, out, &templates), true)
-    } else {
-        check_system(&specs, &templates, quiet, stderr)
+    // One spec is checked alone, unless it belongs to a workspace file's
+    // workspace: then as that workspace renders it.
+    // A directory is its own system; files of a workspace are checked as
+    // the workspace renders them.
+    let files_only = paths.iter().all(|p| p.is_file());
+    let workspace_specs = (files_only && out.is_none())
+        .then(|| super::system::workspace_of(&specs))
+        .flatten();
+    let (results, compiled) = match workspace_specs {
+        Some(all) => check_system(&all, Some(&specs), &templates, quiet, stderr),
+        None if specs.len() == 1 => (check_all(&specs, out, &templates), true),
+        None => check_system(&specs, None, &templates, quiet, stderr),
     };
+    let shared_namespaces = results.iter().filter(|r| is_shared(r)).count();
     let summary = Summary {
-        specs: results.len(),
+        specs: results.len() - shared_namespaces,
+        shared_namespaces,
         in_sync: results.iter().filter(|r| r.status == "in-sync").count(),
         drifted: results.iter().filter(|r| r.status == "drift").count(),
         errors: results.iter().filter(|r| r.status == "error").count(),
@@ -347,12 +434,17 @@ pub fn run(
             if !quiet || status != Status::Clean {
                 let _ = writeln!(
                     stdout,
-                    "check: {} in sync, {} drifted, {} with errors ({} spec{})",
+                    "check: {} in sync, {} drifted, {} with errors ({} spec{}{})",
                     summary.in_sync,
                     summary.drifted,
                     summary.errors,
                     summary.specs,
-                    if summary.specs == 1 { "" } else { "s" }
+                    if summary.specs == 1 { "" } else { "s" },
+                    match summary.shared_namespaces {
+                        0 => String::new(),
+                        1 => ", 1 shared namespace".to_string(),
+                        n => format!(", {n} shared namespaces"),
+                    }
                 );
             }
         }

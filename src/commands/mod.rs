@@ -41,7 +41,9 @@ pub fn run(command: Command) -> Status {
             force,
             quiet,
             templates,
-        } if system::is_system(&specs) => {
+        } if system::is_system(&specs)
+            && (out.is_some() || system::workspace_of(&specs).is_none()) =>
+        {
             if out.is_some() {
                 let _ = writeln!(
                     stderr,
@@ -49,8 +51,32 @@ pub fn run(command: Command) -> Status {
                 );
                 return Status::Error;
             }
-            system::render(&specs, force, quiet, templates.as_deref(), stdout, stderr)
+            system::render(
+                &specs,
+                None,
+                force,
+                quiet,
+                templates.as_deref(),
+                stdout,
+                stderr,
+            )
         }
+        // Specs of a workspace render as the whole workspace would.
+        Command::Render {
+            specs,
+            out: None,
+            force,
+            quiet,
+            templates,
+        } if let Some(workspace) = system::workspace_of(&specs) => system::render(
+            &workspace,
+            Some(&specs),
+            force,
+            quiet,
+            templates.as_deref(),
+            stdout,
+            stderr,
+        ),
         Command::Render {
             specs,
             out,

@@ -130,10 +130,52 @@ pub fn validate(
     status
 }
 
+/// The spec files of the workspace file (`harden.yaml`) that the spec files
+/// `specs` belong to, with `specs` among them; `None` when they are not all
+/// files of one such workspace (they are then their own system).
+pub fn workspace_of(specs: &[PathBuf]) -> Option<Vec<PathBuf>> {
+    let first = specs.first()?;
+    let workspace = crate::workspace::Workspace::for_path(first).ok()?;
+    if !workspace.has_file()
+        || specs.iter().any(|spec| {
+            !spec.is_file()
+                || crate::workspace::Workspace::for_path(spec).map(|w| w.root)
+                    != Ok(workspace.root.clone())
+        })
+    {
+        return None;
+    }
+    let mut files = discover(&workspace.spec_dirs()).ok()?;
+    let known: Vec<PathBuf> = files.iter().filter_map(|f| f.canonicalize().ok()).collect();
+    for spec in specs {
+        if !spec.canonicalize().is_ok_and(|c| known.contains(&c)) {
+            files.push(spec.clone());
+        }
+    }
+    Some(files)
+}
+
+/// The indices of the services of `specs` in `system`.
+pub fn services_of(system: &System, specs: &[PathBuf]) -> Vec<usize> {
+    let wanted: Vec<PathBuf> = specs.iter().filter_map(|s| s.canonicalize().ok()).collect();
+    (0..system.services.len())
+        .filter(|&i| {
+            system.services[i]
+                .path
+                .canonicalize()
+                .is_ok_and(|p| wanted.contains(&p))
+        })
+        .collect()
+}
+
 /// `harden render DIR|SPEC...`: renders every spec of a valid system; nothing
-/// is written unless every spec's output is valid and can be written.
+/// is written unless every spec's output is valid and can be written. With
+/// `focus`, `paths` are the specs of its workspace and only the focused
+/// specs' outputs (and their shared namespaces') are rendered: a spec of a
+/// workspace renders as the whole workspace would render it.
 pub fn render(
     paths: &[PathBuf],
+    focus: Option<&[PathBuf]>,
     force: bool,
     quiet: bool,
     templates_dir: Option<&Path>,
@@ -164,30 +206,22 @@ pub fn render(
     let Some(templates) = templates(templates_dir, stderr) else {
         return Status::Error;
     };
-    let mut rendered = Vec::new();
-    let mut worst = Status::Clean;
-    for service in &system.services {
-        let files = match render::render(&service.model, &templates) {
-            Ok(files) => files,
-            Err(bug) => {
-                let _ = writeln!(stderr, "{bug}");
-                return Status::Error;
-            }
-        };
-        if let Err(status) = verify(&service.path, &service.model, &files, stderr) {
-            worst = worst.max_with(status);
-            continue;
-        }
-        rendered.push((service, files));
-    }
-    if worst != Status::Clean {
+    let focus = focus.map(|specs| services_of(&system, specs));
+    let Some(rendered) = render_system(&system, focus.as_deref(), &templates, stderr) else {
         let _ = writeln!(stderr, "nothing was written");
-        return worst;
-    }
+        return Status::Error;
+    };
+    let rendered = match rendered {
+        Ok(rendered) => rendered,
+        Err(status) => {
+            let _ = writeln!(stderr, "nothing was written");
+            return status;
+        }
+    };
     if !force {
         let conflicts: Vec<_> = rendered
             .iter()
-            .flat_map(|(service, files)| write::conflicts(&service.out_dir(), files, &spec_exists))
+            .flat_map(|output| write::conflicts(&output.dir, &output.files, &spec_exists))
             .collect();
         if !conflicts.is_empty() {
             let _ = writeln!(stderr, "{}", WriteError::Conflicts(conflicts));
@@ -195,16 +229,16 @@ pub fn render(
             return Status::Findings;
         }
     }
-    for (service, files) in &rendered {
-        let out = service.out_dir();
-        match write::write_all(&out, files, force, &spec_exists) {
+    for output in &rendered {
+        let out = &output.dir;
+        match write::write_all(out, &output.files, force, &spec_exists) {
             Ok(written) => {
                 if !quiet {
                     let _ = writeln!(
                         stdout,
                         "rendered {} to {}: {} written, {} unchanged{}",
-                        service.file,
-                        display_path(&out),
+                        output.source,
+                        crate::workspace::shown(out),
                         written.written.len(),
                         written.unchanged.len(),
                         if written.removed.is_empty() {
@@ -222,6 +256,99 @@ pub fn render(
         }
     }
     Status::Clean
+}
+
+/// One output directory of a system: a service's, or a shared namespace's.
+pub struct Output {
+    /// What it is rendered from, as shown: a spec file or `namespace NAME`.
+    pub source: String,
+    pub dir: PathBuf,
+    pub files: Vec<render::GeneratedFile>,
+}
+
+/// Renders every output of `system` in memory: each shared namespace's, then
+/// each service's, verified with its namespace's objects (its own audit and
+/// flow proof must see the default deny that isolates it). With `focus`,
+/// only those services' outputs and their namespaces'. `None` when a
+/// template fails (printed); `Err` when an output fails verification.
+pub fn render_system(
+    system: &System,
+    focus: Option<&[usize]>,
+    templates: &crate::templates::Templates,
+    stderr: &mut dyn Write,
+) -> Option<Result<Vec<Output>, Status>> {
+    let focused = |index: &usize| focus.is_none_or(|f| f.contains(index));
+    let in_focus = |namespace: &str| {
+        focus.is_none_or(|f| {
+            f.iter()
+                .any(|&i| system.services[i].namespace() == namespace)
+        })
+    };
+    let mut outputs = Vec::new();
+    let shared: Vec<&system::SharedOutput> = system
+        .shared
+        .iter()
+        .filter(|s| in_focus(&s.namespace.namespace))
+        .collect();
+    for shared in &shared {
+        match render::render_namespace(&shared.namespace, templates) {
+            Ok(files) => outputs.push(Output {
+                source: format!("namespace {}", shared.namespace.namespace),
+                dir: shared.dir.clone(),
+                files,
+            }),
+            Err(bug) => {
+                let _ = writeln!(stderr, "{bug}");
+                return None;
+            }
+        }
+    }
+    let mut worst = Status::Clean;
+    for (_, service) in system
+        .services
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| focused(i))
+    {
+        let files = match render::render(&service.model, templates) {
+            Ok(files) => files,
+            Err(bug) => {
+                let _ = writeln!(stderr, "{bug}");
+                return None;
+            }
+        };
+        let namespace_files = outputs
+            .iter()
+            .take(shared.len())
+            .zip(&shared)
+            .filter(|(_, shared)| shared.namespace.namespace == service.namespace())
+            .flat_map(|(output, _)| {
+                output.files.iter().map(|file| render::GeneratedFile {
+                    name: format!(
+                        "{}/{}",
+                        service.model.shared_namespace.as_deref().unwrap_or("."),
+                        file.name
+                    ),
+                    ..file.clone()
+                })
+            });
+        let verified: Vec<render::GeneratedFile> =
+            files.iter().cloned().chain(namespace_files).collect();
+        if let Err(status) = verify(&service.path, &service.model, &verified, stderr) {
+            worst = worst.max_with(status);
+            continue;
+        }
+        outputs.push(Output {
+            source: service.file.clone(),
+            dir: service.out_dir(),
+            files,
+        });
+    }
+    Some(if worst == Status::Clean {
+        Ok(outputs)
+    } else {
+        Err(worst)
+    })
 }
 
 /// `harden graph DIR|SPEC...`: draws the system. Exits 0 when every flow

@@ -11,7 +11,9 @@
 //!   spec ([`resolve`]), so selectors and ports cannot drift;
 //! - every flow between two services is declared at both ends (the
 //!   handshake, [`handshake`]), Dapr invocation included;
-//! - specs sharing a namespace agree on its Pod Security version;
+//! - specs sharing a namespace agree on its Pod Security version, and its
+//!   shared objects (the Namespace, its default deny) are rendered once, to
+//!   the namespace's own output ([`SharedOutput`]);
 //! - workloads a spec names in its own namespace that no spec describes are
 //!   reported as warnings (the default deny isolates them too).
 //!
@@ -191,11 +193,21 @@ pub struct Flow {
     pub blocked: bool,
 }
 
+/// The output of a namespace several services share.
+#[derive(Debug)]
+pub struct SharedOutput {
+    pub namespace: crate::render::SharedNamespace,
+    /// Where it is written.
+    pub dir: PathBuf,
+}
+
 /// A compiled system of services.
 #[derive(Debug)]
 pub struct System {
     /// Sorted by spec path.
     pub services: Vec<Service>,
+    /// The namespaces several services share, sorted by name.
+    pub shared: Vec<SharedOutput>,
     pub flows: Vec<Flow>,
     /// Errors (only in an [`Analysis`]) and warnings.
     pub problems: Vec<SystemProblem>,
@@ -289,12 +301,79 @@ pub fn analyse(paths: &[PathBuf]) -> Result<System, Vec<SystemProblem>> {
     }
     let mut system = System {
         services,
+        shared: Vec::new(),
         flows: Vec::new(),
         problems: Vec::new(),
     };
     handshake::check(&mut system);
+    share_namespaces(&mut system);
     system.problems.sort_by(order);
     Ok(system)
+}
+
+/// Gives each namespace of several services one output of its own (the
+/// Namespace and its default deny, rendered once) and points the services'
+/// models at it. A namespace of one service keeps them in its output, as
+/// when the spec is rendered alone.
+fn share_namespaces(system: &mut System) {
+    let mut members: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    for (index, service) in system.services.iter().enumerate() {
+        members
+            .entry(service.namespace().to_string())
+            .or_default()
+            .push(index);
+    }
+    for (namespace, indices) in members.into_iter().filter(|(_, m)| m.len() > 1) {
+        let first = &system.services[indices[0]];
+        let dir = match crate::workspace::Workspace::for_path(&first.path) {
+            Ok(workspace) => workspace.namespace_dir(&namespace),
+            Err(_) => PathBuf::from(
+                crate::workspace::DEFAULT_NAMESPACE_OUTPUT.replace("{namespace}", &namespace),
+            ),
+        };
+        let mut compliance: Vec<String> = indices
+            .iter()
+            .flat_map(|&i| system.services[i].model.compliance.iter().cloned())
+            .collect();
+        compliance.sort();
+        compliance.dedup();
+        let shared = crate::render::SharedNamespace {
+            facts: first.model.facts.clone(),
+            namespace,
+            pss_version: first.model.pss_version.clone(),
+            compliance,
+            specs: indices
+                .iter()
+                .map(|&i| system.services[i].model.spec_file.clone())
+                .collect(),
+        };
+        for &i in &indices {
+            let from = system.services[i].out_dir();
+            system.services[i].model.shared_namespace = Some(relative_path(&from, &dir));
+        }
+        system.shared.push(SharedOutput {
+            namespace: shared,
+            dir,
+        });
+    }
+}
+
+/// `to` relative to the directory `from`, with `/` (both under one root).
+fn relative_path(from: &Path, to: &Path) -> String {
+    let from: Vec<_> = from.components().collect();
+    let to: Vec<_> = to.components().collect();
+    let common = from.iter().zip(&to).take_while(|(a, b)| a == b).count();
+    let mut parts: Vec<String> = vec!["..".to_string(); from.len() - common];
+    parts.extend(
+        to[common..]
+            .iter()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned()),
+    );
+    if parts.is_empty() {
+        ".".to_string()
+    } else {
+        parts.join("/")
+    }
 }
 
 fn order(a: &SystemProblem, b: &SystemProblem) -> std::cmp::Ordering {
@@ -332,5 +411,27 @@ pub fn load_problems(path: &Path, error: LoadError) -> Vec<SystemProblem> {
             help: None,
             others: Vec::new(),
         }],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relative_paths_climb_to_the_common_directory() {
+        let path = |p: &str| PathBuf::from(p);
+        assert_eq!(
+            relative_path(
+                &path("/r/deploy/worker"),
+                &path("/r/deploy/namespaces/tasks")
+            ),
+            "../namespaces/tasks"
+        );
+        assert_eq!(
+            relative_path(&path("/r/out/apps/a"), &path("/r/ns/tasks")),
+            "../../../ns/tasks"
+        );
+        assert_eq!(relative_path(&path("/r/a"), &path("/r/a")), ".");
     }
 }

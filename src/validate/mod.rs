@@ -244,6 +244,7 @@ impl Validator {
             network,
             secrets,
             dapr,
+            shared_namespace: None,
         };
         Some(model)
     }

@@ -431,6 +431,13 @@ def main() -> int:
             judge(out, crds, tally, spec.stem)
             compare_reach(out, harden, tally, spec.stem)
 
+    # The committed example workspace: each service's kustomization pulls in
+    # its shared namespace's directory (../namespaces/<ns>); kustomize must
+    # build every one of them as `kubectl apply -k` would.
+    workspace_deploy = ROOT / "examples" / "workspace" / "deploy"
+    for directory in sorted(p for p in workspace_deploy.iterdir() if (p / "kustomization.yaml").is_file()):
+        run_kustomize(directory, tally, f"workspace/{directory.name}")
+
     # NetworkPolicy features harden's output does not use (named ports,
     # endPort, UDP/SCTP, matchExpressions, AND/OR peers), against nca too.
     compare_reach(ROOT / "tests" / "fixtures" / "reach", harden, tally, "reach-fixture")

@@ -49,6 +49,11 @@ pub struct Model {
     /// deny once for all of them. The app's output then leaves both out
     /// and lists this directory in its kustomization.
     pub shared_namespace: Option<String>,
+    /// Set for a spec compiled in a system: its neighbourhood (its flows in
+    /// and out, and their other ends) as a Mermaid flowchart, for the
+    /// posture document. Drawn from validated names only
+    /// ([`crate::system::graph`]).
+    pub neighbourhood: Option<String>,
 }
 
 /// A declared egress destination the live tests can address.

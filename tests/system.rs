@@ -355,6 +355,11 @@ fn a_system_with_a_one_sided_flow_writes_nothing() {
 #[test]
 fn the_committed_example_output_is_what_the_system_renders() {
     let dir = example_copy();
+    fs::copy(
+        example().join("harden.yaml"),
+        dir.path().join("harden.yaml"),
+    )
+    .unwrap();
     harden()
         .current_dir(dir.path())
         .args(["render", "-q", "specs"])
@@ -687,7 +692,9 @@ fn check_is_clean_on_the_example_from_anywhere_and_its_fix_works() {
         .lines()
         .find_map(|l| l.trim().strip_prefix("fix: harden "))
         .expect("a fix command");
-    assert_eq!(fix, "render .");
+    // In a workspace with a workspace file, one spec renders as the
+    // workspace does.
+    assert_eq!(fix, "render worker.yaml");
     harden()
         .current_dir(dir.path().join("specs"))
         .args(fix.split(' '))
@@ -854,4 +861,56 @@ fn the_namespaces_setting_places_shared_namespaces_and_must_name_them() {
         "{kustomization}"
     );
     assert!(dir.path().join("k8s/ns-shop/01-namespace.yaml").is_file());
+}
+
+#[test]
+fn each_posture_document_draws_its_service_s_neighbourhood() {
+    let posture = fs::read_to_string(example().join("deploy/worker/SECURITY-POSTURE.md")).unwrap();
+    let section = posture
+        .split("## Neighbourhood")
+        .nth(1)
+        .and_then(|rest| rest.split("## Residual risks").next())
+        .expect("a Neighbourhood section");
+    // Its flows in and out, its neighbours, itself marked; nothing else.
+    for line in [
+        "```mermaid\nflowchart LR\n",
+        "  svc_task_api -->|\"9000\"| svc_worker\n",
+        "  svc_worker -->|\"8025\"| svc_notifier\n",
+        "  class svc_worker focus\n",
+    ] {
+        assert!(section.contains(line), "{line:?} missing in {section}");
+    }
+    assert!(
+        !section.contains("billing") && !section.contains("gateway"),
+        "{section}"
+    );
+}
+
+#[test]
+fn hostname_egress_is_drawn_with_its_names() {
+    let dir = TempDir::new().unwrap();
+    let specs = Path::new(env!("CARGO_MANIFEST_DIR")).join("specs");
+    fs::copy(
+        specs.join("checkout.yaml"),
+        dir.path().join("checkout.yaml"),
+    )
+    .unwrap();
+    fs::copy(specs.join("hello.yaml"), dir.path().join("hello.yaml")).unwrap();
+    let output = harden()
+        .current_dir(dir.path())
+        .args(["graph", "."])
+        .output()
+        .unwrap();
+    let graph = String::from_utf8(output.stdout).unwrap();
+    assert!(output.status.success(), "{graph}");
+    let node = graph
+        .lines()
+        .find(|l| l.contains("[\"stripe<br/>api.stripe.com\"]"))
+        .unwrap_or_else(|| panic!("no stripe node in {graph}"));
+    let id = node.trim().split('[').next().unwrap();
+    assert!(
+        graph.contains(&format!("  svc_checkout -->|\"443\"| {id}\n")),
+        "{graph}"
+    );
+    assert!(graph.contains("error-reporting<br/>*.ingest.de.sentry.io"));
 }

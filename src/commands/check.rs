@@ -228,10 +228,6 @@ fn check_system(
             .collect(),
         None => system.services.iter().collect(),
     };
-    let referring: Vec<bool> = services
-        .iter()
-        .map(|s| s.uses_references || s.model.shared_namespace.is_some())
-        .collect();
     let mut results = crate::parallel::map(&services, |service| check_service(service, templates));
     // A shared namespace's output is checked as a spec's is.
     let shared: Vec<_> = system
@@ -248,20 +244,28 @@ fn check_system(
         .into_iter()
         .map(|shared| check_shared(shared, &specs[0], templates, &render_all));
     results.splice(0..0, shared);
-    // A spec that names no other service, and has its namespace to itself,
-    // still renders alone.
-    for (result, _) in results[offset..]
-        .iter_mut()
-        .zip(&referring)
-        .filter(|(_, r)| **r)
-    {
+    // In a workspace with a workspace file, rendering a spec compiles the
+    // workspace. Otherwise a spec that names other services, or shares its
+    // namespace, renders only with the spec directories; the others still
+    // render alone.
+    let alone: Vec<bool> = services
+        .iter()
+        .map(|s| !s.uses_references && s.model.shared_namespace.is_none())
+        .collect();
+    for (result, alone) in results[offset..].iter_mut().zip(alone) {
+        if focus.is_none() && alone {
+            continue;
+        }
         if let Some(fix) = &mut result.fix {
             let force = if fix.ends_with(" --force") {
                 " --force"
             } else {
                 ""
             };
-            *fix = format!("{render_all}{force}");
+            *fix = match focus {
+                Some(_) => format!("harden render {}{force}", shell_arg(&result.spec)),
+                None => format!("{render_all}{force}"),
+            };
         }
     }
     (results, true)
@@ -389,14 +393,15 @@ pub fn run(
     };
     // One spec is checked alone, unless it belongs to a workspace file's
     // workspace: then as that workspace renders it.
-    // A directory is its own system; files of a workspace are checked as
-    // the workspace renders them.
-    let files_only = paths.iter().all(|p| p.is_file());
-    let workspace_specs = (files_only && out.is_none())
-        .then(|| super::system::workspace_of(&specs))
+    // Specs of a workspace with a workspace file are checked as the whole
+    // workspace renders them; otherwise a directory (or several specs) is
+    // one system, and one spec is alone.
+    let workspace_specs = out
+        .is_none()
+        .then(|| super::system::workspace_of(&paths))
         .flatten();
     let (results, compiled) = match workspace_specs {
-        Some(all) => check_system(&all, Some(&specs), &templates, quiet, stderr),
+        Some((all, focus)) => check_system(&all, Some(&focus), &templates, quiet, stderr),
         None if specs.len() == 1 => (check_all(&specs, out, &templates), true),
         None => check_system(&specs, None, &templates, quiet, stderr),
     };

@@ -41,9 +41,7 @@ pub fn run(command: Command) -> Status {
             force,
             quiet,
             templates,
-        } if system::is_system(&specs)
-            && (out.is_some() || system::workspace_of(&specs).is_none()) =>
-        {
+        } if system::is_system(&specs) && (out.is_some() || !system::in_workspace(&specs)) => {
             if out.is_some() {
                 let _ = writeln!(
                     stderr,
@@ -68,9 +66,9 @@ pub fn run(command: Command) -> Status {
             force,
             quiet,
             templates,
-        } if let Some(workspace) = system::workspace_of(&specs) => system::render(
+        } if let Some((workspace, focus)) = system::workspace_of(&specs) => system::render(
             &workspace,
-            Some(&specs),
+            Some(&focus),
             force,
             quiet,
             templates.as_deref(),

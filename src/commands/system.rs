@@ -130,29 +130,32 @@ pub fn validate(
     status
 }
 
-/// The spec files of the workspace file (`harden.yaml`) that the spec files
-/// `specs` belong to, with `specs` among them; `None` when they are not all
-/// files of one such workspace (they are then their own system).
-pub fn workspace_of(specs: &[PathBuf]) -> Option<Vec<PathBuf>> {
-    let first = specs.first()?;
-    let workspace = crate::workspace::Workspace::for_path(first).ok()?;
-    if !workspace.has_file()
-        || specs.iter().any(|spec| {
-            !spec.is_file()
-                || crate::workspace::Workspace::for_path(spec).map(|w| w.root)
-                    != Ok(workspace.root.clone())
-        })
-    {
+/// Whether `paths` all belong to one workspace with a workspace file.
+pub fn in_workspace(paths: &[PathBuf]) -> bool {
+    workspace_of(paths).is_some()
+}
+
+/// For `paths` (spec files or directories) that all belong to one workspace
+/// with a workspace file (`harden.yaml`): every spec of that workspace (the
+/// system to compile), and the specs `paths` name (the focus). `None`
+/// otherwise: the paths are then their own system.
+pub fn workspace_of(paths: &[PathBuf]) -> Option<(Vec<PathBuf>, Vec<PathBuf>)> {
+    let workspace = crate::workspace::Workspace::for_path(paths.first()?).ok()?;
+    let same = |path: &PathBuf| {
+        crate::workspace::Workspace::for_path(path).is_ok_and(|w| w.root == workspace.root)
+    };
+    if !workspace.has_file() || !paths.iter().all(same) {
         return None;
     }
-    let mut files = discover(&workspace.spec_dirs()).ok()?;
-    let known: Vec<PathBuf> = files.iter().filter_map(|f| f.canonicalize().ok()).collect();
-    for spec in specs {
+    let focus = discover(paths).ok()?;
+    let mut all = discover(&workspace.spec_dirs()).ok()?;
+    let known: Vec<PathBuf> = all.iter().filter_map(|f| f.canonicalize().ok()).collect();
+    for spec in &focus {
         if !spec.canonicalize().is_ok_and(|c| known.contains(&c)) {
-            files.push(spec.clone());
+            all.push(spec.clone());
         }
     }
-    Some(files)
+    Some((all, focus))
 }
 
 /// The indices of the services of `specs` in `system`.

@@ -23,6 +23,8 @@ pub enum Format {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Style {
+    /// The service whose neighbourhood is drawn.
+    Focus,
     Service,
     External,
     Dapr,
@@ -69,23 +71,44 @@ struct Picture {
     groups: BTreeMap<String, (String, Vec<String>)>,
 }
 
-fn picture(system: &System) -> Picture {
+/// The picture of `system`, or with `focus` of one service's neighbourhood:
+/// the flows into and out of it and the nodes at their other ends.
+fn picture(system: &System, focus: Option<usize>) -> Picture {
     let workspace: BTreeSet<&str> = system.services.iter().map(|s| s.namespace()).collect();
+    let flows: Vec<&super::Flow> = match focus {
+        None => system.flows.iter().collect(),
+        Some(index) => {
+            let end = End::Service { index };
+            system
+                .flows
+                .iter()
+                .filter(|f| f.from == end || f.to == end)
+                .collect()
+        }
+    };
+    let neighbours: BTreeSet<&End> = flows.iter().flat_map(|f| [&f.from, &f.to]).collect();
     let mut nodes: BTreeMap<End, Node> = BTreeMap::new();
     for (index, s) in system.services.iter().enumerate() {
+        if focus.is_some() && !neighbours.contains(&End::Service { index }) && focus != Some(index)
+        {
+            continue;
+        }
         nodes.insert(
             End::Service { index },
             Node {
                 id: format!("svc_{}", ident(s.name())),
                 label: vec![s.name().to_string(), format!(":{}", s.port())],
-                style: Style::Service,
+                style: if focus == Some(index) {
+                    Style::Focus
+                } else {
+                    Style::Service
+                },
                 group: Some(s.namespace().to_string()),
             },
         );
     }
-    let ends: BTreeSet<&End> = system.flows.iter().flat_map(|f| [&f.from, &f.to]).collect();
     let mut external = 0;
-    for end in ends {
+    for end in neighbours {
         if nodes.contains_key(end) {
             continue;
         }
@@ -118,6 +141,17 @@ fn picture(system: &System) -> Picture {
                     group: None,
                 }
             }
+            End::Hosts { name, hosts } => {
+                external += 1;
+                let mut label = vec![name.clone()];
+                label.extend(hosts.iter().cloned());
+                Node {
+                    id: format!("ext_{external}"),
+                    label,
+                    style: Style::External,
+                    group: None,
+                }
+            }
             End::DaprControlPlane { namespace } => Node {
                 id: format!("dapr_{}", ident(namespace)),
                 label: vec!["Dapr control plane".to_string(), namespace.clone()],
@@ -143,7 +177,7 @@ fn picture(system: &System) -> Picture {
         }
     }
     let mut merged: BTreeMap<(String, String, bool), BTreeSet<String>> = BTreeMap::new();
-    for flow in &system.flows {
+    for flow in flows {
         let key = (
             nodes[&flow.from].id.clone(),
             nodes[&flow.to].id.clone(),
@@ -195,7 +229,17 @@ fn clean(text: &str) -> String {
 
 /// Draws `system`.
 pub fn draw(system: &System, format: Format) -> String {
-    let picture = picture(system);
+    let picture = picture(system, None);
+    match format {
+        Format::Mermaid => mermaid(&picture),
+        Format::Dot => dot(&picture),
+    }
+}
+
+/// Draws the neighbourhood of the service at `index`: its flows in and out
+/// and what is at their other ends (for its posture document).
+pub fn neighbourhood(system: &System, index: usize, format: Format) -> String {
+    let picture = picture(system, Some(index));
     match format {
         Format::Mermaid => mermaid(&picture),
         Format::Dot => dot(&picture),
@@ -247,9 +291,13 @@ fn mermaid(picture: &Picture) -> String {
         }
     }
     out.push_str("  classDef service fill:#e8f5e9,stroke:#2e7d32\n");
+    if picture.nodes.values().any(|n| n.style == Style::Focus) {
+        out.push_str("  classDef focus fill:#c8e6c9,stroke:#1b5e20,stroke-width:3px\n");
+    }
     out.push_str("  classDef external fill:#f5f5f5,stroke:#757575,stroke-dasharray:3 3\n");
     out.push_str("  classDef dapr fill:#e3f2fd,stroke:#1565c0\n");
     for (style, class) in [
+        (Style::Focus, "focus"),
         (Style::Service, "service"),
         (Style::External, "external"),
         (Style::Dapr, "dapr"),
@@ -288,6 +336,7 @@ fn dot(picture: &Picture) -> String {
             .join("\\n");
         let style = match node.style {
             Style::Service => "",
+            Style::Focus => ", penwidth=3, fillcolor=\"#c8e6c9\"",
             Style::External => ", style=\"dashed,filled\", fillcolor=\"#f5f5f5\"",
             Style::Dapr => ", shape=hexagon, fillcolor=\"#e3f2fd\"",
         };

@@ -285,6 +285,21 @@ fn network(c: &mut Checker) {
             let path = format!("egress[{i}]");
             let name = rule.name.clone().unwrap_or_default();
             let ports = ports_of(&rule.ports);
+            if !rule.hosts.is_empty() {
+                // By DNS name, through Cilium's DNS proxy: outside the
+                // cluster, so no other end to consent.
+                c.flows.push(Flow {
+                    from: End::Service { index: a },
+                    to: End::Hosts {
+                        name,
+                        hosts: rule.hosts.clone(),
+                    },
+                    ports,
+                    kind: FlowKind::Declared,
+                    blocked: false,
+                });
+                continue;
+            }
             if let Some(cidr) = &rule.cidr {
                 c.flows.push(Flow {
                     from: End::Service { index: a },

@@ -166,6 +166,8 @@ pub enum End {
     },
     /// A network range (egress `cidr`, the API server).
     Network { name: String, cidr: String },
+    /// DNS names (egress `hosts`, enforced by a CiliumNetworkPolicy).
+    Hosts { name: String, hosts: Vec<String> },
     /// The Dapr control plane of a namespace.
     DaprControlPlane { namespace: String },
 }
@@ -307,6 +309,22 @@ pub fn analyse(paths: &[PathBuf]) -> Result<System, Vec<SystemProblem>> {
     };
     handshake::check(&mut system);
     share_namespaces(&mut system);
+    // A neighbourhood depends on every spec of the system, so it is drawn
+    // only where the system is declared (a workspace file): there, one spec
+    // renders as the whole workspace does. A directory of specs without one
+    // renders each spec as it renders alone, but for references and shared
+    // namespaces.
+    let declared = system.services.first().is_some_and(|s| {
+        crate::workspace::Workspace::for_path(&s.path).is_ok_and(|w| w.has_file())
+    });
+    if declared {
+        let neighbourhoods: Vec<String> = (0..system.services.len())
+            .map(|i| graph::neighbourhood(&system, i, graph::Format::Mermaid))
+            .collect();
+        for (service, drawing) in system.services.iter_mut().zip(neighbourhoods) {
+            service.model.neighbourhood = Some(drawing);
+        }
+    }
     system.problems.sort_by(order);
     Ok(system)
 }

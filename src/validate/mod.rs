@@ -245,6 +245,7 @@ impl Validator {
             secrets,
             dapr,
             shared_namespace: None,
+            neighbourhood: None,
         };
         Some(model)
     }

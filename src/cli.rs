@@ -127,8 +127,10 @@ pub enum Command {
     /// scopes, secrets), computed from the parsed manifests. Exits 1 when
     /// there are differences.
     Diff {
-        /// The spec file.
-        spec: PathBuf,
+        /// A spec file, or directories of specs [default: the workspace].
+        /// A directory, or any spec of a workspace with a harden.yaml, is
+        /// compared as the whole system.
+        paths: Vec<PathBuf>,
         /// Output directory to compare with [default: <root>/deploy/<app name>].
         #[arg(long, short)]
         out: Option<PathBuf>,

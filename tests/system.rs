@@ -914,3 +914,121 @@ fn hostname_egress_is_drawn_with_its_names() {
     );
     assert!(graph.contains("error-reporting<br/>*.ingest.de.sentry.io"));
 }
+
+fn git(dir: &Path, args: &[&str]) {
+    let status = std::process::Command::new("git")
+        .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("git is needed by this test");
+    assert!(status.status.success(), "git {args:?}: {status:?}");
+}
+
+#[test]
+fn diff_against_a_revision_reports_the_whole_system_s_impact() {
+    let dir = example_copy();
+    let root = dir.path();
+    fs::copy(example().join("harden.yaml"), root.join("harden.yaml")).unwrap();
+    fs::write(
+        root.join("specs/alpha.yaml"),
+        lone_spec("alpha", "alpha", "soc2"),
+    )
+    .unwrap();
+    harden()
+        .current_dir(root)
+        .args(["render", "-q"])
+        .arg("specs")
+        .assert()
+        .success();
+    git(root, &["init", "-q"]);
+    git(root, &["add", "-A"]);
+    git(root, &["commit", "-q", "-m", "base"]);
+    // One flow widened, one service added, one removed.
+    edit(
+        root,
+        "worker",
+        "  - app: notifier\n",
+        "  - app: notifier\n  - name: partner\n    cidr: 203.0.113.0/24\n    ports: [{port: 443}]\n",
+    );
+    fs::remove_file(root.join("specs/alpha.yaml")).unwrap();
+    fs::write(
+        root.join("specs/beta.yaml"),
+        lone_spec("beta", "beta", "soc2"),
+    )
+    .unwrap();
+    let output = harden()
+        .current_dir(root.join("specs"))
+        .args(["diff", "--against", "HEAD", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let impacts: Vec<String> = report["impact"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            format!(
+                "{} {}",
+                i["direction"].as_str().unwrap(),
+                i["detail"].as_str().unwrap()
+            )
+        })
+        .collect();
+    for expected in [
+        "widened new service beta",
+        "narrowed service alpha removed",
+        "widened pods app.kubernetes.io/name=worker in tasks may reach cidr 203.0.113.0/24 on TCP/443 (policy worker-egress)",
+    ] {
+        assert!(
+            impacts.iter().any(|i| i == expected),
+            "{expected:?} not in {impacts:#?}"
+        );
+    }
+    let files: Vec<(&str, &str)> = report["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["file"].as_str().unwrap(), f["state"].as_str().unwrap()))
+        .collect();
+    assert!(
+        files.contains(&("deploy/worker/03-network-policy.yaml", "changed")),
+        "{files:?}"
+    );
+    assert!(
+        files.contains(&("deploy/beta/06-deployment.yaml", "missing")),
+        "{files:?}"
+    );
+    assert!(
+        files.contains(&("deploy/alpha/06-deployment.yaml", "extra")),
+        "{files:?}"
+    );
+    // Against the committed output: what render would change; then nothing.
+    harden()
+        .current_dir(root)
+        .args(["diff", "--color", "never"])
+        .assert()
+        .code(1)
+        .stdout(predicates::str::contains(
+            "deploy/worker/03-network-policy.yaml: changed",
+        ));
+    harden()
+        .current_dir(root)
+        .args(["render", "-q", "specs"])
+        .assert()
+        .success();
+    harden()
+        .current_dir(root)
+        .args(["diff", "-q"])
+        .assert()
+        .code(0)
+        .stdout("");
+    // A revision that could be an option never reaches git as one.
+    harden()
+        .current_dir(root)
+        .args(["diff", "--against=--output=/tmp/x"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("not a git revision"));
+}

@@ -67,13 +67,7 @@ fn use_color(choice: ColorChoice) -> bool {
 /// spec new in a pull request). The revision never reaches git as an option:
 /// one starting with `-` is refused, and `--end-of-options` ends the options
 /// anyway (git 2.24 and later; see git's Documentation/gitcli.txt).
-fn spec_at_revision(spec: &Path, revision: &str) -> Result<Option<String>, String> {
-    if revision.is_empty() || revision.starts_with('-') || revision.contains(':') {
-        return Err(format!(
-            "error: --against {}: not a git revision\n  help: name a branch, tag or commit, e.g. --against origin/main",
-            crate::workspace::printable(revision)
-        ));
-    }
+pub fn spec_at_revision(spec: &Path, revision: &str) -> Result<Option<String>, String> {
     let dir = spec
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -82,6 +76,7 @@ fn spec_at_revision(spec: &Path, revision: &str) -> Result<Option<String>, Strin
         .file_name()
         .and_then(|n| n.to_str())
         .ok_or("error: the spec path has no file name")?;
+    verify_revision(dir, revision, &shown(spec))?;
     let git = |args: &[&str]| {
         Command::new("git")
             .args(args)
@@ -89,21 +84,6 @@ fn spec_at_revision(spec: &Path, revision: &str) -> Result<Option<String>, Strin
             .output()
             .map_err(|e| format!("error: cannot run git: {e}"))
     };
-    let commit = format!("{revision}^{{commit}}");
-    let verified = git(&[
-        "rev-parse",
-        "--verify",
-        "--quiet",
-        "--end-of-options",
-        &commit,
-    ])?;
-    if !verified.status.success() {
-        return Err(format!(
-            "error: --against {}: no such git revision in the repository of {}\n  help: fetch it first (e.g. git fetch origin main) or name another branch, tag or commit",
-            crate::workspace::printable(revision),
-            shown(spec)
-        ));
-    }
     let object = format!("{revision}:./{name}");
     let exists = git(&["cat-file", "-e", "--end-of-options", &object])?;
     if !exists.status.success() {
@@ -123,6 +103,40 @@ fn spec_at_revision(spec: &Path, revision: &str) -> Result<Option<String>, Strin
         .map_err(|_| format!("error: {} at {revision} is not UTF-8", shown(spec)))
 }
 
+/// Checks that `revision` names a commit of the repository holding `dir`
+/// (`subject` names it in the error).
+/// The revision never reaches git as an option: one starting with `-` is
+/// refused, and `--end-of-options` ends the options anyway (git 2.24 and
+/// later; see git's Documentation/gitcli.txt).
+pub fn verify_revision(dir: &Path, revision: &str, subject: &str) -> Result<(), String> {
+    if revision.is_empty() || revision.starts_with('-') || revision.contains(':') {
+        return Err(format!(
+            "error: --against {}: not a git revision\n  help: name a branch, tag or commit, e.g. --against origin/main",
+            crate::workspace::printable(revision)
+        ));
+    }
+    let commit = format!("{revision}^{{commit}}");
+    let verified = Command::new("git")
+        .args([
+            "rev-parse",
+            "--verify",
+            "--quiet",
+            "--end-of-options",
+            &commit,
+        ])
+        .current_dir(dir)
+        .output()
+        .map_err(|e| format!("error: cannot run git: {e}"))?;
+    if !verified.status.success() {
+        return Err(format!(
+            "error: --against {}: no such git revision in the repository of {}\n  help: fetch it first (e.g. git fetch origin main) or name another branch, tag or commit",
+            crate::workspace::printable(revision),
+            subject
+        ));
+    }
+    Ok(())
+}
+
 /// What `diff` compares and how it prints.
 pub struct Options<'a> {
     pub out: Option<&'a Path>,
@@ -140,13 +154,7 @@ pub fn run(
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
 ) -> Status {
-    let Options {
-        out,
-        against,
-        format,
-        color,
-        ..
-    } = *options;
+    let Options { out, against, .. } = *options;
     let workspace = match Workspace::for_path(spec) {
         Ok(workspace) => workspace,
         Err(error) => {
@@ -256,6 +264,36 @@ pub fn run(
         .map(|c| c.3.clone())
         .collect();
     let impacts = impact::compare(&before_texts, &after_texts);
+    let labels = Labels {
+        subject: shown,
+        before: before_label,
+        after: after_label,
+    };
+    report(&labels, &changes, impacts, options, stdout)
+}
+
+/// What a diff report compares, as shown.
+pub struct Labels {
+    /// The spec, or the workspace.
+    pub subject: String,
+    pub before: String,
+    pub after: String,
+}
+
+/// A changed file: its name, its state, its text before and after.
+pub type Change = (String, FileState, String, String);
+
+/// Prints the unified diffs of `changes` and the security `impacts`; exit 1
+/// when anything differs.
+pub fn report(
+    labels: &Labels,
+    changes: &[Change],
+    impacts: Vec<Impact>,
+    options: &Options<'_>,
+    stdout: &mut dyn Write,
+) -> Status {
+    let Options { format, color, .. } = *options;
+    let (before_label, after_label) = (&labels.before, &labels.after);
     let files: Vec<FileChange> = changes
         .iter()
         .map(|(file, state, old, new)| FileChange {
@@ -276,9 +314,9 @@ pub fn run(
     match format {
         Format::Json => {
             let report = Report {
-                spec: shown,
-                before: before_label,
-                after: after_label,
+                spec: labels.subject.clone(),
+                before: before_label.clone(),
+                after: after_label.clone(),
                 files,
                 impact: impacts,
             };
@@ -342,7 +380,7 @@ pub fn run(
 }
 
 /// Pairs two rendered file sets: changed, added (missing before) and removed.
-fn compare_sets(
+pub fn compare_sets(
     before: &[GeneratedFile],
     after: &[GeneratedFile],
 ) -> Vec<(String, FileState, String, String)> {

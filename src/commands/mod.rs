@@ -7,6 +7,7 @@ pub mod diff;
 pub mod ecosystem;
 pub mod reach;
 pub mod system;
+pub mod system_diff;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -123,7 +124,7 @@ pub fn run(command: Command) -> Status {
             stderr,
         ),
         Command::Diff {
-            spec,
+            paths,
             out,
             against,
             format,
@@ -139,7 +140,22 @@ pub fn run(command: Command) -> Status {
                 color,
                 templates: templates.as_deref(),
             };
-            diff::run(&spec, &options, stdout, stderr)
+            // One spec file alone (or with --out) is diffed alone; a
+            // directory, no path, or a spec of a workspace with a workspace
+            // file is diffed as the whole system.
+            match paths.as_slice() {
+                [spec] if out.is_some() || (spec.is_file() && !system::in_workspace(&paths)) => {
+                    diff::run(spec, &options, stdout, stderr)
+                }
+                _ if out.is_some() => {
+                    let _ = writeln!(
+                        stderr,
+                        "error: --out applies to one spec file; a system is compared with each spec's own directory"
+                    );
+                    Status::Error
+                }
+                _ => system_diff::run(&paths, &options, stdout, stderr),
+            }
         }
         Command::Audit(args) => audit::run(&args, stdout, stderr),
         Command::Reach { paths, format } => reach::run(&paths, format, stdout, stderr),

@@ -233,10 +233,12 @@ def main() -> int:
         for index in range(COUNT):
             (work / "specs" / f"svc-{index:04d}.yaml").write_text(spec(index))
         shutil.copy(ROOT / "specs" / "task-api.yaml", work / "task-api.yaml")
-        for index in range(COUNT):
-            subprocess.run([str(HARDEN), "render", "-q", f"specs/svc-{index:04d}.yaml"], cwd=work, check=True)
+        # One system: specs sharing a namespace share its output.
+        subprocess.run([str(HARDEN), "render", "-q", "specs"], cwd=work, check=True)
         files = sum(1 for _ in (work / "deploy").rglob("*") if _.is_file())
         check_command = [str(HARDEN), "check", "-q", "specs"]
+        # The benchmark times a clean check: the rendered tree must be in sync.
+        subprocess.run(check_command, cwd=work, check=True, stdout=subprocess.DEVNULL)
         render_command = [str(HARDEN), "render", "-q", "task-api.yaml", "--out", "out"]
         check_times = timed(check_command, work, 7)
         render_times = timed(render_command, work, 101)

@@ -54,6 +54,10 @@ pub struct Model {
     /// posture document. Drawn from validated names only
     /// ([`crate::system::graph`]).
     pub neighbourhood: Option<String>,
+    /// Set for a spec compiled in a system: its peer policies whose pods
+    /// another spec of the system describes (their own spec opens their
+    /// other flows, so the posture names no risk for them).
+    pub described_peers: Vec<String>,
 }
 
 /// A declared egress destination the live tests can address.

@@ -664,6 +664,28 @@ pub fn residual_risks(model: &Model) -> Vec<String> {
             flow.peer.namespace.as_deref().unwrap_or_default()
         ));
     }
+    // Pods of the app's namespace that it talks to are isolated by the
+    // namespace's default deny too (issue: workloads without a spec).
+    for peer in model
+        .network
+        .peer_policies
+        .iter()
+        .filter(|p| !model.described_peers.contains(&p.name))
+    {
+        let labels: Vec<String> = peer
+            .pod_labels
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        risks.push(format!(
+            "Pods {} in {} are isolated by the namespace's default deny too: this spec opens only their end of flow {} (policy {}){}; no spec describes them, so their other traffic stays closed: give them a spec or policies of their own.",
+            labels.join(", "),
+            model.namespace,
+            peer.flow,
+            peer.name,
+            if peer.allow_dns { ", with their DNS" } else { "" }
+        ));
+    }
     if let Some(api) = &model.api_access {
         let verbs: Vec<String> = api
             .rules

@@ -338,6 +338,21 @@ fn undescribed_workloads_of_a_specs_namespace_are_warnings() {
             && stderr.contains("their DNS and every other flow stay closed"),
         "{stderr}"
     );
+    // The posture document names the same risk; the peer a spec describes
+    // (task-api) is not one.
+    harden()
+        .current_dir(dir.path())
+        .args(["render", "-q", "specs"])
+        .assert()
+        .success();
+    let posture = fs::read_to_string(dir.path().join("deploy/worker/SECURITY-POSTURE.md")).unwrap();
+    assert!(
+        posture.contains("- Pods app.kubernetes.io/name=redis in tasks are isolated by the namespace's default deny too: this spec opens only their end of flow redis (policy worker-peer-redis); no spec describes them"),
+        "{posture}"
+    );
+    let task_api =
+        fs::read_to_string(dir.path().join("deploy/task-api/SECURITY-POSTURE.md")).unwrap();
+    assert!(!task_api.contains("default deny too"), "{task_api}");
 }
 
 #[test]

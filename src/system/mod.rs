@@ -309,6 +309,7 @@ pub fn analyse(paths: &[PathBuf]) -> Result<System, Vec<SystemProblem>> {
     };
     handshake::check(&mut system);
     share_namespaces(&mut system);
+    describe_peers(&mut system);
     // A neighbourhood depends on every spec of the system, so it is drawn
     // only where the system is declared (a workspace file): there, one spec
     // renders as the whole workspace does. A directory of specs without one
@@ -373,6 +374,33 @@ fn share_namespaces(system: &mut System) {
             namespace: shared,
             dir,
         });
+    }
+}
+
+/// Marks each service's peer policies whose pods another service of the
+/// system (in the same namespace) carries the labels of.
+fn describe_peers(system: &mut System) {
+    let labels: Vec<BTreeMap<String, String>> =
+        system.services.iter().map(Service::pod_labels).collect();
+    for a in 0..system.services.len() {
+        let described: Vec<String> = system.services[a]
+            .model
+            .network
+            .peer_policies
+            .iter()
+            .filter(|peer| {
+                (0..system.services.len()).any(|b| {
+                    b != a
+                        && system.services[b].namespace() == system.services[a].namespace()
+                        && peer
+                            .pod_labels
+                            .iter()
+                            .all(|(k, v)| labels[b].get(k) == Some(v))
+                })
+            })
+            .map(|peer| peer.name.clone())
+            .collect();
+        system.services[a].model.described_peers = described;
     }
 }
 

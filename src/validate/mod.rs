@@ -246,6 +246,7 @@ impl Validator {
             dapr,
             shared_namespace: None,
             neighbourhood: None,
+            described_peers: Vec::new(),
         };
         Some(model)
     }

@@ -189,9 +189,13 @@ pub struct SharedNamespace {
 impl SharedNamespace {
     /// How the generated headers name the namespace's source.
     pub fn source(&self) -> String {
-        format!("the specs of namespace {}", self.namespace)
+        format!("{SHARED_SOURCE_PREFIX}{}", self.namespace)
     }
 }
+
+/// How the header of a shared namespace's files names their source (before
+/// the namespace's name).
+pub const SHARED_SOURCE_PREFIX: &str = "the specs of namespace ";
 
 /// Renders the output of a namespace several specs share: its Namespace,
 /// its default deny and their kustomization, sorted by file name.

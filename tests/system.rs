@@ -1047,3 +1047,54 @@ fn diff_against_a_revision_reports_the_whole_system_s_impact() {
         .code(2)
         .stderr(predicates::str::contains("not a git revision"));
 }
+
+#[test]
+fn output_left_behind_by_a_deleted_spec_or_an_unshared_namespace_is_drift() {
+    let dir = TempDir::new().unwrap();
+    let root = dir.path();
+    fs::create_dir(root.join("specs")).unwrap();
+    fs::write(root.join("harden.yaml"), "specs: [specs]\n").unwrap();
+    for (name, namespace) in [("alpha", "shop"), ("beta", "shop"), ("gamma", "lone")] {
+        fs::write(
+            root.join(format!("specs/{name}.yaml")),
+            lone_spec(name, namespace, "soc2"),
+        )
+        .unwrap();
+    }
+    harden()
+        .current_dir(root)
+        .args(["render", "-q", "specs"])
+        .assert()
+        .success();
+    harden()
+        .current_dir(root)
+        .args(["check", "-q"])
+        .assert()
+        .success();
+    // beta is deleted: its output stays, and shop is no longer shared.
+    fs::remove_file(root.join("specs/beta.yaml")).unwrap();
+    harden()
+        .current_dir(root)
+        .args(["render", "-q", "specs"])
+        .assert()
+        .success();
+    let output = harden().current_dir(root).arg("check").output().unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    for expected in [
+        "drift  specs/beta.yaml (gone) -> deploy/beta\n",
+        "fix: git rm -r deploy/beta\n",
+        "drift  the specs of namespace shop (gone) -> deploy/namespaces/shop\n",
+        "fix: git rm -r deploy/namespaces/shop\n",
+    ] {
+        assert!(stdout.contains(expected), "{expected:?} not in\n{stdout}");
+    }
+    // The printed fixes (without git here) bring the workspace in sync.
+    fs::remove_dir_all(root.join("deploy/beta")).unwrap();
+    fs::remove_dir_all(root.join("deploy/namespaces/shop")).unwrap();
+    harden()
+        .current_dir(root)
+        .args(["check", "-q"])
+        .assert()
+        .success();
+}

@@ -228,6 +228,7 @@ fn check_system(
             .collect(),
         None => system.services.iter().collect(),
     };
+    let whole = services.len() == system.services.len();
     let mut results = crate::parallel::map(&services, |service| check_service(service, templates));
     // A shared namespace's output is checked as a spec's is.
     let shared: Vec<_> = system
@@ -268,7 +269,96 @@ fn check_system(
             };
         }
     }
+    if whole && let Some(service) = system.services.first() {
+        results.extend(orphans(&system, &service.path));
+    }
     (results, true)
+}
+
+/// Output directories beside the system's that harden generated for a spec
+/// that no longer exists, or for a namespace no longer shared: left behind
+/// when a spec is deleted, they would still be applied. Each is drift whose
+/// fix removes it. Only a check of the whole system can tell.
+fn orphans(system: &crate::system::System, spec: &Path) -> Vec<SpecResult> {
+    let Ok(workspace) = Workspace::for_path(spec) else {
+        return Vec::new();
+    };
+    let outputs: Vec<PathBuf> = system
+        .services
+        .iter()
+        .map(|s| s.out_dir())
+        .chain(system.shared.iter().map(|s| s.dir.clone()))
+        .collect();
+    // Where shared namespaces go, even when none is shared any more.
+    let namespaces = workspace.namespace_dir("-");
+    let mut parents: Vec<&Path> = outputs
+        .iter()
+        .chain([&namespaces])
+        .filter_map(|d| d.parent())
+        .collect();
+    parents.sort();
+    parents.dedup();
+    let mut found = Vec::new();
+    for parent in parents {
+        let Ok(entries) = std::fs::read_dir(parent) else {
+            continue;
+        };
+        let mut dirs: Vec<PathBuf> = entries
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.is_dir() && !outputs.contains(p))
+            .collect();
+        dirs.sort();
+        for dir in dirs {
+            let mut source = None;
+            let mut files = Vec::new();
+            let Ok(entries) = std::fs::read_dir(&dir) else {
+                continue;
+            };
+            let mut paths: Vec<PathBuf> =
+                entries.filter_map(Result::ok).map(|e| e.path()).collect();
+            paths.sort();
+            for path in paths.iter().filter(|p| p.is_file()) {
+                let Ok(text) = std::fs::read_to_string(path) else {
+                    continue;
+                };
+                let Some(from) = crate::render::generated_from(&text) else {
+                    continue;
+                };
+                let gone = if from.starts_with(crate::render::SHARED_SOURCE_PREFIX) {
+                    true
+                } else {
+                    !workspace.spec_exists(from)
+                };
+                if !gone {
+                    continue;
+                }
+                source.get_or_insert_with(|| from.to_string());
+                files.push(FileDrift {
+                    file: path
+                        .file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_default(),
+                    state: FileState::Extra,
+                    committed: Some(text),
+                    expected: None,
+                });
+            }
+            if let Some(source) = source {
+                let shown_dir = shown(&dir);
+                found.push(SpecResult {
+                    spec: format!("{source} (gone)"),
+                    out: Some(shown_dir.clone()),
+                    status: "drift",
+                    compared: files.len(),
+                    files,
+                    fix: Some(format!("git rm -r {}", shell_arg(&shown_dir))),
+                    error: None,
+                });
+            }
+        }
+    }
+    found
 }
 
 /// How the result of a shared namespace's output names its source.

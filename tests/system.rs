@@ -1098,3 +1098,76 @@ fn output_left_behind_by_a_deleted_spec_or_an_unshared_namespace_is_drift() {
         .assert()
         .success();
 }
+
+#[test]
+fn cycles_of_calls_compile_and_a_self_reference_is_one_clear_error() {
+    let dir = TempDir::new().unwrap();
+    let root = dir.path();
+    fs::create_dir(root.join("specs")).unwrap();
+    fs::write(root.join("harden.yaml"), "specs: [specs]\n").unwrap();
+    let spec = |name: &str, namespace: &str, callers: &[&str], callees: &[&str]| {
+        let list = |key: &str, apps: &[&str]| {
+            if apps.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "{key}:\n{}",
+                    apps.iter()
+                        .map(|a| format!("  - app: {a}\n"))
+                        .collect::<String>()
+                )
+            }
+        };
+        format!(
+            "apiVersion: harden.dev/v1alpha1\nkind: SecuritySpec\napp:\n  name: {name}\n  namespace: {namespace}\n\
+             workload:\n  image: ghcr.io/example/{name}@sha256:{}\n  port: 8080\n{}{}",
+            "b".repeat(64),
+            list("ingress", callers),
+            list("egress", callees)
+        )
+    };
+    // A ring across two namespaces, and a pair calling each other.
+    for (name, namespace, callers, callees) in [
+        ("ring-a", "ring", &["ring-c"][..], &["ring-b"][..]),
+        ("ring-b", "ring", &["ring-a"][..], &["ring-c"][..]),
+        ("ring-c", "other", &["ring-b"][..], &["ring-a"][..]),
+        ("ping", "pair", &["pong"][..], &["pong"][..]),
+        ("pong", "pair", &["ping"][..], &["ping"][..]),
+    ] {
+        fs::write(
+            root.join(format!("specs/{name}.yaml")),
+            spec(name, namespace, callers, callees),
+        )
+        .unwrap();
+    }
+    harden()
+        .current_dir(root)
+        .args(["render", "-q", "specs"])
+        .assert()
+        .success();
+    harden()
+        .current_dir(root)
+        .args(["check", "-q"])
+        .assert()
+        .success();
+    // A spec naming itself: one error per field, nothing written.
+    fs::remove_dir_all(root.join("deploy")).unwrap();
+    fs::write(
+        root.join("specs/selfie.yaml"),
+        spec("selfie", "ring", &["selfie"], &[]),
+    )
+    .unwrap();
+    let output = harden()
+        .current_dir(root)
+        .args(["render", "specs"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert_eq!(stderr.matches("error: ").count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("ingress[0].app: \"selfie\" is this spec's own app"),
+        "{stderr}"
+    );
+    assert!(!root.join("deploy").exists());
+}

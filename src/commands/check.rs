@@ -201,7 +201,31 @@ fn check_system(
                 stderr,
                 "error: the specs do not compile as one system; each spec is checked alone"
             );
-            return (check_all(focus.unwrap_or(specs), None, templates), false);
+            // A spec that names other services renders only with them: it is
+            // not checked alone (its errors are those above).
+            let specs = focus.unwrap_or(specs);
+            let alone: Vec<PathBuf> = specs
+                .iter()
+                .filter(|s| !crate::system::spec_names_others(s))
+                .cloned()
+                .collect();
+            let mut results = check_all(&alone, None, templates);
+            for spec in specs.iter().filter(|s| !alone.contains(s)) {
+                results.push(SpecResult {
+                    spec: shown(spec),
+                    out: None,
+                    status: "error",
+                    files: Vec::new(),
+                    compared: 0,
+                    fix: None,
+                    error: Some(format!(
+                        "error: {}: not checked: it names other services (app:), so it renders only with the system, which does not compile (see above)",
+                        shown(spec)
+                    )),
+                });
+            }
+            results.sort_by(|a, b| a.spec.cmp(&b.spec));
+            return (results, false);
         }
     };
     if !quiet {

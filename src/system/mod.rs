@@ -268,13 +268,17 @@ pub fn analyse(paths: &[PathBuf]) -> Result<System, Vec<SystemProblem>> {
     }
     let referring: Vec<PathBuf> = parsed
         .iter()
-        .filter(|(_, _, spec)| {
-            spec.value.ingress.iter().any(|r| r.app.is_some())
-                || spec.value.egress.iter().any(|r| r.app.is_some())
-        })
+        .filter(|(_, _, spec)| names_others(&spec.value))
         .map(|(path, _, _)| path.clone())
         .collect();
     problems.extend(resolve::resolve(&mut parsed, problems.is_empty()));
+    // A reference that could not be resolved is reported where it failed;
+    // validating the unresolved field again would only add a second,
+    // misleading error at the same place.
+    let unresolved: std::collections::BTreeSet<(String, String)> = problems
+        .iter()
+        .map(|p| (p.file.clone(), p.path.clone()))
+        .collect();
     let referring: std::collections::BTreeSet<PathBuf> = referring.into_iter().collect();
     // Validation too is per spec, once references are resolved.
     let validated = crate::parallel::map(&parsed, |(path, file, spec)| {
@@ -294,7 +298,11 @@ pub fn analyse(paths: &[PathBuf]) -> Result<System, Vec<SystemProblem>> {
                 model,
                 parsed: spec,
             }),
-            Err(error) => problems.extend(load_problems(&path, error)),
+            Err(error) => problems.extend(
+                load_problems(&path, error)
+                    .into_iter()
+                    .filter(|p| !unresolved.contains(&(p.file.clone(), p.path.clone()))),
+            ),
         }
     }
     if !problems.is_empty() {
@@ -420,6 +428,20 @@ fn relative_path(from: &Path, to: &Path) -> String {
     } else {
         parts.join("/")
     }
+}
+
+/// Whether `spec` names other services (`ingress[].app`, `egress[].app`):
+/// it renders only with them.
+pub fn names_others(spec: &Spec) -> bool {
+    spec.ingress.iter().any(|r| r.app.is_some()) || spec.egress.iter().any(|r| r.app.is_some())
+}
+
+/// Whether the spec at `path` names other services; false when it cannot be
+/// read or parsed.
+pub fn spec_names_others(path: &Path) -> bool {
+    load::read_spec(path)
+        .and_then(|(file, _, text)| load::parse_spec(&text, &file))
+        .is_ok_and(|parsed| names_others(&parsed.value))
 }
 
 fn order(a: &SystemProblem, b: &SystemProblem) -> std::cmp::Ordering {

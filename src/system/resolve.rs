@@ -111,6 +111,8 @@ pub fn resolve(specs: &mut [Loaded], complete: bool) -> Vec<SystemProblem> {
             .and_then(|a| a.name.clone())
             .unwrap_or_default();
         let mut found = Vec::new();
+        // Ingress rules named after their app by default.
+        let mut defaulted = Vec::new();
         let mut ingress = std::mem::take(&mut loaded.2.value.ingress);
         for (i, rule) in ingress.iter_mut().enumerate() {
             let Some(app) = rule.app.clone() else {
@@ -139,12 +141,14 @@ pub fn resolve(specs: &mut [Loaded], complete: bool) -> Vec<SystemProblem> {
                 found.push(unknown(loaded, &path, &app));
                 continue;
             };
-            rule.name.get_or_insert_with(|| app.clone());
+            if rule.name.is_none() {
+                defaulted.push(i);
+                rule.name = Some(app.clone());
+            }
             rule.namespace = target.namespace.clone();
             rule.pod_labels = BTreeMap::from([(names::APP_NAME_LABEL.to_string(), app)]);
             rule.app = None;
         }
-        loaded.2.value.ingress = ingress;
         let mut egress = std::mem::take(&mut loaded.2.value.egress);
         for (i, rule) in egress.iter_mut().enumerate() {
             let Some(app) = rule.app.clone() else {
@@ -186,6 +190,15 @@ pub fn resolve(specs: &mut [Loaded], complete: bool) -> Vec<SystemProblem> {
             }
             rule.app = None;
         }
+        // Two services calling each other: the callee-side rule named after
+        // the app would clash with the call's, so it is `from-<app>`.
+        for i in defaulted {
+            let name = ingress[i].name.clone().unwrap_or_default();
+            if egress.iter().any(|r| r.name.as_deref() == Some(name.as_str())) {
+                ingress[i].name = Some(format!("from-{name}"));
+            }
+        }
+        loaded.2.value.ingress = ingress;
         loaded.2.value.egress = egress;
         problems.extend(found);
     }

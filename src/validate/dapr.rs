@@ -94,56 +94,11 @@ impl Validator {
             );
             ok = false;
         }
-        let version = match &dapr.version {
-            None => dapr::Version::DEFAULT,
-            Some(text) => match dapr::Version::parse(text) {
-                Some(version) => version,
-                None => {
-                    let supported: Vec<&str> =
-                        dapr::Version::SUPPORTED.iter().map(|(n, _)| *n).collect();
-                    self.push(
-                        Problem::new(
-                            "dapr.version",
-                            format!("{text:?} is not a supported Dapr version"),
-                        )
-                        .help(format!(
-                            "write the control plane's minor version: one of {}",
-                            supported.join(", ")
-                        )),
-                    );
-                    ok = false;
-                    dapr::Version::DEFAULT
-                }
-            },
-        };
+        let version = self.dapr_version(dapr.version.as_deref(), &mut ok);
         let invoked_by = self.dapr_peers("dapr.invokedBy", &dapr.invoked_by, namespace);
         let invokes = self.dapr_peers("dapr.invokes", &dapr.invokes, namespace);
         ok &= invoked_by.len() == dapr.invoked_by.len() && invokes.len() == dapr.invokes.len();
-        let mut components = Vec::new();
-        let mut names = BTreeSet::new();
-        for (i, component) in dapr.components.iter().enumerate() {
-            match self.component(
-                &format!("dapr.components[{i}]"),
-                component,
-                &app_id,
-                secrets,
-            ) {
-                Some(component) => {
-                    if !names.insert(component.name.clone()) {
-                        self.push(
-                            Problem::new(
-                                format!("dapr.components[{i}].name"),
-                                format!("{:?} is used twice", component.name),
-                            )
-                            .help("give each component its own name"),
-                        );
-                        ok = false;
-                    }
-                    components.push(component);
-                }
-                None => ok = false,
-            }
-        }
+        let components = self.components(dapr, &app_id, secrets, &mut ok);
         if let Some(secret) = &dapr.api_token_secret {
             ok &= self.check(
                 "dapr.apiTokenSecret",
@@ -213,6 +168,38 @@ impl Validator {
                     None
                 }
             });
+        let version = self.component_version(path, component, &mut ok);
+        let metadata = self.component_metadata(path, component, &mut ok);
+        let mut secret_metadata = Vec::new();
+        for (key, reference) in &component.secret_metadata {
+            let field = format!("{path}.secretMetadata.{key}");
+            match self.secret_metadata(&field, key, reference, component, secrets) {
+                Some(entry) => secret_metadata.push(entry),
+                None => ok = false,
+            }
+        }
+        let scopes = self.component_scopes(path, component, app_id, &mut ok);
+        if ok {
+            Some(model::Component {
+                name: name?,
+                component_type: component_type?,
+                version,
+                metadata,
+                secret_metadata,
+                scopes,
+            })
+        } else {
+            None
+        }
+    }
+
+    /// `version`: v1, v2, v1alpha1 and the like; defaults to v1.
+    fn component_version(
+        &mut self,
+        path: &str,
+        component: &spec::DaprComponent,
+        ok: &mut bool,
+    ) -> String {
         let version = component
             .version
             .clone()
@@ -236,21 +223,31 @@ impl Validator {
                 )
                 .help("write v1, v2 or v1alpha1"),
             );
-            ok = false;
+            *ok = false;
         }
+        version
+    }
+
+    /// `metadata`: plain values, never one that looks like a credential.
+    fn component_metadata(
+        &mut self,
+        path: &str,
+        component: &spec::DaprComponent,
+        ok: &mut bool,
+    ) -> Vec<(String, String)> {
         let mut metadata = Vec::new();
         for (key, value) in &component.metadata {
             let field = format!("{path}.metadata.{key}");
-            ok &= self.metadata_key(&field, key);
+            *ok &= self.metadata_key(&field, key);
             let lowered = key.to_ascii_lowercase();
             if SECRET_LOOKING_KEYS.iter().any(|s| lowered.contains(s)) {
                 self.push(
                     Problem::new(&field, "looks like a credential written in plain metadata")
                         .help(format!("move it to secretMetadata: {{{key}: {{key: <secret key>}}}} so its value stays in a Secret")),
                 );
-                ok = false;
+                *ok = false;
             }
-            ok &= self.check(
+            *ok &= self.check(
                 &field,
                 value,
                 formats::plain_text(value),
@@ -258,82 +255,98 @@ impl Validator {
             );
             metadata.push((key.clone(), value.clone()));
         }
-        let mut secret_metadata = Vec::new();
-        for (key, reference) in &component.secret_metadata {
-            let field = format!("{path}.secretMetadata.{key}");
-            ok &= self.metadata_key(&field, key);
-            if component.metadata.contains_key(key) {
-                self.push(
-                    Problem::new(&field, format!("{key:?} is also in metadata"))
-                        .help("keep it in one of metadata or secretMetadata"),
-                );
-                ok = false;
-            }
-            let Some(secret_key) = self.required(
-                &reference.key,
-                &format!("{field}.key"),
-                "name the key inside the Secret",
-            ) else {
-                ok = false;
-                continue;
-            };
-            ok &= self.check(
-                &format!("{field}.key"),
-                secret_key,
-                formats::secret_key(secret_key),
-                "use letters, digits, '-', '_' and '.'",
+        metadata
+    }
+
+    /// One `secretMetadata` entry: a key of the app's Secret or of a named
+    /// one. `None` when it is invalid (reported).
+    fn secret_metadata(
+        &mut self,
+        field: &str,
+        key: &str,
+        reference: &spec::SecretMetadataRef,
+        component: &spec::DaprComponent,
+        secrets: Option<&model::Secrets>,
+    ) -> Option<model::SecretMetadata> {
+        let mut ok = self.metadata_key(field, key);
+        if component.metadata.contains_key(key) {
+            self.push(
+                Problem::new(field, format!("{key:?} is also in metadata"))
+                    .help("keep it in one of metadata or secretMetadata"),
             );
-            let secret = match &reference.secret {
-                Some(secret) => {
-                    ok &= self.check(
-                        &format!("{field}.secret"),
-                        secret,
-                        formats::dns1123_subdomain(secret),
-                        "use the Secret's object name",
-                    );
-                    secret.clone()
-                }
-                None => match secrets {
-                    Some(secrets) => {
-                        if !secrets.keys.iter().any(|k| k.name == *secret_key) {
-                            self.push(
-                                Problem::new(format!("{field}.key"), format!("{secret_key:?} is not one of the app's secret keys"))
-                                    .help("add it to secrets.keys, or name another Secret with secretMetadata.<key>.secret"),
-                            );
-                            ok = false;
-                        }
-                        secrets.secret_name.clone()
-                    }
-                    None => {
+            ok = false;
+        }
+        let secret_key = self.required(
+            &reference.key,
+            &format!("{field}.key"),
+            "name the key inside the Secret",
+        )?;
+        ok &= self.check(
+            &format!("{field}.key"),
+            secret_key,
+            formats::secret_key(secret_key),
+            "use letters, digits, '-', '_' and '.'",
+        );
+        let secret = match &reference.secret {
+            Some(secret) => {
+                ok &= self.check(
+                    &format!("{field}.secret"),
+                    secret,
+                    formats::dns1123_subdomain(secret),
+                    "use the Secret's object name",
+                );
+                secret.clone()
+            }
+            None => match secrets {
+                Some(secrets) => {
+                    if !secrets.keys.iter().any(|k| k.name == *secret_key) {
                         self.push(
-                            Problem::new(&field, "refers to the app's secret, but the spec declares no secrets")
-                                .help("declare the key under secrets.keys, or name an existing Secret with secret:"),
+                            Problem::new(format!("{field}.key"), format!("{secret_key:?} is not one of the app's secret keys"))
+                                .help("add it to secrets.keys, or name another Secret with secretMetadata.<key>.secret"),
                         );
                         ok = false;
-                        continue;
                     }
-                },
-            };
-            secret_metadata.push(model::SecretMetadata {
-                name: key.clone(),
-                secret,
-                key: secret_key.clone(),
-            });
-        }
-        let scopes = match &component.scopes {
+                    secrets.secret_name.clone()
+                }
+                None => {
+                    self.push(
+                        Problem::new(field, "refers to the app's secret, but the spec declares no secrets")
+                            .help("declare the key under secrets.keys, or name an existing Secret with secret:"),
+                    );
+                    return None;
+                }
+            },
+        };
+        ok.then(|| model::SecretMetadata {
+            name: key.to_string(),
+            secret,
+            key: secret_key.clone(),
+        })
+    }
+
+    /// `scopes`: the app-ids that may use the component; the app alone by
+    /// default, never everyone.
+    fn component_scopes(
+        &mut self,
+        path: &str,
+        component: &spec::DaprComponent,
+        app_id: &str,
+        ok: &mut bool,
+    ) -> Vec<String> {
+        match &component.scopes {
             None => vec![app_id.to_string()],
             Some(scopes) if scopes.is_empty() => {
                 self.push(
                     Problem::new(format!("{path}.scopes"), "is empty, which lets every app-id in the namespace use the component")
                         .help(format!("list the app-ids that may use it, e.g. [{app_id}], or omit scopes for this app only")),
                 );
-                ok = false;
+                *ok = false;
                 Vec::new()
             }
             Some(scopes) => {
                 let mut resolved = BTreeSet::new();
                 for (i, scope) in scopes.iter().enumerate() {
-                    ok &= self.check(
+                    *ok &= self.check(
                         &format!("{path}.scopes[{i}]"),
                         scope,
                         formats::dns1123_label(scope),
@@ -343,18 +356,6 @@ impl Validator {
                 }
                 resolved.into_iter().collect()
             }
-        };
-        if ok {
-            Some(model::Component {
-                name: name?,
-                component_type: component_type?,
-                version,
-                metadata,
-                secret_metadata,
-                scopes,
-            })
-        } else {
-            None
         }
     }
 
@@ -370,5 +371,62 @@ impl Validator {
             );
         }
         valid
+    }
+
+    /// `dapr.version`: a supported control-plane minor version.
+    fn dapr_version(&mut self, text: Option<&str>, ok: &mut bool) -> dapr::Version {
+        match text {
+            None => dapr::Version::DEFAULT,
+            Some(text) => match dapr::Version::parse(text) {
+                Some(version) => version,
+                None => {
+                    let supported: Vec<&str> =
+                        dapr::Version::SUPPORTED.iter().map(|(n, _)| *n).collect();
+                    self.push(
+                        Problem::new(
+                            "dapr.version",
+                            format!("{text:?} is not a supported Dapr version"),
+                        )
+                        .help(format!(
+                            "write the control plane's minor version: one of {}",
+                            supported.join(", ")
+                        )),
+                    );
+                    *ok = false;
+                    dapr::Version::DEFAULT
+                }
+            },
+        }
+    }
+
+    /// `dapr.components`: each checked, names unique.
+    fn components(
+        &mut self,
+        dapr: &spec::Dapr,
+        app_id: &str,
+        secrets: Option<&model::Secrets>,
+        ok: &mut bool,
+    ) -> Vec<model::Component> {
+        let mut components = Vec::new();
+        let mut names = BTreeSet::new();
+        for (i, component) in dapr.components.iter().enumerate() {
+            match self.component(&format!("dapr.components[{i}]"), component, app_id, secrets) {
+                Some(component) => {
+                    if !names.insert(component.name.clone()) {
+                        self.push(
+                            Problem::new(
+                                format!("dapr.components[{i}].name"),
+                                format!("{:?} is used twice", component.name),
+                            )
+                            .help("give each component its own name"),
+                        );
+                        *ok = false;
+                    }
+                    components.push(component);
+                }
+                None => *ok = false,
+            }
+        }
+        components
     }
 }

@@ -131,33 +131,7 @@ impl Validator {
     }
 
     fn spec(&mut self, spec: &Spec, spec_file: &str) -> Option<Model> {
-        match spec.api_version.as_deref() {
-            Some(spec::API_VERSION) => {}
-            Some(other) => self.push(
-                Problem::new(
-                    "apiVersion",
-                    format!("{other:?} is not a version this harden understands"),
-                )
-                .help(format!("use apiVersion: {}", spec::API_VERSION)),
-            ),
-            None => self.push(
-                Problem::new("apiVersion", "is required")
-                    .help(format!("add apiVersion: {}", spec::API_VERSION)),
-            ),
-        }
-        match spec.kind.as_deref() {
-            Some(spec::KIND) => {}
-            Some(other) => self.push(
-                Problem::new(
-                    "kind",
-                    format!("{other:?} is not a kind this harden understands"),
-                )
-                .help(format!("use kind: {}", spec::KIND)),
-            ),
-            None => self.push(
-                Problem::new("kind", "is required").help(format!("add kind: {}", spec::KIND)),
-            ),
-        }
+        self.header(spec);
 
         let app = self.required(&spec.app, "app", "add an app section with at least a name");
         let (name, namespace, compliance, pss_version) = match app {
@@ -229,5 +203,36 @@ impl Validator {
             dapr,
         };
         Some(model)
+    }
+
+    /// `apiVersion` and `kind`: the ones this harden understands.
+    fn header(&mut self, spec: &Spec) {
+        match spec.api_version.as_deref() {
+            Some(spec::API_VERSION) => {}
+            Some(other) => self.push(
+                Problem::new(
+                    "apiVersion",
+                    format!("{other:?} is not a version this harden understands"),
+                )
+                .help(format!("use apiVersion: {}", spec::API_VERSION)),
+            ),
+            None => self.push(
+                Problem::new("apiVersion", "is required")
+                    .help(format!("add apiVersion: {}", spec::API_VERSION)),
+            ),
+        }
+        match spec.kind.as_deref() {
+            Some(spec::KIND) => {}
+            Some(other) => self.push(
+                Problem::new(
+                    "kind",
+                    format!("{other:?} is not a kind this harden understands"),
+                )
+                .help(format!("use kind: {}", spec::KIND)),
+            ),
+            None => self.push(
+                Problem::new("kind", "is required").help(format!("add kind: {}", spec::KIND)),
+            ),
+        }
     }
 }

@@ -3,14 +3,28 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::resolve::{dapr_flow, pods_peer};
+use super::resolve::{self, pods_peer};
 use super::{Validator, formats, hosts};
 use crate::diagnostics::Problem;
 use crate::model;
-use crate::platform::{dapr, names};
 use crate::spec::{self, Spec};
 
+/// What an egress rule resolves to.
+enum Destination {
+    Flow(model::Flow),
+    Hosts(model::HostFlow),
+}
+
+/// How egress by hostname is enforced: `network.enforcement` (`None` when
+/// invalid) and whether the spec set it.
+struct HostContext<'a> {
+    enforcement: Option<&'a str>,
+    explicit: bool,
+}
+
 impl Validator {
+    /// Checks the declared flows and adds the ones harden derives (see
+    /// [`super::resolve`]).
     pub(super) fn network(
         &mut self,
         spec: &Spec,
@@ -28,284 +42,30 @@ impl Validator {
         let enforcement = self.enforcement(spec);
         for (i, rule) in spec.ingress.iter().enumerate() {
             let path = format!("ingress[{i}]");
-            if self.unresolved_app(&path, rule.app.as_deref()) {
-                continue;
-            }
-            let peer_namespace = rule
-                .namespace
-                .clone()
-                .unwrap_or_else(|| namespace.to_string());
-            let name = rule
-                .name
-                .clone()
-                .unwrap_or_else(|| format!("from-{peer_namespace}"));
-            let mut ok = self.namespace(&format!("{path}.namespace"), &peer_namespace);
-            // A derived name is only as good as the namespace it comes from.
-            if rule.name.is_some() || ok {
-                ok &= self.flow_name(&format!("{path}.name"), &name, &mut names);
-            }
-            ok &= self.pod_labels(&format!("{path}.podLabels"), &rule.pod_labels);
-            let ports = if rule.ports.is_empty() {
-                app_port.map(|p| vec![model::Port::tcp(p)])
-            } else {
-                self.ports(&format!("{path}.ports"), &rule.ports)
-            };
-            if let (Some(ports), Some(app_port)) = (&ports, app_port) {
-                for (j, port) in ports.iter().enumerate() {
-                    if port.port != app_port {
-                        self.push(
-                            Problem::new(format!("{path}.ports[{j}].port"), format!("{} is not a port of the app", port.port))
-                                .help(format!("callers can reach only the app port {app_port}; omit ports to use it")),
-                        );
-                        ok = false;
-                    }
-                }
-            }
-            if let (true, Some(ports)) = (ok, ports) {
-                ingress.push(model::Flow {
-                    reason: format!("caller {name}, declared in the spec"),
-                    name,
-                    peer: pods_peer(&peer_namespace, namespace, &rule.pod_labels),
-                    ports,
-                });
+            if let Some(flow) = self.ingress_rule(&path, rule, namespace, app_port, &mut names) {
+                ingress.push(flow);
             }
         }
+        let explicit = spec
+            .network
+            .as_ref()
+            .is_some_and(|n| n.enforcement.is_some());
+        let hosts = HostContext {
+            enforcement: enforcement.as_deref(),
+            explicit,
+        };
         for (i, rule) in spec.egress.iter().enumerate() {
             let path = format!("egress[{i}]");
-            if self.unresolved_app(&path, rule.app.as_deref()) {
-                continue;
-            }
-            let Some(name) = self.required(
-                &rule.name,
-                &format!("{path}.name"),
-                "name the destination, e.g. name: redis",
-            ) else {
-                continue;
-            };
-            let mut ok = self.flow_name(&format!("{path}.name"), name, &mut names);
-            let ports = if rule.ports.is_empty() {
-                self.push(
-                    Problem::new(format!("{path}.ports"), "is empty")
-                        .help("list the destination ports, e.g. ports: [{port: 6379}]"),
-                );
-                None
-            } else {
-                self.ports(&format!("{path}.ports"), &rule.ports)
-            };
-            if !rule.hosts.is_empty() {
-                let explicit = spec
-                    .network
-                    .as_ref()
-                    .is_some_and(|n| n.enforcement.is_some());
-                ok &= self.host_rule(
-                    &path,
-                    rule,
-                    enforcement.as_deref(),
-                    explicit,
-                    &mut host_names,
-                );
-                if let (true, Some(ports)) = (ok, ports) {
-                    host_flows.push(model::HostFlow {
-                        reason: format!("destination {name}, declared in the spec"),
-                        name: name.clone(),
-                        hosts: rule
-                            .hosts
-                            .iter()
-                            .map(|h| model::HostName {
-                                name: h.clone(),
-                                wildcard: h.starts_with("*."),
-                            })
-                            .collect(),
-                        ports,
-                    });
-                }
-                continue;
-            }
-            let peer = match &rule.cidr {
-                Some(cidr_text) => {
-                    if rule.namespace.is_some() || !rule.pod_labels.is_empty() {
-                        self.push(Problem::new(&path, "sets both cidr and namespace/podLabels").help("a destination is either pods (namespace, podLabels) or a network (cidr); split it in two"));
-                        ok = false;
-                    }
-                    match formats::cidr(cidr_text) {
-                        Err(reason) => {
-                            self.push(
-                                Problem::new(
-                                    format!("{path}.cidr"),
-                                    format!("{cidr_text:?} {reason}"),
-                                )
-                                .help("write a CIDR such as 10.20.0.0/16"),
-                            );
-                            ok = false;
-                        }
-                        Ok(outer) => {
-                            for (j, except) in rule.except.iter().enumerate() {
-                                match formats::cidr(except) {
-                                    Ok(inner) if outer.contains(&inner) && inner != outer => {}
-                                    Ok(_) => {
-                                        self.push(Problem::new(format!("{path}.except[{j}]"), format!("{except:?} is not strictly inside {cidr_text:?}")).help("list only ranges inside the cidr"));
-                                        ok = false;
-                                    }
-                                    Err(reason) => {
-                                        self.push(
-                                            Problem::new(
-                                                format!("{path}.except[{j}]"),
-                                                format!("{except:?} {reason}"),
-                                            )
-                                            .help("write a CIDR such as 10.20.1.0/24"),
-                                        );
-                                        ok = false;
-                                    }
-                                }
-                            }
-                        }
-                    }
-                    model::Peer {
-                        namespace: None,
-                        same_namespace: false,
-                        pod_labels: Vec::new(),
-                        cidr: Some(cidr_text.clone()),
-                        except: rule.except.clone(),
-                        app_itself: false,
-                    }
-                }
-                None => {
-                    if !rule.except.is_empty() {
-                        self.push(
-                            Problem::new(
-                                format!("{path}.except"),
-                                "applies only to a cidr destination",
-                            )
-                            .help("remove except, or give a cidr"),
-                        );
-                        ok = false;
-                    }
-                    let peer_namespace = rule
-                        .namespace
-                        .clone()
-                        .unwrap_or_else(|| namespace.to_string());
-                    ok &= self.namespace(&format!("{path}.namespace"), &peer_namespace);
-                    ok &= self.pod_labels(&format!("{path}.podLabels"), &rule.pod_labels);
-                    if rule.namespace.is_none() && rule.pod_labels.is_empty() {
-                        self.push(
-                            Problem::new(&path, "names no destination")
-                                .help("give podLabels (and a namespace when the pods are elsewhere), or a cidr"),
-                        );
-                        ok = false;
-                    }
-                    pods_peer(&peer_namespace, namespace, &rule.pod_labels)
-                }
-            };
-            if let (true, Some(ports)) = (ok, ports) {
-                egress.push(model::Flow {
-                    reason: format!("destination {name}, declared in the spec"),
-                    name: name.clone(),
-                    peer,
-                    ports,
-                });
+            match self.egress_rule(&path, rule, namespace, &hosts, &mut names, &mut host_names) {
+                Some(Destination::Flow(flow)) => egress.push(flow),
+                Some(Destination::Hosts(flow)) => host_flows.push(flow),
+                None => {}
             }
         }
-        if let Some(api) = api {
-            egress.push(model::Flow {
-                name: "kubernetes-api".to_string(),
-                reason: "the API server, for the granted RBAC rules".to_string(),
-                peer: model::Peer {
-                    namespace: None,
-                    same_namespace: false,
-                    pod_labels: Vec::new(),
-                    cidr: Some(api.api_server_cidr.clone()),
-                    except: Vec::new(),
-                    app_itself: false,
-                },
-                ports: vec![model::Port::tcp(api.api_server_port)],
-            });
-        }
-        if let Some(dapr) = dapr {
-            let version = dapr::Version::parse(&dapr.version).unwrap_or(dapr::Version::DEFAULT);
-            for service in dapr::dialled(version, dapr.actors) {
-                egress.push(model::Flow {
-                    name: service.flow.to_string(),
-                    reason: service.reason.to_string(),
-                    peer: pods_peer(
-                        &dapr.control_plane_namespace,
-                        namespace,
-                        &BTreeMap::from([(
-                            dapr::CONTROL_PLANE_LABEL.to_string(),
-                            service.app_label.to_string(),
-                        )]),
-                    ),
-                    ports: vec![model::Port::tcp(service.port)],
-                });
-            }
-            if dapr.actors {
-                // Placement hands out <pod IP>:<internal gRPC port> as each
-                // actor host, so replicas call each other sidecar to sidecar
-                // (workflows too); Dapr access control does not apply there.
-                let own_pods = model::Peer {
-                    app_itself: true,
-                    ..pods_peer(
-                        namespace,
-                        namespace,
-                        &BTreeMap::from([(names::APP_NAME_LABEL.to_string(), app.to_string())]),
-                    )
-                };
-                for (direction, flows) in [("from", &mut ingress), ("to", &mut egress)] {
-                    flows.push(model::Flow {
-                        name: format!("dapr-actors-{direction}-replicas"),
-                        reason: format!(
-                            "Dapr actors and workflows: calls {direction} the app's other replicas, sidecar to sidecar"
-                        ),
-                        peer: own_pods.clone(),
-                        ports: vec![model::Port::tcp(dapr::SIDECAR_INTERNAL_GRPC_PORT)],
-                    });
-                }
-            }
-            for peer in &dapr.invoked_by {
-                ingress.push(dapr_flow("from", peer, namespace));
-            }
-            for peer in &dapr.invokes {
-                egress.push(dapr_flow("to", peer, namespace));
-            }
-        }
-        let mut peer_policies = Vec::new();
-        for (direction, flows) in [("Egress", &ingress), ("Ingress", &egress)] {
-            for flow in flows
-                .iter()
-                .filter(|f| f.peer.same_namespace && !f.peer.app_itself)
-            {
-                peer_policies.push(model::PeerPolicy {
-                    name: format!("{app}-peer-{}", flow.name),
-                    flow: flow.name.clone(),
-                    direction: direction.to_string(),
-                    pod_labels: flow.peer.pod_labels.clone(),
-                    ports: flow.ports.clone(),
-                    allow_dns: direction == "Egress",
-                    // Short enough for a 120-column line (yamllint).
-                    waiver: format!(
-                        "{}: the other end of a declared flow; those pods are deployed apart",
-                        crate::netpol::analysis::SELECTS_NOTHING
-                    ),
-                });
-            }
-        }
-        let mut dns_filter = Vec::new();
-        let mut unlisted_host = None;
-        if !host_flows.is_empty() {
-            let mut namespaces = vec![(namespace.to_string(), "the app's namespace".to_string())];
-            if let Some(dapr) = dapr {
-                namespaces.push((
-                    dapr.control_plane_namespace.clone(),
-                    "the Dapr control plane".to_string(),
-                ));
-            }
-            for flow in egress.iter().filter(|f| f.peer.cidr.is_none()) {
-                if let Some(peer_namespace) = &flow.peer.namespace {
-                    namespaces.push((peer_namespace.clone(), format!("egress {}", flow.name)));
-                }
-            }
-            dns_filter = hosts::dns_filter(namespace, &namespaces, &host_flows);
-            unlisted_host = Some(hosts::unlisted_host(&host_flows));
-        }
+        resolve::derived_flows(namespace, app, api, dapr, &mut ingress, &mut egress);
+        let peer_policies = resolve::peer_policies(app, &ingress, &egress);
+        let (dns_filter, unlisted_host) =
+            resolve::dns_filter(namespace, dapr, &egress, &host_flows);
         model::Network {
             enforcement: enforcement.unwrap_or_else(|| "kubernetes".to_string()),
             ingress,
@@ -315,6 +75,215 @@ impl Validator {
             dns_filter,
             unlisted_host,
         }
+    }
+
+    /// One `ingress` rule: a caller's pods and the app ports they may use.
+    fn ingress_rule(
+        &mut self,
+        path: &str,
+        rule: &spec::IngressRule,
+        namespace: &str,
+        app_port: Option<u32>,
+        names: &mut BTreeSet<String>,
+    ) -> Option<model::Flow> {
+        if self.unresolved_app(path, rule.app.as_deref()) {
+            return None;
+        }
+        let peer_namespace = rule
+            .namespace
+            .clone()
+            .unwrap_or_else(|| namespace.to_string());
+        let name = rule
+            .name
+            .clone()
+            .unwrap_or_else(|| format!("from-{peer_namespace}"));
+        let mut ok = self.namespace(&format!("{path}.namespace"), &peer_namespace);
+        // A derived name is only as good as the namespace it comes from.
+        if rule.name.is_some() || ok {
+            ok &= self.flow_name(&format!("{path}.name"), &name, names);
+        }
+        ok &= self.pod_labels(&format!("{path}.podLabels"), &rule.pod_labels);
+        let ports = if rule.ports.is_empty() {
+            app_port.map(|p| vec![model::Port::tcp(p)])
+        } else {
+            self.ports(&format!("{path}.ports"), &rule.ports)
+        };
+        if let (Some(ports), Some(app_port)) = (&ports, app_port) {
+            for (j, port) in ports.iter().enumerate() {
+                if port.port != app_port {
+                    self.push(
+                        Problem::new(
+                            format!("{path}.ports[{j}].port"),
+                            format!("{} is not a port of the app", port.port),
+                        )
+                        .help(format!(
+                            "callers can reach only the app port {app_port}; omit ports to use it"
+                        )),
+                    );
+                    ok = false;
+                }
+            }
+        }
+        let ports = ports.filter(|_| ok)?;
+        Some(model::Flow {
+            reason: format!("caller {name}, declared in the spec"),
+            name,
+            peer: pods_peer(&peer_namespace, namespace, &rule.pod_labels),
+            ports,
+        })
+    }
+
+    /// One `egress` rule: a destination (pods, a network or host names) and
+    /// its ports.
+    fn egress_rule(
+        &mut self,
+        path: &str,
+        rule: &spec::EgressRule,
+        namespace: &str,
+        hosts: &HostContext,
+        names: &mut BTreeSet<String>,
+        host_names: &mut BTreeMap<String, String>,
+    ) -> Option<Destination> {
+        if self.unresolved_app(path, rule.app.as_deref()) {
+            return None;
+        }
+        let name = self.required(
+            &rule.name,
+            &format!("{path}.name"),
+            "name the destination, e.g. name: redis",
+        )?;
+        let mut ok = self.flow_name(&format!("{path}.name"), name, names);
+        let ports = if rule.ports.is_empty() {
+            self.push(
+                Problem::new(format!("{path}.ports"), "is empty")
+                    .help("list the destination ports, e.g. ports: [{port: 6379}]"),
+            );
+            None
+        } else {
+            self.ports(&format!("{path}.ports"), &rule.ports)
+        };
+        let reason = format!("destination {name}, declared in the spec");
+        if !rule.hosts.is_empty() {
+            ok &= self.host_rule(path, rule, hosts.enforcement, hosts.explicit, host_names);
+            let ports = ports.filter(|_| ok)?;
+            return Some(Destination::Hosts(model::HostFlow {
+                reason,
+                name: name.clone(),
+                hosts: rule
+                    .hosts
+                    .iter()
+                    .map(|h| model::HostName {
+                        name: h.clone(),
+                        wildcard: h.starts_with("*."),
+                    })
+                    .collect(),
+                ports,
+            }));
+        }
+        let peer = match &rule.cidr {
+            Some(cidr) => self.cidr_peer(path, rule, cidr, &mut ok),
+            None => self.pods_destination(path, rule, namespace, &mut ok),
+        };
+        let ports = ports.filter(|_| ok)?;
+        Some(Destination::Flow(model::Flow {
+            reason,
+            name: name.clone(),
+            peer,
+            ports,
+        }))
+    }
+
+    /// A network destination: `cidr` and the ranges it excepts.
+    fn cidr_peer(
+        &mut self,
+        path: &str,
+        rule: &spec::EgressRule,
+        cidr_text: &str,
+        ok: &mut bool,
+    ) -> model::Peer {
+        if rule.namespace.is_some() || !rule.pod_labels.is_empty() {
+            self.push(Problem::new(path, "sets both cidr and namespace/podLabels").help("a destination is either pods (namespace, podLabels) or a network (cidr); split it in two"));
+            *ok = false;
+        }
+        match formats::cidr(cidr_text) {
+            Err(reason) => {
+                self.push(
+                    Problem::new(format!("{path}.cidr"), format!("{cidr_text:?} {reason}"))
+                        .help("write a CIDR such as 10.20.0.0/16"),
+                );
+                *ok = false;
+            }
+            Ok(outer) => {
+                for (j, except) in rule.except.iter().enumerate() {
+                    match formats::cidr(except) {
+                        Ok(inner) if outer.contains(&inner) && inner != outer => {}
+                        Ok(_) => {
+                            self.push(
+                                Problem::new(
+                                    format!("{path}.except[{j}]"),
+                                    format!("{except:?} is not strictly inside {cidr_text:?}"),
+                                )
+                                .help("list only ranges inside the cidr"),
+                            );
+                            *ok = false;
+                        }
+                        Err(reason) => {
+                            self.push(
+                                Problem::new(
+                                    format!("{path}.except[{j}]"),
+                                    format!("{except:?} {reason}"),
+                                )
+                                .help("write a CIDR such as 10.20.1.0/24"),
+                            );
+                            *ok = false;
+                        }
+                    }
+                }
+            }
+        }
+        model::Peer {
+            namespace: None,
+            same_namespace: false,
+            pod_labels: Vec::new(),
+            cidr: Some(cidr_text.to_string()),
+            except: rule.except.clone(),
+            app_itself: false,
+        }
+    }
+
+    /// A pod destination: `namespace` and `podLabels`.
+    fn pods_destination(
+        &mut self,
+        path: &str,
+        rule: &spec::EgressRule,
+        namespace: &str,
+        ok: &mut bool,
+    ) -> model::Peer {
+        if !rule.except.is_empty() {
+            self.push(
+                Problem::new(
+                    format!("{path}.except"),
+                    "applies only to a cidr destination",
+                )
+                .help("remove except, or give a cidr"),
+            );
+            *ok = false;
+        }
+        let peer_namespace = rule
+            .namespace
+            .clone()
+            .unwrap_or_else(|| namespace.to_string());
+        *ok &= self.namespace(&format!("{path}.namespace"), &peer_namespace);
+        *ok &= self.pod_labels(&format!("{path}.podLabels"), &rule.pod_labels);
+        if rule.namespace.is_none() && rule.pod_labels.is_empty() {
+            self.push(
+                Problem::new(path, "names no destination").help(
+                    "give podLabels (and a namespace when the pods are elsewhere), or a cidr",
+                ),
+            );
+            *ok = false;
+        }
+        pods_peer(&peer_namespace, namespace, &rule.pod_labels)
     }
 
     /// `network.enforcement`: `kubernetes` (the default) or `cilium`. `None`

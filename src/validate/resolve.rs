@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::model;
-use crate::platform::dapr;
+use crate::platform::{dapr, names};
 
 /// The destination the penetration test uses to prove egress is limited to
 /// declared ports: a declared pod destination if any, else a single-address
@@ -144,4 +144,138 @@ pub(super) fn dapr_flow(direction: &str, peer: &model::DaprPeer, namespace: &str
         peer: pods_peer(&peer.namespace, namespace, &labels),
         ports: vec![model::Port::tcp(dapr::SIDECAR_INTERNAL_GRPC_PORT)],
     }
+}
+
+/// Adds the flows harden derives rather than reads: the API server for the
+/// granted RBAC rules, the Dapr control plane, actor replicas and Dapr
+/// invocation peers.
+pub(super) fn derived_flows(
+    namespace: &str,
+    app: &str,
+    api: Option<&model::ApiAccess>,
+    dapr: Option<&model::Dapr>,
+    ingress: &mut Vec<model::Flow>,
+    egress: &mut Vec<model::Flow>,
+) {
+    if let Some(api) = api {
+        egress.push(model::Flow {
+            name: "kubernetes-api".to_string(),
+            reason: "the API server, for the granted RBAC rules".to_string(),
+            peer: model::Peer {
+                namespace: None,
+                same_namespace: false,
+                pod_labels: Vec::new(),
+                cidr: Some(api.api_server_cidr.clone()),
+                except: Vec::new(),
+                app_itself: false,
+            },
+            ports: vec![model::Port::tcp(api.api_server_port)],
+        });
+    }
+    let Some(dapr) = dapr else { return };
+    let version = dapr::Version::parse(&dapr.version).unwrap_or(dapr::Version::DEFAULT);
+    for service in dapr::dialled(version, dapr.actors) {
+        egress.push(model::Flow {
+            name: service.flow.to_string(),
+            reason: service.reason.to_string(),
+            peer: pods_peer(
+                &dapr.control_plane_namespace,
+                namespace,
+                &BTreeMap::from([(
+                    dapr::CONTROL_PLANE_LABEL.to_string(),
+                    service.app_label.to_string(),
+                )]),
+            ),
+            ports: vec![model::Port::tcp(service.port)],
+        });
+    }
+    if dapr.actors {
+        // Placement hands out <pod IP>:<internal gRPC port> as each
+        // actor host, so replicas call each other sidecar to sidecar
+        // (workflows too); Dapr access control does not apply there.
+        let own_pods = model::Peer {
+            app_itself: true,
+            ..pods_peer(
+                namespace,
+                namespace,
+                &BTreeMap::from([(names::APP_NAME_LABEL.to_string(), app.to_string())]),
+            )
+        };
+        for (direction, flows) in [("from", &mut *ingress), ("to", &mut *egress)] {
+            flows.push(model::Flow {
+                name: format!("dapr-actors-{direction}-replicas"),
+                reason: format!(
+                    "Dapr actors and workflows: calls {direction} the app's other replicas, sidecar to sidecar"
+                ),
+                peer: own_pods.clone(),
+                ports: vec![model::Port::tcp(dapr::SIDECAR_INTERNAL_GRPC_PORT)],
+            });
+        }
+    }
+    for peer in &dapr.invoked_by {
+        ingress.push(dapr_flow("from", peer, namespace));
+    }
+    for peer in &dapr.invokes {
+        egress.push(dapr_flow("to", peer, namespace));
+    }
+}
+
+/// The other end of each flow within the app's namespace: a policy that lets
+/// those pods send (or receive) the flow, since deny-all covers them too.
+pub(super) fn peer_policies(
+    app: &str,
+    ingress: &[model::Flow],
+    egress: &[model::Flow],
+) -> Vec<model::PeerPolicy> {
+    let mut peer_policies = Vec::new();
+    for (direction, flows) in [("Egress", ingress), ("Ingress", egress)] {
+        for flow in flows
+            .iter()
+            .filter(|f| f.peer.same_namespace && !f.peer.app_itself)
+        {
+            peer_policies.push(model::PeerPolicy {
+                name: format!("{app}-peer-{}", flow.name),
+                flow: flow.name.clone(),
+                direction: direction.to_string(),
+                pod_labels: flow.peer.pod_labels.clone(),
+                ports: flow.ports.clone(),
+                allow_dns: direction == "Egress",
+                // Short enough for a 120-column line (yamllint).
+                waiver: format!(
+                    "{}: the other end of a declared flow; those pods are deployed apart",
+                    crate::netpol::analysis::SELECTS_NOTHING
+                ),
+            });
+        }
+    }
+    peer_policies
+}
+
+/// With egress by hostname, the DNS filter (which namespaces' resolvers the
+/// app may ask) and the unlisted host the penetration test tries.
+pub(super) fn dns_filter(
+    namespace: &str,
+    dapr: Option<&model::Dapr>,
+    egress: &[model::Flow],
+    host_flows: &[model::HostFlow],
+) -> (Vec<model::DnsGroup>, Option<String>) {
+    if host_flows.is_empty() {
+        return (Vec::new(), None);
+    }
+    let mut namespaces = vec![(namespace.to_string(), "the app's namespace".to_string())];
+    if let Some(dapr) = dapr {
+        namespaces.push((
+            dapr.control_plane_namespace.clone(),
+            "the Dapr control plane".to_string(),
+        ));
+    }
+    for flow in egress.iter().filter(|f| f.peer.cidr.is_none()) {
+        if let Some(peer_namespace) = &flow.peer.namespace {
+            namespaces.push((peer_namespace.clone(), format!("egress {}", flow.name)));
+        }
+    }
+    (
+        super::hosts::dns_filter(namespace, &namespaces, host_flows),
+        Some(super::hosts::unlisted_host(host_flows)),
+    )
 }

@@ -47,6 +47,27 @@ impl Validator {
             );
         }
         let (requests, limits) = self.resources(workload.resources.as_ref());
+        let writable_paths = self.writable_paths(workload);
+        let probes = workload.probes.clone().unwrap_or_default();
+        let liveness = self.probe("workload.probes.liveness", probes.liveness.as_ref(), 10, 10);
+        let readiness = self.probe("workload.probes.readiness", probes.readiness.as_ref(), 5, 5);
+        Some(model::Workload {
+            pinned_by_digest: image.as_ref()?.1,
+            image: image?.0,
+            port: port?,
+            replicas,
+            run_as_user,
+            requests: requests?,
+            limits: limits?,
+            writable_paths,
+            liveness: liveness?,
+            readiness: readiness?,
+        })
+    }
+
+    /// `workload.writablePaths`: absolute, unreserved, not nested; each
+    /// gets a volume (`/tmp` by default).
+    fn writable_paths(&mut self, workload: &spec::Workload) -> Vec<model::WritablePath> {
         let mut writable_paths = Vec::new();
         let mut volumes = BTreeSet::new();
         let default_paths = vec!["/tmp".to_string()];
@@ -82,21 +103,7 @@ impl Validator {
                 volume,
             });
         }
-        let probes = workload.probes.clone().unwrap_or_default();
-        let liveness = self.probe("workload.probes.liveness", probes.liveness.as_ref(), 10, 10);
-        let readiness = self.probe("workload.probes.readiness", probes.readiness.as_ref(), 5, 5);
-        Some(model::Workload {
-            pinned_by_digest: image.as_ref()?.1,
-            image: image?.0,
-            port: port?,
-            replicas,
-            run_as_user,
-            requests: requests?,
-            limits: limits?,
-            writable_paths,
-            liveness: liveness?,
-            readiness: readiness?,
-        })
+        writable_paths
     }
 
     /// Returns the image and whether it is pinned by digest.

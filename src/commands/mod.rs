@@ -31,9 +31,9 @@ pub enum Status {
     Error = 2,
 }
 
-pub fn run(command: Command) -> Status {
-    let stdout = &mut std::io::stdout().lock();
-    let stderr = &mut std::io::stderr().lock();
+/// Runs one subcommand, writing results to `stdout` and messages to
+/// `stderr`; [`crate::run`] guards both streams.
+pub fn run(command: Command, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Status {
     match command {
         Command::Render {
             specs,
@@ -139,7 +139,7 @@ pub fn run(command: Command) -> Status {
         Command::Templates { action } => ecosystem::templates(action, stdout, stderr),
         Command::Completions { shell } => ecosystem::completions(shell, stdout),
         Command::Man => ecosystem::man(stdout, stderr),
-        Command::Init(args) => init(&args, stdout, stderr),
+        Command::Init(args) => crate::error::finish(init(&args, stdout, stderr), stderr),
     }
 }
 
@@ -532,35 +532,35 @@ fn write_schema_beside(spec: &Path, stdout: &mut dyn Write, stderr: &mut dyn Wri
     }
 }
 
-fn init(args: &crate::wizard::InitArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Status {
+fn init(
+    args: &crate::wizard::InitArgs,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> Result<Status, crate::Error> {
     use std::io::IsTerminal;
     let interactive = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
-    let outcome = crate::wizard::run(args, interactive, stdout, stderr);
-    if let Ok(crate::wizard::Outcome::Written { path, .. }) = &outcome {
-        write_schema_beside(path, stdout, stderr);
-    }
-    match outcome {
-        Ok(crate::wizard::Outcome::Written { path, render: true }) => render(
-            &path,
-            args.out.as_deref(),
-            false,
-            false,
-            None,
-            stdout,
-            stderr,
-        ),
-        Ok(crate::wizard::Outcome::Written { .. }) => Status::Clean,
-        Ok(crate::wizard::Outcome::Declined) => {
-            let _ = writeln!(stderr, "nothing was written");
-            Status::Clean
+    match crate::wizard::run(args, interactive, stdout, stderr)? {
+        crate::wizard::Outcome::Written {
+            path,
+            render: wanted,
+        } => {
+            write_schema_beside(&path, stdout, stderr);
+            if !wanted {
+                return Ok(Status::Clean);
+            }
+            Ok(render(
+                &path,
+                args.out.as_deref(),
+                false,
+                false,
+                None,
+                stdout,
+                stderr,
+            ))
         }
-        Err(error @ crate::wizard::WizardError::Exists(_)) => {
-            let _ = writeln!(stderr, "{error}");
-            Status::Findings
-        }
-        Err(error) => {
-            let _ = writeln!(stderr, "{error}");
-            Status::Error
+        crate::wizard::Outcome::Declined => {
+            writeln!(stderr, "nothing was written").map_err(crate::wizard::WizardError::Output)?;
+            Ok(Status::Clean)
         }
     }
 }

@@ -24,6 +24,21 @@ pub enum Error {
     /// Arguments that ask for something impossible.
     #[error("error: {0}")]
     Usage(String),
+    /// Input that cannot be used (a file, a manifest); the message names it.
+    #[error("error: {0}")]
+    Input(String),
+    /// An error whose message is already written in full, as the
+    /// `Result<_, String>` functions of the pipeline return it (each line
+    /// with its own `error:` and the fix).
+    #[error("{0}")]
+    Message(String),
+    /// Files in the way of a write that `--force` would replace (exit 1, as
+    /// the README documents for files in the way).
+    #[error("error: {0}; pass --force to overwrite")]
+    InTheWay(String),
+    /// A bug in harden (e.g. embedded templates that do not compile).
+    #[error("internal error: {0}")]
+    Internal(String),
     /// A spec or manifest could not be read or is invalid.
     #[error(transparent)]
     Load(#[from] crate::load::LoadError),
@@ -36,19 +51,26 @@ pub enum Error {
     /// `harden init` stopped.
     #[error(transparent)]
     Wizard(#[from] crate::wizard::WizardError),
-    /// Writing the output failed (a closed pipe is not reported).
+    /// Writing to a stream failed, as [`Output::finish`] reports it (a
+    /// closed pipe is not reported).
     #[error("error: cannot write to {stream}: {source}")]
-    Output {
+    Stream {
         stream: &'static str,
         source: io::Error,
     },
+    /// A write in a command failed (`writeln!(out, ..)?`). The guarded
+    /// stream has recorded it and [`crate::run`] reports it, once, as
+    /// [`Error::Stream`]; [`finish`] does not print this one.
+    #[error("error: cannot write the output: {0}")]
+    Output(#[from] io::Error),
 }
 
 impl Error {
     /// The exit status this error ends the process with.
     pub fn status(&self) -> Status {
         match self {
-            Error::Write(crate::write::WriteError::Conflicts(_))
+            Error::InTheWay(_)
+            | Error::Write(crate::write::WriteError::Conflicts(_))
             | Error::Wizard(crate::wizard::WizardError::Exists(_)) => Status::Findings,
             _ => Status::Error,
         }
@@ -66,7 +88,9 @@ pub fn finish(result: Result<Status, Error>, stderr: &mut dyn Write) -> Status {
     match result {
         Ok(status) => status,
         Err(error) => {
-            error.print(stderr);
+            if !matches!(error, Error::Output(_)) {
+                error.print(stderr);
+            }
             error.status()
         }
     }
@@ -102,7 +126,7 @@ impl<W: Write> Output<W> {
     pub fn finish(mut self) -> Result<(), Error> {
         let _ = self.flush();
         match self.failed.take() {
-            Some(source) => Err(Error::Output {
+            Some(source) => Err(Error::Stream {
                 stream: self.stream,
                 source,
             }),

@@ -118,7 +118,9 @@ pub fn run(command: Command, stdout: &mut dyn Write, stderr: &mut dyn Write) -> 
             diff::run(&spec, &options, stdout, stderr)
         }
         Command::Audit(args) => audit::run(&args, stdout, stderr),
-        Command::Reach { paths, format } => reach::run(&paths, format, stdout, stderr),
+        Command::Reach { paths, format } => {
+            crate::error::finish(reach::run(&paths, format, stdout), stderr)
+        }
         Command::Posture {
             spec,
             results,
@@ -136,9 +138,13 @@ pub fn run(command: Command, stdout: &mut dyn Write, stderr: &mut dyn Write) -> 
             let _ = writeln!(stdout, "{}", schema());
             Status::Clean
         }
-        Command::Templates { action } => ecosystem::templates(action, stdout, stderr),
-        Command::Completions { shell } => ecosystem::completions(shell, stdout),
-        Command::Man => ecosystem::man(stdout, stderr),
+        Command::Templates { action } => {
+            crate::error::finish(ecosystem::templates(action, stdout), stderr)
+        }
+        Command::Completions { shell } => {
+            crate::error::finish(ecosystem::completions(shell, stdout), stderr)
+        }
+        Command::Man => crate::error::finish(ecosystem::man(stdout), stderr),
         Command::Init(args) => crate::error::finish(init(&args, stdout, stderr), stderr),
     }
 }

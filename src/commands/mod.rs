@@ -43,11 +43,11 @@ pub fn run(command: Command, stdout: &mut dyn Write, stderr: &mut dyn Write) -> 
             templates,
         } if system::is_system(&specs) => {
             if out.is_some() {
-                let _ = writeln!(
-                    stderr,
-                    "error: --out applies to one spec; a system writes each spec to deploy/<app name>"
+                let error = crate::Error::Usage(
+                    "--out applies to one spec; a system writes each spec to deploy/<app name>"
+                        .into(),
                 );
-                return Status::Error;
+                return crate::error::finish(Err(error), stderr);
             }
             system::render(&specs, force, quiet, templates.as_deref(), stdout, stderr)
         }
@@ -75,7 +75,7 @@ pub fn run(command: Command, stdout: &mut dyn Write, stderr: &mut dyn Write) -> 
             specs,
             quiet,
             format,
-        } => validate(&specs, quiet, format, stdout, stderr),
+        } => crate::error::finish(validate(&specs, quiet, format, stdout, stderr), stderr),
         Command::Graph { paths, format } => {
             let format = match format {
                 crate::cli::GraphFormat::Mermaid => crate::system::graph::Format::Mermaid,
@@ -134,10 +134,12 @@ pub fn run(command: Command, stdout: &mut dyn Write, stderr: &mut dyn Write) -> 
             stdout,
             stderr,
         ),
-        Command::Schema => {
-            let _ = writeln!(stdout, "{}", schema());
-            Status::Clean
-        }
+        Command::Schema => crate::error::finish(
+            writeln!(stdout, "{}", schema())
+                .map(|()| Status::Clean)
+                .map_err(crate::Error::from),
+            stderr,
+        ),
         Command::Templates { action } => {
             crate::error::finish(ecosystem::templates(action, stdout), stderr)
         }
@@ -381,7 +383,7 @@ fn validate(
     format: Format,
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
-) -> Status {
+) -> Result<Status, crate::Error> {
     // One spec (several are a system, which reports clashing app names).
     let mut status = Status::Clean;
     let mut reports = Vec::new();
@@ -416,24 +418,24 @@ fn validate(
             }
             Format::Text => match result {
                 Ok(_) if !quiet => {
-                    let _ = writeln!(stdout, "{shown}: valid");
+                    writeln!(stdout, "{shown}: valid")?;
                 }
                 Ok(_) => {}
                 Err(error) => {
-                    let _ = writeln!(stderr, "{error}");
+                    writeln!(stderr, "{error}")?;
                 }
             },
         }
     }
     if format == Format::Json {
-        let _ = writeln!(
+        writeln!(
             stdout,
             "{}",
             serde_json::to_string_pretty(&serde_json::json!({ "specs": reports }))
                 .unwrap_or_default()
-        );
+        )?;
     }
-    status
+    Ok(status)
 }
 
 fn posture(

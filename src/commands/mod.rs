@@ -89,15 +89,18 @@ pub fn run(command: Command, stdout: &mut dyn Write, stderr: &mut dyn Write) -> 
             format,
             quiet,
             templates,
-        } => check::run(
-            &paths,
-            out.as_deref(),
-            format,
-            quiet,
-            templates.as_deref(),
-            stdout,
-            stderr,
-        ),
+        } => {
+            let result = check::run(
+                &paths,
+                out.as_deref(),
+                format,
+                quiet,
+                templates.as_deref(),
+                stdout,
+                stderr,
+            );
+            crate::error::finish(result, stderr)
+        }
         Command::Diff {
             spec,
             out,

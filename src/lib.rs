@@ -10,7 +10,8 @@
 //! writes specs. [`system`] compiles many specs as one system (flows checked
 //! at both ends) and draws it. [`netpol`] evaluates NetworkPolicies (who may reach whom)
 //! for `reach` and the audit. [`commands`] holds what each subcommand does, [`cli`] only
-//! its flags.
+//! its flags. [`error`] holds the one error type, its exit status and the
+//! output guard; [`run`] is the one place that prints an error.
 #![forbid(unsafe_code)]
 
 pub mod audit;
@@ -18,6 +19,7 @@ pub mod cli;
 pub mod commands;
 pub mod diagnostics;
 pub mod drift;
+pub mod error;
 pub mod impact;
 pub mod load;
 pub mod model;
@@ -37,8 +39,21 @@ pub mod write;
 pub mod yaml;
 
 pub use commands::Status;
+pub use error::Error;
 
 /// Runs a parsed command line and returns the process exit status.
+///
+/// Standard output and error are guarded (see [`error::Output`]): a closed
+/// pipe ends the output quietly and the command's status stands; any other
+/// write error is printed here, once, and the status is 2.
 pub fn run(cli: cli::Cli) -> Status {
-    commands::run(cli.command)
+    let mut stdout = error::Output::new(std::io::stdout().lock(), "standard output");
+    let mut stderr = error::Output::new(std::io::stderr().lock(), "standard error");
+    let status = commands::run(cli.command, &mut stdout, &mut stderr);
+    let status = error::finish(stdout.finish().map(|()| status), &mut stderr);
+    match stderr.finish() {
+        Ok(()) => status,
+        // Nowhere left to print it; the status tells.
+        Err(_) => Status::Error,
+    }
 }

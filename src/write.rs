@@ -164,6 +164,34 @@ pub fn write_all(
     })
 }
 
+/// Writes one file atomically: a temporary file beside it, then a rename,
+/// so the path holds the old content or the new, never a part. Creates the
+/// parent directory. (`harden init` writes its spec this way.)
+pub fn write_file(path: &Path, text: &str) -> Result<(), WriteError> {
+    let io = |source| WriteError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        fs::create_dir_all(parent).map_err(io)?;
+    }
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let temporary = path.with_file_name(format!(".{name}.harden-tmp"));
+    let file = GeneratedFile {
+        name,
+        content: text.to_string(),
+        executable: false,
+    };
+    if let Err(source) = stage(&temporary, &file).and_then(|()| fs::rename(&temporary, path)) {
+        let _ = fs::remove_file(&temporary);
+        return Err(io(source));
+    }
+    Ok(())
+}
+
 /// [`write_all`] with the rename step given, so tests can make it fail
 /// half-way.
 pub fn write_all_with(

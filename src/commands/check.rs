@@ -10,6 +10,7 @@ use serde::Serialize;
 
 use super::{Format, Status, render_spec_in};
 use crate::drift::{self, FileDrift, FileState};
+use crate::error::Error;
 use crate::templates::Templates;
 use crate::workspace::{Workspace, shell_arg, shown};
 
@@ -188,19 +189,19 @@ fn check_system(
     templates: &Templates,
     quiet: bool,
     stderr: &mut dyn Write,
-) -> (Vec<SpecResult>, bool) {
+) -> std::io::Result<(Vec<SpecResult>, bool)> {
     let system = match crate::system::compile(specs) {
         Ok(system) => system,
         Err(problems) => {
             // Still a drift gate: report the system's problems, then check
             // each spec alone, so one broken spec hides no other drift.
             for problem in &problems {
-                let _ = writeln!(stderr, "{problem}");
+                writeln!(stderr, "{problem}")?;
             }
-            let _ = writeln!(
+            writeln!(
                 stderr,
                 "error: the specs do not compile as one system; each spec is checked alone"
-            );
+            )?;
             // A spec that names other services renders only with them: it is
             // not checked alone (its errors are those above).
             let specs = focus.unwrap_or(specs);
@@ -225,12 +226,12 @@ fn check_system(
                 });
             }
             results.sort_by(|a, b| a.spec.cmp(&b.spec));
-            return (results, false);
+            return Ok((results, false));
         }
     };
     if !quiet {
         for problem in &system.problems {
-            let _ = writeln!(stderr, "{problem}");
+            writeln!(stderr, "{problem}")?;
         }
     }
     // A spec that names other services renders only with them: its fix
@@ -296,7 +297,7 @@ fn check_system(
     if whole && let Some(service) = system.services.first() {
         results.extend(orphans(&system, &service.path));
     }
-    (results, true)
+    Ok((results, true))
 }
 
 /// Output directories beside the system's that harden generated for a spec
@@ -465,48 +466,34 @@ pub fn run(
     templates_dir: Option<&Path>,
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
-) -> Status {
+) -> Result<Status, Error> {
     // No argument: the whole workspace of the current directory.
     let workspace = match paths.first() {
         Some(path) if path.exists() => Workspace::for_path(path),
         _ => Workspace::current(),
     };
-    let workspace = match workspace {
-        Ok(workspace) => workspace,
-        Err(error) => {
-            let _ = writeln!(stderr, "{error}");
-            return Status::Error;
-        }
-    };
+    let workspace = workspace.map_err(Error::Message)?;
     let paths = if paths.is_empty() {
         workspace.spec_dirs()
     } else {
         paths.to_vec()
     };
-    let specs = match discover(&paths) {
-        Ok(specs) => specs,
-        Err(error) => {
-            let _ = writeln!(stderr, "{error}");
-            return Status::Error;
-        }
-    };
+    let specs = discover(&paths).map_err(Error::Message)?;
     if specs.is_empty() {
-        let _ = writeln!(stderr, "error: no harden specs found in the given paths");
-        return Status::Error;
+        return Err(Error::Input(
+            "no harden specs found in the given paths".into(),
+        ));
     }
     if out.is_some() && specs.len() > 1 {
-        let _ = writeln!(
-            stderr,
-            "error: --out applies to one spec; {} specs were given (each maps to deploy/<app name>)",
+        return Err(Error::Usage(format!(
+            "--out applies to one spec; {} specs were given (each maps to deploy/<app name>)",
             specs.len()
-        );
-        return Status::Error;
+        )));
     }
+    // workspace_templates has printed its error.
     let Some(templates) = super::workspace_templates(&workspace, templates_dir, stderr) else {
-        return Status::Error;
+        return Ok(Status::Error);
     };
-    // One spec is checked alone, unless it belongs to a workspace file's
-    // workspace: then as that workspace renders it.
     // Specs of a workspace with a workspace file are checked as the whole
     // workspace renders them; otherwise a directory (or several specs) is
     // one system, and one spec is alone.
@@ -515,9 +502,9 @@ pub fn run(
         .then(|| super::system::workspace_of(&paths))
         .flatten();
     let (results, compiled) = match workspace_specs {
-        Some((all, focus)) => check_system(&all, Some(&focus), &templates, quiet, stderr),
+        Some((all, focus)) => check_system(&all, Some(&focus), &templates, quiet, stderr)?,
         None if specs.len() == 1 => (check_all(&specs, out, &templates), true),
-        None => check_system(&specs, None, &templates, quiet, stderr),
+        None => check_system(&specs, None, &templates, quiet, stderr)?,
     };
     let shared_namespaces = results.iter().filter(|r| is_shared(r)).count();
     let summary = Summary {
@@ -540,18 +527,18 @@ pub fn run(
                 specs: &results,
                 summary,
             };
-            let _ = writeln!(
+            writeln!(
                 stdout,
                 "{}",
                 serde_json::to_string_pretty(&report).unwrap_or_default()
-            );
+            )?;
         }
         Format::Text => {
             for result in &results {
-                write_text(result, quiet, stdout, stderr);
+                write_text(result, quiet, stdout, stderr)?;
             }
             if !quiet || status != Status::Clean {
-                let _ = writeln!(
+                writeln!(
                     stdout,
                     "check: {} in sync, {} drifted, {} with errors ({} spec{}{})",
                     summary.in_sync,
@@ -564,64 +551,70 @@ pub fn run(
                         1 => ", 1 shared namespace".to_string(),
                         n => format!(", {n} shared namespaces"),
                     }
-                );
+                )?;
             }
         }
     }
     if std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") {
         for result in &results {
-            write_annotations(result, stdout);
+            write_annotations(result, stdout)?;
         }
     }
-    status
+    Ok(status)
 }
 
-fn write_text(result: &SpecResult, quiet: bool, stdout: &mut dyn Write, stderr: &mut dyn Write) {
+fn write_text(
+    result: &SpecResult,
+    quiet: bool,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> std::io::Result<()> {
     let out = result.out.as_deref().unwrap_or("?");
     match result.status {
         "in-sync" => {
             if !quiet {
-                let _ = writeln!(
+                writeln!(
                     stdout,
                     "ok     {} -> {out} ({} files in sync)",
                     result.spec, result.compared
-                );
+                )?;
             }
         }
         "drift" => {
-            let _ = writeln!(stdout, "drift  {} -> {out}", result.spec);
+            writeln!(stdout, "drift  {} -> {out}", result.spec)?;
             for file in &result.files {
-                let _ = writeln!(
+                writeln!(
                     stdout,
                     "         {:<12} {}/{}: {}",
                     file.state.label(),
                     out,
                     file.file,
                     file.state.explain()
-                );
+                )?;
             }
             if result
                 .files
                 .iter()
                 .any(|f| f.state == FileState::HandEdited)
             {
-                let _ = writeln!(
+                writeln!(
                     stdout,
                     "         hand edits are lost on render: move them into the spec first"
-                );
+                )?;
             }
             if let Some(fix) = &result.fix {
-                let _ = writeln!(stdout, "         fix: {fix}");
+                writeln!(stdout, "         fix: {fix}")?;
             }
         }
         _ => {
-            let _ = writeln!(stderr, "{}", result.error.as_deref().unwrap_or("error"));
+            writeln!(stderr, "{}", result.error.as_deref().unwrap_or("error"))?;
         }
     }
+    Ok(())
 }
 
 /// GitHub Actions workflow commands: one error annotation per drifted file.
-fn write_annotations(result: &SpecResult, stdout: &mut dyn Write) {
+fn write_annotations(result: &SpecResult, stdout: &mut dyn Write) -> std::io::Result<()> {
     let escape = |s: &str| {
         s.replace('%', "%25")
             .replace('\r', "%0D")
@@ -640,25 +633,26 @@ fn write_annotations(result: &SpecResult, stdout: &mut dyn Write) {
                     result.spec,
                     result.fix.as_deref().unwrap_or_default()
                 );
-                let _ = writeln!(
+                writeln!(
                     stdout,
                     "::error file={},title={}::{}",
                     property(&path),
                     property("harden drift"),
                     escape(&message)
-                );
+                )?;
             }
         }
         "error" => {
             let message = result.error.as_deref().unwrap_or("error");
-            let _ = writeln!(
+            writeln!(
                 stdout,
                 "::error file={},title={}::{}",
                 property(&result.spec),
                 property("harden spec error"),
                 escape(message)
-            );
+            )?;
         }
         _ => {}
     }
+    Ok(())
 }

@@ -11,6 +11,7 @@ use std::io::{IsTerminal, Write};
 use std::path::Path;
 use std::process::Command;
 
+use anstyle::{AnsiColor, Style};
 use serde::Serialize;
 use similar::TextDiff;
 
@@ -37,14 +38,23 @@ struct Report {
     impact: Vec<Impact>,
 }
 
+/// Styles of the coloured diff: headers bold, additions green, removals
+/// red, hunk headers cyan; impacts red when widened, green when narrowed,
+/// yellow when changed.
+const BOLD: Style = Style::new().bold();
+const GREEN: Style = AnsiColor::Green.on_default();
+const RED: Style = AnsiColor::Red.on_default();
+const CYAN: Style = AnsiColor::Cyan.on_default();
+const YELLOW: Style = AnsiColor::Yellow.on_default();
+
 struct Palette {
     on: bool,
 }
 
 impl Palette {
-    fn paint(&self, code: &str, text: &str) -> String {
+    fn paint(&self, style: Style, text: &str) -> String {
         if self.on {
-            format!("\x1b[{code}m{text}\x1b[0m")
+            format!("{style}{text}{style:#}")
         } else {
             text.to_string()
         }
@@ -339,40 +349,40 @@ pub fn report(
             let _ = writeln!(
                 stdout,
                 "{}",
-                palette.paint("1", &format!("--- {before_label}\n+++ {after_label}"))
+                palette.paint(BOLD, &format!("--- {before_label}\n+++ {after_label}"))
             );
             for file in &files {
                 let _ = writeln!(
                     stdout,
                     "{}",
-                    palette.paint("1", &format!("{}: {}", file.file, file.state.label()))
+                    palette.paint(BOLD, &format!("{}: {}", file.file, file.state.label()))
                 );
                 for line in file.diff.lines() {
                     let painted = if line.starts_with("+++") || line.starts_with("---") {
-                        palette.paint("1", line)
+                        palette.paint(BOLD, line)
                     } else if line.starts_with('+') {
-                        palette.paint("32", line)
+                        palette.paint(GREEN, line)
                     } else if line.starts_with('-') {
-                        palette.paint("31", line)
+                        palette.paint(RED, line)
                     } else if line.starts_with("@@") {
-                        palette.paint("36", line)
+                        palette.paint(CYAN, line)
                     } else {
                         line.to_string()
                     };
                     let _ = writeln!(stdout, "{painted}");
                 }
             }
-            let _ = writeln!(stdout, "{}", palette.paint("1", "security impact:"));
+            let _ = writeln!(stdout, "{}", palette.paint(BOLD, "security impact:"));
             if impacts.is_empty() {
                 let _ = writeln!(stdout, "  none: no permission, flow or protection changes");
             }
             for line in &impacts {
-                let code = match line.direction {
-                    Direction::Widened => "31",
-                    Direction::Narrowed => "32",
-                    Direction::Changed => "33",
+                let style = match line.direction {
+                    Direction::Widened => RED,
+                    Direction::Narrowed => GREEN,
+                    Direction::Changed => YELLOW,
                 };
-                let _ = writeln!(stdout, "  {}", palette.paint(code, &line.to_string()));
+                let _ = writeln!(stdout, "  {}", palette.paint(style, &line.to_string()));
             }
         }
     }

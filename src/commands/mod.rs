@@ -32,9 +32,9 @@ pub enum Status {
     Error = 2,
 }
 
-pub fn run(command: Command) -> Status {
-    let stdout = &mut std::io::stdout().lock();
-    let stderr = &mut std::io::stderr().lock();
+/// Runs one subcommand, writing results to `stdout` and messages to
+/// `stderr`; [`crate::run`] guards both streams.
+pub fn run(command: Command, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Status {
     match command {
         Command::Render {
             specs,
@@ -44,11 +44,11 @@ pub fn run(command: Command) -> Status {
             templates,
         } if system::is_system(&specs) && (out.is_some() || !system::in_workspace(&specs)) => {
             if out.is_some() {
-                let _ = writeln!(
-                    stderr,
-                    "error: --out applies to one spec; a system writes each spec to deploy/<app name>"
+                let error = crate::Error::Usage(
+                    "--out applies to one spec; a system writes each spec to deploy/<app name>"
+                        .into(),
                 );
-                return Status::Error;
+                return crate::error::finish(Err(error), stderr);
             }
             system::render(
                 &specs,
@@ -100,7 +100,7 @@ pub fn run(command: Command) -> Status {
             specs,
             quiet,
             format,
-        } => validate(&specs, quiet, format, stdout, stderr),
+        } => crate::error::finish(validate(&specs, quiet, format, stdout, stderr), stderr),
         Command::Graph { paths, format } => {
             let format = match format {
                 crate::cli::GraphFormat::Mermaid => crate::system::graph::Format::Mermaid,
@@ -114,15 +114,18 @@ pub fn run(command: Command) -> Status {
             format,
             quiet,
             templates,
-        } => check::run(
-            &paths,
-            out.as_deref(),
-            format,
-            quiet,
-            templates.as_deref(),
-            stdout,
-            stderr,
-        ),
+        } => {
+            let result = check::run(
+                &paths,
+                out.as_deref(),
+                format,
+                quiet,
+                templates.as_deref(),
+                stdout,
+                stderr,
+            );
+            crate::error::finish(result, stderr)
+        }
         Command::Diff {
             paths,
             out,
@@ -158,7 +161,9 @@ pub fn run(command: Command) -> Status {
             }
         }
         Command::Audit(args) => audit::run(&args, stdout, stderr),
-        Command::Reach { paths, format } => reach::run(&paths, format, stdout, stderr),
+        Command::Reach { paths, format } => {
+            crate::error::finish(reach::run(&paths, format, stdout), stderr)
+        }
         Command::Posture {
             spec,
             results,
@@ -172,14 +177,20 @@ pub fn run(command: Command) -> Status {
             stdout,
             stderr,
         ),
-        Command::Schema => {
-            let _ = writeln!(stdout, "{}", schema());
-            Status::Clean
+        Command::Schema => crate::error::finish(
+            writeln!(stdout, "{}", schema())
+                .map(|()| Status::Clean)
+                .map_err(crate::Error::from),
+            stderr,
+        ),
+        Command::Templates { action } => {
+            crate::error::finish(ecosystem::templates(action, stdout), stderr)
         }
-        Command::Templates { action } => ecosystem::templates(action, stdout, stderr),
-        Command::Completions { shell } => ecosystem::completions(shell, stdout),
-        Command::Man => ecosystem::man(stdout, stderr),
-        Command::Init(args) => init(&args, stdout, stderr),
+        Command::Completions { shell } => {
+            crate::error::finish(ecosystem::completions(shell, stdout), stderr)
+        }
+        Command::Man => crate::error::finish(ecosystem::man(stdout), stderr),
+        Command::Init(args) => crate::error::finish(init(&args, stdout, stderr), stderr),
     }
 }
 
@@ -415,7 +426,7 @@ fn validate(
     format: Format,
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
-) -> Status {
+) -> Result<Status, crate::Error> {
     // One spec (several are a system, which reports clashing app names).
     let mut status = Status::Clean;
     let mut reports = Vec::new();
@@ -450,24 +461,24 @@ fn validate(
             }
             Format::Text => match result {
                 Ok(_) if !quiet => {
-                    let _ = writeln!(stdout, "{shown}: valid");
+                    writeln!(stdout, "{shown}: valid")?;
                 }
                 Ok(_) => {}
                 Err(error) => {
-                    let _ = writeln!(stderr, "{error}");
+                    writeln!(stderr, "{error}")?;
                 }
             },
         }
     }
     if format == Format::Json {
-        let _ = writeln!(
+        writeln!(
             stdout,
             "{}",
             serde_json::to_string_pretty(&serde_json::json!({ "specs": reports }))
                 .unwrap_or_default()
-        );
+        )?;
     }
-    status
+    Ok(status)
 }
 
 fn posture(
@@ -572,35 +583,35 @@ fn write_schema_beside(spec: &Path, stdout: &mut dyn Write, stderr: &mut dyn Wri
     }
 }
 
-fn init(args: &crate::wizard::InitArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Status {
+fn init(
+    args: &crate::wizard::InitArgs,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> Result<Status, crate::Error> {
     use std::io::IsTerminal;
     let interactive = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
-    let outcome = crate::wizard::run(args, interactive, stdout, stderr);
-    if let Ok(crate::wizard::Outcome::Written { path, .. }) = &outcome {
-        write_schema_beside(path, stdout, stderr);
-    }
-    match outcome {
-        Ok(crate::wizard::Outcome::Written { path, render: true }) => render(
-            &path,
-            args.out.as_deref(),
-            false,
-            false,
-            None,
-            stdout,
-            stderr,
-        ),
-        Ok(crate::wizard::Outcome::Written { .. }) => Status::Clean,
-        Ok(crate::wizard::Outcome::Declined) => {
-            let _ = writeln!(stderr, "nothing was written");
-            Status::Clean
+    match crate::wizard::run(args, interactive, stdout, stderr)? {
+        crate::wizard::Outcome::Written {
+            path,
+            render: wanted,
+        } => {
+            write_schema_beside(&path, stdout, stderr);
+            if !wanted {
+                return Ok(Status::Clean);
+            }
+            Ok(render(
+                &path,
+                args.out.as_deref(),
+                false,
+                false,
+                None,
+                stdout,
+                stderr,
+            ))
         }
-        Err(error @ crate::wizard::WizardError::Exists(_)) => {
-            let _ = writeln!(stderr, "{error}");
-            Status::Findings
-        }
-        Err(error) => {
-            let _ = writeln!(stderr, "{error}");
-            Status::Error
+        crate::wizard::Outcome::Declined => {
+            writeln!(stderr, "nothing was written").map_err(crate::wizard::WizardError::Output)?;
+            Ok(Status::Clean)
         }
     }
 }

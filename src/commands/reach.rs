@@ -11,15 +11,12 @@ use std::path::PathBuf;
 
 use super::{Format, Status};
 use crate::audit::manifests;
+use crate::error::Error;
 use crate::netpol::Cluster;
 use crate::netpol::reach::{self, Grant, Report, Side};
 
-pub fn run(
-    paths: &[PathBuf],
-    format: Format,
-    stdout: &mut dyn Write,
-    stderr: &mut dyn Write,
-) -> Status {
+/// Prints the reach report of `paths` (manifests and specs).
+pub fn run(paths: &[PathBuf], format: Format, stdout: &mut dyn Write) -> Result<Status, Error> {
     let (specs, others): (Vec<PathBuf>, Vec<PathBuf>) = paths
         .iter()
         .cloned()
@@ -27,71 +24,47 @@ pub fn run(
     let manifests = if others.is_empty() {
         Vec::new()
     } else {
-        match manifests::load(&others) {
-            Ok(manifests) => manifests,
-            Err(error) => {
-                let _ = writeln!(stderr, "error: {error}");
-                return Status::Error;
-            }
-        }
+        manifests::load(&others).map_err(Error::Input)?
     };
     let mut rendered = Vec::new();
     let mut proofs = Vec::new();
     if !specs.is_empty() {
-        let Ok(templates) = crate::templates::Templates::embedded() else {
-            let _ = writeln!(stderr, "internal error: embedded templates do not compile");
-            return Status::Error;
-        };
+        let templates = crate::templates::Templates::embedded()
+            .map_err(|_| Error::Internal("embedded templates do not compile".into()))?;
         for spec in &specs {
-            let (model, files) = match super::render_spec(spec, &templates) {
-                Ok(result) => result,
-                Err(error) => {
-                    let _ = writeln!(stderr, "{error}");
-                    return Status::Error;
-                }
-            };
+            let (model, files) = super::render_spec(spec, &templates).map_err(Error::Message)?;
             for file in files.iter().filter(|f| f.name.ends_with(".yaml")) {
-                match crate::yaml::parse_stream(&file.content) {
-                    Ok(documents) => rendered.extend(documents),
-                    Err(error) => {
-                        let _ =
-                            writeln!(stderr, "internal error: {}: {}", file.name, error.message);
-                        return Status::Error;
-                    }
-                }
+                let documents = crate::yaml::parse_stream(&file.content).map_err(|error| {
+                    Error::Internal(format!("{}: {}", file.name, error.message))
+                })?;
+                rendered.extend(documents);
             }
-            match crate::proof::prove(&model, &files) {
-                Ok(proof) => proofs.push((
-                    crate::load::display_path(spec),
-                    proof,
-                    model.network.hosts.clone(),
-                )),
-                Err(bug) => {
-                    let _ = writeln!(stderr, "internal error: {bug}");
-                    return Status::Error;
-                }
-            }
+            let proof = crate::proof::prove(&model, &files).map_err(Error::Internal)?;
+            proofs.push((
+                crate::load::display_path(spec),
+                proof,
+                model.network.hosts.clone(),
+            ));
         }
     }
     let documents = manifests.iter().map(|m| &m.document).chain(rendered.iter());
-    let cluster = match Cluster::from_documents(documents) {
-        Ok(cluster) => cluster,
-        Err(errors) => {
-            for error in errors {
+    let cluster = Cluster::from_documents(documents).map_err(|errors| {
+        let lines: Vec<String> = errors
+            .iter()
+            .map(|error| {
                 let place = manifests
                     .iter()
                     .find(|m| m.resource() == error.resource)
                     .map(|m| format!("{}:{}: ", m.file, m.line_of(&error.path)))
                     .unwrap_or_default();
-                let _ = writeln!(
-                    stderr,
+                format!(
                     "error: {place}{} {}: {}",
                     error.resource, error.path, error.message
-                );
-            }
-            return Status::Error;
-        }
-    };
+                )
+            })
+            .collect();
+        Error::Message(lines.join("\n"))
+    })?;
     let report = reach::report(&cluster);
     let output = match format {
         Format::Json => {
@@ -112,12 +85,12 @@ pub fn run(
             out
         }
     };
-    let _ = write!(stdout, "{output}");
-    if proofs.iter().any(|(_, p, _)| !p.violations.is_empty()) {
+    write!(stdout, "{output}")?;
+    Ok(if proofs.iter().any(|(_, p, _)| !p.violations.is_empty()) {
         Status::Findings
     } else {
         Status::Clean
-    }
+    })
 }
 
 /// Egress by hostname, which a CiliumNetworkPolicy carries: the NetworkPolicy

@@ -194,7 +194,10 @@ pub fn resolve(specs: &mut [Loaded], complete: bool) -> Vec<SystemProblem> {
         // the app would clash with the call's, so it is `from-<app>`.
         for i in defaulted {
             let name = ingress[i].name.clone().unwrap_or_default();
-            if egress.iter().any(|r| r.name.as_deref() == Some(name.as_str())) {
+            if egress
+                .iter()
+                .any(|r| r.name.as_deref() == Some(name.as_str()))
+            {
                 ingress[i].name = Some(format!("from-{name}"));
             }
         }

@@ -101,92 +101,7 @@ pub fn check(spec: &Spec) -> Vec<Problem> {
     let api_logging_off = dapr.is_some_and(|d| d.api_logging == Some(false));
     let mut problems = Vec::new();
     if contexts.contains(&"pci-dss") {
-        if spec
-            .workload
-            .as_ref()
-            .is_some_and(|w| w.allow_tag_only_image)
-        {
-            problems.push(problem(
-                "pci-dss/image-digest",
-                "workload.allowTagOnlyImage",
-                "a tag-only image is accepted".into(),
-                "pin the image by digest and remove allowTagOnlyImage",
-            ));
-        }
-        for (i, rule) in spec.egress.iter().enumerate() {
-            let Some(cidr) = rule.cidr.as_deref() else {
-                continue;
-            };
-            let Ok(parsed) = formats::cidr(cidr) else {
-                continue;
-            };
-            let limit = if parsed.address.is_ipv4() { 16 } else { 48 };
-            if parsed.prefix < limit {
-                problems.push(problem(
-                    "pci-dss/bounded-egress",
-                    &format!("egress[{i}].cidr"),
-                    format!("{cidr:?} opens egress to a range wider than /{limit}"),
-                    "name the exact networks the app calls (e.g. the processor's published ranges)",
-                ));
-            }
-        }
-        for (i, rule) in spec.egress.iter().enumerate() {
-            for (j, entry) in rule.hosts.iter().enumerate() {
-                let Ok(host) = hosts::host(entry) else {
-                    continue;
-                };
-                if host.wildcard && hosts::is_public_suffix(host.domain()) {
-                    problems.push(problem(
-                        "pci-dss/bounded-hostnames",
-                        &format!("egress[{i}].hosts[{j}]"),
-                        format!(
-                            "{entry:?} covers every name registered under the public suffix {:?}, by anyone",
-                            host.domain()
-                        ),
-                        "list the exact names the app calls (e.g. my-bucket.s3.eu-west-1.amazonaws.com), or a wildcard under a domain the provider owns (*.example.com)",
-                    ));
-                }
-            }
-        }
-        // The API server endpoint is an egress destination too: a wide range
-        // there (0.0.0.0/0) opens egress to the internet on that port.
-        if let Some(cidr) = spec
-            .kubernetes_api
-            .as_ref()
-            .and_then(|api| api.api_server.as_ref())
-            .and_then(|server| server.cidr.as_deref())
-            && let Ok(parsed) = formats::cidr(cidr)
-        {
-            let limit = if parsed.address.is_ipv4() { 16 } else { 48 };
-            if parsed.prefix < limit {
-                problems.push(problem(
-                    "pci-dss/bounded-egress",
-                    "kubernetesApi.apiServer.cidr",
-                    format!("{cidr:?} opens egress to a range wider than /{limit}"),
-                    "give the API server's endpoint address, e.g. 172.18.0.2/32 (kubectl get endpoints kubernetes -n default)",
-                ));
-            }
-        }
-        if dapr.is_some_and(|d| d.api_token_secret.is_none()) {
-            problems.push(problem(
-                "pci-dss/dapr-api-token",
-                "dapr",
-                "the Dapr sidecar API accepts calls without a token".into(),
-                "set dapr.apiTokenSecret to a Secret holding the token under the key token",
-            ));
-        }
-        if spec
-            .secrets
-            .as_ref()
-            .is_some_and(|s| s.source.as_deref() == Some("manual"))
-        {
-            problems.push(problem(
-                "pci-dss/external-secrets",
-                "secrets.source",
-                "secrets are created by hand".into(),
-                "use source: externalSecrets with a managed store",
-            ));
-        }
+        pci_dss(spec, dapr, &mut problems);
     }
     if contexts.contains(&"hipaa") {
         if api_logging_off {
@@ -215,4 +130,100 @@ pub fn check(spec: &Spec) -> Vec<Problem> {
         ));
     }
     problems
+}
+
+/// PCI DSS: digests, bounded egress, a Dapr API token, managed secrets.
+fn pci_dss(spec: &Spec, dapr: Option<&crate::spec::Dapr>, problems: &mut Vec<Problem>) {
+    if spec
+        .workload
+        .as_ref()
+        .is_some_and(|w| w.allow_tag_only_image)
+    {
+        problems.push(problem(
+            "pci-dss/image-digest",
+            "workload.allowTagOnlyImage",
+            "a tag-only image is accepted".into(),
+            "pin the image by digest and remove allowTagOnlyImage",
+        ));
+    }
+    bounded_egress(spec, problems);
+    if dapr.is_some_and(|d| d.api_token_secret.is_none()) {
+        problems.push(problem(
+            "pci-dss/dapr-api-token",
+            "dapr",
+            "the Dapr sidecar API accepts calls without a token".into(),
+            "set dapr.apiTokenSecret to a Secret holding the token under the key token",
+        ));
+    }
+    if spec
+        .secrets
+        .as_ref()
+        .is_some_and(|s| s.source.as_deref() == Some("manual"))
+    {
+        problems.push(problem(
+            "pci-dss/external-secrets",
+            "secrets.source",
+            "secrets are created by hand".into(),
+            "use source: externalSecrets with a managed store",
+        ));
+    }
+}
+
+/// PCI DSS: egress to named, bounded destinations (CIDRs no wider than /16
+/// or /48, no wildcard over a public suffix), the API server included.
+fn bounded_egress(spec: &Spec, problems: &mut Vec<Problem>) {
+    for (i, rule) in spec.egress.iter().enumerate() {
+        let Some(cidr) = rule.cidr.as_deref() else {
+            continue;
+        };
+        let Ok(parsed) = formats::cidr(cidr) else {
+            continue;
+        };
+        let limit = if parsed.address.is_ipv4() { 16 } else { 48 };
+        if parsed.prefix < limit {
+            problems.push(problem(
+                "pci-dss/bounded-egress",
+                &format!("egress[{i}].cidr"),
+                format!("{cidr:?} opens egress to a range wider than /{limit}"),
+                "name the exact networks the app calls (e.g. the processor's published ranges)",
+            ));
+        }
+    }
+    for (i, rule) in spec.egress.iter().enumerate() {
+        for (j, entry) in rule.hosts.iter().enumerate() {
+            let Ok(host) = hosts::host(entry) else {
+                continue;
+            };
+            if host.wildcard && hosts::is_public_suffix(host.domain()) {
+                problems.push(problem(
+                    "pci-dss/bounded-hostnames",
+                    &format!("egress[{i}].hosts[{j}]"),
+                    format!(
+                        "{entry:?} covers every name registered under the public suffix {:?}, by anyone",
+                        host.domain()
+                    ),
+                    "list the exact names the app calls (e.g. my-bucket.s3.eu-west-1.amazonaws.com), or a wildcard under a domain the provider owns (*.example.com)",
+                ));
+            }
+        }
+    }
+    // The API server endpoint is an egress destination too: a wide range
+    // there (0.0.0.0/0) opens egress to the internet on that port.
+    if let Some(cidr) = spec
+        .kubernetes_api
+        .as_ref()
+        .and_then(|api| api.api_server.as_ref())
+        .and_then(|server| server.cidr.as_deref())
+        && let Ok(parsed) = formats::cidr(cidr)
+    {
+        let limit = if parsed.address.is_ipv4() { 16 } else { 48 };
+        if parsed.prefix < limit {
+            problems.push(problem(
+                "pci-dss/bounded-egress",
+                "kubernetesApi.apiServer.cidr",
+                format!("{cidr:?} opens egress to a range wider than /{limit}"),
+                "give the API server's endpoint address, e.g. 172.18.0.2/32 (kubectl get endpoints kubernetes -n default)",
+            ));
+        }
+    }
 }

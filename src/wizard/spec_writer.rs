@@ -106,260 +106,300 @@ pub fn write(spec: &Spec, schema: Option<&str>) -> String {
     field(&mut out, "", "apiVersion", &spec.api_version);
     field(&mut out, "", "kind", &spec.kind);
     if let Some(app) = &spec.app {
-        out.push_str("\n# The application and the rules it is held to.\napp:\n");
-        field(&mut out, "  ", "name", &app.name);
-        field(&mut out, "  ", "namespace", &app.namespace);
-        if !app.compliance.is_empty() {
-            let _ = writeln!(out, "  compliance: {}", flow_list(&app.compliance));
-        }
-        if let Some(version) = &app.pod_security_version {
-            let _ = writeln!(
-                out,
-                "  # Pod Security is pinned to this Kubernetes minor version."
-            );
-            let _ = writeln!(out, "  podSecurityVersion: {}", scalar(version));
-        }
-        field(&mut out, "  ", "environment", &app.environment);
+        app_section(&mut out, app);
     }
     if let Some(workload) = &spec.workload {
-        out.push_str(
-            "\n# The container: pinned image, non-root, read-only root filesystem.\nworkload:\n",
-        );
-        field(&mut out, "  ", "image", &workload.image);
-        if workload.allow_tag_only_image {
-            out.push_str(
-                "  # Accepted risk: the image is pinned by tag only.\n  allowTagOnlyImage: true\n",
-            );
-        }
-        number(&mut out, "  ", "port", &workload.port);
-        number(&mut out, "  ", "replicas", &workload.replicas);
-        number(&mut out, "  ", "runAsUser", &workload.run_as_user);
-        if let Some(resources) = &workload.resources {
-            out.push_str("  resources:\n");
-            for (key, amounts) in [
-                ("requests", &resources.requests),
-                ("limits", &resources.limits),
-            ] {
-                if let Some(amounts) = amounts {
-                    let mut map = BTreeMap::new();
-                    if let Some(cpu) = &amounts.cpu {
-                        map.insert("cpu".to_string(), cpu.clone());
-                    }
-                    if let Some(memory) = &amounts.memory {
-                        map.insert("memory".to_string(), memory.clone());
-                    }
-                    let _ = writeln!(out, "    {key}: {}", flow_map(&map));
-                }
-            }
-        }
-        if let Some(paths) = &workload.writable_paths {
-            let _ = writeln!(out, "  writablePaths: {}", flow_list(paths));
-        }
-        if let Some(probes) = &workload.probes {
-            out.push_str("  probes:\n");
-            for (key, probe) in [
-                ("liveness", &probes.liveness),
-                ("readiness", &probes.readiness),
-            ] {
-                if let Some(probe) = probe {
-                    let mut parts = Vec::new();
-                    if let Some(path) = &probe.path {
-                        parts.push(format!("path: {}", scalar(path)));
-                    }
-                    if let Some(delay) = probe.initial_delay_seconds {
-                        parts.push(format!("initialDelaySeconds: {delay}"));
-                    }
-                    if let Some(period) = probe.period_seconds {
-                        parts.push(format!("periodSeconds: {period}"));
-                    }
-                    let _ = writeln!(out, "    {key}: {{{}}}", parts.join(", "));
-                }
-            }
-        }
+        workload_section(&mut out, workload);
     }
     if let Some(api) = &spec.kubernetes_api {
-        out.push_str("\n# Kubernetes API access: a Role in the app's namespace and an expiring token.\nkubernetesApi:\n");
-        if let Some(server) = &api.api_server {
-            let mut parts = Vec::new();
-            if let Some(cidr) = &server.cidr {
-                parts.push(format!("cidr: {}", scalar(cidr)));
-            }
-            if let Some(port) = server.port {
-                parts.push(format!("port: {port}"));
-            }
-            let _ = writeln!(out, "  apiServer: {{{}}}", parts.join(", "));
-        }
-        if let Some(token) = &api.token {
-            let mut parts = Vec::new();
-            if let Some(audience) = &token.audience {
-                parts.push(format!("audience: {}", scalar(audience)));
-            }
-            if let Some(seconds) = token.expiration_seconds {
-                parts.push(format!("expirationSeconds: {seconds}"));
-            }
-            let _ = writeln!(out, "  token: {{{}}}", parts.join(", "));
-        }
-        if !api.rules.is_empty() {
-            out.push_str("  rules:\n");
-            for rule in &api.rules {
-                let _ = writeln!(out, "    - apiGroups: {}", flow_list(&rule.api_groups));
-                let _ = writeln!(out, "      resources: {}", flow_list(&rule.resources));
-                if !rule.resource_names.is_empty() {
-                    let _ = writeln!(
-                        out,
-                        "      resourceNames: {}",
-                        flow_list(&rule.resource_names)
-                    );
-                }
-                let _ = writeln!(out, "      verbs: {}", flow_list(&rule.verbs));
-            }
-        }
+        api_section(&mut out, api);
     }
     if let Some(network) = &spec.network {
-        out.push_str("\n# How network policy is enforced.\nnetwork:\n");
-        field(&mut out, "  ", "enforcement", &network.enforcement);
+        network_section(&mut out, network);
     }
     if !spec.ingress.is_empty() {
-        out.push_str("\n# Who may call the app; everything else is denied.\ningress:\n");
-        for rule in &spec.ingress {
-            let mut lines = Vec::new();
-            if let Some(name) = &rule.name {
-                lines.push(format!("name: {}", scalar(name)));
-            }
-            if let Some(namespace) = &rule.namespace {
-                lines.push(format!("namespace: {}", scalar(namespace)));
-            }
-            if !rule.pod_labels.is_empty() {
-                lines.push(format!("podLabels: {}", flow_map(&rule.pod_labels)));
-            }
-            if lines.is_empty() {
-                lines.push("{}".to_string());
-            }
-            for (i, line) in lines.iter().enumerate() {
-                let _ = writeln!(out, "  {} {line}", if i == 0 { "-" } else { " " });
-            }
-            ports(&mut out, "    ", &rule.ports);
-        }
+        ingress_section(&mut out, spec);
     }
     if !spec.egress.is_empty() {
-        out.push_str("\n# Where the app may call out to; everything else is denied.\negress:\n");
-        for rule in &spec.egress {
-            let _ = writeln!(
-                out,
-                "  - name: {}",
-                scalar(rule.name.as_deref().unwrap_or_default())
-            );
-            field(&mut out, "    ", "namespace", &rule.namespace);
-            if !rule.pod_labels.is_empty() {
-                let _ = writeln!(out, "    podLabels: {}", flow_map(&rule.pod_labels));
-            }
-            field(&mut out, "    ", "cidr", &rule.cidr);
-            if !rule.except.is_empty() {
-                let _ = writeln!(out, "    except: {}", flow_list(&rule.except));
-            }
-            if !rule.hosts.is_empty() {
-                let _ = writeln!(out, "    hosts: {}", flow_list(&rule.hosts));
-            }
-            ports(&mut out, "    ", &rule.ports);
-        }
+        egress_section(&mut out, spec);
     }
     if let Some(secrets) = &spec.secrets {
-        out.push_str(
-            "\n# Secrets the app reads as files; no value is ever written anywhere.\nsecrets:\n",
+        secrets_section(&mut out, secrets);
+    }
+    if let Some(dapr) = &spec.dapr {
+        dapr_section(&mut out, dapr);
+    }
+    out
+}
+
+/// `app`: name, namespace, compliance, Pod Security version.
+fn app_section(out: &mut String, app: &spec::App) {
+    out.push_str("\n# The application and the rules it is held to.\napp:\n");
+    field(out, "  ", "name", &app.name);
+    field(out, "  ", "namespace", &app.namespace);
+    if !app.compliance.is_empty() {
+        let _ = writeln!(out, "  compliance: {}", flow_list(&app.compliance));
+    }
+    if let Some(version) = &app.pod_security_version {
+        let _ = writeln!(
+            out,
+            "  # Pod Security is pinned to this Kubernetes minor version."
         );
-        field(&mut out, "  ", "source", &secrets.source);
-        if let Some(store) = &secrets.store {
-            let mut parts = Vec::new();
-            if let Some(name) = &store.name {
-                parts.push(format!("name: {}", scalar(name)));
+        let _ = writeln!(out, "  podSecurityVersion: {}", scalar(version));
+    }
+    field(out, "  ", "environment", &app.environment);
+}
+
+/// `workload`: image, port, replicas, resources, paths, probes.
+fn workload_section(out: &mut String, workload: &spec::Workload) {
+    out.push_str(
+        "\n# The container: pinned image, non-root, read-only root filesystem.\nworkload:\n",
+    );
+    field(out, "  ", "image", &workload.image);
+    if workload.allow_tag_only_image {
+        out.push_str(
+            "  # Accepted risk: the image is pinned by tag only.\n  allowTagOnlyImage: true\n",
+        );
+    }
+    number(out, "  ", "port", &workload.port);
+    number(out, "  ", "replicas", &workload.replicas);
+    number(out, "  ", "runAsUser", &workload.run_as_user);
+    if let Some(resources) = &workload.resources {
+        out.push_str("  resources:\n");
+        for (key, amounts) in [
+            ("requests", &resources.requests),
+            ("limits", &resources.limits),
+        ] {
+            if let Some(amounts) = amounts {
+                let mut map = BTreeMap::new();
+                if let Some(cpu) = &amounts.cpu {
+                    map.insert("cpu".to_string(), cpu.clone());
+                }
+                if let Some(memory) = &amounts.memory {
+                    map.insert("memory".to_string(), memory.clone());
+                }
+                let _ = writeln!(out, "    {key}: {}", flow_map(&map));
             }
-            if let Some(kind) = &store.kind {
-                parts.push(format!("kind: {}", scalar(kind)));
-            }
-            let _ = writeln!(out, "  store: {{{}}}", parts.join(", "));
         }
-        field(&mut out, "  ", "refreshInterval", &secrets.refresh_interval);
-        field(&mut out, "  ", "mountPath", &secrets.mount_path);
-        out.push_str("  keys:\n");
-        for key in &secrets.keys {
+    }
+    if let Some(paths) = &workload.writable_paths {
+        let _ = writeln!(out, "  writablePaths: {}", flow_list(paths));
+    }
+    if let Some(probes) = &workload.probes {
+        out.push_str("  probes:\n");
+        for (key, probe) in [
+            ("liveness", &probes.liveness),
+            ("readiness", &probes.readiness),
+        ] {
+            if let Some(probe) = probe {
+                let mut parts = Vec::new();
+                if let Some(path) = &probe.path {
+                    parts.push(format!("path: {}", scalar(path)));
+                }
+                if let Some(delay) = probe.initial_delay_seconds {
+                    parts.push(format!("initialDelaySeconds: {delay}"));
+                }
+                if let Some(period) = probe.period_seconds {
+                    parts.push(format!("periodSeconds: {period}"));
+                }
+                let _ = writeln!(out, "    {key}: {{{}}}", parts.join(", "));
+            }
+        }
+    }
+}
+
+/// `kubernetesApi`: the API server, the token and the RBAC rules.
+fn api_section(out: &mut String, api: &spec::KubernetesApi) {
+    out.push_str("\n# Kubernetes API access: a Role in the app's namespace and an expiring token.\nkubernetesApi:\n");
+    if let Some(server) = &api.api_server {
+        let mut parts = Vec::new();
+        if let Some(cidr) = &server.cidr {
+            parts.push(format!("cidr: {}", scalar(cidr)));
+        }
+        if let Some(port) = server.port {
+            parts.push(format!("port: {port}"));
+        }
+        let _ = writeln!(out, "  apiServer: {{{}}}", parts.join(", "));
+    }
+    if let Some(token) = &api.token {
+        let mut parts = Vec::new();
+        if let Some(audience) = &token.audience {
+            parts.push(format!("audience: {}", scalar(audience)));
+        }
+        if let Some(seconds) = token.expiration_seconds {
+            parts.push(format!("expirationSeconds: {seconds}"));
+        }
+        let _ = writeln!(out, "  token: {{{}}}", parts.join(", "));
+    }
+    if !api.rules.is_empty() {
+        out.push_str("  rules:\n");
+        for rule in &api.rules {
+            let _ = writeln!(out, "    - apiGroups: {}", flow_list(&rule.api_groups));
+            let _ = writeln!(out, "      resources: {}", flow_list(&rule.resources));
+            if !rule.resource_names.is_empty() {
+                let _ = writeln!(
+                    out,
+                    "      resourceNames: {}",
+                    flow_list(&rule.resource_names)
+                );
+            }
+            let _ = writeln!(out, "      verbs: {}", flow_list(&rule.verbs));
+        }
+    }
+}
+
+/// `network`: the enforcement.
+fn network_section(out: &mut String, network: &spec::NetworkSettings) {
+    out.push_str("\n# How network policy is enforced.\nnetwork:\n");
+    field(out, "  ", "enforcement", &network.enforcement);
+}
+
+/// `ingress`: the callers.
+fn ingress_section(out: &mut String, spec: &Spec) {
+    out.push_str("\n# Who may call the app; everything else is denied.\ningress:\n");
+    for rule in &spec.ingress {
+        let mut lines = Vec::new();
+        if let Some(name) = &rule.name {
+            lines.push(format!("name: {}", scalar(name)));
+        }
+        if let Some(namespace) = &rule.namespace {
+            lines.push(format!("namespace: {}", scalar(namespace)));
+        }
+        if !rule.pod_labels.is_empty() {
+            lines.push(format!("podLabels: {}", flow_map(&rule.pod_labels)));
+        }
+        if lines.is_empty() {
+            lines.push("{}".to_string());
+        }
+        for (i, line) in lines.iter().enumerate() {
+            let _ = writeln!(out, "  {} {line}", if i == 0 { "-" } else { " " });
+        }
+        ports(out, "    ", &rule.ports);
+    }
+}
+
+/// `egress`: the destinations.
+fn egress_section(out: &mut String, spec: &Spec) {
+    out.push_str("\n# Where the app may call out to; everything else is denied.\negress:\n");
+    for rule in &spec.egress {
+        let _ = writeln!(
+            out,
+            "  - name: {}",
+            scalar(rule.name.as_deref().unwrap_or_default())
+        );
+        field(out, "    ", "namespace", &rule.namespace);
+        if !rule.pod_labels.is_empty() {
+            let _ = writeln!(out, "    podLabels: {}", flow_map(&rule.pod_labels));
+        }
+        field(out, "    ", "cidr", &rule.cidr);
+        if !rule.except.is_empty() {
+            let _ = writeln!(out, "    except: {}", flow_list(&rule.except));
+        }
+        if !rule.hosts.is_empty() {
+            let _ = writeln!(out, "    hosts: {}", flow_list(&rule.hosts));
+        }
+        ports(out, "    ", &rule.ports);
+    }
+}
+
+/// `secrets`: source, store, mount and keys.
+fn secrets_section(out: &mut String, secrets: &spec::Secrets) {
+    out.push_str(
+        "\n# Secrets the app reads as files; no value is ever written anywhere.\nsecrets:\n",
+    );
+    field(out, "  ", "source", &secrets.source);
+    if let Some(store) = &secrets.store {
+        let mut parts = Vec::new();
+        if let Some(name) = &store.name {
+            parts.push(format!("name: {}", scalar(name)));
+        }
+        if let Some(kind) = &store.kind {
+            parts.push(format!("kind: {}", scalar(kind)));
+        }
+        let _ = writeln!(out, "  store: {{{}}}", parts.join(", "));
+    }
+    field(out, "  ", "refreshInterval", &secrets.refresh_interval);
+    field(out, "  ", "mountPath", &secrets.mount_path);
+    out.push_str("  keys:\n");
+    for key in &secrets.keys {
+        let _ = writeln!(
+            out,
+            "    - name: {}",
+            scalar(key.name.as_deref().unwrap_or_default())
+        );
+        field(out, "      ", "remoteKey", &key.remote_key);
+        field(out, "      ", "property", &key.property);
+    }
+}
+
+/// `dapr`: the sidecar, its peers and components.
+fn dapr_section(out: &mut String, dapr: &spec::Dapr) {
+    out.push_str("\n# The Dapr sidecar: mTLS, scoped components, API logging.\ndapr:\n");
+    if let Some(enabled) = dapr.enabled {
+        let _ = writeln!(out, "  enabled: {enabled}");
+    }
+    field(out, "  ", "appId", &dapr.app_id);
+    if let Some(logging) = dapr.api_logging {
+        let _ = writeln!(out, "  apiLogging: {logging}");
+    }
+    field(
+        out,
+        "  ",
+        "controlPlaneNamespace",
+        &dapr.control_plane_namespace,
+    );
+    if dapr.actors {
+        out.push_str("  actors: true\n");
+    }
+    field(out, "  ", "apiTokenSecret", &dapr.api_token_secret);
+    for (key, peers) in [("invokedBy", &dapr.invoked_by), ("invokes", &dapr.invokes)] {
+        if peers.is_empty() {
+            continue;
+        }
+        let _ = writeln!(out, "  {key}:");
+        for peer in peers {
+            let _ = writeln!(
+                out,
+                "    - appId: {}",
+                scalar(peer.app_id.as_deref().unwrap_or_default())
+            );
+            field(out, "      ", "namespace", &peer.namespace);
+        }
+    }
+    if !dapr.components.is_empty() {
+        out.push_str("  components:\n");
+        for component in &dapr.components {
             let _ = writeln!(
                 out,
                 "    - name: {}",
-                scalar(key.name.as_deref().unwrap_or_default())
+                scalar(component.name.as_deref().unwrap_or_default())
             );
-            field(&mut out, "      ", "remoteKey", &key.remote_key);
-            field(&mut out, "      ", "property", &key.property);
-        }
-    }
-    if let Some(dapr) = &spec.dapr {
-        out.push_str("\n# The Dapr sidecar: mTLS, scoped components, API logging.\ndapr:\n");
-        if let Some(enabled) = dapr.enabled {
-            let _ = writeln!(out, "  enabled: {enabled}");
-        }
-        field(&mut out, "  ", "appId", &dapr.app_id);
-        if let Some(logging) = dapr.api_logging {
-            let _ = writeln!(out, "  apiLogging: {logging}");
-        }
-        field(
-            &mut out,
-            "  ",
-            "controlPlaneNamespace",
-            &dapr.control_plane_namespace,
-        );
-        if dapr.actors {
-            out.push_str("  actors: true\n");
-        }
-        field(&mut out, "  ", "apiTokenSecret", &dapr.api_token_secret);
-        for (key, peers) in [("invokedBy", &dapr.invoked_by), ("invokes", &dapr.invokes)] {
-            if peers.is_empty() {
-                continue;
+            field(out, "      ", "type", &component.component_type);
+            field(out, "      ", "version", &component.version);
+            if !component.metadata.is_empty() {
+                out.push_str("      metadata:\n");
+                for (key, value) in &component.metadata {
+                    let _ = writeln!(out, "        {}: {}", scalar(key), scalar(value));
+                }
             }
-            let _ = writeln!(out, "  {key}:");
-            for peer in peers {
-                let _ = writeln!(
-                    out,
-                    "    - appId: {}",
-                    scalar(peer.app_id.as_deref().unwrap_or_default())
-                );
-                field(&mut out, "      ", "namespace", &peer.namespace);
+            if !component.secret_metadata.is_empty() {
+                out.push_str("      secretMetadata:\n");
+                for (key, reference) in &component.secret_metadata {
+                    let mut parts = Vec::new();
+                    if let Some(secret) = &reference.secret {
+                        parts.push(format!("secret: {}", scalar(secret)));
+                    }
+                    if let Some(secret_key) = &reference.key {
+                        parts.push(format!("key: {}", scalar(secret_key)));
+                    }
+                    let _ = writeln!(out, "        {}: {{{}}}", scalar(key), parts.join(", "));
+                }
             }
-        }
-        if !dapr.components.is_empty() {
-            out.push_str("  components:\n");
-            for component in &dapr.components {
-                let _ = writeln!(
-                    out,
-                    "    - name: {}",
-                    scalar(component.name.as_deref().unwrap_or_default())
-                );
-                field(&mut out, "      ", "type", &component.component_type);
-                field(&mut out, "      ", "version", &component.version);
-                if !component.metadata.is_empty() {
-                    out.push_str("      metadata:\n");
-                    for (key, value) in &component.metadata {
-                        let _ = writeln!(out, "        {}: {}", scalar(key), scalar(value));
-                    }
-                }
-                if !component.secret_metadata.is_empty() {
-                    out.push_str("      secretMetadata:\n");
-                    for (key, reference) in &component.secret_metadata {
-                        let mut parts = Vec::new();
-                        if let Some(secret) = &reference.secret {
-                            parts.push(format!("secret: {}", scalar(secret)));
-                        }
-                        if let Some(secret_key) = &reference.key {
-                            parts.push(format!("key: {}", scalar(secret_key)));
-                        }
-                        let _ = writeln!(out, "        {}: {{{}}}", scalar(key), parts.join(", "));
-                    }
-                }
-                if let Some(scopes) = &component.scopes {
-                    let _ = writeln!(out, "      scopes: {}", flow_list(scopes));
-                }
+            if let Some(scopes) = &component.scopes {
+                let _ = writeln!(out, "      scopes: {}", flow_list(scopes));
             }
         }
     }
-    out
 }
 
 #[cfg(test)]

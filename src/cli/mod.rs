@@ -1,9 +1,14 @@
 //! The command line: clap definitions only. Behaviour lives in
 //! [`crate::commands`], so the same code serves the binary and the tests.
+//! `init`'s many flags and their value syntaxes are in [`init`].
+
+pub mod init;
 
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
+
+pub use init::InitArgs;
 
 /// Output format for reports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -233,7 +238,7 @@ pub enum Command {
     /// (never over an existing one without --force) and offers to render it.
     /// Without a terminal it never waits: missing required values are listed
     /// and the exit status is 2.
-    Init(Box<crate::wizard::InitArgs>),
+    Init(Box<InitArgs>),
 }
 
 #[derive(Debug, Subcommand)]

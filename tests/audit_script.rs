@@ -900,3 +900,90 @@ fn assert_rbac(spec: &str, model: &Model, cluster: &str, evidence: &str) {
         );
     }
 }
+
+/// A spec may turn Dapr API logging off (without a compliance framework):
+/// it renders, and the live audit reports check 10 as SKIP with the reason,
+/// on either cluster, instead of failing a pod that does what the spec says.
+#[test]
+fn api_logging_off_in_the_spec_is_skipped_with_the_reason() {
+    let spec = "\
+apiVersion: harden.dev/v1alpha1
+kind: SecuritySpec
+app:
+  name: quiet
+workload:
+  image: ghcr.io/acme/quiet@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
+  port: 8080
+dapr:
+  apiLogging: false
+";
+    let dir = Rendered::new(harden::load::load_spec_text(spec, "quiet.yaml").expect("valid"));
+    assert!(dir.table.contains("api_logging false\n"), "{}", dir.table);
+    for (cluster, code) in [("compliant", 0), ("broken", 1)] {
+        let run = run(&dir, "audit", cluster, true, &["--json"]);
+        assert_eq!(run.code, code, "{}", run.output);
+        let check = results(&run).into_iter().find(|(id, _, _)| id == "10");
+        assert_eq!(
+            check,
+            Some((
+                "10".to_string(),
+                "skip".to_string(),
+                "the spec turns Dapr API logging off (dapr.apiLogging: false)".to_string()
+            )),
+            "{}",
+            run.output
+        );
+    }
+}
+
+#[path = "support/spec_gen.rs"]
+mod spec_gen;
+
+/// Why a generated spec's check or scenario may not apply.
+const GENERATED_NOT_APPLICABLE: &[&str] = &[
+    "Dapr is not enabled in the spec",
+    "the spec declares no Dapr components",
+    "the spec turns Dapr API logging off (dapr.apiLogging: false)",
+    "the spec grants access to Secrets on purpose",
+    "inconclusive: no declared destination could be addressed (flow none)",
+];
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(8))]
+
+    /// The live scripts of generated specs, against the fake cluster of
+    /// their own rendered manifests: nothing fails or is exposed, and a
+    /// SKIP only says why the check does not apply; on the broken cluster
+    /// nothing passes or is blocked.
+    #[test]
+    fn generated_specs_pass_their_compliant_cluster(spec in spec_gen::spec()) {
+        let dir = Rendered::new(spec_gen::load(&spec).map_err(proptest::test_runner::TestCaseError::fail)?);
+        let runs = std::thread::scope(|scope| {
+            let threads: Vec<_> = [("audit", "compliant"), ("audit", "broken"), ("pentest", "compliant"), ("pentest", "broken")]
+                .into_iter()
+                .map(|(kind, cluster)| {
+                    let dir = &dir;
+                    scope.spawn(move || (kind, cluster, run(dir, kind, cluster, true, &["--json"])))
+                })
+                .collect();
+            threads.into_iter().map(|t| t.join().unwrap()).collect::<Vec<_>>()
+        });
+        for (kind, cluster, run) in runs {
+            let context = format!("{kind} on the {cluster} cluster of\n{}\n{}", dir.table, run.output);
+            let results = results(&run);
+            proptest::prop_assert!(!results.is_empty(), "{}", context);
+            for (id, status, evidence) in results {
+                let allowed: &[&str] = match (kind, cluster) {
+                    ("audit", "compliant") => &["pass", "skip"],
+                    ("audit", _) => &["fail", "skip"],
+                    (_, "compliant") => &["blocked", "skipped"],
+                    _ => &["exposed", "skipped"],
+                };
+                proptest::prop_assert!(allowed.contains(&status.as_str()), "{} {}: {}", id, status, context);
+                if status.starts_with("skip") {
+                    proptest::prop_assert!(GENERATED_NOT_APPLICABLE.contains(&evidence.as_str()), "{} {}: {}", id, evidence, context);
+                }
+            }
+        }
+    }
+}

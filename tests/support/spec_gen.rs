@@ -358,13 +358,13 @@ fn comply(spec: &mut Value) {
         return;
     }
     spec["dapr"]["apiTokenSecret"] = json!("dapr-api-token");
-    if let Some(secrets) = spec.get_mut("secrets") {
-        if secrets["source"] == "manual" {
-            secrets["source"] = json!("externalSecrets");
-            secrets["store"] = json!({"name": "vault", "kind": "ClusterSecretStore"});
-            for key in secrets["keys"].as_array_mut().unwrap() {
-                key["remoteKey"] = json!("app/secret");
-            }
+    if let Some(secrets) = spec.get_mut("secrets")
+        && secrets["source"] == "manual"
+    {
+        secrets["source"] = json!("externalSecrets");
+        secrets["store"] = json!({"name": "vault", "kind": "ClusterSecretStore"});
+        for key in secrets["keys"].as_array_mut().unwrap() {
+            key["remoteKey"] = json!("app/secret");
         }
     }
     for rule in spec["egress"].as_array_mut().unwrap() {

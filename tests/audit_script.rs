@@ -17,7 +17,7 @@ use std::process::Command;
 
 use harden::load::load_spec;
 use harden::model::Model;
-use harden::render::{GeneratedFile, render};
+use harden::render::render;
 use harden::templates::Templates;
 use serde_json::Value;
 use tempfile::TempDir;

@@ -9,6 +9,9 @@ use std::process::Command as Process;
 use assert_cmd::Command;
 use tempfile::TempDir;
 
+#[path = "support/fake_cluster.rs"]
+mod fake_cluster;
+
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
@@ -143,12 +146,17 @@ fn json_of(dir: &Path, script: &str, cluster: &str) -> String {
         bin.path().join("kubectl"),
     )
     .unwrap();
+    // The fake answers as a cluster running the manifests rendered in `dir`.
+    let table = bin.path().join("cluster.table");
+    std::fs::write(&table, fake_cluster::cluster_table_in(dir)).unwrap();
     let path = format!("{}:/usr/bin:/bin", bin.path().display());
     let output = Process::new("bash")
         .arg(dir.join(script))
         .arg("--json")
         .env("PATH", path)
         .env("FAKE_CLUSTER", cluster)
+        .env("FAKE_MODEL", &table)
+        .env("FAKE_STATE", bin.path())
         .output()
         .unwrap();
     String::from_utf8(output.stdout).unwrap()

@@ -31,7 +31,8 @@ use waivers::Waivers;
 /// restricted at the spec's pinned version, the ten controls and the
 /// network-policy rules (but `netpol/selects-nothing`). Findings
 /// the spec declares on purpose (a granted Secrets permission, an image the
-/// spec accepts pinned by tag) are not held against it.
+/// spec accepts pinned by tag, Dapr API logging turned off) are not held
+/// against it.
 pub fn self_check(model: &Model, files: &[GeneratedFile]) -> Result<Vec<Finding>, String> {
     let mut manifests = Vec::new();
     for file in files.iter().filter(|f| {
@@ -55,6 +56,9 @@ pub fn self_check(model: &Model, files: &[GeneratedFile]) -> Result<Vec<Finding>
             model.api_access.as_ref().is_some_and(|a| a.grants_secrets)
         } else if rule == &rules::controls::IMAGE_DIGEST {
             !model.workload.pinned_by_digest
+        } else if rule == &rules::controls::DAPR_API_LOGGING {
+            // `dapr.apiLogging: false` (allowed without a compliance framework).
+            model.dapr.as_ref().is_some_and(|d| !d.api_logging)
         } else {
             false
         }

@@ -21,8 +21,15 @@ pub struct Manifest {
 impl Manifest {
     /// Builds a manifest from an in-memory document (the render self-check).
     pub fn parse_all(file: &str, text: &str) -> Result<Vec<Manifest>, String> {
+        Manifest::parse_from(file, crate::yaml::manifests(text))
+    }
+
+    fn parse_from(
+        file: &str,
+        documents: crate::yaml::Manifests<'_>,
+    ) -> Result<Vec<Manifest>, String> {
         let mut manifests = Vec::new();
-        for document in crate::yaml::manifests(text) {
+        for document in documents {
             let document = document.map_err(|error| match error.position {
                 Some(p) => format!(
                     "{file}:{}:{}: invalid YAML: {}",
@@ -308,14 +315,16 @@ pub fn documents(text: &str) -> Vec<(usize, &str)> {
     documents
 }
 
-/// Parses one document of a file with [`Manifest::parse_all`], keeping the
-/// file's line numbers: `start_line` is the document's first line.
+/// Parses one document of a file as [`Manifest::parse_all`] does (but
+/// a CustomResourceDefinition's schemas are only checked, see
+/// [`crate::yaml::manifests_lean`]), keeping the file's line numbers:
+/// `start_line` is the document's first line.
 pub fn parse_document(
     file: &str,
     start_line: usize,
     text: &str,
 ) -> Result<Vec<Manifest>, ParseError> {
-    match Manifest::parse_all(file, text) {
+    match Manifest::parse_from(file, crate::yaml::manifests_lean(text)) {
         Ok(mut manifests) => {
             for manifest in &mut manifests {
                 manifest.start_line += start_line - 1;

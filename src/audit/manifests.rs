@@ -21,8 +21,15 @@ pub struct Manifest {
 impl Manifest {
     /// Builds a manifest from an in-memory document (the render self-check).
     pub fn parse_all(file: &str, text: &str) -> Result<Vec<Manifest>, String> {
+        Manifest::parse_from(file, crate::yaml::manifests(text))
+    }
+
+    fn parse_from(
+        file: &str,
+        documents: crate::yaml::Manifests<'_>,
+    ) -> Result<Vec<Manifest>, String> {
         let mut manifests = Vec::new();
-        for document in crate::yaml::manifests(text) {
+        for document in documents {
             let document = document.map_err(|error| match error.position {
                 Some(p) => format!(
                     "{file}:{}:{}: invalid YAML: {}",
@@ -233,6 +240,52 @@ pub fn read(file: &Path) -> Result<Source, String> {
     Ok(Source { shown, text })
 }
 
+/// Whether a line (without its line break) ends one document and starts
+/// the next: `---` (alone or followed by a space or tab) or `...`.
+fn is_separator(bare: &str) -> bool {
+    bare == "---" || bare.starts_with("--- ") || bare == "..." || bare.starts_with("---\t")
+}
+
+/// Calls `each` with the documents of `file` (`shown` names it in errors),
+/// exactly as [`documents`] splits the file's text, but reading one line at
+/// a time: only the current document is in memory, never the whole file.
+pub fn read_documents(
+    file: &Path,
+    shown: &str,
+    mut each: impl FnMut(usize, &str),
+) -> Result<(), String> {
+    use std::io::BufRead;
+    let error = |e: std::io::Error| format!("cannot read {shown}: {e}");
+    let mut reader =
+        std::io::BufReader::with_capacity(1 << 16, std::fs::File::open(file).map_err(error)?);
+    let (mut line, mut document) = (String::new(), String::new());
+    let (mut line_number, mut start_line) = (0, 1);
+    loop {
+        line.clear();
+        if reader.read_line(&mut line).map_err(error)? == 0 {
+            break;
+        }
+        line_number += 1;
+        let text = match line_number {
+            1 => line.strip_prefix('\u{feff}').unwrap_or(&line),
+            _ => &line,
+        };
+        if is_separator(text.trim_end_matches(['\n', '\r'])) {
+            if !document.trim().is_empty() {
+                each(start_line, &document);
+            }
+            document.clear();
+            start_line = line_number + 1;
+        } else {
+            document.push_str(text);
+        }
+    }
+    if !document.trim().is_empty() {
+        each(start_line, &document);
+    }
+    Ok(())
+}
+
 /// The documents of a YAML stream, each with the line it starts on (1-based)
 /// and its text, borrowed: the audit parses one document at a time so a
 /// large file never has all its objects in memory at once. `---` at the
@@ -247,10 +300,7 @@ pub fn documents(text: &str) -> Vec<(usize, &str)> {
     let mut line_number = 0;
     for line in text.split_inclusive('\n') {
         line_number += 1;
-        let bare = line.trim_end_matches(['\n', '\r']);
-        let is_separator =
-            bare == "---" || bare.starts_with("--- ") || bare == "..." || bare.starts_with("---\t");
-        if is_separator {
+        if is_separator(line.trim_end_matches(['\n', '\r'])) {
             if !text[start..offset].trim().is_empty() {
                 documents.push((start_line, &text[start..offset]));
             }
@@ -265,14 +315,16 @@ pub fn documents(text: &str) -> Vec<(usize, &str)> {
     documents
 }
 
-/// Parses one document of a file with [`Manifest::parse_all`], keeping the
-/// file's line numbers: `start_line` is the document's first line.
+/// Parses one document of a file as [`Manifest::parse_all`] does (but
+/// a CustomResourceDefinition's schemas are only checked, see
+/// [`crate::yaml::manifests_lean`]), keeping the file's line numbers:
+/// `start_line` is the document's first line.
 pub fn parse_document(
     file: &str,
     start_line: usize,
     text: &str,
 ) -> Result<Vec<Manifest>, ParseError> {
-    match Manifest::parse_all(file, text) {
+    match Manifest::parse_from(file, crate::yaml::manifests_lean(text)) {
         Ok(mut manifests) => {
             for manifest in &mut manifests {
                 manifest.start_line += start_line - 1;
@@ -358,6 +410,37 @@ mod tests {
         assert_eq!(manifests[0].line_of("metadata.name"), 5);
         assert_eq!(manifests[1].start_line, 8);
         assert_eq!(manifests[1].line_of("spec.x"), 10);
+    }
+
+    /// The line reader splits a file exactly as [`documents`] splits its
+    /// text: BOM, CRLF, `...`, `--- ` with content, blank documents, no
+    /// final line break.
+    #[test]
+    fn read_documents_splits_as_documents_does() {
+        let texts = [
+            "\u{feff}kind: A\r\n---\r\nkind: B\r\n",
+            "# header\n---\nkind: A\n...\n\n---\t# c\nkind: B\n--- \n  \n---\nkind: C",
+            "---\n---\n",
+            "kind: A\n----\nkind: B\n",
+            "",
+        ];
+        let dir = tempfile::tempdir().unwrap();
+        for (i, text) in texts.iter().enumerate() {
+            let path = dir.path().join(format!("{i}.yaml"));
+            std::fs::write(&path, text).unwrap();
+            let mut read = Vec::new();
+            read_documents(&path, "f.yaml", |line, document| {
+                read.push((line, document.to_string()))
+            })
+            .unwrap();
+            let split: Vec<(usize, String)> = documents(text)
+                .into_iter()
+                .map(|(line, document)| (line, document.to_string()))
+                .collect();
+            assert_eq!(read, split, "{text:?}");
+        }
+        let missing = read_documents(&dir.path().join("none.yaml"), "none.yaml", |_, _| {});
+        assert!(missing.unwrap_err().starts_with("cannot read none.yaml: "));
     }
 
     #[test]

@@ -3,12 +3,14 @@
 //! Standards without a cluster; `render` runs the same audit on its own
 //! output before writing anything.
 //!
-//! [`run`] streams: a first pass reads each document, keeps only what
-//! cross-object rules need (the [`rules::Index`]) and drops the document; a
-//! second pass parses each document again and judges it. Memory stays near
-//! the size of the largest file, however many objects it holds. A document
-//! that cannot be parsed is a finding (`input/unparsable`) and the run goes
-//! on.
+//! [`stream`] streams: a first pass reads each document (one line at a
+//! time, never a whole file), keeps only what cross-object rules need (the
+//! [`rules::Index`]) and drops the document; a second pass parses each
+//! document again, judges it and hands its findings on in report order as
+//! soon as their place is known. Memory stays near the size of the largest
+//! document plus the index, however many objects a file holds and however
+//! many findings they give. A document that cannot be parsed is a finding
+//! (`input/unparsable`) and the run goes on.
 
 pub mod cilium;
 pub mod manifests;
@@ -83,6 +85,13 @@ impl Outcome {
     }
 }
 
+/// How much an audit read.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Scope {
+    pub files: usize,
+    pub objects: usize,
+}
+
 /// Kinds the first pass must read: what [`Index::add`] keeps.
 const INDEXED_KINDS: &[&str] = &[
     "Namespace",
@@ -127,73 +136,97 @@ fn skippable(chunk: &str) -> bool {
 /// With `skip`, documents that [`skippable`] judges are only counted.
 fn each_object(
     file: &str,
-    text: &str,
+    start_line: usize,
+    chunk: &str,
     skip: bool,
     mut on_object: impl FnMut(Option<&Object<'_>>),
     mut on_error: impl FnMut(Finding),
 ) {
-    for (start_line, chunk) in manifests::documents(text) {
-        if skip && skippable(chunk) {
-            on_object(None);
-            continue;
-        }
-        match manifests::parse_document(file, start_line, chunk) {
-            Ok(parsed) => {
-                for manifest in &parsed {
-                    for object in Object::all_of(manifest) {
-                        on_object(Some(&object));
-                    }
+    if skip && skippable(chunk) {
+        on_object(None);
+        return;
+    }
+    match manifests::parse_document(file, start_line, chunk) {
+        Ok(parsed) => {
+            for manifest in &parsed {
+                for object in Object::all_of(manifest) {
+                    on_object(Some(&object));
                 }
             }
-            Err(error) => on_error(Finding {
-                rule: &input::UNPARSABLE,
-                resource: String::new(),
-                file: file.to_string(),
-                line: error.line,
-                message: error.message,
-                fix: input::UNPARSABLE.fix.to_string(),
-                suppressed: None,
-            }),
         }
+        Err(error) => on_error(Finding {
+            rule: &input::UNPARSABLE,
+            resource: String::new(),
+            file: file.to_string(),
+            line: error.line,
+            message: error.message,
+            fix: input::UNPARSABLE.fix.to_string(),
+            suppressed: None,
+        }),
     }
 }
 
-/// Audits the files under `paths`, streaming (see the module comment).
-/// Errors are for input that is not there at all: a missing path, an
-/// unreadable file, no Kubernetes object anywhere.
+/// Audits the files under `paths` (see the module comment) and collects
+/// the findings, sorted.
 pub fn run(
     paths: &[PathBuf],
     selection: &Selection,
     pss: PssChoice,
-    mut waivers: Waivers,
+    waivers: Waivers,
 ) -> Result<Outcome, String> {
+    let mut findings = Vec::new();
+    let scope = stream(paths, selection, pss, waivers, &mut |f| findings.push(f))?;
+    Ok(Outcome {
+        findings,
+        files: scope.files,
+        objects: scope.objects,
+    })
+}
+
+/// Audits the files under `paths`, streaming (see the module comment), and
+/// hands each finding to `emit` in the order of [`rules::sort`], without
+/// duplicates, as soon as no later finding can come before it: a document's
+/// findings lie on its own lines, so they are out once the next document
+/// starts. Only the cross-object findings (and waiver problems) are held
+/// until their place comes. Errors are for input that is not there at all:
+/// a missing path, an unreadable file, no Kubernetes object anywhere.
+pub fn stream(
+    paths: &[PathBuf],
+    selection: &Selection,
+    pss: PssChoice,
+    mut waivers: Waivers,
+    emit: &mut dyn FnMut(Finding),
+) -> Result<Scope, String> {
     let files = manifests::files(paths)?;
     let mut index = Index::default();
-    let mut outcome = Outcome {
+    let mut scope = Scope {
         files: files.len(),
-        ..Outcome::default()
+        objects: 0,
     };
     let mut kubernetes_objects = 0;
     let mut unparsable = false;
-    let mut errors = Vec::new();
-    for file in &files {
-        let source = manifests::read(file)?;
-        each_object(
-            &source.shown,
-            &source.text,
-            true,
-            |object| match object {
-                None => kubernetes_objects += 1,
-                Some(object) => {
-                    if !object.kind().is_empty() && object.document.get("apiVersion").is_some() {
-                        kubernetes_objects += 1;
+    let shown: Vec<String> = files.iter().map(|f| crate::load::display_path(f)).collect();
+    for (file, shown) in files.iter().zip(&shown) {
+        manifests::read_documents(file, shown, |start_line, chunk| {
+            each_object(
+                shown,
+                start_line,
+                chunk,
+                true,
+                |object| match object {
+                    None => kubernetes_objects += 1,
+                    Some(object) => {
+                        if !object.kind().is_empty() && object.document.get("apiVersion").is_some()
+                        {
+                            kubernetes_objects += 1;
+                        }
+                        index.add(object);
+                        waivers.add_annotation(object);
                     }
-                    index.add(object);
-                    waivers.add_annotation(object);
-                }
-            },
-            |_| unparsable = true,
-        );
+                },
+                |_| unparsable = true,
+            );
+        })?;
     }
     if kubernetes_objects == 0 && !unparsable {
         let shown: Vec<String> = paths.iter().map(|p| crate::load::display_path(p)).collect();
@@ -202,25 +235,103 @@ pub fn run(
             shown.join(", ")
         ));
     }
-    for file in &files {
-        let source = manifests::read(file)?;
-        each_object(
-            &source.shown,
-            &source.text,
-            false,
-            |object| {
-                if let Some(object) = object {
-                    outcome.objects += 1;
-                    rules::judge_object(object, &index, selection, pss, &mut outcome.findings);
-                }
-            },
-            |finding| errors.push(finding),
-        );
+    // Cross-object findings and waiver problems, placed as they fall.
+    let mut held = Vec::new();
+    rules::judge_index(&index, selection, pss, &mut held);
+    held.append(&mut waivers.findings);
+    waivers.apply(&mut held);
+    rules::sort_stable(&mut held);
+    let mut merge = Merge {
+        held: held.into(),
+        last: None,
+        emit,
+    };
+    // Findings are ordered by file name as shown, then line.
+    let mut order: Vec<usize> = (0..files.len()).collect();
+    order.sort_by(|&a, &b| shown[a].cmp(&shown[b]));
+    let mut batch = Vec::new();
+    for i in order {
+        let shown = shown[i].as_str();
+        merge.release(&mut batch, &waivers, shown, 0);
+        manifests::read_documents(&files[i], shown, |start_line, chunk| {
+            merge.release(&mut batch, &waivers, shown, start_line);
+            let mut unparsable = None;
+            each_object(
+                shown,
+                start_line,
+                chunk,
+                false,
+                |object| {
+                    if let Some(object) = object {
+                        scope.objects += 1;
+                        rules::judge_object(object, &index, selection, pss, &mut batch);
+                    }
+                },
+                |finding| unparsable = Some(finding),
+            );
+            batch.extend(unparsable);
+        })?;
+        merge.release(&mut batch, &waivers, shown, usize::MAX);
     }
-    outcome.findings.append(&mut errors);
-    rules::judge_index(&index, selection, pss, &mut outcome.findings);
-    outcome.findings.append(&mut waivers.findings);
-    waivers.apply(&mut outcome.findings);
-    rules::sort(&mut outcome.findings);
-    Ok(outcome)
+    merge.finish();
+    Ok(scope)
+}
+
+/// Puts the findings of the documents read so far and the held ones in
+/// order, and hands them on.
+struct Merge<'a> {
+    /// Sorted; each goes out when the reading has passed its place.
+    held: std::collections::VecDeque<Finding>,
+    /// The last finding in order, kept back to drop duplicates of it.
+    last: Option<Finding>,
+    emit: &'a mut dyn FnMut(Finding),
+}
+
+impl Merge<'_> {
+    /// Hands on every finding before line `line` of `file` (the reading
+    /// is there): those of `batch`, waived where a waiver says so, and the
+    /// held ones, merged in order (the batch's first on a tie, as a stable
+    /// sort of all findings would put them).
+    fn release(&mut self, batch: &mut Vec<Finding>, waivers: &Waivers, file: &str, line: usize) {
+        let before = |f: &Finding| (f.file.as_str(), f.line) < (file, line);
+        if batch.is_empty() && self.held.front().is_none_or(|f| !before(f)) {
+            return;
+        }
+        waivers.apply(batch);
+        rules::sort_stable(batch);
+        let ready = batch.partition_point(|f| before(f));
+        let rest = batch.split_off(ready);
+        let mut ready = std::mem::replace(batch, rest).into_iter().peekable();
+        loop {
+            let held = self.held.front().filter(|f| before(f));
+            let next = match (ready.peek(), held) {
+                (None, None) => break,
+                (Some(a), Some(b)) if rules::order(a, b).is_gt() => self.held.pop_front(),
+                (Some(_), _) => ready.next(),
+                (None, Some(_)) => self.held.pop_front(),
+            };
+            if let Some(finding) = next {
+                self.push(finding);
+            }
+        }
+    }
+
+    fn push(&mut self, finding: Finding) {
+        if self.last.as_ref() == Some(&finding) {
+            return;
+        }
+        if let Some(previous) = self.last.replace(finding) {
+            (self.emit)(previous);
+        }
+    }
+
+    /// Hands on the rest.
+    fn finish(mut self) {
+        while let Some(finding) = self.held.pop_front() {
+            self.push(finding);
+        }
+        if let Some(last) = self.last.take() {
+            (self.emit)(last);
+        }
+    }
 }

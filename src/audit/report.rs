@@ -128,12 +128,6 @@ fn summary_line(findings: &[Finding], files: usize, documents: usize, shown: usi
 }
 
 #[derive(Serialize)]
-struct JsonReport<'a> {
-    findings: &'a [Finding],
-    summary: JsonSummary,
-}
-
-#[derive(Serialize)]
 struct JsonSummary {
     /// Findings that count (not waived).
     findings: usize,
@@ -159,23 +153,111 @@ pub fn write_json(
     findings: &[Finding],
     files: usize,
     documents: usize,
-) -> serde_json::Result<()> {
-    let counted: Vec<&Finding> = findings.iter().filter(|f| f.suppressed.is_none()).collect();
-    let count = |severity: Severity| counted.iter().filter(|f| f.severity() == severity).count();
-    let report = JsonReport {
-        findings,
-        summary: JsonSummary {
-            findings: counted.len(),
-            waived: findings.len() - counted.len(),
-            critical: count(Severity::Critical),
-            high: count(Severity::High),
-            medium: count(Severity::Medium),
-            low: count(Severity::Low),
+) -> std::io::Result<()> {
+    let mut writer = JsonWriter::new(out);
+    for finding in findings {
+        writer.push(finding)?;
+    }
+    writer.finish(files, documents)
+}
+
+/// How many findings count (not waived), by severity, and how many are waived.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Tally {
+    pub counted: usize,
+    pub waived: usize,
+    pub critical: usize,
+    pub high: usize,
+    pub medium: usize,
+    pub low: usize,
+}
+
+impl Tally {
+    pub fn add(&mut self, finding: &Finding) {
+        if finding.suppressed.is_some() {
+            self.waived += 1;
+            return;
+        }
+        self.counted += 1;
+        *match finding.severity() {
+            Severity::Critical => &mut self.critical,
+            Severity::High => &mut self.high,
+            Severity::Medium => &mut self.medium,
+            Severity::Low => &mut self.low,
+        } += 1;
+    }
+}
+
+/// The JSON report written one finding at a time (`harden audit` streams
+/// findings into it), byte for byte what `serde_json::to_writer_pretty`
+/// writes for `{"findings": [...], "summary": {...}}`.
+pub struct JsonWriter<'a> {
+    out: &'a mut dyn std::io::Write,
+    tally: Tally,
+    written: usize,
+    buffer: Vec<u8>,
+}
+
+impl<'a> JsonWriter<'a> {
+    pub fn new(out: &'a mut dyn std::io::Write) -> JsonWriter<'a> {
+        JsonWriter {
+            out,
+            tally: Tally::default(),
+            written: 0,
+            buffer: Vec::new(),
+        }
+    }
+
+    /// Writes `value` pretty-printed, its lines after the first indented
+    /// by `indent` (JSON strings hold no raw line break, so lines are safe
+    /// to indent).
+    fn write_indented(&mut self, value: &impl Serialize, indent: &[u8]) -> std::io::Result<()> {
+        self.buffer.clear();
+        serde_json::to_writer_pretty(&mut self.buffer, value)?;
+        let mut lines = self.buffer.split(|&b| b == b'\n');
+        if let Some(first) = lines.next() {
+            self.out.write_all(first)?;
+        }
+        for line in lines {
+            self.out.write_all(b"\n")?;
+            self.out.write_all(indent)?;
+            self.out.write_all(line)?;
+        }
+        Ok(())
+    }
+
+    pub fn push(&mut self, finding: &Finding) -> std::io::Result<()> {
+        self.tally.add(finding);
+        let opening: &[u8] = match self.written {
+            0 => b"{\n  \"findings\": [\n    ",
+            _ => b",\n    ",
+        };
+        self.out.write_all(opening)?;
+        self.written += 1;
+        self.write_indented(finding, b"    ")
+    }
+
+    /// Writes the summary and closes the report (no final line break).
+    pub fn finish(mut self, files: usize, documents: usize) -> std::io::Result<()> {
+        let closing: &[u8] = match self.written {
+            0 => b"{\n  \"findings\": [],\n  \"summary\": ",
+            _ => b"\n  ],\n  \"summary\": ",
+        };
+        self.out.write_all(closing)?;
+        let tally = self.tally;
+        let summary = JsonSummary {
+            findings: tally.counted,
+            waived: tally.waived,
+            critical: tally.critical,
+            high: tally.high,
+            medium: tally.medium,
+            low: tally.low,
             files,
             objects: documents,
-        },
-    };
-    serde_json::to_writer_pretty(out, &report)
+        };
+        self.write_indented(&summary, b"  ")?;
+        self.out.write_all(b"\n}")
+    }
 }
 
 /// SARIF levels: critical and high are errors, medium warnings, low notes.
@@ -360,4 +442,64 @@ pub fn sarif(findings: &[Finding], root: &Path) -> sarif::Sarif {
         .schema(sarif::SCHEMA_URL)
         .runs(vec![run])
         .build()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::audit::rules::{Suppression, input};
+
+    /// The report as one serde value, as it was written before it streamed.
+    #[derive(Serialize)]
+    struct Whole<'a> {
+        findings: &'a [Finding],
+        summary: JsonSummary,
+    }
+
+    fn finding(line: usize, suppressed: bool) -> Finding {
+        Finding {
+            rule: catalogue()[1],
+            resource: "Deployment/a/b".into(),
+            file: "dir/f.yaml".into(),
+            line,
+            message: "a \"quoted\"\nmessage".into(),
+            fix: "fix it".into(),
+            suppressed: suppressed.then(|| Suppression {
+                reason: "accepted".into(),
+                source: "annotation".into(),
+                in_source: true,
+            }),
+        }
+    }
+
+    #[test]
+    fn streamed_json_is_what_serde_writes_whole() {
+        let error = Finding {
+            rule: &input::UNPARSABLE,
+            ..finding(9, false)
+        };
+        for findings in [
+            vec![],
+            vec![finding(3, false)],
+            vec![finding(3, false), finding(4, true), error],
+        ] {
+            let mut tally = Tally::default();
+            findings.iter().for_each(|f| tally.add(f));
+            let whole = Whole {
+                findings: &findings,
+                summary: JsonSummary {
+                    findings: tally.counted,
+                    waived: tally.waived,
+                    critical: tally.critical,
+                    high: tally.high,
+                    medium: tally.medium,
+                    low: tally.low,
+                    files: 2,
+                    objects: 5,
+                },
+            };
+            let expected = serde_json::to_string_pretty(&whole).unwrap();
+            assert_eq!(json(&findings, 2, 5), expected);
+        }
+    }
 }

@@ -127,43 +127,62 @@ pub fn run(args: &AuditArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> 
         let shown = crate::load::display_path(&path);
         waivers.add_file(&path, &shown, &waivers::today());
     }
-    let outcome = match crate::audit::run(&args.paths, &selection, choice, waivers) {
-        Ok(outcome) => outcome,
+    // Reports are written as they are serialised, through one buffer; JSON
+    // as the findings come (a large estate's findings are never all held).
+    let mut out = std::io::BufWriter::new(stdout);
+    let mut findings = Vec::new();
+    let mut input_errors = Vec::new();
+    let mut fails = false;
+    let mut json = match args.format {
+        AuditFormat::Json => Some(report::JsonWriter::new(&mut out)),
+        _ => None,
+    };
+    let mut written = Ok(());
+    let scope = crate::audit::stream(&args.paths, &selection, choice, waivers, &mut |finding| {
+        fails |= finding.suppressed.is_none() && finding.severity() >= args.fail_on;
+        if rules::input::ERRORS.contains(&finding.rule) {
+            input_errors.push(finding.clone());
+        }
+        match &mut json {
+            Some(writer) => {
+                if written.is_ok() {
+                    written = writer.push(&finding);
+                }
+            }
+            None => findings.push(finding),
+        }
+    });
+    let scope = match scope {
+        Ok(scope) => scope,
         Err(error) => return fail(stderr, error),
     };
-    let findings = &outcome.findings;
-    // Reports are written as they are serialised, through one buffer.
-    let mut out = std::io::BufWriter::new(stdout);
-    let _ = match args.format {
-        AuditFormat::Text => write!(
+    let _ = match json {
+        Some(writer) => written
+            .and_then(|()| writer.finish(scope.files, scope.objects))
+            .and_then(|()| writeln!(out)),
+        None if matches!(args.format, AuditFormat::Sarif) => {
+            serde_json::to_writer_pretty(&mut out, &report::sarif(&findings, &root))
+                .map_err(std::io::Error::from)
+                .and_then(|()| writeln!(out))
+        }
+        None => write!(
             out,
             "{}",
             report::text_with(
-                findings,
-                outcome.files,
-                outcome.objects,
+                &findings,
+                scope.files,
+                scope.objects,
                 TextOptions {
                     show_waived: args.show_waived,
                     min_severity: args.min_severity,
                 },
             )
         ),
-        AuditFormat::Json => report::write_json(&mut out, findings, outcome.files, outcome.objects)
-            .map_err(std::io::Error::from)
-            .and_then(|()| writeln!(out)),
-        AuditFormat::Sarif => {
-            serde_json::to_writer_pretty(&mut out, &report::sarif(findings, &root))
-                .map_err(std::io::Error::from)
-                .and_then(|()| writeln!(out))
-        }
     };
     let _ = out.flush();
     drop(out);
-    if outcome.input_error() {
-        for finding in findings
-            .iter()
-            .filter(|f| rules::input::ERRORS.contains(&f.rule))
-        {
+    if !input_errors.is_empty() {
+        for finding in &input_errors {
             let _ = writeln!(
                 stderr,
                 "error: {}:{}: {}: {}",
@@ -172,10 +191,7 @@ pub fn run(args: &AuditArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> 
         }
         return Status::Error;
     }
-    if findings
-        .iter()
-        .any(|f| f.suppressed.is_none() && f.severity() >= args.fail_on)
-    {
+    if fails {
         Status::Findings
     } else {
         Status::Clean

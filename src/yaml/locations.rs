@@ -9,6 +9,9 @@ use super::tree::{Kind, Node};
 #[derive(Debug, Default, Clone)]
 pub struct Locations {
     root: Option<Children>,
+    /// Lines to count up from every position ([`Locations::relative_to`]),
+    /// applied when a position is read rather than to the whole tree.
+    up: usize,
 }
 
 #[derive(Debug, Clone)]
@@ -37,6 +40,7 @@ impl Locations {
     pub(super) fn of(node: &Node) -> Locations {
         Locations {
             root: Some(children(node)),
+            up: 0,
         }
     }
 
@@ -57,17 +61,26 @@ impl Locations {
         if lines == 0 && columns == 0 {
             return;
         }
+        self.settle();
         if let Some(root) = &mut self.root {
             walk(root, lines, columns);
         }
     }
 
     /// The same positions with lines counted from `first_line` (which
-    /// becomes line 1), for callers that add a document's start line back.
+    /// becomes line 1; earlier lines become 1 too), for callers that add a
+    /// document's start line back.
     pub fn relative_to(mut self, first_line: usize) -> Locations {
+        self.settle();
+        self.up = first_line.saturating_sub(1);
+        self
+    }
+
+    /// Applies a pending [`Locations::relative_to`] to every position.
+    fn settle(&mut self) {
         fn walk(children: &mut Children, up: usize) {
             let each = |located: &mut Located| {
-                located.position.line = located.position.line.saturating_sub(up).max(1);
+                located.position = lift(located.position, up);
                 walk(&mut located.children, up);
             };
             match children {
@@ -76,10 +89,10 @@ impl Locations {
                 Children::Mapping(entries) => entries.iter_mut().for_each(|(_, l)| each(l)),
             }
         }
-        if let Some(root) = &mut self.root {
-            walk(root, first_line.saturating_sub(1));
+        if let (Some(root), up @ 1..) = (&mut self.root, self.up) {
+            walk(root, up);
         }
-        self
+        self.up = 0;
     }
 
     /// The position of `path`, or of its nearest ancestor that was written.
@@ -115,11 +128,19 @@ impl Locations {
             let Some((located, after)) = next else {
                 break;
             };
-            found = Some(located.position);
+            found = Some(lift(located.position, self.up));
             children = &located.children;
             rest = after;
         }
         found
+    }
+}
+
+/// `position` with lines counted `up` lines higher, never above line 1.
+fn lift(position: Position, up: usize) -> Position {
+    Position {
+        line: position.line.saturating_sub(up).max(1),
+        column: position.column,
     }
 }
 

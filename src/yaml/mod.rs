@@ -199,6 +199,18 @@ pub struct ManifestDocument {
 /// concatenated JSON values) one document at a time, so a caller can process
 /// and drop each before the next is built. Empty documents are skipped.
 pub fn manifests(text: &str) -> Manifests<'_> {
+    manifests_with(text, false)
+}
+
+/// [`manifests`], but a CustomResourceDefinition's `spec` (its OpenAPI
+/// schemas: most of the bytes of real repositories) is only checked as
+/// Kubernetes would read it, then left out of the value and the locations:
+/// the audit judges objects, never the schemas of their types.
+pub fn manifests_lean(text: &str) -> Manifests<'_> {
+    manifests_with(text, true)
+}
+
+fn manifests_with(text: &str, lean: bool) -> Manifests<'_> {
     let text = text::strip_bom(text);
     let chunks = match json_stream(text) {
         Some(offsets) => offsets,
@@ -209,6 +221,7 @@ pub fn manifests(text: &str) -> Manifests<'_> {
         chunks: chunks.into_iter(),
         current: None,
         failed: false,
+        lean,
     }
 }
 
@@ -219,6 +232,8 @@ pub struct Manifests<'a> {
     /// The reader of the current chunk, and that chunk's line and column offset.
     current: Option<(Reader<'a>, usize, usize)>,
     failed: bool,
+    /// See [`manifests_lean`].
+    lean: bool,
 }
 
 impl Iterator for Manifests<'_> {
@@ -250,9 +265,15 @@ impl Iterator for Manifests<'_> {
                     self.failed = true;
                     return Some(Err(shift_error(error, lines, columns)));
                 }
-                Some(Ok(document)) => {
+                Some(Ok(mut document)) => {
                     if is_null(&document.root) {
                         continue;
+                    }
+                    if self.lean
+                        && let Err(error) = drop_definition_schema(&mut document.root)
+                    {
+                        self.failed = true;
+                        return Some(Err(shift_error(error, lines, columns)));
                     }
                     let mut locations = Locations::of(&document.root);
                     locations.shift(lines, columns);
@@ -308,20 +329,56 @@ pub fn parse_stream(text: &str) -> Result<Vec<serde_json::Value>, SyntaxError> {
         .collect()
 }
 
-/// The node as JSON. Kubernetes converts YAML to JSON, which cannot hold
+/// Leaves the `spec` of a CustomResourceDefinition out of `root`, once the
+/// whole document is known to convert to JSON (the error [`to_json`] would
+/// give, first in document order, is returned).
+fn drop_definition_schema(root: &mut Node) -> Result<(), SyntaxError> {
+    let Kind::Mapping(entries) = &mut root.kind else {
+        return Ok(());
+    };
+    let definition = entries.iter().any(|entry| {
+        entry.key == "kind"
+            && matches!(&entry.value.kind, Kind::Scalar(s)
+                if s.to_json().as_ref().and_then(serde_json::Value::as_str)
+                    == Some("CustomResourceDefinition"))
+    });
+    if !definition {
+        return Ok(());
+    }
+    fn check(node: &Node) -> Result<(), SyntaxError> {
+        match &node.kind {
+            Kind::Scalar(scalar) => scalar_json(node.position, scalar).map(drop),
+            Kind::Sequence(items) => items.iter().try_for_each(check),
+            Kind::Mapping(entries) => entries.iter().try_for_each(|e| check(&e.value)),
+        }
+    }
+    entries.iter().try_for_each(|entry| check(&entry.value))?;
+    entries.retain(|entry| entry.key != "spec");
+    Ok(())
+}
+
+/// A scalar as JSON. Kubernetes converts YAML to JSON, which cannot hold
 /// infinities or NaN, so those are refused where they were written.
+fn scalar_json(
+    position: Position,
+    scalar: &resolve::Scalar,
+) -> Result<serde_json::Value, SyntaxError> {
+    scalar.to_json().ok_or_else(|| {
+        SyntaxError::at(
+            position,
+            format!(
+                "`{}` is not a number JSON can hold, so Kubernetes refuses it; quote it if \
+                 it is text",
+                scalar.text
+            ),
+        )
+    })
+}
+
+/// The node as JSON (see [`scalar_json`]).
 fn to_json(node: Node) -> Result<serde_json::Value, SyntaxError> {
     Ok(match node.kind {
-        Kind::Scalar(scalar) => scalar.to_json().ok_or_else(|| {
-            SyntaxError::at(
-                node.position,
-                format!(
-                    "`{}` is not a number JSON can hold, so Kubernetes refuses it; quote it if \
-                     it is text",
-                    scalar.text
-                ),
-            )
-        })?,
+        Kind::Scalar(scalar) => scalar_json(node.position, &scalar)?,
         Kind::Sequence(items) => {
             serde_json::Value::Array(items.into_iter().map(to_json).collect::<Result<_, _>>()?)
         }

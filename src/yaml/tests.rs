@@ -340,3 +340,24 @@ fn multibyte_characters_before_a_document_marker_do_not_panic() {
         error.message
     );
 }
+
+/// The lean reading leaves only a CRD's schemas out, and refuses what the
+/// full reading refuses, at the same place.
+#[test]
+fn lean_reading_drops_only_definition_schemas() {
+    let crd = "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: a.b\nspec:\n  group: b\n";
+    let lean = manifests_lean(crd).next().unwrap().unwrap();
+    assert_eq!(lean.value.get("spec"), None);
+    assert_eq!(lean.value.pointer("/metadata/name").unwrap(), "a.b");
+    assert_eq!(lean.locations.find("metadata.name").unwrap().line, 4);
+    let full = manifests(crd).next().unwrap().unwrap();
+    assert_eq!(full.value.pointer("/spec/group").unwrap(), "b");
+    let deployment = "kind: Deployment\nspec:\n  replicas: 1\n";
+    let lean = manifests_lean(deployment).next().unwrap().unwrap();
+    assert_eq!(lean.value.pointer("/spec/replicas").unwrap(), 1);
+    let bad = "kind: CustomResourceDefinition\nspec:\n  x: .inf\nmetadata:\n  y: .nan\n";
+    let lean = manifests_lean(bad).next().unwrap().unwrap_err();
+    let full = manifests(bad).next().unwrap().unwrap_err();
+    assert_eq!(lean, full);
+    assert_eq!(lean.position.unwrap().line, 3);
+}

@@ -75,6 +75,9 @@ pub struct Reader<'a> {
     /// A (char index, byte index) pair near the last mark: yaml-rust2
     /// counts characters, and marks only move a little backwards.
     cursor: (usize, usize),
+    /// Whether the text is ASCII: then a mark's character index is its
+    /// byte offset, with no walk.
+    ascii: bool,
 }
 
 enum Frame {
@@ -111,6 +114,7 @@ impl<'a> Reader<'a> {
             text,
             done: false,
             cursor: (0, 0),
+            ascii: text.is_ascii(),
         }
     }
 
@@ -123,8 +127,11 @@ impl<'a> Reader<'a> {
     /// The byte offset of a mark: the parser counts characters, and a text
     /// may hold characters of several bytes anywhere.
     fn byte_at(&mut self, mark: Marker) -> Option<usize> {
-        let (mut chars, mut bytes) = self.cursor;
         let target = mark.index();
+        if self.ascii {
+            return (target <= self.text.len()).then_some(target);
+        }
+        let (mut chars, mut bytes) = self.cursor;
         while chars > target {
             let c = self.text[..bytes].chars().next_back()?;
             bytes -= c.len_utf8();

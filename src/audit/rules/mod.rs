@@ -475,11 +475,19 @@ pub fn judge_index(
     }
 }
 
+/// The order of findings in every report: file, line, rule, message.
+pub fn order(a: &Finding, b: &Finding) -> std::cmp::Ordering {
+    (&a.file, a.line, a.rule.id, &a.message).cmp(&(&b.file, b.line, b.rule.id, &b.message))
+}
+
+/// Sorts findings by [`order`], keeping the order of equal ones.
+pub fn sort_stable(findings: &mut [Finding]) {
+    findings.sort_by(order);
+}
+
 /// Sorts findings by file, line and rule, and drops duplicates.
 pub fn sort(findings: &mut Vec<Finding>) {
-    findings.sort_by(|a, b| {
-        (&a.file, a.line, a.rule.id, &a.message).cmp(&(&b.file, b.line, b.rule.id, &b.message))
-    });
+    sort_stable(findings);
     findings.dedup();
 }
 

@@ -107,7 +107,8 @@ pub(super) fn rbac_expectations(api: Option<&model::ApiAccess>) -> Vec<model::Rb
     // system namespaces an app may not use (`default` among them), so a
     // check elsewhere stays whatever the Role grants.
     for (verb, resource, scope, wanted) in denied {
-        let granted_here = scope == "." && granted.contains(&(verb.to_string(), resource.to_string()));
+        let granted_here =
+            scope == "." && granted.contains(&(verb.to_string(), resource.to_string()));
         if wanted && !granted_here {
             expectations.push(expectation("no", verb, resource.to_string(), scope));
         }

@@ -174,7 +174,7 @@ pub fn render(
                 return Status::Error;
             }
         };
-        if let Err(status) = verify(&service.path, &service.model, &files, stderr) {
+        if let Err(status) = verify(&service.path, &service.model, &files, &templates, stderr) {
             worst = worst.max_with(status);
             continue;
         }

@@ -68,7 +68,13 @@ pub fn prove(model: &Model, files: &[GeneratedFile]) -> Result<Proof, String> {
             .map_err(|e| format!("{}: {}", file.name, e.message))?;
         documents.extend(parsed);
     }
-    let mut cluster = Cluster::from_documents(documents.iter()).map_err(|errors| {
+    prove_documents(model, &documents.iter().collect::<Vec<_>>())
+}
+
+/// [`prove`] over the rendered YAML files' documents, already parsed (a
+/// render parses its output once, for the self-audit and the proof).
+pub fn prove_documents(model: &Model, documents: &[&serde_json::Value]) -> Result<Proof, String> {
+    let mut cluster = Cluster::from_documents(documents.iter().copied()).map_err(|errors| {
         errors
             .iter()
             .map(ToString::to_string)

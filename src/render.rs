@@ -12,6 +12,7 @@ use std::fmt::Write as _;
 use minijinja::value::{Serde, Value};
 use sha2::{Digest, Sha256};
 
+use crate::audit::manifests::Manifest;
 use crate::model::Model;
 use crate::platform::names;
 use crate::posture::{self, Results};
@@ -53,6 +54,9 @@ struct Output {
     wanted: fn(&Model) -> bool,
     file_name: fn(&Model) -> String,
 }
+
+/// The template of kustomization.yaml, which lists the other manifests.
+const KUSTOMIZATION_TEMPLATE: &str = "kustomization.yaml.j2";
 
 const OUTPUTS: &[Output] = &[
     Output {
@@ -164,7 +168,7 @@ fn kustomization(
     source: &str,
 ) -> Result<GeneratedFile, TemplateBug> {
     let context = Value::from(Serde(serde_json::json!({ "resources": resources })));
-    let body = render_one(templates, "kustomization.yaml.j2", &context)?;
+    let body = render_one(templates, KUSTOMIZATION_TEMPLATE, &context)?;
     Ok(GeneratedFile {
         name: names::KUSTOMIZATION_FILE.into(),
         content: with_header(&body, source, Comment::Hash),
@@ -256,19 +260,9 @@ fn render_one(
     template: &str,
     context: &Value,
 ) -> Result<String, TemplateBug> {
-    let bug = |message: String| match templates.custom_file(template) {
-        Some(file) => TemplateBug::Custom {
-            file: crate::load::display_path(file),
-            message,
-        },
-        None => TemplateBug::Embedded {
-            template: template.to_string(),
-            message,
-        },
-    };
     let mut body = templates
         .render(template, context)
-        .map_err(|e| bug(format!("{e:#}")))?;
+        .map_err(|e| template_bug(templates, template, format!("{e:#}")))?;
     // Exactly one trailing newline, Unix line ends, no trailing blanks; YAML
     // output also drops blank lines, which template macros leave behind.
     let yaml = template.ends_with(".yaml.j2");
@@ -287,18 +281,58 @@ fn render_one(
     if yaml {
         // An explicit document start, as yamllint and many linters expect
         // (once: a template whose first part is left out starts with one).
-        if !body.starts_with("---\n") {
-            body.insert_str(0, "---\n");
+        if !body.starts_with(
+            "---
+",
+        ) {
+            body.insert_str(
+                0, "---
+",
+            );
         }
-        crate::yaml::parse_stream(&body).map_err(|e| {
-            bug(format!(
-                "rendered YAML does not parse ({}{})",
-                e.message,
-                e.position.map(|p| format!(" at {p}")).unwrap_or_default()
-            ))
-        })?;
     }
     Ok(body)
+}
+
+/// The rendered YAML files read back as Kubernetes objects, each file parsed
+/// once: the self-audit and the render proof judge these same documents.
+/// A file that does not parse is a bug in the template that wrote it.
+pub fn read_back(
+    model: &Model,
+    files: &[GeneratedFile],
+    templates: &Templates,
+) -> Result<Vec<Manifest>, TemplateBug> {
+    let mut manifests = Vec::new();
+    for file in files.iter().filter(|f| f.name.ends_with(".yaml")) {
+        let parsed = Manifest::parse_all(&file.name, &file.content).map_err(|message| {
+            let template = OUTPUTS
+                .iter()
+                .find(|o| (o.file_name)(model) == file.name)
+                .map_or(KUSTOMIZATION_TEMPLATE, |o| o.template);
+            template_bug(
+                templates,
+                template,
+                format!("rendered YAML does not parse ({message})"),
+            )
+        })?;
+        manifests.extend(parsed);
+    }
+    Ok(manifests)
+}
+
+/// The error for a failure of `template`: the organisation's file when it
+/// replaced the embedded template.
+fn template_bug(templates: &Templates, template: &str, message: String) -> TemplateBug {
+    match templates.custom_file(template) {
+        Some(file) => TemplateBug::Custom {
+            file: crate::load::display_path(file),
+            message,
+        },
+        None => TemplateBug::Embedded {
+            template: template.to_string(),
+            message,
+        },
+    }
 }
 
 /// How a generated file writes comments.

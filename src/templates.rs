@@ -71,8 +71,8 @@ pub enum LoadError {
 }
 
 impl Templates {
-    /// Loads every embedded template. Fails only if a shipped template does
-    /// not parse, which the test suite rules out.
+    /// The embedded templates, each compiled when first rendered; the test
+    /// suite compiles every one of them.
     pub fn embedded() -> Result<Templates, Error> {
         Templates::build(&BTreeMap::new()).map_err(|error| match error {
             LoadError::Embedded(error) => error,
@@ -118,44 +118,29 @@ impl Templates {
         Templates::build(&overrides)
     }
 
+    /// The environments: an organisation's templates are compiled now, so
+    /// a syntax error is reported before anything renders; embedded ones
+    /// are compiled when first rendered (a render uses about half of them,
+    /// and compiling all cost a render more than rendering did).
     fn build(overrides: &BTreeMap<String, (PathBuf, String)>) -> Result<Templates, LoadError> {
         let environment = |flavor| base_environment(flavor).map_err(LoadError::Embedded);
         let mut yaml = environment(Flavor::Yaml)?;
         let mut shell = environment(Flavor::Shell)?;
         let mut markdown = environment(Flavor::Markdown)?;
         let mut overridden = BTreeMap::new();
-        for file in TEMPLATES.files() {
-            let name = file.path().to_string_lossy().replace('\\', "/");
-            let (source, custom) = match overrides.get(&name) {
-                Some((path, source)) => (source.clone(), Some(path.clone())),
-                None => {
-                    let source = file.contents_utf8().ok_or_else(|| {
-                        LoadError::Embedded(Error::new(
-                            ErrorKind::InvalidOperation,
-                            format!("template {name} is not UTF-8"),
-                        ))
-                    })?;
-                    (source.to_string(), None)
-                }
-            };
-            let target = match Flavor::of(&name) {
+        for (name, (path, source)) in overrides {
+            let target = match Flavor::of(name) {
                 Flavor::Yaml => &mut yaml,
                 Flavor::Shell => &mut shell,
                 Flavor::Markdown => &mut markdown,
             };
-            match (target.add_template_owned(name.clone(), source), &custom) {
-                (Ok(()), _) => {}
-                (Err(error), Some(path)) => {
-                    return Err(LoadError::Invalid {
-                        file: crate::load::display_path(path),
-                        message: format!("{error:#}"),
-                    });
-                }
-                (Err(error), None) => return Err(LoadError::Embedded(error)),
-            }
-            if let Some(path) = custom {
-                overridden.insert(name, path);
-            }
+            target
+                .add_template_owned(name.clone(), source.clone())
+                .map_err(|error| LoadError::Invalid {
+                    file: crate::load::display_path(path),
+                    message: format!("{error:#}"),
+                })?;
+            overridden.insert(name.clone(), path.clone());
         }
         Ok(Templates {
             yaml,
@@ -222,6 +207,22 @@ fn base_environment(flavor: Flavor) -> Result<Environment<'static>, Error> {
             .comment_delimiters("<#", "#>");
     }
     environment.set_syntax(syntax.build()?);
+    // Embedded templates of this flavour, compiled on first use (and kept).
+    environment.set_loader(move |name| {
+        if Flavor::of(name) != flavor {
+            return Ok(None);
+        }
+        match TEMPLATES.get_file(name) {
+            None => Ok(None),
+            Some(file) => match file.contents_utf8() {
+                Some(source) => Ok(Some(source.to_string())),
+                None => Err(Error::new(
+                    ErrorKind::InvalidOperation,
+                    format!("template {name} is not UTF-8"),
+                )),
+            },
+        }
+    });
     match flavor {
         Flavor::Yaml => environment.set_formatter(yaml_formatter),
         Flavor::Shell => environment.set_formatter(shell_formatter),
@@ -347,9 +348,19 @@ mod tests {
 
     #[test]
     fn every_embedded_template_compiles() {
-        let templates = Templates::embedded().expect("templates compile");
-        assert!(Templates::names().len() >= 8);
-        drop(templates);
+        let templates = Templates::embedded().expect("environments build");
+        let names = Templates::names();
+        assert!(names.len() >= 8);
+        for name in &names {
+            let environment = match Flavor::of(name) {
+                Flavor::Yaml => &templates.yaml,
+                Flavor::Shell => &templates.shell,
+                Flavor::Markdown => &templates.markdown,
+            };
+            if let Err(error) = environment.get_template(name) {
+                panic!("{name} does not compile: {error:#}");
+            }
+        }
     }
 
     #[test]

@@ -42,7 +42,18 @@ pub fn self_check(model: &Model, files: &[GeneratedFile]) -> Result<Vec<Finding>
     }) {
         manifests.extend(Manifest::parse_all(&file.name, &file.content)?);
     }
-    let objects: Vec<Object<'_>> = manifests.iter().flat_map(Object::all_of).collect();
+    Ok(self_check_manifests(model, &manifests))
+}
+
+/// [`self_check`] over the rendered YAML files, already parsed (a render
+/// parses its output once, for the self-audit and the proof); those of
+/// kustomization.yaml are skipped, as [`self_check`] skips the file.
+pub fn self_check_manifests(model: &Model, manifests: &[Manifest]) -> Vec<Finding> {
+    let objects: Vec<Object<'_>> = manifests
+        .iter()
+        .filter(|m| m.file != crate::platform::names::KUSTOMIZATION_FILE)
+        .flat_map(Object::all_of)
+        .collect();
     let choice = PssChoice {
         level: Some(Level::Restricted),
         version: Version::parse(&model.pss_version),
@@ -65,7 +76,7 @@ pub fn self_check(model: &Model, files: &[GeneratedFile]) -> Result<Vec<Finding>
             false
         }
     };
-    Ok(findings.into_iter().filter(|f| !declared(f)).collect())
+    findings.into_iter().filter(|f| !declared(f)).collect()
 }
 
 /// What an audit found, and over how much.

@@ -296,12 +296,12 @@ fn render(
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
 ) -> Status {
-    let Some((workspace, _, model, files)) =
+    let Some((workspace, templates, model, files)) =
         prepare(spec, templates_dir, "\nnothing was written", stderr)
     else {
         return Status::Error;
     };
-    if let Err(status) = verify(spec, &model, &files, stderr) {
+    if let Err(status) = verify(spec, &model, &files, &templates, stderr) {
         return status;
     }
     let out = out
@@ -344,20 +344,20 @@ fn render(
     }
 }
 
-/// The files and objects the self-audit judges: the rendered manifests
-/// (every YAML file but kustomization.yaml, as [`crate::audit::self_check`]
-/// reads them) and the documents in them.
-fn self_audit_scope(files: &[GeneratedFile]) -> (usize, usize) {
-    let manifests: Vec<&GeneratedFile> = files
-        .iter()
-        .filter(|f| f.name.ends_with(".yaml") && f.name != "kustomization.yaml")
-        .collect();
-    let objects = manifests
-        .iter()
-        .filter_map(|f| crate::yaml::parse_stream(&f.content).ok())
-        .map(|docs| docs.iter().filter(|d| !d.is_null()).count())
-        .sum();
-    (manifests.len(), objects)
+/// The files and objects the self-audit judged: the rendered manifests
+/// (every YAML file but kustomization.yaml, as
+/// [`crate::audit::self_check_manifests`] reads them) and the documents in
+/// them.
+fn self_audit_scope(
+    files: &[GeneratedFile],
+    manifests: &[crate::audit::manifests::Manifest],
+) -> (usize, usize) {
+    let audited =
+        |name: &str| name.ends_with(".yaml") && name != crate::platform::names::KUSTOMIZATION_FILE;
+    (
+        files.iter().filter(|f| audited(&f.name)).count(),
+        manifests.iter().filter(|m| audited(&m.file)).count(),
+    )
 }
 
 /// The rendered output of `spec` must pass its own audit, and its policies
@@ -367,33 +367,35 @@ pub fn verify(
     spec: &Path,
     model: &Model,
     files: &[GeneratedFile],
+    templates: &Templates,
     stderr: &mut dyn Write,
 ) -> Result<(), Status> {
-    // The output must pass its own audit before anything is written.
-    match crate::audit::self_check(model, files) {
-        Ok(findings) if findings.is_empty() => {}
-        Ok(findings) => {
-            let _ = write!(stderr, "{}", {
-                let (audited, objects) = self_audit_scope(files);
-                crate::audit::report::text(&findings, audited, objects)
-            });
-            let _ = writeln!(
-                stderr,
-                "error: the rendered output of {} fails its own security audit; nothing was written",
-                shown(spec)
-            );
-            return Err(Status::Findings);
-        }
+    // Each rendered YAML file is parsed once, here; the audit and the proof
+    // share the documents.
+    let manifests = match render::read_back(model, files, templates) {
+        Ok(manifests) => manifests,
         Err(bug) => {
-            let _ = writeln!(
-                stderr,
-                "internal error: rendered output does not parse: {bug}\nnothing was written"
-            );
+            let _ = writeln!(stderr, "{bug}\nnothing was written");
             return Err(Status::Error);
         }
+    };
+    // The output must pass its own audit before anything is written.
+    let findings = crate::audit::self_check_manifests(model, &manifests);
+    if !findings.is_empty() {
+        let _ = write!(stderr, "{}", {
+            let (audited, objects) = self_audit_scope(files, &manifests);
+            crate::audit::report::text(&findings, audited, objects)
+        });
+        let _ = writeln!(
+            stderr,
+            "error: the rendered output of {} fails its own security audit; nothing was written",
+            shown(spec)
+        );
+        return Err(Status::Findings);
     }
     // ... and its policies must allow exactly what the model needs.
-    match crate::proof::prove(model, files) {
+    let documents: Vec<&serde_json::Value> = manifests.iter().map(|m| &m.document).collect();
+    match crate::proof::prove_documents(model, &documents) {
         Ok(proof) if proof.violations.is_empty() => {}
         Ok(proof) => {
             for violation in &proof.violations {

@@ -337,7 +337,7 @@ pub fn render_system(
             });
         let verified: Vec<render::GeneratedFile> =
             files.iter().cloned().chain(namespace_files).collect();
-        if let Err(status) = verify(&service.path, &service.model, &verified, stderr) {
+        if let Err(status) = verify(&service.path, &service.model, &verified, templates, stderr) {
             worst = worst.max_with(status);
             continue;
         }

@@ -22,7 +22,10 @@ mod schema;
 mod text;
 mod tree;
 
+use std::any::TypeId;
+use std::collections::HashMap;
 use std::fmt;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
@@ -113,7 +116,7 @@ impl<T> Parsed<T> {
 
 /// Parses one spec-mode YAML document into `T`, reporting every value whose
 /// type does not fit `T`'s JSON Schema and collecting unknown fields.
-pub fn parse_document<T: DeserializeOwned + JsonSchema>(
+pub fn parse_document<T: DeserializeOwned + JsonSchema + 'static>(
     text: &str,
 ) -> Result<Parsed<T>, SyntaxError> {
     if text.len() > SPEC_MAX_BYTES {
@@ -125,8 +128,7 @@ pub fn parse_document<T: DeserializeOwned + JsonSchema>(
     let text = text::strip_bom(text);
     let mut node = spec_tree(text)?;
     let locations = Locations::of(&node);
-    let root_schema = serde_json::to_value(schemars::schema_for!(T))
-        .map_err(|e| SyntaxError::whole(e.to_string()))?;
+    let root_schema = json_schema::<T>()?;
     let (type_errors, removed) = schema::check(&mut node, &root_schema);
     let json = to_json(node)?;
     let mut unknown_fields = Vec::new();
@@ -141,6 +143,29 @@ pub fn parse_document<T: DeserializeOwned + JsonSchema>(
         locations,
         removed,
     })
+}
+
+/// `T`'s JSON Schema as JSON, generated once per type and process (`check`
+/// parses a thousand specs against the same schema).
+fn json_schema<T: JsonSchema + 'static>() -> Result<Arc<serde_json::Value>, SyntaxError> {
+    static SCHEMAS: OnceLock<Mutex<HashMap<TypeId, Arc<serde_json::Value>>>> = OnceLock::new();
+    let schemas = SCHEMAS.get_or_init(Mutex::default);
+    let cached = schemas
+        .lock()
+        .map_err(|_| SyntaxError::whole("the schema cache is poisoned"))?
+        .get(&TypeId::of::<T>())
+        .cloned();
+    if let Some(schema) = cached {
+        return Ok(schema);
+    }
+    let schema = Arc::new(
+        serde_json::to_value(schemars::schema_for!(T))
+            .map_err(|e| SyntaxError::whole(e.to_string()))?,
+    );
+    if let Ok(mut schemas) = schemas.lock() {
+        schemas.insert(TypeId::of::<T>(), Arc::clone(&schema));
+    }
+    Ok(schema)
 }
 
 /// Reads the one document of a spec text.

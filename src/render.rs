@@ -109,6 +109,13 @@ const OUTPUTS: &[Output] = &[
         file_name: |_| names::DEPLOYMENT_FILE.into(),
     },
     Output {
+        template: "07-disruption-budget.yaml.j2",
+        manifest: true,
+        executable: false,
+        wanted: |m| m.workload.replicas > 1,
+        file_name: |_| names::DISRUPTION_BUDGET_FILE.into(),
+    },
+    Output {
         template: "audit.sh.j2",
         manifest: false,
         executable: true,

@@ -50,7 +50,7 @@ fn render_writes_every_file_and_an_executable_script() {
         .args(["render", "specs/task-api.yaml", "--out", "deploy/task-api"])
         .assert()
         .success()
-        .stdout("rendered specs/task-api.yaml to deploy/task-api: 10 written, 0 unchanged\n");
+        .stdout("rendered specs/task-api.yaml to deploy/task-api: 11 written, 0 unchanged\n");
     let names: Vec<String> = read_tree(&dir.path().join("deploy/task-api"))
         .into_iter()
         .map(|(n, _)| n)
@@ -64,6 +64,7 @@ fn render_writes_every_file_and_an_executable_script() {
             "04-secrets.yaml",
             "05-dapr-components.yaml",
             "06-deployment.yaml",
+            "07-disruption-budget.yaml",
             "SECURITY-POSTURE.md",
             "kustomization.yaml",
             "secure-task-api-audit.sh",
@@ -109,7 +110,7 @@ fn two_renders_give_identical_bytes() {
     }
     let a = read_tree(&dir.path().join("a"));
     let b = read_tree(&dir.path().join("b"));
-    assert_eq!(a.len(), 10);
+    assert_eq!(a.len(), 11);
     assert_eq!(a, b);
     for (name, bytes) in &a {
         let text = String::from_utf8(bytes.clone()).unwrap();
@@ -139,7 +140,7 @@ fn rerender_reports_unchanged_files() {
         .args(args)
         .assert()
         .success()
-        .stdout("rendered specs/hello.yaml to out: 0 written, 8 unchanged\n");
+        .stdout("rendered specs/hello.yaml to out: 0 written, 9 unchanged\n");
 }
 
 #[test]
@@ -526,4 +527,41 @@ fn a_custom_dapr_control_plane_namespace_renders_and_is_selected() {
             "{component} is not selected in namespace dapr"
         );
     }
+}
+
+#[test]
+fn more_than_one_replica_gets_a_disruption_budget_of_one_pod() {
+    let render = |replicas: u32| {
+        let dir = TempDir::new().unwrap();
+        let spec = BASE.replace(
+            "  port: 8080\n",
+            &format!("  port: 8080\n  replicas: {replicas}\n"),
+        );
+        fs::write(dir.path().join("shop.yaml"), spec).unwrap();
+        harden()
+            .current_dir(dir.path())
+            .args(["render", "-q", "shop.yaml", "--out", "out"])
+            .assert()
+            .success();
+        let read = |name: &str| fs::read_to_string(dir.path().join("out").join(name)).ok();
+        (
+            read("07-disruption-budget.yaml"),
+            read("kustomization.yaml").unwrap(),
+        )
+    };
+    let (budget, kustomization) = render(3);
+    let budget = budget.expect("a PodDisruptionBudget with 3 replicas");
+    assert!(
+        budget.contains(
+            "kind: PodDisruptionBudget\nmetadata:\n  name: \"shop\"\n  namespace: \"shop\"\n"
+        ) && budget.contains(
+            "spec:\n  maxUnavailable: 1\n  selector:\n    matchLabels:\n      app.kubernetes.io/name: \"shop\"\n"
+        ),
+        "{budget}"
+    );
+    assert!(kustomization.contains("  - \"07-disruption-budget.yaml\"\n"));
+    // One replica: a budget could only block drains or do nothing.
+    let (budget, kustomization) = render(1);
+    assert_eq!(budget, None);
+    assert!(!kustomization.contains("07-disruption-budget"));
 }

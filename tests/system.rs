@@ -413,8 +413,8 @@ fn the_committed_example_output_is_what_the_system_renders() {
             fs::read_dir(output).unwrap().count()
         );
     }
-    // Six services (44 files) and three shared namespaces (3 files each).
-    assert_eq!((outputs.len(), compared), (9, 53));
+    // Six services (50 files) and three shared namespaces (3 files each).
+    assert_eq!((outputs.len(), compared), (9, 59));
 }
 
 /// Every rendered manifest of the example, as one cluster; Dapr pods get the

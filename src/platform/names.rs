@@ -27,6 +27,8 @@ pub const CILIUM_POLICY_FILE: &str = "03-cilium-network-policy.yaml";
 pub const SECRETS_FILE: &str = "04-secrets.yaml";
 pub const DAPR_FILE: &str = "05-dapr-components.yaml";
 pub const DEPLOYMENT_FILE: &str = "06-deployment.yaml";
+/// The PodDisruptionBudget; only when the app runs more than one replica.
+pub const DISRUPTION_BUDGET_FILE: &str = "07-disruption-budget.yaml";
 pub const KUSTOMIZATION_FILE: &str = "kustomization.yaml";
 pub const POSTURE_FILE: &str = "SECURITY-POSTURE.md";
 

@@ -1061,16 +1061,7 @@ fn output_left_behind_by_a_deleted_spec_or_an_unshared_namespace_is_drift() {
         )
         .unwrap();
     }
-    harden()
-        .current_dir(root)
-        .args(["render", "-q", "specs"])
-        .assert()
-        .success();
-    harden()
-        .current_dir(root)
-        .args(["check", "-q"])
-        .assert()
-        .success();
+    render_clean(root);
     // beta is deleted: its output stays, and shop is no longer shared.
     fs::remove_file(root.join("specs/beta.yaml")).unwrap();
     harden()
@@ -1140,16 +1131,7 @@ fn cycles_of_calls_compile_and_a_self_reference_is_one_clear_error() {
         )
         .unwrap();
     }
-    harden()
-        .current_dir(root)
-        .args(["render", "-q", "specs"])
-        .assert()
-        .success();
-    harden()
-        .current_dir(root)
-        .args(["check", "-q"])
-        .assert()
-        .success();
+    render_clean(root);
     // A spec naming itself: one error per field, nothing written.
     fs::remove_dir_all(root.join("deploy")).unwrap();
     fs::write(
@@ -1170,4 +1152,18 @@ fn cycles_of_calls_compile_and_a_self_reference_is_one_clear_error() {
         "{stderr}"
     );
     assert!(!root.join("deploy").exists());
+}
+
+/// Renders the workspace at `root` and checks it in sync.
+fn render_clean(root: &Path) {
+    harden()
+        .current_dir(root)
+        .args(["render", "-q", "specs"])
+        .assert()
+        .success();
+    harden()
+        .current_dir(root)
+        .args(["check", "-q"])
+        .assert()
+        .success();
 }

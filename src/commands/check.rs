@@ -29,6 +29,21 @@ pub struct SpecResult {
     pub error: Option<String>,
 }
 
+impl SpecResult {
+    /// A spec (or output) that could not be checked, and why.
+    fn failed(spec: String, error: String) -> SpecResult {
+        SpecResult {
+            spec,
+            out: None,
+            status: "error",
+            files: Vec::new(),
+            compared: 0,
+            fix: None,
+            error: Some(error),
+        }
+    }
+}
+
 #[derive(Debug, Serialize)]
 struct Summary {
     specs: usize,
@@ -123,15 +138,7 @@ pub fn check_spec(spec: &Path, out: Option<&Path>, templates: &Templates) -> Spe
     let (workspace, (model, files)) = match rendered {
         Ok(rendered) => rendered,
         Err(error) => {
-            return SpecResult {
-                spec: shown,
-                out: None,
-                status: "error",
-                files: Vec::new(),
-                compared: 0,
-                fix: None,
-                error: Some(error),
-            };
+            return SpecResult::failed(shown, error);
         }
     };
     let out = out
@@ -212,18 +219,13 @@ fn check_system(
                 .collect();
             let mut results = check_all(&alone, None, templates);
             for spec in specs.iter().filter(|s| !alone.contains(s)) {
-                results.push(SpecResult {
-                    spec: shown(spec),
-                    out: None,
-                    status: "error",
-                    files: Vec::new(),
-                    compared: 0,
-                    fix: None,
-                    error: Some(format!(
+                results.push(SpecResult::failed(
+                    shown(spec),
+                    format!(
                         "error: {}: not checked: it names other services (app:), so it renders only with the system, which does not compile (see above)",
                         shown(spec)
-                    )),
-                });
+                    ),
+                ));
             }
             results.sort_by(|a, b| a.spec.cmp(&b.spec));
             return Ok((results, false));
@@ -420,15 +422,7 @@ fn check_shared(
             }
             result
         }
-        Err(error) => SpecResult {
-            spec: source,
-            out: None,
-            status: "error",
-            files: Vec::new(),
-            compared: 0,
-            fix: None,
-            error: Some(error),
-        },
+        Err(error) => SpecResult::failed(source, error),
     }
 }
 
@@ -441,15 +435,7 @@ fn check_service(service: &crate::system::Service, templates: &Templates) -> Spe
     });
     match rendered {
         Ok((workspace, files)) => compare(shown, &files, &service.out_dir(), &workspace),
-        Err(error) => SpecResult {
-            spec: shown,
-            out: None,
-            status: "error",
-            files: Vec::new(),
-            compared: 0,
-            fix: None,
-            error: Some(error),
-        },
+        Err(error) => SpecResult::failed(shown, error),
     }
 }
 

@@ -263,17 +263,7 @@ pub fn run(
             )
         }
     };
-    let before_texts: Vec<String> = changes
-        .iter()
-        .filter(|c| c.0.ends_with(".yaml"))
-        .map(|c| c.2.clone())
-        .collect();
-    let after_texts: Vec<String> = changes
-        .iter()
-        .filter(|c| c.0.ends_with(".yaml"))
-        .map(|c| c.3.clone())
-        .collect();
-    let impacts = impact::compare(&before_texts, &after_texts);
+    let impacts = impacts(&changes);
     let labels = Labels {
         subject: shown,
         before: before_label,
@@ -292,6 +282,18 @@ pub struct Labels {
 
 /// A changed file: its name, its state, its text before and after.
 pub type Change = (String, FileState, String, String);
+
+/// The security impact of `changes`, from their manifests before and after.
+pub fn impacts(changes: &[Change]) -> Vec<Impact> {
+    let texts = |pick: fn(&Change) -> &String| -> Vec<String> {
+        changes
+            .iter()
+            .filter(|c| c.0.ends_with(".yaml"))
+            .map(|c| pick(c).clone())
+            .collect()
+    };
+    impact::compare(&texts(|c| &c.2), &texts(|c| &c.3))
+}
 
 /// Prints the unified diffs of `changes` and the security `impacts`; exit 1
 /// when anything differs.

@@ -36,13 +36,15 @@ pub enum Status {
 /// `stderr`; [`crate::run`] guards both streams.
 pub fn run(command: Command, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Status {
     match command {
+        // A directory or several specs are one system; specs of a workspace
+        // with a workspace file render as the whole workspace would.
         Command::Render {
             specs,
             out,
             force,
             quiet,
             templates,
-        } if system::is_system(&specs) && (out.is_some() || !system::in_workspace(&specs)) => {
+        } if system::is_system(&specs) || (out.is_none() && system::in_workspace(&specs)) => {
             if out.is_some() {
                 let error = crate::Error::Usage(
                     "--out applies to one spec; a system writes each spec to deploy/<app name>"
@@ -50,9 +52,13 @@ pub fn run(command: Command, stdout: &mut dyn Write, stderr: &mut dyn Write) -> 
                 );
                 return crate::error::finish(Err(error), stderr);
             }
+            let (paths, focus) = match system::workspace_of(&specs) {
+                Some((all, focus)) => (all, Some(focus)),
+                None => (specs, None),
+            };
             system::render(
-                &specs,
-                None,
+                &paths,
+                focus.as_deref(),
                 force,
                 quiet,
                 templates.as_deref(),
@@ -60,22 +66,6 @@ pub fn run(command: Command, stdout: &mut dyn Write, stderr: &mut dyn Write) -> 
                 stderr,
             )
         }
-        // Specs of a workspace render as the whole workspace would.
-        Command::Render {
-            specs,
-            out: None,
-            force,
-            quiet,
-            templates,
-        } if let Some((workspace, focus)) = system::workspace_of(&specs) => system::render(
-            &workspace,
-            Some(&focus),
-            force,
-            quiet,
-            templates.as_deref(),
-            stdout,
-            stderr,
-        ),
         Command::Render {
             specs,
             out,

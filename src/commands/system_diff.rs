@@ -26,7 +26,7 @@ use super::diff::{self, Change, Labels, Options};
 use super::system::{render_system, workspace_of};
 use super::{Status, check::discover};
 use crate::drift;
-use crate::impact::{self, Direction, Impact};
+use crate::impact::{Direction, Impact};
 use crate::render::GeneratedFile;
 use crate::system;
 use crate::workspace::{Workspace, printable, shown};
@@ -336,14 +336,7 @@ pub fn run(
             (labels, changes, after.apps.clone())
         }
     };
-    let yaml = |pick: fn(&Change) -> &String| -> Vec<String> {
-        changes
-            .iter()
-            .filter(|c| c.0.ends_with(".yaml"))
-            .map(|c| pick(c).clone())
-            .collect()
-    };
     let mut impacts = service_impacts(&before_apps, &after.apps);
-    impacts.extend(impact::compare(&yaml(|c| &c.2), &yaml(|c| &c.3)));
+    impacts.extend(diff::impacts(&changes));
     diff::report(&labels, &changes, impacts, options, stdout)
 }

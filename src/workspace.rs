@@ -71,11 +71,8 @@ impl Workspace {
                 config: Config::default(),
             });
         }
-        let cwd = std::env::current_dir()
-            .ok()
-            .and_then(|d| d.canonicalize().ok());
-        let root = match cwd {
-            Some(cwd) if start.starts_with(&cwd) => cwd,
+        let root = match current_dir() {
+            Some(cwd) if start.starts_with(cwd) => cwd.clone(),
             _ => start,
         };
         Ok(Workspace {
@@ -279,11 +276,19 @@ pub fn check_spec_name(id: &str, spec: &Path) -> Result<(), String> {
     Ok(())
 }
 
+/// The current directory, canonical, read once: harden never changes it,
+/// and paths are shown relative to it thousands of times in a big system.
+fn current_dir() -> Option<&'static PathBuf> {
+    static CWD: std::sync::OnceLock<Option<PathBuf>> = std::sync::OnceLock::new();
+    CWD.get_or_init(|| std::env::current_dir().and_then(|d| d.canonicalize()).ok())
+        .as_ref()
+}
+
 /// A path as shown to the user: relative to the current directory when
 /// possible (with `..` when it is outside), so printed commands work when
 /// pasted; otherwise as given.
 pub fn shown(path: &Path) -> String {
-    let Ok(cwd) = std::env::current_dir().and_then(|d| d.canonicalize()) else {
+    let Some(cwd) = current_dir() else {
         return printable(&path.to_string_lossy());
     };
     let absolute = if path.is_absolute() {
@@ -294,7 +299,7 @@ pub fn shown(path: &Path) -> String {
     // Resolve symlinks of the part that exists, so /tmp and /private/tmp, or
     // a symlinked checkout, compare equal.
     let absolute = absolute.canonicalize().unwrap_or(absolute);
-    let relative = relative_to(&absolute, &cwd);
+    let relative = relative_to(&absolute, cwd);
     let text = match relative {
         Some(r) if r.as_os_str().is_empty() => ".".to_string(),
         Some(r) => slash_path(&r),

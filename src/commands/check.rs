@@ -428,14 +428,9 @@ fn check_shared(
 
 fn check_service(service: &crate::system::Service, templates: &Templates) -> SpecResult {
     let shown = shown(&service.path);
-    let rendered = Workspace::for_path(&service.path).and_then(|workspace| {
-        crate::render::render(&service.model, templates)
-            .map(|files| (workspace, files))
-            .map_err(|bug| bug.to_string())
-    });
-    match rendered {
-        Ok((workspace, files)) => compare(shown, &files, &service.out_dir(), &workspace),
-        Err(error) => SpecResult::failed(shown, error),
+    match crate::render::render(&service.model, templates) {
+        Ok(files) => compare(shown, &files, &service.out_dir(), &service.workspace),
+        Err(bug) => SpecResult::failed(shown, bug.to_string()),
     }
 }
 

@@ -104,6 +104,8 @@ pub struct Service {
     pub model: Model,
     /// The spec names other services (`app:`), so it renders only with them.
     pub uses_references: bool,
+    /// The spec's workspace.
+    pub workspace: crate::workspace::Workspace,
     parsed: Parsed<Spec>,
 }
 
@@ -146,10 +148,7 @@ impl Service {
 
     /// Where the service's files are written.
     pub fn out_dir(&self) -> PathBuf {
-        match crate::workspace::Workspace::for_path(&self.path) {
-            Ok(workspace) => workspace.out_dir(&self.model.name),
-            Err(_) => std::path::Path::new("deploy").join(&self.model.name),
-        }
+        self.workspace.out_dir(&self.model.name)
     }
 }
 
@@ -281,21 +280,22 @@ pub fn analyse(paths: &[PathBuf]) -> Result<System, Vec<SystemProblem>> {
         .collect();
     let referring: std::collections::BTreeSet<PathBuf> = referring.into_iter().collect();
     // Validation too is per spec, once references are resolved.
+    // Each spec's workspace is found once here and kept with its service.
     let validated = crate::parallel::map(&parsed, |(path, file, spec)| {
-        let id = crate::workspace::Workspace::for_path(path)
-            .and_then(|workspace| workspace.spec_id(path))
-            .map_err(LoadError::Path)?;
-        load::validate_parsed(spec, file, &id)
+        let workspace = crate::workspace::Workspace::for_path(path).map_err(LoadError::Path)?;
+        let id = workspace.spec_id(path).map_err(LoadError::Path)?;
+        load::validate_parsed(spec, file, &id).map(|model| (workspace, model))
     });
     let mut services = Vec::new();
     for ((path, file, spec), result) in parsed.into_iter().zip(validated) {
         match result {
-            Ok(model) => services.push(Service {
+            Ok((workspace, model)) => services.push(Service {
                 uses_references: referring.contains(&path),
                 path,
                 file,
                 spec: spec.value.clone(),
                 model,
+                workspace,
                 parsed: spec,
             }),
             Err(error) => problems.extend(
@@ -323,9 +323,10 @@ pub fn analyse(paths: &[PathBuf]) -> Result<System, Vec<SystemProblem>> {
     // renders as the whole workspace does. A directory of specs without one
     // renders each spec as it renders alone, but for references and shared
     // namespaces.
-    let declared = system.services.first().is_some_and(|s| {
-        crate::workspace::Workspace::for_path(&s.path).is_ok_and(|w| w.has_file())
-    });
+    let declared = system
+        .services
+        .first()
+        .is_some_and(|s| s.workspace.has_file());
     if declared {
         let neighbourhoods: Vec<String> = (0..system.services.len())
             .map(|i| graph::neighbourhood(&system, i, graph::Format::Mermaid))
@@ -352,12 +353,7 @@ fn share_namespaces(system: &mut System) {
     }
     for (namespace, indices) in members.into_iter().filter(|(_, m)| m.len() > 1) {
         let first = &system.services[indices[0]];
-        let dir = match crate::workspace::Workspace::for_path(&first.path) {
-            Ok(workspace) => workspace.namespace_dir(&namespace),
-            Err(_) => PathBuf::from(
-                crate::workspace::DEFAULT_NAMESPACE_OUTPUT.replace("{namespace}", &namespace),
-            ),
-        };
+        let dir = first.workspace.namespace_dir(&namespace);
         let mut compliance: Vec<String> = indices
             .iter()
             .flat_map(|&i| system.services[i].model.compliance.iter().cloned())

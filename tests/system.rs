@@ -1167,3 +1167,30 @@ fn render_clean(root: &Path) {
         .assert()
         .success();
 }
+
+#[test]
+fn a_system_render_uses_the_workspace_s_templates_as_check_does() {
+    let dir = TempDir::new().unwrap();
+    let root = dir.path();
+    fs::create_dir_all(root.join("specs")).unwrap();
+    fs::create_dir_all(root.join("tpl")).unwrap();
+    fs::write(root.join("harden.yaml"), "specs: [specs]\ntemplates: tpl\n").unwrap();
+    fs::write(
+        root.join("specs/alpha.yaml"),
+        lone_spec("alpha", "shop", "soc2"),
+    )
+    .unwrap();
+    let kustomization = harden::templates::Templates::sources()
+        .into_iter()
+        .find(|(name, _)| name == "kustomization.yaml.j2")
+        .unwrap()
+        .1;
+    fs::write(
+        root.join("tpl/kustomization.yaml.j2"),
+        format!("{kustomization}# organisation marker\n"),
+    )
+    .unwrap();
+    render_clean(root);
+    let written = fs::read_to_string(root.join("deploy/alpha/kustomization.yaml")).unwrap();
+    assert!(written.contains("# organisation marker"), "{written}");
+}

@@ -206,7 +206,12 @@ pub fn render(
         .first()
         .and_then(|f| crate::workspace::Workspace::for_path(f).ok());
     let spec_exists = |id: &str| workspace.as_ref().is_none_or(|w| w.spec_exists(id));
-    let Some(templates) = templates(templates_dir, stderr) else {
+    // `--templates`, else the workspace's own, as `check` and `diff` use.
+    let templates = match &workspace {
+        Some(workspace) => super::workspace_templates(workspace, templates_dir, stderr),
+        None => templates(templates_dir, stderr),
+    };
+    let Some(templates) = templates else {
         return Status::Error;
     };
     let focus = focus.map(|specs| services_of(&system, specs));

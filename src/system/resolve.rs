@@ -110,6 +110,19 @@ pub fn resolve(specs: &mut [Loaded], complete: bool) -> Vec<SystemProblem> {
             .as_ref()
             .and_then(|a| a.name.clone())
             .unwrap_or_default();
+        // The spec a reference names: another spec of the workspace.
+        let target_of = |loaded: &Loaded, path: &str, app: &str| {
+            if app == own {
+                return Err(Box::new(problem(
+                    loaded,
+                    &format!("{path}.app"),
+                    format!("{app:?} is this spec's own app"),
+                    "a service needs no rule to reach its own pods; remove the rule".to_string(),
+                )));
+            }
+            apps.get(app)
+                .ok_or_else(|| Box::new(unknown(loaded, path, app)))
+        };
         let mut found = Vec::new();
         // Ingress rules named after their app by default.
         let mut defaulted = Vec::new();
@@ -128,18 +141,12 @@ pub fn resolve(specs: &mut [Loaded], complete: bool) -> Vec<SystemProblem> {
                 ));
                 continue;
             }
-            if app == own {
-                found.push(problem(
-                    loaded,
-                    &format!("{path}.app"),
-                    format!("{app:?} is this spec's own app"),
-                    "a service needs no rule to reach its own pods; remove the rule".to_string(),
-                ));
-                continue;
-            }
-            let Some(target) = apps.get(&app) else {
-                found.push(unknown(loaded, &path, &app));
-                continue;
+            let target = match target_of(loaded, &path, &app) {
+                Ok(target) => target,
+                Err(problem) => {
+                    found.push(*problem);
+                    continue;
+                }
             };
             if rule.name.is_none() {
                 defaulted.push(i);
@@ -164,18 +171,12 @@ pub fn resolve(specs: &mut [Loaded], complete: bool) -> Vec<SystemProblem> {
                 ));
                 continue;
             }
-            if app == own {
-                found.push(problem(
-                    loaded,
-                    &format!("{path}.app"),
-                    format!("{app:?} is this spec's own app"),
-                    "a service needs no rule to reach its own pods; remove the rule".to_string(),
-                ));
-                continue;
-            }
-            let Some(target) = apps.get(&app) else {
-                found.push(unknown(loaded, &path, &app));
-                continue;
+            let target = match target_of(loaded, &path, &app) {
+                Ok(target) => target,
+                Err(problem) => {
+                    found.push(*problem);
+                    continue;
+                }
             };
             rule.name.get_or_insert_with(|| app.clone());
             rule.namespace = target.namespace.clone();

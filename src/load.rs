@@ -117,7 +117,7 @@ pub fn parse_spec(text: &str, file: &str) -> Result<yaml::Parsed<Spec>, LoadErro
             text.len()
         )));
     }
-    yaml::parse_document::<Spec>(text).map_err(|error| {
+    yaml::parse_document_against::<Spec>(text, crate::spec::json_schema()).map_err(|error| {
         let problem = Problem::new("", format!("not a valid spec document: {}", error.message))
             .help("fix the YAML at this position");
         LoadError::Invalid(SpecReport {

@@ -23,6 +23,32 @@ where
     Ok(Option::<T>::deserialize(deserializer)?.unwrap_or_default())
 }
 
+/// The spec's JSON Schema as committed in `schema/` (what `harden schema`
+/// prints and editors read). It is the schema derived from these types:
+/// the `committed_schema_is_the_derived_one` test proves it byte for byte, so
+/// a render need not derive it again (deriving it was a tenth of a render's
+/// instructions).
+pub const SCHEMA_TEXT: &str = include_str!("../schema/harden-spec.schema.json");
+
+/// [`SCHEMA_TEXT`] parsed, once per process.
+pub fn json_schema() -> &'static serde_json::Value {
+    static SCHEMA: std::sync::OnceLock<serde_json::Value> = std::sync::OnceLock::new();
+    SCHEMA.get_or_init(|| {
+        serde_json::from_str(SCHEMA_TEXT).expect("schema/harden-spec.schema.json is JSON (tested)")
+    })
+}
+
+/// The JSON Schema derived from the spec types (with its title), as
+/// [`SCHEMA_TEXT`] must be.
+pub fn derived_schema() -> String {
+    let mut schema = schemars::schema_for!(Spec);
+    schema.insert(
+        "title".into(),
+        "harden SecuritySpec (harden.dev/v1alpha1)".into(),
+    );
+    serde_json::to_string_pretty(&schema).unwrap_or_default() + "\n"
+}
+
 /// The only `apiVersion` this build understands.
 pub const API_VERSION: &str = "harden.dev/v1alpha1";
 /// The only `kind` this build understands.
@@ -350,4 +376,28 @@ pub struct SecretMetadataRef {
     /// The Secret. Absent means the app's own secret (`<app>-secrets`).
     pub secret: Option<String>,
     pub key: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    /// The committed schema is the one the types derive. To refresh it after
+    /// changing the spec types: `HARDEN_UPDATE_SCHEMA=1 cargo test --lib
+    /// committed_schema`.
+    #[test]
+    fn committed_schema_is_the_derived_one() {
+        let derived = super::derived_schema();
+        if derived != super::SCHEMA_TEXT && std::env::var_os("HARDEN_UPDATE_SCHEMA").is_some() {
+            let file = concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/schema/harden-spec.schema.json"
+            );
+            std::fs::write(file, &derived).expect("write the schema");
+            return;
+        }
+        assert!(
+            derived == super::SCHEMA_TEXT,
+            "schema/harden-spec.schema.json is stale: run `HARDEN_UPDATE_SCHEMA=1 cargo test --lib committed_schema`"
+        );
+        assert_eq!(super::json_schema()["additionalProperties"], false);
+    }
 }

@@ -184,14 +184,10 @@ pub fn run(command: Command, stdout: &mut dyn Write, stderr: &mut dyn Write) -> 
     }
 }
 
-/// The JSON Schema of the spec, derived from the spec types.
+/// The JSON Schema of the spec (the committed one, proven to be the one the
+/// spec types derive: [`crate::spec::derived_schema`]).
 pub fn schema() -> String {
-    let mut schema = schemars::schema_for!(crate::spec::Spec);
-    schema.insert(
-        "title".into(),
-        "harden SecuritySpec (harden.dev/v1alpha1)".into(),
-    );
-    serde_json::to_string_pretty(&schema).unwrap_or_default()
+    crate::spec::SCHEMA_TEXT.trim_end().to_string()
 }
 
 /// The workspace, templates, model and rendered files of `spec`; on failure

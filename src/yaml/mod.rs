@@ -119,6 +119,15 @@ impl<T> Parsed<T> {
 pub fn parse_document<T: DeserializeOwned + JsonSchema + 'static>(
     text: &str,
 ) -> Result<Parsed<T>, SyntaxError> {
+    parse_document_against(text, &*json_schema::<T>()?)
+}
+
+/// [`parse_document`] against a schema the caller already has (the spec's
+/// is embedded: [`crate::spec::json_schema`]).
+pub fn parse_document_against<T: DeserializeOwned>(
+    text: &str,
+    root_schema: &serde_json::Value,
+) -> Result<Parsed<T>, SyntaxError> {
     if text.len() > SPEC_MAX_BYTES {
         return Err(SyntaxError::whole(format!(
             "the spec is {} bytes; a spec is at most {SPEC_MAX_BYTES} bytes (1 MiB)",
@@ -128,8 +137,7 @@ pub fn parse_document<T: DeserializeOwned + JsonSchema + 'static>(
     let text = text::strip_bom(text);
     let mut node = spec_tree(text)?;
     let locations = Locations::of(&node);
-    let root_schema = json_schema::<T>()?;
-    let (type_errors, removed) = schema::check(&mut node, &root_schema);
+    let (type_errors, removed) = schema::check(&mut node, root_schema);
     let json = to_json(node)?;
     let mut unknown_fields = Vec::new();
     let value: T = serde_ignored::deserialize(json, |path| {

@@ -11,6 +11,8 @@
 //! text that is deployed (CVE-2021-42574, "Trojan Source"); control
 //! characters break comments, terminals and shell scripts.
 
+use std::fmt::Write as _;
+
 use serde_json::Value;
 
 use crate::diagnostics::Problem;
@@ -36,7 +38,7 @@ pub struct Found {
 pub fn check(spec: &Spec) -> Found {
     let mut found = Found::default();
     match serde_json::to_value(spec) {
-        Ok(value) => walk(&value, "", &mut found),
+        Ok(value) => walk(&value, &mut String::new(), &mut found),
         Err(error) => found
             .sizes
             .push(Problem::new("", format!("cannot be read: {error}"))),
@@ -63,45 +65,48 @@ fn max_len(path: &str, key: bool) -> usize {
     }
 }
 
-fn walk(value: &Value, path: &str, problems: &mut Found) {
-    let child = |name: &str| {
-        if path.is_empty() {
-            name.to_string()
-        } else {
-            format!("{path}.{name}")
-        }
-    };
+/// Walks `value` at `path`; `path` is one buffer, extended for each child
+/// and cut back after it, so a walk allocates nothing for a clean spec.
+fn walk(value: &Value, path: &mut String, problems: &mut Found) {
     match value {
         Value::Array(items) => {
             if items.len() > MAX_ITEMS {
                 problems.sizes.push(
                     Problem::new(
-                        path,
+                        path.as_str(),
                         format!("has {} items; at most {MAX_ITEMS} are allowed", items.len()),
                     )
                     .help("split the app, or use broader rules (a namespace instead of many pods)"),
                 );
                 return;
             }
+            let len = path.len();
             for (i, item) in items.iter().enumerate() {
-                walk(item, &format!("{path}[{i}]"), problems);
+                let _ = write!(path, "[{i}]");
+                walk(item, path, problems);
+                path.truncate(len);
             }
         }
         Value::Object(map) => {
             if map.len() > MAX_ITEMS {
                 problems.sizes.push(
                     Problem::new(
-                        path,
+                        path.as_str(),
                         format!("has {} entries; at most {MAX_ITEMS} are allowed", map.len()),
                     )
                     .help("keep the spec to what the app needs"),
                 );
                 return;
             }
+            let len = path.len();
             for (key, item) in map {
-                let shown_key = shown(key);
-                text(key, &child(&shown_key), true, problems);
-                walk(item, &child(&shown_key), problems);
+                if len > 0 {
+                    path.push('.');
+                }
+                push_shown(path, key);
+                text(key, path, true, problems);
+                walk(item, path, problems);
+                path.truncate(len);
             }
         }
         Value::String(s) => text(s, path, false, problems),
@@ -167,6 +172,19 @@ pub fn quoted(value: &str) -> String {
     } else {
         let head: String = value.chars().take(ECHO).collect();
         format!("{:?}… ({} bytes)", head, value.len())
+    }
+}
+
+/// Appends [`shown`]`(name)` to `path` (a plain short name as it is).
+fn push_shown(path: &mut String, name: &str) {
+    let plain = name.len() <= ECHO
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'/'));
+    if plain {
+        path.push_str(name);
+    } else {
+        path.push_str(&shown(name));
     }
 }
 

@@ -133,13 +133,22 @@ impl Error {
         }
     }
 
+    /// Whether this is a failed write to an output stream, which the
+    /// guarded stream reports itself.
+    fn is_output(&self) -> bool {
+        matches!(
+            self,
+            Error::Output(_) | Error::Wizard(crate::wizard::WizardError::Output(_))
+        )
+    }
+
     /// The same error, saying that nothing was written. An output error is
     /// left as it is (it is reported by the stream that failed).
     pub fn nothing_written(self) -> Error {
-        match self {
-            Error::Output(_) | Error::NothingWritten(_) => self,
-            other => Error::NothingWritten(Box::new(other)),
+        if self.is_output() || matches!(self, Error::NothingWritten(_)) {
+            return self;
         }
+        Error::NothingWritten(Box::new(self))
     }
 
     /// Prints the error on `stderr`. A failure to print is ignored: there is
@@ -162,7 +171,7 @@ pub fn conclude<O: Write, E: Write>(
     let mut status = match result {
         Ok(status) => status,
         // Reported below by the stream that recorded it.
-        Err(Error::Output(_)) if streams_failed => Status::Error,
+        Err(error) if error.is_output() && streams_failed => Status::Error,
         Err(error) => {
             error.print(&mut stderr);
             error.status()

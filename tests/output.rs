@@ -205,3 +205,34 @@ fn an_error_is_printed_exactly_once() {
         assert!(output.stdout.is_empty(), "harden {args:?}");
     }
 }
+
+/// `init` writes through the wizard's own error type: a full disk is still
+/// one line, not the wizard's and the stream's.
+#[cfg(target_os = "linux")]
+#[test]
+fn init_on_a_full_disk_says_so_once() {
+    let dir = tempfile::TempDir::new().expect("temporary directory");
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .expect("/dev/full exists on Linux");
+    let output = Command::new(env!("CARGO_BIN_EXE_harden"))
+        .args([
+            "init",
+            "--name",
+            "billing",
+            "--image",
+            "registry.example.com/billing@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+            "--yes",
+        ])
+        .current_dir(dir.path())
+        .stdout(full)
+        .output()
+        .expect("harden runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert_eq!(
+        stderr,
+        "error: cannot write to standard output: No space left on device (os error 28)\n"
+    );
+}

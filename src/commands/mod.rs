@@ -1,5 +1,8 @@
-//! What each subcommand does, returning an exit status. Messages for the user
-//! go to stdout (results) and stderr (errors); nothing here exits the process.
+//! What each subcommand does. Each returns `Result<Status, Error>`: results
+//! go to stdout and reports (warnings, findings that refuse a render) to
+//! stderr, every write checked with `?`; an error that ends the command is
+//! returned to [`crate::run`], which prints it. Nothing here exits the
+//! process.
 
 pub mod audit;
 pub mod check;

@@ -215,6 +215,8 @@ impl<W: Write> Output<W> {
 
     /// Flushes, then returns the first write error other than a closed pipe.
     pub fn finish(mut self) -> Result<(), Error> {
+        // A failed flush is recorded in `failed` (read next); a closed pipe
+        // is not a failure.
         let _ = self.flush();
         match self.failed.take() {
             Some(source) => Err(Error::Stream {

@@ -12,7 +12,7 @@
 //! for `reach` and the audit. [`commands`] holds what each subcommand does, [`cli`] only
 //! its flags. [`error`] holds the one error type, its exit status and the
 //! output guard; [`run`] is the one place that prints an error. Text built
-//! in memory is appended with [`text`]'s `push!` and `pushln!`.
+//! in memory is appended with `pushln!` (module `text`).
 #![forbid(unsafe_code)]
 
 pub mod audit;

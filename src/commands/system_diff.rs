@@ -105,7 +105,8 @@ fn git(dir: &Path, args: &[&str], input: Option<&[u8]>) -> Result<Vec<u8>, Error
         .spawn()
         .map_err(diff::cannot_run_git)?;
     if let (Some(input), Some(mut stdin)) = (input, child.stdin.take()) {
-        // Written from another thread: git answers while it reads.
+        // Written from another thread: git answers while it reads. If git
+        // stops reading, its exit status or short answer says why below.
         let input = input.to_vec();
         std::thread::spawn(move || {
             let _ = stdin.write_all(&input);

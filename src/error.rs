@@ -45,9 +45,9 @@ pub enum Error {
     /// refuses), in the order given.
     #[error("{}", prefixed("error: ", .0))]
     Inputs(Vec<String>),
-    /// A report already written in full, as the load and workspace
-    /// functions return it: a spec with several problems is several lines,
-    /// each with its own `error:`, position and help.
+    /// A report already written in full: a spec with several problems is
+    /// several lines, each with its own `error:`, position and help (`diff
+    /// --against` puts one line in front saying which revision it is).
     #[error("{0}")]
     Message(String),
     /// Files in the way of a write that `--force` would replace (exit 1, as

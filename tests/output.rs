@@ -128,6 +128,16 @@ fn a_closed_pipe_is_quiet_for_every_command_that_writes() {
     }
 }
 
+#[test]
+fn a_closed_pipe_hides_no_error() {
+    let (code, stderr) = with_closed_stdout(&["check", "--out", "deploy", "specs"]);
+    assert_eq!(code, Some(2));
+    assert_eq!(
+        stderr,
+        "error: --out applies to one spec; 5 specs were given (each maps to deploy/<app name>)\n"
+    );
+}
+
 /// Runs harden with standard output on /dev/full (every write fails with
 /// ENOSPC): its exit code and standard error.
 #[cfg(target_os = "linux")]

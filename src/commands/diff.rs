@@ -183,7 +183,8 @@ pub fn run(spec: &Path, options: &Options<'_>, stdout: &mut dyn Write) -> Result
                 Some(Ok(model)) => render::render(&model, &templates)?,
                 Some(Err(error)) => {
                     return Err(Error::Message(format!(
-                        "the spec at {revision} is not valid:\n{error}"
+                        "the spec at {} is not valid:\n{error}",
+                        crate::workspace::printable(revision)
                     )));
                 }
             };

@@ -1,11 +1,21 @@
 //! One error type for whatever ends a command early, with its exit status and
 //! its message (as just's `Error`), and the guard that turns output errors
-//! into one of them. [`crate::run`] is the one place that prints an error.
+//! into one of them. Every command returns `Result<Status, Error>`;
+//! [`conclude`], called by [`crate::run`], is the one place that prints an
+//! error, and it prints it once.
 //!
 //! Findings are not errors: a command that finds something returns
-//! [`Status::Findings`]. Every [`Error`] exits 2 (usage or input), except
-//! files in the way (a hand-edited render, an existing spec for `init`),
-//! which the README documents as exit 1 because `--force` overrides them.
+//! [`Status::Findings`] (and writes its report, e.g. a `render` whose
+//! output fails its own audit). Every [`Error`] exits 2 (usage or input),
+//! except files in the way (a hand-edited render, an existing spec for
+//! `init`), which the README documents as exit 1 because `--force`
+//! overrides them.
+//!
+//! Messages say what is wrong, in the user's words; the variant adds
+//! `error: ` (or `internal error: ` for a bug in harden). Reports that are
+//! already several lines, each with its own `error:` or `warning:`,
+//! position and help (an invalid spec, a system's problems), are printed
+//! as they are.
 //!
 //! Output: standard output and standard error are wrapped in [`Output`]. A
 //! closed pipe (`harden audit deploy/ | head -1`) is not an error: the rest
@@ -17,8 +27,11 @@
 use std::io::{self, Write};
 
 use crate::commands::Status;
+use crate::system::SystemProblem;
 
-/// Why a command could not do what it was asked.
+/// Why a command could not do what it was asked. The message says what is
+/// wrong; the `error: ` (or `internal error: `) in front of it is added
+/// here, by the variant, not by the code that found the problem.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// Arguments that ask for something impossible.
@@ -27,9 +40,14 @@ pub enum Error {
     /// Input that cannot be used (a file, a manifest); the message names it.
     #[error("error: {0}")]
     Input(String),
-    /// An error whose message is already written in full, as the
-    /// `Result<_, String>` functions of the pipeline return it (each line
-    /// with its own `error:` and the fix).
+    /// Several problems with the input, each printed on its own line as
+    /// `error: <problem>` (e.g. every manifest a NetworkPolicy evaluator
+    /// refuses), in the order given.
+    #[error("{}", prefixed("error: ", .0))]
+    Inputs(Vec<String>),
+    /// A report already written in full: a spec with several problems is
+    /// several lines, each with its own `error:`, position and help (`diff
+    /// --against` puts one line in front saying which revision it is).
     #[error("{0}")]
     Message(String),
     /// Files in the way of a write that `--force` would replace (exit 1, as
@@ -42,15 +60,33 @@ pub enum Error {
     /// A spec or manifest could not be read or is invalid.
     #[error(transparent)]
     Load(#[from] crate::load::LoadError),
+    /// A spec's workspace (its `harden.yaml`) or path cannot be used.
+    #[error(transparent)]
+    Workspace(#[from] crate::workspace::WorkspaceError),
     /// Custom templates could not be read or compiled.
     #[error(transparent)]
     Templates(#[from] crate::templates::LoadError),
+    /// A template failed while rendering (a bug in harden for the embedded
+    /// ones).
+    #[error(transparent)]
+    Template(#[from] crate::render::TemplateBug),
     /// Generated files could not be written, or files are in the way.
     #[error(transparent)]
     Write(#[from] crate::write::WriteError),
     /// `harden init` stopped.
     #[error(transparent)]
     Wizard(#[from] crate::wizard::WizardError),
+    /// Specs that do not compile as one system: each problem as it prints
+    /// (`error:` or `warning:`, file, line, help), then `summary`.
+    #[error("{}", system_report(.problems, .summary))]
+    System {
+        problems: Vec<SystemProblem>,
+        summary: String,
+    },
+    /// An error that stopped `render` before it wrote anything; the
+    /// message says so on a line of its own.
+    #[error("{0}\nnothing was written")]
+    NothingWritten(Box<Error>),
     /// Writing to a stream failed, as [`Output::finish`] reports it (a
     /// closed pipe is not reported).
     #[error("error: cannot write to {stream}: {source}")]
@@ -59,10 +95,30 @@ pub enum Error {
         source: io::Error,
     },
     /// A write in a command failed (`writeln!(out, ..)?`). The guarded
-    /// stream has recorded it and [`crate::run`] reports it, once, as
-    /// [`Error::Stream`]; [`finish`] does not print this one.
+    /// stream has recorded it and [`conclude`] reports it, once, as
+    /// [`Error::Stream`]; this message is printed only when no guarded
+    /// stream failed (an I/O error that did not come from one).
     #[error("error: cannot write the output: {0}")]
     Output(#[from] io::Error),
+}
+
+/// `lines`, each after `prefix`, one a line.
+fn prefixed(prefix: &str, lines: &[String]) -> String {
+    lines
+        .iter()
+        .map(|line| format!("{prefix}{line}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// System problems, one a line, then the summary line.
+fn system_report(problems: &[SystemProblem], summary: &str) -> String {
+    problems
+        .iter()
+        .map(ToString::to_string)
+        .chain([summary.to_string()])
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 impl Error {
@@ -72,8 +128,27 @@ impl Error {
             Error::InTheWay(_)
             | Error::Write(crate::write::WriteError::Conflicts(_))
             | Error::Wizard(crate::wizard::WizardError::Exists(_)) => Status::Findings,
+            Error::NothingWritten(inner) => inner.status(),
             _ => Status::Error,
         }
+    }
+
+    /// Whether this is a failed write to an output stream, which the
+    /// guarded stream reports itself.
+    fn is_output(&self) -> bool {
+        matches!(
+            self,
+            Error::Output(_) | Error::Wizard(crate::wizard::WizardError::Output(_))
+        )
+    }
+
+    /// The same error, saying that nothing was written. An output error is
+    /// left as it is (it is reported by the stream that failed).
+    pub fn nothing_written(self) -> Error {
+        if self.is_output() || matches!(self, Error::NothingWritten(_)) {
+            return self;
+        }
+        Error::NothingWritten(Box::new(self))
     }
 
     /// Prints the error on `stderr`. A failure to print is ignored: there is
@@ -83,16 +158,32 @@ impl Error {
     }
 }
 
-/// Ends a command: its status, or the error's status after printing it.
-pub fn finish(result: Result<Status, Error>, stderr: &mut dyn Write) -> Status {
-    match result {
+/// Ends a run: prints the command's error (once), then a failure to write
+/// standard output, and returns the exit status. A failure to write
+/// standard error is not printed (there is nowhere left to print it); it
+/// makes the status 2.
+pub fn conclude<O: Write, E: Write>(
+    result: Result<Status, Error>,
+    stdout: Output<O>,
+    mut stderr: Output<E>,
+) -> Status {
+    let streams_failed = stdout.failed.is_some() || stderr.failed.is_some();
+    let mut status = match result {
         Ok(status) => status,
+        // Reported below by the stream that recorded it.
+        Err(error) if error.is_output() && streams_failed => Status::Error,
         Err(error) => {
-            if !matches!(error, Error::Output(_)) {
-                error.print(stderr);
-            }
+            error.print(&mut stderr);
             error.status()
         }
+    };
+    if let Err(error) = stdout.finish() {
+        error.print(&mut stderr);
+        status = Status::Error;
+    }
+    match stderr.finish() {
+        Ok(()) => status,
+        Err(_) => Status::Error,
     }
 }
 
@@ -124,6 +215,8 @@ impl<W: Write> Output<W> {
 
     /// Flushes, then returns the first write error other than a closed pipe.
     pub fn finish(mut self) -> Result<(), Error> {
+        // A failed flush is recorded in `failed` (read next); a closed pipe
+        // is not a failure.
         let _ = self.flush();
         match self.failed.take() {
             Some(source) => Err(Error::Stream {
@@ -208,10 +301,60 @@ mod tests {
         );
     }
 
+    /// Runs `conclude` with the streams `stdout` and `stderr` write to; what
+    /// it printed on standard error, and the status.
+    fn concluded(result: Result<Status, Error>, stdout: Output<Failing>) -> (String, Status) {
+        let mut printed = Vec::new();
+        let status = conclude(result, stdout, Output::new(&mut printed, "standard error"));
+        (String::from_utf8(printed).unwrap(), status)
+    }
+
+    #[test]
+    fn an_error_is_printed_once_with_its_prefix() {
+        let quiet = Output::new(Failing(io::ErrorKind::BrokenPipe), "standard output");
+        let (printed, status) = concluded(Err(Error::Input("x.yaml does not exist".into())), quiet);
+        assert_eq!(printed, "error: x.yaml does not exist\n");
+        assert_eq!(status, Status::Error);
+        let quiet = Output::new(Failing(io::ErrorKind::BrokenPipe), "standard output");
+        let bug = Error::Internal("a template wrote no YAML".into()).nothing_written();
+        let (printed, _) = concluded(Err(bug.nothing_written()), quiet);
+        assert_eq!(
+            printed,
+            "internal error: a template wrote no YAML\nnothing was written\n"
+        );
+        let quiet = Output::new(Failing(io::ErrorKind::BrokenPipe), "standard output");
+        let inputs = Error::Inputs(vec!["a.yaml:1: bad".into(), "b.yaml:2: worse".into()]);
+        let (printed, _) = concluded(Err(inputs), quiet);
+        assert_eq!(printed, "error: a.yaml:1: bad\nerror: b.yaml:2: worse\n");
+    }
+
+    #[test]
+    fn a_failed_write_is_reported_once_by_its_stream() {
+        let mut stdout = Output::new(Failing(io::ErrorKind::StorageFull), "standard output");
+        let failed = writeln!(stdout, "report").map_err(Error::from);
+        let (printed, status) = concluded(failed.map(|()| Status::Findings), stdout);
+        assert_eq!(status, Status::Error);
+        assert_eq!(printed.lines().count(), 1, "{printed}");
+        assert!(
+            printed.starts_with("error: cannot write to standard output: failed"),
+            "{printed}"
+        );
+    }
+
+    #[test]
+    fn an_io_error_from_elsewhere_is_still_printed() {
+        let quiet = Output::new(Failing(io::ErrorKind::BrokenPipe), "standard output");
+        let elsewhere = Error::Output(io::Error::other("disk gone"));
+        let (printed, status) = concluded(Err(elsewhere), quiet);
+        assert_eq!(printed, "error: cannot write the output: disk gone\n");
+        assert_eq!(status, Status::Error);
+    }
+
     #[test]
     fn files_in_the_way_exit_1_other_errors_2() {
         let conflict = Error::Write(crate::write::WriteError::Conflicts(Vec::new()));
         assert_eq!(conflict.status(), Status::Findings);
+        assert_eq!(conflict.nothing_written().status(), Status::Findings);
         assert_eq!(Error::Usage("bad".into()).status(), Status::Error);
         let mut printed = Vec::new();
         Error::Usage("bad flag".into()).print(&mut printed);

@@ -11,7 +11,8 @@
 //! at both ends) and draws it. [`netpol`] evaluates NetworkPolicies (who may reach whom)
 //! for `reach` and the audit. [`commands`] holds what each subcommand does, [`cli`] only
 //! its flags. [`error`] holds the one error type, its exit status and the
-//! output guard; [`run`] is the one place that prints an error.
+//! output guard; [`run`] is the one place that prints an error. Text built
+//! in memory is appended with `pushln!` (module `text`).
 #![forbid(unsafe_code)]
 
 pub mod audit;
@@ -32,6 +33,7 @@ pub mod render;
 pub mod spec;
 pub mod system;
 pub mod templates;
+mod text;
 pub mod validate;
 pub mod wizard;
 pub mod workspace;
@@ -44,16 +46,12 @@ pub use error::Error;
 /// Runs a parsed command line and returns the process exit status.
 ///
 /// Standard output and error are guarded (see [`error::Output`]): a closed
-/// pipe ends the output quietly and the command's status stands; any other
-/// write error is printed here, once, and the status is 2.
+/// pipe ends the output quietly and the command's status stands. The
+/// command's error, then any other failure to write, is printed here, once
+/// ([`error::conclude`]).
 pub fn run(cli: cli::Cli) -> Status {
     let mut stdout = error::Output::new(std::io::stdout().lock(), "standard output");
     let mut stderr = error::Output::new(std::io::stderr().lock(), "standard error");
-    let status = commands::run(cli.command, &mut stdout, &mut stderr);
-    let status = error::finish(stdout.finish().map(|()| status), &mut stderr);
-    match stderr.finish() {
-        Ok(()) => status,
-        // Nowhere left to print it; the status tells.
-        Err(_) => Status::Error,
-    }
+    let result = commands::run(cli.command, &mut stdout, &mut stderr);
+    error::conclude(result, stdout, stderr)
 }

@@ -21,9 +21,14 @@ pub enum LoadError {
     #[error("{0}")]
     Invalid(SpecReport),
     /// The spec's path or workspace cannot be used (a path that carries
-    /// control characters, an invalid `harden.yaml`); the message is ready.
-    #[error("{0}")]
+    /// control characters, an invalid `harden.yaml`); the message says what
+    /// is wrong (and the fix on a `help:` line).
+    #[error("error: {0}")]
     Path(String),
+    /// The spec's workspace (its `harden.yaml`) cannot be used, or its path
+    /// cannot name it in generated files.
+    #[error(transparent)]
+    Workspace(#[from] crate::workspace::WorkspaceError),
 }
 
 /// The largest spec file read: far above any real spec, far below what
@@ -34,14 +39,14 @@ pub const MAX_SPEC_BYTES: u64 = 128 * 1024;
 /// to its workspace root ([`Workspace::spec_id`]); messages name it as the
 /// user can open it from the current directory.
 pub fn load_spec(path: &Path) -> Result<Model, LoadError> {
-    let workspace = Workspace::for_path(path).map_err(LoadError::Path)?;
+    let workspace = Workspace::for_path(path)?;
     load_spec_in(path, &workspace)
 }
 
 /// Loads one spec file of a known workspace.
 pub fn load_spec_in(path: &Path, workspace: &Workspace) -> Result<Model, LoadError> {
     let file = workspace::shown(path);
-    let id = workspace.spec_id(path).map_err(LoadError::Path)?;
+    let id = workspace.spec_id(path)?;
     let text = read_spec_text(path, &file)?;
     load_spec_text_as(&text, &file, &id)
 }
@@ -49,9 +54,9 @@ pub fn load_spec_in(path: &Path, workspace: &Workspace) -> Result<Model, LoadErr
 /// Reads a spec file for [`crate::system`]: the path as shown, the spec's id
 /// for generated headers (relative to its workspace root), and its text.
 pub fn read_spec(path: &Path) -> Result<(String, String, String), LoadError> {
-    let workspace = Workspace::for_path(path).map_err(LoadError::Path)?;
+    let workspace = Workspace::for_path(path)?;
     let file = workspace::shown(path);
-    let id = workspace.spec_id(path).map_err(LoadError::Path)?;
+    let id = workspace.spec_id(path)?;
     let text = read_spec_text(path, &file)?;
     Ok((file, id, text))
 }
@@ -65,13 +70,13 @@ fn read_spec_text(path: &Path, file: &str) -> Result<String, LoadError> {
     let metadata = std::fs::metadata(path).map_err(unreadable)?;
     if metadata.is_dir() {
         return Err(LoadError::Path(format!(
-            "error: {file} is a directory, not a spec file
+            "{file} is a directory, not a spec file
   help: name a spec file (e.g. {file}/app.yaml), or use `harden check {file}` to check every spec in it"
         )));
     }
     if metadata.len() > MAX_SPEC_BYTES {
         return Err(LoadError::Path(format!(
-            "error: {file} is {} bytes; a spec may be at most {MAX_SPEC_BYTES} bytes
+            "{file} is {} bytes; a spec may be at most {MAX_SPEC_BYTES} bytes
   help: is this the right file? A spec is a short document",
             metadata.len()
         )));
@@ -113,7 +118,7 @@ pub fn load_spec_text_as(text: &str, file: &str, id: &str) -> Result<Model, Load
 pub fn parse_spec(text: &str, file: &str) -> Result<yaml::Parsed<Spec>, LoadError> {
     if text.len() as u64 > MAX_SPEC_BYTES {
         return Err(LoadError::Path(format!(
-            "error: {file} is {} bytes; a spec may be at most {MAX_SPEC_BYTES} bytes",
+            "{file} is {} bytes; a spec may be at most {MAX_SPEC_BYTES} bytes",
             text.len()
         )));
     }

@@ -42,6 +42,12 @@ struct Config {
     templates: Option<String>,
 }
 
+/// Why a workspace (its `harden.yaml`) or a spec path in it cannot be
+/// used: what is wrong, and the fix on a `help:` line.
+#[derive(Debug, thiserror::Error)]
+#[error("error: {0}")]
+pub struct WorkspaceError(pub String);
+
 /// A spec's workspace.
 #[derive(Debug, Clone)]
 pub struct Workspace {
@@ -52,7 +58,7 @@ pub struct Workspace {
 
 impl Workspace {
     /// The workspace of a spec file (or of a directory of specs).
-    pub fn for_path(path: &Path) -> Result<Workspace, String> {
+    pub fn for_path(path: &Path) -> Result<Workspace, WorkspaceError> {
         let absolute = canonical(path)?;
         let start = if absolute.is_dir() {
             absolute.clone()
@@ -83,31 +89,31 @@ impl Workspace {
 
     /// The workspace of the current directory (for `harden check` with no
     /// argument).
-    pub fn current() -> Result<Workspace, String> {
+    pub fn current() -> Result<Workspace, WorkspaceError> {
         let cwd = std::env::current_dir()
-            .map_err(|e| format!("error: cannot read the current directory: {e}"))?;
+            .map_err(|e| WorkspaceError(format!("cannot read the current directory: {e}")))?;
         Workspace::for_path(&cwd)
     }
 
-    fn with_file(root: PathBuf) -> Result<Workspace, String> {
+    fn with_file(root: PathBuf) -> Result<Workspace, WorkspaceError> {
         let file = root.join(WORKSPACE_FILE);
         let shown = shown(&file);
         let text = std::fs::read_to_string(&file)
-            .map_err(|e| format!("error: cannot read {shown}: {e}"))?;
+            .map_err(|e| WorkspaceError(format!("cannot read {shown}: {e}")))?;
         let config = if text.trim().is_empty() {
             Config::default()
         } else {
             let parsed = crate::yaml::parse_document::<Config>(&text).map_err(|e| {
-                format!(
-                    "error: {shown}{}: {}\n  help: the workspace file may set `specs` (a list of directories), `output` (e.g. \"deploy/{{app}}\"), `namespaces` (e.g. \"deploy/namespaces/{{namespace}}\") and `templates` (a directory)",
+                WorkspaceError(format!(
+                    "{shown}{}: {}\n  help: the workspace file may set `specs` (a list of directories), `output` (e.g. \"deploy/{{app}}\"), `namespaces` (e.g. \"deploy/namespaces/{{namespace}}\") and `templates` (a directory)",
                     e.position.map(|p| format!(":{p}")).unwrap_or_default(),
                     e.message
-                )
+                ))
             })?;
             if let Some(field) = parsed.unknown_fields.first() {
-                return Err(format!(
-                    "error: {shown}: unknown field '{field}'\n  help: the workspace file may set `specs`, `output`, `namespaces` and `templates`"
-                ));
+                return Err(WorkspaceError(format!(
+                    "{shown}: unknown field '{field}'\n  help: the workspace file may set `specs`, `output`, `namespaces` and `templates`"
+                )));
             }
             parsed.value
         };
@@ -124,24 +130,24 @@ impl Workspace {
                 || path.is_absolute()
                 || path.components().any(|c| matches!(c, Component::ParentDir))
             {
-                return Err(format!(
-                    "error: {shown}: {field}: {value:?} must be a relative path inside the workspace\n  help: write it relative to {shown}'s directory, without `..`"
-                ));
+                return Err(WorkspaceError(format!(
+                    "{shown}: {field}: {value:?} must be a relative path inside the workspace\n  help: write it relative to {shown}'s directory, without `..`"
+                )));
             }
         }
         if let Some(output) = &config.output
             && !output.contains("{app}")
         {
-            return Err(format!(
-                "error: {shown}: output: {output:?} does not contain {{app}}\n  help: every app needs its own directory, e.g. \"deploy/{{app}}\""
-            ));
+            return Err(WorkspaceError(format!(
+                "{shown}: output: {output:?} does not contain {{app}}\n  help: every app needs its own directory, e.g. \"deploy/{{app}}\""
+            )));
         }
         if let Some(namespaces) = &config.namespaces
             && !namespaces.contains("{namespace}")
         {
-            return Err(format!(
-                "error: {shown}: namespaces: {namespaces:?} does not contain {{namespace}}\n  help: every shared namespace needs its own directory, e.g. \"deploy/namespaces/{{namespace}}\""
-            ));
+            return Err(WorkspaceError(format!(
+                "{shown}: namespaces: {namespaces:?} does not contain {{namespace}}\n  help: every shared namespace needs its own directory, e.g. \"deploy/namespaces/{{namespace}}\""
+            )));
         }
         Ok(Workspace { root, config })
     }
@@ -149,7 +155,7 @@ impl Workspace {
     /// How generated headers name `spec`: its path relative to the root with
     /// `/` separators. Refuses names that could carry anything but a path
     /// into a generated file.
-    pub fn spec_id(&self, spec: &Path) -> Result<String, String> {
+    pub fn spec_id(&self, spec: &Path) -> Result<String, WorkspaceError> {
         let absolute = canonical(spec)?;
         let id = match absolute.strip_prefix(&self.root) {
             Ok(relative) => slash_path(relative),
@@ -211,10 +217,10 @@ impl Workspace {
     }
 }
 
-/// The canonical form of a path, with an error ready to print.
-fn canonical(path: &Path) -> Result<PathBuf, String> {
+/// The canonical form of a path, or why it cannot be read.
+fn canonical(path: &Path) -> Result<PathBuf, WorkspaceError> {
     path.canonicalize()
-        .map_err(|e| format!("error: cannot read {}: {e}", shown(path)))
+        .map_err(|e| WorkspaceError(format!("cannot read {}: {e}", shown(path))))
 }
 
 fn upward(start: &Path, found: impl Fn(&Path) -> bool) -> Option<PathBuf> {
@@ -259,19 +265,19 @@ pub fn forbidden_char(c: char) -> Option<&'static str> {
 
 /// Refuses a spec path that contains a [`forbidden_char`], or that is not
 /// valid UTF-8.
-pub fn check_spec_name(id: &str, spec: &Path) -> Result<(), String> {
+pub fn check_spec_name(id: &str, spec: &Path) -> Result<(), WorkspaceError> {
     if spec.to_str().is_none() || id.contains('\u{fffd}') {
-        return Err(format!(
-            "error: the spec path {} is not valid UTF-8\n  help: rename the file (and its directories) to a plain name such as specs/app.yaml",
+        return Err(WorkspaceError(format!(
+            "the spec path {} is not valid UTF-8\n  help: rename the file (and its directories) to a plain name such as specs/app.yaml",
             printable(&spec.to_string_lossy())
-        ));
+        )));
     }
     if let Some((c, what)) = id.chars().find_map(|c| forbidden_char(c).map(|w| (c, w))) {
-        return Err(format!(
-            "error: the spec path {} contains {what} (U+{:04X}); it would reach the comments of generated files\n  help: rename the file (and its directories) to a plain name such as specs/app.yaml",
+        return Err(WorkspaceError(format!(
+            "the spec path {} contains {what} (U+{:04X}); it would reach the comments of generated files\n  help: rename the file (and its directories) to a plain name such as specs/app.yaml",
             printable(id),
             c as u32
-        ));
+        )));
     }
     Ok(())
 }
@@ -404,7 +410,9 @@ mod tests {
         for c in ['a', ' ', '$', '\'', 'é', '\u{a0}'] {
             assert!(forbidden_char(c).is_none(), "{c:?}");
         }
-        let error = check_spec_name("a\n-->b", Path::new("a\n-->b")).unwrap_err();
+        let error = check_spec_name("a\n-->b", Path::new("a\n-->b"))
+            .unwrap_err()
+            .to_string();
         assert!(
             error.contains("U+000A") && error.contains("rename"),
             "{error}"

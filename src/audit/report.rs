@@ -142,6 +142,8 @@ struct JsonSummary {
 
 pub fn json(findings: &[Finding], files: usize, documents: usize) -> String {
     let mut out = Vec::new();
+    // Writing to a Vec cannot fail, and the report's types serialise without
+    // error (no map has a key that is not a string).
     let _ = write_json(&mut out, findings, files, documents);
     String::from_utf8(out).unwrap_or_default()
 }

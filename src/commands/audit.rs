@@ -9,6 +9,7 @@ use crate::audit::pss::{Level, Version};
 use crate::audit::report::{self, TextOptions};
 use crate::audit::rules::{self, Family, PssChoice, Selection, Severity};
 use crate::audit::waivers::{self, Waivers};
+use crate::error::Error;
 
 /// The flags of `harden audit`.
 #[derive(Debug, clap::Args)]
@@ -50,23 +51,19 @@ pub struct AuditArgs {
 }
 
 /// Each id of `ids` as a rule of the catalogue.
-fn rule_ids(flag: &str, ids: &[String]) -> Result<Vec<&'static str>, String> {
+fn rule_ids(flag: &str, ids: &[String]) -> Result<Vec<&'static str>, Error> {
     ids.iter()
         .map(|id| {
             rules::find(id).map(|r| r.id).ok_or_else(|| {
-                format!(
+                Error::Usage(format!(
                     "{flag} {id:?} is not a rule of the catalogue; `harden audit --format sarif` lists every rule under tool.driver.rules"
-                )
+                ))
             })
         })
         .collect()
 }
 
-pub fn run(args: &AuditArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Status {
-    let fail = |stderr: &mut dyn Write, message: String| {
-        let _ = writeln!(stderr, "error: {message}");
-        Status::Error
-    };
+pub fn run(args: &AuditArgs, stdout: &mut dyn Write) -> Result<Status, Error> {
     let version = match args.pss_version.as_deref() {
         None => None,
         Some(text) => match Version::parse(text).filter(|v| {
@@ -74,14 +71,11 @@ pub fn run(args: &AuditArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> 
         }) {
             Some(version) => Some(version),
             None => {
-                return fail(
-                    stderr,
-                    format!(
-                        "--pss-version {text:?} is not a supported version; use v1.{} to v1.{}",
-                        crate::model::OLDEST_PSS_MINOR,
-                        crate::model::NEWEST_PSS_MINOR
-                    ),
-                );
+                return Err(Error::Usage(format!(
+                    "--pss-version {text:?} is not a supported version; use v1.{} to v1.{}",
+                    crate::model::OLDEST_PSS_MINOR,
+                    crate::model::NEWEST_PSS_MINOR
+                )));
             }
         },
     };
@@ -94,19 +88,13 @@ pub fn run(args: &AuditArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> 
     } else {
         Selection::families(&args.only)
     };
-    match (
-        rule_ids("--rule", &args.rules),
-        rule_ids("--skip-rule", &args.skip_rules),
-    ) {
-        (Ok(only), Ok(skip)) => {
-            selection.only = only.into_iter().collect();
-            selection.skip = skip.into_iter().collect();
-            // --rule names rules of any family.
-            if !selection.only.is_empty() && args.only.is_empty() {
-                selection.families = vec![Family::Pss, Family::Controls, Family::Hardening];
-            }
-        }
-        (Err(error), _) | (_, Err(error)) => return fail(stderr, error),
+    selection.only = rule_ids("--rule", &args.rules)?.into_iter().collect();
+    selection.skip = rule_ids("--skip-rule", &args.skip_rules)?
+        .into_iter()
+        .collect();
+    // --rule names rules of any family.
+    if !selection.only.is_empty() && args.only.is_empty() {
+        selection.families = vec![Family::Pss, Family::Controls, Family::Hardening];
     }
     let root = report::repository_root();
     let mut waivers = Waivers::default();
@@ -116,13 +104,10 @@ pub fn run(args: &AuditArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> 
     };
     if let Some(path) = waiver_file {
         if !path.is_file() {
-            return fail(
-                stderr,
-                format!(
-                    "waiver file {} does not exist",
-                    crate::load::display_path(&path)
-                ),
-            );
+            return Err(Error::Input(format!(
+                "waiver file {} does not exist",
+                crate::load::display_path(&path)
+            )));
         }
         let shown = crate::load::display_path(&path);
         waivers.add_file(&path, &shown, &waivers::today());
@@ -152,11 +137,8 @@ pub fn run(args: &AuditArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> 
             None => findings.push(finding),
         }
     });
-    let scope = match scope {
-        Ok(scope) => scope,
-        Err(error) => return fail(stderr, error),
-    };
-    let _ = match json {
+    let scope = scope.map_err(Error::Input)?;
+    match json {
         Some(writer) => written
             .and_then(|()| writer.finish(scope.files, scope.objects))
             .and_then(|()| writeln!(out)),
@@ -178,22 +160,25 @@ pub fn run(args: &AuditArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> 
                 },
             )
         ),
-    };
-    let _ = out.flush();
+    }?;
+    out.flush()?;
     drop(out);
     if !input_errors.is_empty() {
-        for finding in &input_errors {
-            let _ = writeln!(
-                stderr,
-                "error: {}:{}: {}: {}",
-                finding.file, finding.line, finding.rule.id, finding.message
-            );
-        }
-        return Status::Error;
+        return Err(Error::Inputs(
+            input_errors
+                .iter()
+                .map(|finding| {
+                    format!(
+                        "{}:{}: {}: {}",
+                        finding.file, finding.line, finding.rule.id, finding.message
+                    )
+                })
+                .collect(),
+        ));
     }
-    if fails {
+    Ok(if fails {
         Status::Findings
     } else {
         Status::Clean
-    }
+    })
 }

@@ -31,7 +31,7 @@ pub struct SpecResult {
 
 impl SpecResult {
     /// A spec (or output) that could not be checked, and why.
-    fn failed(spec: String, error: String) -> SpecResult {
+    fn failed(spec: String, error: Error) -> SpecResult {
         SpecResult {
             spec,
             out: None,
@@ -39,7 +39,7 @@ impl SpecResult {
             files: Vec::new(),
             compared: 0,
             fix: None,
-            error: Some(error),
+            error: Some(error.to_string()),
         }
     }
 }
@@ -62,16 +62,16 @@ struct Report<'a> {
 
 /// Finds the specs named by `paths`: files as given, directories searched
 /// recursively for YAML files whose `apiVersion` is harden's.
-pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
+pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
     let mut specs = Vec::new();
     for path in paths {
         if path.is_dir() {
             walk(path, &mut specs)
-                .map_err(|e| format!("error: cannot read {}: {e}", shown(path)))?;
+                .map_err(|e| Error::Input(format!("cannot read {}: {e}", shown(path))))?;
         } else if path.exists() {
             specs.push(path.clone());
         } else {
-            return Err(format!("error: {} does not exist", shown(path)));
+            return Err(Error::Input(format!("{} does not exist", shown(path))));
         }
     }
     // The same file named twice (`specs/a.yaml` and `./specs/../specs/a.yaml`)
@@ -134,6 +134,7 @@ pub fn is_spec(path: &Path) -> bool {
 pub fn check_spec(spec: &Path, out: Option<&Path>, templates: &Templates) -> SpecResult {
     let shown = shown(spec);
     let rendered = Workspace::for_path(spec)
+        .map_err(Error::from)
         .and_then(|workspace| render_spec_in(spec, &workspace, templates).map(|r| (workspace, r)));
     let (workspace, (model, files)) = match rendered {
         Ok(rendered) => rendered,
@@ -221,10 +222,10 @@ fn check_system(
             for spec in specs.iter().filter(|s| !alone.contains(s)) {
                 results.push(SpecResult::failed(
                     shown(spec),
-                    format!(
-                        "error: {}: not checked: it names other services (app:), so it renders only with the system, which does not compile (see above)",
+                    Error::Input(format!(
+                        "{}: not checked: it names other services (app:), so it renders only with the system, which does not compile (see above)",
                         shown(spec)
-                    ),
+                    )),
                 ));
             }
             results.sort_by(|a, b| a.spec.cmp(&b.spec));
@@ -404,11 +405,13 @@ fn check_shared(
     render_all: &str,
 ) -> SpecResult {
     let source = format!("{SHARED_PREFIX}{}", shared.namespace.namespace);
-    let rendered = Workspace::for_path(spec).and_then(|workspace| {
-        crate::render::render_namespace(&shared.namespace, templates)
-            .map(|files| (workspace, files))
-            .map_err(|bug| bug.to_string())
-    });
+    let rendered = Workspace::for_path(spec)
+        .map_err(Error::from)
+        .and_then(|workspace| {
+            crate::render::render_namespace(&shared.namespace, templates)
+                .map(|files| (workspace, files))
+                .map_err(Error::from)
+        });
     match rendered {
         Ok((workspace, files)) => {
             let mut result = compare(source, &files, &shared.dir, &workspace);
@@ -430,7 +433,7 @@ fn check_service(service: &crate::system::Service, templates: &Templates) -> Spe
     let shown = shown(&service.path);
     match crate::render::render(&service.model, templates) {
         Ok(files) => compare(shown, &files, &service.out_dir(), &service.workspace),
-        Err(bug) => SpecResult::failed(shown, bug.to_string()),
+        Err(bug) => SpecResult::failed(shown, bug.into()),
     }
 }
 
@@ -453,17 +456,15 @@ pub fn run(
         Some(path) if path.exists() => Workspace::for_path(path),
         _ => Workspace::current(),
     };
-    let workspace = workspace.map_err(Error::Message)?;
+    let workspace = workspace?;
     let paths = if paths.is_empty() {
         workspace.spec_dirs()
     } else {
         paths.to_vec()
     };
-    let specs = discover(&paths).map_err(Error::Message)?;
+    let specs = discover(&paths)?;
     if specs.is_empty() {
-        return Err(Error::Input(
-            "no harden specs found in the given paths".into(),
-        ));
+        return Err(super::system::no_specs());
     }
     if out.is_some() && specs.len() > 1 {
         return Err(Error::Usage(format!(
@@ -471,10 +472,7 @@ pub fn run(
             specs.len()
         )));
     }
-    // workspace_templates has printed its error.
-    let Some(templates) = super::workspace_templates(&workspace, templates_dir, stderr) else {
-        return Ok(Status::Error);
-    };
+    let templates = super::workspace_templates(&workspace, templates_dir)?;
     // Specs of a workspace with a workspace file are checked as the whole
     // workspace renders them; otherwise a directory (or several specs) is
     // one system, and one spec is alone.

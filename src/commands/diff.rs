@@ -17,6 +17,7 @@ use similar::TextDiff;
 
 use super::{ColorChoice, Format, Status, render_spec_in};
 use crate::drift::{self, FileState};
+use crate::error::Error;
 use crate::impact::{self, Direction, Impact};
 use crate::load;
 use crate::render::{self, GeneratedFile};
@@ -77,7 +78,7 @@ fn use_color(choice: ColorChoice) -> bool {
 /// spec new in a pull request). The revision never reaches git as an option:
 /// one starting with `-` is refused, and `--end-of-options` ends the options
 /// anyway (git 2.24 and later; see git's Documentation/gitcli.txt).
-pub fn spec_at_revision(spec: &Path, revision: &str) -> Result<Option<String>, String> {
+pub fn spec_at_revision(spec: &Path, revision: &str) -> Result<Option<String>, Error> {
     let dir = spec
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -85,14 +86,14 @@ pub fn spec_at_revision(spec: &Path, revision: &str) -> Result<Option<String>, S
     let name = spec
         .file_name()
         .and_then(|n| n.to_str())
-        .ok_or("error: the spec path has no file name")?;
+        .ok_or_else(|| Error::Usage(format!("{} has no file name", shown(spec))))?;
     verify_revision(dir, revision, &shown(spec))?;
     let git = |args: &[&str]| {
         Command::new("git")
             .args(args)
             .current_dir(dir)
             .output()
-            .map_err(|e| format!("error: cannot run git: {e}"))
+            .map_err(cannot_run_git)
     };
     let object = format!("{revision}:./{name}");
     let exists = git(&["cat-file", "-e", "--end-of-options", &object])?;
@@ -101,16 +102,25 @@ pub fn spec_at_revision(spec: &Path, revision: &str) -> Result<Option<String>, S
     }
     let output = git(&["show", "--end-of-options", &object])?;
     if !output.status.success() {
-        return Err(format!(
-            "error: cannot read {} at {}: {}",
+        return Err(Error::Input(format!(
+            "cannot read {} at {}: {}",
             shown(spec),
             crate::workspace::printable(revision),
             String::from_utf8_lossy(&output.stderr).trim()
-        ));
+        )));
     }
-    String::from_utf8(output.stdout)
-        .map(Some)
-        .map_err(|_| format!("error: {} at {revision} is not UTF-8", shown(spec)))
+    String::from_utf8(output.stdout).map(Some).map_err(|_| {
+        Error::Input(format!(
+            "{} at {} is not UTF-8",
+            shown(spec),
+            crate::workspace::printable(revision)
+        ))
+    })
+}
+
+/// git could not be started (not installed, or not on the PATH).
+pub fn cannot_run_git(error: std::io::Error) -> Error {
+    Error::Input(format!("cannot run git: {error}"))
 }
 
 /// Checks that `revision` names a commit of the repository holding `dir`
@@ -118,12 +128,12 @@ pub fn spec_at_revision(spec: &Path, revision: &str) -> Result<Option<String>, S
 /// The revision never reaches git as an option: one starting with `-` is
 /// refused, and `--end-of-options` ends the options anyway (git 2.24 and
 /// later; see git's Documentation/gitcli.txt).
-pub fn verify_revision(dir: &Path, revision: &str, subject: &str) -> Result<(), String> {
+pub fn verify_revision(dir: &Path, revision: &str, subject: &str) -> Result<(), Error> {
     if revision.is_empty() || revision.starts_with('-') || revision.contains(':') {
-        return Err(format!(
-            "error: --against {}: not a git revision\n  help: name a branch, tag or commit, e.g. --against origin/main",
+        return Err(Error::Usage(format!(
+            "--against {}: not a git revision\n  help: name a branch, tag or commit, e.g. --against origin/main",
             crate::workspace::printable(revision)
-        ));
+        )));
     }
     let commit = format!("{revision}^{{commit}}");
     let verified = Command::new("git")
@@ -136,13 +146,13 @@ pub fn verify_revision(dir: &Path, revision: &str, subject: &str) -> Result<(), 
         ])
         .current_dir(dir)
         .output()
-        .map_err(|e| format!("error: cannot run git: {e}"))?;
+        .map_err(cannot_run_git)?;
     if !verified.status.success() {
-        return Err(format!(
-            "error: --against {}: no such git revision in the repository of {}\n  help: fetch it first (e.g. git fetch origin main) or name another branch, tag or commit",
+        return Err(Error::Usage(format!(
+            "--against {}: no such git revision in the repository of {}\n  help: fetch it first (e.g. git fetch origin main) or name another branch, tag or commit",
             crate::workspace::printable(revision),
             subject
-        ));
+        )));
     }
     Ok(())
 }
@@ -158,53 +168,24 @@ pub struct Options<'a> {
     pub quiet: bool,
 }
 
-pub fn run(
-    spec: &Path,
-    options: &Options<'_>,
-    stdout: &mut dyn Write,
-    stderr: &mut dyn Write,
-) -> Status {
+pub fn run(spec: &Path, options: &Options<'_>, stdout: &mut dyn Write) -> Result<Status, Error> {
     let Options { out, against, .. } = *options;
-    let workspace = match Workspace::for_path(spec) {
-        Ok(workspace) => workspace,
-        Err(error) => {
-            let _ = writeln!(stderr, "{error}");
-            return Status::Error;
-        }
-    };
-    let Some(templates) = super::workspace_templates(&workspace, options.templates, stderr) else {
-        return Status::Error;
-    };
-    let (model, after) = match render_spec_in(spec, &workspace, &templates) {
-        Ok(rendered) => rendered,
-        Err(error) => {
-            let _ = writeln!(stderr, "{error}");
-            return Status::Error;
-        }
-    };
+    let workspace = Workspace::for_path(spec)?;
+    let templates = super::workspace_templates(&workspace, options.templates)?;
+    let (model, after) = render_spec_in(spec, &workspace, &templates)?;
     let shown = shown(spec);
     let (before_label, after_label, changes) = match against {
         Some(revision) => {
-            let text = match spec_at_revision(spec, revision) {
-                Ok(text) => text,
-                Err(error) => {
-                    let _ = writeln!(stderr, "{error}");
-                    return Status::Error;
-                }
-            };
+            let text = spec_at_revision(spec, revision)?;
             let id = model.spec_file.clone();
             let before = match text.map(|text| load::load_spec_text_as(&text, &shown, &id)) {
                 None => Vec::new(),
-                Some(Ok(model)) => match render::render(&model, &templates) {
-                    Ok(files) => files,
-                    Err(bug) => {
-                        let _ = writeln!(stderr, "{bug}");
-                        return Status::Error;
-                    }
-                },
+                Some(Ok(model)) => render::render(&model, &templates)?,
                 Some(Err(error)) => {
-                    let _ = writeln!(stderr, "the spec at {revision} is not valid:\n{error}");
-                    return Status::Error;
+                    return Err(Error::Message(format!(
+                        "the spec at {} is not valid:\n{error}",
+                        crate::workspace::printable(revision)
+                    )));
                 }
             };
             (
@@ -221,7 +202,7 @@ pub fn run(
             // A committed manifest that does not parse cannot be compared:
             // reporting its objects as gone would read as "narrowed" or
             // "widened" when the file is simply broken.
-            let mut broken = false;
+            let mut broken = Vec::new();
             for drift in &drifts {
                 let Some(committed) = drift.committed.as_deref() else {
                     continue;
@@ -230,20 +211,18 @@ pub fn run(
                     continue;
                 }
                 if let Err(error) = crate::yaml::parse_stream(committed) {
-                    broken = true;
-                    let _ = writeln!(
-                        stderr,
-                        "error: {}{}: the committed file is not valid YAML: {}\n  help: restore it with `harden render {} --out {} --force` (or fix it by hand and compare again)",
+                    broken.push(format!(
+                        "{}{}: the committed file is not valid YAML: {}\n  help: restore it with `harden render {} --out {} --force` (or fix it by hand and compare again)",
                         crate::workspace::shown(&dir.join(&drift.file)),
                         error.position.map(|p| format!(":{p}")).unwrap_or_default(),
                         error.message,
                         crate::workspace::shell_arg(&shown),
                         crate::workspace::shell_arg(&crate::workspace::shown(&dir)),
-                    );
+                    ));
                 }
             }
-            if broken {
-                return Status::Error;
+            if !broken.is_empty() {
+                return Err(Error::Inputs(broken));
             }
             let changes: Vec<(String, FileState, String, String)> = drifts
                 .into_iter()
@@ -303,7 +282,7 @@ pub fn report(
     impacts: Vec<Impact>,
     options: &Options<'_>,
     stdout: &mut dyn Write,
-) -> Status {
+) -> Result<Status, Error> {
     let Options { format, color, .. } = *options;
     let (before_label, after_label) = (&labels.before, &labels.after);
     let files: Vec<FileChange> = changes
@@ -332,11 +311,11 @@ pub fn report(
                 files,
                 impact: impacts,
             };
-            let _ = writeln!(
+            writeln!(
                 stdout,
                 "{}",
                 serde_json::to_string_pretty(&report).unwrap_or_default()
-            );
+            )?;
         }
         Format::Text => {
             let palette = Palette {
@@ -344,21 +323,21 @@ pub fn report(
             };
             if files.is_empty() {
                 if !options.quiet {
-                    let _ = writeln!(stdout, "no differences: {before_label} and {after_label}");
+                    writeln!(stdout, "no differences: {before_label} and {after_label}")?;
                 }
-                return status;
+                return Ok(status);
             }
-            let _ = writeln!(
+            writeln!(
                 stdout,
                 "{}",
                 palette.paint(BOLD, &format!("--- {before_label}\n+++ {after_label}"))
-            );
+            )?;
             for file in &files {
-                let _ = writeln!(
+                writeln!(
                     stdout,
                     "{}",
                     palette.paint(BOLD, &format!("{}: {}", file.file, file.state.label()))
-                );
+                )?;
                 for line in file.diff.lines() {
                     let painted = if line.starts_with("+++") || line.starts_with("---") {
                         palette.paint(BOLD, line)
@@ -371,12 +350,12 @@ pub fn report(
                     } else {
                         line.to_string()
                     };
-                    let _ = writeln!(stdout, "{painted}");
+                    writeln!(stdout, "{painted}")?;
                 }
             }
-            let _ = writeln!(stdout, "{}", palette.paint(BOLD, "security impact:"));
+            writeln!(stdout, "{}", palette.paint(BOLD, "security impact:"))?;
             if impacts.is_empty() {
-                let _ = writeln!(stdout, "  none: no permission, flow or protection changes");
+                writeln!(stdout, "  none: no permission, flow or protection changes")?;
             }
             for line in &impacts {
                 let style = match line.direction {
@@ -384,11 +363,11 @@ pub fn report(
                     Direction::Narrowed => GREEN,
                     Direction::Changed => YELLOW,
                 };
-                let _ = writeln!(stdout, "  {}", palette.paint(style, &line.to_string()));
+                writeln!(stdout, "  {}", palette.paint(style, &line.to_string()))?;
             }
         }
     }
-    status
+    Ok(status)
 }
 
 /// Pairs two rendered file sets: changed, added (missing before) and removed.

@@ -1,5 +1,8 @@
-//! What each subcommand does, returning an exit status. Messages for the user
-//! go to stdout (results) and stderr (errors); nothing here exits the process.
+//! What each subcommand does. Each returns `Result<Status, Error>`: results
+//! go to stdout and reports (warnings, findings that refuse a render) to
+//! stderr, every write checked with `?`; an error that ends the command is
+//! returned to [`crate::run`], which prints it. Nothing here exits the
+//! process.
 
 pub mod audit;
 pub mod check;
@@ -14,12 +17,13 @@ use std::path::{Path, PathBuf};
 
 use crate::cli::Command;
 pub use crate::cli::{AuditFormat, ColorChoice, Format};
+use crate::error::Error;
 use crate::load;
 use crate::model::Model;
 use crate::render::{self, GeneratedFile};
 use crate::templates::Templates;
 use crate::workspace::{Workspace, shown};
-use crate::write::{self, WriteError};
+use crate::write;
 
 /// The process exit status, as documented in the README.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,9 +36,13 @@ pub enum Status {
     Error = 2,
 }
 
-/// Runs one subcommand, writing results to `stdout` and messages to
-/// `stderr`; [`crate::run`] guards both streams.
-pub fn run(command: Command, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Status {
+/// Runs one subcommand, writing results to `stdout` and reports to
+/// `stderr`; [`crate::run`] guards both streams and prints the error.
+pub fn run(
+    command: Command,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> Result<Status, Error> {
     match command {
         // A directory or several specs are one system; specs of a workspace
         // with a workspace file render as the whole workspace would.
@@ -46,11 +54,10 @@ pub fn run(command: Command, stdout: &mut dyn Write, stderr: &mut dyn Write) -> 
             templates,
         } if system::is_system(&specs) || (out.is_none() && system::in_workspace(&specs)) => {
             if out.is_some() {
-                let error = crate::Error::Usage(
+                return Err(Error::Usage(
                     "--out applies to one spec; a system writes each spec to deploy/<app name>"
                         .into(),
-                );
-                return crate::error::finish(Err(error), stderr);
+                ));
             }
             let (paths, focus) = match system::workspace_of(&specs) {
                 Some((all, focus)) => (all, Some(focus)),
@@ -90,7 +97,7 @@ pub fn run(command: Command, stdout: &mut dyn Write, stderr: &mut dyn Write) -> 
             specs,
             quiet,
             format,
-        } => crate::error::finish(validate(&specs, quiet, format, stdout, stderr), stderr),
+        } => validate(&specs, quiet, format, stdout, stderr),
         Command::Graph { paths, format } => {
             let format = match format {
                 crate::cli::GraphFormat::Mermaid => crate::system::graph::Format::Mermaid,
@@ -104,18 +111,15 @@ pub fn run(command: Command, stdout: &mut dyn Write, stderr: &mut dyn Write) -> 
             format,
             quiet,
             templates,
-        } => {
-            let result = check::run(
-                &paths,
-                out.as_deref(),
-                format,
-                quiet,
-                templates.as_deref(),
-                stdout,
-                stderr,
-            );
-            crate::error::finish(result, stderr)
-        }
+        } => check::run(
+            &paths,
+            out.as_deref(),
+            format,
+            quiet,
+            templates.as_deref(),
+            stdout,
+            stderr,
+        ),
         Command::Diff {
             paths,
             out,
@@ -138,22 +142,17 @@ pub fn run(command: Command, stdout: &mut dyn Write, stderr: &mut dyn Write) -> 
             // file is diffed as the whole system.
             match paths.as_slice() {
                 [spec] if out.is_some() || (spec.is_file() && !system::in_workspace(&paths)) => {
-                    diff::run(spec, &options, stdout, stderr)
+                    diff::run(spec, &options, stdout)
                 }
-                _ if out.is_some() => {
-                    let _ = writeln!(
-                        stderr,
-                        "error: --out applies to one spec file; a system is compared with each spec's own directory"
-                    );
-                    Status::Error
-                }
+                _ if out.is_some() => Err(Error::Usage(
+                    "--out applies to one spec file; a system is compared with each spec's own directory"
+                        .into(),
+                )),
                 _ => system_diff::run(&paths, &options, stdout, stderr),
             }
         }
-        Command::Audit(args) => audit::run(&args, stdout, stderr),
-        Command::Reach { paths, format } => {
-            crate::error::finish(reach::run(&paths, format, stdout), stderr)
-        }
+        Command::Audit(args) => audit::run(&args, stdout),
+        Command::Reach { paths, format } => reach::run(&paths, format, stdout),
         Command::Posture {
             spec,
             results,
@@ -165,22 +164,15 @@ pub fn run(command: Command, stdout: &mut dyn Write, stderr: &mut dyn Write) -> 
             output.as_deref(),
             templates.as_deref(),
             stdout,
-            stderr,
         ),
-        Command::Schema => crate::error::finish(
-            writeln!(stdout, "{}", schema())
-                .map(|()| Status::Clean)
-                .map_err(crate::Error::from),
-            stderr,
-        ),
-        Command::Templates { action } => {
-            crate::error::finish(ecosystem::templates(action, stdout), stderr)
+        Command::Schema => {
+            writeln!(stdout, "{}", schema())?;
+            Ok(Status::Clean)
         }
-        Command::Completions { shell } => {
-            crate::error::finish(ecosystem::completions(shell, stdout), stderr)
-        }
-        Command::Man => crate::error::finish(ecosystem::man(stdout), stderr),
-        Command::Init(args) => crate::error::finish(init(&args, stdout, stderr), stderr),
+        Command::Templates { action } => ecosystem::templates(action, stdout),
+        Command::Completions { shell } => ecosystem::completions(shell, stdout),
+        Command::Man => ecosystem::man(stdout),
+        Command::Init(args) => init(&args, stdout, stderr),
     }
 }
 
@@ -190,50 +182,42 @@ pub fn schema() -> String {
     crate::spec::SCHEMA_TEXT.trim_end().to_string()
 }
 
-/// The workspace, templates, model and rendered files of `spec`; on failure
-/// the error is printed (followed by `suffix`) and `None` returned.
+/// The workspace, templates, model and rendered files of `spec`. With
+/// `nothing_written`, an error loading or rendering the spec says that
+/// nothing was written (as `render`'s do).
 fn prepare(
     spec: &Path,
     templates_dir: Option<&Path>,
-    suffix: &str,
-    stderr: &mut dyn Write,
-) -> Option<(Workspace, Templates, Model, Vec<GeneratedFile>)> {
-    let workspace = match Workspace::for_path(spec) {
-        Ok(workspace) => workspace,
-        Err(error) => {
-            let _ = writeln!(stderr, "{error}{suffix}");
-            return None;
+    nothing_written: bool,
+) -> Result<(Workspace, Templates, Model, Vec<GeneratedFile>), Error> {
+    let said = |error: Error| {
+        if nothing_written {
+            error.nothing_written()
+        } else {
+            error
         }
     };
-    let templates = workspace_templates(&workspace, templates_dir, stderr)?;
-    match render_spec_in(spec, &workspace, &templates) {
-        Ok((model, files)) => Some((workspace, templates, model, files)),
-        Err(error) => {
-            let _ = writeln!(stderr, "{error}{suffix}");
-            None
-        }
-    }
+    let workspace = Workspace::for_path(spec).map_err(|e| said(e.into()))?;
+    let templates = workspace_templates(&workspace, templates_dir)?;
+    let (model, files) = render_spec_in(spec, &workspace, &templates).map_err(said)?;
+    Ok((workspace, templates, model, files))
 }
 
 /// The templates to render with: `--templates`, else the workspace's
 /// `templates` directory, else the embedded ones.
-fn workspace_templates(
-    workspace: &Workspace,
-    flag: Option<&Path>,
-    stderr: &mut dyn Write,
-) -> Option<Templates> {
+fn workspace_templates(workspace: &Workspace, flag: Option<&Path>) -> Result<Templates, Error> {
     let dir = flag
         .map(Path::to_path_buf)
         .or_else(|| workspace.templates_dir());
-    templates(dir.as_deref(), stderr)
+    templates(dir.as_deref())
 }
 
 /// Loads, validates and renders one spec: the one render path that `render`,
-/// `check` and `diff` share. The error is ready to print.
+/// `check` and `diff` share.
 pub fn render_spec(
     spec: &Path,
     templates: &Templates,
-) -> Result<(Model, Vec<GeneratedFile>), String> {
+) -> Result<(Model, Vec<GeneratedFile>), Error> {
     let workspace = Workspace::for_path(spec)?;
     render_spec_in(spec, &workspace, templates)
 }
@@ -243,34 +227,25 @@ pub fn render_spec_in(
     spec: &Path,
     workspace: &Workspace,
     templates: &Templates,
-) -> Result<(Model, Vec<GeneratedFile>), String> {
-    let model = load::load_spec_in(spec, workspace).map_err(|e| e.to_string())?;
-    let files = render::render(&model, templates).map_err(|bug| bug.to_string())?;
+) -> Result<(Model, Vec<GeneratedFile>), Error> {
+    let model = load::load_spec_in(spec, workspace)?;
+    let files = render::render(&model, templates)?;
     Ok((model, files))
 }
 
 /// The templates to render with: an organisation's directory over the
 /// embedded ones, or the embedded ones alone.
-fn templates(custom: Option<&Path>, stderr: &mut dyn Write) -> Option<Templates> {
-    if let Some(dir) = custom {
-        return match Templates::with_overrides(dir) {
-            Ok(templates) => Some(templates),
-            Err(error) => {
-                let _ = writeln!(stderr, "{error}");
-                None
-            }
-        };
+fn templates(custom: Option<&Path>) -> Result<Templates, Error> {
+    match custom {
+        Some(dir) => Ok(Templates::with_overrides(dir)?),
+        None => embedded_templates(),
     }
-    match Templates::embedded() {
-        Ok(templates) => Some(templates),
-        Err(error) => {
-            let _ = writeln!(
-                stderr,
-                "internal error: embedded templates do not compile: {error:#}"
-            );
-            None
-        }
-    }
+}
+
+/// The embedded templates; that they do not compile is a bug in harden.
+pub fn embedded_templates() -> Result<Templates, Error> {
+    Templates::embedded()
+        .map_err(|error| Error::Templates(crate::templates::LoadError::Embedded(error)))
 }
 
 fn render(
@@ -281,53 +256,39 @@ fn render(
     templates_dir: Option<&Path>,
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
-) -> Status {
-    let Some((workspace, templates, model, files)) =
-        prepare(spec, templates_dir, "\nnothing was written", stderr)
-    else {
-        return Status::Error;
-    };
-    if let Err(status) = verify(spec, &model, &files, &templates, stderr) {
-        return status;
+) -> Result<Status, Error> {
+    let (workspace, templates, model, files) = prepare(spec, templates_dir, true)?;
+    let verdict = verify(spec, &model, &files, &templates, stderr)?;
+    if verdict != Status::Clean {
+        return Ok(verdict);
     }
     let out = out
         .map(Path::to_path_buf)
         .unwrap_or_else(|| workspace.out_dir(&model.name));
-    match write::write_all(&out, &files, force, &|id| workspace.spec_exists(id)) {
-        Ok(summary) => {
-            if !quiet {
-                let _ = writeln!(
-                    stdout,
-                    "rendered {} to {}: {} written, {} unchanged{}",
-                    shown(spec),
-                    shown(&out),
-                    summary.written.len(),
-                    summary.unchanged.len(),
-                    if summary.removed.is_empty() {
-                        String::new()
-                    } else {
-                        format!(", {} removed", summary.removed.len())
-                    }
-                );
-                for path in &summary.removed {
-                    let _ = writeln!(
-                        stdout,
-                        "removed {} (no longer generated by this spec)",
-                        shown(path)
-                    );
-                }
+    let summary = write::write_all(&out, &files, force, &|id| workspace.spec_exists(id))?;
+    if !quiet {
+        writeln!(
+            stdout,
+            "rendered {} to {}: {} written, {} unchanged{}",
+            shown(spec),
+            shown(&out),
+            summary.written.len(),
+            summary.unchanged.len(),
+            if summary.removed.is_empty() {
+                String::new()
+            } else {
+                format!(", {} removed", summary.removed.len())
             }
-            Status::Clean
-        }
-        Err(error @ WriteError::Conflicts(_)) => {
-            let _ = writeln!(stderr, "{error}");
-            Status::Findings
-        }
-        Err(error) => {
-            let _ = writeln!(stderr, "{error}");
-            Status::Error
+        )?;
+        for path in &summary.removed {
+            writeln!(
+                stdout,
+                "removed {} (no longer generated by this spec)",
+                shown(path)
+            )?;
         }
     }
+    Ok(Status::Clean)
 }
 
 /// The files and objects the self-audit judged: the rendered manifests
@@ -347,37 +308,33 @@ fn self_audit_scope(
 }
 
 /// The rendered output of `spec` must pass its own audit, and its policies
-/// must allow exactly what the model needs, before anything is written. On
-/// failure the reason is printed and the status to exit with returned.
+/// must allow exactly what the model needs, before anything is written.
+/// When they do not, the findings are printed on `stderr` and the status is
+/// [`Status::Findings`] (nothing may be written); a bug is an error.
 pub fn verify(
     spec: &Path,
     model: &Model,
     files: &[GeneratedFile],
     templates: &Templates,
     stderr: &mut dyn Write,
-) -> Result<(), Status> {
+) -> Result<Status, Error> {
     // Each rendered YAML file is parsed once, here; the audit and the proof
     // share the documents.
-    let manifests = match render::read_back(model, files, templates) {
-        Ok(manifests) => manifests,
-        Err(bug) => {
-            let _ = writeln!(stderr, "{bug}\nnothing was written");
-            return Err(Status::Error);
-        }
-    };
+    let manifests = render::read_back(model, files, templates)
+        .map_err(|bug| Error::from(bug).nothing_written())?;
     // The output must pass its own audit before anything is written.
     let findings = crate::audit::self_check_manifests(model, &manifests);
     if !findings.is_empty() {
-        let _ = write!(stderr, "{}", {
+        write!(stderr, "{}", {
             let (audited, objects) = self_audit_scope(files, &manifests);
             crate::audit::report::text(&findings, audited, objects)
-        });
-        let _ = writeln!(
+        })?;
+        writeln!(
             stderr,
             "error: the rendered output of {} fails its own security audit; nothing was written",
             shown(spec)
-        );
-        return Err(Status::Findings);
+        )?;
+        return Ok(Status::Findings);
     }
     // ... and its policies must allow exactly what the model needs.
     let documents: Vec<&serde_json::Value> = manifests.iter().map(|m| &m.document).collect();
@@ -385,27 +342,26 @@ pub fn verify(
         Ok(proof) if proof.violations.is_empty() => {}
         Ok(proof) => {
             for violation in &proof.violations {
-                let _ = writeln!(stderr, "error: {violation}");
+                writeln!(stderr, "error: {violation}")?;
             }
-            let _ = writeln!(
+            writeln!(
                 stderr,
                 "error: the rendered network policies of {} do not allow exactly the flows the spec needs \
                  ({} of {} checked flows wrong); nothing was written",
                 shown(spec),
                 proof.violations.len(),
                 proof.allowed + proof.denied
-            );
-            return Err(Status::Findings);
+            )?;
+            return Ok(Status::Findings);
         }
         Err(bug) => {
-            let _ = writeln!(
-                stderr,
-                "internal error: the rendered network policies cannot be evaluated: {bug}\nnothing was written"
-            );
-            return Err(Status::Error);
+            return Err(Error::Internal(format!(
+                "the rendered network policies cannot be evaluated: {bug}"
+            ))
+            .nothing_written());
         }
     }
-    Ok(())
+    Ok(Status::Clean)
 }
 
 fn validate(
@@ -414,7 +370,7 @@ fn validate(
     format: Format,
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
-) -> Result<Status, crate::Error> {
+) -> Result<Status, Error> {
     // One spec (several are a system, which reports clashing app names).
     let mut status = Status::Clean;
     let mut reports = Vec::new();
@@ -475,48 +431,23 @@ fn posture(
     output: Option<&Path>,
     templates_dir: Option<&Path>,
     stdout: &mut dyn Write,
-    stderr: &mut dyn Write,
-) -> Status {
-    let Some((_, templates, model, files)) = prepare(spec, templates_dir, "", stderr) else {
-        return Status::Error;
-    };
+) -> Result<Status, Error> {
+    let (_, templates, model, files) = prepare(spec, templates_dir, false)?;
     let mut inputs = Vec::new();
     for path in results {
-        match std::fs::read_to_string(path) {
-            Ok(text) => inputs.push((shown(path), text)),
-            Err(error) => {
-                let _ = writeln!(stderr, "error: cannot read {}: {error}", shown(path));
-                return Status::Error;
-            }
-        }
+        let text = std::fs::read_to_string(path)
+            .map_err(|error| Error::Input(format!("cannot read {}: {error}", shown(path))))?;
+        inputs.push((shown(path), text));
     }
-    let results = match crate::posture::Results::parse(&model, &inputs) {
-        Ok(results) => results,
-        Err(error) => {
-            let _ = writeln!(stderr, "error: {error}");
-            return Status::Error;
-        }
-    };
+    let results = crate::posture::Results::parse(&model, &inputs).map_err(Error::Input)?;
     let names: Vec<String> = files.iter().map(|f| f.name.clone()).collect();
-    let document = match render::posture_document(&model, &templates, &names, results) {
-        Ok(document) => document,
-        Err(bug) => {
-            let _ = writeln!(stderr, "{bug}");
-            return Status::Error;
-        }
-    };
+    let document = render::posture_document(&model, &templates, &names, results)?;
     match output {
-        None => {
-            let _ = write!(stdout, "{document}");
-        }
-        Some(path) => {
-            if let Err(error) = std::fs::write(path, &document) {
-                let _ = writeln!(stderr, "error: cannot write {}: {error}", shown(path));
-                return Status::Error;
-            }
-        }
+        None => write!(stdout, "{document}")?,
+        Some(path) => std::fs::write(path, &document)
+            .map_err(|error| Error::Input(format!("cannot write {}: {error}", shown(path))))?,
     }
-    Status::Clean
+    Ok(Status::Clean)
 }
 
 /// Where `harden init` keeps the JSON Schema that written specs name in
@@ -528,14 +459,18 @@ pub const SCHEMA_FILE: &str = "schema/harden-spec.schema.json";
 /// so the `$schema` reference of a spec written by `init` resolves in the
 /// user's repository. An existing file is left alone (refresh it with
 /// `harden schema > schema/harden-spec.schema.json`).
-fn write_schema_beside(spec: &Path, stdout: &mut dyn Write, stderr: &mut dyn Write) {
+fn write_schema_beside(
+    spec: &Path,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> std::io::Result<()> {
     let depth = spec.parent().map_or(0, |p| {
         p.components()
             .filter(|c| matches!(c, std::path::Component::Normal(_)))
             .count()
     });
     if spec.is_absolute() {
-        return;
+        return Ok(());
     }
     let mut file = PathBuf::new();
     for _ in 0..depth {
@@ -547,27 +482,23 @@ fn write_schema_beside(spec: &Path, stdout: &mut dyn Write, stderr: &mut dyn Wri
         .join(file)
         .join(SCHEMA_FILE);
     if file.exists() {
-        return;
+        return Ok(());
     }
     let written = file
         .parent()
         .map_or(Ok(()), std::fs::create_dir_all)
         .and_then(|()| std::fs::write(&file, schema() + "\n"));
     match written {
-        Ok(()) => {
-            let _ = writeln!(
-                stdout,
-                "wrote {} (the JSON Schema the spec names, for editors)",
-                shown(&file)
-            );
-        }
-        Err(error) => {
-            let _ = writeln!(
-                stderr,
-                "warning: cannot write {}: {error}; editors will not find the schema the spec names (write it with `harden schema > {SCHEMA_FILE}`)",
-                shown(&file)
-            );
-        }
+        Ok(()) => writeln!(
+            stdout,
+            "wrote {} (the JSON Schema the spec names, for editors)",
+            shown(&file)
+        ),
+        Err(error) => writeln!(
+            stderr,
+            "warning: cannot write {}: {error}; editors will not find the schema the spec names (write it with `harden schema > {SCHEMA_FILE}`)",
+            shown(&file)
+        ),
     }
 }
 
@@ -575,7 +506,7 @@ fn init(
     args: &crate::wizard::InitArgs,
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
-) -> Result<Status, crate::Error> {
+) -> Result<Status, Error> {
     use std::io::IsTerminal;
     let interactive = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
     match crate::wizard::run(args, interactive, stdout, stderr)? {
@@ -583,11 +514,11 @@ fn init(
             path,
             render: wanted,
         } => {
-            write_schema_beside(&path, stdout, stderr);
+            write_schema_beside(&path, stdout, stderr)?;
             if !wanted {
                 return Ok(Status::Clean);
             }
-            Ok(render(
+            render(
                 &path,
                 args.out.as_deref(),
                 false,
@@ -595,10 +526,10 @@ fn init(
                 None,
                 stdout,
                 stderr,
-            ))
+            )
         }
         crate::wizard::Outcome::Declined => {
-            writeln!(stderr, "nothing was written").map_err(crate::wizard::WizardError::Output)?;
+            writeln!(stderr, "nothing was written")?;
             Ok(Status::Clean)
         }
     }

@@ -5,7 +5,7 @@
 //! declares (and the platform needs) is allowed and what must stay closed is
 //! denied ([`crate::proof`]).
 
-use std::fmt::Write as _;
+use crate::text::pushln;
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -29,10 +29,9 @@ pub fn run(paths: &[PathBuf], format: Format, stdout: &mut dyn Write) -> Result<
     let mut rendered = Vec::new();
     let mut proofs = Vec::new();
     if !specs.is_empty() {
-        let templates = crate::templates::Templates::embedded()
-            .map_err(|_| Error::Internal("embedded templates do not compile".into()))?;
+        let templates = super::embedded_templates()?;
         for spec in &specs {
-            let (model, files) = super::render_spec(spec, &templates).map_err(Error::Message)?;
+            let (model, files) = super::render_spec(spec, &templates)?;
             for file in files.iter().filter(|f| f.name.ends_with(".yaml")) {
                 let documents = crate::yaml::parse_stream(&file.content).map_err(|error| {
                     Error::Internal(format!("{}: {}", file.name, error.message))
@@ -49,21 +48,22 @@ pub fn run(paths: &[PathBuf], format: Format, stdout: &mut dyn Write) -> Result<
     }
     let documents = manifests.iter().map(|m| &m.document).chain(rendered.iter());
     let cluster = Cluster::from_documents(documents).map_err(|errors| {
-        let lines: Vec<String> = errors
-            .iter()
-            .map(|error| {
-                let place = manifests
-                    .iter()
-                    .find(|m| m.resource() == error.resource)
-                    .map(|m| format!("{}:{}: ", m.file, m.line_of(&error.path)))
-                    .unwrap_or_default();
-                format!(
-                    "error: {place}{} {}: {}",
-                    error.resource, error.path, error.message
-                )
-            })
-            .collect();
-        Error::Message(lines.join("\n"))
+        Error::Inputs(
+            errors
+                .iter()
+                .map(|error| {
+                    let place = manifests
+                        .iter()
+                        .find(|m| m.resource() == error.resource)
+                        .map(|m| format!("{}:{}: ", m.file, m.line_of(&error.path)))
+                        .unwrap_or_default();
+                    format!(
+                        "{place}{} {}: {}",
+                        error.resource, error.path, error.message
+                    )
+                })
+                .collect(),
+        )
     })?;
     let report = reach::report(&cluster);
     let output = match format {
@@ -121,19 +121,20 @@ fn proof_text(
     proof: &crate::proof::Proof,
     hosts: &[crate::model::HostFlow],
 ) {
-    let _ = writeln!(
+    pushln!(
         out,
         "\n{spec}: {} flows the spec and the platform need, {} that must stay closed",
-        proof.allowed, proof.denied
+        proof.allowed,
+        proof.denied
     );
     for line in host_lines(hosts) {
-        let _ = writeln!(out, "  by hostname: {line}");
+        pushln!(out, "  by hostname: {line}");
     }
     if proof.violations.is_empty() {
-        let _ = writeln!(out, "  all allowed and denied as they must be");
+        pushln!(out, "  all allowed and denied as they must be");
     }
     for violation in &proof.violations {
-        let _ = writeln!(out, "  BLOCKED OR OPEN: {violation}");
+        pushln!(out, "  BLOCKED OR OPEN: {violation}");
     }
 }
 
@@ -164,7 +165,7 @@ pub fn text(report: &Report) -> String {
         return out;
     }
     for workload in &report.workloads {
-        let _ = writeln!(out, "{}", workload.id);
+        pushln!(out, "{}", workload.id);
         let labels: Vec<String> = workload
             .labels
             .iter()
@@ -178,7 +179,7 @@ pub fn text(report: &Report) -> String {
                 None => format!("{} {}", p.protocol, p.port),
             })
             .collect();
-        let _ = writeln!(
+        pushln!(
             out,
             "  pods labelled {}; ports: {}",
             if labels.is_empty() {
@@ -193,7 +194,7 @@ pub fn text(report: &Report) -> String {
             }
         );
         if workload.host_network {
-            let _ = writeln!(
+            pushln!(
                 out,
                 "  warning: hostNetwork: most network plugins do not apply NetworkPolicies to it (its traffic is the node's); shown as if they did"
             );
@@ -203,14 +204,14 @@ pub fn text(report: &Report) -> String {
         out.push('\n');
     }
     let allowed: Vec<_> = report.flows.iter().filter(|f| f.allowed).collect();
-    let _ = writeln!(
+    pushln!(
         out,
         "between workloads in these manifests: {} of {} flows allowed (each destination container port; a workload to itself means replica to replica)",
         allowed.len(),
         report.flows.len()
     );
     for flow in &report.flows {
-        let _ = writeln!(
+        pushln!(
             out,
             "  {:<7} {} -> {} {} {}: {}",
             if flow.allowed { "ALLOW" } else { "deny" },
@@ -226,16 +227,16 @@ pub fn text(report: &Report) -> String {
 
 fn side(out: &mut String, name: &str, preposition: &str, side: &Side) {
     if side.isolated_by.is_empty() {
-        let _ = writeln!(
+        pushln!(
             out,
             "  {name}: not isolated: {preposition} anywhere, any port"
         );
         return;
     }
     let policies: Vec<&str> = side.isolated_by.iter().map(|p| short(p)).collect();
-    let _ = writeln!(out, "  {name}: isolated by {}", policies.join(", "));
+    pushln!(out, "  {name}: isolated by {}", policies.join(", "));
     if side.grants.is_empty() {
-        let _ = writeln!(out, "    nothing allowed");
+        pushln!(out, "    nothing allowed");
     }
     for grant in &side.grants {
         write_grant(out, preposition, grant);
@@ -244,7 +245,7 @@ fn side(out: &mut String, name: &str, preposition: &str, side: &Side) {
 
 fn write_grant(out: &mut String, preposition: &str, grant: &Grant) {
     let label = if grant.kind == "dns" { "DNS: " } else { "" };
-    let _ = writeln!(
+    pushln!(
         out,
         "    {preposition} {label}{}: {}   [{} {}]",
         grant.peer,
@@ -254,7 +255,7 @@ fn write_grant(out: &mut String, preposition: &str, grant: &Grant) {
     );
     for reached in &grant.workloads {
         if !reached.allowed.is_empty() {
-            let _ = writeln!(
+            pushln!(
                 out,
                 "      {}: allowed on {}",
                 reached.id,
@@ -262,7 +263,7 @@ fn write_grant(out: &mut String, preposition: &str, grant: &Grant) {
             );
         }
         if !reached.denied.is_empty() {
-            let _ = writeln!(
+            pushln!(
                 out,
                 "      {}: blocked on {} by {}",
                 reached.id,
@@ -271,7 +272,7 @@ fn write_grant(out: &mut String, preposition: &str, grant: &Grant) {
             );
         }
         if reached.allowed.is_empty() && reached.denied.is_empty() {
-            let _ = writeln!(
+            pushln!(
                 out,
                 "      {}: matches, but has no port this rule names",
                 reached.id
@@ -279,10 +280,10 @@ fn write_grant(out: &mut String, preposition: &str, grant: &Grant) {
         }
     }
     if grant.kind != "any" && grant.kind != "ip-block" && grant.workloads.is_empty() {
-        let _ = writeln!(out, "      no workload in these manifests matches");
+        pushln!(out, "      no workload in these manifests matches");
     }
     if let Some(other) = &grant.other_end {
-        let _ = writeln!(out, "      other end: {other}");
+        pushln!(out, "      other end: {other}");
     }
 }
 

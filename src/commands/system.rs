@@ -7,6 +7,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use super::{Format, Status, check::discover, templates, verify};
+use crate::error::Error;
 use crate::load::display_path;
 use crate::render;
 use crate::system::{self, Severity, System, SystemProblem, graph};
@@ -20,17 +21,11 @@ pub fn is_system(paths: &[PathBuf]) -> bool {
 
 /// The spec files of `paths`: directories searched for specs, files kept
 /// as given (a missing one is reported when it is read).
-fn spec_files(paths: &[PathBuf], stderr: &mut dyn Write) -> Option<Vec<PathBuf>> {
+fn spec_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
     let mut files = Vec::new();
     for path in paths {
         if path.is_dir() {
-            match discover(std::slice::from_ref(path)) {
-                Ok(found) => files.extend(found),
-                Err(error) => {
-                    let _ = writeln!(stderr, "{error}");
-                    return None;
-                }
-            }
+            files.extend(discover(std::slice::from_ref(path))?);
         } else {
             files.push(path.clone());
         }
@@ -38,19 +33,25 @@ fn spec_files(paths: &[PathBuf], stderr: &mut dyn Write) -> Option<Vec<PathBuf>>
     files.sort();
     files.dedup();
     if files.is_empty() {
-        let _ = writeln!(stderr, "error: no harden specs found in the given paths");
-        return None;
+        return Err(no_specs());
     }
-    Some(files)
+    Ok(files)
 }
 
-fn print_problems(problems: &[SystemProblem], stderr: &mut dyn Write) {
+/// Paths that hold no spec.
+pub fn no_specs() -> Error {
+    Error::Input("no harden specs found in the given paths".into())
+}
+
+fn print_problems(problems: &[SystemProblem], stderr: &mut dyn Write) -> std::io::Result<()> {
     for problem in problems {
-        let _ = writeln!(stderr, "{problem}");
+        writeln!(stderr, "{problem}")?;
     }
+    Ok(())
 }
 
-fn summary(problems: &[SystemProblem], specs: usize) -> String {
+/// `N errors, M warnings in K specs`.
+pub fn summary(problems: &[SystemProblem], specs: usize) -> String {
     let errors = problems
         .iter()
         .filter(|p| p.severity == Severity::Error)
@@ -71,10 +72,8 @@ pub fn validate(
     format: Format,
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
-) -> Status {
-    let Some(files) = spec_files(paths, stderr) else {
-        return Status::Error;
-    };
+) -> Result<Status, Error> {
+    let files = spec_files(paths)?;
     let (problems, status) = match system::compile(&files) {
         Ok(system) => (system.problems, Status::Clean),
         Err(problems) => (problems, Status::Error),
@@ -108,26 +107,26 @@ pub fn validate(
                     serde_json::json!({"file": file, "valid": valid(file), "problems": found})
                 })
                 .collect();
-            let _ = writeln!(
+            writeln!(
                 stdout,
                 "{}",
                 serde_json::to_string_pretty(&serde_json::json!({ "specs": specs }))
                     .unwrap_or_default()
-            );
+            )?;
         }
         Format::Text => {
             if !quiet {
                 for file in shown.iter().filter(|f| valid(f)) {
-                    let _ = writeln!(stdout, "{file}: valid");
+                    writeln!(stdout, "{file}: valid")?;
                 }
             }
-            print_problems(&problems, stderr);
+            print_problems(&problems, stderr)?;
             if !problems.is_empty() {
-                let _ = writeln!(stderr, "{}", summary(&problems, files.len()));
+                writeln!(stderr, "{}", summary(&problems, files.len()))?;
             }
         }
     }
-    status
+    Ok(status)
 }
 
 /// Whether `paths` all belong to one workspace with a workspace file.
@@ -184,23 +183,13 @@ pub fn render(
     templates_dir: Option<&Path>,
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
-) -> Status {
-    let Some(files) = spec_files(paths, stderr) else {
-        return Status::Error;
-    };
-    let system = match system::compile(&files) {
-        Ok(system) => system,
-        Err(problems) => {
-            print_problems(&problems, stderr);
-            let _ = writeln!(
-                stderr,
-                "{}; nothing was written",
-                summary(&problems, files.len())
-            );
-            return Status::Error;
-        }
-    };
-    print_problems(&system.problems, stderr);
+) -> Result<Status, Error> {
+    let files = spec_files(paths)?;
+    let system = system::compile(&files).map_err(|problems| Error::System {
+        summary: format!("{}; nothing was written", summary(&problems, files.len())),
+        problems,
+    })?;
+    print_problems(&system.problems, stderr)?;
     // Output whose spec was moved or deleted may be taken over (see write).
     let workspace = files
         .first()
@@ -208,62 +197,45 @@ pub fn render(
     let spec_exists = |id: &str| workspace.as_ref().is_none_or(|w| w.spec_exists(id));
     // `--templates`, else the workspace's own, as `check` and `diff` use.
     let templates = match &workspace {
-        Some(workspace) => super::workspace_templates(workspace, templates_dir, stderr),
-        None => templates(templates_dir, stderr),
-    };
-    let Some(templates) = templates else {
-        return Status::Error;
+        Some(workspace) => super::workspace_templates(workspace, templates_dir)?,
+        None => templates(templates_dir)?,
     };
     let focus = focus.map(|specs| services_of(&system, specs));
-    let Some(rendered) = render_system(&system, focus.as_deref(), &templates, stderr) else {
-        let _ = writeln!(stderr, "nothing was written");
-        return Status::Error;
-    };
-    let rendered = match rendered {
-        Ok(rendered) => rendered,
-        Err(status) => {
-            let _ = writeln!(stderr, "nothing was written");
-            return status;
-        }
-    };
+    let (rendered, verdict) = render_system(&system, focus.as_deref(), &templates, stderr)
+        .map_err(Error::nothing_written)?;
+    if verdict != Status::Clean {
+        writeln!(stderr, "nothing was written")?;
+        return Ok(verdict);
+    }
     if !force {
         let conflicts: Vec<_> = rendered
             .iter()
             .flat_map(|output| write::conflicts(&output.dir, &output.files, &spec_exists))
             .collect();
         if !conflicts.is_empty() {
-            let _ = writeln!(stderr, "{}", WriteError::Conflicts(conflicts));
-            let _ = writeln!(stderr, "nothing was written");
-            return Status::Findings;
+            return Err(Error::Write(WriteError::Conflicts(conflicts)).nothing_written());
         }
     }
     for output in &rendered {
         let out = &output.dir;
-        match write::write_all(out, &output.files, force, &spec_exists) {
-            Ok(written) => {
-                if !quiet {
-                    let _ = writeln!(
-                        stdout,
-                        "rendered {} to {}: {} written, {} unchanged{}",
-                        output.source,
-                        crate::workspace::shown(out),
-                        written.written.len(),
-                        written.unchanged.len(),
-                        if written.removed.is_empty() {
-                            String::new()
-                        } else {
-                            format!(", {} removed", written.removed.len())
-                        }
-                    );
+        let written = write::write_all(out, &output.files, force, &spec_exists)?;
+        if !quiet {
+            writeln!(
+                stdout,
+                "rendered {} to {}: {} written, {} unchanged{}",
+                output.source,
+                crate::workspace::shown(out),
+                written.written.len(),
+                written.unchanged.len(),
+                if written.removed.is_empty() {
+                    String::new()
+                } else {
+                    format!(", {} removed", written.removed.len())
                 }
-            }
-            Err(error) => {
-                let _ = writeln!(stderr, "{error}");
-                return Status::Error;
-            }
+            )?;
         }
     }
-    Status::Clean
+    Ok(Status::Clean)
 }
 
 /// One output directory of a system: a service's, or a shared namespace's.
@@ -277,14 +249,16 @@ pub struct Output {
 /// Renders every output of `system` in memory: each shared namespace's, then
 /// each service's, verified with its namespace's objects (its own audit and
 /// flow proof must see the default deny that isolates it). With `focus`,
-/// only those services' outputs and their namespaces'. `None` when a
-/// template fails (printed); `Err` when an output fails verification.
+/// only those services' outputs and their namespaces'. The status is
+/// [`Status::Findings`] when an output fails verification (its findings
+/// printed on `stderr`): nothing may then be written. A template that
+/// fails is an error.
 pub fn render_system(
     system: &System,
     focus: Option<&[usize]>,
     templates: &crate::templates::Templates,
     stderr: &mut dyn Write,
-) -> Option<Result<Vec<Output>, Status>> {
+) -> Result<(Vec<Output>, Status), Error> {
     let focused = |index: &usize| focus.is_none_or(|f| f.contains(index));
     let in_focus = |namespace: &str| {
         focus.is_none_or(|f| {
@@ -299,17 +273,11 @@ pub fn render_system(
         .filter(|s| in_focus(&s.namespace.namespace))
         .collect();
     for shared in &shared {
-        match render::render_namespace(&shared.namespace, templates) {
-            Ok(files) => outputs.push(Output {
-                source: format!("namespace {}", shared.namespace.namespace),
-                dir: shared.dir.clone(),
-                files,
-            }),
-            Err(bug) => {
-                let _ = writeln!(stderr, "{bug}");
-                return None;
-            }
-        }
+        outputs.push(Output {
+            source: format!("namespace {}", shared.namespace.namespace),
+            dir: shared.dir.clone(),
+            files: render::render_namespace(&shared.namespace, templates)?,
+        });
     }
     let mut worst = Status::Clean;
     for (_, service) in system
@@ -318,13 +286,7 @@ pub fn render_system(
         .enumerate()
         .filter(|(i, _)| focused(i))
     {
-        let files = match render::render(&service.model, templates) {
-            Ok(files) => files,
-            Err(bug) => {
-                let _ = writeln!(stderr, "{bug}");
-                return None;
-            }
-        };
+        let files = render::render(&service.model, templates)?;
         let namespace_files = outputs
             .iter()
             .take(shared.len())
@@ -342,8 +304,9 @@ pub fn render_system(
             });
         let verified: Vec<render::GeneratedFile> =
             files.iter().cloned().chain(namespace_files).collect();
-        if let Err(status) = verify(&service.path, &service.model, &verified, templates, stderr) {
-            worst = worst.max_with(status);
+        let verdict = verify(&service.path, &service.model, &verified, templates, stderr)?;
+        if verdict != Status::Clean {
+            worst = worst.max_with(verdict);
             continue;
         }
         outputs.push(Output {
@@ -352,11 +315,7 @@ pub fn render_system(
             files,
         });
     }
-    Some(if worst == Status::Clean {
-        Ok(outputs)
-    } else {
-        Err(worst)
-    })
+    Ok((outputs, worst))
 }
 
 /// `harden graph DIR|SPEC...`: draws the system. Exits 0 when every flow
@@ -367,29 +326,23 @@ pub fn graph(
     format: graph::Format,
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
-) -> Status {
-    let Some(files) = spec_files(paths, stderr) else {
-        return Status::Error;
-    };
-    let system: System = match system::analyse(&files) {
-        Ok(system) => system,
-        Err(problems) => {
-            print_problems(&problems, stderr);
-            let _ = writeln!(stderr, "{}", summary(&problems, files.len()));
-            return Status::Error;
-        }
-    };
-    let _ = write!(stdout, "{}", graph::draw(&system, format));
-    print_problems(&system.problems, stderr);
+) -> Result<Status, Error> {
+    let files = spec_files(paths)?;
+    let system: System = system::analyse(&files).map_err(|problems| Error::System {
+        summary: summary(&problems, files.len()),
+        problems,
+    })?;
+    write!(stdout, "{}", graph::draw(&system, format))?;
+    print_problems(&system.problems, stderr)?;
     if system.errors().next().is_some() {
-        let _ = writeln!(
+        writeln!(
             stderr,
             "{}; blocked flows are drawn red and dashed",
             summary(&system.problems, files.len())
-        );
-        Status::Findings
+        )?;
+        Ok(Status::Findings)
     } else {
-        Status::Clean
+        Ok(Status::Clean)
     }
 }
 

@@ -26,6 +26,7 @@ use super::diff::{self, Change, Labels, Options};
 use super::system::{render_system, workspace_of};
 use super::{Status, check::discover};
 use crate::drift;
+use crate::error::Error;
 use crate::impact::{Direction, Impact};
 use crate::render::GeneratedFile;
 use crate::system;
@@ -38,36 +39,34 @@ struct Rendered {
     apps: BTreeSet<String>,
 }
 
-/// Compiles the specs `files` (below `root`) and renders every output.
+/// Compiles the specs `files` (below `root`) and renders every output; the
+/// status is [`Status::Findings`] when an output fails verification (its
+/// findings printed on `stderr`).
 fn render_at(
     root: &Path,
     files: &[PathBuf],
     templates: &crate::templates::Templates,
     side: &str,
     stderr: &mut dyn std::io::Write,
-) -> Result<Rendered, Status> {
+) -> Result<(Rendered, Status), Error> {
     let mut apps = BTreeSet::new();
     if files.is_empty() {
-        return Ok(Rendered {
-            outputs: BTreeMap::new(),
-            apps,
-        });
+        return Ok((
+            Rendered {
+                outputs: BTreeMap::new(),
+                apps,
+            },
+            Status::Clean,
+        ));
     }
-    let system = system::compile(files).map_err(|problems| {
-        for problem in &problems {
-            let _ = writeln!(stderr, "{problem}");
-        }
-        let _ = writeln!(
-            stderr,
-            "error: the specs {side} do not compile as one system"
-        );
-        Status::Error
+    let system = system::compile(files).map_err(|problems| Error::System {
+        summary: format!(
+            "{}; the specs {side} do not compile as one system",
+            super::system::summary(&problems, files.len())
+        ),
+        problems,
     })?;
-    let outputs = match render_system(&system, None, templates, stderr) {
-        Some(Ok(outputs)) => outputs,
-        Some(Err(status)) => return Err(status),
-        None => return Err(Status::Error),
-    };
+    let (outputs, verdict) = render_system(&system, None, templates, stderr)?;
     apps.extend(system.services.iter().map(|s| s.name().to_string()));
     let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
     let outputs = outputs
@@ -81,7 +80,7 @@ fn render_at(
             (slash(&relative), output.files)
         })
         .collect();
-    Ok(Rendered { outputs, apps })
+    Ok((Rendered { outputs, apps }, verdict))
 }
 
 fn slash(path: &Path) -> String {
@@ -92,7 +91,7 @@ fn slash(path: &Path) -> String {
 }
 
 /// Runs git in `dir` with `args` and `input` on its stdin; its stdout.
-fn git(dir: &Path, args: &[&str], input: Option<&[u8]>) -> Result<Vec<u8>, String> {
+fn git(dir: &Path, args: &[&str], input: Option<&[u8]>) -> Result<Vec<u8>, Error> {
     let mut child = Command::new("git")
         .args(args)
         .current_dir(dir)
@@ -104,9 +103,10 @@ fn git(dir: &Path, args: &[&str], input: Option<&[u8]>) -> Result<Vec<u8>, Strin
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .map_err(|e| format!("error: cannot run git: {e}"))?;
+        .map_err(diff::cannot_run_git)?;
     if let (Some(input), Some(mut stdin)) = (input, child.stdin.take()) {
-        // Written from another thread: git answers while it reads.
+        // Written from another thread: git answers while it reads. If git
+        // stops reading, its exit status or short answer says why below.
         let input = input.to_vec();
         std::thread::spawn(move || {
             let _ = stdin.write_all(&input);
@@ -115,17 +115,17 @@ fn git(dir: &Path, args: &[&str], input: Option<&[u8]>) -> Result<Vec<u8>, Strin
     let mut stdout = Vec::new();
     if let Some(mut out) = child.stdout.take() {
         out.read_to_end(&mut stdout)
-            .map_err(|e| format!("error: cannot read git's output: {e}"))?;
+            .map_err(|e| Error::Input(format!("cannot read git's output: {e}")))?;
     }
     let output = child
         .wait_with_output()
-        .map_err(|e| format!("error: git failed: {e}"))?;
+        .map_err(|e| Error::Input(format!("git failed: {e}")))?;
     if !output.status.success() {
-        return Err(format!(
-            "error: git {} failed: {}",
+        return Err(Error::Input(format!(
+            "git {} failed: {}",
             args.first().copied().unwrap_or_default(),
             String::from_utf8_lossy(&output.stderr).trim()
-        ));
+        )));
     }
     Ok(stdout)
 }
@@ -133,7 +133,7 @@ fn git(dir: &Path, args: &[&str], input: Option<&[u8]>) -> Result<Vec<u8>, Strin
 /// Writes the workspace file and the specs of the workspace at `root` as
 /// they were at `revision` into `into`, keeping their paths; a file that is
 /// not a spec is left out.
-fn checkout_specs(root: &Path, revision: &str, into: &Path) -> Result<(), String> {
+fn checkout_specs(root: &Path, revision: &str, into: &Path) -> Result<(), Error> {
     let listing = git(
         root,
         &[
@@ -171,17 +171,15 @@ fn checkout_specs(root: &Path, revision: &str, into: &Path) -> Result<(), String
         let newline = rest
             .iter()
             .position(|&b| b == b'\n')
-            .ok_or("error: git cat-file gave a short answer")?;
+            .ok_or_else(short_answer)?;
         let header = String::from_utf8_lossy(&rest[..newline]).into_owned();
         let size: usize = header
             .rsplit(' ')
             .next()
             .and_then(|n| n.parse().ok())
-            .ok_or_else(|| format!("error: git cat-file: unexpected answer {header:?}"))?;
+            .ok_or_else(|| Error::Input(format!("git cat-file: unexpected answer {header:?}")))?;
         let start = newline + 1;
-        let content = rest
-            .get(start..start + size)
-            .ok_or("error: git cat-file gave a short answer")?;
+        let content = rest.get(start..start + size).ok_or_else(short_answer)?;
         rest = rest.get(start + size + 1..).unwrap_or_default();
         let text = String::from_utf8_lossy(content);
         let is_spec = text.lines().any(|line| {
@@ -190,15 +188,20 @@ fn checkout_specs(root: &Path, revision: &str, into: &Path) -> Result<(), String
         });
         if path == crate::workspace::WORKSPACE_FILE || is_spec {
             let target = into.join(path);
+            let cannot_write =
+                |e: std::io::Error| Error::Input(format!("cannot write {}: {e}", target.display()));
             if let Some(parent) = target.parent() {
-                std::fs::create_dir_all(parent)
-                    .map_err(|e| format!("error: cannot write {}: {e}", target.display()))?;
+                std::fs::create_dir_all(parent).map_err(cannot_write)?;
             }
-            std::fs::write(&target, content)
-                .map_err(|e| format!("error: cannot write {}: {e}", target.display()))?;
+            std::fs::write(&target, content).map_err(cannot_write)?;
         }
     }
     Ok(())
+}
+
+/// `git cat-file --batch` ended before every object asked for.
+fn short_answer() -> Error {
+    Error::Input("git cat-file gave a short answer".into())
 }
 
 /// The services added and removed between two systems, as impact lines.
@@ -222,21 +225,13 @@ pub fn run(
     options: &Options<'_>,
     stdout: &mut dyn std::io::Write,
     stderr: &mut dyn std::io::Write,
-) -> Status {
+) -> Result<Status, Error> {
     let workspace = match paths.first() {
         Some(path) => Workspace::for_path(path),
         None => Workspace::current(),
     };
-    let workspace = match workspace {
-        Ok(workspace) => workspace,
-        Err(error) => {
-            let _ = writeln!(stderr, "{error}");
-            return Status::Error;
-        }
-    };
-    let Some(templates) = super::workspace_templates(&workspace, options.templates, stderr) else {
-        return Status::Error;
-    };
+    let workspace = workspace?;
+    let templates = super::workspace_templates(&workspace, options.templates)?;
     // The system: the whole workspace where a workspace file declares it,
     // else the directories given.
     let given = if paths.is_empty() {
@@ -248,55 +243,36 @@ pub fn run(
         Some((all, _)) => Ok(all),
         None => discover(&given),
     };
-    let specs = match specs {
-        Ok(specs) if !specs.is_empty() => specs,
-        Ok(_) => {
-            let _ = writeln!(stderr, "error: no harden specs found in the given paths");
-            return Status::Error;
-        }
-        Err(error) => {
-            let _ = writeln!(stderr, "{error}");
-            return Status::Error;
-        }
-    };
+    let specs = specs?;
+    if specs.is_empty() {
+        return Err(super::system::no_specs());
+    }
     let root = &workspace.root;
-    let after = match render_at(root, &specs, &templates, "in the working tree", stderr) {
-        Ok(after) => after,
-        Err(status) => return status,
-    };
+    let (after, verdict) = render_at(root, &specs, &templates, "in the working tree", stderr)?;
+    if verdict != Status::Clean {
+        return Ok(verdict);
+    }
     let subject = shown(root);
     let (labels, changes, before_apps) = match options.against {
         Some(revision) => {
             // The revision is checked (and refused when it could be an
             // option) exactly as for one spec.
-            if let Err(error) = diff::verify_revision(root, revision, &subject) {
-                let _ = writeln!(stderr, "{error}");
-                return Status::Error;
-            }
-            let Ok(scratch) = tempfile::TempDir::new() else {
-                let _ = writeln!(stderr, "error: cannot create a temporary directory");
-                return Status::Error;
-            };
-            if let Err(error) = checkout_specs(root, revision, scratch.path()) {
-                let _ = writeln!(stderr, "{error}");
-                return Status::Error;
-            }
+            diff::verify_revision(root, revision, &subject)?;
+            let scratch = tempfile::TempDir::new().map_err(|error| {
+                Error::Input(format!("cannot create a temporary directory: {error}"))
+            })?;
+            checkout_specs(root, revision, scratch.path())?;
             let at_revision = match Workspace::for_path(scratch.path()) {
                 Ok(w) if w.has_file() => discover(&w.spec_dirs()),
                 _ => discover(&[scratch.path().to_path_buf()]),
             };
-            let before_specs = match at_revision {
-                Ok(specs) => specs,
-                Err(error) => {
-                    let _ = writeln!(stderr, "{error}");
-                    return Status::Error;
-                }
-            };
+            let before_specs = at_revision?;
             let side = format!("at {}", printable(revision));
-            let before = match render_at(scratch.path(), &before_specs, &templates, &side, stderr) {
-                Ok(before) => before,
-                Err(status) => return status,
-            };
+            let (before, verdict) =
+                render_at(scratch.path(), &before_specs, &templates, &side, stderr)?;
+            if verdict != Status::Clean {
+                return Ok(verdict);
+            }
             let dirs: BTreeSet<&String> =
                 before.outputs.keys().chain(after.outputs.keys()).collect();
             let mut changes: Vec<Change> = Vec::new();

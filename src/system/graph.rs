@@ -8,8 +8,8 @@
 //! and dashed. The output depends only on the specs (sorted everywhere), so
 //! it can be committed and diffed.
 
+use crate::text::pushln;
 use std::collections::{BTreeMap, BTreeSet};
-use std::fmt::Write;
 
 use super::{End, FlowKind, System};
 use crate::model::Port;
@@ -262,32 +262,33 @@ fn mermaid(picture: &Picture) -> String {
         }
     };
     for (namespace, (label, ids)) in &picture.groups {
-        let _ = writeln!(
+        pushln!(
             out,
             "  subgraph ns_{}[\"{}\"]",
             ident(namespace),
             clean(label)
         );
         for id in ids {
-            let _ = writeln!(out, "    {}", node_line(by_id[id.as_str()]));
+            pushln!(out, "    {}", node_line(by_id[id.as_str()]));
         }
         out.push_str("  end\n");
     }
     for node in picture.nodes.values().filter(|n| n.group.is_none()) {
-        let _ = writeln!(out, "  {}", node_line(node));
+        pushln!(out, "  {}", node_line(node));
     }
     let mut blocked = Vec::new();
     for (index, edge) in picture.edges.iter().enumerate() {
         let ports = ports_text(&edge.ports);
         if edge.blocked {
             blocked.push(index.to_string());
-            let _ = writeln!(
+            pushln!(
                 out,
                 "  {} -.->|\"blocked: {ports}\"| {}",
-                edge.from, edge.to
+                edge.from,
+                edge.to
             );
         } else {
-            let _ = writeln!(out, "  {} -->|\"{ports}\"| {}", edge.from, edge.to);
+            pushln!(out, "  {} -->|\"{ports}\"| {}", edge.from, edge.to);
         }
     }
     out.push_str("  classDef service fill:#e8f5e9,stroke:#2e7d32\n");
@@ -309,11 +310,11 @@ fn mermaid(picture: &Picture) -> String {
             .map(|n| n.id.as_str())
             .collect();
         if !ids.is_empty() {
-            let _ = writeln!(out, "  class {} {class}", ids.join(","));
+            pushln!(out, "  class {} {class}", ids.join(","));
         }
     }
     if !blocked.is_empty() {
-        let _ = writeln!(
+        pushln!(
             out,
             "  linkStyle {} stroke:#d32f2f,stroke-width:2px,stroke-dasharray:5 5,color:#d32f2f",
             blocked.join(",")
@@ -343,30 +344,31 @@ fn dot(picture: &Picture) -> String {
         format!("{} [label=\"{label}\"{style}];", node.id)
     };
     for (namespace, (label, ids)) in &picture.groups {
-        let _ = writeln!(
+        pushln!(
             out,
             "  subgraph cluster_{} {{\n    label=\"{}\";",
             ident(namespace),
             clean(label)
         );
         for id in ids {
-            let _ = writeln!(out, "    {}", node_line(by_id[id.as_str()]));
+            pushln!(out, "    {}", node_line(by_id[id.as_str()]));
         }
         out.push_str("  }\n");
     }
     for node in picture.nodes.values().filter(|n| n.group.is_none()) {
-        let _ = writeln!(out, "  {}", node_line(node));
+        pushln!(out, "  {}", node_line(node));
     }
     for edge in &picture.edges {
         let ports = ports_text(&edge.ports);
         if edge.blocked {
-            let _ = writeln!(
+            pushln!(
                 out,
                 "  {} -> {} [label=\"blocked: {ports}\", style=dashed, color=\"#d32f2f\", fontcolor=\"#d32f2f\"];",
-                edge.from, edge.to
+                edge.from,
+                edge.to
             );
         } else {
-            let _ = writeln!(out, "  {} -> {} [label=\"{ports}\"];", edge.from, edge.to);
+            pushln!(out, "  {} -> {} [label=\"{ports}\"];", edge.from, edge.to);
         }
     }
     out.push_str("}\n");

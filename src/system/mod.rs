@@ -282,8 +282,8 @@ pub fn analyse(paths: &[PathBuf]) -> Result<System, Vec<SystemProblem>> {
     // Validation too is per spec, once references are resolved.
     // Each spec's workspace is found once here and kept with its service.
     let validated = crate::parallel::map(&parsed, |(path, file, spec)| {
-        let workspace = crate::workspace::Workspace::for_path(path).map_err(LoadError::Path)?;
-        let id = workspace.spec_id(path).map_err(LoadError::Path)?;
+        let workspace = crate::workspace::Workspace::for_path(path)?;
+        let id = workspace.spec_id(path)?;
         load::validate_parsed(spec, file, &id).map(|model| (workspace, model))
     });
     let mut services = Vec::new();
@@ -466,15 +466,17 @@ pub fn load_problems(path: &Path, error: LoadError) -> Vec<SystemProblem> {
                 others: Vec::new(),
             })
             .collect(),
-        error @ (LoadError::Unreadable { .. } | LoadError::Path(_)) => vec![SystemProblem {
-            severity: Severity::Error,
-            file: display_path(path),
-            position: None,
-            path: String::new(),
-            message: error.to_string().trim_start_matches("error: ").to_string(),
-            help: None,
-            others: Vec::new(),
-        }],
+        error @ (LoadError::Unreadable { .. } | LoadError::Path(_) | LoadError::Workspace(_)) => {
+            vec![SystemProblem {
+                severity: Severity::Error,
+                file: display_path(path),
+                position: None,
+                path: String::new(),
+                message: error.to_string().trim_start_matches("error: ").to_string(),
+                help: None,
+                others: Vec::new(),
+            }]
+        }
     }
 }
 

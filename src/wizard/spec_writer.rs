@@ -3,8 +3,8 @@
 //! only where YAML would misread them. Parsing the output gives back the
 //! same spec (tested on every example spec).
 
+use crate::text::pushln;
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 
 use crate::spec::{self, Spec};
 
@@ -54,19 +54,19 @@ fn ports(out: &mut String, indent: &str, rules: &[spec::PortRule]) {
     if rules.is_empty() {
         return;
     }
-    let _ = writeln!(out, "{indent}ports:");
+    pushln!(out, "{indent}ports:");
     for rule in rules {
         let port = rule.port.map(|p| p.to_string()).unwrap_or_default();
         match &rule.protocol {
             Some(protocol) => {
-                let _ = writeln!(
+                pushln!(
                     out,
                     "{indent}  - {{port: {port}, protocol: {}}}",
                     scalar(protocol)
                 );
             }
             None => {
-                let _ = writeln!(out, "{indent}  - {{port: {port}}}");
+                pushln!(out, "{indent}  - {{port: {port}}}");
             }
         }
     }
@@ -74,13 +74,13 @@ fn ports(out: &mut String, indent: &str, rules: &[spec::PortRule]) {
 
 fn field(out: &mut String, indent: &str, key: &str, value: &Option<String>) {
     if let Some(value) = value {
-        let _ = writeln!(out, "{indent}{key}: {}", scalar(value));
+        pushln!(out, "{indent}{key}: {}", scalar(value));
     }
 }
 
 fn number<T: std::fmt::Display>(out: &mut String, indent: &str, key: &str, value: &Option<T>) {
     if let Some(value) = value {
-        let _ = writeln!(out, "{indent}{key}: {value}");
+        pushln!(out, "{indent}{key}: {value}");
     }
 }
 
@@ -88,18 +88,18 @@ fn number<T: std::fmt::Display>(out: &mut String, indent: &str, key: &str, value
 pub fn write(spec: &Spec, schema: Option<&str>) -> String {
     let mut out = String::new();
     if let Some(schema) = schema {
-        let _ = writeln!(out, "# yaml-language-server: $schema={schema}");
+        pushln!(out, "# yaml-language-server: $schema={schema}");
     }
     let name = spec
         .app
         .as_ref()
         .and_then(|a| a.name.clone())
         .unwrap_or_default();
-    let _ = writeln!(
+    pushln!(
         out,
         "# Security spec for {name}, written by `harden init`. Review it, then run"
     );
-    let _ = writeln!(
+    pushln!(
         out,
         "# `harden render` on this file to generate the hardened manifests."
     );
@@ -138,14 +138,14 @@ fn app_section(out: &mut String, app: &spec::App) {
     field(out, "  ", "name", &app.name);
     field(out, "  ", "namespace", &app.namespace);
     if !app.compliance.is_empty() {
-        let _ = writeln!(out, "  compliance: {}", flow_list(&app.compliance));
+        pushln!(out, "  compliance: {}", flow_list(&app.compliance));
     }
     if let Some(version) = &app.pod_security_version {
-        let _ = writeln!(
+        pushln!(
             out,
             "  # Pod Security is pinned to this Kubernetes minor version."
         );
-        let _ = writeln!(out, "  podSecurityVersion: {}", scalar(version));
+        pushln!(out, "  podSecurityVersion: {}", scalar(version));
     }
     field(out, "  ", "environment", &app.environment);
 }
@@ -178,12 +178,12 @@ fn workload_section(out: &mut String, workload: &spec::Workload) {
                 if let Some(memory) = &amounts.memory {
                     map.insert("memory".to_string(), memory.clone());
                 }
-                let _ = writeln!(out, "    {key}: {}", flow_map(&map));
+                pushln!(out, "    {key}: {}", flow_map(&map));
             }
         }
     }
     if let Some(paths) = &workload.writable_paths {
-        let _ = writeln!(out, "  writablePaths: {}", flow_list(paths));
+        pushln!(out, "  writablePaths: {}", flow_list(paths));
     }
     if let Some(probes) = &workload.probes {
         out.push_str("  probes:\n");
@@ -202,7 +202,7 @@ fn workload_section(out: &mut String, workload: &spec::Workload) {
                 if let Some(period) = probe.period_seconds {
                     parts.push(format!("periodSeconds: {period}"));
                 }
-                let _ = writeln!(out, "    {key}: {{{}}}", parts.join(", "));
+                pushln!(out, "    {key}: {{{}}}", parts.join(", "));
             }
         }
     }
@@ -219,7 +219,7 @@ fn api_section(out: &mut String, api: &spec::KubernetesApi) {
         if let Some(port) = server.port {
             parts.push(format!("port: {port}"));
         }
-        let _ = writeln!(out, "  apiServer: {{{}}}", parts.join(", "));
+        pushln!(out, "  apiServer: {{{}}}", parts.join(", "));
     }
     if let Some(token) = &api.token {
         let mut parts = Vec::new();
@@ -229,21 +229,21 @@ fn api_section(out: &mut String, api: &spec::KubernetesApi) {
         if let Some(seconds) = token.expiration_seconds {
             parts.push(format!("expirationSeconds: {seconds}"));
         }
-        let _ = writeln!(out, "  token: {{{}}}", parts.join(", "));
+        pushln!(out, "  token: {{{}}}", parts.join(", "));
     }
     if !api.rules.is_empty() {
         out.push_str("  rules:\n");
         for rule in &api.rules {
-            let _ = writeln!(out, "    - apiGroups: {}", flow_list(&rule.api_groups));
-            let _ = writeln!(out, "      resources: {}", flow_list(&rule.resources));
+            pushln!(out, "    - apiGroups: {}", flow_list(&rule.api_groups));
+            pushln!(out, "      resources: {}", flow_list(&rule.resources));
             if !rule.resource_names.is_empty() {
-                let _ = writeln!(
+                pushln!(
                     out,
                     "      resourceNames: {}",
                     flow_list(&rule.resource_names)
                 );
             }
-            let _ = writeln!(out, "      verbs: {}", flow_list(&rule.verbs));
+            pushln!(out, "      verbs: {}", flow_list(&rule.verbs));
         }
     }
 }
@@ -272,7 +272,7 @@ fn ingress_section(out: &mut String, spec: &Spec) {
             lines.push("{}".to_string());
         }
         for (i, line) in lines.iter().enumerate() {
-            let _ = writeln!(out, "  {} {line}", if i == 0 { "-" } else { " " });
+            pushln!(out, "  {} {line}", if i == 0 { "-" } else { " " });
         }
         ports(out, "    ", &rule.ports);
     }
@@ -282,21 +282,21 @@ fn ingress_section(out: &mut String, spec: &Spec) {
 fn egress_section(out: &mut String, spec: &Spec) {
     out.push_str("\n# Where the app may call out to; everything else is denied.\negress:\n");
     for rule in &spec.egress {
-        let _ = writeln!(
+        pushln!(
             out,
             "  - name: {}",
             scalar(rule.name.as_deref().unwrap_or_default())
         );
         field(out, "    ", "namespace", &rule.namespace);
         if !rule.pod_labels.is_empty() {
-            let _ = writeln!(out, "    podLabels: {}", flow_map(&rule.pod_labels));
+            pushln!(out, "    podLabels: {}", flow_map(&rule.pod_labels));
         }
         field(out, "    ", "cidr", &rule.cidr);
         if !rule.except.is_empty() {
-            let _ = writeln!(out, "    except: {}", flow_list(&rule.except));
+            pushln!(out, "    except: {}", flow_list(&rule.except));
         }
         if !rule.hosts.is_empty() {
-            let _ = writeln!(out, "    hosts: {}", flow_list(&rule.hosts));
+            pushln!(out, "    hosts: {}", flow_list(&rule.hosts));
         }
         ports(out, "    ", &rule.ports);
     }
@@ -316,13 +316,13 @@ fn secrets_section(out: &mut String, secrets: &spec::Secrets) {
         if let Some(kind) = &store.kind {
             parts.push(format!("kind: {}", scalar(kind)));
         }
-        let _ = writeln!(out, "  store: {{{}}}", parts.join(", "));
+        pushln!(out, "  store: {{{}}}", parts.join(", "));
     }
     field(out, "  ", "refreshInterval", &secrets.refresh_interval);
     field(out, "  ", "mountPath", &secrets.mount_path);
     out.push_str("  keys:\n");
     for key in &secrets.keys {
-        let _ = writeln!(
+        pushln!(
             out,
             "    - name: {}",
             scalar(key.name.as_deref().unwrap_or_default())
@@ -336,11 +336,11 @@ fn secrets_section(out: &mut String, secrets: &spec::Secrets) {
 fn dapr_section(out: &mut String, dapr: &spec::Dapr) {
     out.push_str("\n# The Dapr sidecar: mTLS, scoped components, API logging.\ndapr:\n");
     if let Some(enabled) = dapr.enabled {
-        let _ = writeln!(out, "  enabled: {enabled}");
+        pushln!(out, "  enabled: {enabled}");
     }
     field(out, "  ", "appId", &dapr.app_id);
     if let Some(logging) = dapr.api_logging {
-        let _ = writeln!(out, "  apiLogging: {logging}");
+        pushln!(out, "  apiLogging: {logging}");
     }
     field(
         out,
@@ -356,9 +356,9 @@ fn dapr_section(out: &mut String, dapr: &spec::Dapr) {
         if peers.is_empty() {
             continue;
         }
-        let _ = writeln!(out, "  {key}:");
+        pushln!(out, "  {key}:");
         for peer in peers {
-            let _ = writeln!(
+            pushln!(
                 out,
                 "    - appId: {}",
                 scalar(peer.app_id.as_deref().unwrap_or_default())
@@ -369,7 +369,7 @@ fn dapr_section(out: &mut String, dapr: &spec::Dapr) {
     if !dapr.components.is_empty() {
         out.push_str("  components:\n");
         for component in &dapr.components {
-            let _ = writeln!(
+            pushln!(
                 out,
                 "    - name: {}",
                 scalar(component.name.as_deref().unwrap_or_default())
@@ -379,7 +379,7 @@ fn dapr_section(out: &mut String, dapr: &spec::Dapr) {
             if !component.metadata.is_empty() {
                 out.push_str("      metadata:\n");
                 for (key, value) in &component.metadata {
-                    let _ = writeln!(out, "        {}: {}", scalar(key), scalar(value));
+                    pushln!(out, "        {}: {}", scalar(key), scalar(value));
                 }
             }
             if !component.secret_metadata.is_empty() {
@@ -392,11 +392,11 @@ fn dapr_section(out: &mut String, dapr: &spec::Dapr) {
                     if let Some(secret_key) = &reference.key {
                         parts.push(format!("key: {}", scalar(secret_key)));
                     }
-                    let _ = writeln!(out, "        {}: {{{}}}", scalar(key), parts.join(", "));
+                    pushln!(out, "        {}: {{{}}}", scalar(key), parts.join(", "));
                 }
             }
             if let Some(scopes) = &component.scopes {
-                let _ = writeln!(out, "      scopes: {}", flow_list(scopes));
+                pushln!(out, "      scopes: {}", flow_list(scopes));
             }
         }
     }

@@ -14,8 +14,6 @@
 //! files with a SHA-256 line are still read, so the first render after an
 //! upgrade replaces them without `--force`.
 
-use std::fmt::Write as _;
-
 use minijinja::value::{Serde, Value};
 
 use crate::audit::manifests::Manifest;
@@ -23,6 +21,7 @@ use crate::model::Model;
 use crate::platform::names;
 use crate::posture::{self, Results};
 use crate::templates::Templates;
+use crate::text::Push as _;
 
 /// Marks the checksum line of every generated file (inside a comment),
 /// before the algorithm and the sum.
@@ -464,7 +463,7 @@ fn legacy_checksum(text: &str) -> String {
     let digest = Sha256::digest(text.as_bytes());
     let mut hex = String::with_capacity(64);
     for byte in digest {
-        let _ = write!(hex, "{byte:02x}");
+        hex.push_fmt(format_args!("{byte:02x}"));
     }
     hex
 }

@@ -11,12 +11,11 @@
 //! text that is deployed (CVE-2021-42574, "Trojan Source"); control
 //! characters break comments, terminals and shell scripts.
 
-use std::fmt::Write as _;
-
 use serde_json::Value;
 
 use crate::diagnostics::Problem;
 use crate::spec::Spec;
+use crate::text::Push as _;
 
 /// The most items any list (or entries any map) of a spec may hold.
 pub const MAX_ITEMS: usize = 100;
@@ -82,7 +81,7 @@ fn walk(value: &Value, path: &mut String, problems: &mut Found) {
             }
             let len = path.len();
             for (i, item) in items.iter().enumerate() {
-                let _ = write!(path, "[{i}]");
+                path.push_fmt(format_args!("[{i}]"));
                 walk(item, path, problems);
                 path.truncate(len);
             }

@@ -127,6 +127,21 @@ fn duplicate_keys_are_refused_at_the_duplicate() {
     let error = spec_error("app:\n  name: a\ningress:\n  - podLabels:\n      a: x\n      a: y\n");
     assert_eq!(error.position.map(|p| p.line), Some(6));
     assert!(error.message.contains("line 5"), "{}", error.message);
+    // Long mappings are looked up through an index: a duplicate before,
+    // at and after the mapping grows one is still found.
+    for (count, duplicate) in [(15, 3), (16, 0), (40, 39), (40, 17)] {
+        let keys: String = (0..count).map(|i| format!("k{i}: {i}\n")).collect();
+        let text = format!("{keys}k{duplicate}: again\n");
+        let error = parse_stream(&text).unwrap_err();
+        assert_eq!(error.position.map(|p| p.line), Some(count + 1), "{text}");
+        assert!(
+            error
+                .message
+                .contains(&format!("first on line {}", duplicate + 1)),
+            "{}",
+            error.message
+        );
+    }
 }
 
 #[test]

@@ -91,14 +91,20 @@ enum Frame {
         position: Option<Position>,
         anchor: usize,
         entries: Vec<Entry>,
-        /// Index of each explicit key in `entries`.
-        seen: HashMap<String, usize>,
+        /// Index of each explicit key in `entries`, built once the mapping
+        /// has [`INDEXED_FROM`] entries (a short one is searched in order).
+        seen: Option<HashMap<String, usize>>,
         /// A key waiting for its value; `None` while the key is being read.
         key: Option<PendingKey>,
         /// Values of `<<` keys, merged when the mapping ends.
         merges: Vec<Node>,
     },
 }
+
+/// From this many entries a mapping's keys are looked up in a hash map; a
+/// shorter mapping (nearly all of them) is searched in order, which costs
+/// less than hashing and copying every key.
+const INDEXED_FROM: usize = 16;
 
 enum PendingKey {
     Key(String, Position),
@@ -283,7 +289,7 @@ impl<'a> Reader<'a> {
                         position: flow.then_some(at),
                         anchor,
                         entries: Vec::new(),
-                        seen: HashMap::new(),
+                        seen: None,
                         key: None,
                         merges: Vec::new(),
                     });
@@ -358,7 +364,20 @@ impl<'a> Reader<'a> {
                     }
                     Some(PendingKey::Merge) => merges.push(node),
                     Some(PendingKey::Key(text, key_position)) => {
-                        if let Some(&first) = seen.get(&text) {
+                        let duplicate = if entries.len() < INDEXED_FROM {
+                            entries.iter().position(|entry| entry.key == text)
+                        } else {
+                            seen.get_or_insert_with(|| {
+                                entries
+                                    .iter()
+                                    .enumerate()
+                                    .map(|(i, entry)| (entry.key.clone(), i))
+                                    .collect()
+                            })
+                            .get(&text)
+                            .copied()
+                        };
+                        if let Some(first) = duplicate {
                             let first = entries[first].key_position;
                             return Err(SyntaxError::at(
                                 key_position,
@@ -369,7 +388,9 @@ impl<'a> Reader<'a> {
                                 ),
                             ));
                         }
-                        seen.insert(text.clone(), entries.len());
+                        if let Some(seen) = seen {
+                            seen.insert(text.clone(), entries.len());
+                        }
                         entries.push(Entry {
                             key: text,
                             key_position,

@@ -2,30 +2,9 @@
 //! determinism, and the exact message of each kind of invalid spec.
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use assert_cmd::Command;
-use tempfile::TempDir;
-
-fn harden() -> Command {
-    Command::cargo_bin("harden").expect("binary built")
-}
-
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// A workspace with a copy of one example spec at `specs/<name>.yaml`.
-fn workspace_with(spec: &str) -> TempDir {
-    let dir = TempDir::new().expect("temp dir");
-    fs::create_dir(dir.path().join("specs")).unwrap();
-    fs::copy(
-        repo().join("specs").join(format!("{spec}.yaml")),
-        dir.path().join("specs").join(format!("{spec}.yaml")),
-    )
-    .unwrap();
-    dir
-}
+use crate::support::harden::{Harden, repo};
 
 fn read_tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
     let mut files: Vec<_> = fs::read_dir(dir)
@@ -44,14 +23,12 @@ fn read_tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
 
 #[test]
 fn render_writes_every_file_and_an_executable_script() {
-    let dir = workspace_with("task-api");
-    harden()
-        .current_dir(dir.path())
+    let ran = Harden::new()
+        .example("task-api")
         .args(["render", "specs/task-api.yaml", "--out", "deploy/task-api"])
-        .assert()
-        .success()
-        .stdout("rendered specs/task-api.yaml to deploy/task-api: 11 written, 0 unchanged\n");
-    let names: Vec<String> = read_tree(&dir.path().join("deploy/task-api"))
+        .stdout("rendered specs/task-api.yaml to deploy/task-api: 11 written, 0 unchanged\n")
+        .run();
+    let names: Vec<String> = read_tree(&ran.path("deploy/task-api"))
         .into_iter()
         .map(|(n, _)| n)
         .collect();
@@ -74,12 +51,12 @@ fn render_writes_every_file_and_an_executable_script() {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let mode = fs::metadata(dir.path().join("deploy/task-api/secure-task-api-audit.sh"))
+        let mode = fs::metadata(ran.path("deploy/task-api/secure-task-api-audit.sh"))
             .unwrap()
             .permissions()
             .mode();
         assert_eq!(mode & 0o777, 0o755);
-        let mode = fs::metadata(dir.path().join("deploy/task-api/06-deployment.yaml"))
+        let mode = fs::metadata(ran.path("deploy/task-api/06-deployment.yaml"))
             .unwrap()
             .permissions()
             .mode();
@@ -89,27 +66,24 @@ fn render_writes_every_file_and_an_executable_script() {
 
 #[test]
 fn default_output_directory_is_deploy_app_name() {
-    let dir = workspace_with("hello");
-    harden()
-        .current_dir(dir.path())
+    let ran = Harden::new()
+        .example("hello")
         .args(["render", "specs/hello.yaml"])
-        .assert()
-        .success();
-    assert!(dir.path().join("deploy/hello/06-deployment.yaml").is_file());
+        .run();
+    assert!(ran.path("deploy/hello/06-deployment.yaml").is_file());
 }
 
 #[test]
 fn two_renders_give_identical_bytes() {
-    let dir = workspace_with("orders");
-    for (spec, out) in [("specs/orders.yaml", "a"), ("./specs/./orders.yaml", "b")] {
-        harden()
-            .current_dir(dir.path())
-            .args(["render", spec, "--out", out])
-            .assert()
-            .success();
-    }
-    let a = read_tree(&dir.path().join("a"));
-    let b = read_tree(&dir.path().join("b"));
+    let ran = Harden::new()
+        .example("orders")
+        .args(["render", "specs/orders.yaml", "--out", "a"])
+        .run()
+        .then()
+        .args(["render", "./specs/./orders.yaml", "--out", "b"])
+        .run();
+    let a = read_tree(&ran.path("a"));
+    let b = read_tree(&ran.path("b"));
     assert_eq!(a.len(), 11);
     assert_eq!(a, b);
     for (name, bytes) in &a {
@@ -126,124 +100,95 @@ fn two_renders_give_identical_bytes() {
     }
 }
 
+const RENDER_HELLO: [&str; 4] = ["render", "specs/hello.yaml", "--out", "out"];
+
 #[test]
 fn rerender_reports_unchanged_files() {
-    let dir = workspace_with("hello");
-    let args = ["render", "specs/hello.yaml", "--out", "out"];
-    harden()
-        .current_dir(dir.path())
-        .args(args)
-        .assert()
-        .success();
-    harden()
-        .current_dir(dir.path())
-        .args(args)
-        .assert()
-        .success()
-        .stdout("rendered specs/hello.yaml to out: 0 written, 9 unchanged\n");
+    Harden::new()
+        .example("hello")
+        .args(RENDER_HELLO)
+        .run()
+        .then()
+        .args(RENDER_HELLO)
+        .stdout("rendered specs/hello.yaml to out: 0 written, 9 unchanged\n")
+        .run();
 }
 
 #[test]
 fn hand_edited_files_are_not_overwritten_without_force() {
-    let dir = workspace_with("hello");
-    let args = ["render", "specs/hello.yaml", "--out", "out"];
-    harden()
-        .current_dir(dir.path())
-        .args(args)
-        .assert()
-        .success();
-    let deployment = dir.path().join("out/06-deployment.yaml");
+    let ran = Harden::new().example("hello").args(RENDER_HELLO).run();
+    let deployment = ran.path("out/06-deployment.yaml");
     let edited = fs::read_to_string(&deployment)
         .unwrap()
         .replace("replicas: 2", "replicas: 5");
     fs::write(&deployment, &edited).unwrap();
-    harden()
-        .current_dir(dir.path())
-        .args(args)
-        .assert()
-        .code(1)
+    let ran = ran
+        .then()
+        .args(RENDER_HELLO)
+        .status(1)
         .stderr(
             "error: out/06-deployment.yaml was edited by hand since harden generated it\n\
              nothing was written; move your changes into the spec (or a custom template), or pass --force to overwrite\n",
-        );
-    assert_eq!(fs::read_to_string(&deployment).unwrap(), edited);
-    harden()
-        .current_dir(dir.path())
-        .args(args)
-        .arg("--force")
-        .assert()
-        .success();
-    assert!(
-        fs::read_to_string(&deployment)
-            .unwrap()
-            .contains("replicas: 2")
-    );
+        )
+        .run();
+    assert_eq!(ran.read("out/06-deployment.yaml"), edited);
+    let ran = ran.then().args(RENDER_HELLO).arg("--force").run();
+    assert!(ran.read("out/06-deployment.yaml").contains("replicas: 2"));
 }
 
 #[test]
 fn files_no_longer_generated_are_removed() {
-    let dir = workspace_with("task-api");
-    let spec = dir.path().join("specs/task-api.yaml");
     let args = ["render", "specs/task-api.yaml", "--out", "out"];
-    harden()
-        .current_dir(dir.path())
-        .args(args)
-        .assert()
-        .success();
-    let text = fs::read_to_string(&spec).unwrap();
+    let ran = Harden::new().example("task-api").args(args).run();
+    let text = ran.read("specs/task-api.yaml");
     let without_dapr = &text[..text.find("dapr:").unwrap()];
-    fs::write(&spec, without_dapr).unwrap();
-    harden()
-        .current_dir(dir.path())
+    let ran = ran
+        .then()
+        .file("specs/task-api.yaml", without_dapr)
         .args(args)
-        .assert()
-        .success()
-        .stdout(predicates::str::contains(
-            "removed out/05-dapr-components.yaml (no longer generated by this spec)",
-        ));
-    assert!(!dir.path().join("out/05-dapr-components.yaml").exists());
+        .stdout_contains("removed out/05-dapr-components.yaml (no longer generated by this spec)")
+        .run();
+    assert!(!ran.path("out/05-dapr-components.yaml").exists());
 }
 
 #[test]
 fn validate_accepts_every_example_spec() {
-    let mut command = harden();
-    command.current_dir(repo()).arg("validate");
     let mut specs: Vec<String> = fs::read_dir(repo().join("specs"))
         .unwrap()
         .map(|e| format!("specs/{}", e.unwrap().file_name().to_string_lossy()))
         .collect();
     specs.sort();
     let expected: String = specs.iter().map(|s| format!("{s}: valid\n")).collect();
-    command.args(&specs).assert().success().stdout(expected);
+    Harden::new()
+        .current_dir(repo())
+        .arg("validate")
+        .args(&specs)
+        .stdout(expected)
+        .run();
 }
 
 #[test]
 fn validate_reports_every_invalid_file_and_exits_2() {
-    let dir = workspace_with("hello");
-    fs::write(dir.path().join("specs/empty.yaml"), "").unwrap();
-    harden()
-        .current_dir(dir.path())
+    Harden::new()
+        .example("hello")
+        .file("specs/empty.yaml", "")
         .args([
             "validate",
             "specs/hello.yaml",
             "specs/empty.yaml",
             "specs/missing.yaml",
         ])
-        .assert()
-        .code(2)
+        .status(2)
         .stdout("specs/hello.yaml: valid\n")
-        .stderr(predicates::str::contains(
-            "specs/empty.yaml: not a valid spec document: the document is empty",
-        ))
-        .stderr(predicates::str::contains(
-            "error: cannot read specs/missing.yaml:",
-        ));
+        .stderr_contains("specs/empty.yaml: not a valid spec document: the document is empty")
+        .stderr_contains("error: cannot read specs/missing.yaml:")
+        .run();
 }
 
 #[test]
 fn usage_errors_exit_2() {
-    harden().arg("render").assert().code(2);
-    harden().arg("frobnicate").assert().code(2);
+    Harden::new().arg("render").status(2).run();
+    Harden::new().arg("frobnicate").status(2).run();
 }
 
 const BASE: &str = "\
@@ -259,33 +204,22 @@ workload:
 /// Renders `spec` from a fresh directory; asserts exit 2 and that nothing
 /// was written; returns stderr.
 fn render_invalid(spec: &str) -> String {
-    let dir = TempDir::new().unwrap();
-    fs::write(dir.path().join("bad.yaml"), spec).unwrap();
-    let output = harden()
-        .current_dir(dir.path())
+    let ran = Harden::new()
+        .file("bad.yaml", spec)
         .args(["render", "bad.yaml", "--out", "out"])
-        .output()
-        .unwrap();
-    assert_eq!(
-        output.status.code(),
-        Some(2),
-        "stderr: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    assert!(output.stdout.is_empty());
-    assert!(!dir.path().join("out").exists(), "nothing may be written");
-    String::from_utf8(output.stderr).unwrap()
+        .status(2)
+        .stdout("")
+        .run();
+    assert!(!ran.path("out").exists(), "nothing may be written");
+    ran.stderr
 }
 
 #[test]
 fn the_base_spec_is_valid() {
-    let dir = TempDir::new().unwrap();
-    fs::write(dir.path().join("base.yaml"), BASE).unwrap();
-    harden()
-        .current_dir(dir.path())
+    Harden::new()
+        .file("base.yaml", BASE)
         .args(["validate", "base.yaml"])
-        .assert()
-        .success();
+        .run();
 }
 
 macro_rules! invalid_spec_tests {
@@ -366,44 +300,36 @@ fn hostnames_without_cilium_are_refused_with_the_choices() {
 
 #[test]
 fn specs_with_a_byte_order_mark_load_and_utf16_specs_are_refused() {
-    let dir = TempDir::new().unwrap();
-    fs::write(dir.path().join("bom.yaml"), format!("\u{feff}{BASE}")).unwrap();
-    harden()
-        .current_dir(dir.path())
+    Harden::new()
+        .file("bom.yaml", format!("\u{feff}{BASE}"))
         .args(["validate", "bom.yaml"])
-        .assert()
-        .success();
+        .run();
     let utf16: Vec<u8> = [0xFF, 0xFE]
         .into_iter()
         .chain(BASE.encode_utf16().flat_map(u16::to_le_bytes))
         .collect();
-    fs::write(dir.path().join("utf16.yaml"), utf16).unwrap();
-    harden()
-        .current_dir(dir.path())
+    Harden::new()
+        .file("utf16.yaml", utf16)
         .args(["validate", "utf16.yaml"])
-        .assert()
-        .code(2)
-        .stderr(predicates::str::contains(
+        .status(2)
+        .stderr_contains(
             "error: utf16.yaml: the file is UTF-16 (it starts with a UTF-16 byte-order mark); save it as UTF-8",
-        ));
+        )
+        .run();
 }
 
 #[test]
 fn validate_json_lists_every_problem_with_its_position() {
-    let dir = TempDir::new().unwrap();
-    fs::write(
-        dir.path().join("bad.yaml"),
-        BASE.replace("port: 8080", "port: 80")
-            .replace("name: shop", "name: Shop"),
-    )
-    .unwrap();
-    let output = harden()
-        .current_dir(dir.path())
+    let ran = Harden::new()
+        .file(
+            "bad.yaml",
+            BASE.replace("port: 8080", "port: 80")
+                .replace("name: shop", "name: Shop"),
+        )
         .args(["validate", "--format", "json", "bad.yaml"])
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(2));
-    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        .status(2)
+        .run();
+    let report: serde_json::Value = serde_json::from_str(&ran.stdout).unwrap();
     let spec = &report["specs"][0];
     assert_eq!(spec["file"], "bad.yaml");
     assert_eq!(spec["valid"], false);
@@ -418,45 +344,35 @@ fn validate_json_lists_every_problem_with_its_position() {
 
 #[test]
 fn another_specs_output_is_not_overwritten() {
-    let dir = workspace_with("hello");
-    fs::copy(
-        repo().join("specs/orders.yaml"),
-        dir.path().join("specs/orders.yaml"),
-    )
-    .unwrap();
-    harden()
-        .current_dir(dir.path())
+    let ran = Harden::new()
+        .example("hello")
+        .example("orders")
         .args(["render", "-q", "specs/hello.yaml", "--out", "shared"])
-        .assert()
-        .success();
-    // The second spec's files collide with the first's by name: refused,
-    // naming the other spec, and nothing of the first is touched.
-    harden()
-        .current_dir(dir.path())
+        .run()
+        // The second spec's files collide with the first's by name: refused,
+        // naming the other spec, and nothing of the first is touched.
+        .then()
         .args(["render", "-q", "specs/orders.yaml", "--out", "shared"])
-        .assert()
-        .code(1)
-        .stderr(predicates::str::contains(
+        .status(1)
+        .stderr_contains(
             "error: shared/01-namespace.yaml was generated from another spec (specs/hello.yaml)",
-        ));
+        )
+        .run();
     assert!(
-        fs::read_to_string(dir.path().join("shared/01-namespace.yaml"))
-            .unwrap()
+        ran.read("shared/01-namespace.yaml")
             .contains("specs/hello.yaml")
     );
 }
 
 #[test]
 fn another_specs_files_are_neither_stale_nor_extra() {
-    let dir = workspace_with("hello");
-    harden()
-        .current_dir(dir.path())
+    let ran = Harden::new()
+        .example("hello")
         .args(["render", "-q", "specs/hello.yaml", "--out", "out"])
-        .assert()
-        .success();
+        .run();
     // A file generated from another spec sits in the same directory.
-    let foreign = fs::read_to_string(dir.path().join("out/secure-hello-audit.sh"))
-        .unwrap()
+    let foreign = ran
+        .read("out/secure-hello-audit.sh")
         .replace("specs/hello.yaml", "specs/other.yaml");
     let foreign = harden::render::with_header(
         foreign
@@ -472,22 +388,19 @@ fn another_specs_files_are_neither_stale_nor_extra() {
         "specs/other.yaml",
         harden::render::Comment::Hash,
     );
-    fs::write(dir.path().join("out/secure-other-audit.sh"), &foreign).unwrap();
-    // The other spec exists: its output is not taken over (output of a spec
-    // that no longer exists is, see the git mv test).
-    fs::write(dir.path().join("specs/other.yaml"), "not checked here\n").unwrap();
-    harden()
-        .current_dir(dir.path())
+    let ran = ran
+        .then()
+        .file("out/secure-other-audit.sh", &foreign)
+        // The other spec exists: its output is not taken over (output of a
+        // spec that no longer exists is, see the git mv test).
+        .file("specs/other.yaml", "not checked here\n")
         .args(["check", "-q", "specs/hello.yaml", "--out", "out"])
-        .assert()
-        .code(0);
-    harden()
-        .current_dir(dir.path())
+        .run()
+        .then()
         .args(["render", "-q", "specs/hello.yaml", "--out", "out"])
-        .assert()
-        .success();
+        .run();
     assert!(
-        dir.path().join("out/secure-other-audit.sh").exists(),
+        ran.path("out/secure-other-audit.sh").exists(),
         "another spec's file must not be removed"
     );
 }
@@ -496,25 +409,17 @@ fn another_specs_files_are_neither_stale_nor_extra() {
 fn a_custom_dapr_control_plane_namespace_renders_and_is_selected() {
     // validate accepted it and render refused it: the self-audit assumed
     // dapr-system. Every control-plane rule must now select `dapr`.
-    let dir = tempfile::TempDir::new().unwrap();
-    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    let text = std::fs::read_to_string(repo.join("specs/task-api.yaml"))
+    let text = fs::read_to_string(repo().join("specs/task-api.yaml"))
         .unwrap()
         .replacen("\ndapr:\n", "\ndapr:\n  controlPlaneNamespace: dapr\n", 1);
-    std::fs::write(dir.path().join("spec.yaml"), text).unwrap();
-    Command::cargo_bin("harden")
-        .unwrap()
-        .current_dir(dir.path())
+    let ran = Harden::new()
+        .file("spec.yaml", text)
         .args(["validate", "spec.yaml"])
-        .assert()
-        .code(0);
-    Command::cargo_bin("harden")
-        .unwrap()
-        .current_dir(dir.path())
+        .run()
+        .then()
         .args(["render", "-q", "spec.yaml", "--out", "out"])
-        .assert()
-        .code(0);
-    let policies = std::fs::read_to_string(dir.path().join("out/03-network-policy.yaml")).unwrap();
+        .run();
+    let policies = ran.read("out/03-network-policy.yaml");
     assert!(!policies.contains("dapr-system"), "{policies}");
     for component in ["dapr-sentry", "dapr-operator", "dapr-scheduler-server"] {
         let at = policies
@@ -532,21 +437,17 @@ fn a_custom_dapr_control_plane_namespace_renders_and_is_selected() {
 #[test]
 fn more_than_one_replica_gets_a_disruption_budget_of_one_pod() {
     let render = |replicas: u32| {
-        let dir = TempDir::new().unwrap();
         let spec = BASE.replace(
             "  port: 8080\n",
             &format!("  port: 8080\n  replicas: {replicas}\n"),
         );
-        fs::write(dir.path().join("shop.yaml"), spec).unwrap();
-        harden()
-            .current_dir(dir.path())
+        let ran = Harden::new()
+            .file("shop.yaml", spec)
             .args(["render", "-q", "shop.yaml", "--out", "out"])
-            .assert()
-            .success();
-        let read = |name: &str| fs::read_to_string(dir.path().join("out").join(name)).ok();
+            .run();
         (
-            read("07-disruption-budget.yaml"),
-            read("kustomization.yaml").unwrap(),
+            fs::read_to_string(ran.path("out/07-disruption-budget.yaml")).ok(),
+            ran.read("out/kustomization.yaml"),
         )
     };
     let (budget, kustomization) = render(3);

@@ -13,6 +13,8 @@ use harden::audit::rules::{self, Family, PssChoice, Selection};
 use harden::render::GeneratedFile;
 use tempfile::TempDir;
 
+use crate::support::harden::Harden;
+
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
@@ -669,33 +671,21 @@ fn clean_manifests_exit_0_and_findings_exit_1() {
 #[test]
 fn fail_on_sets_the_threshold() {
     // The textbook's worst finding is critical; above that nothing fails.
-    harden()
-        .current_dir(repo())
-        .args(["audit", "tests/fixtures/textbook", "--fail-on", "critical"])
-        .assert()
-        .code(1);
-    harden()
-        .current_dir(repo())
-        .args([
-            "audit",
-            "tests/fixtures/textbook/02-rbac.yaml",
-            "tests/fixtures/textbook/06-deployment.yaml",
-            "--fail-on",
-            "critical",
-        ])
-        .assert()
-        .code(0);
-    harden()
-        .current_dir(repo())
-        .args([
-            "audit",
-            "tests/fixtures/textbook/02-rbac.yaml",
-            "tests/fixtures/textbook/06-deployment.yaml",
-            "--fail-on",
-            "high",
-        ])
-        .assert()
-        .code(1);
+    let textbook = |args: &[&str]| Harden::new().current_dir(repo()).arg("audit").args(args);
+    textbook(&["tests/fixtures/textbook", "--fail-on", "critical"])
+        .status(1)
+        .run();
+    let rbac_and_deployment = [
+        "tests/fixtures/textbook/02-rbac.yaml",
+        "tests/fixtures/textbook/06-deployment.yaml",
+    ];
+    textbook(&rbac_and_deployment)
+        .args(["--fail-on", "critical"])
+        .run();
+    textbook(&rbac_and_deployment)
+        .args(["--fail-on", "high"])
+        .status(1)
+        .run();
 }
 
 #[test]
@@ -787,27 +777,21 @@ fn namespace_labels_choose_the_level_and_version() {
 
 #[test]
 fn unreadable_or_invalid_input_exits_2_with_file_and_line() {
-    let dir = TempDir::new().unwrap();
-    fs::write(
-        dir.path().join("bad.yaml"),
-        "kind: Pod\nmetadata:\n  name: [x\n",
-    )
-    .unwrap();
-    harden()
-        .current_dir(dir.path())
+    let ran = Harden::new()
+        .file("bad.yaml", "kind: Pod\nmetadata:\n  name: [x\n")
         .args(["audit", "bad.yaml"])
-        .assert()
-        .code(2)
-        .stderr(predicates::str::starts_with("error: bad.yaml:"));
-    harden()
+        .status(2)
+        .run();
+    assert!(ran.stderr.starts_with("error: bad.yaml:"), "{}", ran.stderr);
+    Harden::new()
         .args(["audit", "/no/such/file.yaml"])
-        .assert()
-        .code(2);
-    harden()
+        .status(2)
+        .run();
+    Harden::new()
         .current_dir(repo())
         .args(["audit", "specs", "--pss-version", "v2.0"])
-        .assert()
-        .code(2);
+        .status(2)
+        .run();
 }
 
 #[test]

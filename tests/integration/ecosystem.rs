@@ -8,6 +8,8 @@ use std::path::PathBuf;
 use assert_cmd::Command;
 use tempfile::TempDir;
 
+use crate::support::harden::Harden;
+
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
@@ -24,7 +26,7 @@ fn committed_schema_is_fresh() {
         committed == generated,
         "schema/harden-spec.schema.json is stale: run `cargo run -- schema > schema/harden-spec.schema.json`"
     );
-    harden().arg("schema").assert().success().stdout(generated);
+    Harden::new().arg("schema").stdout(generated).run();
 }
 
 #[test]
@@ -248,27 +250,29 @@ fn completions_generate_for_each_shell() {
         ("zsh", "#compdef harden"),
         ("fish", "complete -c harden"),
     ] {
-        let output = harden().args(["completions", shell]).output().unwrap();
-        assert!(output.status.success());
-        let script = String::from_utf8(output.stdout).unwrap();
-        assert!(script.contains(marker), "{shell}");
+        let mut case = Harden::new()
+            .args(["completions", shell])
+            .stdout_contains(marker);
         for command in ["render", "check", "diff", "audit", "posture", "schema"] {
-            assert!(script.contains(command), "{shell} completes {command}");
+            case = case.stdout_contains(command);
         }
+        case.run();
     }
 }
 
 #[test]
 fn man_page_and_version() {
-    let man = harden().arg("man").output().unwrap();
-    assert!(man.status.success());
-    let page = String::from_utf8(man.stdout).unwrap();
-    assert!(page.contains(".TH harden 1"));
-    assert!(page.contains("render"));
-    let version = harden().arg("--version").output().unwrap();
-    let text = String::from_utf8(version.stdout).unwrap();
+    Harden::new()
+        .arg("man")
+        .stdout_contains(".TH harden 1")
+        .stdout_contains("render")
+        .run();
+    let version = Harden::new().arg("--version").run();
     assert!(
-        text.starts_with(&format!("harden {} (", env!("CARGO_PKG_VERSION"))),
-        "{text}"
+        version
+            .stdout
+            .starts_with(&format!("harden {} (", env!("CARGO_PKG_VERSION"))),
+        "{}",
+        version.stdout
     );
 }

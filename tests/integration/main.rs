@@ -23,3 +23,26 @@ mod render_snapshots;
 mod system;
 mod wizard;
 mod workspace;
+
+/// Every file beside this one is one of its modules: a test file without
+/// its `mod` line would never be compiled, so never run.
+#[test]
+fn every_test_file_is_a_module_of_this_binary() {
+    let here = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/integration");
+    let main = include_str!("main.rs");
+    let mut missing = Vec::new();
+    for entry in std::fs::read_dir(&here).expect("tests/integration") {
+        let name = entry.expect("readable entry").file_name();
+        let name = name.to_string_lossy();
+        if let Some(module) = name.strip_suffix(".rs")
+            && module != "main"
+            && !main.contains(&format!("\nmod {module};\n"))
+        {
+            missing.push(name.into_owned());
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "add `mod NAME;` to tests/integration/main.rs for {missing:?}"
+    );
+}

@@ -4,23 +4,14 @@
 
 use std::fs;
 use std::net::IpAddr;
-use std::path::PathBuf;
 
-use assert_cmd::Command;
 use harden::audit::manifests::Manifest;
 use harden::netpol::{Cluster, Endpoint, Labels, Pod, Protocol, analysis};
-use tempfile::TempDir;
+
+use crate::support::harden::{Harden, repo};
 
 const TCP: Protocol = Protocol::Tcp;
 const UDP: Protocol = Protocol::Udp;
-
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn harden() -> Command {
-    Command::cargo_bin("harden").unwrap()
-}
 
 fn specs() -> Vec<String> {
     let mut names: Vec<String> = fs::read_dir(repo().join("specs"))
@@ -182,24 +173,28 @@ fn every_example_is_isolated_and_shuts_out_strangers() {
     }
 }
 
-fn render_to(dir: &TempDir, spec: &str) -> PathBuf {
-    let out = dir.path().join(spec);
-    harden()
-        .current_dir(repo())
-        .args(["render", "--quiet", &format!("specs/{spec}.yaml"), "--out"])
-        .arg(&out)
-        .assert()
-        .success();
-    out
+/// Renders the example `spec` to `out` in a fresh directory and runs
+/// `harden reach` on it with `args` next.
+fn reach_rendered(spec: &str, args: &[&str]) -> Harden {
+    Harden::new()
+        .example(spec)
+        .args([
+            "render",
+            "--quiet",
+            &format!("specs/{spec}.yaml"),
+            "--out",
+            "out",
+        ])
+        .run()
+        .then()
+        .arg("reach")
+        .args(args)
+        .arg("out")
 }
 
 #[test]
 fn reach_prints_each_workload_port_by_port() {
-    let dir = TempDir::new().unwrap();
-    let out = render_to(&dir, "task-api");
-    let output = harden().arg("reach").arg(&out).output().unwrap();
-    assert_eq!(output.status.code(), Some(0));
-    let text = String::from_utf8(output.stdout).unwrap();
+    let mut case = reach_rendered("task-api", &[]);
     for expected in [
         "Deployment/task-api/task-api\n",
         "  ingress: isolated by default-deny-all, task-api-ingress\n",
@@ -209,21 +204,15 @@ fn reach_prints_each_workload_port_by_port() {
         "      other end: TCP 6379: allowed by NetworkPolicy/task-api/task-api-peer-redis spec.ingress[0]\n",
         "between workloads in these manifests: 0 of 1 flows allowed",
     ] {
-        assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
+        case = case.stdout_contains(expected);
     }
+    case.run();
 }
 
 #[test]
 fn reach_json_has_workloads_and_flows() {
-    let dir = TempDir::new().unwrap();
-    let out = render_to(&dir, "payments");
-    let output = harden()
-        .args(["reach", "--format", "json"])
-        .arg(&out)
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(0));
-    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let ran = reach_rendered("payments", &["--format", "json"]).run();
+    let report: serde_json::Value = serde_json::from_str(&ran.stdout).unwrap();
     let workload = &report["workloads"][0];
     assert_eq!(workload["id"], "Deployment/payments-prod/payments");
     let grants = workload["egress"]["grants"].as_array().unwrap();
@@ -239,28 +228,17 @@ fn reach_json_has_workloads_and_flows() {
 
 #[test]
 fn reach_input_errors_name_file_line_and_field() {
-    let dir = TempDir::new().unwrap();
-    let file = dir.path().join("policy.yaml");
-    fs::write(
-        &file,
-        "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: p\n  namespace: shop\nspec:\n  podSelector: {}\n  egress:\n    - to:\n        - ipBlock:\n            cidr: 10.0.0.1/33\n",
-    )
-    .unwrap();
-    let output = harden().arg("reach").arg(&file).output().unwrap();
-    assert_eq!(output.status.code(), Some(2));
-    let stderr = String::from_utf8(output.stderr).unwrap();
-    assert!(
-        stderr.contains("policy.yaml:11: NetworkPolicy/shop/p spec.egress[0].to[0].ipBlock.cidr"),
-        "{stderr}"
-    );
-    assert!(stderr.contains("\"10.0.0.1/33\" is not a CIDR"), "{stderr}");
-
-    let output = harden()
-        .arg("reach")
-        .arg(dir.path().join("missing"))
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(2));
+    Harden::new()
+        .file(
+            "policy.yaml",
+            "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: p\n  namespace: shop\nspec:\n  podSelector: {}\n  egress:\n    - to:\n        - ipBlock:\n            cidr: 10.0.0.1/33\n",
+        )
+        .args(["reach", "policy.yaml"])
+        .status(2)
+        .stderr_contains("policy.yaml:11: NetworkPolicy/shop/p spec.egress[0].to[0].ipBlock.cidr")
+        .stderr_contains("\"10.0.0.1/33\" is not a CIDR")
+        .run();
+    Harden::new().args(["reach", "missing"]).status(2).run();
 }
 
 /// tests/fixtures/reach/semantics.yaml (also compared with nca by the
@@ -268,13 +246,11 @@ fn reach_input_errors_name_file_line_and_field() {
 /// by hand from its comments.
 #[test]
 fn fixture_flows_are_exactly_the_expected_ones() {
-    let output = harden()
+    let ran = Harden::new()
         .args(["reach", "--format", "json"])
         .arg(repo().join("tests/fixtures/reach"))
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(0));
-    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        .run();
+    let report: serde_json::Value = serde_json::from_str(&ran.stdout).unwrap();
     let allowed: Vec<String> = report["flows"]
         .as_array()
         .unwrap()
@@ -313,15 +289,12 @@ fn fixture_flows_are_exactly_the_expected_ones() {
 
 #[test]
 fn reach_on_a_spec_proves_every_declared_flow() {
-    let root = env!("CARGO_MANIFEST_DIR");
     for spec in ["task-api", "orders", "payments", "hello"] {
-        let output = harden()
-            .current_dir(root)
+        let ran = Harden::new()
+            .current_dir(repo())
             .args(["reach", &format!("specs/{spec}.yaml"), "--format", "json"])
-            .output()
-            .unwrap();
-        assert_eq!(output.status.code(), Some(0), "{spec}");
-        let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+            .run();
+        let report: serde_json::Value = serde_json::from_str(&ran.stdout).unwrap();
         let proof = &report["specs"][0];
         assert_eq!(proof["spec"], format!("specs/{spec}.yaml"));
         assert!(proof["required"].as_u64().unwrap() >= 3, "{spec}: {proof}");
@@ -332,37 +305,25 @@ fn reach_on_a_spec_proves_every_declared_flow() {
             "{spec}"
         );
     }
-    let text = harden()
-        .current_dir(root)
+    Harden::new()
+        .current_dir(repo())
         .args(["reach", "specs/orders.yaml"])
-        .output()
-        .unwrap();
-    let text = String::from_utf8(text.stdout).unwrap();
-    assert!(
-        text.contains("specs/orders.yaml: 12 flows the spec and the platform need, 32 that must stay closed\n  all allowed and denied as they must be"),
-        "{text}"
-    );
+        .stdout_contains("specs/orders.yaml: 12 flows the spec and the platform need, 32 that must stay closed\n  all allowed and denied as they must be")
+        .run();
 }
 
 #[test]
 fn reach_on_a_spec_lists_its_hostname_flows() {
-    let output = harden()
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
+    Harden::new()
+        .current_dir(repo())
         .args(["reach", "specs/checkout.yaml"])
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(0));
-    let text = String::from_utf8(output.stdout).unwrap();
-    assert!(
-        text.contains("  by hostname: to api.stripe.com on TCP 443 (egress stripe, CiliumNetworkPolicy toFQDNs)\n"),
-        "{text}"
-    );
-    let json = harden()
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdout_contains("  by hostname: to api.stripe.com on TCP 443 (egress stripe, CiliumNetworkPolicy toFQDNs)\n")
+        .run();
+    let ran = Harden::new()
+        .current_dir(repo())
         .args(["reach", "specs/checkout.yaml", "--format", "json"])
-        .output()
-        .unwrap();
-    let report: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+        .run();
+    let report: serde_json::Value = serde_json::from_str(&ran.stdout).unwrap();
     assert_eq!(
         report["specs"][0]["hosts"][0]["hosts"][0]["name"],
         "api.stripe.com"

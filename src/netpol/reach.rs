@@ -445,7 +445,7 @@ mod tests {
     use serde_json::json;
 
     fn task_api() -> Cluster {
-        // The shape harden renders (tests/snapshots/render_snapshots__task-api__03-network-policy.yaml.snap).
+        // The shape harden renders (tests/integration/snapshots/integration__render_snapshots__task-api__03-network-policy.yaml.snap).
         let policies = [
             json!({"kind": "NetworkPolicy", "metadata": {"name": "default-deny-all", "namespace": "t"},
                    "spec": {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}}),

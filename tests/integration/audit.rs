@@ -1,0 +1,824 @@
+//! `harden audit`: Pod Security conformance with the official fixtures,
+//! every rule failing and passing, the textbook capstone's predicted
+//! defects, SARIF structure, exit statuses, and `render`'s self-check.
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use harden::audit::manifests::{Manifest, Object};
+use harden::audit::pss::{Level, Version};
+use harden::audit::rules::{self, Family, PssChoice, Selection};
+use harden::render::GeneratedFile;
+use tempfile::TempDir;
+
+use crate::support::harden::Harden;
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn harden() -> Command {
+    Command::cargo_bin("harden").unwrap()
+}
+
+/// The official fixtures live in ../shared (never copied into the project).
+/// Missing fixtures fail the test: the conformance claim needs them.
+fn fixtures_dir() -> PathBuf {
+    let dir = std::env::var_os("HARDEN_SHARED")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo().join("../shared"))
+        .join("conformance/pss-fixtures");
+    assert!(
+        dir.is_dir(),
+        "the Pod Security fixtures are missing at {}: put shared/ beside the project or set HARDEN_SHARED",
+        dir.display()
+    );
+    dir
+}
+
+#[test]
+fn pod_security_agrees_with_every_official_fixture() {
+    let report = harden::audit::pss_fixtures::run(&fixtures_dir()).expect("fixtures readable");
+    assert!(
+        report.total > 1700,
+        "expected the full fixture set, found {}",
+        report.total
+    );
+    assert!(
+        report.disagreements.is_empty(),
+        "{} of {} agree; disagreements:\n{}",
+        report.agree,
+        report.total,
+        report.disagreements.join("\n")
+    );
+}
+
+fn rendered(spec: &str) -> Vec<GeneratedFile> {
+    let model =
+        harden::load::load_spec(&repo().join("specs").join(format!("{spec}.yaml"))).unwrap();
+    harden::render::render(&model, &harden::templates::Templates::embedded().unwrap()).unwrap()
+}
+
+fn manifests_of(files: &[(String, String)]) -> Vec<Manifest> {
+    files
+        .iter()
+        .filter(|(name, _)| name.ends_with(".yaml") && name != "kustomization.yaml")
+        .flat_map(|(name, text)| Manifest::parse_all(name, text).unwrap())
+        .collect()
+}
+
+fn audit_all(files: &[(String, String)]) -> Vec<rules::Finding> {
+    let choice = PssChoice {
+        level: None,
+        version: None,
+    };
+    let manifests = manifests_of(files);
+    let objects: Vec<Object<'_>> = manifests.iter().flat_map(Object::all_of).collect();
+    let mut findings = rules::audit(&objects, &Selection::all(), choice);
+    // Waivers written on the objects themselves count, as in `harden audit`.
+    let mut waivers = harden::audit::waivers::Waivers::default();
+    for object in &objects {
+        waivers.add_annotation(object);
+    }
+    waivers.apply(&mut findings);
+    findings.retain(|f| f.suppressed.is_none());
+    findings
+}
+
+fn as_pairs(files: &[GeneratedFile]) -> Vec<(String, String)> {
+    files
+        .iter()
+        .map(|f| (f.name.clone(), f.content.clone()))
+        .collect()
+}
+
+#[test]
+fn our_own_output_has_no_findings() {
+    for spec in ["task-api", "payments", "orders", "hello"] {
+        let findings = audit_all(&as_pairs(&rendered(spec)));
+        assert!(findings.is_empty(), "{spec}: {findings:#?}");
+    }
+}
+
+/// A mutation of a rendered example that must trigger `rule`: each `from`
+/// is replaced by the `to` at the same position (several separated by `||`).
+struct Case {
+    rule: &'static str,
+    spec: &'static str,
+    file: &'static str,
+    from: &'static str,
+    to: &'static str,
+}
+
+const CASES: &[Case] = &[
+    Case {
+        rule: "netpol/allow-all-ingress",
+        spec: "task-api",
+        file: "03-network-policy.yaml",
+        from: "  ingress:\n    # caller gateway",
+        to: "  ingress:\n    - {}\n    # caller gateway",
+    },
+    Case {
+        rule: "netpol/allow-all-egress",
+        spec: "task-api",
+        file: "03-network-policy.yaml",
+        from: "  egress:\n    # destination redis",
+        to: "  egress:\n    - {}\n    # destination redis",
+    },
+    Case {
+        rule: "netpol/peer-all-namespaces",
+        spec: "task-api",
+        file: "03-network-policy.yaml",
+        from: "        - namespaceSelector:\n            matchLabels:\n              kubernetes.io/metadata.name: \"envoy-gateway-system\"\n",
+        to: "        - namespaceSelector: {}\n",
+    },
+    Case {
+        rule: "netpol/peer-all-pods",
+        spec: "task-api",
+        file: "03-network-policy.yaml",
+        from: "    - to:\n        - podSelector:\n            matchLabels:\n              \"app.kubernetes.io/name\": \"redis\"\n",
+        to: "    - to:\n        - podSelector: {}\n",
+    },
+    Case {
+        rule: "netpol/ipblock-any",
+        spec: "payments",
+        file: "03-network-policy.yaml",
+        from: "cidr: \"203.0.113.0/24\"",
+        to: "cidr: \"0.0.0.0/0\"",
+    },
+    Case {
+        rule: "netpol/ipblock-wide",
+        spec: "payments",
+        file: "03-network-policy.yaml",
+        from: "cidr: \"203.0.113.0/24\"",
+        to: "cidr: \"192.0.0.0/3\"",
+    },
+    Case {
+        rule: "netpol/selects-nothing",
+        spec: "hello",
+        file: "03-network-policy.yaml",
+        from: "  podSelector:\n    matchLabels:\n      app.kubernetes.io/name: \"hello\"\n",
+        to: "  podSelector:\n    matchLabels:\n      app.kubernetes.io/name: \"nobody\"\n",
+    },
+    Case {
+        rule: "pss/runAsNonRoot",
+        spec: "hello",
+        file: "06-deployment.yaml",
+        from: "runAsNonRoot: true\n        runAsUser",
+        to: "runAsNonRoot: false\n        runAsUser",
+    },
+    Case {
+        rule: "pss/privileged",
+        spec: "hello",
+        file: "06-deployment.yaml",
+        from: "privileged: false",
+        to: "privileged: true",
+    },
+    Case {
+        rule: "pss/allowPrivilegeEscalation",
+        spec: "hello",
+        file: "06-deployment.yaml",
+        from: "allowPrivilegeEscalation: false",
+        to: "allowPrivilegeEscalation: true",
+    },
+    Case {
+        rule: "pss/capabilities_restricted",
+        spec: "hello",
+        file: "06-deployment.yaml",
+        from: "- \"ALL\"",
+        to: "- \"NET_RAW\"",
+    },
+    Case {
+        rule: "pss/hostNamespaces",
+        spec: "hello",
+        file: "06-deployment.yaml",
+        from: "enableServiceLinks: false",
+        to: "enableServiceLinks: false\n      hostNetwork: true",
+    },
+    Case {
+        rule: "pss/hostPathVolumes",
+        spec: "hello",
+        file: "06-deployment.yaml",
+        from: "emptyDir: {}",
+        to: "hostPath: {path: /var/run}",
+    },
+    Case {
+        rule: "pss/runAsUser",
+        spec: "hello",
+        file: "06-deployment.yaml",
+        from: "runAsUser: 10001\n            runAsGroup",
+        to: "runAsUser: 0\n            runAsGroup",
+    },
+    Case {
+        rule: "pss/seccompProfile_baseline",
+        spec: "hello",
+        file: "06-deployment.yaml",
+        from: "type: \"RuntimeDefault\"\n      containers",
+        to: "type: \"Unconfined\"\n      containers",
+    },
+    Case {
+        rule: "control/dedicated-service-account",
+        spec: "hello",
+        file: "06-deployment.yaml",
+        from: "serviceAccountName: \"hello-sa\"",
+        to: "serviceAccountName: \"default\"",
+    },
+    Case {
+        rule: "control/rbac-wildcard",
+        spec: "payments",
+        file: "02-rbac.yaml",
+        from: "      - \"get\"",
+        to: "      - \"*\"",
+    },
+    Case {
+        rule: "control/rbac-secrets",
+        spec: "payments",
+        file: "02-rbac.yaml",
+        from: "      - \"configmaps\"\n    resourceNames:\n      - \"payments-routing\"\n",
+        to: "      - \"secrets\"\n",
+    },
+    Case {
+        rule: "control/rbac-named-secrets",
+        spec: "payments",
+        file: "02-rbac.yaml",
+        from: "      - \"configmaps\"",
+        to: "      - \"secrets\"",
+    },
+    Case {
+        rule: "control/secret-values-in-env",
+        spec: "hello",
+        file: "06-deployment.yaml",
+        from: "          ports:\n",
+        to: "          env:\n            - name: STRIPE\n              value: sk_live_4eC39HqLyjWDarjtT1zdp7dc\n          ports:\n",
+    },
+    Case {
+        rule: "control/rbac-cluster-binding",
+        spec: "payments",
+        file: "02-rbac.yaml",
+        from: "kind: RoleBinding",
+        to: "kind: ClusterRoleBinding",
+    },
+    Case {
+        rule: "control/rbac-dead-permission",
+        spec: "payments",
+        file: "06-deployment.yaml",
+        from: "- serviceAccountToken:",
+        to: "- clusterTrustBundle:",
+    },
+    Case {
+        rule: "control/default-deny",
+        spec: "hello",
+        file: "03-network-policy.yaml",
+        from: "    - \"Ingress\"\n    - \"Egress\"",
+        to: "    - \"Ingress\"",
+    },
+    Case {
+        rule: "control/dns-egress",
+        spec: "hello",
+        file: "03-network-policy.yaml",
+        from: "        - protocol: \"TCP\"\n          port: 53",
+        to: "        - protocol: \"TCP\"\n          port: 54",
+    },
+    Case {
+        rule: "control/flow-blocked-at-destination",
+        spec: "task-api",
+        file: "03-network-policy.yaml",
+        from: "  name: \"task-api-peer-redis\"",
+        to: "  name: \"task-api-peer-redis\"\n  annotations: {}\nspec_removed:",
+    },
+    Case {
+        rule: "control/dapr-loopback-policy",
+        spec: "task-api",
+        file: "03-network-policy.yaml",
+        from: "port: 6379\n    #",
+        to: "port: 6379\n    - to:\n        - podSelector:\n            matchLabels:\n              app.kubernetes.io/name: \"task-api\"\n      ports:\n        - port: 3500\n    #",
+    },
+    Case {
+        rule: "control/secrets-in-env",
+        spec: "hello",
+        file: "06-deployment.yaml",
+        from: "          ports:\n",
+        to: "          env:\n            - name: TOKEN\n              valueFrom:\n                secretKeyRef: {name: hello, key: token}\n          ports:\n",
+    },
+    Case {
+        rule: "control/secret-values-in-manifests",
+        spec: "hello",
+        file: "02-rbac.yaml",
+        from: "automountServiceAccountToken: false",
+        to: "automountServiceAccountToken: false\n---\napiVersion: v1\nkind: Secret\nmetadata: {name: leaked, namespace: hello}\ndata: {password: aHVudGVyMg==}",
+    },
+    Case {
+        rule: "control/pss-enforce-restricted",
+        spec: "hello",
+        file: "01-namespace.yaml",
+        from: "enforce: \"restricted\"",
+        to: "enforce: \"baseline\"",
+    },
+    Case {
+        rule: "control/pss-version-pinned",
+        spec: "hello",
+        file: "01-namespace.yaml",
+        from: "enforce-version: \"v1.33\"",
+        to: "enforce-version: \"latest\"",
+    },
+    Case {
+        rule: "control/image-digest",
+        spec: "hello",
+        file: "06-deployment.yaml",
+        from: "@sha256:0c9e4b5a1f2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f",
+        to: ":1.0",
+    },
+    Case {
+        rule: "control/image-latest",
+        spec: "hello",
+        file: "06-deployment.yaml",
+        from: "@sha256:0c9e4b5a1f2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f",
+        to: ":latest",
+    },
+    Case {
+        rule: "control/dapr-mtls-disabled",
+        spec: "task-api",
+        file: "05-dapr-components.yaml",
+        from: "spec:\n  logging:",
+        to: "spec:\n  mtls: {enabled: false}\n  logging:",
+    },
+    Case {
+        rule: "control/dapr-sidecar-seccomp",
+        spec: "task-api",
+        file: "06-deployment.yaml",
+        from: "        dapr.io/sidecar-seccomp-profile-type: \"RuntimeDefault\"\n||        fsGroup: 10001\n        seccompProfile:\n          type: \"RuntimeDefault\"\n",
+        to: "||        fsGroup: 10001\n",
+    },
+    Case {
+        rule: "control/dapr-control-plane-egress",
+        spec: "task-api",
+        file: "03-network-policy.yaml",
+        from: "port: 50001",
+        to: "port: 50009",
+    },
+    Case {
+        rule: "control/dapr-component-scopes",
+        spec: "task-api",
+        file: "05-dapr-components.yaml",
+        from: "scopes:\n  - \"task-api\"",
+        to: "scopes: []",
+    },
+    Case {
+        rule: "control/dapr-api-logging",
+        spec: "task-api",
+        file: "06-deployment.yaml",
+        from: "dapr.io/enable-api-logging: \"true\"",
+        to: "dapr.io/enable-api-logging: \"false\"",
+    },
+    Case {
+        rule: "control/dapr-url-obfuscation",
+        spec: "task-api",
+        file: "05-dapr-components.yaml",
+        from: "obfuscateURLs: true",
+        to: "obfuscateURLs: false",
+    },
+    Case {
+        rule: "hardening/read-only-root-filesystem",
+        spec: "hello",
+        file: "06-deployment.yaml",
+        from: "readOnlyRootFilesystem: true",
+        to: "readOnlyRootFilesystem: false",
+    },
+    Case {
+        rule: "hardening/resources",
+        spec: "hello",
+        file: "06-deployment.yaml",
+        from: "              memory: \"256Mi\"\n",
+        to: "",
+    },
+    Case {
+        rule: "hardening/probes",
+        spec: "hello",
+        file: "06-deployment.yaml",
+        from: "          livenessProbe:",
+        to: "          startupProbe:",
+    },
+    Case {
+        rule: "hardening/token-automount",
+        spec: "hello",
+        file: "06-deployment.yaml",
+        from: "automountServiceAccountToken: false",
+        to: "automountServiceAccountToken: true",
+    },
+    Case {
+        rule: "hardening/low-uid",
+        spec: "hello",
+        file: "06-deployment.yaml",
+        from: "runAsUser: 10001\n            runAsGroup",
+        to: "runAsUser: 1001\n            runAsGroup",
+    },
+    Case {
+        rule: "hardening/no-service",
+        spec: "hello",
+        file: "06-deployment.yaml",
+        from: "kind: Service\n",
+        to: "kind: Endpoints\n",
+    },
+];
+
+#[test]
+fn every_rule_fires_on_a_failing_manifest_and_not_on_a_passing_one() {
+    for case in CASES {
+        let files = as_pairs(&rendered(case.spec));
+        let before = audit_all(&files);
+        assert!(
+            !before.iter().any(|f| f.rule.id == case.rule),
+            "{}: fires on the passing manifest",
+            case.rule
+        );
+        let mutated: Vec<(String, String)> = files
+            .iter()
+            .map(|(name, text)| {
+                if name == case.file {
+                    let mut text = text.clone();
+                    for (from, to) in case.from.split("||").zip(case.to.split("||")) {
+                        assert!(
+                            text.contains(from),
+                            "{}: {} does not contain {from:?}",
+                            case.rule,
+                            case.file
+                        );
+                        text = text.replacen(from, to, 1);
+                    }
+                    (name.clone(), text)
+                } else {
+                    (name.clone(), text.clone())
+                }
+            })
+            .collect();
+        let after = audit_all(&mutated);
+        assert!(
+            after.iter().any(|f| f.rule.id == case.rule),
+            "{}: does not fire on the failing manifest; got {:?}",
+            case.rule,
+            after.iter().map(|f| f.rule.id).collect::<Vec<_>>()
+        );
+    }
+}
+
+#[test]
+fn every_rule_of_the_catalogue_has_a_case() {
+    let tested: BTreeSet<&str> = CASES.iter().map(|c| c.rule).collect();
+    let untested: Vec<&str> = rules::catalogue()
+        .iter()
+        .filter(|r| matches!(r.family, Family::Controls | Family::Hardening))
+        .map(|r| r.id)
+        .filter(|id| !tested.contains(id))
+        .collect();
+    assert!(
+        untested.is_empty(),
+        "rules without a failing/passing case: {untested:?}"
+    );
+}
+
+#[test]
+fn findings_point_at_the_offending_line() {
+    let files = as_pairs(&rendered("hello"));
+    let mutated: Vec<(String, String)> = files
+        .iter()
+        .map(|(n, t)| {
+            (
+                n.clone(),
+                if n == "06-deployment.yaml" {
+                    t.replace("privileged: false", "privileged: true")
+                } else {
+                    t.clone()
+                },
+            )
+        })
+        .collect();
+    let finding = audit_all(&mutated)
+        .into_iter()
+        .find(|f| f.rule.id == "pss/privileged")
+        .unwrap();
+    let text = &mutated
+        .iter()
+        .find(|(n, _)| n == "06-deployment.yaml")
+        .unwrap()
+        .1;
+    let line = text
+        .lines()
+        .position(|l| l.contains("privileged: true"))
+        .unwrap()
+        + 1;
+    assert_eq!(finding.line, line);
+    assert_eq!(finding.resource, "Deployment/hello/hello");
+    assert_eq!(finding.file, "06-deployment.yaml");
+}
+
+#[test]
+fn the_textbook_capstone_has_the_defects_the_reference_predicts() {
+    let output = harden()
+        .current_dir(repo())
+        .args(["audit", "tests/fixtures/textbook", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let found: BTreeSet<(String, String)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap().to_string(),
+                f["resource"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let expected: BTreeSet<(String, String)> = [
+        // Reference defect 1: the sidecar is rejected under restricted.
+        (
+            "control/dapr-sidecar-seccomp",
+            "Deployment/task-api/task-api",
+        ),
+        // 2: the allow-dapr-sidecar policy does nothing.
+        (
+            "control/dapr-loopback-policy",
+            "NetworkPolicy/task-api/allow-dapr-sidecar",
+        ),
+        // 3: no egress to the Dapr control plane.
+        (
+            "control/dapr-control-plane-egress",
+            "Deployment/task-api/task-api",
+        ),
+        // 4: DNS is UDP only and open to every pod of kube-system.
+        ("control/dns-egress", "Deployment/task-api/task-api"),
+        // 5: Redis's own ingress is denied.
+        (
+            "control/flow-blocked-at-destination",
+            "NetworkPolicy/task-api/allow-redis",
+        ),
+        // 6: no Service for the app port.
+        ("hardening/no-service", "Deployment/task-api/task-api"),
+        // 7: secret values committed as base64.
+        (
+            "control/secret-values-in-manifests",
+            "Secret/task-api/task-api-secrets",
+        ),
+        // 8: a Role for a ServiceAccount whose token is never mounted.
+        (
+            "control/rbac-dead-permission",
+            "RoleBinding/task-api/task-api-rolebinding",
+        ),
+        // 9: API logging without URL obfuscation.
+        (
+            "control/dapr-url-obfuscation",
+            "Deployment/task-api/task-api",
+        ),
+        // 10: PSS labels say latest.
+        ("control/pss-version-pinned", "Namespace/task-api"),
+        // Beyond the reference: tag-only image, UID below 10000.
+        ("control/image-digest", "Deployment/task-api/task-api"),
+        ("hardening/low-uid", "Deployment/task-api/task-api"),
+    ]
+    .into_iter()
+    .map(|(a, b)| (a.to_string(), b.to_string()))
+    .collect();
+    assert_eq!(found, expected);
+    let dns: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "control/dns-egress")
+        .map(|f| f["message"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        dns.len(),
+        2,
+        "UDP-only and every-pod-of-kube-system: {dns:?}"
+    );
+}
+
+#[test]
+fn sarif_has_what_github_code_scanning_requires() {
+    let output = harden()
+        .current_dir(repo())
+        .args(["audit", "tests/fixtures/textbook", "--format", "sarif"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let sarif: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(sarif["version"], "2.1.0");
+    assert!(sarif["$schema"].as_str().unwrap().contains("sarif"));
+    let run = &sarif["runs"][0];
+    assert_eq!(run["tool"]["driver"]["name"], "harden");
+    let rule_ids: BTreeSet<&str> = run["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(rule_ids.len(), rules::catalogue().len());
+    for rule in run["tool"]["driver"]["rules"].as_array().unwrap() {
+        assert!(rule["shortDescription"]["text"].is_string());
+        assert!(rule["properties"]["security-severity"].is_string());
+    }
+    let results = run["results"].as_array().unwrap();
+    assert_eq!(results.len(), 14);
+    for result in results {
+        assert!(
+            rule_ids.contains(result["ruleId"].as_str().unwrap()),
+            "{result}"
+        );
+        assert!(["error", "warning", "note"].contains(&result["level"].as_str().unwrap()));
+        assert!(result["message"]["text"].as_str().unwrap().len() > 10);
+        let location = &result["locations"][0]["physicalLocation"];
+        assert!(
+            location["artifactLocation"]["uri"]
+                .as_str()
+                .unwrap()
+                .starts_with("tests/fixtures/textbook/")
+        );
+        assert!(location["region"]["startLine"].as_i64().unwrap() >= 1);
+    }
+}
+
+fn write_rendered(dir: &Path, spec: &str) {
+    for file in rendered(spec) {
+        fs::write(dir.join(&file.name), &file.content).unwrap();
+    }
+}
+
+#[test]
+fn clean_manifests_exit_0_and_findings_exit_1() {
+    let dir = TempDir::new().unwrap();
+    write_rendered(dir.path(), "task-api");
+    harden()
+        .arg("audit")
+        .arg(dir.path())
+        .assert()
+        .code(0)
+        .stdout(
+            // The peer policy for Redis selects pods deployed apart from the
+            // app, and says so in its own waiver.
+            "audit: 0 findings (0 critical, 0 high, 0 medium, 0 low, 1 waived) in 13 objects from 7 files\n",
+        );
+    harden()
+        .current_dir(repo())
+        .args(["audit", "tests/fixtures/textbook"])
+        .assert()
+        .code(1);
+}
+
+#[test]
+fn fail_on_sets_the_threshold() {
+    // The textbook's worst finding is critical; above that nothing fails.
+    let textbook = |args: &[&str]| Harden::new().current_dir(repo()).arg("audit").args(args);
+    textbook(&["tests/fixtures/textbook", "--fail-on", "critical"])
+        .status(1)
+        .run();
+    let rbac_and_deployment = [
+        "tests/fixtures/textbook/02-rbac.yaml",
+        "tests/fixtures/textbook/06-deployment.yaml",
+    ];
+    textbook(&rbac_and_deployment)
+        .args(["--fail-on", "critical"])
+        .run();
+    textbook(&rbac_and_deployment)
+        .args(["--fail-on", "high"])
+        .status(1)
+        .run();
+}
+
+#[test]
+fn only_pss_and_level_and_version_choices() {
+    let dir = TempDir::new().unwrap();
+    let pod = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  namespace: x\nspec:\n  containers:\n    - name: c\n      image: nginx@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\n";
+    fs::write(dir.path().join("pod.yaml"), pod).unwrap();
+    // Baseline admits a plain pod; restricted does not.
+    let baseline = harden()
+        .arg("audit")
+        .arg(dir.path())
+        .args([
+            "--only",
+            "pss",
+            "--pss-level",
+            "baseline",
+            "--pss-version",
+            "v1.28",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        baseline.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&baseline.stdout)
+    );
+    let restricted = harden()
+        .arg("audit")
+        .arg(dir.path())
+        .args(["--only", "pss", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(restricted.status.code(), Some(1));
+    let report: serde_json::Value = serde_json::from_slice(&restricted.stdout).unwrap();
+    let rules: BTreeSet<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        rules,
+        BTreeSet::from([
+            "pss/allowPrivilegeEscalation",
+            "pss/capabilities_restricted",
+            "pss/runAsNonRoot",
+            "pss/seccompProfile_restricted"
+        ])
+    );
+    assert!(
+        report["findings"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("(Pod Security restricted:v1.37)")
+    );
+}
+
+#[test]
+fn namespace_labels_choose_the_level_and_version() {
+    let namespace = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: x\n  labels:\n    pod-security.kubernetes.io/enforce: baseline\n    pod-security.kubernetes.io/enforce-version: v1.29\n";
+    let pod = "---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  namespace: x\nspec:\n  containers:\n    - name: c\n      image: nginx\n";
+    let manifests = Manifest::parse_all("m.yaml", &format!("{namespace}{pod}")).unwrap();
+    let manifests: Vec<Object<'_>> = manifests.iter().flat_map(Object::all_of).collect();
+    let findings = rules::audit(
+        &manifests,
+        &Selection::families(&[Family::Pss]),
+        PssChoice {
+            level: None,
+            version: None,
+        },
+    );
+    assert!(findings.is_empty(), "baseline admits it: {findings:?}");
+    let forced = rules::audit(
+        &manifests,
+        &Selection::families(&[Family::Pss]),
+        PssChoice {
+            level: Some(Level::Restricted),
+            version: Version::parse("v1.29"),
+        },
+    );
+    assert!(
+        forced
+            .iter()
+            .all(|f| f.message.contains("restricted:v1.29"))
+            && !forced.is_empty()
+    );
+}
+
+#[test]
+fn unreadable_or_invalid_input_exits_2_with_file_and_line() {
+    let ran = Harden::new()
+        .file("bad.yaml", "kind: Pod\nmetadata:\n  name: [x\n")
+        .args(["audit", "bad.yaml"])
+        .status(2)
+        .run();
+    assert!(ran.stderr.starts_with("error: bad.yaml:"), "{}", ran.stderr);
+    Harden::new()
+        .args(["audit", "/no/such/file.yaml"])
+        .status(2)
+        .run();
+    Harden::new()
+        .current_dir(repo())
+        .args(["audit", "specs", "--pss-version", "v2.0"])
+        .status(2)
+        .run();
+}
+
+#[test]
+fn render_refuses_output_that_fails_its_own_audit() {
+    let model = harden::load::load_spec(&repo().join("specs/hello.yaml")).unwrap();
+    let mut files = rendered("hello");
+    assert!(
+        harden::audit::self_check(&model, &files)
+            .unwrap()
+            .is_empty()
+    );
+    for file in &mut files {
+        file.content = file
+            .content
+            .replace(
+                "readOnlyRootFilesystem: true",
+                "readOnlyRootFilesystem: false",
+            )
+            .replace("drop:\n                - \"ALL\"", "drop: []");
+    }
+    let findings = harden::audit::self_check(&model, &files).unwrap();
+    let rules: BTreeSet<&str> = findings.iter().map(|f| f.rule.id).collect();
+    assert_eq!(
+        rules,
+        BTreeSet::from([
+            "hardening/read-only-root-filesystem",
+            "pss/capabilities_restricted"
+        ])
+    );
+}

@@ -1,0 +1,278 @@
+//! The ecosystem around the binary: the committed JSON Schema is fresh,
+//! organisation templates override the embedded ones (and pass the same
+//! self-audit and drift checks), completions and the man page generate.
+
+use std::fs;
+use std::path::PathBuf;
+
+use assert_cmd::Command;
+use tempfile::TempDir;
+
+use crate::support::harden::Harden;
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn harden() -> Command {
+    Command::cargo_bin("harden").unwrap()
+}
+
+#[test]
+fn committed_schema_is_fresh() {
+    let committed = fs::read_to_string(repo().join("schema/harden-spec.schema.json")).unwrap();
+    let generated = harden::commands::schema() + "\n";
+    assert!(
+        committed == generated,
+        "schema/harden-spec.schema.json is stale: run `cargo run -- schema > schema/harden-spec.schema.json`"
+    );
+    Harden::new().arg("schema").stdout(generated).run();
+}
+
+#[test]
+fn example_specs_point_editors_at_the_schema() {
+    for entry in fs::read_dir(repo().join("specs")).unwrap() {
+        let path = entry.unwrap().path();
+        let first = fs::read_to_string(&path)
+            .unwrap()
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .to_string();
+        assert_eq!(
+            first,
+            "# yaml-language-server: $schema=../schema/harden-spec.schema.json",
+            "{}",
+            path.display()
+        );
+    }
+}
+
+#[test]
+fn schema_rejects_unknown_fields_and_knows_the_enums() {
+    let schema: serde_json::Value = serde_json::from_str(&harden::commands::schema()).unwrap();
+    assert_eq!(schema["additionalProperties"], false);
+    assert_eq!(schema["$defs"]["Workload"]["additionalProperties"], false);
+    assert_eq!(
+        schema["$defs"]["App"]["properties"]["compliance"]["items"]["enum"],
+        serde_json::json!(["soc2", "hipaa", "pci-dss"])
+    );
+}
+
+/// A workspace with the hello spec and an exported template directory.
+fn workspace() -> TempDir {
+    let dir = TempDir::new().unwrap();
+    fs::create_dir(dir.path().join("specs")).unwrap();
+    fs::copy(
+        repo().join("specs/hello.yaml"),
+        dir.path().join("specs/hello.yaml"),
+    )
+    .unwrap();
+    harden()
+        .current_dir(dir.path())
+        .args(["templates", "export", "org-templates"])
+        .assert()
+        .success()
+        .stdout(predicates::str::starts_with("exported "));
+    dir
+}
+
+#[test]
+fn export_refuses_to_overwrite_without_force() {
+    let dir = workspace();
+    harden()
+        .current_dir(dir.path())
+        .args(["templates", "export", "org-templates"])
+        .assert()
+        .code(1);
+    harden()
+        .current_dir(dir.path())
+        .args(["templates", "export", "org-templates", "--force"])
+        .assert()
+        .success();
+}
+
+#[test]
+fn custom_templates_override_and_the_rest_fall_back() {
+    let dir = workspace();
+    let templates = dir.path().join("org-templates");
+    // Keep one template, customised; the rest fall back to the embedded ones.
+    for entry in fs::read_dir(&templates).unwrap() {
+        let path = entry.unwrap().path();
+        if path.file_name().unwrap() != "01-namespace.yaml.j2" {
+            fs::remove_file(path).unwrap();
+        }
+    }
+    let namespace = templates.join("01-namespace.yaml.j2");
+    let text = fs::read_to_string(&namespace).unwrap();
+    fs::write(
+        &namespace,
+        text.replace(
+            "  labels:\n",
+            "  labels:\n    example.com/cost-center: \"platform\"\n",
+        ),
+    )
+    .unwrap();
+    harden()
+        .current_dir(dir.path())
+        .args([
+            "render",
+            "-q",
+            "specs/hello.yaml",
+            "--out",
+            "custom",
+            "--templates",
+            "org-templates",
+        ])
+        .assert()
+        .success();
+    harden()
+        .current_dir(dir.path())
+        .args(["render", "-q", "specs/hello.yaml", "--out", "plain"])
+        .assert()
+        .success();
+    let custom = fs::read_to_string(dir.path().join("custom/01-namespace.yaml")).unwrap();
+    assert!(custom.contains("example.com/cost-center: \"platform\""));
+    for name in [
+        "02-rbac.yaml",
+        "03-network-policy.yaml",
+        "06-deployment.yaml",
+        "secure-hello-audit.sh",
+    ] {
+        assert_eq!(
+            fs::read(dir.path().join("custom").join(name)).unwrap(),
+            fs::read(dir.path().join("plain").join(name)).unwrap(),
+            "{name} falls back to the embedded template"
+        );
+    }
+    // The same templates keep drift checks in sync; the embedded ones see drift.
+    harden()
+        .current_dir(dir.path())
+        .args([
+            "check",
+            "-q",
+            "specs/hello.yaml",
+            "--out",
+            "custom",
+            "--templates",
+            "org-templates",
+        ])
+        .assert()
+        .code(0);
+    harden()
+        .current_dir(dir.path())
+        .args(["check", "-q", "specs/hello.yaml", "--out", "custom"])
+        .assert()
+        .code(1);
+}
+
+#[test]
+fn custom_templates_go_through_the_self_audit() {
+    let dir = workspace();
+    let deployment = dir.path().join("org-templates/06-deployment.yaml.j2");
+    let text = fs::read_to_string(&deployment).unwrap();
+    fs::write(
+        &deployment,
+        text.replace(
+            "readOnlyRootFilesystem: true",
+            "readOnlyRootFilesystem: false",
+        ),
+    )
+    .unwrap();
+    harden()
+        .current_dir(dir.path())
+        .args([
+            "render",
+            "specs/hello.yaml",
+            "--out",
+            "out",
+            "--templates",
+            "org-templates",
+        ])
+        .assert()
+        .code(1)
+        .stderr(predicates::str::contains(
+            "hardening/read-only-root-filesystem",
+        ))
+        .stderr(predicates::str::contains(
+            "fails its own security audit; nothing was written",
+        ));
+    assert!(!dir.path().join("out").exists());
+}
+
+#[test]
+fn template_errors_point_at_the_custom_file_and_line() {
+    let dir = workspace();
+    let rbac = dir.path().join("org-templates/02-rbac.yaml.j2");
+    let text = fs::read_to_string(&rbac).unwrap();
+    fs::write(
+        &rbac,
+        text.replacen(
+            "automountServiceAccountToken: false",
+            "automountServiceAccountToken: {{ no_such_value }}",
+            1,
+        ),
+    )
+    .unwrap();
+    harden()
+        .current_dir(dir.path())
+        .args(["render", "specs/hello.yaml", "--templates", "org-templates"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "error in custom template org-templates/02-rbac.yaml.j2",
+        ))
+        .stderr(predicates::str::contains("(in 02-rbac.yaml.j2:14)"));
+    fs::write(&rbac, "{% if %}\n").unwrap();
+    harden()
+        .current_dir(dir.path())
+        .args(["render", "specs/hello.yaml", "--templates", "org-templates"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::starts_with(
+            "error: custom template org-templates/02-rbac.yaml.j2: syntax error",
+        ));
+    fs::write(dir.path().join("org-templates/99-extra.yaml.j2"), "x: 1\n").unwrap();
+    harden()
+        .current_dir(dir.path())
+        .args(["render", "specs/hello.yaml", "--templates", "org-templates"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::starts_with(
+            "error: org-templates/99-extra.yaml.j2: harden has no template of that name",
+        ));
+}
+
+#[test]
+fn completions_generate_for_each_shell() {
+    for (shell, marker) in [
+        ("bash", "_harden()"),
+        ("zsh", "#compdef harden"),
+        ("fish", "complete -c harden"),
+    ] {
+        let mut case = Harden::new()
+            .args(["completions", shell])
+            .stdout_contains(marker);
+        for command in ["render", "check", "diff", "audit", "posture", "schema"] {
+            case = case.stdout_contains(command);
+        }
+        case.run();
+    }
+}
+
+#[test]
+fn man_page_and_version() {
+    Harden::new()
+        .arg("man")
+        .stdout_contains(".TH harden 1")
+        .stdout_contains("render")
+        .run();
+    let version = Harden::new().arg("--version").run();
+    assert!(
+        version
+            .stdout
+            .starts_with(&format!("harden {} (", env!("CARGO_PKG_VERSION"))),
+        "{}",
+        version.stdout
+    );
+}

@@ -8,6 +8,8 @@
 
 use serde_json::Value as Json;
 
+use crate::text::Push as _;
+
 use super::resolve::Value;
 use super::tree::{Kind, Node};
 
@@ -63,7 +65,7 @@ pub fn check(node: &mut Node, root: &Json) -> (Vec<TypeError>, Removed) {
         errors: Vec::new(),
         removed: Removed::default(),
     };
-    if !checker.check(node, root, "", false) {
+    if !checker.check(node, root, &mut String::new(), false) {
         // The whole document is of the wrong type: keep nothing.
         *node = Node {
             position: node.position,
@@ -99,14 +101,12 @@ impl<'a> Checker<'a> {
                 .or_else(|| schema.get("oneOf"))
                 .and_then(Json::as_array)
             {
-                let non_null: Vec<&Json> = branches
-                    .iter()
-                    .filter(|b| b.get("type").and_then(Json::as_str) != Some("null"))
-                    .collect();
-                if is_null(node) && non_null.len() < branches.len() {
+                let is_null_branch =
+                    |b: &&Json| b.get("type").and_then(Json::as_str) == Some("null");
+                if is_null(node) && branches.iter().any(|b| is_null_branch(&b)) {
                     return &Json::Null;
                 }
-                match non_null.first() {
+                match branches.iter().find(|b| !is_null_branch(b)) {
                     Some(branch) => {
                         schema = branch;
                         continue;
@@ -121,14 +121,34 @@ impl<'a> Checker<'a> {
 
     /// Checks one node; `false` when it is of the wrong type (and must go).
     /// `optional` is set for struct fields, where null means "not set".
-    fn check(&mut self, node: &mut Node, schema: &'a Json, path: &str, optional: bool) -> bool {
+    /// `path` is one buffer for the whole walk: extended for each child and
+    /// cut back after it, so a spec of the right types allocates no paths.
+    fn check(
+        &mut self,
+        node: &mut Node,
+        schema: &'a Json,
+        path: &mut String,
+        optional: bool,
+    ) -> bool {
         let schema = self.resolve(schema, node);
-        let types: Vec<&str> = match schema.get("type") {
-            Some(Json::String(t)) => vec![t.as_str()],
-            Some(Json::Array(ts)) => ts.iter().filter_map(Json::as_str).collect(),
+        let mut buffer = [""; 8];
+        let count = match schema.get("type") {
+            Some(Json::String(t)) => {
+                buffer[0] = t.as_str();
+                1
+            }
+            Some(Json::Array(ts)) => {
+                let mut count = 0;
+                for t in ts.iter().filter_map(Json::as_str).take(buffer.len()) {
+                    buffer[count] = t;
+                    count += 1;
+                }
+                count
+            }
             // No type (or the null branch of an `anyOf`): anything goes.
             _ => return true,
         };
+        let types = &buffer[..count];
         let fits = match &mut node.kind {
             Kind::Scalar(scalar) => match scalar.value {
                 Value::Null => optional || types.contains(&"null"),
@@ -153,11 +173,13 @@ impl<'a> Checker<'a> {
                 if types.contains(&"array") {
                     let items_schema = schema.get("items").unwrap_or(&Json::Null);
                     let mut original = 0;
+                    let len = path.len();
                     items.retain_mut(|item| {
-                        let item_path = format!("{path}[{original}]");
-                        let keep = self.check(item, items_schema, &item_path, false);
+                        path.push_fmt(format_args!("[{original}]"));
+                        let keep = self.check(item, items_schema, path, false);
+                        path.truncate(len);
                         if !keep {
-                            self.removed.0.push((path.to_string(), original));
+                            self.removed.0.push((path.clone(), original));
                         }
                         original += 1;
                         keep
@@ -171,20 +193,23 @@ impl<'a> Checker<'a> {
                 if types.contains(&"object") {
                     let properties = schema.get("properties");
                     let additional = schema.get("additionalProperties").filter(|a| a.is_object());
+                    let len = path.len();
                     entries.retain_mut(|entry| {
-                        let entry_path = if path.is_empty() {
-                            entry.key.clone()
-                        } else {
-                            format!("{path}.{}", entry.key)
-                        };
-                        if let Some(property) = properties.and_then(|p| p.get(&entry.key)) {
-                            self.check(&mut entry.value, property, &entry_path, true)
-                        } else if let Some(additional) = additional {
-                            self.check(&mut entry.value, additional, &entry_path, false)
-                        } else {
-                            // Unknown fields are collected when deserializing.
-                            true
+                        if len > 0 {
+                            path.push('.');
                         }
+                        path.push_str(&entry.key);
+                        let keep =
+                            if let Some(property) = properties.and_then(|p| p.get(&entry.key)) {
+                                self.check(&mut entry.value, property, path, true)
+                            } else if let Some(additional) = additional {
+                                self.check(&mut entry.value, additional, path, false)
+                            } else {
+                                // Unknown fields are collected when deserializing.
+                                true
+                            };
+                        path.truncate(len);
+                        keep
                     });
                     true
                 } else {
@@ -193,9 +218,9 @@ impl<'a> Checker<'a> {
             }
         };
         if !fits {
-            let (message, help) = mismatch(node, schema, &types);
+            let (message, help) = mismatch(node, schema, types);
             self.errors.push(TypeError {
-                path: path.to_string(),
+                path: path.clone(),
                 message,
                 help,
             });

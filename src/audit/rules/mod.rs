@@ -385,6 +385,9 @@ pub struct Cx<'a> {
     pub index: &'a Index,
     pub pss: PssChoice,
     pub findings: &'a mut Vec<Finding>,
+    /// The NetworkPolicy issues of the object being judged, found once for
+    /// all the rules that report them (`network::policy_issues`).
+    pub policy_issues: Option<Vec<crate::netpol::analysis::Issue>>,
 }
 
 impl Cx<'_> {
@@ -441,6 +444,7 @@ pub fn judge_object(
         index,
         pss,
         findings,
+        policy_issues: None,
     };
     pod_security::judge(&mut cx, object, selection);
     for rule in catalogue() {
@@ -469,6 +473,7 @@ pub fn judge_index(
                 index,
                 pss,
                 findings,
+                policy_issues: None,
             };
             check(&mut cx);
         }

@@ -97,15 +97,26 @@ fn policy_issues(cx: &mut Cx<'_>, object: &Object<'_>, rule: &'static Rule) {
     if object.kind() != "NetworkPolicy" {
         return;
     }
-    let Ok(policy) = Policy::parse(object.document) else {
-        return;
-    };
-    let issues = analysis::allow_all_rules(&policy)
-        .into_iter()
-        .chain(analysis::wide_peers(&policy));
-    for issue in issues.filter(|issue| issue.rule == rule.id) {
-        cx.report(object, &issue.path, issue.message, issue.fix.to_string());
+    // Parsed and analysed once for the object, whichever rule asks first.
+    let issues = cx.policy_issues.take().unwrap_or_else(|| {
+        Policy::parse(object.document)
+            .map(|policy| {
+                analysis::allow_all_rules(&policy)
+                    .into_iter()
+                    .chain(analysis::wide_peers(&policy))
+                    .collect()
+            })
+            .unwrap_or_default()
+    });
+    for issue in issues.iter().filter(|issue| issue.rule == rule.id) {
+        cx.report(
+            object,
+            &issue.path,
+            issue.message.clone(),
+            issue.fix.to_string(),
+        );
     }
+    cx.policy_issues = Some(issues);
 }
 
 /// Policies whose podSelector matches no workload of their namespace.

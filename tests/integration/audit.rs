@@ -114,6 +114,28 @@ struct Case {
 
 const CASES: &[Case] = &[
     Case {
+        rule: "hardening/disruption-budget-blocks-eviction",
+        spec: "hello",
+        file: "07-disruption-budget.yaml",
+        from: "maxUnavailable: 1",
+        to: "maxUnavailable: 0",
+    },
+    Case {
+        rule: "hardening/disruption-budget-blocks-eviction",
+        spec: "hello",
+        file: "07-disruption-budget.yaml",
+        from: "maxUnavailable: 1",
+        to: "minAvailable: \"100%\"",
+    },
+    Case {
+        // hello asks for 2 replicas.
+        rule: "hardening/disruption-budget-blocks-eviction",
+        spec: "hello",
+        file: "07-disruption-budget.yaml",
+        from: "maxUnavailable: 1",
+        to: "minAvailable: 2",
+    },
+    Case {
         rule: "netpol/allow-all-ingress",
         spec: "task-api",
         file: "03-network-policy.yaml",
@@ -459,6 +481,41 @@ fn every_rule_fires_on_a_failing_manifest_and_not_on_a_passing_one() {
             "{}: does not fire on the failing manifest; got {:?}",
             case.rule,
             after.iter().map(|f| f.rule.id).collect::<Vec<_>>()
+        );
+    }
+}
+
+/// A budget that lets one of hello's two pods go passes, and so does one
+/// that selects no workload of the manifests. Each edit replaces the last
+/// occurrence (the selector's label is the last `"hello"`).
+#[test]
+fn disruption_budgets_that_allow_an_eviction_pass() {
+    let rule = "hardening/disruption-budget-blocks-eviction";
+    let cases: [&[(&str, &str)]; 3] = [
+        &[("maxUnavailable: 1", "minAvailable: 1")],
+        &[("maxUnavailable: 1", "maxUnavailable: \"50%\"")],
+        &[
+            ("maxUnavailable: 1", "minAvailable: 2"),
+            ("\"hello\"\n", "\"nobody\"\n"),
+        ],
+    ];
+    for edits in cases {
+        let files: Vec<(String, String)> = as_pairs(&rendered("hello"))
+            .into_iter()
+            .map(|(name, mut text)| {
+                if name == "07-disruption-budget.yaml" {
+                    for (from, to) in edits {
+                        let at = text.rfind(from).expect(from);
+                        text.replace_range(at..at + from.len(), to);
+                    }
+                }
+                (name, text)
+            })
+            .collect();
+        let findings = audit_all(&files);
+        assert!(
+            !findings.iter().any(|f| f.rule.id == rule),
+            "{edits:?}: {findings:#?}"
         );
     }
 }

@@ -28,6 +28,7 @@ pub static RULES: &[&Rule] = &[
     &TOKEN_AUTOMOUNT,
     &LOW_UID,
     &NO_SERVICE,
+    &DISRUPTION_BUDGET_BLOCKS_EVICTION,
 ];
 
 /// The workload's regular containers (init containers run to completion
@@ -260,6 +261,81 @@ fn no_service(cx: &mut Cx<'_>, object: &Object<'_>) {
                 "add a Service in namespace {namespace} selecting the pods of {} for their container ports (or remove the ports)",
                 object.resource()
             ),
+        );
+    }
+}
+
+hardening!(
+    DISRUPTION_BUDGET_BLOCKS_EVICTION,
+    "hardening/disruption-budget-blocks-eviction",
+    Medium,
+    Check::Object(disruption_budget_blocks_eviction),
+    "A PodDisruptionBudget allows no voluntary eviction",
+    "let one pod go at a time: maxUnavailable: 1 (or minAvailable below the replicas)"
+);
+
+/// A budget that allows no eviction makes `kubectl drain` wait forever, so
+/// nodes are not patched or upgraded until someone deletes the pods by hand.
+/// policy/v1 semantics (k8s.io/api policy/v1 types.go, PodDisruptionBudgetSpec):
+/// an eviction is allowed if at most `maxUnavailable` selected pods are
+/// unavailable after it ("you can prevent all voluntary evictions by
+/// specifying 0"), or if at least `minAvailable` are still available after
+/// it ("by specifying 100%"); so `minAvailable` equal to the replicas of
+/// the pods it selects blocks too. A null selector matches no pods, `{}`
+/// every pod of the namespace (same file, `selector`).
+fn disruption_budget_blocks_eviction(cx: &mut Cx<'_>, object: &Object<'_>) {
+    if object.kind() != "PodDisruptionBudget" {
+        return;
+    }
+    let spec = object.document.get("spec");
+    let field = |name: &str| spec.and_then(|s| s.get(name));
+    let zero = |v: &Value| v.as_u64() == Some(0) || v.as_str() == Some("0%");
+    if let Some(max) = field("maxUnavailable").filter(|v| zero(v)) {
+        cx.report(
+            object,
+            "spec.maxUnavailable",
+            format!("maxUnavailable {max} allows no voluntary eviction of the pods it selects: a node drain or cluster upgrade waits on them forever"),
+            "set maxUnavailable: 1".into(),
+        );
+        return;
+    }
+    let Some(min) = field("minAvailable") else {
+        return;
+    };
+    if min.as_str() == Some("100%") {
+        cx.report(
+            object,
+            "spec.minAvailable",
+            "minAvailable 100% allows no voluntary eviction of the pods it selects: a node drain or cluster upgrade waits on them forever".into(),
+            "set maxUnavailable: 1 instead".into(),
+        );
+        return;
+    }
+    let (Some(min), Some(selector)) = (min.as_u64(), field("selector").filter(|s| !s.is_null()))
+    else {
+        return;
+    };
+    let Ok(selector) = crate::netpol::Selector::parse(selector) else {
+        return;
+    };
+    let namespace = object.namespace().unwrap_or("default");
+    let blocked: Vec<(String, u64)> = cx
+        .index
+        .workloads
+        .iter()
+        .filter(|w| w.namespace == namespace && selector.matches(&w.labels))
+        .filter_map(|w| {
+            w.replicas
+                .filter(|r| min >= *r)
+                .map(|r| (w.anchor.resource.clone(), r))
+        })
+        .collect();
+    for (workload, replicas) in blocked {
+        cx.report(
+            object,
+            "spec.minAvailable",
+            format!("minAvailable {min} is not below the {replicas} replica(s) of {workload}: no voluntary eviction is allowed, so a node drain or cluster upgrade waits on its pods forever"),
+            format!("set minAvailable below {replicas}, or maxUnavailable: 1"),
         );
     }
 }

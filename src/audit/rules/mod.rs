@@ -251,6 +251,11 @@ pub struct WorkloadInfo {
     pub projected_token: bool,
     pub kind: String,
     pub anchor: Anchor,
+    /// The pods the workload asks for: `spec.replicas` (default 1, apps/v1
+    /// DeploymentSpec, StatefulSetSpec, ReplicaSetSpec), 1 for a Pod; none
+    /// for kinds whose count the manifest does not say (a DaemonSet's is
+    /// the nodes').
+    pub replicas: Option<u64>,
 }
 
 /// Cross-object facts gathered in the first pass.
@@ -340,6 +345,16 @@ impl Index {
                 projected_token: workload.projected_token(),
                 kind: object.kind().to_string(),
                 anchor: Anchor::of(object, "metadata.name"),
+                replicas: match object.kind() {
+                    "Pod" => Some(1),
+                    "Deployment" | "StatefulSet" | "ReplicaSet" => Some(
+                        document
+                            .pointer("/spec/replicas")
+                            .map_or(Some(1), Value::as_u64)
+                            .unwrap_or(1),
+                    ),
+                    _ => None,
+                },
             });
         }
     }

@@ -765,6 +765,9 @@ pub struct ResultRow {
 /// The template context of the posture document.
 #[derive(Debug, Serialize)]
 pub struct Document<'a> {
+    /// Given to the template as `model`, serialized once per render for
+    /// every template (`render::posture_with`).
+    #[serde(skip)]
     pub model: &'a Model,
     pub controls: Vec<Control>,
     pub frameworks: Vec<Framework>,

@@ -171,7 +171,7 @@ pub fn render(model: &Model, templates: &Templates) -> Result<Vec<GeneratedFile>
     names.push(POSTURE_FILE.to_string());
     files.push(GeneratedFile {
         name: POSTURE_FILE.into(),
-        content: posture_document(model, templates, &names, Results::default())?,
+        content: posture_with(model, &context, templates, &names, Results::default())?,
         executable: false,
     });
     files.sort_by(|a, b| a.name.cmp(&b.name));
@@ -256,12 +256,23 @@ pub fn posture_document(
     files: &[String],
     results: Results,
 ) -> Result<String, TemplateBug> {
+    posture_with(model, &Value::from(Serde(model)), templates, files, results)
+}
+
+/// [`posture_document`] with the model already serialized for templates.
+fn posture_with(
+    model: &Model,
+    model_value: &Value,
+    templates: &Templates,
+    files: &[String],
+    results: Results,
+) -> Result<String, TemplateBug> {
     let document = posture::document(model, files, results);
-    let body = render_one(
-        templates,
-        "SECURITY-POSTURE.md.j2",
-        &Value::from(Serde(&document)),
-    )?;
+    let context = minijinja::context! {
+        model => model_value.clone(),
+        ..Value::from(Serde(&document))
+    };
+    let body = render_one(templates, "SECURITY-POSTURE.md.j2", &context)?;
     Ok(with_header(&body, &model.spec_file, Comment::Html))
 }
 

@@ -136,6 +136,14 @@ const CASES: &[Case] = &[
         to: "minAvailable: 2",
     },
     Case {
+        // 60% of 2 pods, rounded up, is 2.
+        rule: "hardening/disruption-budget-blocks-eviction",
+        spec: "hello",
+        file: "07-disruption-budget.yaml",
+        from: "maxUnavailable: 1",
+        to: "minAvailable: \"60%\"",
+    },
+    Case {
         rule: "netpol/allow-all-ingress",
         spec: "task-api",
         file: "03-network-policy.yaml",
@@ -485,38 +493,108 @@ fn every_rule_fires_on_a_failing_manifest_and_not_on_a_passing_one() {
     }
 }
 
-/// A budget that lets one of hello's two pods go passes, and so does one
-/// that selects no workload of the manifests. Each edit replaces the last
-/// occurrence (the selector's label is the last `"hello"`).
+/// Budgets that allow an eviction, or whose pods the manifests do not
+/// count, pass; the ones that allow none are found. `minAvailable` counts
+/// every pod the selector picks, across workloads; objects a controller owns
+/// (a cluster dump's ReplicaSet and Pods) are counted with it.
 #[test]
-fn disruption_budgets_that_allow_an_eviction_pass() {
+fn disruption_budgets_count_every_pod_they_select() {
     let rule = "hardening/disruption-budget-blocks-eviction";
-    let cases: [&[(&str, &str)]; 3] = [
-        &[("maxUnavailable: 1", "minAvailable: 1")],
-        &[("maxUnavailable: 1", "maxUnavailable: \"50%\"")],
-        &[
-            ("maxUnavailable: 1", "minAvailable: 2"),
-            ("\"hello\"\n", "\"nobody\"\n"),
-        ],
+    let deployment = |name: &str, replicas: Option<u64>| {
+        let replicas = replicas.map_or(String::new(), |r| format!("  replicas: {r}\n"));
+        format!(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: {name}, namespace: shop}}\nspec:\n{replicas}  selector: {{matchLabels: {{app: web}}}}\n  template:\n    metadata: {{labels: {{app: web}}}}\n    spec: {{containers: [{{name: c, image: i}}]}}\n---\n"
+        )
+    };
+    let owned = |kind: &str, name: &str, replicas: &str| {
+        format!(
+            "apiVersion: v1\nkind: {kind}\nmetadata: {{name: {name}, namespace: shop, ownerReferences: [{{apiVersion: apps/v1, kind: Deployment, name: one, uid: u}}]}}\nspec:\n{replicas}  template:\n    metadata: {{labels: {{app: web}}}}\n    spec: {{containers: [{{name: c, image: i}}]}}\n---\n"
+        )
+    };
+    let budget = |api: &str, spec: &str| {
+        format!(
+            "apiVersion: {api}\nkind: PodDisruptionBudget\nmetadata: {{name: b, namespace: shop}}\nspec: {spec}\n"
+        )
+    };
+    let selector = "selector: {matchLabels: {app: web}}";
+    let cases: Vec<(String, bool)> = vec![
+        // Two one-replica Deployments: minAvailable 1 leaves one to evict.
+        (
+            deployment("a", Some(1))
+                + &deployment("b", Some(1))
+                + &budget("policy/v1", &format!("{{minAvailable: 1, {selector}}}")),
+            false,
+        ),
+        (
+            deployment("a", Some(1))
+                + &deployment("b", Some(1))
+                + &budget("policy/v1", &format!("{{minAvailable: 2, {selector}}}")),
+            true,
+        ),
+        // A dump: the Deployment's ReplicaSet (2) is owned, not counted again.
+        (
+            deployment("one", Some(2))
+                + &owned("ReplicaSet", "one-x", "  replicas: 2\n")
+                + &budget("policy/v1", &format!("{{minAvailable: 1, {selector}}}")),
+            false,
+        ),
+        // Scaled to zero, or minAvailable 0: nothing to block.
+        (
+            deployment("a", Some(0))
+                + &budget("policy/v1", &format!("{{minAvailable: 1, {selector}}}")),
+            false,
+        ),
+        (
+            deployment("a", Some(1))
+                + &budget("policy/v1", &format!("{{minAvailable: 0, {selector}}}")),
+            false,
+        ),
+        // No replicas written (an autoscaler's): the count is unknown.
+        (
+            deployment("a", None)
+                + &budget("policy/v1", &format!("{{minAvailable: 1, {selector}}}")),
+            false,
+        ),
+        // 50% of 1 pod, rounded up, is 1.
+        (
+            deployment("a", Some(1))
+                + &budget(
+                    "policy/v1",
+                    &format!("{{minAvailable: \"50%\", {selector}}}"),
+                ),
+            true,
+        ),
+        (
+            deployment("a", Some(3))
+                + &budget(
+                    "policy/v1",
+                    &format!("{{maxUnavailable: \"00%\", {selector}}}"),
+                ),
+            true,
+        ),
+        // A null selector picks no pod; policy/v1beta1 is not judged.
+        (
+            deployment("a", Some(3)) + &budget("policy/v1", "{maxUnavailable: 0, selector: null}"),
+            false,
+        ),
+        (
+            deployment("a", Some(3))
+                + &budget(
+                    "policy/v1beta1",
+                    &format!("{{maxUnavailable: 0, {selector}}}"),
+                ),
+            false,
+        ),
     ];
-    for edits in cases {
-        let files: Vec<(String, String)> = as_pairs(&rendered("hello"))
-            .into_iter()
-            .map(|(name, mut text)| {
-                if name == "07-disruption-budget.yaml" {
-                    for (from, to) in edits {
-                        let at = text.rfind(from).expect(from);
-                        text.replace_range(at..at + from.len(), to);
-                    }
-                }
-                (name, text)
-            })
+    for (text, fires) in cases {
+        let findings = audit_all(&[("m.yaml".to_string(), text.clone())]);
+        let found: Vec<&str> = findings
+            .iter()
+            .filter(|f| f.rule.id == rule)
+            .map(|f| f.message.as_str())
             .collect();
-        let findings = audit_all(&files);
-        assert!(
-            !findings.iter().any(|f| f.rule.id == rule),
-            "{edits:?}: {findings:#?}"
-        );
+        assert_eq!(found.len(), usize::from(fires), "{text}\n{found:?}");
+        assert!(found.iter().all(|m| !m.contains('"')), "{found:?}");
     }
 }
 

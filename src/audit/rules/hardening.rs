@@ -276,66 +276,104 @@ hardening!(
 
 /// A budget that allows no eviction makes `kubectl drain` wait forever, so
 /// nodes are not patched or upgraded until someone deletes the pods by hand.
-/// policy/v1 semantics (k8s.io/api policy/v1 types.go, PodDisruptionBudgetSpec):
-/// an eviction is allowed if at most `maxUnavailable` selected pods are
-/// unavailable after it ("you can prevent all voluntary evictions by
-/// specifying 0"), or if at least `minAvailable` are still available after
-/// it ("by specifying 100%"); so `minAvailable` equal to the replicas of
-/// the pods it selects blocks too. A null selector matches no pods, `{}`
-/// every pod of the namespace (same file, `selector`).
+/// "If you set maxUnavailable to 0% or 0, or you set minAvailable to 100% or
+/// the number of replicas, you are requiring zero voluntary evictions"
+/// (kubernetes/website, docs/tasks/run-application/configure-pdb.md).
+/// `minAvailable` counts every pod the selector picks, and a percentage is
+/// rounded up (same page; pkg/controller/disruption/disruption.go). A null
+/// selector picks no pod and `{}` every pod of the namespace (k8s.io/api
+/// policy/v1 types.go, PodDisruptionBudgetSpec.selector); policy/v1beta1,
+/// whose `{}` picked nothing, is not judged. Replicas are counted only where
+/// every workload picked says how many it runs.
 fn disruption_budget_blocks_eviction(cx: &mut Cx<'_>, object: &Object<'_>) {
-    if object.kind() != "PodDisruptionBudget" {
+    if object.kind() != "PodDisruptionBudget"
+        || object.document.get("apiVersion").and_then(Value::as_str) != Some("policy/v1")
+    {
         return;
     }
     let spec = object.document.get("spec");
-    let field = |name: &str| spec.and_then(|s| s.get(name));
-    let zero = |v: &Value| v.as_u64() == Some(0) || v.as_str() == Some("0%");
-    if let Some(max) = field("maxUnavailable").filter(|v| zero(v)) {
+    let field = |name: &str| spec.and_then(|s| s.get(name)).filter(|v| !v.is_null());
+    let Some(selector) = field("selector") else {
+        return;
+    };
+    if let Some(max) =
+        field("maxUnavailable").filter(|v| int_or_percent(v).is_some_and(|(n, _)| n == 0))
+    {
         cx.report(
             object,
             "spec.maxUnavailable",
-            format!("maxUnavailable {max} allows no voluntary eviction of the pods it selects: a node drain or cluster upgrade waits on them forever"),
+            format!(
+                "maxUnavailable {} allows no voluntary eviction of the pods it selects: a node drain or cluster upgrade waits on them forever",
+                shown_value(max)
+            ),
             "set maxUnavailable: 1".into(),
         );
         return;
     }
-    let Some(min) = field("minAvailable") else {
+    let Some((min, percent)) = field("minAvailable").and_then(int_or_percent) else {
         return;
     };
-    if min.as_str() == Some("100%") {
+    if percent && min >= 100 {
         cx.report(
             object,
             "spec.minAvailable",
-            "minAvailable 100% allows no voluntary eviction of the pods it selects: a node drain or cluster upgrade waits on them forever".into(),
+            format!("minAvailable {min}% allows no voluntary eviction of the pods it selects: a node drain or cluster upgrade waits on them forever"),
             "set maxUnavailable: 1 instead".into(),
         );
         return;
     }
-    let (Some(min), Some(selector)) = (min.as_u64(), field("selector").filter(|s| !s.is_null()))
-    else {
-        return;
-    };
     let Ok(selector) = crate::netpol::Selector::parse(selector) else {
         return;
     };
     let namespace = object.namespace().unwrap_or("default");
-    let blocked: Vec<(String, u64)> = cx
+    let picked: Vec<&super::WorkloadInfo> = cx
         .index
         .workloads
         .iter()
-        .filter(|w| w.namespace == namespace && selector.matches(&w.labels))
-        .filter_map(|w| {
-            w.replicas
-                .filter(|r| min >= *r)
-                .map(|r| (w.anchor.resource.clone(), r))
-        })
+        .filter(|w| !w.owned && w.namespace == namespace && selector.matches(&w.labels))
         .collect();
-    for (workload, replicas) in blocked {
-        cx.report(
-            object,
-            "spec.minAvailable",
-            format!("minAvailable {min} is not below the {replicas} replica(s) of {workload}: no voluntary eviction is allowed, so a node drain or cluster upgrade waits on its pods forever"),
-            format!("set minAvailable below {replicas}, or maxUnavailable: 1"),
-        );
+    let Some(total) = picked.iter().map(|w| w.replicas).sum::<Option<u64>>() else {
+        return;
+    };
+    let desired = if percent {
+        (min * total).div_ceil(100)
+    } else {
+        min
+    };
+    if total == 0 || desired < total {
+        return;
     }
+    let names: Vec<&str> = picked.iter().map(|w| w.anchor.resource.as_str()).collect();
+    let shown_min = if percent {
+        format!("{min}%")
+    } else {
+        min.to_string()
+    };
+    cx.report(
+        object,
+        "spec.minAvailable",
+        format!(
+            "minAvailable {shown_min} keeps all {total} pod(s) it selects ({}): no voluntary eviction is allowed, so a node drain or cluster upgrade waits on them forever",
+            names.join(", ")
+        ),
+        format!("set minAvailable below {total}, or maxUnavailable: 1"),
+    );
+}
+
+/// An IntOrString: the number and whether it is a percentage (`"50%"`).
+fn int_or_percent(value: &Value) -> Option<(u64, bool)> {
+    match value {
+        Value::String(text) => text
+            .strip_suffix('%')
+            .and_then(|n| n.parse().ok())
+            .map(|n| (n, true)),
+        _ => value.as_u64().map(|n| (n, false)),
+    }
+}
+
+/// A value as written: a string without its JSON quotes.
+fn shown_value(value: &Value) -> String {
+    value
+        .as_str()
+        .map_or_else(|| value.to_string(), str::to_string)
 }

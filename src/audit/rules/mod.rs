@@ -251,11 +251,16 @@ pub struct WorkloadInfo {
     pub projected_token: bool,
     pub kind: String,
     pub anchor: Anchor,
-    /// The pods the workload asks for: `spec.replicas` (default 1, apps/v1
-    /// DeploymentSpec, StatefulSetSpec, ReplicaSetSpec), 1 for a Pod; none
-    /// for kinds whose count the manifest does not say (a DaemonSet's is
-    /// the nodes').
+    /// The pods the workload asks for: its `spec.replicas`, 1 for a Pod.
+    /// None when the manifest does not say: a DaemonSet's count is the
+    /// nodes', a Job's its parallelism, and a Deployment without
+    /// `spec.replicas` is usually scaled by a HorizontalPodAutoscaler (the
+    /// API's default of 1 would guess).
     pub replicas: Option<u64>,
+    /// Created by a controller (`metadata.ownerReferences`): its pods are
+    /// counted with the controller's (a Deployment's ReplicaSet and Pods in
+    /// a cluster dump).
+    pub owned: bool,
 }
 
 /// Cross-object facts gathered in the first pass.
@@ -347,14 +352,15 @@ impl Index {
                 anchor: Anchor::of(object, "metadata.name"),
                 replicas: match object.kind() {
                     "Pod" => Some(1),
-                    "Deployment" | "StatefulSet" | "ReplicaSet" => Some(
-                        document
-                            .pointer("/spec/replicas")
-                            .map_or(Some(1), Value::as_u64)
-                            .unwrap_or(1),
-                    ),
+                    "Deployment" | "StatefulSet" | "ReplicaSet" | "ReplicationController" => {
+                        document.pointer("/spec/replicas").and_then(Value::as_u64)
+                    }
                     _ => None,
                 },
+                owned: document
+                    .pointer("/metadata/ownerReferences")
+                    .and_then(Value::as_array)
+                    .is_some_and(|owners| !owners.is_empty()),
             });
         }
     }

@@ -30,12 +30,14 @@ where
 /// instructions).
 pub const SCHEMA_TEXT: &str = include_str!("../schema/harden-spec.schema.json");
 
-/// [`SCHEMA_TEXT`] parsed, once per process.
+/// [`SCHEMA_TEXT`] without its prose (descriptions, titles, examples), as
+/// `build.rs` writes it: what the type check needs.
+const CHECK_SCHEMA_TEXT: &str = include_str!(concat!(env!("OUT_DIR"), "/spec-schema-check.json"));
+
+/// The schema the spec's types are checked against, parsed once per process.
 pub fn json_schema() -> &'static serde_json::Value {
     static SCHEMA: std::sync::OnceLock<serde_json::Value> = std::sync::OnceLock::new();
-    SCHEMA.get_or_init(|| {
-        serde_json::from_str(SCHEMA_TEXT).expect("schema/harden-spec.schema.json is JSON (tested)")
-    })
+    SCHEMA.get_or_init(|| serde_json::from_str(CHECK_SCHEMA_TEXT).expect("build.rs writes JSON"))
 }
 
 /// The JSON Schema derived from the spec types (with its title), as
@@ -399,5 +401,36 @@ mod tests {
             "schema/harden-spec.schema.json is stale: run `HARDEN_UPDATE_SCHEMA=1 cargo test --lib committed_schema`"
         );
         assert_eq!(super::json_schema()["additionalProperties"], false);
+        // The type check's copy differs only by its prose: no explanation
+        // left, every type keyword kept.
+        let full = serde_json::from_str::<serde_json::Value>(super::SCHEMA_TEXT)
+            .unwrap()
+            .to_string();
+        let check = super::json_schema().to_string();
+        assert!(
+            check.len() < full.len() * 2 / 3,
+            "{} of {}",
+            check.len(),
+            full.len()
+        );
+        for key in ["description", "title", "examples"] {
+            assert!(!check.contains(&format!("\"{key}\":")), "{key}");
+        }
+        for key in [
+            "type",
+            "$ref",
+            "properties",
+            "items",
+            "anyOf",
+            "format",
+            "additionalProperties",
+        ] {
+            let key = format!("\"{key}\":");
+            assert_eq!(
+                check.matches(&key).count(),
+                full.matches(&key).count(),
+                "{key}"
+            );
+        }
     }
 }

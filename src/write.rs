@@ -42,6 +42,22 @@ pub struct WriteSummary {
     pub removed: Vec<PathBuf>,
 }
 
+impl WriteSummary {
+    /// The counts `render` reports: `3 written, 5 unchanged, 1 removed`
+    /// (removals only when there are some).
+    pub fn counts(&self) -> String {
+        let mut counts = format!(
+            "{} written, {} unchanged",
+            self.written.len(),
+            self.unchanged.len()
+        );
+        if !self.removed.is_empty() {
+            counts.push_str(&format!(", {} removed", self.removed.len()));
+        }
+        counts
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum WriteError {
     #[error("{}", describe_conflicts(.0))]

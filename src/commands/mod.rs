@@ -269,16 +269,10 @@ fn render(
     if !quiet {
         writeln!(
             stdout,
-            "rendered {} to {}: {} written, {} unchanged{}",
+            "rendered {} to {}: {}",
             shown(spec),
             shown(&out),
-            summary.written.len(),
-            summary.unchanged.len(),
-            if summary.removed.is_empty() {
-                String::new()
-            } else {
-                format!(", {} removed", summary.removed.len())
-            }
+            summary.counts()
         )?;
         for path in &summary.removed {
             writeln!(

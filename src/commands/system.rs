@@ -222,16 +222,10 @@ pub fn render(
         if !quiet {
             writeln!(
                 stdout,
-                "rendered {} to {}: {} written, {} unchanged{}",
+                "rendered {} to {}: {}",
                 output.source,
                 crate::workspace::shown(out),
-                written.written.len(),
-                written.unchanged.len(),
-                if written.removed.is_empty() {
-                    String::new()
-                } else {
-                    format!(", {} removed", written.removed.len())
-                }
+                written.counts()
             )?;
         }
     }

@@ -2,24 +2,9 @@
 //! determinism, and the exact message of each kind of invalid spec.
 
 use std::fs;
-use std::path::Path;
 
 use crate::support::harden::{Harden, repo};
-
-fn read_tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
-    let mut files: Vec<_> = fs::read_dir(dir)
-        .unwrap()
-        .map(|e| {
-            let path = e.unwrap().path();
-            (
-                path.file_name().unwrap().to_string_lossy().into_owned(),
-                fs::read(&path).unwrap(),
-            )
-        })
-        .collect();
-    files.sort();
-    files
-}
+use crate::support::tree as read_tree;
 
 #[test]
 fn render_writes_every_file_and_an_executable_script() {

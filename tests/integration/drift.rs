@@ -5,17 +5,8 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
+use crate::support::harden_in as harden;
 use tempfile::TempDir;
-
-fn harden(dir: &Path) -> Command {
-    let mut command = Command::cargo_bin("harden").unwrap();
-    command
-        .current_dir(dir)
-        .env_remove("GITHUB_ACTIONS")
-        .env("NO_COLOR", "1");
-    command
-}
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

@@ -12,19 +12,9 @@
 //! UTF-16) are tested there.
 
 use std::fs;
-use std::path::Path;
 
-use assert_cmd::Command;
+use crate::support::harden_in as harden;
 use tempfile::TempDir;
-
-fn harden(dir: &Path) -> Command {
-    let mut command = Command::cargo_bin("harden").expect("binary built");
-    command
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env_remove("GITHUB_ACTIONS");
-    command
-}
 
 const BASE: &str = "apiVersion: harden.dev/v1alpha1
 kind: SecuritySpec

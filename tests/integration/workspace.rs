@@ -7,17 +7,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command as Process;
 
-use assert_cmd::Command;
 use tempfile::TempDir;
-
-fn harden(dir: &Path) -> Command {
-    let mut command = Command::cargo_bin("harden").expect("binary built");
-    command
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env_remove("GITHUB_ACTIONS");
-    command
-}
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -44,21 +34,6 @@ fn git(dir: &Path, args: &[&str]) {
         .status()
         .expect("git runs");
     assert!(status.success(), "git {args:?}");
-}
-
-fn tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
-    let mut files: Vec<_> = fs::read_dir(dir)
-        .unwrap()
-        .map(|e| {
-            let path = e.unwrap().path();
-            (
-                path.file_name().unwrap().to_string_lossy().into_owned(),
-                fs::read(&path).unwrap(),
-            )
-        })
-        .collect();
-    files.sort();
-    files
 }
 
 fn stdout(output: &std::process::Output) -> String {
@@ -319,4 +294,5 @@ fn two_specs_with_one_app_name_are_an_error_naming_both() {
     }
 }
 
+use crate::support::{harden_in as harden, tree};
 use predicates::prelude::PredicateBooleanExt;

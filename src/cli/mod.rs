@@ -64,10 +64,10 @@ pub enum Command {
     /// spec's files are written only when the whole system is valid.
     Render {
         /// The spec file, or a directory (or several specs) to render as one
-        /// system. Generated headers name each spec relative to its workspace
-        /// root (the directory with harden.yaml, else the git top level), so
-        /// the output is the same from any directory.
-        #[arg(required = true)]
+        /// system [default: the workspace, as `check` finds its specs].
+        /// Generated headers name each spec relative to its workspace root
+        /// (the directory with harden.yaml, else the git top level), so the
+        /// output is the same from any directory.
         specs: Vec<PathBuf>,
         /// Output directory of a single spec [default: <root>/deploy/<app name>].
         #[arg(long, short)]

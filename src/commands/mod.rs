@@ -44,6 +44,25 @@ pub fn run(
     stderr: &mut dyn Write,
 ) -> Result<Status, Error> {
     match command {
+        // No argument: the workspace of the current directory, its specs
+        // found as `check` finds them.
+        Command::Render {
+            specs,
+            out,
+            force,
+            quiet,
+            templates,
+        } if specs.is_empty() => {
+            let specs = crate::workspace::Workspace::current()?.spec_dirs();
+            let render = Command::Render {
+                specs,
+                out,
+                force,
+                quiet,
+                templates,
+            };
+            run(render, stdout, stderr)
+        }
         // A directory or several specs are one system; specs of a workspace
         // with a workspace file render as the whole workspace would.
         Command::Render {

@@ -451,3 +451,20 @@ fn more_than_one_replica_gets_a_disruption_budget_of_one_pod() {
     assert_eq!(budget, None);
     assert!(!kustomization.contains("07-disruption-budget"));
 }
+
+/// With no path, `render` renders the workspace of the current directory,
+/// its specs found as `check` finds them, and `check` then finds it in sync.
+#[test]
+fn render_with_no_path_renders_the_workspace() {
+    Harden::new()
+        .example("hello")
+        .example("orders")
+        .arg("render")
+        .stdout_contains("rendered specs/hello.yaml to deploy/hello: ")
+        .stdout_contains("rendered specs/orders.yaml to deploy/orders: ")
+        .run()
+        .then()
+        .arg("check")
+        .stdout_contains("2 in sync, 0 drifted")
+        .run();
+}

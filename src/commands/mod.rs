@@ -44,62 +44,14 @@ pub fn run(
     stderr: &mut dyn Write,
 ) -> Result<Status, Error> {
     match command {
-        // No argument: the workspace of the current directory, its specs
-        // found as `check` finds them.
         Command::Render {
             specs,
             out,
             force,
             quiet,
             templates,
-        } if specs.is_empty() => {
-            let specs = crate::workspace::Workspace::current()?.spec_dirs();
-            let render = Command::Render {
-                specs,
-                out,
-                force,
-                quiet,
-                templates,
-            };
-            run(render, stdout, stderr)
-        }
-        // A directory or several specs are one system; specs of a workspace
-        // with a workspace file render as the whole workspace would.
-        Command::Render {
+        } => render_command(
             specs,
-            out,
-            force,
-            quiet,
-            templates,
-        } if system::is_system(&specs) || (out.is_none() && system::in_workspace(&specs)) => {
-            if out.is_some() {
-                return Err(Error::Usage(
-                    "--out applies to one spec; a system writes each spec to deploy/<app name>"
-                        .into(),
-                ));
-            }
-            let (paths, focus) = match system::workspace_of(&specs) {
-                Some((all, focus)) => (all, Some(focus)),
-                None => (specs, None),
-            };
-            system::render(
-                &paths,
-                focus.as_deref(),
-                force,
-                quiet,
-                templates.as_deref(),
-                stdout,
-                stderr,
-            )
-        }
-        Command::Render {
-            specs,
-            out,
-            force,
-            quiet,
-            templates,
-        } => render(
-            &specs[0],
             out.as_deref(),
             force,
             quiet,
@@ -265,6 +217,48 @@ fn templates(custom: Option<&Path>) -> Result<Templates, Error> {
 pub fn embedded_templates() -> Result<Templates, Error> {
     Templates::embedded()
         .map_err(|error| Error::Templates(crate::templates::LoadError::Embedded(error)))
+}
+
+/// `harden render`: no path is the workspace of the current directory (its
+/// specs found as `check` finds them); a directory or several specs are one
+/// system, and so is a spec of a workspace with a workspace file (rendered
+/// as the whole workspace would render it); else one spec alone.
+fn render_command(
+    specs: Vec<PathBuf>,
+    out: Option<&Path>,
+    force: bool,
+    quiet: bool,
+    templates: Option<&Path>,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> Result<Status, Error> {
+    let specs = if specs.is_empty() {
+        Workspace::current()?.spec_dirs()
+    } else {
+        specs
+    };
+    let one_system = system::is_system(&specs) || (out.is_none() && system::in_workspace(&specs));
+    if !one_system {
+        return render(&specs[0], out, force, quiet, templates, stdout, stderr);
+    }
+    if out.is_some() {
+        return Err(Error::Usage(
+            "--out applies to one spec; a system writes each spec to deploy/<app name>".into(),
+        ));
+    }
+    let (paths, focus) = match system::workspace_of(&specs) {
+        Some((all, focus)) => (all, Some(focus)),
+        None => (specs, None),
+    };
+    system::render(
+        &paths,
+        focus.as_deref(),
+        force,
+        quiet,
+        templates,
+        stdout,
+        stderr,
+    )
 }
 
 fn render(

@@ -48,7 +48,7 @@ pub fn load_spec_in(path: &Path, workspace: &Workspace) -> Result<Model, LoadErr
     let file = workspace::shown(path);
     let id = workspace.spec_id(path)?;
     let text = read_spec_text(path, &file)?;
-    load_spec_text_as(&text, &file, &id)
+    load_spec_text_as(&text, &file, &id, workspace.cluster())
 }
 
 /// Reads a spec file for [`crate::system`]: the path as shown, the spec's id
@@ -103,14 +103,19 @@ fn whole_file_problem(file: &str, message: String, help: &str) -> LoadError {
 
 /// Validates spec text; `file` names it in messages and generated headers.
 pub fn load_spec_text(text: &str, file: &str) -> Result<Model, LoadError> {
-    load_spec_text_as(text, file, file)
+    load_spec_text_as(text, file, file, None)
 }
 
 /// Validates spec text; `file` names it in messages, `id` in generated
 /// headers (see [`Workspace::spec_id`]).
-pub fn load_spec_text_as(text: &str, file: &str, id: &str) -> Result<Model, LoadError> {
+pub fn load_spec_text_as(
+    text: &str,
+    file: &str,
+    id: &str,
+    cluster: Option<&crate::spec::Cluster>,
+) -> Result<Model, LoadError> {
     let parsed = parse_spec(text, file)?;
-    validate_parsed(&parsed, file, id)
+    validate_parsed(&parsed, file, id, cluster)
 }
 
 /// Parses spec text, keeping positions, without validating it (so that
@@ -139,6 +144,7 @@ pub fn validate_parsed(
     parsed: &yaml::Parsed<Spec>,
     file: &str,
     id: &str,
+    cluster: Option<&crate::spec::Cluster>,
 ) -> Result<Model, LoadError> {
     // Values of the wrong type were left out of the spec; `validate` checks
     // the rest, and both sets of problems are reported together.
@@ -147,7 +153,7 @@ pub fn validate_parsed(
         .iter()
         .map(|error| Problem::new(&error.path, &error.message).help(&error.help))
         .collect();
-    let model = match validate::validate(&parsed.value, &parsed.unknown_fields, id) {
+    let model = match validate::validate_in(&parsed.value, &parsed.unknown_fields, id, cluster) {
         Ok(model) => Some(model),
         Err(found) => {
             for mut problem in found {

@@ -25,6 +25,9 @@ pub const DEFAULT_REFRESH_INTERVAL: &str = "1h";
 pub struct Model {
     /// Platform facts the templates need (ports, label keys, DNS pods).
     pub facts: crate::platform::Facts,
+    /// The cluster profile the output is rendered for (its facts are in
+    /// `facts`; the posture document lists them as assumptions).
+    pub cluster: crate::platform::cluster::Profile,
     /// The spec path as shown in generated headers.
     pub spec_file: String,
     pub name: String,
@@ -121,8 +124,14 @@ pub struct Probe {
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct ApiAccess {
-    pub api_server_cidr: String,
+    /// The API server's endpoint ranges, each allowed by an ipBlock (the
+    /// spec's `kubernetesApi.apiServer.cidr`, else the cluster profile's).
+    pub api_server_cidrs: Vec<String>,
     pub api_server_port: u32,
+    /// Under Cilium: the API server is (also) reached through the
+    /// `kube-apiserver` entity in a CiliumNetworkPolicy, since CIDR rules do
+    /// not match in-cluster entities there.
+    pub api_server_entity: bool,
     pub audience: Option<String>,
     pub expiration_seconds: u64,
     pub rules: Vec<Rule>,
@@ -203,6 +212,12 @@ pub struct Network {
     /// Flows out of the app (declared destinations, Dapr control plane and
     /// invoked apps, the API server).
     pub egress: Vec<Flow>,
+    /// The cluster runs Cilium (the profile's CNI, or `enforcement:
+    /// cilium`): node-level DNS resolvers are the `host` entity.
+    pub cilium: bool,
+    /// Under Cilium with API access: the API server's port, allowed to the
+    /// `kube-apiserver` entity in the CiliumNetworkPolicy.
+    pub api_entity_ports: Vec<Port>,
     /// Same-namespace peers that need their own end of a flow: for each, a
     /// policy on the peer pods (ingress from the app or egress to it).
     pub peer_policies: Vec<PeerPolicy>,

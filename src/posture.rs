@@ -245,10 +245,11 @@ pub fn controls(model: &Model, files: &[String]) -> Vec<Control> {
             id: "C4".into(),
             name: "DNS egress",
             implementation: if model.network.dns_filter.is_empty() {
-                "egress to the kube-dns pods only, on UDP and TCP 53".into()
+                dns_targets(model)
             } else {
                 format!(
-                    "egress to the kube-dns pods only, on UDP and TCP 53, through Cilium's DNS proxy, which answers only {} listed names and patterns (the hostnames of the spec, the Services of the namespaces the app uses, and their search-list forms) and refuses every other lookup",
+                    "{}, through Cilium's DNS proxy, which answers only {} listed names and patterns (the hostnames of the spec, the Services of the namespaces the app uses, and their search-list forms) and refuses every other lookup",
+                    dns_targets(model),
                     model
                         .network
                         .dns_filter
@@ -618,11 +619,10 @@ pub fn residual_risks(model: &Model) -> Vec<String> {
             names::CILIUM_POLICY_FILE
         ));
     }
-    for flow in model
-        .network
-        .egress
-        .iter()
-        .filter(|f| f.peer.cidr.is_some() && f.name != "kubernetes-api")
+    for flow in
+        model.network.egress.iter().filter(|f| {
+            f.peer.cidr.is_some() && !f.name.starts_with(crate::validate::API_SERVER_FLOW)
+        })
     {
         let ports: Vec<String> = flow
             .ports
@@ -778,6 +778,60 @@ pub struct Document<'a> {
     pub pentest_rows: Vec<ResultRow>,
     pub audit_run: bool,
     pub pentest_run: bool,
+    /// Every cluster fact the output depends on: (fact, value, source).
+    pub assumptions: Vec<(String, String, String)>,
+}
+
+/// The cluster facts the output depends on: the profile's, then the Dapr
+/// control plane's where the app has a sidecar.
+pub fn assumptions(model: &Model) -> Vec<(String, String, String)> {
+    let mut rows = model.cluster.assumptions();
+    if let Some(dapr) = &model.dapr {
+        rows.push((
+            "Dapr control plane".into(),
+            format!(
+                "version {} in {}",
+                dapr.version, dapr.control_plane_namespace
+            ),
+            "the spec's dapr.version, else cluster.daprVersion, else the newest verified".into(),
+        ));
+        rows.push((
+            "Dapr sidecar injector".into(),
+            format!(
+                "{}=true and sidecarRunAsNonRoot=true (the default), so the sidecar passes Pod Security restricted",
+                crate::platform::dapr::DROP_ALL_HELM_VALUE
+            ),
+            "dapr/dapr charts/dapr/README.md (sidecarRunAsNonRoot: true by default; sidecarDropALLCapabilities: false by default) and pkg/injector/service/config.go".into(),
+        ));
+    }
+    rows
+}
+
+/// Where the app's DNS goes, in words: the cluster profile's DNS pods and
+/// node-level resolvers, and the port.
+pub fn dns_targets(model: &Model) -> String {
+    let dns = &model.cluster.dns;
+    let mut targets = Vec::new();
+    if let Some(pods) = &dns.pods {
+        let labels: Vec<String> = pods
+            .labels
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        targets.push(format!(
+            "the DNS pods ({} in {})",
+            labels.join(","),
+            pods.namespace
+        ));
+    }
+    for address in &dns.addresses {
+        targets.push(address.cidr());
+    }
+    format!(
+        "egress to {} only, on UDP and TCP {}",
+        targets.join(" and "),
+        dns.port
+    )
 }
 
 /// What each penetration-test scenario tries, by id.
@@ -879,5 +933,6 @@ pub fn document<'a>(model: &'a Model, files: &[String], results: Results) -> Doc
         pentest_rows: rows(pentest_expected, results.pentest.as_ref()),
         audit_run: results.audit.is_some(),
         pentest_run: results.pentest.is_some(),
+        assumptions: assumptions(model),
     }
 }

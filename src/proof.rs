@@ -103,7 +103,9 @@ pub fn prove_documents(model: &Model, documents: &[&serde_json::Value]) -> Resul
             documents
                 .iter()
                 .filter(|d| d.get("kind").and_then(|k| k.as_str()) == Some(cilium::KIND))
-                .any(|d| crate::audit::cilium::allows_dns(d, labels, protocol.as_str()))
+                .any(|d| {
+                    crate::audit::cilium::allows_dns(d, labels, protocol.as_str(), &model.facts.dns)
+                })
         })
         .collect();
     let mut world = World {
@@ -200,28 +202,29 @@ impl World<'_> {
 
     fn required(&mut self, app: Endpoint) {
         let model = self.model;
-        let dns = self.pod(
-            kubernetes::DNS_LABEL_VALUE,
-            kubernetes::DNS_NAMESPACE,
-            &[(
-                kubernetes::DNS_LABEL_KEY.into(),
-                kubernetes::DNS_LABEL_VALUE.into(),
-            )],
-            &[
-                (kubernetes::DNS_PORT, Protocol::Udp),
-                (kubernetes::DNS_PORT, Protocol::Tcp),
-            ],
-        );
+        // The cluster profile's DNS pods, on the profile's port.
+        let dns_facts = &model.facts.dns;
+        let dns_port = dns_facts.port;
+        let dns = dns_facts.pods.as_ref().map(|pods| {
+            self.pod(
+                "cluster-dns",
+                &pods.namespace,
+                &pods.labels,
+                &[(dns_port, Protocol::Udp), (dns_port, Protocol::Tcp)],
+            )
+        });
         for protocol in [Protocol::Udp, Protocol::Tcp] {
             if model.network.hosts.is_empty() {
-                self.check(
-                    true,
-                    "DNS to kube-dns".into(),
-                    app,
-                    dns,
-                    kubernetes::DNS_PORT,
-                    protocol,
-                );
+                if let Some(dns) = dns {
+                    self.check(
+                        true,
+                        "DNS to the cluster's DNS pods".into(),
+                        app,
+                        dns,
+                        dns_port,
+                        protocol,
+                    );
+                }
                 continue;
             }
             self.proof.allowed += 1;
@@ -229,9 +232,9 @@ impl World<'_> {
                 self.proof.violations.push(Violation {
                     expected: "allowed",
                     flow: format!(
-                        "DNS to kube-dns through the Cilium DNS proxy ({} {})",
+                        "DNS to the cluster's DNS pods through the Cilium DNS proxy ({} {})",
                         protocol.as_str(),
-                        kubernetes::DNS_PORT
+                        dns_port
                     ),
                     verdict: "missing: no rendered CiliumNetworkPolicy selecting the app allows it"
                         .into(),
@@ -657,7 +660,7 @@ mod tests {
             .iter()
             .filter(|v| {
                 v.flow
-                    .starts_with("DNS to kube-dns through the Cilium DNS proxy")
+                    .starts_with("DNS to the cluster's DNS pods through the Cilium DNS proxy")
             })
             .collect();
         assert_eq!(dns.len(), 2, "{:?}", proof.violations);

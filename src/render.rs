@@ -94,7 +94,11 @@ const OUTPUTS: &[Output] = &[
         template: "03-cilium-network-policy.yaml.j2",
         manifest: true,
         executable: false,
-        wanted: |m| !m.network.hosts.is_empty(),
+        wanted: |m| {
+            !m.network.hosts.is_empty()
+                || !m.network.api_entity_ports.is_empty()
+                || (m.network.cilium && !m.facts.dns.cidrs.is_empty())
+        },
         file_name: |_| names::CILIUM_POLICY_FILE.into(),
     },
     Output {

@@ -85,6 +85,10 @@ pub struct Spec {
     pub secrets: Option<Secrets>,
     /// The Dapr sidecar and its components.
     pub dapr: Option<Dapr>,
+    /// Facts of the target cluster (DNS, API server, CNI, versions). Usually
+    /// set once for all specs as `cluster:` in `harden.yaml`; a field set
+    /// here overrides the workspace's.
+    pub cluster: Option<Cluster>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, JsonSchema)]
@@ -378,6 +382,104 @@ pub struct SecretMetadataRef {
     /// The Secret. Absent means the app's own secret (`<app>-secrets`).
     pub secret: Option<String>,
     pub key: Option<String>,
+}
+
+/// The cluster profile: what the target cluster does that the output
+/// depends on. A preset fixes what a distribution fixes; each field
+/// overrides it.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(deny_unknown_fields)]
+pub struct Cluster {
+    /// The distribution: its DNS, API-server port and defaults.
+    #[schemars(extend("enum" = ["kubeadm", "kind", "k3s", "gke", "gke-autopilot", "eks", "aks", "openshift"]))]
+    pub preset: Option<String>,
+    /// The CNI: `any` (default; NetworkPolicies only), `cilium` (the API
+    /// server is reached through the `kube-apiserver` entity) or `calico`.
+    #[schemars(extend("enum" = ["any", "cilium", "calico"]))]
+    pub cni: Option<String>,
+    /// The cluster DNS domain (kubelet `--cluster-domain`). Absent means
+    /// `cluster.local`.
+    pub domain: Option<String>,
+    /// The nodes' own DNS search domains, which kubelet appends to every
+    /// pod's search list (`cat /etc/resolv.conf` on a node).
+    pub search_domains: Option<Vec<String>>,
+    /// Where pods send DNS, where it differs from the preset.
+    pub dns: Option<ClusterDns>,
+    /// The API server's endpoints (`kubectl get endpointslice kubernetes -n
+    /// default`), the default for every spec's `kubernetesApi.apiServer`.
+    pub api_server: Option<ClusterApiServer>,
+    /// The Dapr control plane's minor version, the default for every spec's
+    /// `dapr.version`.
+    pub dapr_version: Option<String>,
+    /// The External Secrets Operator release, e.g. `0.15` (before 0.16 only
+    /// `external-secrets.io/v1beta1` is served).
+    #[schemars(extend("pattern" = "^[0-9]+\\.[0-9]+$"))]
+    pub external_secrets_version: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(deny_unknown_fields)]
+pub struct ClusterDns {
+    /// The DNS pods' namespace.
+    pub namespace: Option<String>,
+    /// The DNS pods' labels.
+    pub pod_labels: Option<BTreeMap<String, String>>,
+    /// The DNS pods' port (UDP and TCP), after Service translation.
+    #[schemars(range(min = 1, max = 65535))]
+    pub port: Option<u32>,
+    /// NodeLocal DNSCache's address on every node, e.g. 169.254.20.10.
+    pub node_local_address: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(deny_unknown_fields)]
+pub struct ClusterApiServer {
+    /// The endpoint addresses as CIDRs, e.g. [172.18.0.2/32].
+    pub cidrs: Option<Vec<String>>,
+    #[schemars(range(min = 1, max = 65535))]
+    pub port: Option<u32>,
+}
+
+impl Cluster {
+    /// `self` with every field `over` sets replaced (a spec's `cluster:`
+    /// over the workspace's).
+    pub fn overridden_by(&self, over: &Cluster) -> Cluster {
+        let dns = match (&self.dns, &over.dns) {
+            (Some(base), Some(over)) => Some(ClusterDns {
+                namespace: over.namespace.clone().or(base.namespace.clone()),
+                pod_labels: over.pod_labels.clone().or(base.pod_labels.clone()),
+                port: over.port.or(base.port),
+                node_local_address: over
+                    .node_local_address
+                    .clone()
+                    .or(base.node_local_address.clone()),
+            }),
+            (base, over) => over.clone().or(base.clone()),
+        };
+        let api_server = match (&self.api_server, &over.api_server) {
+            (Some(base), Some(over)) => Some(ClusterApiServer {
+                cidrs: over.cidrs.clone().or(base.cidrs.clone()),
+                port: over.port.or(base.port),
+            }),
+            (base, over) => over.clone().or(base.clone()),
+        };
+        Cluster {
+            preset: over.preset.clone().or(self.preset.clone()),
+            cni: over.cni.clone().or(self.cni.clone()),
+            domain: over.domain.clone().or(self.domain.clone()),
+            search_domains: over.search_domains.clone().or(self.search_domains.clone()),
+            dns,
+            api_server,
+            dapr_version: over.dapr_version.clone().or(self.dapr_version.clone()),
+            external_secrets_version: over
+                .external_secrets_version
+                .clone()
+                .or(self.external_secrets_version.clone()),
+        }
+    }
 }
 
 #[cfg(test)]

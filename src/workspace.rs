@@ -40,6 +40,9 @@ struct Config {
     namespaces: Option<String>,
     /// A directory of custom templates (relative to the root).
     templates: Option<String>,
+    /// The target cluster's profile, for every spec of the workspace (a
+    /// spec's own `cluster` fields override it).
+    cluster: Option<crate::spec::Cluster>,
 }
 
 /// Why a workspace (its `harden.yaml`) or a spec path in it cannot be
@@ -105,14 +108,14 @@ impl Workspace {
         } else {
             let parsed = crate::yaml::parse_document::<Config>(&text).map_err(|e| {
                 WorkspaceError(format!(
-                    "{shown}{}: {}\n  help: the workspace file may set `specs` (a list of directories), `output` (e.g. \"deploy/{{app}}\"), `namespaces` (e.g. \"deploy/namespaces/{{namespace}}\") and `templates` (a directory)",
+                    "{shown}{}: {}\n  help: the workspace file may set `specs` (a list of directories), `output` (e.g. \"deploy/{{app}}\"), `namespaces` (e.g. \"deploy/namespaces/{{namespace}}\") `templates` (a directory) and `cluster` (the cluster profile)",
                     e.position.map(|p| format!(":{p}")).unwrap_or_default(),
                     e.message
                 ))
             })?;
             if let Some(field) = parsed.unknown_fields.first() {
                 return Err(WorkspaceError(format!(
-                    "{shown}: unknown field '{field}'\n  help: the workspace file may set `specs`, `output`, `namespaces` and `templates`"
+                    "{shown}: unknown field '{field}'\n  help: the workspace file may set `specs`, `output`, `namespaces`, `templates` and `cluster`"
                 )));
             }
             parsed.value
@@ -149,7 +152,28 @@ impl Workspace {
                 "{shown}: namespaces: {namespaces:?} does not contain {{namespace}}\n  help: every shared namespace needs its own directory, e.g. \"deploy/namespaces/{{namespace}}\""
             )));
         }
+        let (_, problems) = crate::validate::cluster::resolve(config.cluster.as_ref());
+        if !problems.is_empty() {
+            let listed: Vec<String> = problems
+                .iter()
+                .map(|p| {
+                    let help = p
+                        .help
+                        .as_deref()
+                        .map(|h| format!("\n  help: {h}"))
+                        .unwrap_or_default();
+                    format!("{shown}: {}: {}{help}", p.path, p.message)
+                })
+                .collect();
+            return Err(WorkspaceError(listed.join("\nerror: ")));
+        }
         Ok(Workspace { root, config })
+    }
+
+    /// The workspace's cluster profile section (`cluster:` in
+    /// `harden.yaml`), checked when the file was read.
+    pub fn cluster(&self) -> Option<&crate::spec::Cluster> {
+        self.config.cluster.as_ref()
     }
 
     /// How generated headers name `spec`: its path relative to the root with

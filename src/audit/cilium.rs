@@ -44,8 +44,16 @@ fn selects(rule: &Value, labels: &BTreeMap<String, String>) -> bool {
 }
 
 /// Whether a CiliumNetworkPolicy gives pods with `labels` DNS egress to the
-/// cluster DNS pods on port 53 over `protocol`.
-pub fn allows_dns(policy: &Value, labels: &BTreeMap<String, String>, protocol: &str) -> bool {
+/// cluster's resolvers (`dns`: the DNS pods' namespace, or the `host`
+/// entity where node-level resolvers are expected) on the DNS port over
+/// `protocol`.
+pub fn allows_dns(
+    policy: &Value,
+    labels: &BTreeMap<String, String>,
+    protocol: &str,
+    dns: &kubernetes::DnsFacts,
+) -> bool {
+    let dns_namespace = dns.pods.as_ref().map(|p| p.namespace.as_str());
     rules(policy)
         .into_iter()
         .filter(|rule| selects(rule, labels))
@@ -70,8 +78,13 @@ pub fn allows_dns(policy: &Value, labels: &BTreeMap<String, String>, protocol: &
                                 .and_then(|(_, v)| v.as_str())
                         })
                     };
-                    label(bare(cilium::NAMESPACE_LABEL)) == Some(kubernetes::DNS_NAMESPACE)
-                });
+                    dns_namespace.is_some() && label(bare(cilium::NAMESPACE_LABEL)) == dns_namespace
+                })
+                || (!dns.cidrs.is_empty()
+                    && item
+                        .get("toEntities")
+                        .and_then(Value::as_array)
+                        .is_some_and(|e| e.iter().any(|e| e.as_str() == Some("host"))));
             let port_53 = item
                 .get("toPorts")
                 .and_then(Value::as_array)
@@ -86,8 +99,7 @@ pub fn allows_dns(policy: &Value, labels: &BTreeMap<String, String>, protocol: &
                 .any(|p| {
                     let port = p.get("port").and_then(Value::as_str);
                     let proto = p.get("protocol").and_then(Value::as_str).unwrap_or("ANY");
-                    port == Some(&kubernetes::DNS_PORT.to_string())
-                        && (proto == protocol || proto == "ANY")
+                    port == Some(&dns.port.to_string()) && (proto == protocol || proto == "ANY")
                 });
             to_dns && port_53
         })
@@ -114,8 +126,9 @@ mod tests {
         });
         let shop = BTreeMap::from([("app.kubernetes.io/name".to_string(), "shop".to_string())]);
         let other = BTreeMap::from([("app.kubernetes.io/name".to_string(), "x".to_string())]);
-        assert!(allows_dns(&policy, &shop, "UDP"));
-        assert!(!allows_dns(&policy, &shop, "TCP"));
-        assert!(!allows_dns(&policy, &other, "UDP"));
+        let dns = kubernetes::DnsFacts::default();
+        assert!(allows_dns(&policy, &shop, "UDP", &dns));
+        assert!(!allows_dns(&policy, &shop, "TCP", &dns));
+        assert!(!allows_dns(&policy, &other, "UDP", &dns));
     }
 }

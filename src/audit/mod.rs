@@ -62,7 +62,7 @@ pub fn self_check_manifests(model: &Model, manifests: &[Manifest]) -> Vec<Findin
     // declared flow), so it selects nothing in this output by design.
     let mut selection = Selection::all();
     selection.skip.insert(rules::network::SELECTS_NOTHING.id);
-    let findings = rules::audit(&objects, &selection, choice);
+    let findings = rules::audit_for(&objects, &selection, choice, model.facts.dns.clone());
     let declared = |finding: &Finding| {
         let rule = finding.rule;
         if rule == &rules::controls::RBAC_SECRETS || rule == &rules::controls::RBAC_NAMED_SECRETS {
@@ -186,7 +186,10 @@ pub fn run(
     waivers: Waivers,
 ) -> Result<Outcome, String> {
     let mut findings = Vec::new();
-    let scope = stream(paths, selection, pss, waivers, &mut |f| findings.push(f))?;
+    let dns = crate::platform::kubernetes::DnsFacts::default();
+    let scope = stream(paths, selection, pss, waivers, dns, &mut |f| {
+        findings.push(f)
+    })?;
     Ok(Outcome {
         findings,
         files: scope.files,
@@ -194,7 +197,8 @@ pub fn run(
     })
 }
 
-/// Audits the files under `paths`, streaming (see the module comment), and
+/// Audits the files under `paths` for a cluster whose DNS is `dns`,
+/// streaming (see the module comment), and
 /// hands each finding to `emit` in the order of [`rules::sort`], without
 /// duplicates, as soon as no later finding can come before it: a document's
 /// findings lie on its own lines, so they are out once the next document
@@ -206,10 +210,14 @@ pub fn stream(
     selection: &Selection,
     pss: PssChoice,
     mut waivers: Waivers,
+    dns: crate::platform::kubernetes::DnsFacts,
     emit: &mut dyn FnMut(Finding),
 ) -> Result<Scope, String> {
     let files = manifests::files(paths)?;
-    let mut index = Index::default();
+    let mut index = Index {
+        dns,
+        ..Index::default()
+    };
     let mut scope = Scope {
         files: files.len(),
         objects: 0,

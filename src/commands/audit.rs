@@ -123,20 +123,35 @@ pub fn run(args: &AuditArgs, stdout: &mut dyn Write) -> Result<Status, Error> {
         _ => None,
     };
     let mut written = Ok(());
-    let scope = crate::audit::stream(&args.paths, &selection, choice, waivers, &mut |finding| {
-        fails |= finding.suppressed.is_none() && finding.severity() >= args.fail_on;
-        if rules::input::ERRORS.contains(&finding.rule) {
-            input_errors.push(finding.clone());
-        }
-        match &mut json {
-            Some(writer) => {
-                if written.is_ok() {
-                    written = writer.push(&finding);
-                }
+    // The cluster profile of the current directory's workspace (`cluster:`
+    // in harden.yaml), where pods are expected to send DNS.
+    let profile = crate::workspace::Workspace::current()
+        .ok()
+        .and_then(|w| w.cluster().cloned());
+    let dns = crate::platform::kubernetes::DnsFacts::for_profile(
+        &crate::validate::cluster::resolve(profile.as_ref()).0,
+    );
+    let scope = crate::audit::stream(
+        &args.paths,
+        &selection,
+        choice,
+        waivers,
+        dns,
+        &mut |finding| {
+            fails |= finding.suppressed.is_none() && finding.severity() >= args.fail_on;
+            if rules::input::ERRORS.contains(&finding.rule) {
+                input_errors.push(finding.clone());
             }
-            None => findings.push(finding),
-        }
-    });
+            match &mut json {
+                Some(writer) => {
+                    if written.is_ok() {
+                        written = writer.push(&finding);
+                    }
+                }
+                None => findings.push(finding),
+            }
+        },
+    );
     let scope = scope.map_err(Error::Input)?;
     match json {
         Some(writer) => written

@@ -178,7 +178,9 @@ pub fn run(spec: &Path, options: &Options<'_>, stdout: &mut dyn Write) -> Result
         Some(revision) => {
             let text = spec_at_revision(spec, revision)?;
             let id = model.spec_file.clone();
-            let before = match text.map(|text| load::load_spec_text_as(&text, &shown, &id)) {
+            let before = match text
+                .map(|text| load::load_spec_text_as(&text, &shown, &id, workspace.cluster()))
+            {
                 None => Vec::new(),
                 Some(Ok(model)) => render::render(&model, &templates)?,
                 Some(Err(error)) => {

@@ -28,19 +28,6 @@ pub const CLUSTER_DOMAIN: &str = "cluster.local";
 /// domain appended before (glibc, musl) it is tried as written.
 pub const POD_NDOTS: usize = 5;
 
-/// The search domains kubelet writes for a ClusterFirst pod of `namespace`,
-/// before the node's own: `pkg/kubelet/network/dns/dns.go`
-/// `generateSearchesForDNSClusterFirst` (`<ns>.svc.<domain>`,
-/// `svc.<domain>`, `<domain>`). The node's search domains follow; harden
-/// cannot know them.
-pub fn cluster_search_domains(namespace: &str) -> [String; 3] {
-    [
-        format!("{namespace}.svc.{CLUSTER_DOMAIN}"),
-        format!("svc.{CLUSTER_DOMAIN}"),
-        CLUSTER_DOMAIN.to_string(),
-    ]
-}
-
 /// The label the API server sets on every Namespace with its name (stable
 /// since v1.22), so a namespaceSelector can name one namespace.
 pub const NAMESPACE_NAME_LABEL: &str = "kubernetes.io/metadata.name";
@@ -58,26 +45,61 @@ pub const POD_SECURITY_LABEL_PREFIX: &str = "pod-security.kubernetes.io/";
 pub const RESERVED_NAMESPACES: [&str; 4] =
     ["default", "kube-system", "kube-public", "kube-node-lease"];
 
-/// The DNS facts templates use for the DNS rule of every policy.
+/// The DNS facts templates use for the DNS rule of every policy, from the
+/// cluster profile ([`super::cluster::Profile`]).
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct DnsFacts {
-    pub namespace: &'static str,
-    pub label_key: &'static str,
-    pub label_value: &'static str,
+    /// The DNS pods, selected by namespace and labels.
+    pub pods: Option<super::cluster::DnsPods>,
+    /// Node-level resolvers, as `/32` (or `/128`) CIDRs.
+    pub cidrs: Vec<String>,
     pub port: u32,
     pub namespace_label: &'static str,
-    pub cluster_domain: &'static str,
+    pub cluster_domain: String,
+}
+
+impl Default for DnsFacts {
+    /// The default profile's: kubeadm's DNS pods.
+    fn default() -> DnsFacts {
+        DnsFacts::for_profile(&super::cluster::Profile::default())
+    }
 }
 
 impl DnsFacts {
-    pub fn get() -> DnsFacts {
+    /// The DNS pods in words, for fix texts: `namespace kube-system, pods
+    /// k8s-app: kube-dns`, and any node-level address.
+    pub fn describe(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some(pods) = &self.pods {
+            let labels: Vec<String> = pods
+                .labels
+                .iter()
+                .map(|(k, v)| format!("{k}: {v}"))
+                .collect();
+            parts.push(format!(
+                "namespace {}, pods {}",
+                pods.namespace,
+                labels.join(", ")
+            ));
+        }
+        for cidr in &self.cidrs {
+            parts.push(format!("ipBlock {cidr}"));
+        }
+        parts.join(" and ")
+    }
+
+    pub fn for_profile(profile: &super::cluster::Profile) -> DnsFacts {
         DnsFacts {
-            namespace: DNS_NAMESPACE,
-            label_key: DNS_LABEL_KEY,
-            label_value: DNS_LABEL_VALUE,
-            port: DNS_PORT,
+            pods: profile.dns.pods.clone(),
+            cidrs: profile
+                .dns
+                .addresses
+                .iter()
+                .map(super::cluster::DnsAddress::cidr)
+                .collect(),
+            port: profile.dns.port,
             namespace_label: NAMESPACE_NAME_LABEL,
-            cluster_domain: CLUSTER_DOMAIN,
+            cluster_domain: profile.domain.clone(),
         }
     }
 }

@@ -14,6 +14,7 @@
 //! verified upstream says so.
 
 pub mod cilium;
+pub mod cluster;
 pub mod dapr;
 pub mod kubernetes;
 pub mod names;
@@ -25,6 +26,8 @@ use serde::Serialize;
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Facts {
     pub dns: kubernetes::DnsFacts,
+    /// The `apiVersion` of ExternalSecret objects the cluster serves.
+    pub external_secrets_api: &'static str,
     /// Label keys and values harden writes.
     pub labels: names::LabelFacts,
     /// Dapr annotation keys and fixed values.
@@ -36,9 +39,16 @@ pub struct Facts {
 }
 
 impl Facts {
+    /// The facts of the default profile (a kubeadm-like cluster).
     pub fn get() -> Facts {
+        Facts::for_profile(&cluster::Profile::default())
+    }
+
+    /// The facts of a cluster profile.
+    pub fn for_profile(profile: &cluster::Profile) -> Facts {
         Facts {
-            dns: kubernetes::DnsFacts::get(),
+            external_secrets_api: profile.external_secrets_api.api_version(),
+            dns: kubernetes::DnsFacts::for_profile(profile),
             labels: names::LabelFacts::get(),
             dapr: dapr::AnnotationFacts::get(),
             injector: dapr::InjectorFacts::get(),

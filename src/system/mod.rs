@@ -284,7 +284,7 @@ pub fn analyse(paths: &[PathBuf]) -> Result<System, Vec<SystemProblem>> {
     let validated = crate::parallel::map(&parsed, |(path, file, spec)| {
         let workspace = crate::workspace::Workspace::for_path(path)?;
         let id = workspace.spec_id(path)?;
-        load::validate_parsed(spec, file, &id).map(|model| (workspace, model))
+        load::validate_parsed(spec, file, &id, workspace.cluster()).map(|model| (workspace, model))
     });
     let mut services = Vec::new();
     for ((path, file, spec), result) in parsed.into_iter().zip(validated) {

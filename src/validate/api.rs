@@ -37,8 +37,9 @@ impl Validator {
                     .any(|r| r.split('/').next() == Some("secrets"))
         });
         Some(model::ApiAccess {
-            api_server_cidr: cidr?,
+            api_server_cidrs: cidr?,
             api_server_port: port?,
+            api_server_entity: self.api_server_entity(),
             audience: token.audience,
             expiration_seconds,
             rules,
@@ -136,31 +137,47 @@ impl Validator {
     }
 
     /// `kubernetesApi.apiServer`: the endpoint range and port for egress.
-    fn api_server(&mut self, server: Option<&spec::ApiServer>) -> (Option<String>, Option<u32>) {
-        let server = self.required(
-            &server,
-            "kubernetesApi.apiServer",
-            "give the API server endpoint range for egress, e.g. apiServer: {cidr: 172.18.0.2/32, port: 6443} (see `kubectl get endpoints kubernetes -n default`)",
-        );
+    /// The API server's endpoints: the spec's `apiServer`, else the cluster
+    /// profile's (`cluster.apiServer`); under Cilium the `kube-apiserver`
+    /// entity reaches it without an address.
+    fn api_server(
+        &mut self,
+        server: Option<&spec::ApiServer>,
+    ) -> (Option<Vec<String>>, Option<u32>) {
+        let profile_port = self.profile.api_server_port;
         let Some(server) = server else {
+            if !self.profile.api_server_cidrs.is_empty() || self.api_server_entity() {
+                return (
+                    Some(self.profile.api_server_cidrs.clone()),
+                    Some(profile_port.unwrap_or(443)),
+                );
+            }
+            self.push(Problem::new("kubernetesApi.apiServer", "is required").help(
+                "give the API server endpoint range for egress, e.g. apiServer: {cidr: 172.18.0.2/32, port: 6443} (see `kubectl get endpointslice kubernetes -n default`), or once for every spec as cluster.apiServer in harden.yaml",
+            ));
             return (None, None);
         };
-        let cidr = self
-            .required(
-                &server.cidr,
-                "kubernetesApi.apiServer.cidr",
-                "give the API server endpoint address as a CIDR, e.g. 172.18.0.2/32",
-            )
-            .and_then(|cidr| {
-                self.check(
+        let cidr = match &server.cidr {
+            Some(cidr) => self
+                .check(
                     "kubernetesApi.apiServer.cidr",
                     cidr,
                     formats::cidr(cidr).map(|_| ()),
                     "write a CIDR with no host bits set, e.g. 172.18.0.2/32",
                 )
-                .then(|| cidr.clone())
-            });
-        let port = server.port.unwrap_or(443);
+                .then(|| vec![cidr.clone()]),
+            None if !self.profile.api_server_cidrs.is_empty() || self.api_server_entity() => {
+                Some(self.profile.api_server_cidrs.clone())
+            }
+            None => {
+                self.push(
+                    Problem::new("kubernetesApi.apiServer.cidr", "is required")
+                        .help("give the API server endpoint address as a CIDR, e.g. 172.18.0.2/32"),
+                );
+                None
+            }
+        };
+        let port = server.port.or(profile_port).unwrap_or(443);
         if (1..=65535).contains(&port) {
             return (cidr, Some(port));
         }

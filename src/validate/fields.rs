@@ -15,7 +15,7 @@ impl Validator {
             format!("unknown field '{}'", limits::shown(field)),
         );
         let known = known_fields(parent);
-        problem = match closest(field, known) {
+        problem = match closest(field, &known) {
             Some(suggestion) => problem.help(format!("did you mean '{suggestion}'?")),
             None if !known.is_empty() => {
                 problem.help(format!("fields allowed here: {}", known.join(", ")))
@@ -26,100 +26,85 @@ impl Validator {
     }
 }
 
-/// The fields each spec section accepts, for "did you mean" hints.
-fn known_fields(parent: &str) -> &'static [&'static str] {
-    let normalized: String = {
-        let mut out = String::new();
-        let mut skipping = false;
-        for c in parent.chars() {
-            match c {
-                '[' => skipping = true,
-                ']' => skipping = false,
-                _ if !skipping => out.push(c),
-                _ => {}
+/// The fields each spec section accepts, for "did you mean" hints: read
+/// from the spec's JSON Schema (derived from the types in [`crate::spec`]),
+/// so a new field is known here the moment it is a field. `parent` is a
+/// path such as `dapr.components[0].secretMetadata.password`.
+fn known_fields(parent: &str) -> Vec<&'static str> {
+    let schema = crate::spec::json_schema();
+    let mut node = Some(schema);
+    let mut rest = parent;
+    while let Some(current) = node {
+        let current = resolve(schema, current);
+        if rest.is_empty() {
+            return current
+                .get("properties")
+                .and_then(|p| p.as_object())
+                .map(|p| p.keys().map(String::as_str).collect())
+                .unwrap_or_default();
+        }
+        let (segment, tail) = match rest.find(['.', '[']) {
+            Some(i) if rest.as_bytes()[i] == b'[' => {
+                let close = rest[i..].find(']').map_or(rest.len(), |c| i + c + 1);
+                (&rest[..i], &rest[close..])
             }
+            Some(i) => (&rest[..i], &rest[i..]),
+            None => (rest, ""),
+        };
+        let index = tail.starts_with(']') || parent_indexed(rest, segment);
+        rest = tail.trim_start_matches('.');
+        node = if segment.is_empty() {
+            Some(current)
+        } else {
+            current
+                .get("properties")
+                .and_then(|p| p.get(segment))
+                .or_else(|| current.get("additionalProperties"))
         }
-        out
-    };
-    match normalized.as_str() {
-        "" => &[
-            "apiVersion",
-            "kind",
-            "app",
-            "workload",
-            "kubernetesApi",
-            "network",
-            "ingress",
-            "egress",
-            "secrets",
-            "dapr",
-        ],
-        "app" => &[
-            "name",
-            "namespace",
-            "compliance",
-            "podSecurityVersion",
-            "environment",
-        ],
-        "workload" => &[
-            "image",
-            "allowTagOnlyImage",
-            "port",
-            "replicas",
-            "runAsUser",
-            "resources",
-            "writablePaths",
-            "probes",
-        ],
-        "workload.resources" => &["requests", "limits"],
-        "workload.resources.requests" | "workload.resources.limits" => &["cpu", "memory"],
-        "workload.probes" => &["liveness", "readiness"],
-        "workload.probes.liveness" | "workload.probes.readiness" => {
-            &["path", "initialDelaySeconds", "periodSeconds"]
-        }
-        "kubernetesApi" => &["apiServer", "token", "rules"],
-        "kubernetesApi.apiServer" => &["cidr", "port"],
-        "kubernetesApi.token" => &["audience", "expirationSeconds"],
-        "kubernetesApi.rules" => &["apiGroups", "resources", "resourceNames", "verbs"],
-        "ingress" => &["name", "app", "namespace", "podLabels", "ports"],
-        "egress" => &[
-            "name",
-            "app",
-            "namespace",
-            "podLabels",
-            "cidr",
-            "except",
-            "hosts",
-            "ports",
-        ],
-        "network" => &["enforcement"],
-        "ingress.ports" | "egress.ports" => &["port", "protocol"],
-        "secrets" => &["source", "store", "refreshInterval", "mountPath", "keys"],
-        "secrets.store" => &["name", "kind"],
-        "secrets.keys" => &["name", "remoteKey", "property"],
-        "dapr" => &[
-            "enabled",
-            "appId",
-            "apiLogging",
-            "controlPlaneNamespace",
-            "actors",
-            "invokedBy",
-            "invokes",
-            "components",
-            "apiTokenSecret",
-        ],
-        "dapr.invokedBy" | "dapr.invokes" => &["appId", "namespace"],
-        "dapr.components" => &[
-            "name",
-            "type",
-            "version",
-            "metadata",
-            "secretMetadata",
-            "scopes",
-        ],
-        _ if normalized.starts_with("dapr.components.secretMetadata.") => &["secret", "key"],
-        _ => &[],
+        .map(|n| resolve(schema, n))
+        .map(|n| {
+            if index {
+                n.get("items").unwrap_or(n)
+            } else {
+                n
+            }
+        })
+        .map(|n| resolve(schema, n));
     }
+    Vec::new()
+}
+
+/// Whether `segment` is followed by an index in `path` (`name[0]`).
+fn parent_indexed(path: &str, segment: &str) -> bool {
+    path[segment.len()..].starts_with('[')
+}
+
+/// A schema node with its `$ref` and its `anyOf: [T, null]` (an optional
+/// field) followed.
+fn resolve<'a>(
+    schema: &'a serde_json::Value,
+    mut node: &'a serde_json::Value,
+) -> &'a serde_json::Value {
+    for _ in 0..8 {
+        if let Some(reference) = node.get("$ref").and_then(|r| r.as_str()) {
+            match reference
+                .strip_prefix("#/$defs/")
+                .and_then(|name| schema.get("$defs")?.get(name))
+            {
+                Some(target) => node = target,
+                None => return node,
+            }
+        } else if let Some(first) = node
+            .get("anyOf")
+            .and_then(|a| a.as_array())
+            .and_then(|a| a.iter().find(|v| v.get("type") != Some(&"null".into())))
+        {
+            node = first;
+        } else {
+            return node;
+        }
+    }
+    node
 }
 
 /// The known name closest to `word`, if it is a plausible typo of it.
@@ -145,12 +130,12 @@ mod tests {
 
     #[test]
     fn suggestions_for_typos() {
-        assert_eq!(closest("imag", known_fields("workload")), Some("image"));
+        assert_eq!(closest("imag", &known_fields("workload")), Some("image"));
         assert_eq!(
-            closest("namespce", known_fields("egress[3]")),
+            closest("namespce", &known_fields("egress[3]")),
             Some("namespace")
         );
-        assert_eq!(closest("zzzzzz", known_fields("workload")), None);
+        assert_eq!(closest("zzzzzz", &known_fields("workload")), None);
     }
 
     #[test]
@@ -175,8 +160,14 @@ mod tests {
             ("secrets.keys[0]", "secrets: {keys: [{F: null}]}"),
             ("dapr.components[0]", "dapr: {components: [{F: null}]}"),
             ("dapr.invokes[0]", "dapr: {invokes: [{F: null}]}"),
+            ("cluster.dns", "cluster: {dns: {F: null}}"),
+            (
+                "dapr.components[0].secretMetadata.password",
+                "dapr: {components: [{secretMetadata: {password: {F: null}}}]}",
+            ),
         ];
         for (parent, template) in sections {
+            assert!(!known_fields(parent).is_empty(), "{parent}");
             for field in known_fields(parent) {
                 let text = if parent.is_empty() {
                     format!("{field}: null")

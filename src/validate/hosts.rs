@@ -176,15 +176,16 @@ fn dns_match(text: String) -> model::DnsMatch {
     }
 }
 
-/// `name` as the resolver also sends it: with each cluster search domain of
-/// the app's namespace appended, when it has fewer dots than kubelet's ndots
-/// (so the search list is tried first) and the result is a valid length.
-fn search_expansions(name: &str, namespace: &str) -> Vec<String> {
+/// `name` as the resolver also sends it: with each domain of the pod's
+/// search list appended (the cluster's three, then the node's), when it has
+/// fewer dots than kubelet's ndots (so the search list is tried first) and
+/// the result is a valid length.
+fn search_expansions(name: &str, search: &[String]) -> Vec<String> {
     let bare = name.trim_end_matches('.');
     if bare.matches('.').count() >= kubernetes::POD_NDOTS {
         return Vec::new();
     }
-    kubernetes::cluster_search_domains(namespace)
+    search
         .iter()
         .map(|domain| format!("{bare}.{domain}."))
         .filter(|expanded| expanded.len() <= 254)
@@ -202,15 +203,22 @@ fn search_expansions(name: &str, namespace: &str) -> Vec<String> {
 ///    `*.<ns>.svc.<domain>.` and the per-pod names under headless Services
 ///    `*.*.<ns>.svc.<domain>.` (the Dapr scheduler's pods, and `name.ns`
 ///    short names the search list expands under the app's namespace);
-/// 3. each of those with fewer dots than ndots (5), also with the app's
-///    cluster search domains appended, since the resolver tries those first
-///    and "queries that rely on the DNS search list to complete the FQDN must
-///    be allowed in their entirety" ([`cilium::quotes::CLUSTER_NAMES`]).
+/// 3. each of those with fewer dots than ndots (5), also with each domain
+///    of the pod's search list appended (`search`: the cluster's three for
+///    the app's namespace, then the node's own, which kubelet appends), since
+///    the resolver tries those first and "queries that rely on the DNS search
+///    list to complete the FQDN must be allowed in their entirety"
+///    ([`cilium::quotes::CLUSTER_NAMES`]); a refused expansion stops some
+///    resolvers (musl) before the name that would answer;
+/// 4. the short names of each namespace's Services, `name.<ns>` and
+///    `name.<ns>.svc` (as in `redis.cache.svc:6379`), as the search list
+///    completes them.
 ///
 /// `namespaces` are (namespace, why) pairs; the first use of a namespace
 /// names its reason.
 pub fn dns_filter(
-    app_namespace: &str,
+    domain: &str,
+    search: &[String],
     namespaces: &[(String, String)],
     flows: &[model::HostFlow],
 ) -> Vec<model::DnsGroup> {
@@ -220,7 +228,7 @@ pub fn dns_filter(
         let mut matches = Vec::new();
         for host in &flow.hosts {
             matches.push(dns_match(host.name.clone()));
-            expansions.extend(search_expansions(&host.name, app_namespace));
+            expansions.extend(search_expansions(&host.name, search));
         }
         groups.push(group(
             format!("egress {} (external names, as written)", flow.name),
@@ -228,26 +236,41 @@ pub fn dns_filter(
         ));
     }
     let mut seen = std::collections::BTreeSet::new();
+    let mut short_names = Vec::new();
     for (namespace, reason) in namespaces {
         if !seen.insert(namespace.clone()) {
             continue;
         }
-        let services = format!("*.{namespace}.svc.{}.", kubernetes::CLUSTER_DOMAIN);
-        let pods = format!("*.*.{namespace}.svc.{}.", kubernetes::CLUSTER_DOMAIN);
-        expansions.extend(search_expansions(&services, app_namespace));
-        expansions.extend(search_expansions(&pods, app_namespace));
+        let services = format!("*.{namespace}.svc.{domain}.");
+        let pods = format!("*.*.{namespace}.svc.{domain}.");
+        expansions.extend(search_expansions(&services, search));
+        expansions.extend(search_expansions(&pods, search));
+        for short in [format!("*.{namespace}"), format!("*.{namespace}.svc")] {
+            short_names.extend(search_expansions(&short, search));
+        }
         groups.push(group(
             format!("namespace {namespace} ({reason}): its Services and their pods"),
             vec![dns_match(services), dns_match(pods)],
         ));
     }
-    let mut unique = std::collections::BTreeSet::new();
+    let mut unique: std::collections::BTreeSet<String> = groups
+        .iter()
+        .flat_map(|g| g.matches.iter().map(|m| m.text.clone()))
+        .collect();
     expansions.retain(|e| unique.insert(e.clone()));
     if !expansions.is_empty() {
         groups.push(group(
             "the names above as the pod's search list completes them (the cluster DNS: NXDOMAIN)"
                 .to_string(),
             expansions.into_iter().map(dns_match).collect(),
+        ));
+    }
+    short_names.retain(|e| unique.insert(e.clone()));
+    if !short_names.is_empty() {
+        groups.push(group(
+            "short Service names (name.namespace, name.namespace.svc) as the search list completes them"
+                .to_string(),
+            short_names.into_iter().map(dns_match).collect(),
         ));
     }
     groups
@@ -338,8 +361,10 @@ mod tests {
             }],
             ports: vec![model::Port::tcp(443)],
         }];
+        let search = crate::platform::cluster::Profile::default().search_list("shop");
         let groups = dns_filter(
-            "shop",
+            "cluster.local",
+            &search,
             &[
                 ("shop".into(), "the app's namespace".into()),
                 ("shop".into(), "again".into()),
@@ -362,6 +387,10 @@ mod tests {
                 "*.shop.svc.cluster.local.shop.svc.cluster.local.",
                 "*.shop.svc.cluster.local.svc.cluster.local.",
                 "*.shop.svc.cluster.local.cluster.local.",
+                "*.shop.shop.svc.cluster.local.",
+                "*.shop.cluster.local.",
+                "*.shop.svc.shop.svc.cluster.local.",
+                "*.shop.svc.svc.cluster.local.",
             ]
         );
         // Nothing allows a name the spec does not list.
@@ -376,5 +405,55 @@ mod tests {
             );
         }
         assert_eq!(unlisted_host(&flows), "example.com");
+    }
+
+    /// Every name a resolver sends before the one that answers must be
+    /// allowed, or a refusal stops it (musl): a short Service name of
+    /// another namespace (`events-kafka-bootstrap.kafka.svc`, from namespace
+    /// `claims`) and an external name under the node's own search domain.
+    #[test]
+    fn short_names_and_node_search_domains_are_allowed_in_the_order_tried() {
+        let profile = crate::platform::cluster::Profile {
+            search_domains: vec!["corp.example.com".into()],
+            ..Default::default()
+        };
+        let search = profile.search_list("claims");
+        let flows = vec![model::HostFlow {
+            name: "stripe".into(),
+            reason: String::new(),
+            hosts: vec![model::HostName {
+                name: "api.stripe.com".into(),
+                wildcard: false,
+            }],
+            ports: vec![model::Port::tcp(443)],
+        }];
+        let groups = dns_filter(
+            "cluster.local",
+            &search,
+            &[
+                ("claims".into(), "the app's namespace".into()),
+                ("kafka".into(), "egress kafka".into()),
+            ],
+            &flows,
+        );
+        let allowed = |name: &str| {
+            groups
+                .iter()
+                .flat_map(|g| &g.matches)
+                .any(|m| cilium::pattern_matches(&m.text, name))
+        };
+        for short in [
+            "events-kafka-bootstrap.kafka.svc",
+            "events-kafka-bootstrap.kafka",
+        ] {
+            for domain in &search {
+                assert!(allowed(&format!("{short}.{domain}")), "{short}.{domain}");
+            }
+        }
+        for domain in &search {
+            assert!(allowed(&format!("api.stripe.com.{domain}")), "{domain}");
+        }
+        assert!(!allowed("events.other.svc.cluster.local"));
+        assert!(!allowed("api.stripe.com.evil.example.com"));
     }
 }

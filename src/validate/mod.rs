@@ -21,6 +21,7 @@ pub mod limits;
 
 mod api;
 mod app;
+pub mod cluster;
 mod dapr;
 mod fields;
 mod network;
@@ -31,6 +32,7 @@ mod workload;
 use crate::diagnostics::Problem;
 use crate::model::Model;
 use crate::spec::{self, Spec};
+pub use resolve::API_SERVER_FLOW;
 use resolve::{rbac_expectations, reach_target};
 
 /// Compliance contexts a spec may select.
@@ -55,13 +57,27 @@ pub fn validate(
     unknown_fields: &[String],
     spec_file: &str,
 ) -> Result<Model, Vec<Problem>> {
+    validate_in(spec, unknown_fields, spec_file, None)
+}
+
+/// [`validate`] for a spec of a workspace whose `harden.yaml` declares
+/// `cluster`: the spec's own `cluster` fields override it.
+pub fn validate_in(
+    spec: &Spec,
+    unknown_fields: &[String],
+    spec_file: &str,
+    workspace_cluster: Option<&spec::Cluster>,
+) -> Result<Model, Vec<Problem>> {
     // Sizes, lengths and characters first: a hostile spec is refused
     // before any expensive check, and nothing unprintable is echoed back.
     let limits::Found { sizes, characters } = limits::check(spec);
     if !sizes.is_empty() {
         return Err(sizes.into_iter().chain(characters).collect());
     }
-    let mut v = Validator::default();
+    let mut v = Validator {
+        workspace_cluster: workspace_cluster.cloned(),
+        ..Validator::default()
+    };
     for path in unknown_fields.iter().take(limits::MAX_ITEMS) {
         v.unknown_field(path);
     }
@@ -103,9 +119,21 @@ pub fn validate_answer(spec: &Spec, path: &str) -> Vec<Problem> {
 #[derive(Default)]
 struct Validator {
     problems: Vec<Problem>,
+    /// The workspace's `cluster` section, under the spec's own.
+    workspace_cluster: Option<spec::Cluster>,
+    /// The resolved cluster profile, once [`Validator::spec`] has read it.
+    profile: crate::platform::cluster::Profile,
+    /// The spec says `network.enforcement: cilium`: the cluster runs Cilium.
+    cilium_enforced: bool,
 }
 
 impl Validator {
+    /// The API server is reached through Cilium's `kube-apiserver` entity:
+    /// the profile's CNI is Cilium, or the spec enforces with Cilium.
+    fn api_server_entity(&self) -> bool {
+        self.profile.api_server_entity() || self.cilium_enforced
+    }
+
     fn push(&mut self, problem: Problem) {
         self.problems.push(problem);
     }
@@ -132,6 +160,13 @@ impl Validator {
 
     fn spec(&mut self, spec: &Spec, spec_file: &str) -> Option<Model> {
         self.header(spec);
+        let cluster = match (&self.workspace_cluster, &spec.cluster) {
+            (Some(base), Some(over)) => Some(base.overridden_by(over)),
+            (base, over) => over.clone().or(base.clone()),
+        };
+        self.profile = self.cluster(cluster.as_ref());
+        self.cilium_enforced =
+            spec.network.as_ref().and_then(|n| n.enforcement.as_deref()) == Some("cilium");
 
         let app = self.required(&spec.app, "app", "add an app section with at least a name");
         let (name, namespace, compliance, pss_version) = match app {
@@ -143,7 +178,16 @@ impl Validator {
             "workload",
             "add a workload section with image and port",
         );
-        let dapr = spec.dapr.as_ref().filter(|d| d.enabled.unwrap_or(true));
+        // The profile's Dapr version is the default for the spec's.
+        let dapr_spec = spec
+            .dapr
+            .as_ref()
+            .filter(|d| d.enabled.unwrap_or(true))
+            .map(|d| spec::Dapr {
+                version: d.version.clone().or(self.profile.dapr_version.clone()),
+                ..d.clone()
+            });
+        let dapr = dapr_spec.as_ref();
         let workload = workload.and_then(|w| self.workload(w, dapr.is_some()));
 
         let namespace_for_peers = namespace.clone().unwrap_or_default();
@@ -186,7 +230,8 @@ impl Validator {
         let rbac_expectations = rbac_expectations(api_access.as_ref());
         let reach_target = reach_target(&network);
         let model = Model {
-            facts: crate::platform::Facts::get(),
+            facts: crate::platform::Facts::for_profile(&self.profile),
+            cluster: self.profile.clone(),
             rbac_expectations,
             reach_target,
             spec_file: spec_file.to_string(),

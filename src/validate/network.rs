@@ -65,7 +65,7 @@ impl Validator {
         resolve::derived_flows(namespace, app, api, dapr, &mut ingress, &mut egress);
         let peer_policies = resolve::peer_policies(app, &ingress, &egress);
         let (dns_filter, unlisted_host) =
-            resolve::dns_filter(namespace, dapr, &egress, &host_flows);
+            resolve::dns_filter(&self.profile, namespace, dapr, &egress, &host_flows);
         model::Network {
             enforcement: enforcement.unwrap_or_else(|| "kubernetes".to_string()),
             ingress,
@@ -74,6 +74,11 @@ impl Validator {
             hosts: host_flows,
             dns_filter,
             unlisted_host,
+            cilium: self.api_server_entity(),
+            api_entity_ports: api
+                .filter(|a| a.api_server_entity)
+                .map(|a| vec![model::Port::tcp(a.api_server_port)])
+                .unwrap_or_default(),
         }
     }
 
@@ -418,7 +423,7 @@ impl Validator {
         ) {
             return false;
         }
-        if name.starts_with("dapr-") || name == "kubernetes-api" {
+        if name.starts_with("dapr-") || name.starts_with(resolve::API_SERVER_FLOW) {
             self.push(
                 Problem::new(
                     path,

@@ -7,6 +7,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::model;
 use crate::platform::{dapr, names};
 
+/// The name of the flow to the API server (and its prefix when the profile
+/// gives several ranges).
+pub const API_SERVER_FLOW: &str = "kubernetes-api";
+
 /// The destination the penetration test uses to prove egress is limited to
 /// declared ports: a declared pod destination if any, else a single-address
 /// CIDR (such as the API server), else Dapr Sentry.
@@ -17,8 +21,9 @@ pub(super) fn reach_target(network: &model::Network) -> Option<model::ReachTarge
         (prefix == "32" || prefix == "128").then(|| address.to_string())
     };
     let pods = |flow: &&model::Flow| flow.peer.cidr.is_none() && !flow.peer.pod_labels.is_empty();
-    let declared =
-        |flow: &&model::Flow| !flow.name.starts_with("dapr-") && flow.name != "kubernetes-api";
+    let declared = |flow: &&model::Flow| {
+        !flow.name.starts_with("dapr-") && !flow.name.starts_with(API_SERVER_FLOW)
+    };
     let chosen = network
         .egress
         .iter()
@@ -163,19 +168,25 @@ pub(super) fn derived_flows(
     egress: &mut Vec<model::Flow>,
 ) {
     if let Some(api) = api {
-        egress.push(model::Flow {
-            name: "kubernetes-api".to_string(),
-            reason: "the API server, for the granted RBAC rules".to_string(),
-            peer: model::Peer {
-                namespace: None,
-                same_namespace: false,
-                pod_labels: Vec::new(),
-                cidr: Some(api.api_server_cidr.clone()),
-                except: Vec::new(),
-                app_itself: false,
-            },
-            ports: vec![model::Port::tcp(api.api_server_port)],
-        });
+        for (i, cidr) in api.api_server_cidrs.iter().enumerate() {
+            egress.push(model::Flow {
+                name: if i == 0 {
+                    API_SERVER_FLOW.to_string()
+                } else {
+                    format!("{API_SERVER_FLOW}-{}", i + 1)
+                },
+                reason: "the API server, for the granted RBAC rules".to_string(),
+                peer: model::Peer {
+                    namespace: None,
+                    same_namespace: false,
+                    pod_labels: Vec::new(),
+                    cidr: Some(cidr.clone()),
+                    except: Vec::new(),
+                    app_itself: false,
+                },
+                ports: vec![model::Port::tcp(api.api_server_port)],
+            });
+        }
     }
     let Some(dapr) = dapr else { return };
     let version = dapr::Version::parse(&dapr.version).unwrap_or(dapr::Version::DEFAULT);
@@ -259,6 +270,7 @@ pub(super) fn peer_policies(
 /// With egress by hostname, the DNS filter (which namespaces' resolvers the
 /// app may ask) and the unlisted host the penetration test tries.
 pub(super) fn dns_filter(
+    profile: &crate::platform::cluster::Profile,
     namespace: &str,
     dapr: Option<&model::Dapr>,
     egress: &[model::Flow],
@@ -280,7 +292,12 @@ pub(super) fn dns_filter(
         }
     }
     (
-        super::hosts::dns_filter(namespace, &namespaces, host_flows),
+        super::hosts::dns_filter(
+            &profile.domain,
+            &profile.search_list(namespace),
+            &namespaces,
+            host_flows,
+        ),
         Some(super::hosts::unlisted_host(host_flows)),
     )
 }

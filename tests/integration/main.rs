@@ -11,6 +11,7 @@ mod audit_inputs;
 mod audit_script;
 mod cilium;
 mod cli;
+mod cluster;
 mod compliance;
 mod drift;
 mod ecosystem;

@@ -410,6 +410,24 @@ fn rule_reaches_namespace(rule: &Value, namespace: &str) -> bool {
     }
 }
 
+/// Whether an egress rule's peers include an ipBlock that contains `cidr`
+/// (or the rule has no peers: everywhere).
+fn rule_reaches_cidr(rule: &Value, cidr: &str) -> bool {
+    let Ok(wanted) = crate::validate::formats::cidr(cidr) else {
+        return false;
+    };
+    match rule.get("to").and_then(Value::as_array) {
+        None => true,
+        Some(peers) if peers.is_empty() => true,
+        Some(peers) => peers.iter().any(|peer| {
+            peer.pointer("/ipBlock/cidr")
+                .and_then(Value::as_str)
+                .and_then(|c| crate::validate::formats::cidr(c).ok())
+                .is_some_and(|block| block.contains(&wanted))
+        }),
+    }
+}
+
 /// The egress rules that apply to a workload in a default-deny namespace;
 /// `None` when the namespace does not deny by default.
 fn workload_egress<'a>(cx: &Cx<'a>, workload: &Workload<'_>) -> Option<Vec<&'a Value>> {
@@ -651,13 +669,18 @@ fn dns_egress(cx: &mut Cx<'_>, object: &Object<'_>) {
         return;
     };
     // A Cilium DNS-proxy rule (egress by hostname) counts as DNS too.
+    let facts = &cx.index.dns;
     let dns = |protocol: &str| {
         rules.iter().any(|r| {
-            rule_allows_port(r, u64::from(kubernetes::DNS_PORT), protocol)
-                && rule_reaches_namespace(r, kubernetes::DNS_NAMESPACE)
+            rule_allows_port(r, u64::from(facts.port), protocol)
+                && (facts
+                    .pods
+                    .as_ref()
+                    .is_some_and(|pods| rule_reaches_namespace(r, &pods.namespace))
+                    || facts.cidrs.iter().any(|cidr| rule_reaches_cidr(r, cidr)))
         }) || cx.index.cilium_policies.iter().any(|(namespace, policy)| {
             namespace == workload.namespace()
-                && crate::audit::cilium::allows_dns(policy, &workload.labels, protocol)
+                && crate::audit::cilium::allows_dns(policy, &workload.labels, protocol, facts)
         })
     };
     let missing: Vec<&str> = ["UDP", "TCP"].into_iter().filter(|p| !dns(p)).collect();
@@ -668,16 +691,14 @@ fn dns_egress(cx: &mut Cx<'_>, object: &Object<'_>) {
             format!(
                 "pods cannot reach DNS on {} {} under the default deny",
                 missing.join(" and "),
-                kubernetes::DNS_PORT
+                facts.port
             ),
             format!(
-                "add a NetworkPolicy egress rule selecting {} to namespace {}, pods {}: {}, on {} {}",
+                "add a NetworkPolicy egress rule selecting {} to {}, on {} {}",
                 object.resource(),
-                kubernetes::DNS_NAMESPACE,
-                kubernetes::DNS_LABEL_KEY,
-                kubernetes::DNS_LABEL_VALUE,
+                facts.describe(),
                 missing.join(" and "),
-                kubernetes::DNS_PORT
+                facts.port
             ),
         );
     }

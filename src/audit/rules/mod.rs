@@ -281,6 +281,9 @@ pub struct Index {
     /// Dapr Configurations (namespace, name) and whether they obfuscate URLs.
     pub configurations: HashMap<(String, String), bool>,
     pub workloads: Vec<WorkloadInfo>,
+    /// Where pods are expected to send DNS (the cluster profile's resolvers;
+    /// kubeadm's DNS pods when the audit is given no profile).
+    pub dns: crate::platform::kubernetes::DnsFacts,
 }
 
 /// A label map (string values only) of `value`.
@@ -520,7 +523,25 @@ pub fn sort(findings: &mut Vec<Finding>) {
 /// Runs every selected rule on in-memory objects (one pass over a slice;
 /// `super::run` streams files instead).
 pub fn audit(objects: &[Object<'_>], selection: &Selection, pss: PssChoice) -> Vec<Finding> {
-    let mut index = Index::default();
+    audit_for(
+        objects,
+        selection,
+        pss,
+        crate::platform::kubernetes::DnsFacts::default(),
+    )
+}
+
+/// [`audit`] for a cluster whose DNS is `dns` (a cluster profile's).
+pub fn audit_for(
+    objects: &[Object<'_>],
+    selection: &Selection,
+    pss: PssChoice,
+    dns: crate::platform::kubernetes::DnsFacts,
+) -> Vec<Finding> {
+    let mut index = Index {
+        dns,
+        ..Index::default()
+    };
     for object in objects {
         index.add(object);
     }

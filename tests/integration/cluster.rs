@@ -1,0 +1,201 @@
+//! The cluster profile (`cluster:` in `harden.yaml` or a spec): what each
+//! preset and field changes in the output, and the errors for bad values.
+//! Each test fails on the output of harden before profiles existed.
+
+use crate::support::harden::{Harden, repo};
+
+/// `harden.yaml` with `cluster` set to `profile` (a YAML flow mapping).
+fn workspace(profile: &str) -> String {
+    format!("specs: [specs]\ncluster: {profile}\n")
+}
+
+fn render(example: &str, profile: &str) -> crate::support::harden::Ran {
+    Harden::new()
+        .file("harden.yaml", workspace(profile))
+        .example(example)
+        .args(["render", &format!("specs/{example}.yaml"), "--out", "out"])
+        .run()
+}
+
+/// The egress rule of a NetworkPolicy document whose comment starts with
+/// "# DNS", through the next rule or the end of the document.
+fn dns_rule(policies: &str) -> String {
+    let start = policies.find("    # DNS").expect("a DNS rule");
+    let rest = &policies[start..];
+    let ports = rest.find("ports:").expect("the rule's ports");
+    let end = ["\n    # ", "\n---"]
+        .iter()
+        .filter_map(|m| rest[ports..].find(m))
+        .min()
+        .map_or(rest.len(), |i| ports + i);
+    rest[..end].to_string()
+}
+
+#[test]
+fn gke_autopilot_opens_node_local_dns_and_the_metadata_server_on_the_dns_port_only() {
+    let ran = render("hello", "{preset: gke-autopilot}");
+    let rule = dns_rule(&ran.read("out/03-network-policy.yaml"));
+    for part in [
+        "cidr: \"169.254.20.10/32\"",
+        "cidr: \"169.254.169.254/32\"",
+        "protocol: \"UDP\"\n          port: 53",
+        "protocol: \"TCP\"\n          port: 53",
+        "\"k8s-app\": \"kube-dns\"",
+    ] {
+        assert!(rule.contains(part), "{part} missing from:\n{rule}");
+    }
+    assert!(!rule.contains("port: 80"), "{rule}");
+    let posture = ran.read("out/SECURITY-POSTURE.md");
+    assert!(posture.contains("preset gke-autopilot"), "{posture}");
+    assert!(posture.contains("169.254.169.254/32"), "{posture}");
+}
+
+#[test]
+fn a_node_local_address_alone_opens_it_beside_the_dns_pods() {
+    let ran = render(
+        "hello",
+        "{dns: {nodeLocalAddress: 169.254.20.10}, domain: corp.local}",
+    );
+    let rule = dns_rule(&ran.read("out/03-network-policy.yaml"));
+    assert!(rule.contains("cidr: \"169.254.20.10/32\""), "{rule}");
+    assert!(rule.contains("kube-system"), "{rule}");
+}
+
+#[test]
+fn openshift_reaches_its_dns_pods_on_5353() {
+    let ran = render("hello", "{preset: openshift}");
+    let rule = dns_rule(&ran.read("out/03-network-policy.yaml"));
+    for part in [
+        "kubernetes.io/metadata.name: \"openshift-dns\"",
+        "\"dns.operator.openshift.io/daemonset-dns\": \"default\"",
+        "port: 5353",
+    ] {
+        assert!(rule.contains(part), "{part} missing from:\n{rule}");
+    }
+    assert!(!rule.contains("port: 53\n"), "{rule}");
+}
+
+#[test]
+fn under_cilium_the_api_server_is_the_kube_apiserver_entity() {
+    let ran = render("payments", "{preset: kind, cni: cilium}");
+    let cilium = ran.read("out/03-cilium-network-policy.yaml");
+    assert!(
+        cilium.contains("- toEntities:\n        - \"kube-apiserver\"")
+            || cilium.contains("- toEntities:\n        - kube-apiserver"),
+        "{cilium}"
+    );
+    assert!(cilium.contains("port: \"6443\""), "{cilium}");
+    // The spec's own address stays allowed too (an API server outside the
+    // cluster is matched by CIDR).
+    let policies = ran.read("out/03-network-policy.yaml");
+    assert!(policies.contains("172.20.0.10/32"), "{policies}");
+}
+
+#[test]
+fn the_profile_gives_the_api_server_to_specs_that_name_none() {
+    let spec = std::fs::read_to_string(repo().join("specs/payments.yaml"))
+        .unwrap()
+        .replace("  apiServer: {cidr: 172.20.0.10/32, port: 6443}\n", "");
+    let ran = Harden::new()
+        .file(
+            "harden.yaml",
+            workspace("{apiServer: {cidrs: [10.0.0.1/32, 10.0.0.2/32], port: 6443}}"),
+        )
+        .file("specs/payments.yaml", spec)
+        .args(["render", "specs/payments.yaml", "--out", "out"])
+        .run();
+    let policies = ran.read("out/03-network-policy.yaml");
+    assert!(policies.contains("10.0.0.1/32"), "{policies}");
+    assert!(policies.contains("10.0.0.2/32"), "{policies}");
+}
+
+#[test]
+fn without_a_profile_a_spec_without_api_server_is_told_both_places_to_say_it() {
+    let spec = std::fs::read_to_string(repo().join("specs/payments.yaml"))
+        .unwrap()
+        .replace("  apiServer: {cidr: 172.20.0.10/32, port: 6443}\n", "");
+    Harden::new()
+        .file("specs/payments.yaml", spec)
+        .args(["validate", "specs/payments.yaml"])
+        .status(2)
+        .stderr_contains("kubernetesApi.apiServer")
+        .stderr_contains("cluster.apiServer in harden.yaml")
+        .run();
+}
+
+#[test]
+fn a_spec_overrides_the_workspace_profile_field_by_field() {
+    let spec = std::fs::read_to_string(repo().join("specs/hello.yaml")).unwrap()
+        + "cluster:\n  dns: {port: 5353}\n";
+    let ran = Harden::new()
+        .file("harden.yaml", workspace("{preset: gke}"))
+        .file("specs/hello.yaml", spec)
+        .args(["render", "specs/hello.yaml", "--out", "out"])
+        .run();
+    let rule = dns_rule(&ran.read("out/03-network-policy.yaml"));
+    assert!(rule.contains("169.254.20.10/32"), "{rule}");
+    assert!(rule.contains("port: 5353"), "{rule}");
+}
+
+#[test]
+fn old_external_secrets_get_the_api_they_serve() {
+    let ran = render("payments", "{externalSecretsVersion: \"0.15\"}");
+    let secrets = ran.read("out/04-secrets.yaml");
+    assert!(secrets.contains("external-secrets.io/v1beta1"), "{secrets}");
+}
+
+#[test]
+fn every_bad_profile_field_is_reported_with_its_fix() {
+    Harden::new()
+        .file(
+            "harden.yaml",
+            workspace("{preset: minikube, cni: weave, dns: {nodeLocalAddress: nope}}"),
+        )
+        .example("hello")
+        .args(["validate", "specs/hello.yaml"])
+        .status(2)
+        .stderr_contains("harden.yaml: cluster.preset: \"minikube\" is not a preset harden knows")
+        .stderr_contains("kubeadm, kind, k3s, gke, gke-autopilot, eks, aks, openshift")
+        .stderr_contains("cluster.cni")
+        .stderr_contains("cluster.dns.nodeLocalAddress")
+        .run();
+    let spec = std::fs::read_to_string(repo().join("specs/hello.yaml")).unwrap()
+        + "cluster:\n  presett: kind\n";
+    Harden::new()
+        .file("specs/hello.yaml", spec)
+        .args(["validate", "specs/hello.yaml"])
+        .status(2)
+        .stderr_contains("unknown field 'presett'")
+        .stderr_contains("did you mean 'preset'?")
+        .run();
+}
+
+/// Every example spec under every preset (and with Cilium) renders: the
+/// render proves every flow before it writes, and audits its own output.
+#[test]
+fn every_example_renders_and_proves_under_every_preset() {
+    let presets = [
+        "kubeadm",
+        "kind",
+        "k3s",
+        "gke",
+        "gke-autopilot",
+        "eks",
+        "aks",
+        "openshift",
+    ];
+    for preset in presets {
+        for cni in ["any", "cilium"] {
+            let mut case = Harden::new().file(
+                "harden.yaml",
+                workspace(&format!(
+                    "{{preset: {preset}, cni: {cni}, dns: {{nodeLocalAddress: 169.254.20.10}}}}"
+                )),
+            );
+            for example in ["hello", "task-api", "payments", "orders", "checkout"] {
+                case = case.example(example);
+            }
+            case.args(["render", "specs"]).run();
+        }
+    }
+}

@@ -21,6 +21,9 @@ every spec in specs/ and runs, on each spec's complete output:
                        tests/fixtures/reach (the semantics our output does
                        not use)
 
+and, for every cluster preset, the schema checks and nca on every spec
+rendered for that preset (the cluster-profile matrix).
+
 Then it runs the same tools on tests/fixtures/broken, a deliberately broken
 output directory, and fails unless each tool catches it: a gate that cannot
 fail proves nothing.
@@ -48,6 +51,8 @@ import kubernetes_validate
 import yaml
 
 KUBERNETES_VERSIONS = ["1.28", "1.30", "1.33"]
+# The cluster presets (src/platform/cluster.rs), each judged on every spec.
+PRESETS = ["kubeadm", "kind", "k3s", "gke", "gke-autopilot", "eks", "aks", "openshift"]
 ROOT = Path(__file__).resolve().parent.parent
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
@@ -431,6 +436,30 @@ def main() -> int:
             judge(out, crds, tally, spec.stem)
             compare_reach(out, harden, tally, spec.stem)
 
+    # The cluster-profile matrix: every example spec rendered for every
+    # preset (harden.yaml `cluster: {preset: ...}`) must be schema-valid, and
+    # nca must agree with `harden reach` on its NetworkPolicies (DNS to other
+    # pods, ports and ipBlocks under each preset). Each render also ran
+    # harden's own proof and self-audit, or it failed.
+    with tempfile.TemporaryDirectory(prefix="harden-matrix-") as temporary:
+        for preset in PRESETS:
+            workspace = Path(temporary) / preset
+            (workspace / "specs").mkdir(parents=True)
+            (workspace / "harden.yaml").write_text(f"specs: [specs]\ncluster: {{preset: {preset}}}\n")
+            for spec in specs:
+                shutil.copy(spec, workspace / "specs" / spec.name)
+            for spec in specs:
+                subject = f"{preset}/{spec.stem}"
+                out = workspace / "out" / spec.stem
+                result = run([str(harden), "render", "--quiet", f"specs/{spec.name}", "--out", str(out)],
+                             cwd=workspace)
+                if result.returncode != 0:
+                    tally.report(False, subject, "harden render", result.stderr.strip())
+                    continue
+                manifests = sorted(p for p in out.iterdir() if p.suffix == ".yaml" and p.name != "kustomization.yaml")
+                validate_documents(manifests, crds, tally, subject)
+                compare_reach(out, harden, tally, subject)
+
     # The committed example workspace: each service's kustomization pulls in
     # its shared namespace's directory (../namespaces/<ns>); kustomize must
     # build every one of them as `kubectl apply -k` would.
@@ -479,7 +508,7 @@ def main() -> int:
     for item in tally.not_checked:
         print(f"NOT CHECKED: {item} (no CRD data)")
     total_failed = tally.failed + (0 if self_test_ok else 1)
-    print(f"{len(specs)} specs judged in {elapsed:.1f}s")
+    print(f"{len(specs)} specs judged, and under {len(PRESETS)} cluster presets, in {elapsed:.1f}s")
     print(f"conformance: {tally.passed + (1 if self_test_ok else 0)} passed, {total_failed} failed")
     return 1 if total_failed else 0
 

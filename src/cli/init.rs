@@ -65,6 +65,11 @@ pub struct InitArgs {
     /// A Secret (key token) protecting the Dapr sidecar API.
     #[arg(long)]
     pub api_token_secret: Option<String>,
+    /// The cluster it runs on: a preset (kubeadm, kind, k3s, gke,
+    /// gke-autopilot, eks, aks, openshift), written as `cluster: {preset}`
+    /// in the spec. Leave it out where harden.yaml sets `cluster:`.
+    #[arg(long, value_name = "PRESET")]
+    pub cluster: Option<String>,
     /// Where to write the spec [default: specs/<name>.yaml].
     #[arg(long, short)]
     pub output: Option<PathBuf>,
@@ -286,6 +291,12 @@ impl InitArgs {
                 source: args.secret_source.clone(),
                 store,
                 keys: args.secret.iter().map(|s| parse_secret(s)).collect(),
+                ..Default::default()
+            });
+        }
+        if let Some(preset) = &args.cluster {
+            spec.cluster = Some(spec::Cluster {
+                preset: Some(preset.clone()),
                 ..Default::default()
             });
         }

@@ -95,6 +95,7 @@ pub(super) fn interview(
         destinations(spec, asker)?;
     }
     secrets_questions(spec, asker, err)?;
+    cluster_question(spec, args, asker)?;
     let pci = has_context(spec, "pci-dss");
     let hipaa = spec
         .app
@@ -118,6 +119,35 @@ pub(super) fn interview(
             });
             dapr_questions(spec, asker, pci)?;
         }
+    }
+    Ok(())
+}
+
+/// The cluster it runs on (`cluster.preset`), unless a flag or the
+/// workspace's `harden.yaml` already says.
+fn cluster_question(
+    spec: &mut Spec,
+    args: &InitArgs,
+    asker: &Asker<'_>,
+) -> Result<(), WizardError> {
+    let in_workspace = crate::workspace::Workspace::current()
+        .ok()
+        .is_some_and(|w| w.cluster().is_some());
+    if args.cluster.is_some() || in_workspace {
+        return Ok(());
+    }
+    let mut items = vec!["not listed (harden's defaults: a kubeadm-like cluster)"];
+    items.extend(crate::platform::cluster::Preset::ALL.map(|(name, _)| name));
+    let chosen = Select::with_theme(asker.theme)
+        .with_prompt("Cluster it runs on (its DNS, API server and CNI facts; shared by every spec as cluster: in harden.yaml)")
+        .items(&items)
+        .default(0)
+        .interact()?;
+    if chosen > 0 {
+        spec.cluster = Some(spec::Cluster {
+            preset: Some(items[chosen].to_string()),
+            ..Default::default()
+        });
     }
     Ok(())
 }

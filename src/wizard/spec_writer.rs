@@ -129,7 +129,18 @@ pub fn write(spec: &Spec, schema: Option<&str>) -> String {
     if let Some(dapr) = &spec.dapr {
         dapr_section(&mut out, dapr);
     }
+    if let Some(cluster) = &spec.cluster {
+        cluster_section(&mut out, cluster);
+    }
     out
+}
+
+/// `cluster`: the preset (the wizard writes nothing else of the profile).
+fn cluster_section(out: &mut String, cluster: &spec::Cluster) {
+    out.push_str(
+        "\n# The cluster it runs on (move this to harden.yaml to share it with every spec).\ncluster:\n",
+    );
+    field(out, "  ", "preset", &cluster.preset);
 }
 
 /// `app`: name, namespace, compliance, Pod Security version.

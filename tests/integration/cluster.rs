@@ -199,3 +199,50 @@ fn every_example_renders_and_proves_under_every_preset() {
         }
     }
 }
+
+#[test]
+fn init_writes_the_preset_it_is_given_and_refuses_an_unknown_one() {
+    let image = "ghcr.io/acme/billing@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+    let ran = Harden::new()
+        .args([
+            "init",
+            "--name",
+            "billing",
+            "--image",
+            image,
+            "--no-dapr",
+            "--cluster",
+            "gke-autopilot",
+            "--yes",
+        ])
+        .run();
+    let spec = ran.read("specs/billing.yaml");
+    assert!(
+        spec.contains("cluster:\n  preset: gke-autopilot\n"),
+        "{spec}"
+    );
+    let ran = ran
+        .then()
+        .args(["render", "specs/billing.yaml", "--out", "out"])
+        .run();
+    assert!(
+        ran.read("out/03-network-policy.yaml")
+            .contains("169.254.169.254/32")
+    );
+    Harden::new()
+        .args([
+            "init",
+            "--name",
+            "billing",
+            "--image",
+            image,
+            "--no-dapr",
+            "--cluster",
+            "minikube",
+            "--yes",
+        ])
+        .status(2)
+        .stderr_contains("cluster.preset")
+        .stderr_contains("\"minikube\" is not a preset harden knows")
+        .run();
+}

@@ -90,6 +90,10 @@ dapr:
         redisHost: redis:6379
       secretMetadata:
         redisPassword: {key: redis-password}
+
+# The cluster it runs on (move this to harden.yaml to share it with every spec).
+cluster:
+  preset: openshift
 ";
 
 #[test]
@@ -124,6 +128,8 @@ fn a_full_session_writes_the_expected_spec() {
     step(&mut session, "Store kind", "\r");
     step(&mut session, "Secret key", "redis-password\r");
     step(&mut session, "Add another secret key", "n");
+    // The last preset: the list wraps upward from "not listed".
+    step(&mut session, "Cluster it runs on", "\u{1b}[A\r");
     step(&mut session, "Enable Dapr", "y");
     step(&mut session, "Add a Dapr component", "y");
     step(&mut session, "Component name", "statestore\r");
@@ -144,6 +150,7 @@ fn a_full_session_writes_the_expected_spec() {
     // Round trip: the written spec validates and renders unchanged.
     let model = harden::load::load_spec_text(&written, "specs/billing.yaml").unwrap();
     assert_eq!(model.workload.replicas, 3);
+    assert_eq!(model.cluster.preset, Some("openshift"));
 }
 
 #[test]
@@ -178,6 +185,7 @@ fn a_bad_answer_is_asked_again_with_the_reason() {
     step(&mut session, "Add a caller", "n");
     step(&mut session, "Add a destination", "n");
     step(&mut session, "read secrets", "n");
+    step(&mut session, "Cluster it runs on", "\r");
     step(&mut session, "Write specs/billing.yaml?", "y");
     step(&mut session, "Render it now", "n");
     session.expect(Eof).unwrap();

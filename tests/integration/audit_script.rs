@@ -188,14 +188,17 @@ fn run_with(
     args: &[&str],
     env: &[(&str, &str)],
 ) -> Run {
+    // Linked, not copied: a copy is a file this process opened for writing,
+    // and a test thread forking at that moment keeps it open, so running it
+    // fails with ETXTBSY ("Text file busy"); the fixtures are never written.
     let bin = TempDir::new().unwrap();
-    std::fs::copy(
+    std::os::unix::fs::symlink(
         repo().join("tests/fixtures/fake-kubectl"),
         bin.path().join("kubectl"),
     )
     .unwrap();
     if trivy {
-        std::fs::copy(
+        std::os::unix::fs::symlink(
             repo().join("tests/fixtures/fake-trivy"),
             bin.path().join("trivy"),
         )

@@ -431,6 +431,11 @@ pub struct ClusterDns {
     pub port: Option<u32>,
     /// NodeLocal DNSCache's address on every node, e.g. 169.254.20.10.
     pub node_local_address: Option<String>,
+    /// The DNS Service's cluster IP (`kubectl get service kube-dns -n
+    /// kube-system -o jsonpath='{.spec.clusterIP}'`). Needed with NodeLocal
+    /// DNSCache under kube-proxy's iptables mode, where the cache on the
+    /// node answers at that address untranslated.
+    pub service_address: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, JsonSchema)]
@@ -456,6 +461,10 @@ impl Cluster {
                     .node_local_address
                     .clone()
                     .or(base.node_local_address.clone()),
+                service_address: over
+                    .service_address
+                    .clone()
+                    .or(base.service_address.clone()),
             }),
             (base, over) => over.clone().or(base.clone()),
         };

@@ -193,25 +193,41 @@ impl Validator {
                 );
             }
         }
-        if let Some(address) = &dns.node_local_address {
+        let addresses = [
+            (
+                "nodeLocalAddress",
+                &dns.node_local_address,
+                "NodeLocal DNSCache (cluster.dns.nodeLocalAddress): a hostNetwork cache on every node; kubernetes/kubernetes cluster/addons/dns/nodelocaldns/README.md",
+                "write the address NodeLocal DNSCache listens on, e.g. 169.254.20.10",
+            ),
+            (
+                "serviceAddress",
+                &dns.service_address,
+                "the DNS Service's cluster IP (cluster.dns.serviceAddress): with NodeLocal DNSCache under kube-proxy's iptables mode the cache answers there untranslated, so the README of cluster/addons/dns/nodelocaldns recommends an ipBlock for it",
+                "write the DNS Service's cluster IP, e.g. 10.96.0.10 (`kubectl get service kube-dns -n kube-system -o jsonpath='{.spec.clusterIP}'`)",
+            ),
+        ];
+        for (position, (field, address, why, help)) in addresses.into_iter().enumerate() {
+            let Some(address) = address else { continue };
             match address.parse::<std::net::IpAddr>() {
                 Ok(ip) => {
                     let address = ip.to_string();
                     profile.dns.addresses.retain(|a| a.address != address);
+                    let at = position.min(profile.dns.addresses.len());
                     profile.dns.addresses.insert(
-                        0,
+                        at,
                         cluster::DnsAddress {
                             address,
-                            why: "NodeLocal DNSCache (cluster.dns.nodeLocalAddress): a hostNetwork cache on every node; kubernetes/kubernetes cluster/addons/dns/nodelocaldns/README.md".to_string(),
+                            why: why.to_string(),
                         },
                     );
                 }
                 Err(_) => self.push(
                     Problem::new(
-                        "cluster.dns.nodeLocalAddress",
+                        format!("cluster.dns.{field}"),
                         format!("{address:?} is not an IP address"),
                     )
-                    .help("write the address NodeLocal DNSCache listens on, e.g. 169.254.20.10"),
+                    .help(help),
                 ),
             }
         }
@@ -242,6 +258,18 @@ mod tests {
         assert!(problems.is_empty(), "{problems:?}");
         assert_eq!(profile.dns.addresses[0].cidr(), "169.254.20.10/32");
         assert!(profile.dns.pods.is_some());
+    }
+
+    #[test]
+    fn the_dns_service_address_is_opened_for_node_local_dns_in_iptables_mode() {
+        let (profile, problems) = resolve(Some(&section(
+            "dns: {nodeLocalAddress: 169.254.20.10, serviceAddress: 10.96.0.10}\n",
+        )));
+        assert!(problems.is_empty(), "{problems:?}");
+        let cidrs: Vec<String> = profile.dns.addresses.iter().map(|a| a.cidr()).collect();
+        assert_eq!(cidrs, ["169.254.20.10/32", "10.96.0.10/32"]);
+        let (_, problems) = resolve(Some(&section("dns: {serviceAddress: kube-dns}\n")));
+        assert_eq!(problems[0].path, "cluster.dns.serviceAddress");
     }
 
     #[test]

@@ -8,6 +8,7 @@
 //! its reason, and [`analysis`] the structured issues the audit reports.
 
 pub mod analysis;
+pub mod cilium;
 mod cluster;
 mod policy;
 pub mod reach;
@@ -16,6 +17,7 @@ mod selector;
 #[cfg(test)]
 mod docs_examples;
 
+pub use cilium::{CiliumPolicy, DnsFilter, Entity, VoidedFilter};
 pub use cluster::{Cluster, ContainerPort, Decision, Endpoint, NAMESPACE_NAME_LABEL, Pod, Verdict};
 pub use policy::{
     Direction, FieldError, IpBlock, Peer, Policy, PolicyPort, PortMatch, Protocol, Rule,

@@ -342,6 +342,9 @@ fn other_end(
             Decision::AllowedBy { policy, rule } => {
                 format!("{protocol} {port}: allowed by {policy} {rule}")
             }
+            Decision::Filtered { policy, rule, .. } => {
+                format!("{protocol} {port}: allowed by {policy} {rule} (DNS filtered)")
+            }
             Decision::Denied { isolated_by } => {
                 format!(
                     "{protocol} {port}: DENIED there (isolated by {})",

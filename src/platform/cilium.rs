@@ -12,6 +12,7 @@
 //! `Documentation/security/dns.rst` @ 895b694d,
 //! `Documentation/security/policy/intro.rst` @ 1ba78805,
 //! `pkg/policy/api/rule_validation.go` @ 005aed24,
+//! `pkg/k8s/apis/cilium.io/utils/utils.go` @ 0457444e,
 //! `examples/kubernetes-dns/dns-matchname.yaml` @ 669f18e3, and the CRD
 //! `ciliumnetworkpolicies.cilium.io` (controller-gen v0.19.0) in
 //! /work/shared/conformance/crds/cilium/.
@@ -34,11 +35,17 @@ pub const KIND: &str = "CiliumNetworkPolicy";
 pub const NAMESPACE_LABEL: &str = "k8s:io.kubernetes.pod.namespace";
 /// The source prefix of Kubernetes pod labels in Cilium selectors.
 pub const K8S_LABEL_PREFIX: &str = "k8s:";
+/// The source prefix a selector key without one gets
+/// (`labels.LabelSourceAnyKeyPrefix`, `pkg/k8s/apis/cilium.io/utils/utils.go`
+/// @ 0457444e, `podAnyPrefixLbl`).
+pub const ANY_LABEL_PREFIX: &str = "any:";
 /// The prefix under which an endpoint carries its namespace's labels
-/// (`k8s:io.cilium.k8s.namespace.labels.kubernetes.io/metadata.name=...`).
-/// UNVERIFIED in the documentation at a pinned commit: seen in endpoint
-/// identity label lists of cilium/cilium test fixtures found by the string
-/// index, not in kubernetes.rst @ de839566, which does not mention it.
+/// (`k8s:io.cilium.k8s.namespace.labels.kubernetes.io/metadata.name=...`):
+/// `k8sConst.PodNamespaceMetaLabelsPrefix` in
+/// `pkg/k8s/apis/cilium.io/utils/utils.go` @ 0457444e
+/// (`podK8SNamespaceLabelsPrefix`). The constant's value itself is
+/// UNVERIFIED at a pinned commit (its file was not read); it is the key seen
+/// in endpoint identity label lists of cilium/cilium test fixtures.
 pub const NAMESPACE_LABELS_PREFIX: &str = "io.cilium.k8s.namespace.labels.";
 /// The port a DNS rule is on unless it says otherwise: 53 (the kube-dns
 /// Service and pods, [`crate::platform::kubernetes::DNS_PORT`]). A rule on
@@ -79,6 +86,11 @@ pub mod quotes {
     /// kubernetes.rst @ de839566, "Multi-Cluster": a selector without the
     /// namespace label means the policy's namespace.
     pub const DEFAULT_NAMESPACE: &str = "If the namespace label of policy rules is omitted it defaults to the same namespace where the policy itself is applied in";
+    /// `pkg/k8s/apis/cilium.io/utils/utils.go` @ 0457444e,
+    /// `getEndpointSelector`: the policy's namespace is added to a
+    /// to/fromEndpoints selector unless it names `io.kubernetes.pod.namespace`
+    /// (`k8s:` or `any:`) or a key under the namespace-labels prefix.
+    pub const NAMESPACE_ADDED: &str = "The user can explicitly specify the namespace in the FromEndpoints selector. If omitted, we limit the scope to the namespace the policy lives in.";
     /// language.rst @ 30a4939a, "Egress Allow All Endpoints".
     pub const EMPTY_TO_ENDPOINTS: &str = "An empty EndpointSelector will select all egress endpoints from an endpoint based on the CiliumNetworkPolicy namespace";
     /// language.rst @ 30a4939a, "Example (L4)": an item with toPorts and no

@@ -197,6 +197,23 @@ impl CiliumRule {
     }
 }
 
+impl CiliumPeer {
+    /// Whether an endpoint selector peer, written in a policy of
+    /// `policy_namespace`, matches a pod of `namespace` whose labels as
+    /// Cilium sees them (its own, `io.kubernetes.pod.namespace`, its
+    /// namespace's under [`cilium::NAMESPACE_LABELS_PREFIX`]) are `labels`.
+    /// Other peers match no pod here.
+    pub fn matches_pod(&self, policy_namespace: &str, namespace: &str, labels: &Labels) -> bool {
+        match self {
+            CiliumPeer::Endpoints {
+                selector,
+                own_namespace,
+            } => (!own_namespace || namespace == policy_namespace) && selector.matches(labels),
+            _ => false,
+        }
+    }
+}
+
 /// A parsed CiliumNetworkPolicy.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CiliumPolicy {
@@ -208,6 +225,54 @@ pub struct CiliumPolicy {
 }
 
 type Problem = (String, String);
+
+impl CiliumPolicy {
+    /// Whether a rule of this policy selecting pods of `namespace` with
+    /// `labels` gives them egress to the cluster DNS pods (namespace
+    /// `dns_namespace`, `dns_labels`) on port 53 over `protocol`, through
+    /// the DNS proxy or not (how `control/dns-egress` counts DNS).
+    pub fn gives_dns(
+        &self,
+        namespace: &str,
+        labels: &Labels,
+        dns_namespace: &str,
+        dns_labels: &Labels,
+        protocol: Protocol,
+    ) -> bool {
+        let mut dns = dns_labels.clone();
+        dns.insert(
+            bare(cilium::NAMESPACE_LABEL).to_string(),
+            dns_namespace.to_string(),
+        );
+        dns.insert(
+            format!(
+                "{}{}",
+                cilium::NAMESPACE_LABELS_PREFIX,
+                super::NAMESPACE_NAME_LABEL
+            ),
+            dns_namespace.to_string(),
+        );
+        self.rules
+            .iter()
+            .filter(|rule| rule.selects(&self.namespace, namespace, labels))
+            .flat_map(|rule| &rule.egress)
+            .any(|item| {
+                let to_dns = item
+                    .peers
+                    .iter()
+                    .any(|peer| peer.matches_pod(&self.namespace, dns_namespace, &dns));
+                let on_53 = item.ports.is_empty()
+                    || item.ports.iter().any(|rule| {
+                        rule.ports.is_empty()
+                            || rule
+                                .ports
+                                .iter()
+                                .any(|p| port_admits(p, cilium::DNS_PORT, protocol, None))
+                    });
+                to_dns && on_53
+            })
+    }
+}
 
 /// The bare key of a Cilium selector key (`k8s:app` -> `app`; `any:`, the
 /// source a key without prefix has, likewise).
@@ -909,6 +974,32 @@ mod tests {
             let found = voids(vec![extra], true);
             assert_eq!(!found.is_empty(), void, "{item}: {found:?}");
         }
+    }
+
+    #[test]
+    fn a_dns_proxy_rule_counts_as_dns_egress() {
+        // What control/dns-egress asks (moved from src/audit/cilium.rs,
+        // which had a selector matcher of its own).
+        let policy = super::CiliumPolicy::parse(&cnp(
+            "shop",
+            json!({"endpointSelector": {"matchLabels": {"k8s:app.kubernetes.io/name": "shop"}},
+                   "egress": [{
+                       "toEndpoints": [{"matchLabels": {
+                           "k8s:io.kubernetes.pod.namespace": "kube-system",
+                           "k8s:k8s-app": "kube-dns"}}],
+                       "toPorts": [{"ports": [{"port": "53", "protocol": "UDP"}],
+                                    "rules": {"dns": [{"matchName": "api.stripe.com"}]}}]}]}),
+        ))
+        .unwrap();
+        let shop = [("app.kubernetes.io/name".to_string(), "shop".to_string())].into();
+        let other = [("app.kubernetes.io/name".to_string(), "x".to_string())].into();
+        let dns = [("k8s-app".to_string(), "kube-dns".to_string())].into();
+        assert!(policy.gives_dns("shop", &shop, "kube-system", &dns, Udp));
+        assert!(!policy.gives_dns("shop", &shop, "kube-system", &dns, Tcp));
+        assert!(!policy.gives_dns("shop", &other, "kube-system", &dns, Udp));
+        assert!(!policy.gives_dns("elsewhere", &shop, "kube-system", &dns, Udp));
+        let metrics = [("k8s-app".to_string(), "metrics".to_string())].into();
+        assert!(!policy.gives_dns("shop", &shop, "kube-system", &metrics, Udp));
     }
 
     #[test]

@@ -492,17 +492,10 @@ impl Cluster {
         endpoint: Endpoint,
     ) -> bool {
         match (peer, endpoint) {
-            (
-                CiliumPeer::Endpoints {
-                    selector,
-                    own_namespace,
-                },
-                Endpoint::Pod(index),
-            ) => {
+            (CiliumPeer::Endpoints { .. }, Endpoint::Pod(index)) => {
                 let pod = &self.pods[index];
                 !pod.host_network
-                    && (!own_namespace || pod.namespace == namespace)
-                    && selector.matches(&self.cilium_labels(pod))
+                    && peer.matches_pod(namespace, &pod.namespace, &self.cilium_labels(pod))
             }
             (CiliumPeer::Entity(entity), Endpoint::Pod(index)) => {
                 let host = self.pods[index].host_network;

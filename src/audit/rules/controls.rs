@@ -657,7 +657,20 @@ fn dns_egress(cx: &mut Cx<'_>, object: &Object<'_>) {
                 && rule_reaches_namespace(r, kubernetes::DNS_NAMESPACE)
         }) || cx.index.cilium_policies.iter().any(|(namespace, policy)| {
             namespace == workload.namespace()
-                && crate::audit::cilium::allows_dns(policy, &workload.labels, protocol)
+                && crate::netpol::CiliumPolicy::parse(policy).is_ok_and(|policy| {
+                    policy.gives_dns(
+                        workload.namespace(),
+                        &workload.labels,
+                        kubernetes::DNS_NAMESPACE,
+                        &[(
+                            kubernetes::DNS_LABEL_KEY.to_string(),
+                            kubernetes::DNS_LABEL_VALUE.to_string(),
+                        )]
+                        .into(),
+                        crate::netpol::Protocol::parse(Some(protocol))
+                            .unwrap_or(crate::netpol::Protocol::Tcp),
+                    )
+                })
         })
     };
     let missing: Vec<&str> = ["UDP", "TCP"].into_iter().filter(|p| !dns(p)).collect();

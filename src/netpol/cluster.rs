@@ -622,6 +622,9 @@ impl Cluster {
     /// each filtering rule, an example pod of its selector (so a policy that
     /// selects the filtered pods is found without their workload).
     pub fn voided_dns_filters(&self) -> Vec<VoidedFilter> {
+        if self.cilium.is_empty() {
+            return Vec::new();
+        }
         let mut pods: Vec<Pod> = self.pods.clone();
         for policy in &self.cilium {
             for rule in &policy.rules {

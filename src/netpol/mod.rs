@@ -2,6 +2,12 @@
 //! prove that the policies it renders allow exactly the flows a deployment
 //! needs and deny the rest, and `harden reach` shows that proof to people.
 //!
+//! CiliumNetworkPolicies are read too ([`cilium`]): Cilium enforces both
+//! kinds, a pod is isolated by either and allowed by their union, and a
+//! Cilium DNS rule allows through the DNS proxy for its names only
+//! ([`Decision::Filtered`]); [`Cluster::voided_dns_filters`] finds the plain
+//! allows of the DNS port that void such a filter.
+//!
 //! Pure functions over parsed manifests (`serde_json::Value`):
 //! [`Cluster`] is the picture (namespaces, pods of workloads, policies, plus
 //! pods and addresses added by hand), [`Cluster::allowed`] the verdict with

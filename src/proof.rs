@@ -759,6 +759,67 @@ mod tests {
     }
 
     #[test]
+    fn a_plain_dns_allow_for_a_filtered_app_is_refused() {
+        // A custom template that opens DNS for the app beside the Cilium
+        // DNS rule voids the filter (layer7.rst, intro.rst).
+        let (model, files) = rendered("checkout.yaml");
+        let files = with_policies(&files, |text| {
+            format!(
+                "{text}---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: dns-too\n  namespace: checkout\nspec:\n  podSelector: {{}}\n  policyTypes: [Egress]\n  egress:\n    - ports:\n        - {{protocol: UDP, port: 53}}\n"
+            )
+        });
+        let proof = prove(&model, &files).unwrap();
+        let flows: Vec<&str> = proof.violations.iter().map(|v| v.flow.as_str()).collect();
+        assert!(
+            flows
+                .iter()
+                .any(|f| f.starts_with("plain DNS (UDP 53) for Deployment/checkout/checkout")),
+            "{:?}",
+            proof.violations
+        );
+        assert!(
+            flows.contains(&"DNS to kube-dns through the Cilium DNS proxy (UDP 53)"),
+            "{:?}",
+            proof.violations
+        );
+    }
+
+    #[test]
+    fn hostname_flows_are_proven_through_the_filter_and_to_fqdns() {
+        let (model, files) = rendered("checkout.yaml");
+        // Drop the toFQDNs item of api.stripe.com and its name from the DNS
+        // filter.
+        let files: Vec<GeneratedFile> = files
+            .into_iter()
+            .map(|f| GeneratedFile {
+                content: if f.name.contains("cilium") {
+                    f.content.replace(
+                        "- matchName: \"api.stripe.com\"",
+                        "- matchName: \"api.example.org\"",
+                    )
+                } else {
+                    f.content.clone()
+                },
+                ..f
+            })
+            .collect();
+        let proof = prove(&model, &files).unwrap();
+        let flows: Vec<&str> = proof.violations.iter().map(|v| v.flow.as_str()).collect();
+        assert!(
+            flows.contains(&"lookup of api.stripe.com (egress stripe)"),
+            "{flows:?}"
+        );
+        assert!(
+            flows
+                .iter()
+                .any(|f| f.starts_with("egress stripe to api.stripe.com")),
+            "{flows:?}"
+        );
+        // The rest still holds.
+        assert!(!flows.iter().any(|f| f.contains("sentry")), "{flows:?}");
+    }
+
+    #[test]
     fn actor_replicas_must_reach_each_other() {
         let (model, files) = rendered("orders.yaml");
         let files = with_policies(&files, |text| text.replace("port: 50002", "port: 50012"));

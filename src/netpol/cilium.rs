@@ -526,21 +526,27 @@ fn parse_item(item: &Value, direction: Direction, path: String) -> Result<Item, 
             list.push(parse_port(port, &format!("{at}.ports[{p}]"))?);
         }
         let rules = value.get("rules").filter(|v| !v.is_null());
-        let dns = rules.and_then(|r| r.get("dns")).map(|dns| {
-            dns.as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(|m| {
-                    m.get("matchName")
-                        .or_else(|| m.get("matchPattern"))
-                        .and_then(Value::as_str)
-                        .map(str::to_string)
-                })
-                .collect()
+        // "If omitted or empty, no layer 7 rules are enforced"
+        // (cilium::quotes::NO_L7_RULES): an empty `dns` list is a plain allow.
+        let dns = rules
+            .and_then(|r| r.get("dns"))
+            .and_then(Value::as_array)
+            .filter(|list| !list.is_empty())
+            .map(|list| {
+                list.iter()
+                    .filter_map(|m| {
+                        m.get("matchName")
+                            .or_else(|| m.get("matchPattern"))
+                            .and_then(Value::as_str)
+                            .map(str::to_string)
+                    })
+                    .collect()
+            });
+        let other_l7 = rules.and_then(Value::as_object).is_some_and(|r| {
+            r.iter().any(|(k, v)| {
+                k != "dns" && !v.is_null() && v.as_array().is_none_or(|l| !l.is_empty())
+            })
         });
-        let other_l7 = rules
-            .and_then(Value::as_object)
-            .is_some_and(|r| r.keys().any(|k| k != "dns"));
         ports.push(PortRule {
             path: at,
             ports: list,
@@ -573,6 +579,8 @@ fn parse_port(port: &Value, path: &str) -> Result<CiliumPort, Problem> {
         Some(other) => other.to_string(),
     };
     let end = port.get("endPort").and_then(Value::as_u64);
+    // No port, or 0: every port (l4.go's wildcard is `PortProtocolAny =
+    // "0/ANY"`; 0 with one protocol as every port of it is UNVERIFIED).
     let port = if text.is_empty() || text == "0" {
         PortMatch::Any
     } else if let Ok(start) = text.parse::<u16>() {
@@ -956,8 +964,13 @@ mod tests {
                    "egress": [{"ports": [{"protocol": "UDP", "port": 53}]}]}),
         );
         assert!(voids(vec![other], true).is_empty());
-        // A Cilium item without DNS rules on 53 voids; one with them does not.
+        // A Cilium item without DNS rules on 53 voids; one with them does not;
+        // an empty DNS list is no L7 rule (l4.go).
         for (item, void) in [
+            (
+                json!({"toEndpoints": [{}], "toPorts": [{"ports": [{"port": "53", "protocol": "UDP"}], "rules": {"dns": []}}]}),
+                true,
+            ),
             (
                 json!({"toEndpoints": [{}], "toPorts": [{"ports": [{"port": "53"}]}]}),
                 true,

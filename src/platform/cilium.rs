@@ -13,6 +13,7 @@
 //! `Documentation/security/policy/intro.rst` @ 1ba78805,
 //! `pkg/policy/api/rule_validation.go` @ 005aed24,
 //! `pkg/k8s/apis/cilium.io/utils/utils.go` @ 0457444e,
+//! `pkg/policy/api/l4.go` @ d5e4735d,
 //! `examples/kubernetes-dns/dns-matchname.yaml` @ 669f18e3, and the CRD
 //! `ciliumnetworkpolicies.cilium.io` (controller-gen v0.19.0) in
 //! /work/shared/conformance/crds/cilium/.
@@ -111,6 +112,9 @@ pub mod quotes {
     /// language.rst @ 30a4939a, "IP/CIDR based": CIDR rules and pods.
     pub const CIDR_NOT_PODS: &str =
         "By default, CIDR-based selectors do not match in-cluster entities (pods or nodes).";
+    /// `pkg/policy/api/l4.go` @ d5e4735d, `PortRule.Rules`: an empty L7
+    /// section is no L7 rule (so `rules: {dns: []}` filters nothing).
+    pub const NO_L7_RULES: &str = "Rules is a list of additional port level rules which must be met in order for the PortRule to allow the traffic. If omitted or empty, no layer 7 rules are enforced.";
     /// layer7.rst @ 3bc54d24, "DNS Policy and IP Discovery".
     pub const L7_BLOCKS_OTHER: &str = "While Layer 7 DNS policy can be applied without any other Layer 3 rules, the presence of a Layer 7 rule (with its Layer 3 and 4 components) will block other traffic.";
     /// layer7.rst @ 3bc54d24: a refused lookup is answered, not dropped.

@@ -124,7 +124,7 @@ pub fn voided_dns_filters(cluster: &Cluster) -> Vec<Violation> {
                 void.filter
             ),
             verdict: format!(
-                "allowed by {} {}, which voids the filter (Cilium adds the allows up; a plain allow of the port voids its DNS rules)",
+                "allowed by {} {}, which voids the filter (Cilium adds the allows up; a plain allow of the port voids its DNS rules, or bypasses them to another resolver)",
                 void.resource, void.path
             ),
         })

@@ -269,7 +269,7 @@ fn dns_filter(out: &mut String, workload: &WorkloadReach) {
     for void in &workload.dns_voided_by {
         pushln!(
             out,
-            "    VOIDED: {} {} allows {} as plain traffic: any name resolves",
+            "    VOIDED: {} {} allows {} without the filter: any name resolves",
             short(&void.resource),
             void.path,
             void.ports.join(", ")

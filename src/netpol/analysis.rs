@@ -74,7 +74,7 @@ pub fn analyse(cluster: &Cluster) -> Vec<Issue> {
 }
 
 /// The fix of [`DNS_FILTER_VOIDED`].
-pub const DNS_FILTER_VOIDED_FIX: &str = "remove port 53 from this rule, or narrow its pod selector so it does not select the DNS-filtered pods: their DNS egress belongs in the CiliumNetworkPolicy DNS rule alone (add the names they need to its rules.dns)";
+pub const DNS_FILTER_VOIDED_FIX: &str = "remove port 53 from this rule (give a rule without ports the ports it needs), or narrow its pod selector so it does not select the DNS-filtered pods: their DNS egress belongs in the CiliumNetworkPolicy DNS rule alone (add the names they need to its rules.dns)";
 
 /// Plain allows of the DNS port for pods whose DNS a CiliumNetworkPolicy
 /// filters ([`Cluster::voided_dns_filters`]): Cilium adds the allows of every
@@ -88,7 +88,7 @@ pub fn dns_filter_voided(cluster: &Cluster) -> Vec<Issue> {
             rule: DNS_FILTER_VOIDED,
             severity: Severity::High,
             message: format!(
-                "{} allows {} for {} (namespace {}), whose DNS is filtered by {}: Cilium adds the allows up and a plain allow of the port voids the DNS filter, so these pods may look up any name",
+                "{} allows {} for {} (namespace {}), whose DNS is filtered by {}: Cilium adds the allows up, and a plain allow of the port voids the DNS filter (or, to another resolver, bypasses it), so these pods may look up any name",
                 void.path,
                 void.ports.join(", "),
                 void.pod,

@@ -1016,6 +1016,38 @@ mod tests {
     }
 
     #[test]
+    fn any_prefixed_keys_and_a_dns_rule_for_any_protocol() {
+        // As language.rst's DNS example writes it: `any:` keys, protocol ANY.
+        let mut c = cluster(&[cnp(
+            "default",
+            json!({"endpointSelector": {"matchLabels": {"any:org": "alliance"}},
+                   "egress": [{"toEndpoints": [{"matchLabels": {"k8s:io.kubernetes.pod.namespace": "kube-system", "k8s:k8s-app": "kube-dns"}}],
+                               "toPorts": [{"ports": [{"port": "53", "protocol": "ANY"}],
+                                            "rules": {"dns": [{"matchPattern": "*.example.org"}]}}]},
+                              {"toCIDRSet": [{"cidr": "10.0.0.0/8", "except": ["10.96.0.0/12"]}]}]}),
+        )]);
+        let ship = c.add_pod(Pod {
+            id: "xwing".into(),
+            namespace: "default".into(),
+            labels: [("org".to_string(), "alliance".to_string())].into(),
+            ports: Vec::new(),
+            host_network: false,
+        });
+        let Endpoint::Pod(index) = ship else {
+            unreachable!()
+        };
+        let filter = c.dns_filter(&c.pods[index]).unwrap();
+        assert_eq!(filter.ports, ["ANY 53"]);
+        assert!(filter.allows("docs.example.org"));
+        // The CIDR item has no ports: every port to 10.0.0.0/8, a resolver
+        // there included, so the filter is bypassed.
+        let voids = c.voided_dns_filters();
+        assert_eq!(voids.len(), 1, "{voids:?}");
+        assert_eq!(voids[0].path, "spec.egress[1]");
+        assert_eq!(voids[0].ports, ["any port"]);
+    }
+
+    #[test]
     fn a_dns_rule_on_another_port_makes_that_port_dns() {
         let filtered = cnp(
             "shop",

@@ -417,7 +417,7 @@ fn reach_shows_hostnames_the_dns_filter_and_api_access_of_cilium_policies() {
         // checked end to end against ledger's ingress.
         .stdout_contains("    to pods app=ledger in namespace shop: TCP 7000   [checkout-cilium spec.egress[3]]\n      Deployment/shop/ledger: allowed on TCP 7000\n")
         .stdout_contains("  DNS lookups (UDP 53, TCP 53): only names matching api.stripe.com, *.shop.svc.cluster.local.   [checkout-cilium spec.egress[0].toPorts[0]]\n")
-        .stdout_contains("    VOIDED: leak spec.egress[0] allows UDP 53 as plain traffic: any name resolves\n")
+        .stdout_contains("    VOIDED: leak spec.egress[0] allows UDP 53 without the filter: any name resolves\n")
         .stdout_contains("  ALLOW   Deployment/shop/checkout -> Deployment/shop/ledger TCP 7000: allowed: source egress allowed by CiliumNetworkPolicy/shop/checkout-cilium spec.egress[3].toPorts[0]; destination ingress allowed by NetworkPolicy/shop/ledger-ingress spec.ingress[0]\n")
         .run();
     let ran = Harden::new()

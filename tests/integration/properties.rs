@@ -3,6 +3,9 @@
 //! can never change their structure), and validation never panics. And on
 //! valid generated specs (support/spec_gen.rs): render succeeds, is
 //! deterministic, and passes harden's own audit and network-policy proof.
+//! And on generated workspaces (specs sharing namespaces, Kubernetes or
+//! Cilium enforcement, calls either way): the rendered output voids no
+//! Cilium DNS filter.
 
 use proptest::prelude::*;
 

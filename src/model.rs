@@ -265,7 +265,10 @@ pub struct PeerPolicy {
     pub pod_labels: Vec<(String, String)>,
     pub ports: Vec<Port>,
     /// Callers in the namespace resolve the app's Service name, so their
-    /// policy also opens DNS.
+    /// policy also opens DNS; but not for pods another spec of the system
+    /// describes (`system::describe_peers` clears it): their own spec opens
+    /// their DNS, and a plain allow of port 53 here would void a Cilium DNS
+    /// filter that spec has.
     pub allow_dns: bool,
     /// The audit waiver it carries: it selects pods deployed apart from the
     /// app, so it selects nothing in the app's own output.

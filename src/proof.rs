@@ -17,8 +17,8 @@ use std::fmt;
 use std::net::IpAddr;
 
 use crate::model::{Flow, Model};
-use crate::netpol::{Cluster, ContainerPort, Endpoint, Labels, Pod, Protocol};
-use crate::platform::{cilium, dapr, kubernetes};
+use crate::netpol::{Cluster, ContainerPort, Decision, Endpoint, Labels, Pod, Protocol};
+use crate::platform::{dapr, kubernetes};
 use crate::render::GeneratedFile;
 use ipnet::IpNet;
 
@@ -93,38 +93,62 @@ pub fn prove_documents(model: &Model, documents: &[&serde_json::Value]) -> Resul
     }
     let app = Endpoint::Pod(app_index);
     let mut proof = Proof::default();
-    // With egress by hostname the app's DNS is a Cilium DNS-proxy rule, which
-    // the NetworkPolicy evaluator does not read: it must be in a rendered
-    // CiliumNetworkPolicy that selects the app's pods.
-    let cilium_dns: Vec<Protocol> = [Protocol::Udp, Protocol::Tcp]
-        .into_iter()
-        .filter(|protocol| {
-            let labels = &cluster.pods[app_index].labels;
-            documents
-                .iter()
-                .filter(|d| d.get("kind").and_then(|k| k.as_str()) == Some(cilium::KIND))
-                .any(|d| {
-                    crate::audit::cilium::allows_dns(d, labels, protocol.as_str(), &model.facts.dns)
-                })
-        })
-        .collect();
+    // A DNS filter voided by a plain allow of the DNS port (any pod of the
+    // output, the app's above all): the filter would not limit lookups.
+    proof.violations.extend(voided_dns_filters(&cluster));
     let mut world = World {
         cluster,
         model,
         proof: &mut proof,
-        cilium_dns,
     };
     world.required(app);
     world.forbidden(app);
     Ok(proof)
 }
 
+/// The DNS filters of `cluster` that a plain allow of the DNS port voids,
+/// as violations ([`Cluster::voided_dns_filters`]). Run over one rendered
+/// output by [`prove_documents`], and over every output of a workspace by
+/// [`prove_workspace`], since the allow and the filter may come from two
+/// specs' outputs.
+pub fn voided_dns_filters(cluster: &Cluster) -> Vec<Violation> {
+    cluster
+        .voided_dns_filters()
+        .into_iter()
+        .map(|void| Violation {
+            expected: "denied",
+            flow: format!(
+                "plain DNS ({}) for {}, whose DNS is filtered by {}",
+                void.ports.join(", "),
+                void.pod,
+                void.filter
+            ),
+            verdict: format!(
+                "allowed by {} {}, which voids the filter (Cilium adds the allows up; a plain allow of the port voids its DNS rules, or bypasses them to another resolver)",
+                void.resource, void.path
+            ),
+        })
+        .collect()
+}
+
+/// The proof over a whole workspace's rendered objects (every output,
+/// shared namespaces included): what no single output shows, a DNS filter of
+/// one spec voided by a policy of another.
+pub fn prove_workspace(documents: &[&serde_json::Value]) -> Result<Vec<Violation>, String> {
+    let cluster = Cluster::from_documents(documents.iter().copied()).map_err(|errors| {
+        errors
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("; ")
+    })?;
+    Ok(voided_dns_filters(&cluster))
+}
+
 struct World<'a> {
     cluster: Cluster,
     model: &'a Model,
     proof: &'a mut Proof,
-    /// Protocols on which a rendered CiliumNetworkPolicy gives the app DNS.
-    cilium_dns: Vec<Protocol>,
 }
 
 impl World<'_> {
@@ -227,8 +251,18 @@ impl World<'_> {
                 }
                 continue;
             }
+            // With egress by hostname the app's DNS must go through a
+            // Cilium DNS rule (the proxy learns the addresses toFQDNs
+            // allows), and only through it.
+            let Some(dns) = dns else { continue };
             self.proof.allowed += 1;
-            if !self.cilium_dns.contains(&protocol) {
+            let verdict = self.cluster.allowed(
+                app,
+                dns,
+                u16::try_from(dns_port).unwrap_or(u16::MAX),
+                protocol,
+            );
+            if !(verdict.allowed && matches!(verdict.egress, Decision::Filtered { .. })) {
                 self.proof.violations.push(Violation {
                     expected: "allowed",
                     flow: format!(
@@ -236,11 +270,17 @@ impl World<'_> {
                         protocol.as_str(),
                         dns_port
                     ),
-                    verdict: "missing: no rendered CiliumNetworkPolicy selecting the app allows it"
-                        .into(),
+                    verdict: if verdict.allowed {
+                        format!("not through a Cilium DNS rule: {verdict}")
+                    } else {
+                        format!(
+                            "missing: no rendered CiliumNetworkPolicy selecting the app allows it ({verdict})"
+                        )
+                    },
                 });
             }
         }
+        self.hostnames(app);
         // Declared and platform flows, each at the app's end of it.
         let directions = [
             ("ingress", "caller", &model.network.ingress),
@@ -272,6 +312,60 @@ impl World<'_> {
                     );
                 }
             }
+        }
+    }
+
+    /// Egress by hostname: each listed name resolves through the app's DNS
+    /// filter and is reachable on its ports (toFQDNs); a name no rule lists
+    /// does neither.
+    fn hostnames(&mut self, app: Endpoint) {
+        let model = self.model;
+        let Endpoint::Pod(index) = app else { return };
+        let filter = self.cluster.dns_filter(&self.cluster.pods[index]);
+        let resolves = |name: &str| filter.as_ref().is_some_and(|f| f.allows(name));
+        for flow in &model.network.hosts {
+            for host in &flow.hosts {
+                // A wildcard stands for one label: try one.
+                let name = host.name.replace('*', "x");
+                self.proof.allowed += 1;
+                if !resolves(&name) {
+                    self.proof.violations.push(Violation {
+                        expected: "allowed",
+                        flow: format!("lookup of {name} (egress {})", flow.name),
+                        verdict: "refused: the app's DNS filter does not list it".into(),
+                    });
+                }
+                let to = self.cluster.add_host(&name);
+                for port in &flow.ports {
+                    self.check(
+                        true,
+                        format!("egress {} to {name} ({})", flow.name, flow.reason),
+                        app,
+                        to,
+                        port.port,
+                        protocol(&port.protocol),
+                    );
+                }
+            }
+        }
+        if let Some(name) = &model.network.unlisted_host {
+            self.proof.denied += 1;
+            if resolves(name) {
+                self.proof.violations.push(Violation {
+                    expected: "denied",
+                    flow: format!("lookup of {name}, which no rule lists"),
+                    verdict: "the app's DNS filter lets it through".into(),
+                });
+            }
+            let to = self.cluster.add_host(name);
+            self.check(
+                false,
+                format!("{name}, which no rule lists"),
+                app,
+                to,
+                443,
+                Protocol::Tcp,
+            );
         }
     }
 
@@ -505,6 +599,9 @@ impl World<'_> {
         }
         if model.api_access.is_none() {
             let api: IpAddr = "10.96.0.1".parse().expect("a valid address");
+            // The address is the API server's: the `kube-apiserver` entity
+            // of a CiliumNetworkPolicy matches it too.
+            self.cluster.add_api_server(api);
             if !cidrs.iter().any(|c| c.contains(&api)) {
                 for port in [443, 6443] {
                     self.check(
@@ -664,6 +761,67 @@ mod tests {
             })
             .collect();
         assert_eq!(dns.len(), 2, "{:?}", proof.violations);
+    }
+
+    #[test]
+    fn a_plain_dns_allow_for_a_filtered_app_is_refused() {
+        // A custom template that opens DNS for the app beside the Cilium
+        // DNS rule voids the filter (layer7.rst, intro.rst).
+        let (model, files) = rendered("checkout.yaml");
+        let files = with_policies(&files, |text| {
+            format!(
+                "{text}---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: dns-too\n  namespace: checkout\nspec:\n  podSelector: {{}}\n  policyTypes: [Egress]\n  egress:\n    - ports:\n        - {{protocol: UDP, port: 53}}\n"
+            )
+        });
+        let proof = prove(&model, &files).unwrap();
+        let flows: Vec<&str> = proof.violations.iter().map(|v| v.flow.as_str()).collect();
+        assert!(
+            flows
+                .iter()
+                .any(|f| f.starts_with("plain DNS (UDP 53) for Deployment/checkout/checkout")),
+            "{:?}",
+            proof.violations
+        );
+        assert!(
+            flows.contains(&"DNS to the cluster's DNS pods through the Cilium DNS proxy (UDP 53)"),
+            "{:?}",
+            proof.violations
+        );
+    }
+
+    #[test]
+    fn hostname_flows_are_proven_through_the_filter_and_to_fqdns() {
+        let (model, files) = rendered("checkout.yaml");
+        // Drop the toFQDNs item of api.stripe.com and its name from the DNS
+        // filter.
+        let files: Vec<GeneratedFile> = files
+            .into_iter()
+            .map(|f| GeneratedFile {
+                content: if f.name.contains("cilium") {
+                    f.content.replace(
+                        "- matchName: \"api.stripe.com\"",
+                        "- matchName: \"api.example.org\"",
+                    )
+                } else {
+                    f.content.clone()
+                },
+                ..f
+            })
+            .collect();
+        let proof = prove(&model, &files).unwrap();
+        let flows: Vec<&str> = proof.violations.iter().map(|v| v.flow.as_str()).collect();
+        assert!(
+            flows.contains(&"lookup of api.stripe.com (egress stripe)"),
+            "{flows:?}"
+        );
+        assert!(
+            flows
+                .iter()
+                .any(|f| f.starts_with("egress stripe to api.stripe.com")),
+            "{flows:?}"
+        );
+        // The rest still holds.
+        assert!(!flows.iter().any(|f| f.contains("sentry")), "{flows:?}");
     }
 
     #[test]

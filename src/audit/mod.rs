@@ -12,7 +12,6 @@
 //! many findings they give. A document that cannot be parsed is a finding
 //! (`input/unparsable`) and the run goes on.
 
-pub mod cilium;
 pub mod manifests;
 pub mod pss;
 pub mod pss_fixtures;

@@ -166,12 +166,15 @@ pub enum Command {
     /// --fail-on; 2 when a file cannot be parsed (reported with every other
     /// finding), a waiver is invalid, or no manifest was found.
     Audit(crate::commands::audit::AuditArgs),
-    /// Show who can reach whom, port by port, under the manifests' NetworkPolicies.
+    /// Show who can reach whom, port by port, under the manifests' network policies.
     ///
     /// Reads files and directories of manifests, evaluates the
-    /// NetworkPolicies as the cluster would enforce them (both ends must
-    /// allow a flow) and prints, for each workload, the sources its ingress
-    /// allows and the destinations its egress allows, then every flow
+    /// NetworkPolicies and CiliumNetworkPolicies as the cluster would enforce
+    /// them (both ends must allow a flow; the allows of both kinds add up)
+    /// and prints, for each workload, the sources its ingress allows and the
+    /// destinations its egress allows (hostnames by toFQDNs, the API server
+    /// by toEntities), the names a Cilium DNS rule lets it look up and any
+    /// plain allow of the DNS port that voids that filter, then every flow
     /// between the workloads. Exits 0; 2 on an input error.
     Reach {
         /// Manifest files or directories (e.g. deploy/task-api), or spec

@@ -1,5 +1,6 @@
 //! `harden reach`: read manifests and print who can reach whom, port by
-//! port, as the cluster would enforce their NetworkPolicies (the report of
+//! port, as the cluster would enforce their NetworkPolicies and
+//! CiliumNetworkPolicies together (the report of
 //! [`crate::netpol::reach`]), as text or JSON. A spec is rendered in memory
 //! first, and the report then also says, flow by flow, whether what the spec
 //! declares (and the platform needs) is allowed and what must stay closed is
@@ -13,7 +14,7 @@ use super::{Format, Status};
 use crate::audit::manifests;
 use crate::error::Error;
 use crate::netpol::Cluster;
-use crate::netpol::reach::{self, Grant, Report, Side};
+use crate::netpol::reach::{self, Grant, Report, Side, WorkloadReach};
 
 /// Prints the reach report of `paths` (manifests and specs).
 pub fn run(paths: &[PathBuf], format: Format, stdout: &mut dyn Write) -> Result<Status, Error> {
@@ -201,6 +202,7 @@ pub fn text(report: &Report) -> String {
         }
         side(&mut out, "ingress", "from", &workload.ingress);
         side(&mut out, "egress", "to", &workload.egress);
+        dns_filter(&mut out, workload);
         out.push('\n');
     }
     let allowed: Vec<_> = report.flows.iter().filter(|f| f.allowed).collect();
@@ -243,6 +245,38 @@ fn side(out: &mut String, name: &str, preposition: &str, side: &Side) {
     }
 }
 
+/// The names a workload's pods may look up through a Cilium DNS filter, and
+/// what voids it.
+fn dns_filter(out: &mut String, workload: &WorkloadReach) {
+    let Some(filter) = &workload.dns_filter else {
+        return;
+    };
+    let rules: Vec<String> = filter
+        .rules
+        .iter()
+        .map(|rule| match rule.split_once(' ') {
+            Some((resource, path)) => format!("{} {path}", short(resource)),
+            None => rule.clone(),
+        })
+        .collect();
+    pushln!(
+        out,
+        "  DNS lookups ({}): only names matching {}   [{}]",
+        filter.ports.join(", "),
+        filter.names.join(", "),
+        rules.join(", ")
+    );
+    for void in &workload.dns_voided_by {
+        pushln!(
+            out,
+            "    VOIDED: {} {} allows {} without the filter: any name resolves",
+            short(&void.resource),
+            void.path,
+            void.ports.join(", ")
+        );
+    }
+}
+
 fn write_grant(out: &mut String, preposition: &str, grant: &Grant) {
     let label = if grant.kind == "dns" { "DNS: " } else { "" };
     pushln!(
@@ -279,7 +313,7 @@ fn write_grant(out: &mut String, preposition: &str, grant: &Grant) {
             );
         }
     }
-    if grant.kind != "any" && grant.kind != "ip-block" && grant.workloads.is_empty() {
+    if (grant.kind == "pods" || grant.kind == "dns") && grant.workloads.is_empty() {
         pushln!(out, "      no workload in these manifests matches");
     }
     if let Some(other) = &grant.other_end {

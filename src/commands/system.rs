@@ -309,7 +309,66 @@ pub fn render_system(
             files,
         });
     }
+    if worst == Status::Clean {
+        worst = prove_together(system, &outputs, focus, templates, stderr)?;
+    }
     Ok((outputs, worst))
+}
+
+/// The proof over the outputs together: one spec's policy must not void
+/// another's Cilium DNS filter ([`crate::proof::prove_workspace`]). With
+/// `focus`, the other services of the focused namespaces are rendered too
+/// (not written), since the two ends may be in different outputs.
+fn prove_together(
+    system: &System,
+    outputs: &[Output],
+    focus: Option<&[usize]>,
+    templates: &crate::templates::Templates,
+    stderr: &mut dyn Write,
+) -> Result<Status, Error> {
+    let mut files: Vec<render::GeneratedFile> = outputs
+        .iter()
+        .flat_map(|o| o.files.iter().cloned())
+        .collect();
+    if let Some(focus) = focus {
+        let namespaces: Vec<&str> = focus
+            .iter()
+            .map(|&i| system.services[i].namespace())
+            .collect();
+        for (index, service) in system.services.iter().enumerate() {
+            if !focus.contains(&index) && namespaces.contains(&service.namespace()) {
+                files.extend(render::render(&service.model, templates)?);
+            }
+        }
+    }
+    let mut documents = Vec::new();
+    for file in files.iter().filter(|f| {
+        f.name.ends_with(".yaml") && f.name != crate::platform::names::KUSTOMIZATION_FILE
+    }) {
+        let parsed = crate::yaml::parse_stream(&file.content).map_err(|e| {
+            Error::Internal(format!("{}: {}", file.name, e.message)).nothing_written()
+        })?;
+        documents.extend(parsed);
+    }
+    let violations =
+        crate::proof::prove_workspace(&documents.iter().collect::<Vec<_>>()).map_err(|bug| {
+            Error::Internal(format!(
+                "the rendered network policies cannot be evaluated: {bug}"
+            ))
+            .nothing_written()
+        })?;
+    if violations.is_empty() {
+        return Ok(Status::Clean);
+    }
+    for violation in &violations {
+        writeln!(stderr, "error: {violation}")?;
+    }
+    writeln!(
+        stderr,
+        "error: the rendered network policies of the workspace, taken together, void a Cilium DNS filter ({} allows)",
+        violations.len()
+    )?;
+    Ok(Status::Findings)
 }
 
 /// `harden graph DIR|SPEC...`: draws the system. Exits 0 when every flow

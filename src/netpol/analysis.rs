@@ -29,6 +29,11 @@ pub const NO_DEFAULT_DENY_EGRESS: &str = "netpol/no-default-deny-egress";
 /// A policy whose podSelector selects no pod in the manifests.
 pub const SELECTS_NOTHING: &str = "netpol/selects-nothing";
 
+/// A pod whose DNS a CiliumNetworkPolicy filters (`toPorts` with
+/// `rules.dns`) is also selected by a plain allow of the DNS port, which
+/// voids the filter.
+pub const DNS_FILTER_VOIDED: &str = "netpol/dns-filter-voided";
+
 /// Prefix lengths below which an ipBlock counts as very wide.
 const WIDE_IPV4_PREFIX: u8 = 8;
 const WIDE_IPV6_PREFIX: u8 = 32;
@@ -64,7 +69,37 @@ pub fn analyse(cluster: &Cluster) -> Vec<Issue> {
     }
     issues.extend(missing_default_deny(cluster));
     issues.extend(selects_nothing(cluster));
+    issues.extend(dns_filter_voided(cluster));
     issues
+}
+
+/// The fix of [`DNS_FILTER_VOIDED`].
+pub const DNS_FILTER_VOIDED_FIX: &str = "remove port 53 from this rule (give a rule without ports the ports it needs), or narrow its pod selector so it does not select the DNS-filtered pods: their DNS egress belongs in the CiliumNetworkPolicy DNS rule alone (add the names they need to its rules.dns)";
+
+/// Plain allows of the DNS port for pods whose DNS a CiliumNetworkPolicy
+/// filters ([`Cluster::voided_dns_filters`]): Cilium adds the allows of every
+/// rule up and a plain L4 allow voids the L7 rules of the same port, so the
+/// filter no longer limits which names the pods may look up.
+pub fn dns_filter_voided(cluster: &Cluster) -> Vec<Issue> {
+    cluster
+        .voided_dns_filters()
+        .into_iter()
+        .map(|void| Issue {
+            rule: DNS_FILTER_VOIDED,
+            severity: Severity::High,
+            message: format!(
+                "{} allows {} for {} (namespace {}), whose DNS is filtered by {}: Cilium adds the allows up, and a plain allow of the port voids the DNS filter (or, to another resolver, bypasses it), so these pods may look up any name",
+                void.path,
+                void.ports.join(", "),
+                void.pod,
+                void.namespace,
+                void.filter
+            ),
+            resource: void.resource,
+            path: void.path,
+            fix: DNS_FILTER_VOIDED_FIX,
+        })
+        .collect()
 }
 
 /// Rules with no peers and no ports (`- {}`), in a direction the policy

@@ -26,8 +26,10 @@ use std::net::IpAddr;
 use serde::Serialize;
 use serde_json::Value;
 
+use super::cilium::{self, CiliumPeer, CiliumPolicy, CiliumRule, DnsFilter, Entity, VoidedFilter};
 use super::policy::{Direction, FieldError, Peer, Policy, PolicyPort, PortMatch, Protocol, Rule};
 use super::selector::{Labels, labels_of};
+use crate::platform::cilium as facts;
 
 /// The label the API server sets on every namespace to its name; its value
 /// cannot be changed (kubernetes/website
@@ -93,6 +95,13 @@ pub enum Decision {
     OutsideCluster,
     /// Isolated, and this rule allows the connection.
     AllowedBy { policy: String, rule: String },
+    /// Isolated, and this Cilium DNS rule lets the connection through its
+    /// DNS proxy, for lookups of these names only.
+    Filtered {
+        policy: String,
+        rule: String,
+        names: Vec<String>,
+    },
     /// Isolated by these policies, none of which allows the connection.
     Denied { isolated_by: Vec<String> },
 }
@@ -124,6 +133,14 @@ impl fmt::Display for Verdict {
             Decision::NotIsolated => format!("{what} not isolated"),
             Decision::OutsideCluster => format!("{what} outside the cluster"),
             Decision::AllowedBy { policy, rule } => format!("{what} allowed by {policy} {rule}"),
+            Decision::Filtered {
+                policy,
+                rule,
+                names,
+            } => format!(
+                "{what} allowed by {policy} {rule} through the DNS proxy, for {} only",
+                names.join(", ")
+            ),
             Decision::Denied { isolated_by } => {
                 format!(
                     "{what} isolated by {} and no rule allows it",
@@ -152,6 +169,14 @@ pub struct Cluster {
     pub namespaces: BTreeMap<String, Labels>,
     pub pods: Vec<Pod>,
     pub policies: Vec<Policy>,
+    /// CiliumNetworkPolicies: enforced together with the NetworkPolicies,
+    /// their allows adding up ([`facts::quotes::UNION`]).
+    pub cilium: Vec<CiliumPolicy>,
+    /// Names of outside addresses ([`Cluster::add_host`]): what `toFQDNs`
+    /// matches, as the DNS proxy would have learnt it.
+    pub hostnames: Vec<(IpAddr, String)>,
+    /// Addresses of the Kubernetes API server (the `kube-apiserver` entity).
+    pub api_servers: Vec<IpAddr>,
 }
 
 impl Cluster {
@@ -196,6 +221,13 @@ impl Cluster {
                 "NetworkPolicy" => {
                     match Policy::parse(document) {
                         Ok(policy) => cluster.policies.push(policy),
+                        Err(error) => errors.push(error),
+                    }
+                    continue;
+                }
+                facts::KIND => {
+                    match CiliumPolicy::parse(document) {
+                        Ok(policy) => cluster.cilium.push(policy),
                         Err(error) => errors.push(error),
                     }
                     continue;
@@ -323,7 +355,11 @@ impl Cluster {
             && Self::port_matches(&rule.ports, port, protocol, destination)
     }
 
-    /// How `subject`'s `direction` side decides about traffic with `other`.
+    /// How `subject`'s `direction` side decides about traffic with `other`:
+    /// isolated when a NetworkPolicy or a CiliumNetworkPolicy rule isolates
+    /// it, allowed when any rule of either kind allows (the union). A plain
+    /// allow is preferred over one through a DNS filter, which is reported
+    /// with the names it lets through.
     fn decide(
         &self,
         direction: Direction,
@@ -336,8 +372,10 @@ impl Cluster {
         let Endpoint::Pod(index) = subject else {
             return Decision::OutsideCluster;
         };
-        let policies = self.isolating(&self.pods[index], direction);
-        if policies.is_empty() {
+        let pod = &self.pods[index];
+        let policies = self.isolating(pod, direction);
+        let rules = self.cilium_isolating(pod, direction);
+        if policies.is_empty() && rules.is_empty() {
             return Decision::NotIsolated;
         }
         for policy in &policies {
@@ -350,9 +388,334 @@ impl Cluster {
                 }
             }
         }
-        Decision::Denied {
-            isolated_by: policies.iter().map(|p| p.resource.clone()).collect(),
+        let mut filtered = None;
+        for (policy, rule) in self.cilium_selecting(pod) {
+            for item in rule.items(direction) {
+                if !item
+                    .peers
+                    .iter()
+                    .any(|p| self.cilium_peer_matches(p, &policy.namespace, other))
+                    && !item.peers.is_empty()
+                {
+                    continue;
+                }
+                if item.ports.is_empty() {
+                    return Decision::AllowedBy {
+                        policy: policy.resource.clone(),
+                        rule: item.path.clone(),
+                    };
+                }
+                for ports in &item.ports {
+                    let admits = ports.ports.is_empty()
+                        || ports
+                            .ports
+                            .iter()
+                            .any(|p| cilium::port_admits(p, port, protocol, destination));
+                    if !admits {
+                        continue;
+                    }
+                    if ports.dns.is_none() {
+                        return Decision::AllowedBy {
+                            policy: policy.resource.clone(),
+                            rule: ports.path.clone(),
+                        };
+                    }
+                    filtered.get_or_insert((policy, ports));
+                }
+            }
         }
+        if let Some((policy, ports)) = filtered {
+            return Decision::Filtered {
+                policy: policy.resource.clone(),
+                rule: ports.path.clone(),
+                names: ports.dns.clone().unwrap_or_default(),
+            };
+        }
+        let mut isolated_by: Vec<String> = policies.iter().map(|p| p.resource.clone()).collect();
+        for (policy, _) in rules {
+            if !isolated_by.contains(&policy.resource) {
+                isolated_by.push(policy.resource.clone());
+            }
+        }
+        Decision::Denied { isolated_by }
+    }
+
+    /// The CiliumNetworkPolicy rules that select `pod`.
+    pub fn cilium_selecting<'a>(
+        &'a self,
+        pod: &'a Pod,
+    ) -> impl Iterator<Item = (&'a CiliumPolicy, &'a CiliumRule)> + 'a {
+        self.cilium.iter().flat_map(move |policy| {
+            policy
+                .rules
+                .iter()
+                .filter(move |rule| rule.selects(&policy.namespace, &pod.namespace, &pod.labels))
+                .map(move |rule| (policy, rule))
+        })
+    }
+
+    /// The CiliumNetworkPolicy rules that select `pod` and put it into
+    /// default deny for `direction`.
+    pub fn cilium_isolating<'a>(
+        &'a self,
+        pod: &'a Pod,
+        direction: Direction,
+    ) -> Vec<(&'a CiliumPolicy, &'a CiliumRule)> {
+        self.cilium_selecting(pod)
+            .filter(|(_, rule)| rule.isolates(direction))
+            .collect()
+    }
+
+    /// The labels a Cilium selector sees on a pod: its own, its namespace
+    /// as `io.kubernetes.pod.namespace`, and its namespace's labels under
+    /// `io.cilium.k8s.namespace.labels.`.
+    fn cilium_labels(&self, pod: &Pod) -> Labels {
+        let mut labels = pod.labels.clone();
+        labels.insert(
+            cilium::bare(facts::NAMESPACE_LABEL).to_string(),
+            pod.namespace.clone(),
+        );
+        for (key, value) in self.namespace_labels(&pod.namespace) {
+            labels.insert(format!("{}{key}", facts::NAMESPACE_LABELS_PREFIX), value);
+        }
+        labels
+    }
+
+    /// Whether a Cilium peer, written in a policy of `namespace`, matches
+    /// `endpoint`. Pods on the node's network are the `host` (or
+    /// `remote-node`) entity, never an endpoint selector's; an address is
+    /// `world` unless it is the API server's.
+    pub fn cilium_peer_matches(
+        &self,
+        peer: &CiliumPeer,
+        namespace: &str,
+        endpoint: Endpoint,
+    ) -> bool {
+        match (peer, endpoint) {
+            (CiliumPeer::Endpoints { .. }, Endpoint::Pod(index)) => {
+                let pod = &self.pods[index];
+                !pod.host_network
+                    && peer.matches_pod(namespace, &pod.namespace, &self.cilium_labels(pod))
+            }
+            (CiliumPeer::Entity(entity), Endpoint::Pod(index)) => {
+                let host = self.pods[index].host_network;
+                match entity {
+                    Entity::All | Entity::Cluster => true,
+                    Entity::Host | Entity::RemoteNode => host,
+                    _ => false,
+                }
+            }
+            (CiliumPeer::Entity(entity), Endpoint::External(ip)) => {
+                let api = self.api_servers.contains(&ip);
+                match entity {
+                    Entity::All => true,
+                    Entity::KubeApiserver => api,
+                    Entity::World => !api,
+                    _ => false,
+                }
+            }
+            (CiliumPeer::Cidr(block), Endpoint::External(ip)) => block.contains(ip),
+            (CiliumPeer::Fqdn { pattern, .. }, Endpoint::External(ip)) => self
+                .hostnames
+                .iter()
+                .any(|(address, name)| *address == ip && facts::pattern_matches(pattern, name)),
+            (CiliumPeer::Endpoints { .. }, Endpoint::External(_))
+            | (CiliumPeer::Cidr(_), Endpoint::Pod(_))
+            | (CiliumPeer::Fqdn { .. }, Endpoint::Pod(_))
+            | (CiliumPeer::Unsupported(_), _) => false,
+        }
+    }
+
+    /// An address outside the cluster known by `name` (as the DNS proxy
+    /// would learn it): a made-up address of 198.18.0.0/15 (RFC 2544,
+    /// benchmarking), so only `toFQDNs`, `world` and very wide ranges match it.
+    pub fn add_host(&mut self, name: &str) -> Endpoint {
+        if let Some((ip, _)) = self.hostnames.iter().find(|(_, n)| n == name) {
+            return Endpoint::External(*ip);
+        }
+        let n = self.hostnames.len() as u32 + 1;
+        let ip = IpAddr::V4(std::net::Ipv4Addr::from(0xC612_0000u32 + n));
+        self.hostnames.push((ip, name.to_string()));
+        Endpoint::External(ip)
+    }
+
+    /// Marks `ip` as an address of the Kubernetes API server.
+    pub fn add_api_server(&mut self, ip: IpAddr) -> Endpoint {
+        if !self.api_servers.contains(&ip) {
+            self.api_servers.push(ip);
+        }
+        Endpoint::External(ip)
+    }
+
+    /// The name an outside address is known by, if any.
+    pub fn hostname(&self, ip: IpAddr) -> Option<&str> {
+        self.hostnames
+            .iter()
+            .find(|(a, _)| *a == ip)
+            .map(|(_, n)| n.as_str())
+    }
+
+    /// The DNS filter of `pod`: every `toPorts` with `rules.dns` of the
+    /// CiliumNetworkPolicy egress rules selecting it; `None` when it has none.
+    pub fn dns_filter(&self, pod: &Pod) -> Option<DnsFilter> {
+        let mut filter = DnsFilter {
+            rules: Vec::new(),
+            ports: Vec::new(),
+            names: Vec::new(),
+        };
+        for (policy, rule) in self.cilium_selecting(pod) {
+            for item in &rule.egress {
+                for ports in &item.ports {
+                    let Some(names) = &ports.dns else { continue };
+                    filter
+                        .rules
+                        .push(format!("{} {}", policy.resource, ports.path));
+                    for port in &ports.ports {
+                        let text = port.to_string();
+                        if !filter.ports.contains(&text) {
+                            filter.ports.push(text);
+                        }
+                    }
+                    for name in names {
+                        if !filter.names.contains(name) {
+                            filter.names.push(name.clone());
+                        }
+                    }
+                }
+            }
+        }
+        (!filter.rules.is_empty()).then_some(filter)
+    }
+
+    /// The (port, protocol) pairs that are DNS for `pod`: 53 over UDP and
+    /// TCP, and every port its DNS filter is on (a resolver on 5353 is DNS
+    /// when a rule filters it).
+    fn dns_ports(&self, pod: &Pod) -> Vec<(u16, Protocol)> {
+        let dns = facts::DNS_PORT;
+        let mut out = vec![(dns, Protocol::Udp), (dns, Protocol::Tcp)];
+        for (_, rule) in self.cilium_selecting(pod) {
+            for ports in rule.egress.iter().flat_map(|i| &i.ports) {
+                if ports.dns.is_none() {
+                    continue;
+                }
+                for port in &ports.ports {
+                    if let PortMatch::Range(start, _) = port.port {
+                        for protocol in [Protocol::Udp, Protocol::Tcp] {
+                            if port.protocol.is_none_or(|p| p == protocol) {
+                                out.push((start, protocol));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    /// The plain allows (a NetworkPolicy egress rule, or a
+    /// CiliumNetworkPolicy egress item or `toPorts` entry without DNS rules)
+    /// of a DNS port that select a pod whose DNS is filtered: each voids the
+    /// filter ([`facts::quotes::L4_VOIDS_L7`], [`facts::quotes::UNION`]),
+    /// whatever peer it names. Judged for the pods of the picture and, for
+    /// each filtering rule, an example pod of its selector (so a policy that
+    /// selects the filtered pods is found without their workload).
+    pub fn voided_dns_filters(&self) -> Vec<VoidedFilter> {
+        if self.cilium.is_empty() {
+            return Vec::new();
+        }
+        let mut pods: Vec<Pod> = self.pods.clone();
+        for policy in &self.cilium {
+            for rule in &policy.rules {
+                let filters = rule
+                    .egress
+                    .iter()
+                    .any(|i| i.ports.iter().any(|p| p.dns.is_some()));
+                if !filters {
+                    continue;
+                }
+                let Some(labels) = rule.selector.example() else {
+                    continue;
+                };
+                let namespace_key = cilium::bare(facts::NAMESPACE_LABEL);
+                if labels.contains_key(namespace_key) {
+                    continue;
+                }
+                let covered = self
+                    .pods
+                    .iter()
+                    .any(|p| rule.selects(&policy.namespace, &p.namespace, &p.labels));
+                if !covered {
+                    pods.push(Pod {
+                        id: format!("pods {} of {}", rule.selector.describe(), policy.resource),
+                        namespace: policy.namespace.clone(),
+                        labels,
+                        ports: Vec::new(),
+                        host_network: false,
+                    });
+                }
+            }
+        }
+        let mut voids = Vec::new();
+        for pod in &pods {
+            let Some(filter) = self.dns_filter(pod) else {
+                continue;
+            };
+            let dns = self.dns_ports(pod);
+            let filter_text = filter.rules.join(", ");
+            let mut push = |resource: &str, path: &str, ports: Vec<String>| {
+                voids.push(VoidedFilter {
+                    pod: pod.id.clone(),
+                    namespace: pod.namespace.clone(),
+                    filter: filter_text.clone(),
+                    resource: resource.to_string(),
+                    path: path.to_string(),
+                    ports,
+                })
+            };
+            for policy in self.isolating(pod, Direction::Egress) {
+                for rule in &policy.egress {
+                    let hits: Vec<String> = dns
+                        .iter()
+                        .filter(|(port, protocol)| {
+                            Self::port_matches(&rule.ports, *port, *protocol, None)
+                        })
+                        .map(|(port, protocol)| format!("{protocol} {port}"))
+                        .collect();
+                    if !hits.is_empty() {
+                        push(&policy.resource, &rule.path, hits);
+                    }
+                }
+            }
+            for (policy, rule) in self.cilium_selecting(pod) {
+                for item in &rule.egress {
+                    if item.ports.is_empty() {
+                        push(&policy.resource, &item.path, vec!["any port".into()]);
+                        continue;
+                    }
+                    for ports in item.ports.iter().filter(|p| p.dns.is_none() && !p.other_l7) {
+                        let hits: Vec<String> = dns
+                            .iter()
+                            .filter(|(port, protocol)| {
+                                ports.ports.is_empty()
+                                    || ports
+                                        .ports
+                                        .iter()
+                                        .any(|p| cilium::port_admits(p, *port, *protocol, None))
+                            })
+                            .map(|(port, protocol)| format!("{protocol} {port}"))
+                            .collect();
+                        if !hits.is_empty() {
+                            push(&policy.resource, &ports.path, hits);
+                        }
+                    }
+                }
+            }
+        }
+        voids.sort_by(|a, b| (&a.resource, &a.path, &a.pod).cmp(&(&b.resource, &b.path, &b.pod)));
+        voids.dedup();
+        voids
     }
 
     /// May `from` open a connection to `to` on `port`/`protocol`?

@@ -11,6 +11,7 @@
 use serde::Serialize;
 
 use super::NAMESPACE_NAME_LABEL;
+use super::cilium::{CiliumPeer, CiliumPolicy, CiliumPort, DnsFilter, Entity, Item, VoidedFilter};
 use super::cluster::{Cluster, ContainerPort, Decision, Endpoint, Pod};
 use super::policy::{Direction, Peer, Policy, PolicyPort, PortMatch, Protocol, Rule};
 use super::selector::{Labels, Selector};
@@ -36,6 +37,11 @@ pub struct WorkloadReach {
     pub host_network: bool,
     pub ingress: Side,
     pub egress: Side,
+    /// The names its pods may look up, when a CiliumNetworkPolicy DNS rule
+    /// filters their DNS.
+    pub dns_filter: Option<DnsFilter>,
+    /// Plain allows of the DNS port that void that filter.
+    pub dns_voided_by: Vec<VoidedFilter>,
 }
 
 /// One direction of a workload.
@@ -52,10 +58,14 @@ pub struct Grant {
     pub policy: String,
     /// The peer's field path, or the rule's when it has no peers.
     pub path: String,
-    /// `any`, `pods`, `dns` or `ip-block`.
+    /// `any`, `pods`, `dns`, `ip-block`, and from CiliumNetworkPolicies
+    /// also `hostname` (toFQDNs), `api-server` (the kube-apiserver entity),
+    /// `entity` (another entity) and `unsupported` (a peer kind this
+    /// evaluator does not judge).
     pub kind: &'static str,
     pub peer: String,
-    /// `TCP 8000`, `UDP 53`, `any port`.
+    /// `TCP 8000`, `UDP 53`, `any port`; a Cilium DNS rule's ports end in
+    /// `(DNS filtered)`.
     pub ports: Vec<String>,
     /// Workloads of the manifests the peer matches, checked end to end.
     pub workloads: Vec<Reached>,
@@ -87,8 +97,15 @@ pub struct Flow {
 
 /// The report for every workload of `cluster`.
 pub fn report(cluster: &Cluster) -> Report {
+    let voided = cluster.voided_dns_filters();
     let workloads = (0..cluster.pods.len())
         .map(|index| WorkloadReach {
+            dns_filter: cluster.dns_filter(&cluster.pods[index]),
+            dns_voided_by: voided
+                .iter()
+                .filter(|v| v.pod == cluster.pods[index].id)
+                .cloned()
+                .collect(),
             id: cluster.pods[index].id.clone(),
             namespace: cluster.pods[index].namespace.clone(),
             labels: cluster.pods[index].labels.clone(),
@@ -153,10 +170,226 @@ fn side(cluster: &Cluster, index: usize, direction: Direction) -> Side {
             }
         }
     }
+    let mut isolated_by: Vec<String> = policies.iter().map(|p| p.resource.clone()).collect();
+    for (policy, _) in cluster.cilium_isolating(pod, direction) {
+        if !isolated_by.contains(&policy.resource) {
+            isolated_by.push(policy.resource.clone());
+        }
+    }
+    for (policy, rule) in cluster.cilium_selecting(pod) {
+        for item in rule.items(direction) {
+            if item.peers.is_empty() {
+                grants.push(cilium_grant(cluster, index, direction, policy, item, None));
+            }
+            for peer in &item.peers {
+                grants.push(cilium_grant(
+                    cluster,
+                    index,
+                    direction,
+                    policy,
+                    item,
+                    Some(peer),
+                ));
+            }
+        }
+    }
     Side {
-        isolated_by: policies.iter().map(|p| p.resource.clone()).collect(),
+        isolated_by,
         grants,
     }
+}
+
+/// A grant of a CiliumNetworkPolicy item: one per L3 peer (or one for an
+/// item without, which allows every peer), its ports as `toPorts` gives
+/// them, and the workloads of the manifests it matches, checked end to end.
+fn cilium_grant(
+    cluster: &Cluster,
+    index: usize,
+    direction: Direction,
+    policy: &CiliumPolicy,
+    item: &Item,
+    peer: Option<&CiliumPeer>,
+) -> Grant {
+    let dns = item.ports.iter().any(|p| p.dns.is_some());
+    let (kind, description) = match peer {
+        None => (
+            "any",
+            match direction {
+                Direction::Ingress => "any source, inside or outside the cluster",
+                Direction::Egress => "any destination, inside or outside the cluster",
+            }
+            .to_string(),
+        ),
+        Some(CiliumPeer::Endpoints {
+            selector,
+            own_namespace,
+        }) => {
+            let namespace_key = super::cilium::bare(crate::platform::cilium::NAMESPACE_LABEL);
+            let mut pods = selector.clone();
+            let namespace = pods.match_labels.remove(namespace_key);
+            let which = if pods.is_empty() {
+                "any pod".to_string()
+            } else {
+                format!("pods {}", pods.describe())
+            };
+            let where_ = match (namespace, own_namespace) {
+                (Some(namespace), _) => format!("namespace {namespace}"),
+                (None, true) => format!("namespace {}", policy.namespace),
+                (None, false) => "the namespaces its selector names".to_string(),
+            };
+            (
+                if dns { "dns" } else { "pods" },
+                format!("{which} in {where_}"),
+            )
+        }
+        Some(CiliumPeer::Entity(Entity::KubeApiserver)) => (
+            "api-server",
+            "the Kubernetes API server (entity kube-apiserver)".to_string(),
+        ),
+        Some(CiliumPeer::Entity(entity)) => ("entity", format!("entity {entity}")),
+        Some(CiliumPeer::Cidr(block)) => {
+            let mut text = format!("addresses {}", block.cidr);
+            if !block.except.is_empty() {
+                let except: Vec<String> = block.except.iter().map(|e| e.to_string()).collect();
+                text.push_str(&format!(" except {}", except.join(", ")));
+            }
+            ("ip-block", text)
+        }
+        Some(CiliumPeer::Fqdn { pattern, wildcard }) => (
+            "hostname",
+            if *wildcard {
+                format!("hostnames matching {pattern}")
+            } else {
+                format!("hostname {pattern}")
+            },
+        ),
+        Some(CiliumPeer::Unsupported(path)) => (
+            "unsupported",
+            format!("{path} (not judged by this evaluator; it may allow more)"),
+        ),
+    };
+    let mut ports = Vec::new();
+    for rule in &item.ports {
+        let suffix = if rule.dns.is_some() {
+            " (DNS filtered)"
+        } else {
+            ""
+        };
+        if rule.ports.is_empty() {
+            ports.push(format!("any port{suffix}"));
+        }
+        ports.extend(rule.ports.iter().map(|p| format!("{p}{suffix}")));
+    }
+    if ports.is_empty() {
+        ports.push("any port".into());
+    }
+    let mut workloads = Vec::new();
+    let matches_pods = matches!(
+        peer,
+        None | Some(CiliumPeer::Endpoints { .. }) | Some(CiliumPeer::Entity(_))
+    );
+    for other in (0..cluster.pods.len()).filter(|_| matches_pods) {
+        let matched = peer.is_none_or(|peer| {
+            cluster.cilium_peer_matches(peer, &policy.namespace, Endpoint::Pod(other))
+        });
+        if !matched {
+            continue;
+        }
+        let (from, to) = match direction {
+            Direction::Ingress => (other, index),
+            Direction::Egress => (index, other),
+        };
+        let mut reached = Reached {
+            id: cluster.pods[other].id.clone(),
+            allowed: Vec::new(),
+            denied: Vec::new(),
+            blocked_by: None,
+        };
+        let all: Vec<CiliumPort> = item.ports.iter().flat_map(|r| r.ports.clone()).collect();
+        for (port, protocol) in cilium_ports(&all, &cluster.pods[to]) {
+            let verdict =
+                cluster.between_pods(Endpoint::Pod(from), Endpoint::Pod(to), port, protocol);
+            if verdict.allowed {
+                reached.allowed.push(format!("{protocol} {port}"));
+                continue;
+            }
+            reached.denied.push(format!("{protocol} {port}"));
+            let theirs = match direction {
+                Direction::Ingress => (&verdict.egress, "its egress"),
+                Direction::Egress => (&verdict.ingress, "its ingress"),
+            };
+            let reason = match theirs.0 {
+                Decision::Denied { isolated_by } => {
+                    format!("{} (isolated by {})", theirs.1, isolated_by.join(", "))
+                }
+                _ => "this side: no rule allows this port".to_string(),
+            };
+            reached.blocked_by.get_or_insert(reason);
+        }
+        workloads.push(reached);
+    }
+    let other_end = match peer {
+        Some(CiliumPeer::Endpoints { .. }) | Some(CiliumPeer::Unsupported(_)) => None,
+        Some(CiliumPeer::Entity(Entity::World | Entity::KubeApiserver))
+        | Some(CiliumPeer::Cidr(_))
+        | Some(CiliumPeer::Fqdn { .. }) => Some(match direction {
+            Direction::Ingress => {
+                "for addresses outside the cluster no egress policy applies".to_string()
+            }
+            Direction::Egress => {
+                "for addresses outside the cluster no ingress policy applies".to_string()
+            }
+        }),
+        Some(CiliumPeer::Entity(_)) | None => None,
+    };
+    Grant {
+        policy: policy.resource.clone(),
+        path: item.path.clone(),
+        kind,
+        peer: description,
+        ports,
+        workloads,
+        other_end,
+    }
+}
+
+/// The (port, protocol) pairs Cilium ports stand for toward `destination`:
+/// numbers and ranges by their first port (for every protocol when none is
+/// given), every port and named ports as the destination's container ports.
+fn cilium_ports(ports: &[CiliumPort], destination: &Pod) -> Vec<(u16, Protocol)> {
+    let mut out = Vec::new();
+    if ports.is_empty() {
+        out.extend(destination.ports.iter().map(|c| (c.port, c.protocol)));
+    }
+    for port in ports {
+        let protocols: Vec<Protocol> = match port.protocol {
+            Some(p) => vec![p],
+            None => vec![Protocol::Tcp, Protocol::Udp],
+        };
+        match &port.port {
+            PortMatch::Range(start, _) => {
+                out.extend(protocols.iter().map(|p| (*start, *p)));
+            }
+            PortMatch::Any => out.extend(
+                destination
+                    .ports
+                    .iter()
+                    .filter(|c| protocols.contains(&c.protocol))
+                    .map(|c| (c.port, c.protocol)),
+            ),
+            PortMatch::Named(name) => out.extend(
+                destination
+                    .ports
+                    .iter()
+                    .filter(|c| c.name.as_deref() == Some(name.as_str()))
+                    .filter(|c| protocols.contains(&c.protocol))
+                    .map(|c| (c.port, c.protocol)),
+            ),
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
 }
 
 fn grant(
@@ -341,6 +574,9 @@ fn other_end(
             Decision::NotIsolated => format!("{protocol} {port}: not isolated there"),
             Decision::AllowedBy { policy, rule } => {
                 format!("{protocol} {port}: allowed by {policy} {rule}")
+            }
+            Decision::Filtered { policy, rule, .. } => {
+                format!("{protocol} {port}: allowed by {policy} {rule} (DNS filtered)")
             }
             Decision::Denied { isolated_by } => {
                 format!(

@@ -4,12 +4,16 @@
 //! Read in cilium/cilium through the file index at stored commits (the
 //! repository is too large to fetch, so no release tag could be pinned; see
 //! /work/notes/platform-facts.md, Cilium sources):
-//! `Documentation/security/policy/language.rst` @ 012a3bf2,
+//! `Documentation/security/policy/language.rst` @ 012a3bf2 (and, for the
+//! evaluator's facts below, @ 30a4939a),
 //! `Documentation/security/policy/layer7.rst` (tag v1.20.2, and the same text
-//! at docs.cilium.io/en/stable/security/policy/layer7/),
+//! at docs.cilium.io/en/stable/security/policy/layer7/; re-read @ 3bc54d24),
+//! `Documentation/security/policy/kubernetes.rst` @ de839566,
 //! `Documentation/security/dns.rst` @ 895b694d,
 //! `Documentation/security/policy/intro.rst` @ 1ba78805,
 //! `pkg/policy/api/rule_validation.go` @ 005aed24,
+//! `pkg/k8s/apis/cilium.io/utils/utils.go` @ 0457444e,
+//! `pkg/policy/api/l4.go` @ d5e4735d,
 //! `examples/kubernetes-dns/dns-matchname.yaml` @ 669f18e3, and the CRD
 //! `ciliumnetworkpolicies.cilium.io` (controller-gen v0.19.0) in
 //! /work/shared/conformance/crds/cilium/.
@@ -32,6 +36,24 @@ pub const KIND: &str = "CiliumNetworkPolicy";
 pub const NAMESPACE_LABEL: &str = "k8s:io.kubernetes.pod.namespace";
 /// The source prefix of Kubernetes pod labels in Cilium selectors.
 pub const K8S_LABEL_PREFIX: &str = "k8s:";
+/// The source prefix a selector key without one gets
+/// (`labels.LabelSourceAnyKeyPrefix`, `pkg/k8s/apis/cilium.io/utils/utils.go`
+/// @ 0457444e, `podAnyPrefixLbl`).
+pub const ANY_LABEL_PREFIX: &str = "any:";
+/// The prefix under which an endpoint carries its namespace's labels
+/// (`k8s:io.cilium.k8s.namespace.labels.kubernetes.io/metadata.name=...`):
+/// `k8sConst.PodNamespaceMetaLabelsPrefix` in
+/// `pkg/k8s/apis/cilium.io/utils/utils.go` @ 0457444e
+/// (`podK8SNamespaceLabelsPrefix`). The constant's value itself is
+/// UNVERIFIED at a pinned commit (its file was not read); it is the key seen
+/// in endpoint identity label lists of cilium/cilium test fixtures.
+pub const NAMESPACE_LABELS_PREFIX: &str = "io.cilium.k8s.namespace.labels.";
+/// The port a DNS rule is on unless it says otherwise: 53 (the kube-dns
+/// Service and pods, [`crate::platform::kubernetes::DNS_PORT`]). A rule on
+/// another port is DNS too when it carries `rules.dns` (language.rst @
+/// 30a4939a: "If using a non-standard DNS port for a DNS application behind
+/// a Kubernetes service, the port must match the backend port").
+pub const DNS_PORT: u16 = 53;
 
 /// The statements harden relies on, quoted for comments, the README and
 /// tests, each with its source.
@@ -50,10 +72,53 @@ pub mod quotes {
     pub const NARROW_DNS: &str = "L7 DNS policy allows queries for cilium.io, any subdomains of cilium.io, and any subdomains of api.cilium.io. No other DNS queries will be allowed.";
     /// language.rst, note under "DNS Policy and IP Discovery".
     pub const CLUSTER_NAMES: &str = "When applying DNS policy in kubernetes, queries for service.namespace.svc.cluster.local. must be explicitly allowed with matchPattern: *.*.svc.cluster.local.. Similarly, queries that rely on the DNS search list to complete the FQDN must be allowed in their entirety.";
-    /// layer7.rst: a plain L4 allow voids the L7 rules of the same port.
+    /// layer7.rst (v1.20.2, and @ 3bc54d24): a plain L4 allow voids the L7
+    /// rules of the same port.
     pub const L4_VOIDS_L7: &str = "If a layer 4 rule is specified in the policy, and a similar layer 4 rule with layer 7 rules is also specified, then the layer 7 portions of the latter rule will have no effect.";
-    /// intro.rst, "Rule Basics": allows of every policy add up.
+    /// intro.rst @ 1ba78805, "Rule Basics": allows of every policy add up.
     pub const UNION: &str = "If there is an intersection between two or more rules, then traffic matching the union of those rules will be allowed.";
+    /// intro.rst @ 1ba78805, "Endpoint default policy": what isolates.
+    pub const DEFAULT_DENY: &str = "If any rule selects an endpoint and the rule has an egress section, the endpoint goes into default-deny mode for egress.";
+    /// intro.rst @ 1ba78805, the Rule type: an empty section is none.
+    pub const EMPTY_SECTION: &str = "Egress is a list of EgressRule which are enforced at egress. If omitted or empty, this rule does not apply at egress.";
+    /// intro.rst @ 1ba78805: `enableDefaultDeny`.
+    pub const ENABLE_DEFAULT_DENY: &str =
+        "Rules with EnableDefaultDeny disabled are ignored when determining the default mode.";
+    /// kubernetes.rst @ de839566, "Multi-Cluster": a selector without the
+    /// namespace label means the policy's namespace.
+    pub const DEFAULT_NAMESPACE: &str = "If the namespace label of policy rules is omitted it defaults to the same namespace where the policy itself is applied in";
+    /// `pkg/k8s/apis/cilium.io/utils/utils.go` @ 0457444e,
+    /// `getEndpointSelector`: the policy's namespace is added to a
+    /// to/fromEndpoints selector unless it names `io.kubernetes.pod.namespace`
+    /// (`k8s:` or `any:`) or a key under the namespace-labels prefix.
+    pub const NAMESPACE_ADDED: &str = "The user can explicitly specify the namespace in the FromEndpoints selector. If omitted, we limit the scope to the namespace the policy lives in.";
+    /// language.rst @ 30a4939a, "Egress Allow All Endpoints".
+    pub const EMPTY_TO_ENDPOINTS: &str = "An empty EndpointSelector will select all egress endpoints from an endpoint based on the CiliumNetworkPolicy namespace";
+    /// language.rst @ 30a4939a, "Example (L4)": an item with toPorts and no
+    /// L3 peer allows every destination.
+    pub const L4_ANY_L3: &str = "The following rule limits all endpoints with the label app=myService to only be able to emit packets using TCP on port 80, to any layer 3 destination";
+    /// language.rst @ 30a4939a, the PortProtocol type.
+    pub const ANY_PROTOCOL: &str = "Protocol is the L4 protocol. If omitted or empty, any protocol matches. Accepted values: \"TCP\", \"UDP\", \"\"/\"ANY\"";
+    /// language.rst @ 30a4939a, "Entities Based".
+    pub const ENTITY_KUBE_APISERVER: &str = "The kube-apiserver entity represents the kube-apiserver in a Kubernetes cluster. This entity represents both deployments of the kube-apiserver: within the cluster and outside of the cluster.";
+    /// language.rst @ 30a4939a, "Entities Based".
+    pub const ENTITY_HOST: &str = "The host entity includes the local host. This also includes all containers running in host networking mode on the local host.";
+    /// language.rst @ 30a4939a, "Entities Based".
+    pub const ENTITY_CLUSTER: &str = "Cluster is the logical group of all network endpoints inside of the local cluster. This includes all Cilium-managed endpoints of the local cluster, unmanaged endpoints in the local cluster, as well as the host, remote-node, and init identities.";
+    /// language.rst @ 30a4939a, "Entities Based".
+    pub const ENTITY_WORLD: &str = "The world entity corresponds to all endpoints outside of the cluster. Allowing to world is identical to allowing to CIDR 0.0.0.0/0.";
+    /// language.rst @ 30a4939a, "Entities Based".
+    pub const ENTITY_ALL: &str = "The all entity represents the combination of all known clusters as well world and whitelists all communication.";
+    /// language.rst @ 30a4939a, "IP/CIDR based": CIDR rules and pods.
+    pub const CIDR_NOT_PODS: &str =
+        "By default, CIDR-based selectors do not match in-cluster entities (pods or nodes).";
+    /// `pkg/policy/api/l4.go` @ d5e4735d, `PortRule.Rules`: an empty L7
+    /// section is no L7 rule (so `rules: {dns: []}` filters nothing).
+    pub const NO_L7_RULES: &str = "Rules is a list of additional port level rules which must be met in order for the PortRule to allow the traffic. If omitted or empty, no layer 7 rules are enforced.";
+    /// layer7.rst @ 3bc54d24, "DNS Policy and IP Discovery".
+    pub const L7_BLOCKS_OTHER: &str = "While Layer 7 DNS policy can be applied without any other Layer 3 rules, the presence of a Layer 7 rule (with its Layer 3 and 4 components) will block other traffic.";
+    /// layer7.rst @ 3bc54d24: a refused lookup is answered, not dropped.
+    pub const DNS_REFUSED: &str = "violation of layer 7 rules does not result in packet drops. Instead, if possible, an application protocol specific access denied message is crafted and returned, e.g. an HTTP 403 access denied is sent back for HTTP requests which violate the policy, or a DNS REFUSED response for DNS requests.";
     /// language.rst, "Alpine/musl deployments and DNS Refused".
     pub const REJECT_CODE: &str = "--tofqdns-dns-reject-response-code option. The default is refused but nameError can be selected";
 }

@@ -382,7 +382,8 @@ fn share_namespaces(system: &mut System) {
 }
 
 /// Marks each service's peer policies whose pods another service of the
-/// system (in the same namespace) carries the labels of.
+/// system (in the same namespace) carries the labels of, and takes DNS out
+/// of them: the pods' own spec opens their DNS.
 fn describe_peers(system: &mut System) {
     let labels: Vec<BTreeMap<String, String>> =
         system.services.iter().map(Service::pod_labels).collect();
@@ -404,6 +405,15 @@ fn describe_peers(system: &mut System) {
             })
             .map(|peer| peer.name.clone())
             .collect();
+        // Their own spec opens their DNS (through a Cilium DNS filter when
+        // it has one, which a plain allow of port 53 here would void:
+        // platform::cilium::quotes::L4_VOIDS_L7 and UNION), so this policy
+        // opens only its end of the flow.
+        for peer in system.services[a].model.network.peer_policies.iter_mut() {
+            if described.contains(&peer.name) {
+                peer.allow_dns = false;
+            }
+        }
         system.services[a].model.described_peers = described;
     }
 }

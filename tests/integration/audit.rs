@@ -193,6 +193,15 @@ const CASES: &[Case] = &[
         to: "  podSelector:\n    matchLabels:\n      app.kubernetes.io/name: \"nobody\"\n",
     },
     Case {
+        // A plain allow of port 53 for pods whose DNS the Cilium policy
+        // filters voids the filter.
+        rule: "netpol/dns-filter-voided",
+        spec: "checkout",
+        file: "03-network-policy.yaml",
+        from: "port: 8443",
+        to: "port: 53",
+    },
+    Case {
         rule: "pss/runAsNonRoot",
         spec: "hello",
         file: "06-deployment.yaml",

@@ -167,3 +167,86 @@ fn audit_reads_the_cilium_dns_rule_and_fails_without_it() {
         "{stdout}"
     );
 }
+
+/// A workspace of two specs in namespace `shop`: `checkout` (Cilium, egress
+/// by hostname, calls ledger) and `ledger` (called by checkout).
+fn shop_workspace() -> TempDir {
+    let dir = TempDir::new().unwrap();
+    fs::write(
+        dir.path().join("harden.yaml"),
+        "specs: [specs]\noutput: \"deploy/{app}\"\n",
+    )
+    .unwrap();
+    fs::create_dir(dir.path().join("specs")).unwrap();
+    let image = "registry.example.com/shop/APP@sha256:c7761e58969f7edd498186641b2021e8477e1bcd230de4cf3435242da4a40d14";
+    fs::write(
+        dir.path().join("specs/checkout.yaml"),
+        format!(
+            "apiVersion: harden.dev/v1alpha1\nkind: SecuritySpec\napp:\n  name: checkout\n  namespace: shop\n  podSecurityVersion: v1.33\nnetwork:\n  enforcement: cilium\nworkload:\n  image: {}\n  port: 8080\negress:\n  - name: stripe\n    hosts: [api.stripe.com]\n    ports:\n      - port: 443\n  - app: ledger\n    ports:\n      - port: 7000\n",
+            image.replace("APP", "checkout")
+        ),
+    )
+    .unwrap();
+    fs::write(
+        dir.path().join("specs/ledger.yaml"),
+        format!(
+            "apiVersion: harden.dev/v1alpha1\nkind: SecuritySpec\napp:\n  name: ledger\n  namespace: shop\n  podSecurityVersion: v1.33\nworkload:\n  image: {}\n  port: 7000\ningress:\n  - app: checkout\n",
+            image.replace("APP", "ledger")
+        ),
+    )
+    .unwrap();
+    dir
+}
+
+/// The leak of issue 22: ledger's peer policy for its caller checkout
+/// selected checkout's pods and opened plain DNS, which voids checkout's
+/// Cilium DNS filter (Cilium adds the allows up, and a plain L4 allow voids
+/// the L7 rules of the same port). The rendered workspace must audit clean
+/// of `netpol/dns-filter-voided`, and checkout must still resolve ledger's
+/// Service name through its own filter.
+#[test]
+fn a_peer_policy_does_not_void_a_cilium_dns_filter() {
+    let dir = shop_workspace();
+    crate::support::harden_in(dir.path())
+        .args(["render", "--quiet"])
+        .assert()
+        .code(0);
+    let output = crate::support::harden_in(dir.path())
+        .args(["audit", "deploy"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        !stdout.contains("netpol/dns-filter-voided"),
+        "the rendered workspace voids checkout's DNS filter:\n{stdout}"
+    );
+    assert_eq!(output.status.code(), Some(0), "{stdout}");
+    // Through its own filter, checkout resolves ledger's Service name.
+    let mut documents = Vec::new();
+    for app in ["checkout", "ledger"] {
+        for entry in fs::read_dir(dir.path().join("deploy").join(app)).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            if name.ends_with(".yaml") && name != "kustomization.yaml" {
+                documents.extend(
+                    harden::yaml::parse_stream(&fs::read_to_string(&path).unwrap()).unwrap(),
+                );
+            }
+        }
+    }
+    let cluster = harden::netpol::Cluster::from_documents(&documents).unwrap();
+    assert!(cluster.voided_dns_filters().is_empty());
+    let checkout = cluster.endpoint("Deployment/shop/checkout").unwrap();
+    let harden::netpol::Endpoint::Pod(index) = checkout else {
+        unreachable!()
+    };
+    let filter = cluster
+        .dns_filter(&cluster.pods[index])
+        .expect("checkout's DNS is filtered");
+    assert!(
+        filter.allows("ledger.shop.svc.cluster.local."),
+        "{filter:?}"
+    );
+    assert!(filter.allows("api.stripe.com"), "{filter:?}");
+    assert!(!filter.allows("example.com"), "{filter:?}");
+}

@@ -3,6 +3,9 @@
 //! can never change their structure), and validation never panics. And on
 //! valid generated specs (support/spec_gen.rs): render succeeds, is
 //! deterministic, and passes harden's own audit and network-policy proof.
+//! And on generated workspaces (specs sharing namespaces, Kubernetes or
+//! Cilium enforcement, calls either way): the rendered output voids no
+//! Cilium DNS filter.
 
 use proptest::prelude::*;
 
@@ -218,5 +221,98 @@ proptest! {
     fn valid_image_references_parse(text in image()) {
         let reference = formats::image_reference(&text).map_err(|e| TestCaseError::fail(format!("{text}: {e}")))?;
         prop_assert_eq!(reference.digest.as_deref(), text.split_once('@').map(|(_, d)| d));
+    }
+}
+
+// --- workspaces -------------------------------------------------------------
+
+/// A workspace of 2 to 4 specs over two namespaces (so some share one),
+/// each enforced by Kubernetes or by Cilium with egress by hostname, and
+/// calls between them either way (`egress: [{app}]` at the caller,
+/// `ingress: [{app}]` at the callee).
+fn workspace() -> impl Strategy<Value = Vec<String>> {
+    (2usize..=4)
+        .prop_flat_map(|n| {
+            (
+                prop::collection::vec((0usize..2, any::<bool>()), n),
+                prop::collection::vec(any::<bool>(), n * n),
+            )
+        })
+        .prop_map(|(apps, calls)| {
+            let n = apps.len();
+            let name = |i: usize| format!("app{i}");
+            (0..n)
+                .map(|i| {
+                    let (namespace, cilium) = apps[i];
+                    let mut text = format!(
+                        "apiVersion: harden.dev/v1alpha1\nkind: SecuritySpec\napp:\n  name: {}\n  namespace: ns{namespace}\n  podSecurityVersion: v1.33\n",
+                        name(i)
+                    );
+                    if cilium {
+                        text.push_str("network:\n  enforcement: cilium\n");
+                    }
+                    text.push_str(&format!(
+                        "workload:\n  image: ghcr.io/acme/app{i}@sha256:{}\n  port: {}\n",
+                        "0123456789abcdef".repeat(4),
+                        7000 + i
+                    ));
+                    let callers: Vec<usize> = (0..n).filter(|&j| j != i && calls[j * n + i]).collect();
+                    let callees: Vec<usize> = (0..n).filter(|&j| j != i && calls[i * n + j]).collect();
+                    if !callers.is_empty() {
+                        text.push_str("ingress:\n");
+                        for j in callers {
+                            text.push_str(&format!("  - app: {}\n", name(j)));
+                        }
+                    }
+                    if !callees.is_empty() || cilium {
+                        text.push_str("egress:\n");
+                    }
+                    for j in callees {
+                        text.push_str(&format!("  - app: {}\n", name(j)));
+                    }
+                    if cilium {
+                        text.push_str(&format!(
+                            "  - name: vendor\n    hosts: [api{i}.example.com]\n    ports:\n      - port: 443\n"
+                        ));
+                    }
+                    text
+                })
+                .collect()
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(32))]
+
+    /// Whatever specs share a namespace and whoever calls whom, the rendered
+    /// workspace voids no Cilium DNS filter: render proves it (and would
+    /// refuse), and `harden audit` of the output finds no
+    /// `netpol/dns-filter-voided`.
+    #[test]
+    fn a_rendered_workspace_voids_no_dns_filter(specs in workspace()) {
+        let dir = tempfile::TempDir::new().unwrap();
+        std::fs::write(dir.path().join("harden.yaml"), "specs: [specs]\noutput: \"deploy/{app}\"\n").unwrap();
+        std::fs::create_dir(dir.path().join("specs")).unwrap();
+        for (i, text) in specs.iter().enumerate() {
+            std::fs::write(dir.path().join(format!("specs/app{i}.yaml")), text).unwrap();
+        }
+        let render = crate::support::harden_in(dir.path()).args(["render", "--quiet"]).output().unwrap();
+        prop_assert!(
+            render.status.success(),
+            "render failed:\n{}\n{}",
+            String::from_utf8_lossy(&render.stderr),
+            specs.join("---\n")
+        );
+        let audit = crate::support::harden_in(dir.path())
+            .args(["audit", "--rule", "netpol/dns-filter-voided", "deploy"])
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&audit.stdout);
+        prop_assert!(
+            audit.status.success() && !stdout.contains("netpol/dns-filter-voided"),
+            "{}\n{}",
+            stdout,
+            specs.join("---\n")
+        );
     }
 }

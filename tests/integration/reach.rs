@@ -329,3 +329,128 @@ fn reach_on_a_spec_lists_its_hostname_flows() {
         "api.stripe.com"
     );
 }
+
+/// Manifests with a CiliumNetworkPolicy: checkout's DNS through the proxy
+/// for two names, a hostname flow, the API server by entity; and a
+/// NetworkPolicy `leak` whose plain UDP 53 voids the DNS filter.
+const CILIUM_MANIFESTS: &str = r#"apiVersion: apps/v1
+kind: Deployment
+metadata: {name: checkout, namespace: shop}
+spec:
+  template:
+    metadata:
+      labels: {app: checkout}
+    spec:
+      containers: [{name: c, image: x, ports: [{containerPort: 8080}]}]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: ledger, namespace: shop}
+spec:
+  template:
+    metadata:
+      labels: {app: ledger}
+    spec:
+      containers: [{name: c, image: x, ports: [{containerPort: 7000}]}]
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: default-deny-all, namespace: shop}
+spec:
+  podSelector: {}
+  policyTypes: [Ingress, Egress]
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: ledger-ingress, namespace: shop}
+spec:
+  podSelector: {matchLabels: {app: ledger}}
+  policyTypes: [Ingress]
+  ingress:
+    - from: [{podSelector: {matchLabels: {app: checkout}}}]
+      ports: [{protocol: TCP, port: 7000}]
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: leak, namespace: shop}
+spec:
+  podSelector: {matchLabels: {app: checkout}}
+  policyTypes: [Egress]
+  egress:
+    - ports: [{protocol: UDP, port: 53}]
+---
+apiVersion: cilium.io/v2
+kind: CiliumNetworkPolicy
+metadata: {name: checkout-cilium, namespace: shop}
+spec:
+  endpointSelector:
+    matchLabels: {"k8s:app": checkout}
+  egress:
+    - toEndpoints:
+        - matchLabels:
+            "k8s:io.kubernetes.pod.namespace": kube-system
+            "k8s:k8s-app": kube-dns
+      toPorts:
+        - ports: [{port: "53", protocol: UDP}, {port: "53", protocol: TCP}]
+          rules:
+            dns:
+              - matchName: api.stripe.com
+              - matchPattern: "*.shop.svc.cluster.local."
+    - toFQDNs: [{matchName: api.stripe.com}]
+      toPorts: [{ports: [{port: "443", protocol: TCP}]}]
+    - toEntities: [kube-apiserver]
+      toPorts: [{ports: [{port: "443", protocol: TCP}]}]
+    - toEndpoints: [{matchLabels: {app: ledger}}]
+      toPorts: [{ports: [{port: "7000", protocol: TCP}]}]
+"#;
+
+#[test]
+fn reach_shows_hostnames_the_dns_filter_and_api_access_of_cilium_policies() {
+    Harden::new()
+        .file("shop.yaml", CILIUM_MANIFESTS)
+        .args(["reach", "shop.yaml"])
+        .stdout_contains("  egress: isolated by default-deny-all, leak, checkout-cilium\n")
+        .stdout_contains("    to DNS: pods k8s-app=kube-dns in namespace kube-system: UDP 53 (DNS filtered), TCP 53 (DNS filtered)   [checkout-cilium spec.egress[0]]\n")
+        .stdout_contains("    to hostname api.stripe.com: TCP 443   [checkout-cilium spec.egress[1]]\n      other end: for addresses outside the cluster no ingress policy applies\n")
+        .stdout_contains("    to the Kubernetes API server (entity kube-apiserver): TCP 443   [checkout-cilium spec.egress[2]]\n")
+        // toEndpoints without the namespace label: the policy's namespace,
+        // checked end to end against ledger's ingress.
+        .stdout_contains("    to pods app=ledger in namespace shop: TCP 7000   [checkout-cilium spec.egress[3]]\n      Deployment/shop/ledger: allowed on TCP 7000\n")
+        .stdout_contains("  DNS lookups (UDP 53, TCP 53): only names matching api.stripe.com, *.shop.svc.cluster.local.   [checkout-cilium spec.egress[0].toPorts[0]]\n")
+        .stdout_contains("    VOIDED: leak spec.egress[0] allows UDP 53 without the filter: any name resolves\n")
+        .stdout_contains("  ALLOW   Deployment/shop/checkout -> Deployment/shop/ledger TCP 7000: allowed: source egress allowed by CiliumNetworkPolicy/shop/checkout-cilium spec.egress[3].toPorts[0]; destination ingress allowed by NetworkPolicy/shop/ledger-ingress spec.ingress[0]\n")
+        .run();
+    let ran = Harden::new()
+        .file("shop.yaml", CILIUM_MANIFESTS)
+        .args(["reach", "shop.yaml", "--format", "json"])
+        .run();
+    let report: serde_json::Value = serde_json::from_str(&ran.stdout).unwrap();
+    let checkout = &report["workloads"][0];
+    assert_eq!(checkout["id"], "Deployment/shop/checkout");
+    assert_eq!(
+        checkout["dns_filter"]["names"],
+        serde_json::json!(["api.stripe.com", "*.shop.svc.cluster.local."])
+    );
+    assert_eq!(
+        checkout["dns_voided_by"][0]["resource"],
+        "NetworkPolicy/shop/leak"
+    );
+    let kinds: Vec<&str> = checkout["egress"]["grants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["any", "dns", "hostname", "api-server", "pods"]);
+    assert_eq!(
+        report["workloads"][1]["dns_filter"],
+        serde_json::Value::Null
+    );
+    // The audit reports the same allow, on the policy that makes it.
+    Harden::new()
+        .file("shop.yaml", CILIUM_MANIFESTS)
+        .args(["audit", "--only", "controls", "shop.yaml"])
+        .status(1)
+        .stdout_contains("netpol/dns-filter-voided  spec.egress[0] allows UDP 53 for Deployment/shop/checkout (namespace shop), whose DNS is filtered by CiliumNetworkPolicy/shop/checkout-cilium spec.egress[0].toPorts[0]")
+        .run();
+}

@@ -680,7 +680,15 @@ fn dns_egress(cx: &mut Cx<'_>, object: &Object<'_>) {
                     || facts.cidrs.iter().any(|cidr| rule_reaches_cidr(r, cidr)))
         }) || cx.index.cilium_policies.iter().any(|(namespace, policy)| {
             namespace == workload.namespace()
-                && crate::audit::cilium::allows_dns(policy, &workload.labels, protocol, facts)
+                && crate::netpol::CiliumPolicy::parse(policy).is_ok_and(|policy| {
+                    policy.gives_dns(
+                        workload.namespace(),
+                        &workload.labels,
+                        facts,
+                        crate::netpol::Protocol::parse(Some(protocol))
+                            .unwrap_or(crate::netpol::Protocol::Tcp),
+                    )
+                })
         })
     };
     let missing: Vec<&str> = ["UDP", "TCP"].into_iter().filter(|p| !dns(p)).collect();

@@ -272,8 +272,10 @@ pub struct Index {
     pub policies: Vec<(String, Value)>,
     /// Where each of [`Index::policies`] was written, in the same order.
     pub policy_anchors: Vec<Anchor>,
-    /// CiliumNetworkPolicies: namespace and document (read for DNS only).
+    /// CiliumNetworkPolicies: namespace and document.
     pub cilium_policies: Vec<(String, Value)>,
+    /// Where each of [`Index::cilium_policies`] was written, in the same order.
+    pub cilium_anchors: Vec<Anchor>,
     /// Service selectors by namespace.
     pub services: HashMap<String, Vec<BTreeMap<String, String>>>,
     /// ServiceAccounts (namespace, name) and their `automountServiceAccountToken`.
@@ -316,7 +318,11 @@ impl Index {
                 self.policy_anchors
                     .push(Anchor::of(object, "metadata.name"));
             }
-            "CiliumNetworkPolicy" => self.cilium_policies.push((namespace(), document.clone())),
+            "CiliumNetworkPolicy" => {
+                self.cilium_policies.push((namespace(), document.clone()));
+                self.cilium_anchors
+                    .push(Anchor::of(object, "metadata.name"));
+            }
             "Service" => self
                 .services
                 .entry(namespace())

@@ -6,9 +6,9 @@
 
 use serde_json::Value;
 
-use super::{Check, Cx, Family, Rule, Severity};
+use super::{Anchor, Check, Cx, Family, Index, Rule, Severity};
 use crate::audit::manifests::Object;
-use crate::netpol::{Policy, analysis};
+use crate::netpol::{CiliumPolicy, Cluster, Pod, Policy, analysis};
 
 macro_rules! network {
     ($name:ident, $id:expr, $severity:ident, $check:expr, $title:literal, $fix:literal) => {
@@ -33,6 +33,7 @@ pub static RULES: &[&Rule] = &[
     &IPBLOCK_ANY,
     &IPBLOCK_WIDE,
     &SELECTS_NOTHING,
+    &DNS_FILTER_VOIDED,
 ];
 
 network!(
@@ -91,6 +92,86 @@ network!(
     "A NetworkPolicy selects no pod of the manifests",
     "fix the podSelector, or remove the policy"
 );
+
+network!(
+    DNS_FILTER_VOIDED,
+    analysis::DNS_FILTER_VOIDED,
+    High,
+    Check::Index(dns_filter_voided),
+    "A plain allow of the DNS port voids a Cilium DNS filter",
+    "remove port 53 from the allow, or narrow its pod selector so it does not select the DNS-filtered pods"
+);
+
+/// The index as the evaluator's picture: namespaces, workloads as pods,
+/// NetworkPolicies and CiliumNetworkPolicies (those that cannot be read are
+/// left out; `input/*` reports them).
+fn picture(index: &Index) -> Cluster {
+    let mut cluster = Cluster::default();
+    for (name, (labels, _)) in &index.namespaces {
+        cluster.add_namespace(name, labels.clone());
+    }
+    for workload in &index.workloads {
+        cluster.add_pod(Pod {
+            id: workload.anchor.resource.clone(),
+            namespace: workload.namespace.clone(),
+            labels: workload.labels.clone(),
+            ports: Vec::new(),
+            host_network: false,
+        });
+    }
+    cluster.policies = index
+        .policies
+        .iter()
+        .filter_map(|(_, d)| Policy::parse(d).ok())
+        .collect();
+    cluster.cilium = index
+        .cilium_policies
+        .iter()
+        .filter_map(|(_, d)| CiliumPolicy::parse(d).ok())
+        .collect();
+    cluster
+}
+
+/// Plain allows of the DNS port for pods whose DNS a CiliumNetworkPolicy
+/// filters, reported on the allowing policy.
+fn dns_filter_voided(cx: &mut Cx<'_>) {
+    if cx.index.cilium_policies.is_empty() {
+        return;
+    }
+    let issues = analysis::dns_filter_voided(&picture(cx.index));
+    // Each policy's anchor under the evaluator's name for it.
+    let key = |kind: &str, namespace: &str, document: &Value| {
+        let name = document
+            .pointer("/metadata/name")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        format!("{kind}/{namespace}/{name}")
+    };
+    let anchors: Vec<(String, &Anchor)> = cx
+        .index
+        .policies
+        .iter()
+        .zip(&cx.index.policy_anchors)
+        .map(|((ns, d), a)| (key("NetworkPolicy", ns, d), a))
+        .chain(
+            cx.index
+                .cilium_policies
+                .iter()
+                .zip(&cx.index.cilium_anchors)
+                .map(|((ns, d), a)| (key(crate::platform::cilium::KIND, ns, d), a)),
+        )
+        .collect();
+    let mut reports = Vec::new();
+    for issue in issues {
+        let Some((_, anchor)) = anchors.iter().find(|(k, _)| *k == issue.resource) else {
+            continue;
+        };
+        reports.push(((*anchor).clone(), issue));
+    }
+    for (anchor, issue) in reports {
+        cx.report_at(&anchor, issue.message, issue.fix.to_string());
+    }
+}
 
 /// The issues of one NetworkPolicy that belong to `rule`.
 fn policy_issues(cx: &mut Cx<'_>, object: &Object<'_>, rule: &'static Rule) {

@@ -278,15 +278,22 @@ pub struct SecretKey {
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Dapr {
-    /// The Dapr minor version, e.g. `1.16`.
+    /// The Dapr minor version, e.g. `1.18`.
     pub version: String,
     /// Render `dapr.io/placement-host-address: ""`: no actors, and the
     /// version's injector honours the empty value.
     pub disable_placement: bool,
+    /// Render `dapr.io/scheduler-host-address: ""`: neither actors nor jobs,
+    /// and the version's injector honours the empty value.
+    pub disable_scheduler: bool,
+    /// Render `dapr.io/enable-native-sidecar: "false"`: the version's
+    /// injector reads it ([`crate::platform::dapr::native_sidecar`]).
+    pub pin_classic_sidecar: bool,
     pub app_id: String,
     pub api_logging: bool,
     pub control_plane_namespace: String,
     pub actors: bool,
+    pub jobs: bool,
     pub config_name: String,
     pub invoked_by: Vec<DaprPeer>,
     pub invokes: Vec<DaprPeer>,

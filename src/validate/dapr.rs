@@ -107,15 +107,22 @@ impl Validator {
                 "name the Secret that holds the token under the key token",
             );
         }
+        let uses = dapr::Uses {
+            actors: dapr.actors,
+            jobs: dapr.jobs,
+        };
         ok.then(|| model::Dapr {
             version: version.name().to_string(),
-            disable_placement: dapr::disable_placement(version, dapr.actors),
+            disable_placement: dapr::disable_placement(version, uses),
+            disable_scheduler: dapr::disable_scheduler(version, uses),
+            pin_classic_sidecar: dapr::native_sidecar(version) == Some(false),
             api_token_secret: dapr.api_token_secret.clone(),
             config_name: format!("{name}-dapr-config"),
             app_id,
             api_logging: dapr.api_logging.unwrap_or(true),
             control_plane_namespace,
             actors: dapr.actors,
+            jobs: dapr.jobs,
             invoked_by,
             invokes,
             components,
@@ -382,7 +389,19 @@ impl Validator {
                 None => {
                     let supported: Vec<&str> =
                         dapr::Version::SUPPORTED.iter().map(|(n, _)| *n).collect();
-                    self.push(
+                    let problem = if dapr::Version::is_newer_than_verified(text) {
+                        Problem::new(
+                            "dapr.version",
+                            format!(
+                                "Dapr {text} is newer than the versions harden supports: its injector and sidecar facts are not verified"
+                            ),
+                        )
+                        .help(format!(
+                            "write one of the supported versions {} (the newest is {}), and check that it behaves the same on your control plane",
+                            supported.join(", "),
+                            dapr::Version::NEWEST.name()
+                        ))
+                    } else {
                         Problem::new(
                             "dapr.version",
                             format!("{text:?} is not a supported Dapr version"),
@@ -390,8 +409,9 @@ impl Validator {
                         .help(format!(
                             "write the control plane's minor version: one of {}",
                             supported.join(", ")
-                        )),
-                    );
+                        ))
+                    };
+                    self.push(problem);
                     *ok = false;
                     dapr::Version::DEFAULT
                 }

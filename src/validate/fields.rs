@@ -99,10 +99,12 @@ fn known_fields(parent: &str) -> &'static [&'static str] {
         "secrets.keys" => &["name", "remoteKey", "property"],
         "dapr" => &[
             "enabled",
+            "version",
             "appId",
             "apiLogging",
             "controlPlaneNamespace",
             "actors",
+            "jobs",
             "invokedBy",
             "invokes",
             "components",

@@ -406,7 +406,9 @@ fn a_custom_dapr_control_plane_namespace_renders_and_is_selected() {
         .run();
     let policies = ran.read("out/03-network-policy.yaml");
     assert!(!policies.contains("dapr-system"), "{policies}");
-    for component in ["dapr-sentry", "dapr-operator", "dapr-scheduler-server"] {
+    // No actors and no jobs: the scheduler is turned off, not opened.
+    assert!(!policies.contains("dapr-scheduler-server"), "{policies}");
+    for component in ["dapr-sentry", "dapr-operator"] {
         let at = policies
             .find(&format!("\"app\": \"{component}\""))
             .expect(component);

@@ -299,6 +299,22 @@ pub struct Dapr {
     pub invokes: Vec<DaprPeer>,
     pub components: Vec<Component>,
     pub api_token_secret: Option<String>,
+    /// The API token Secret as `04-secrets.yaml` renders it: an
+    /// ExternalSecret, or instructions to create it.
+    pub api_token: Option<ApiToken>,
+}
+
+/// The Secret the injector reads the sidecar's API token from
+/// (`dapr.io/api-token-secret`). The pod cannot start without it.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ApiToken {
+    pub secret_name: String,
+    /// Always `token` ([`crate::platform::dapr::API_TOKEN_KEY`]).
+    pub key: String,
+    /// With `secrets.source: externalSecrets`: the store entry the
+    /// ExternalSecret reads, `<app>/dapr-api-token` (its value is the
+    /// token). `None`: the Secret is created by hand.
+    pub remote_key: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]

@@ -106,7 +106,31 @@ impl Validator {
                 formats::dns1123_subdomain(secret),
                 "name the Secret that holds the token under the key token",
             );
+            if secrets.is_some_and(|s| s.secret_name == *secret) {
+                self.push(
+                    Problem::new(
+                        "dapr.apiTokenSecret",
+                        format!(
+                            "{secret:?} is the app's own Secret, which is mounted into the app"
+                        ),
+                    )
+                    .help(format!(
+                        "name a Secret of its own, e.g. {name}-dapr-api-token"
+                    )),
+                );
+                ok = false;
+            }
         }
+        let api_token = dapr
+            .api_token_secret
+            .as_ref()
+            .map(|secret| model::ApiToken {
+                secret_name: secret.clone(),
+                key: dapr::API_TOKEN_KEY.to_string(),
+                remote_key: secrets
+                    .filter(|s| s.source == "externalSecrets")
+                    .map(|_| format!("{name}/dapr-api-token")),
+            });
         let uses = dapr::Uses {
             actors: dapr.actors,
             jobs: dapr.jobs,
@@ -117,6 +141,7 @@ impl Validator {
             disable_scheduler: dapr::disable_scheduler(version, uses),
             pin_classic_sidecar: dapr::native_sidecar(version) == Some(false),
             api_token_secret: dapr.api_token_secret.clone(),
+            api_token,
             config_name: format!("{name}-dapr-config"),
             app_id,
             api_logging: dapr.api_logging.unwrap_or(true),
@@ -397,9 +422,8 @@ impl Validator {
                             ),
                         )
                         .help(format!(
-                            "write one of the supported versions {} (the newest is {}), and check that it behaves the same on your control plane",
-                            supported.join(", "),
-                            dapr::Version::NEWEST.name()
+                            "supported versions: {} (each read upstream); a newer Dapr needs its facts verified in harden before it can be used",
+                            supported.join(", ")
                         ))
                     } else {
                         Problem::new(

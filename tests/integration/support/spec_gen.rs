@@ -157,7 +157,9 @@ fn dapr(secret_key: Option<String>) -> impl Strategy<Value = Value> {
         prop::option::of(label()),
         any::<bool>(),
         any::<bool>(),
-        prop::option::of(prop::sample::select(vec!["1.14", "1.15", "1.16"])),
+        prop::option::of(prop::sample::select(vec![
+            "1.14", "1.15", "1.16", "1.17", "1.18",
+        ])),
         prop::collection::vec(label(), 0..=2),
         prop::collection::vec(label(), 0..=2),
         0usize..=2,

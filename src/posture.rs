@@ -752,6 +752,29 @@ pub fn residual_risks(model: &Model) -> Vec<String> {
         if dapr.api_token_secret.is_none() {
             risks.push("The Dapr sidecar API takes calls without a token (dapr.apiTokenSecret is not set); any process in the pod can use it.".into());
         }
+        for component in &dapr.components {
+            let kind = &component.component_type;
+            if !crate::validate::backends::is_read(kind) {
+                risks.push(format!(
+                    "Component {} ({kind}): harden does not read the backend of this type, so whether the network policies allow it is not checked; daprd exits when a component cannot connect.",
+                    component.name
+                ));
+                continue;
+            }
+            let hidden: Vec<&str> = component
+                .secret_metadata
+                .iter()
+                .map(|m| m.name.as_str())
+                .filter(|name| crate::validate::backends::address_keys(kind).contains(name))
+                .collect();
+            if !hidden.is_empty() {
+                risks.push(format!(
+                    "Component {} takes {} from a Secret, which harden cannot read: whether the network policies allow that backend is not checked; daprd exits when a component cannot connect.",
+                    component.name,
+                    hidden.join(", ")
+                ));
+            }
+        }
         if let Some(token) = dapr.api_token.as_ref().filter(|t| t.remote_key.is_none()) {
             risks.push(format!(
                 "Secret {} (the Dapr API token, key {}) is created by hand: rotation, access and history are outside this spec; until it exists the pod does not start.",

@@ -607,3 +607,58 @@ fn the_dapr_api_token_secret_without_a_secrets_section_gets_instructions() {
             .contains("04-secrets.yaml")
     );
 }
+
+#[test]
+fn a_component_backend_without_an_egress_rule_fails_validation() {
+    // daprd exits when a component cannot connect: the Redis behind the
+    // state store must be an allowed flow.
+    let text = fs::read_to_string(repo().join("specs/task-api.yaml")).unwrap();
+    let start = text.find("\negress:\n").unwrap();
+    let end = text.find("\nsecrets:\n").unwrap();
+    let without_egress = format!("{}\n{}", &text[..start], &text[end..]);
+    Harden::new()
+        .file("spec.yaml", &without_egress)
+        .args(["validate", "spec.yaml"])
+        .status(2)
+        .stderr_contains("dapr.components[0].metadata.redisHost: the backend redis.task-api.svc.cluster.local:6379 of component statestore (state.redis) is not an allowed egress flow")
+        .stderr_contains("    egress:\n      - name: statestore\n")
+        .stderr_contains("          - port: 6379\n")
+        .run();
+    // The rule to the namespace on that port is enough; another port is not.
+    Harden::new()
+        .file(
+            "spec.yaml",
+            text.replace("      - port: 6379\n", "      - port: 6380\n"),
+        )
+        .args(["validate", "spec.yaml"])
+        .status(2)
+        .stderr_contains("metadata.redisHost: the backend redis.task-api.svc.cluster.local:6379")
+        .run();
+    Harden::new()
+        .file("spec.yaml", &text)
+        .args(["validate", "spec.yaml"])
+        .run();
+}
+
+#[test]
+fn backends_harden_cannot_read_are_listed_as_not_checked() {
+    // A connection string kept in a Secret, and a type harden does not read.
+    let text = fs::read_to_string(repo().join("specs/task-api.yaml"))
+        .unwrap()
+        .replace(
+            "  components:\n",
+            "  components:\n    - name: orders-db\n      type: state.postgresql\n      secretMetadata:\n        connectionString: {key: db-password}\n    - name: webhook\n      type: bindings.http\n      metadata:\n        url: https://hooks.example.com/x\n",
+        );
+    let ran = Harden::new()
+        .file("spec.yaml", text)
+        .args(["render", "-q", "spec.yaml", "--out", "out"])
+        .run();
+    let posture = ran.read("out/SECURITY-POSTURE.md");
+    for expected in [
+        "Component orders-db takes connectionString from a Secret, which harden cannot read: whether the network policies allow that backend is not checked",
+        "Component webhook (bindings.http): harden does not read the backend of this type, so whether the network policies allow it is not checked",
+    ] {
+        assert!(posture.contains(expected), "{expected}\n{posture}");
+    }
+    assert!(!posture.contains("Component statestore"), "{posture}");
+}

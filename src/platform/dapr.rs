@@ -28,10 +28,9 @@ use serde::Serialize;
 /// - 1.18: `dapr.io/enable-native-sidecar` ([`Version::native_sidecar_annotation`])
 ///   and `dapr.io/actors-disseminate-timeout` (`annotations/annotations.go`
 ///   @ v1.18.3, the latter not written by harden); the sidecar's default
-///   probes change (`patcher/sidecar.go` @ v1.18.3: liveness delay 180 s,
-///   period 10 s, threshold 5; readiness delay 1 s, timeout 1 s, period
-///   1 s, threshold 5; @ v1.17.13: 3/6/3 and 3/3/6/3), which harden does
-///   not override.
+///   probes change (`patcher/sidecar.go` defaults, delay/timeout/period/
+///   threshold: liveness 3/3/6/3 @ v1.17.13 -> 180/3/10/5 @ v1.18.3,
+///   readiness 3/3/6/3 -> 1/1/1/5), which harden does not override.
 /// - Unchanged 1.16 to 1.18: the control-plane services and ports
 ///   (`patcher/services.go`: `dapr-api` 443, `dapr-placement-server`
 ///   50005, `dapr-scheduler-server` 50006, `dapr-sentry` 443; chart
@@ -351,7 +350,10 @@ pub const SIDECAR_INTERNAL_GRPC_PORT: u32 = 50002;
 /// `pkg/metrics/options.go` `defaultMetricsPort = "9090"`,
 /// `defaultMetricsEnabled = true`; container port `dapr-metrics`.
 pub const SIDECAR_METRICS_PORT: u32 = 9090;
-/// Every port daprd binds inside the pod: the app must not use them.
+/// Every port daprd binds inside the pod: the app must not use them. The
+/// five defaults are the same @ v1.17.13 and v1.18.3 (`pkg/runtime/config.go`,
+/// `pkg/metrics/options.go`, `patcher/sidecar.go` `dapr.io/internal-grpc-port`
+/// default 50002).
 pub const SIDECAR_PORTS: [u32; 5] = [
     SIDECAR_HTTP_PORT,
     SIDECAR_PUBLIC_PORT,

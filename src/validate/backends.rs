@@ -118,6 +118,9 @@ pub struct Unreadable {
 /// Where a backend host is, as far as a NetworkPolicy is concerned.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Place {
+    /// `localhost` or a loopback address: inside the pod, which no
+    /// NetworkPolicy sees, so nothing to allow.
+    Loopback,
     /// An IP literal: a `cidr` rule.
     Ip(IpAddr),
     /// A Service: `name` (the app's namespace), `name.ns.svc` or
@@ -134,9 +137,16 @@ pub enum Place {
 /// Where `host` is, for an app in `namespace`.
 pub fn place(host: &str, namespace: &str) -> Place {
     if let Ok(ip) = host.parse::<IpAddr>() {
-        return Place::Ip(ip);
+        return if ip.is_loopback() {
+            Place::Loopback
+        } else {
+            Place::Ip(ip)
+        };
     }
     let host = host.trim_end_matches('.').to_ascii_lowercase();
+    if host == "localhost" {
+        return Place::Loopback;
+    }
     let labels: Vec<&str> = host.split('.').collect();
     let cluster_suffix: Vec<&str> = kubernetes::CLUSTER_DOMAIN.split('.').collect();
     let mut in_cluster = labels.as_slice();
@@ -462,6 +472,7 @@ pub fn covered(place: &Place, host: &str, port: u32, network: &model::Network) -
         })
     };
     match place {
+        Place::Loopback => true,
         Place::Ip(ip) => {
             let Ok(address) =
                 formats::cidr(&format!("{ip}/{}", if ip.is_ipv4() { 32 } else { 128 }))
@@ -504,7 +515,9 @@ fn suggested_rule(name: &str, backend: &Backend, place: &Place, namespace: &str)
                 "  - name: {name}\n{ns_line}    podLabels: {{app.kubernetes.io/name: <the backend pods' label>}}\n{ports}"
             )
         }
-        Place::Name => format!("  - name: {name}\n    hosts: [{}]\n{ports}", backend.host),
+        Place::Name | Place::Loopback => {
+            format!("  - name: {name}\n    hosts: [{}]\n{ports}", backend.host)
+        }
     }
 }
 
@@ -740,6 +753,9 @@ mod tests {
             place("fd00::1", "shop"),
             Place::Ip("fd00::1".parse().unwrap())
         );
+        for loopback in ["localhost", "127.0.0.1", "::1", "LOCALHOST."] {
+            assert_eq!(place(loopback, "shop"), Place::Loopback, "{loopback}");
+        }
     }
 
     fn network(egress: Vec<model::Flow>, hosts: Vec<model::HostFlow>) -> model::Network {
@@ -803,6 +819,7 @@ mod tests {
         assert!(ok("db.example.com", 5432));
         assert!(!ok("a.db.example.com", 5432), "one label only");
         assert!(!ok("db.example.com", 5433));
+        assert!(ok("localhost", 6379), "loopback is no flow");
     }
 
     #[test]

@@ -296,20 +296,43 @@ pub struct SecretKey {
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Dapr {
-    /// The Dapr minor version, e.g. `1.16`.
+    /// The Dapr minor version, e.g. `1.18`.
     pub version: String,
     /// Render `dapr.io/placement-host-address: ""`: no actors, and the
     /// version's injector honours the empty value.
     pub disable_placement: bool,
+    /// Render `dapr.io/scheduler-host-address: ""`: neither actors nor jobs,
+    /// and the version's injector honours the empty value.
+    pub disable_scheduler: bool,
+    /// Render `dapr.io/enable-native-sidecar: "false"`: the version's
+    /// injector reads it ([`crate::platform::dapr::native_sidecar`]).
+    pub pin_classic_sidecar: bool,
     pub app_id: String,
     pub api_logging: bool,
     pub control_plane_namespace: String,
     pub actors: bool,
+    pub jobs: bool,
     pub config_name: String,
     pub invoked_by: Vec<DaprPeer>,
     pub invokes: Vec<DaprPeer>,
     pub components: Vec<Component>,
     pub api_token_secret: Option<String>,
+    /// The API token Secret as `04-secrets.yaml` renders it: an
+    /// ExternalSecret, or instructions to create it.
+    pub api_token: Option<ApiToken>,
+}
+
+/// The Secret the injector reads the sidecar's API token from
+/// (`dapr.io/api-token-secret`). The pod cannot start without it.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ApiToken {
+    pub secret_name: String,
+    /// Always `token` ([`crate::platform::dapr::API_TOKEN_KEY`]).
+    pub key: String,
+    /// With `secrets.source: externalSecrets`: the store entry the
+    /// ExternalSecret reads, `<app>/dapr-api-token` (its value is the
+    /// token). `None`: the Secret is created by hand.
+    pub remote_key: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]

@@ -182,7 +182,7 @@ pub fn controls(model: &Model, files: &[String]) -> Vec<Control> {
             )
         }
     };
-    let secrets = match &model.secrets {
+    let mut secrets = match &model.secrets {
         None => "the spec declares no secrets; none reach the environment".to_string(),
         Some(s) if s.source == "manual" => format!(
             "{} keys mounted read-only at {}; the Secret is created out of band",
@@ -197,6 +197,26 @@ pub fn controls(model: &Model, files: &[String]) -> Vec<Control> {
             s.mount_path
         ),
     };
+    if let Some(token) = model.dapr.as_ref().and_then(|d| d.api_token.as_ref()) {
+        if model.secrets.is_none() {
+            secrets = "the app reads no secrets".to_string();
+        }
+        let lead = if model.secrets.is_some() {
+            "; apart from these, "
+        } else {
+            "; "
+        };
+        secrets.push_str(&match &token.remote_key {
+            Some(remote) => format!(
+                "{lead}the Dapr API token Secret {} (key {}) from store entry {} (External Secrets), which the injector puts in daprd's environment only (DAPR_API_TOKEN)",
+                token.secret_name, token.key, remote
+            ),
+            None => format!(
+                "{lead}the Dapr API token Secret {} (key {}), created out of band (see 04-secrets.yaml), which the injector puts in daprd's environment only (DAPR_API_TOKEN)",
+                token.secret_name, token.key
+            ),
+        });
+    }
     let dapr_missing = "not applicable: Dapr is not enabled";
     let mut inventory = vec![
         Control {
@@ -731,6 +751,35 @@ pub fn residual_risks(model: &Model) -> Vec<String> {
         ));
         if dapr.api_token_secret.is_none() {
             risks.push("The Dapr sidecar API takes calls without a token (dapr.apiTokenSecret is not set); any process in the pod can use it.".into());
+        }
+        for component in &dapr.components {
+            let kind = &component.component_type;
+            if !crate::validate::backends::is_read(kind) {
+                risks.push(format!(
+                    "Component {} ({kind}): harden does not read the backend of this type, so whether the network policies allow it is not checked; daprd exits when a component cannot connect.",
+                    component.name
+                ));
+                continue;
+            }
+            let hidden: Vec<&str> = component
+                .secret_metadata
+                .iter()
+                .map(|m| m.name.as_str())
+                .filter(|name| crate::validate::backends::address_keys(kind).contains(name))
+                .collect();
+            if !hidden.is_empty() {
+                risks.push(format!(
+                    "Component {} takes {} from a Secret, which harden cannot read: whether the network policies allow that backend is not checked; daprd exits when a component cannot connect.",
+                    component.name,
+                    hidden.join(", ")
+                ));
+            }
+        }
+        if let Some(token) = dapr.api_token.as_ref().filter(|t| t.remote_key.is_none()) {
+            risks.push(format!(
+                "Secret {} (the Dapr API token, key {}) is created by hand: rotation, access and history are outside this spec; until it exists the pod does not start.",
+                token.secret_name, token.key
+            ));
         }
         for component in dapr
             .components

@@ -105,7 +105,7 @@ const OUTPUTS: &[Output] = &[
         template: "04-secrets.yaml.j2",
         manifest: true,
         executable: false,
-        wanted: |m| m.secrets.is_some(),
+        wanted: |m| m.secrets.is_some() || m.dapr.as_ref().is_some_and(|d| d.api_token.is_some()),
         file_name: |_| names::SECRETS_FILE.into(),
     },
     Output {
@@ -280,11 +280,15 @@ fn posture_with(
     Ok(with_header(&body, &model.spec_file, Comment::Html))
 }
 
-/// Manual secrets produce a file of instructions only; kustomize has no
-/// resource to read in it, so it is not listed.
+/// Manual secrets (and an API token Secret without External Secrets)
+/// produce a file of instructions only; kustomize has no resource to read
+/// in it, so it is not listed.
 fn is_comment_only(output: &Output, model: &Model) -> bool {
     output.template == "04-secrets.yaml.j2"
-        && model.secrets.as_ref().is_some_and(|s| s.source == "manual")
+        && model
+            .secrets
+            .as_ref()
+            .is_none_or(|s| s.source != "externalSecrets")
 }
 
 fn render_one(

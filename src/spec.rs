@@ -325,8 +325,8 @@ pub struct SecretKey {
 pub struct Dapr {
     pub enabled: Option<bool>,
     /// The Dapr minor version of the cluster's control plane: what the
-    /// sidecar dials differs between versions. Absent means 1.16.
-    #[schemars(extend("enum" = ["1.14", "1.15", "1.16"]))]
+    /// sidecar dials differs between versions. Absent means 1.18.
+    #[schemars(extend("enum" = ["1.14", "1.15", "1.16", "1.17", "1.18"]))]
     pub version: Option<String>,
     pub app_id: Option<String>,
     pub api_logging: Option<bool>,
@@ -334,9 +334,15 @@ pub struct Dapr {
     /// The app uses actors or workflows: the sidecar then connects to the
     /// placement service, and the app's own pods call each other on the
     /// sidecar's internal port. Without it, placement is turned off for the
-    /// pod (Dapr 1.15 and later).
+    /// pod (Dapr 1.15 and later). Actors also open the scheduler (reminders,
+    /// workflow timers).
     #[serde(default, deserialize_with = "null_as_default")]
     pub actors: bool,
+    /// The app uses the jobs API: the sidecar then connects to the
+    /// scheduler. Without it (and without actors) the scheduler is turned
+    /// off for the pod (Dapr 1.15 and later).
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub jobs: bool,
     /// Apps whose sidecars may invoke this app.
     #[serde(default, deserialize_with = "null_as_default")]
     pub invoked_by: Vec<DaprPeer>,

@@ -106,16 +106,48 @@ impl Validator {
                 formats::dns1123_subdomain(secret),
                 "name the Secret that holds the token under the key token",
             );
+            if secrets.is_some_and(|s| s.secret_name == *secret) {
+                self.push(
+                    Problem::new(
+                        "dapr.apiTokenSecret",
+                        format!(
+                            "{secret:?} is the app's own Secret, which is mounted into the app"
+                        ),
+                    )
+                    .help(format!(
+                        "name a Secret of its own, e.g. {name}-dapr-api-token"
+                    )),
+                );
+                ok = false;
+            }
         }
+        let api_token = dapr
+            .api_token_secret
+            .as_ref()
+            .map(|secret| model::ApiToken {
+                secret_name: secret.clone(),
+                key: dapr::API_TOKEN_KEY.to_string(),
+                remote_key: secrets
+                    .filter(|s| s.source == "externalSecrets")
+                    .map(|_| format!("{name}/dapr-api-token")),
+            });
+        let uses = dapr::Uses {
+            actors: dapr.actors,
+            jobs: dapr.jobs,
+        };
         ok.then(|| model::Dapr {
             version: version.name().to_string(),
-            disable_placement: dapr::disable_placement(version, dapr.actors),
+            disable_placement: dapr::disable_placement(version, uses),
+            disable_scheduler: dapr::disable_scheduler(version, uses),
+            pin_classic_sidecar: dapr::native_sidecar(version) == Some(false),
             api_token_secret: dapr.api_token_secret.clone(),
+            api_token,
             config_name: format!("{name}-dapr-config"),
             app_id,
             api_logging: dapr.api_logging.unwrap_or(true),
             control_plane_namespace,
             actors: dapr.actors,
+            jobs: dapr.jobs,
             invoked_by,
             invokes,
             components,
@@ -382,7 +414,18 @@ impl Validator {
                 None => {
                     let supported: Vec<&str> =
                         dapr::Version::SUPPORTED.iter().map(|(n, _)| *n).collect();
-                    self.push(
+                    let problem = if dapr::Version::is_newer_than_verified(text) {
+                        Problem::new(
+                            "dapr.version",
+                            format!(
+                                "Dapr {text} is newer than the versions harden supports: its injector and sidecar facts are not verified"
+                            ),
+                        )
+                        .help(format!(
+                            "supported versions: {} (each read upstream); a newer Dapr needs its facts verified in harden before it can be used",
+                            supported.join(", ")
+                        ))
+                    } else {
                         Problem::new(
                             "dapr.version",
                             format!("{text:?} is not a supported Dapr version"),
@@ -390,8 +433,9 @@ impl Validator {
                         .help(format!(
                             "write the control plane's minor version: one of {}",
                             supported.join(", ")
-                        )),
-                    );
+                        ))
+                    };
+                    self.push(problem);
                     *ok = false;
                     dapr::Version::DEFAULT
                 }

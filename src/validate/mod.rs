@@ -8,12 +8,14 @@
 //! Checking (spec -> problems) has one module per spec section, each adding
 //! `Validator` methods that check a section and return its model part:
 //! `app.rs`, `workload.rs`, `api.rs` (kubernetesApi),
-//! `secrets.rs`, `dapr.rs`, `network.rs` (ingress, egress, network), with
+//! `secrets.rs`, `dapr.rs`, `network.rs` (ingress, egress, network),
+//! `backends.rs` (each Dapr component's backend is an allowed flow), with
 //! `fields.rs` for unknown fields and the shared rules in [`formats`],
 //! [`hosts`], [`limits`] and [`compliance`]. Resolving (checked spec ->
 //! model) is `resolve.rs`: the flows harden adds itself and the live
 //! scripts' plans.
 
+pub mod backends;
 pub mod compliance;
 pub mod formats;
 pub mod hosts;
@@ -227,6 +229,9 @@ impl Validator {
             dapr.as_ref(),
         );
 
+        if let Some(dapr) = &dapr {
+            self.component_backends(dapr, &network, &namespace_for_peers);
+        }
         let rbac_expectations = rbac_expectations(api_access.as_ref());
         let reach_target = reach_target(&network);
         let model = Model {

@@ -190,7 +190,11 @@ pub(super) fn derived_flows(
     }
     let Some(dapr) = dapr else { return };
     let version = dapr::Version::parse(&dapr.version).unwrap_or(dapr::Version::DEFAULT);
-    for service in dapr::dialled(version, dapr.actors) {
+    let uses = dapr::Uses {
+        actors: dapr.actors,
+        jobs: dapr.jobs,
+    };
+    for service in dapr::dialled(version, uses) {
         egress.push(model::Flow {
             name: service.flow.to_string(),
             reason: service.reason.to_string(),

@@ -349,6 +349,7 @@ fn dapr_section(out: &mut String, dapr: &spec::Dapr) {
     if let Some(enabled) = dapr.enabled {
         pushln!(out, "  enabled: {enabled}");
     }
+    field(out, "  ", "version", &dapr.version);
     field(out, "  ", "appId", &dapr.app_id);
     if let Some(logging) = dapr.api_logging {
         pushln!(out, "  apiLogging: {logging}");
@@ -361,6 +362,9 @@ fn dapr_section(out: &mut String, dapr: &spec::Dapr) {
     );
     if dapr.actors {
         out.push_str("  actors: true\n");
+    }
+    if dapr.jobs {
+        out.push_str("  jobs: true\n");
     }
     field(out, "  ", "apiTokenSecret", &dapr.api_token_secret);
     for (key, peers) in [("invokedBy", &dapr.invoked_by), ("invokes", &dapr.invokes)] {

@@ -966,3 +966,80 @@ fn render_refuses_output_that_fails_its_own_audit() {
         ])
     );
 }
+
+/// Dapr 1.18 can inject daprd as a native sidecar (an init container with
+/// `restartPolicy: Always`). harden keeps the classic sidecar
+/// (`dapr.io/enable-native-sidecar: "false"`), but either shape must pass
+/// `restricted`: the rendered pod template plus daprd with the security
+/// context the injector writes (`pkg/injector/patcher/sidecar_container.go`
+/// @ v1.18.3: no privilege escalation, runAsNonRoot and a read-only root
+/// filesystem by default, the seccomp profile from
+/// `dapr.io/sidecar-seccomp-profile-type`, drop ALL with
+/// `sidecarDropALLCapabilities`), as a container and as a native sidecar.
+#[test]
+fn the_dapr_sidecar_passes_restricted_as_a_classic_or_a_native_sidecar() {
+    let spec = fs::read_to_string(repo().join("specs/task-api.yaml")).unwrap();
+    let model = harden::load::load_spec_text(&spec, "specs/task-api.yaml").unwrap();
+    assert_eq!(model.dapr.as_ref().unwrap().version, "1.18");
+    let files =
+        harden::render::render(&model, &harden::templates::Templates::embedded().unwrap()).unwrap();
+    let deployment = &files
+        .iter()
+        .find(|f| f.name == "06-deployment.yaml")
+        .unwrap()
+        .content;
+    let documents = harden::yaml::parse_stream(deployment).unwrap();
+    let template = &documents[0]["spec"]["template"];
+    let annotations = &template["metadata"]["annotations"];
+    assert_eq!(annotations["dapr.io/enable-native-sidecar"], "false");
+    let daprd = |native: bool| {
+        let mut container = serde_json::json!({
+            "name": "daprd",
+            "image": "ghcr.io/dapr/daprd:1.18.3",
+            "securityContext": {
+                "allowPrivilegeEscalation": false,
+                "runAsNonRoot": true,
+                "readOnlyRootFilesystem": true,
+                "seccompProfile": {"type": annotations["dapr.io/sidecar-seccomp-profile-type"]},
+                "capabilities": {"drop": ["ALL"]},
+            },
+        });
+        if native {
+            container["restartPolicy"] = serde_json::json!("Always");
+        }
+        container
+    };
+    let version = Version::parse(&model.pss_version).unwrap();
+    for native in [false, true] {
+        let mut spec = template["spec"].clone();
+        let list = if native {
+            "initContainers"
+        } else {
+            "containers"
+        };
+        match spec.get_mut(list).and_then(serde_json::Value::as_array_mut) {
+            Some(containers) => containers.push(daprd(native)),
+            None => spec[list] = serde_json::json!([daprd(native)]),
+        }
+        let pod = harden::audit::pss::Pod {
+            annotations: Some(annotations),
+            spec: &spec,
+        };
+        let violations = harden::audit::pss::evaluate(&pod, Level::Restricted, version);
+        assert!(violations.is_empty(), "native {native}: {violations:?}");
+        // Without drop ALL the same sidecar is rejected, as a native one too.
+        let mut without = spec.clone();
+        without[list].as_array_mut().unwrap().last_mut().unwrap()["securityContext"]
+            .as_object_mut()
+            .unwrap()
+            .remove("capabilities");
+        let pod = harden::audit::pss::Pod {
+            annotations: Some(annotations),
+            spec: &without,
+        };
+        assert!(
+            !harden::audit::pss::evaluate(&pod, Level::Restricted, version).is_empty(),
+            "native {native}: drop ALL is required"
+        );
+    }
+}

@@ -406,7 +406,9 @@ fn a_custom_dapr_control_plane_namespace_renders_and_is_selected() {
         .run();
     let policies = ran.read("out/03-network-policy.yaml");
     assert!(!policies.contains("dapr-system"), "{policies}");
-    for component in ["dapr-sentry", "dapr-operator", "dapr-scheduler-server"] {
+    // No actors and no jobs: the scheduler is turned off, not opened.
+    assert!(!policies.contains("dapr-scheduler-server"), "{policies}");
+    for component in ["dapr-sentry", "dapr-operator"] {
         let at = policies
             .find(&format!("\"app\": \"{component}\""))
             .expect(component);
@@ -467,4 +469,196 @@ fn render_with_no_path_renders_the_workspace() {
         .arg("check")
         .stdout_contains("2 in sync, 0 drifted")
         .run();
+}
+
+#[test]
+fn a_dapr_version_newer_than_verified_is_refused_as_unverified() {
+    let text = fs::read_to_string(repo().join("specs/task-api.yaml"))
+        .unwrap()
+        .replacen("\ndapr:\n", "\ndapr:\n  version: \"1.19\"\n", 1);
+    let ran = Harden::new()
+        .file("spec.yaml", text)
+        .args(["validate", "spec.yaml"])
+        .status(2)
+        .stderr_contains("dapr.version: Dapr 1.19 is newer than the versions harden supports: its injector and sidecar facts are not verified")
+        .stderr_contains("1.14, 1.15, 1.16, 1.17, 1.18")
+        .run();
+    drop(ran);
+    for version in ["1.17", "1.18"] {
+        let text = fs::read_to_string(repo().join("specs/task-api.yaml"))
+            .unwrap()
+            .replacen(
+                "\ndapr:\n",
+                &format!("\ndapr:\n  version: \"{version}\"\n"),
+                1,
+            );
+        Harden::new()
+            .file("spec.yaml", text)
+            .args(["validate", "spec.yaml"])
+            .run();
+    }
+}
+
+#[test]
+fn the_dapr_api_token_secret_is_rendered_never_its_value() {
+    // External Secrets: an ExternalSecret of its own, key token, from
+    // <app>/dapr-api-token, in the kustomization.
+    let text = fs::read_to_string(repo().join("specs/task-api.yaml"))
+        .unwrap()
+        .replacen(
+            "\ndapr:\n",
+            "\ndapr:\n  apiTokenSecret: task-api-dapr-token\n",
+            1,
+        );
+    let ran = Harden::new()
+        .file("spec.yaml", text)
+        .args(["render", "-q", "spec.yaml", "--out", "out"])
+        .run();
+    let secrets = ran.read("out/04-secrets.yaml");
+    let documents = harden::yaml::parse_stream(&secrets).unwrap();
+    let token = documents
+        .iter()
+        .find(|d| d["metadata"]["name"] == "task-api-dapr-token")
+        .expect("an ExternalSecret for the token");
+    assert_eq!(token["kind"], "ExternalSecret");
+    assert_eq!(token["spec"]["target"]["name"], "task-api-dapr-token");
+    assert_eq!(token["spec"]["data"][0]["secretKey"], "token");
+    assert_eq!(
+        token["spec"]["data"][0]["remoteRef"]["key"],
+        "task-api/dapr-api-token"
+    );
+    assert_eq!(
+        token["spec"]["secretStoreRef"]["name"],
+        documents[0]["spec"]["secretStoreRef"]["name"]
+    );
+    assert!(
+        ran.read("out/kustomization.yaml")
+            .contains("04-secrets.yaml")
+    );
+    assert!(
+        ran.read("out/SECURITY-POSTURE.md")
+            .contains("the Dapr API token Secret task-api-dapr-token (key token) from store entry task-api/dapr-api-token")
+    );
+
+    // Manual secrets: instructions only, for the app's Secret and the token's.
+    let text = fs::read_to_string(repo().join("specs/orders.yaml"))
+        .unwrap()
+        .replacen(
+            "\ndapr:\n",
+            "\ndapr:\n  apiTokenSecret: orders-dapr-token\n",
+            1,
+        );
+    let ran = Harden::new()
+        .file("spec.yaml", text)
+        .args(["render", "-q", "spec.yaml", "--out", "out"])
+        .run();
+    let secrets = ran.read("out/04-secrets.yaml");
+    assert!(
+        secrets.contains("kubectl create secret generic orders-dapr-token")
+            && secrets.contains("--from-file=token=./token"),
+        "{secrets}"
+    );
+    assert!(
+        harden::yaml::parse_stream(&secrets)
+            .unwrap()
+            .iter()
+            .all(|d| d.is_null()),
+        "{secrets}"
+    );
+    assert!(
+        !ran.read("out/kustomization.yaml")
+            .contains("04-secrets.yaml")
+    );
+    let posture = ran.read("out/SECURITY-POSTURE.md");
+    assert!(
+        posture.contains(
+            "Secret orders-dapr-token (the Dapr API token, key token) is created by hand"
+        ),
+        "{posture}"
+    );
+}
+
+#[test]
+fn the_dapr_api_token_secret_without_a_secrets_section_gets_instructions() {
+    let text = fs::read_to_string(repo().join("specs/task-api.yaml")).unwrap();
+    let start = text.find("\nsecrets:\n").unwrap();
+    let end = text.find("\ndapr:\n").unwrap();
+    let text = format!(
+        "{}\ndapr:\n  apiTokenSecret: task-api-dapr-token\n{}",
+        &text[..start],
+        &text[end + "\ndapr:\n".len()..]
+    )
+    .replace(
+        "      secretMetadata:\n        redisPassword: {key: redis-password}\n",
+        "",
+    );
+    let ran = Harden::new()
+        .file("spec.yaml", text)
+        .args(["render", "-q", "spec.yaml", "--out", "out"])
+        .run();
+    let secrets = ran.read("out/04-secrets.yaml");
+    assert!(
+        secrets.contains("kubectl create secret generic task-api-dapr-token"),
+        "{secrets}"
+    );
+    assert!(!secrets.contains("task-api-secrets"), "{secrets}");
+    assert!(
+        !ran.read("out/kustomization.yaml")
+            .contains("04-secrets.yaml")
+    );
+}
+
+#[test]
+fn a_component_backend_without_an_egress_rule_fails_validation() {
+    // daprd exits when a component cannot connect: the Redis behind the
+    // state store must be an allowed flow.
+    let text = fs::read_to_string(repo().join("specs/task-api.yaml")).unwrap();
+    let start = text.find("\negress:\n").unwrap();
+    let end = text.find("\nsecrets:\n").unwrap();
+    let without_egress = format!("{}\n{}", &text[..start], &text[end..]);
+    Harden::new()
+        .file("spec.yaml", &without_egress)
+        .args(["validate", "spec.yaml"])
+        .status(2)
+        .stderr_contains("dapr.components[0].metadata.redisHost: the backend redis.task-api.svc.cluster.local:6379 of component statestore (state.redis) is not an allowed egress flow")
+        .stderr_contains("    egress:\n      - name: statestore\n")
+        .stderr_contains("          - port: 6379\n")
+        .run();
+    // The rule to the namespace on that port is enough; another port is not.
+    Harden::new()
+        .file(
+            "spec.yaml",
+            text.replace("      - port: 6379\n", "      - port: 6380\n"),
+        )
+        .args(["validate", "spec.yaml"])
+        .status(2)
+        .stderr_contains("metadata.redisHost: the backend redis.task-api.svc.cluster.local:6379")
+        .run();
+    Harden::new()
+        .file("spec.yaml", &text)
+        .args(["validate", "spec.yaml"])
+        .run();
+}
+
+#[test]
+fn backends_harden_cannot_read_are_listed_as_not_checked() {
+    // A connection string kept in a Secret, and a type harden does not read.
+    let text = fs::read_to_string(repo().join("specs/task-api.yaml"))
+        .unwrap()
+        .replace(
+            "  components:\n",
+            "  components:\n    - name: orders-db\n      type: state.postgresql\n      secretMetadata:\n        connectionString: {key: db-password}\n    - name: webhook\n      type: bindings.http\n      metadata:\n        url: https://hooks.example.com/x\n",
+        );
+    let ran = Harden::new()
+        .file("spec.yaml", text)
+        .args(["render", "-q", "spec.yaml", "--out", "out"])
+        .run();
+    let posture = ran.read("out/SECURITY-POSTURE.md");
+    for expected in [
+        "Component orders-db takes connectionString from a Secret, which harden cannot read: whether the network policies allow that backend is not checked",
+        "Component webhook (bindings.http): harden does not read the backend of this type, so whether the network policies allow it is not checked",
+    ] {
+        assert!(posture.contains(expected), "{expected}\n{posture}");
+    }
+    assert!(!posture.contains("Component statestore"), "{posture}");
 }

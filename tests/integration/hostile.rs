@@ -314,7 +314,7 @@ fn accepted_hostile_values_render_and_run_nothing_injected() {
     fs::create_dir(root.join("my specs")).unwrap();
     let payload = r#"x'$(pwned)`pwned`\"; pwned; --> <b>|*_[l](u) --- kind: ClusterRoleBinding {{ x }} [= x =]"#;
     let text = format!(
-        "{}dapr:\n  enabled: true\n  components:\n    - name: statestore\n      type: state.redis\n      version: v1\n      metadata:\n        redisHost: \"{payload}\"\nsecrets:\n  source: externalSecrets\n  store: {{name: vault, kind: ClusterSecretStore}}\n  keys:\n    - name: db\n      remoteKey: \"{payload}\"\n      property: \"{payload}\"\n",
+        "{}dapr:\n  enabled: true\n  components:\n    - name: statestore\n      type: state.redis\n      version: v1\n      metadata:\n        keyPrefix: \"{payload}\"\nsecrets:\n  source: externalSecrets\n  store: {{name: vault, kind: ClusterSecretStore}}\n  keys:\n    - name: db\n      remoteKey: \"{payload}\"\n      property: \"{payload}\"\n",
         BASE
     );
     let name = "my specs/it's $(pwned) web.yaml";

@@ -157,7 +157,9 @@ fn dapr(secret_key: Option<String>) -> impl Strategy<Value = Value> {
         prop::option::of(label()),
         any::<bool>(),
         any::<bool>(),
-        prop::option::of(prop::sample::select(vec!["1.14", "1.15", "1.16"])),
+        prop::option::of(prop::sample::select(vec![
+            "1.14", "1.15", "1.16", "1.17", "1.18",
+        ])),
         prop::collection::vec(label(), 0..=2),
         prop::collection::vec(label(), 0..=2),
         0usize..=2,
@@ -225,7 +227,10 @@ fn kubernetes_api() -> impl Strategy<Value = Value> {
 prop_compose! {
     fn workload()(
         image in image(),
-        port in 1024u32..=65535,
+        // Never a port daprd binds: compliance turns Dapr on, and the app
+        // may not share the sidecar's ports (a rare random hit otherwise).
+        port in (1024u32..=65535)
+            .prop_filter("a Dapr sidecar port", |p| !harden::platform::dapr::SIDECAR_PORTS.contains(p)),
         replicas in 1u32..=5,
         user in prop::option::of(10000u64..=60000),
         cpu in 1u32..=4,

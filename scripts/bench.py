@@ -78,6 +78,9 @@ def spec(index: int) -> str:
     ]
     if index % 2 == 0:
         lines += ["  - name: partner", f"    cidr: 198.51.{index % 200}.0/24", "    ports: [{port: 443}]"]
+    if dapr:
+        # The state store's backend (its redisHost) is a flow like any other.
+        lines += ["  - name: redis", "    podLabels: {app: redis}", "    ports: [{port: 6379}]"]
     if index % 3 != 2:
         lines += [
             "secrets:",

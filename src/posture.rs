@@ -856,29 +856,13 @@ pub fn assumptions(model: &Model) -> Vec<(String, String, String)> {
     rows
 }
 
-/// Where the app's DNS goes, in words: the cluster profile's DNS pods and
-/// node-level resolvers, and the port.
+/// Where the app's DNS goes, in words: the cluster profile's resolvers
+/// ([`crate::platform::kubernetes::DnsFacts::describe`]) and the port.
 pub fn dns_targets(model: &Model) -> String {
-    let dns = &model.cluster.dns;
-    let mut targets = Vec::new();
-    if let Some(pods) = &dns.pods {
-        let labels: Vec<String> = pods
-            .labels
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect();
-        targets.push(format!(
-            "the DNS pods ({} in {})",
-            labels.join(","),
-            pods.namespace
-        ));
-    }
-    for address in &dns.addresses {
-        targets.push(address.cidr());
-    }
+    let dns = &model.facts.dns;
     format!(
         "egress to {} only, on UDP and TCP {}",
-        targets.join(" and "),
+        dns.describe(),
         dns.port
     )
 }

@@ -66,8 +66,9 @@ impl Default for DnsFacts {
 }
 
 impl DnsFacts {
-    /// The DNS pods in words, for fix texts: `namespace kube-system, pods
-    /// k8s-app: kube-dns`, and any node-level address.
+    /// The resolvers in words, for fix texts and the posture document:
+    /// `the DNS pods k8s-app: kube-dns in namespace kube-system`, and each
+    /// node-level address.
     pub fn describe(&self) -> String {
         let mut parts = Vec::new();
         if let Some(pods) = &self.pods {
@@ -77,9 +78,9 @@ impl DnsFacts {
                 .map(|(k, v)| format!("{k}: {v}"))
                 .collect();
             parts.push(format!(
-                "namespace {}, pods {}",
-                pods.namespace,
-                labels.join(", ")
+                "the DNS pods {} in namespace {}",
+                labels.join(", "),
+                pods.namespace
             ));
         }
         for cidr in &self.cidrs {

@@ -619,6 +619,12 @@ pub fn external_destinations(model: &Model) -> Vec<ExternalDestination> {
 /// What the spec permits that a reviewer should weigh.
 pub fn residual_risks(model: &Model) -> Vec<String> {
     let mut risks = Vec::new();
+    if !model.network.dns_filter.is_empty() && !model.cluster.search_domains.is_empty() {
+        risks.push(format!(
+            "The DNS filter allows the app's names completed by the nodes' search domains ({}), because a refused lookup stops some resolvers (musl) before the name that answers. The cluster DNS forwards those names upstream, and the wildcard patterns among them let a pod choose a label that reaches those domains' name servers. Images whose resolver goes on after a refusal (glibc), or Cilium's --tofqdns-dns-reject-response-code=nameError, need no searchDomains.",
+            model.cluster.search_domains.join(", ")
+        ));
+    }
     for flow in &model.network.hosts {
         for host in flow.hosts.iter().filter(|h| h.wildcard) {
             risks.push(format!(

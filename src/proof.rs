@@ -224,6 +224,59 @@ impl World<'_> {
         }
     }
 
+    /// The cluster profile's node-level resolvers: reachable on the DNS
+    /// port, and on no other (port 80 of the GKE metadata server hands out
+    /// the node's credentials) unless a declared flow opens it. Under
+    /// Cilium a node-local cache is the `host` entity and a Service address
+    /// is translated to the DNS pods, neither of which an address stands
+    /// for in this picture: only the remote ones are proven there.
+    fn resolvers(&mut self, app: Endpoint) {
+        let model = self.model;
+        let dns = &model.facts.dns;
+        let port = dns.port;
+        for cidr in &dns.cidrs {
+            let Some(ip) = cidr
+                .split('/')
+                .next()
+                .and_then(|a| a.parse::<std::net::IpAddr>().ok())
+            else {
+                continue;
+            };
+            let to = Endpoint::External(ip);
+            if !model.network.cilium || dns.remote_cidrs.contains(cidr) {
+                for protocol in [Protocol::Udp, Protocol::Tcp] {
+                    self.check(
+                        true,
+                        format!("DNS to the resolver {cidr}"),
+                        app,
+                        to,
+                        port,
+                        protocol,
+                    );
+                }
+            }
+            let other = crate::platform::cluster::METADATA_HTTP_PORT;
+            let declared = model.network.egress.iter().any(|flow| {
+                flow.peer.cidr.as_deref().is_some_and(|c| {
+                    crate::validate::formats::cidr(c)
+                        .ok()
+                        .zip(crate::validate::formats::cidr(cidr).ok())
+                        .is_some_and(|(block, one)| block.contains(&one))
+                }) && flow.ports.iter().any(|p| p.port == other)
+            });
+            if !declared && other != port {
+                self.check(
+                    false,
+                    format!("the resolver {cidr} on a port other than DNS"),
+                    app,
+                    to,
+                    other,
+                    Protocol::Tcp,
+                );
+            }
+        }
+    }
+
     fn required(&mut self, app: Endpoint) {
         let model = self.model;
         // The cluster profile's DNS pods, on the profile's port.
@@ -280,6 +333,7 @@ impl World<'_> {
                 });
             }
         }
+        self.resolvers(app);
         self.hostnames(app);
         // Declared and platform flows, each at the app's end of it.
         let directions = [
@@ -663,6 +717,68 @@ mod tests {
         let files = crate::render::render(&model, &Templates::embedded().expect("templates"))
             .expect("renders");
         (model, files)
+    }
+
+    /// `spec` rendered for a cluster profile (`cluster:` as YAML).
+    fn rendered_for(spec: &str, cluster: &str) -> (Model, Vec<GeneratedFile>) {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("specs")
+            .join(spec);
+        let text = std::fs::read_to_string(path).expect("example spec");
+        let cluster = crate::yaml::parse_document::<crate::spec::Cluster>(cluster)
+            .expect("a cluster section")
+            .value;
+        let model = crate::load::load_spec_text_as(&text, spec, spec, Some(&cluster))
+            .expect("example spec is valid");
+        let files = crate::render::render(&model, &Templates::embedded().expect("templates"))
+            .expect("renders");
+        (model, files)
+    }
+
+    #[test]
+    fn node_level_resolvers_are_proven_open_on_the_dns_port_only() {
+        for cluster in ["preset: gke", "preset: gke\ncni: cilium\n"] {
+            let (model, files) = rendered_for("checkout.yaml", cluster);
+            let proof = prove(&model, &files).unwrap();
+            assert!(
+                proof.violations.is_empty(),
+                "{cluster}: {:?}",
+                proof.violations
+            );
+            // The metadata server's rule taken out: its DNS is refused.
+            let without = files
+                .iter()
+                .map(|f| GeneratedFile {
+                    content: f.content.replace("169.254.169.254/32", "192.0.2.1/32"),
+                    ..f.clone()
+                })
+                .collect::<Vec<_>>();
+            let proof = prove(&model, &without).unwrap();
+            assert!(
+                proof
+                    .violations
+                    .iter()
+                    .any(|v| v.flow.starts_with("DNS to the resolver 169.254.169.254/32")),
+                "{cluster}: {:?}",
+                proof.violations
+            );
+        }
+        // A policy that opens the metadata server on every port: port 80
+        // (the node's credentials) is caught.
+        let (model, files) = rendered_for("hello.yaml", "preset: gke-autopilot");
+        let files = with_policies(&files, |text| {
+            format!(
+                "{text}---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: metadata\n  namespace: hello\nspec:\n  podSelector: {{}}\n  policyTypes: [Egress]\n  egress:\n    - to: [{{ipBlock: {{cidr: 169.254.169.254/32}}}}]\n"
+            )
+        });
+        let proof = prove(&model, &files).unwrap();
+        assert!(
+            proof.violations.iter().any(|v| v.expected == "denied"
+                && v.flow
+                    .starts_with("the resolver 169.254.169.254/32 on a port other than DNS")),
+            "{:?}",
+            proof.violations
+        );
     }
 
     fn with_policies(files: &[GeneratedFile], edit: impl Fn(&str) -> String) -> Vec<GeneratedFile> {

@@ -97,7 +97,8 @@ const OUTPUTS: &[Output] = &[
         wanted: |m| {
             !m.network.hosts.is_empty()
                 || !m.network.api_entity_ports.is_empty()
-                || (m.network.cilium && !m.facts.dns.cidrs.is_empty())
+                || (m.network.cilium
+                    && !(m.facts.dns.node_cidrs.is_empty() && m.facts.dns.remote_cidrs.is_empty()))
         },
         file_name: |_| names::CILIUM_POLICY_FILE.into(),
     },

@@ -456,8 +456,12 @@ pub struct ClusterApiServer {
 
 impl Cluster {
     /// `self` with every field `over` sets replaced (a spec's `cluster:`
-    /// over the workspace's).
+    /// over the workspace's). A spec that names a preset describes another
+    /// cluster: the workspace's profile is not laid under it at all.
     pub fn overridden_by(&self, over: &Cluster) -> Cluster {
+        if over.preset.is_some() && over.preset != self.preset {
+            return over.clone();
+        }
         let dns = match (&self.dns, &over.dns) {
             (Some(base), Some(over)) => Some(ClusterDns {
                 namespace: over.namespace.clone().or(base.namespace.clone()),

@@ -6,7 +6,8 @@
 //! default output directory is `<root>/<output pattern>`, whatever the working
 //! directory or the form of the path given (relative, absolute, `./`, `..`, a
 //! symlink). The root is found by searching upward from the spec's own
-//! directory for `harden.yaml`, else for a git top level (`.git`, a directory
+//! directory for `harden.yaml` (up to the git top level, never above it),
+//! else for a git top level (`.git`, a directory
 //! or a file), else it is the current directory when that contains the spec,
 //! else the spec's directory.
 //!
@@ -71,10 +72,15 @@ impl Workspace {
                 .map(Path::to_path_buf)
                 .unwrap_or_else(|| absolute.clone())
         };
-        if let Some(root) = upward(&start, |dir| dir.join(WORKSPACE_FILE).is_file()) {
+        // harden.yaml counts up to the repository's top level, never above
+        // it: a file outside the repository must not change its output.
+        let git_top = upward(&start, |dir| dir.join(".git").exists());
+        if let Some(root) = upward(&start, |dir| dir.join(WORKSPACE_FILE).is_file())
+            && git_top.as_ref().is_none_or(|top| root.starts_with(top))
+        {
             return Workspace::with_file(root);
         }
-        if let Some(root) = upward(&start, |dir| dir.join(".git").exists()) {
+        if let Some(root) = git_top {
             return Ok(Workspace {
                 root,
                 config: Config::default(),
@@ -108,7 +114,7 @@ impl Workspace {
         } else {
             let parsed = crate::yaml::parse_document::<Config>(&text).map_err(|e| {
                 WorkspaceError(format!(
-                    "{shown}{}: {}\n  help: the workspace file may set `specs` (a list of directories), `output` (e.g. \"deploy/{{app}}\"), `namespaces` (e.g. \"deploy/namespaces/{{namespace}}\") `templates` (a directory) and `cluster` (the cluster profile)",
+                    "{shown}{}: {}\n  help: the workspace file may set `specs` (a list of directories), `output` (e.g. \"deploy/{{app}}\"), `namespaces` (e.g. \"deploy/namespaces/{{namespace}}\"), `templates` (a directory) and `cluster` (the cluster profile)",
                     e.position.map(|p| format!(":{p}")).unwrap_or_default(),
                     e.message
                 ))

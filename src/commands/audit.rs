@@ -123,10 +123,13 @@ pub fn run(args: &AuditArgs, stdout: &mut dyn Write) -> Result<Status, Error> {
         _ => None,
     };
     let mut written = Ok(());
-    // The cluster profile of the current directory's workspace (`cluster:`
-    // in harden.yaml), where pods are expected to send DNS.
-    let profile = crate::workspace::Workspace::current()
-        .ok()
+    // The cluster profile of the audited paths' workspace (`cluster:` in
+    // harden.yaml above the first path), where pods are expected to send
+    // DNS: the same files give the same findings from any directory.
+    let profile = args
+        .paths
+        .first()
+        .and_then(|path| crate::workspace::Workspace::for_path(path).ok())
         .and_then(|w| w.cluster().cloned());
     let dns = crate::platform::kubernetes::DnsFacts::for_profile(
         &crate::validate::cluster::resolve(profile.as_ref()).0,

@@ -264,8 +264,14 @@ impl CiliumPolicy {
                 let to_dns = item.peers.iter().any(|peer| {
                     pods.as_ref().is_some_and(|(dns_namespace, dns_labels)| {
                         peer.matches_pod(&self.namespace, dns_namespace, dns_labels)
-                    }) || (!dns.cidrs.is_empty()
+                    }) || (!dns.node_cidrs.is_empty()
                         && matches!(peer, CiliumPeer::Entity(Entity::Host | Entity::All)))
+                        || dns.remote_cidrs.iter().any(|cidr| {
+                            match (peer, cidr.parse::<ipnet::IpNet>()) {
+                                (CiliumPeer::Cidr(block), Ok(net)) => block.contains(net.addr()),
+                                _ => false,
+                            }
+                        })
                 });
                 let on_port = item.ports.is_empty()
                     || item.ports.iter().any(|rule| {
@@ -1034,6 +1040,7 @@ mod tests {
         assert!(!node_local.gives_dns("shop", &shop, &dns, Udp));
         let with_address = crate::platform::kubernetes::DnsFacts {
             cidrs: vec!["169.254.20.10/32".into()],
+            node_cidrs: vec!["169.254.20.10/32".into()],
             ..dns.clone()
         };
         assert!(node_local.gives_dns("shop", &shop, &with_address, Udp));

@@ -69,10 +69,12 @@ impl Preset {
                 addresses: vec![
                     DnsAddress {
                         address: NODE_LOCAL_DNS_ADDRESS.to_string(),
-                        why: "NodeLocal DNSCache: GKE turns it on by default in Autopilot, and in Standard from 1.33.1 (GKE documentation, NodeLocal DNSCache; UNVERIFIED against a cluster)".to_string(),
+                        kind: AddressKind::Node,
+                        why: "NodeLocal DNSCache: GKE turns it on by default in Autopilot, and in Standard from 1.34.1-gke.3720000 (GKE documentation, how-to/nodelocal-dns-cache; older copies of the page say 1.33.1)".to_string(),
                     },
                     DnsAddress {
                         address: GKE_METADATA_DNS_ADDRESS.to_string(),
+                        kind: AddressKind::Remote,
                         why: "Cloud DNS for GKE: kubelet points pods at the node's metadata server (GKE documentation, Cloud DNS; UNVERIFIED against a cluster); opened on the DNS port only, never on 80, which serves the node's credentials".to_string(),
                     },
                 ],
@@ -182,6 +184,25 @@ pub struct DnsPods {
 pub struct DnsAddress {
     pub address: String,
     pub why: String,
+    /// What answers there, which decides how Cilium sees it.
+    pub kind: AddressKind,
+}
+
+/// What answers at a node-level DNS address, as Cilium sees it: CIDR rules
+/// "do not apply to traffic where both sides of the connection are either
+/// managed by Cilium or use an IP belonging to a node in the cluster"
+/// (cilium/cilium `Documentation/security/policy/language.rst`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum AddressKind {
+    /// A cache on the pod's own node (NodeLocal DNSCache): the `host`
+    /// entity under Cilium.
+    Node,
+    /// A resolver outside the cluster's endpoints (the GKE metadata
+    /// server): a CIDR rule under Cilium too.
+    Remote,
+    /// A Service's cluster IP: Cilium translates it to the DNS pods before
+    /// policy, so under Cilium the DNS pods' rule covers it.
+    Service,
 }
 
 impl DnsAddress {
@@ -384,6 +405,16 @@ impl Profile {
         row(
             "API server",
             match (self.api_server_cidrs.is_empty(), self.api_server_port) {
+                _ if self.api_server_entity() => format!(
+                    "Cilium's kube-apiserver entity{}, port {}",
+                    if self.api_server_cidrs.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" and {}", self.api_server_cidrs.join(", "))
+                    },
+                    self.api_server_port
+                        .map_or("from each spec".to_string(), |p| p.to_string())
+                ),
                 (true, Some(port)) => format!("port {port}; address from each spec"),
                 (true, None) => "from each spec".to_string(),
                 (false, port) => format!(

@@ -53,6 +53,10 @@ pub struct DnsFacts {
     pub pods: Option<super::cluster::DnsPods>,
     /// Node-level resolvers, as `/32` (or `/128`) CIDRs.
     pub cidrs: Vec<String>,
+    /// Those on the pod's own node: the `host` entity under Cilium.
+    pub node_cidrs: Vec<String>,
+    /// Those outside the cluster's endpoints: a CIDR rule under Cilium too.
+    pub remote_cidrs: Vec<String>,
     pub port: u32,
     pub namespace_label: &'static str,
     pub cluster_domain: String,
@@ -90,6 +94,15 @@ impl DnsFacts {
     }
 
     pub fn for_profile(profile: &super::cluster::Profile) -> DnsFacts {
+        let of_kind = |kind| {
+            profile
+                .dns
+                .addresses
+                .iter()
+                .filter(|a| a.kind == kind)
+                .map(super::cluster::DnsAddress::cidr)
+                .collect()
+        };
         DnsFacts {
             pods: profile.dns.pods.clone(),
             cidrs: profile
@@ -98,6 +111,8 @@ impl DnsFacts {
                 .iter()
                 .map(super::cluster::DnsAddress::cidr)
                 .collect(),
+            node_cidrs: of_kind(super::cluster::AddressKind::Node),
+            remote_cidrs: of_kind(super::cluster::AddressKind::Remote),
             port: profile.dns.port,
             namespace_label: NAMESPACE_NAME_LABEL,
             cluster_domain: profile.domain.clone(),

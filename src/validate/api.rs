@@ -145,12 +145,17 @@ impl Validator {
         server: Option<&spec::ApiServer>,
     ) -> (Option<Vec<String>>, Option<u32>) {
         let profile_port = self.profile.api_server_port;
+        let unknown_port = || {
+            Problem::new("kubernetesApi.apiServer.port", "is required: the cluster profile gives no API server port").help(
+                "give the API server's endpoint port (policies match after Service translation: 6443 on kubeadm, kind and k3s, 443 on most managed clusters; `kubectl get endpointslice kubernetes -n default`), here or as cluster.apiServer.port, or name a cluster.preset",
+            )
+        };
         let Some(server) = server else {
             if !self.profile.api_server_cidrs.is_empty() || self.api_server_entity() {
-                return (
-                    Some(self.profile.api_server_cidrs.clone()),
-                    Some(profile_port.unwrap_or(443)),
-                );
+                if profile_port.is_none() {
+                    self.push(unknown_port());
+                }
+                return (Some(self.profile.api_server_cidrs.clone()), profile_port);
             }
             self.push(Problem::new("kubernetesApi.apiServer", "is required").help(
                 "give the API server endpoint range for egress, e.g. apiServer: {cidr: 172.18.0.2/32, port: 6443} (see `kubectl get endpointslice kubernetes -n default`), or once for every spec as cluster.apiServer in harden.yaml",
@@ -177,7 +182,16 @@ impl Validator {
                 None
             }
         };
-        let port = server.port.or(profile_port).unwrap_or(443);
+        // 443 stays the default where the spec names its own range (as
+        // before profiles); from the profile alone the port must be known.
+        let Some(port) = server
+            .port
+            .or(profile_port)
+            .or(server.cidr.is_some().then_some(443))
+        else {
+            self.push(unknown_port());
+            return (cidr, None);
+        };
         if (1..=65535).contains(&port) {
             return (cidr, Some(port));
         }

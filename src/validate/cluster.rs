@@ -196,18 +196,20 @@ impl Validator {
         let addresses = [
             (
                 "nodeLocalAddress",
+                cluster::AddressKind::Node,
                 &dns.node_local_address,
                 "NodeLocal DNSCache (cluster.dns.nodeLocalAddress): a hostNetwork cache on every node; kubernetes/kubernetes cluster/addons/dns/nodelocaldns/README.md",
                 "write the address NodeLocal DNSCache listens on, e.g. 169.254.20.10",
             ),
             (
                 "serviceAddress",
+                cluster::AddressKind::Service,
                 &dns.service_address,
                 "the DNS Service's cluster IP (cluster.dns.serviceAddress): with NodeLocal DNSCache under kube-proxy's iptables mode the cache answers there untranslated, so the README of cluster/addons/dns/nodelocaldns recommends an ipBlock for it",
                 "write the DNS Service's cluster IP, e.g. 10.96.0.10 (`kubectl get service kube-dns -n kube-system -o jsonpath='{.spec.clusterIP}'`)",
             ),
         ];
-        for (position, (field, address, why, help)) in addresses.into_iter().enumerate() {
+        for (position, (field, kind, address, why, help)) in addresses.into_iter().enumerate() {
             let Some(address) = address else { continue };
             match address.parse::<std::net::IpAddr>() {
                 Ok(ip) => {
@@ -219,6 +221,7 @@ impl Validator {
                         cluster::DnsAddress {
                             address,
                             why: why.to_string(),
+                            kind,
                         },
                     );
                 }
@@ -237,7 +240,12 @@ impl Validator {
 /// `major.minor` as numbers.
 fn parse_minor(text: &str) -> Option<(u32, u32)> {
     let (major, minor) = text.split_once('.')?;
-    Some((major.parse().ok()?, minor.parse().ok()?))
+    let number = |part: &str| {
+        (!part.is_empty() && part.len() <= 4 && part.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| part.parse().ok())
+            .flatten()
+    };
+    Some((number(major)?, number(minor)?))
 }
 
 #[cfg(test)]
@@ -302,5 +310,11 @@ mod tests {
         );
         let (new, _) = resolve(Some(&section("externalSecretsVersion: \"0.16\"\n")));
         assert_eq!(new.external_secrets_api, cluster::ExternalSecretsApi::V1);
+        for bad in ["+0.15", "0.", "1.2.3", " 0.15"] {
+            let (_, problems) = resolve(Some(&section(&format!(
+                "externalSecretsVersion: \"{bad}\"\n"
+            ))));
+            assert_eq!(problems.len(), 1, "{bad}");
+        }
     }
 }

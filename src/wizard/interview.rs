@@ -130,9 +130,8 @@ fn cluster_question(
     args: &InitArgs,
     asker: &Asker<'_>,
 ) -> Result<(), WizardError> {
-    let in_workspace = crate::workspace::Workspace::current()
-        .ok()
-        .is_some_and(|w| w.cluster().is_some());
+    let name = name_of(spec).unwrap_or_default().to_string();
+    let in_workspace = super::workspace_cluster(&super::output_path(args, &name)).is_some();
     if args.cluster.is_some() || in_workspace {
         return Ok(());
     }

@@ -103,6 +103,18 @@ fn output_path(args: &InitArgs, name: &str) -> PathBuf {
         .unwrap_or_else(|| Path::new("specs").join(format!("{name}.yaml")))
 }
 
+/// The cluster profile of the workspace the spec will be written into
+/// (`cluster:` in its harden.yaml), found from the nearest existing
+/// directory above `output`.
+pub(crate) fn workspace_cluster(output: &Path) -> Option<crate::spec::Cluster> {
+    let absolute = std::env::current_dir().ok()?.join(output);
+    let existing = absolute.ancestors().skip(1).find(|dir| dir.is_dir())?;
+    crate::workspace::Workspace::for_path(existing)
+        .ok()?
+        .cluster()
+        .cloned()
+}
+
 fn refuse_existing(args: &InitArgs, name: &str) -> Result<(), WizardError> {
     let output = output_path(args, name);
     if output.exists() && !args.force {
@@ -155,8 +167,10 @@ pub fn run(
     let output = output_path(args, &name);
     let shown = crate::load::display_path(&output);
     let text = spec_writer::write(&spec, Some(&schema_path(&output)));
-    // One definition of valid: the written text must load like any spec.
-    if let Err(error) = crate::load::load_spec_text(&text, &shown) {
+    // One definition of valid: the written text must load like any spec
+    // of the workspace it is written into.
+    let cluster = workspace_cluster(&output);
+    if let Err(error) = crate::load::load_spec_text_as(&text, &shown, &shown, cluster.as_ref()) {
         return Err(WizardError::Invalid(format!(
             "{error}\nnothing was written"
         )));

@@ -44,7 +44,10 @@ fn gke_autopilot_opens_node_local_dns_and_the_metadata_server_on_the_dns_port_on
     ] {
         assert!(rule.contains(part), "{part} missing from:\n{rule}");
     }
-    assert!(!rule.contains("port: 80"), "{rule}");
+    assert!(
+        !ran.read("out/03-network-policy.yaml")
+            .contains("port: 80\n")
+    );
     let posture = ran.read("out/SECURITY-POSTURE.md");
     assert!(posture.contains("preset gke-autopilot"), "{posture}");
     assert!(posture.contains("169.254.169.254/32"), "{posture}");
@@ -139,9 +142,38 @@ fn a_spec_overrides_the_workspace_profile_field_by_field() {
 
 #[test]
 fn old_external_secrets_get_the_api_they_serve() {
-    let ran = render("payments", "{externalSecretsVersion: \"0.15\"}");
+    // checkout has two ExternalSecrets: its secrets and its Dapr API token.
+    let ran = render("checkout", "{externalSecretsVersion: \"0.15\"}");
     let secrets = ran.read("out/04-secrets.yaml");
-    assert!(secrets.contains("external-secrets.io/v1beta1"), "{secrets}");
+    assert_eq!(
+        secrets.matches("external-secrets.io/v1beta1").count(),
+        2,
+        "{secrets}"
+    );
+    assert!(!secrets.contains("external-secrets.io/v1\""), "{secrets}");
+}
+
+#[test]
+fn under_cilium_node_local_dns_is_the_host_entity_and_the_metadata_server_a_cidr() {
+    let ran = render("checkout", "{preset: gke, cni: cilium}");
+    let cilium = ran.read("out/03-cilium-network-policy.yaml");
+    let host = cilium
+        .find("- toEntities:\n        - host\n")
+        .expect(&cilium);
+    let remote = cilium
+        .find("- toCIDRSet:\n        - cidr: \"169.254.169.254/32\"")
+        .expect(&cilium);
+    // Both carry the DNS filter (a plain allow would void it).
+    for start in [host, remote] {
+        let item = &cilium[start..];
+        let end = item[2..].find("\n    - ").map_or(item.len(), |i| i + 2);
+        assert!(
+            item[..end].contains("rules:\n            dns:"),
+            "{}",
+            &item[..end]
+        );
+        assert!(item[..end].contains("port: \"53\""), "{}", &item[..end]);
+    }
 }
 
 #[test]

@@ -908,14 +908,21 @@ pub const AUDIT_CHECKS: [(u8, &str); 10] = [
     (10, "Dapr API logging"),
 ];
 
+/// The live audit's first row: the cluster read and compared with the
+/// cluster profile the output was rendered for (DNS pods and port, NodeLocal
+/// DNSCache, Cilium, API server endpoints, Dapr version and injector,
+/// External Secrets API). FAIL on any difference, so a mismatched cluster
+/// fails the audit (exit 1); SKIP when it could not read the cluster.
+pub const PREFLIGHT_CHECK: (u8, &str) = (0, "cluster preflight");
+
 /// The live audit's check of egress by hostname, run only for specs that
 /// have some (`egress[].hosts`).
 pub const HOSTNAME_CHECK: (u8, &str) = (11, "egress by hostname");
 
 pub fn document<'a>(model: &'a Model, files: &[String], results: Results) -> Document<'a> {
     let hostname_check = (!model.network.hosts.is_empty()).then_some(&HOSTNAME_CHECK);
-    let audit_expected = AUDIT_CHECKS
-        .iter()
+    let audit_expected = std::iter::once(&PREFLIGHT_CHECK)
+        .chain(AUDIT_CHECKS.iter())
         .chain(hostname_check)
         .map(|(id, title)| (id.to_string(), title.to_string()))
         .collect();

@@ -301,6 +301,126 @@ impl Profile {
         }
     }
 
+    /// What the live audit's preflight compares with the cluster, for an
+    /// app with these parts; `enforced_cilium` is the spec's
+    /// `network.enforcement: cilium`.
+    pub fn preflight(
+        &self,
+        api: Option<&crate::model::ApiAccess>,
+        dapr: Option<&crate::model::Dapr>,
+        secrets: Option<&crate::model::Secrets>,
+        enforced_cilium: bool,
+    ) -> crate::model::Preflight {
+        let selector = |labels: &[(String, String)]| {
+            labels
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join(",")
+        };
+        let (dns_namespace, dns_selector) = match &self.dns.pods {
+            Some(pods) => (pods.namespace.clone(), selector(&pods.labels)),
+            None => (String::new(), String::new()),
+        };
+        // The presets' DNS layouts other than this profile's, grouped.
+        let mut known_dns: Vec<crate::model::KnownDns> = Vec::new();
+        for (name, preset) in Preset::ALL {
+            let Some(pods) = preset.dns().pods else {
+                continue;
+            };
+            let layout = selector(&pods.labels);
+            if pods.namespace == dns_namespace && layout == dns_selector {
+                continue;
+            }
+            match known_dns
+                .iter_mut()
+                .find(|k| k.namespace == pods.namespace && k.selector == layout)
+            {
+                Some(known) => known.presets = format!("{}, {name}", known.presets),
+                None => known_dns.push(crate::model::KnownDns {
+                    namespace: pods.namespace.clone(),
+                    selector: layout,
+                    presets: name.to_string(),
+                    fix: format!("cluster.preset: {name}"),
+                }),
+            }
+        }
+        let node_local = self
+            .dns
+            .addresses
+            .iter()
+            .find(|a| a.address != GKE_METADATA_DNS_ADDRESS);
+        let node_local_fix = match (node_local, self.preset) {
+            // The preset's own address (a declared one carries another why).
+            (Some(a), Some(preset))
+                if Preset::parse(preset).is_some_and(|p| p.dns().addresses.contains(a)) =>
+            {
+                format!(
+                    "preset {preset} opens it: turn NodeLocal DNSCache on, or replace the preset by cluster.dns and cluster.apiServer fields in harden.yaml"
+                )
+            }
+            _ => "remove cluster.dns.nodeLocalAddress from harden.yaml, or turn NodeLocal DNSCache on".to_string(),
+        };
+        let cilium = self.cni == Cni::Cilium || enforced_cilium;
+        let cni_field = if self.cni == Cni::Cilium || !enforced_cilium {
+            "cluster.cni in harden.yaml".to_string()
+        } else {
+            "network.enforcement in the spec".to_string()
+        };
+        let (api_server_cidrs, api_server_port, from_profile) = match api {
+            Some(api) if !api.api_server_entity && !api.api_server_cidrs.is_empty() => (
+                api.api_server_cidrs.clone(),
+                api.api_server_port,
+                api.api_server_cidrs == self.api_server_cidrs,
+            ),
+            _ => (Vec::new(), 0, false),
+        };
+        let (api_server_cidr_field, api_server_port_field) = if from_profile {
+            (
+                "cluster.apiServer.cidrs in harden.yaml",
+                "cluster.apiServer.port in harden.yaml",
+            )
+        } else {
+            (
+                "kubernetesApi.apiServer.cidr in the spec",
+                "kubernetesApi.apiServer.port in the spec",
+            )
+        };
+        let dapr_version_field = match dapr {
+            Some(d) if self.dapr_version.as_deref() == Some(d.version.as_str()) => {
+                "cluster.daprVersion in harden.yaml"
+            }
+            Some(_) => "dapr.version in the spec (or cluster.daprVersion in harden.yaml)",
+            None => "",
+        };
+        crate::model::Preflight {
+            dns_namespace,
+            dns_selector,
+            dns_port: self.dns.port,
+            known_dns,
+            node_local_address: node_local.map(|a| a.address.clone()).unwrap_or_default(),
+            node_local_default: NODE_LOCAL_DNS_ADDRESS.to_string(),
+            node_local_fix,
+            cilium,
+            cni_field,
+            api_server_cidrs,
+            api_server_port,
+            api_server_cidr_field: api_server_cidr_field.to_string(),
+            api_server_port_field: api_server_port_field.to_string(),
+            dapr_version_field: dapr_version_field.to_string(),
+            dapr_operator: super::dapr::OPERATOR_DEPLOYMENT,
+            dapr_supported: super::dapr::Version::SUPPORTED.map(|(n, _)| n).join(", "),
+            run_as_non_root_env: super::dapr::RUN_AS_NON_ROOT_ENV,
+            run_as_non_root_helm_value: super::dapr::RUN_AS_NON_ROOT_HELM_VALUE,
+            external_secrets_api: match secrets {
+                Some(s) if s.source == "externalSecrets" => {
+                    self.external_secrets_api.api_version().to_string()
+                }
+                _ => String::new(),
+            },
+        }
+    }
+
     /// The API server is reached through Cilium's `kube-apiserver` entity
     /// rather than (only) an ipBlock: under Cilium "CIDR-based selectors do
     /// not match in-cluster entities (pods or nodes)" by default

@@ -65,7 +65,7 @@ impl Rendered {
         harden::write::write_all(dir.path(), &files, false, &|_| true).expect("written");
         let mut cluster: Vec<GeneratedFile> = files;
         cluster.extend(namespace.iter().cloned());
-        let table = cluster_table(&cluster);
+        let table = cluster_table(&cluster) + &fake_cluster::profile_table(&model);
         Rendered { dir, model, table }
     }
 
@@ -244,10 +244,10 @@ fn audit_on_a_compliant_cluster_passes_every_check() {
     let dir = rendered("task-api");
     let run = run(&dir, "audit", "compliant", true, &[]);
     assert_eq!(run.code, 0, "{}", run.output);
-    assert_eq!(lines_with(&run.output, "PASS").len(), 10, "{}", run.output);
+    assert_eq!(lines_with(&run.output, "PASS").len(), 11, "{}", run.output);
     assert!(
         run.output
-            .ends_with("Summary: 10 passed, 0 failed, 0 skipped (of 10 checks)\n"),
+            .ends_with("Summary: 11 passed, 0 failed, 0 skipped (of 11 checks)\n"),
         "{}",
         run.output
     );
@@ -259,14 +259,15 @@ fn audit_on_a_broken_cluster_fails_every_check() {
     let run = run(&dir, "audit", "broken", true, &[]);
     assert_eq!(run.code, 1, "{}", run.output);
     let failed = lines_with(&run.output, "FAIL");
-    assert_eq!(failed.len(), 10, "every check must flip:\n{}", run.output);
+    assert_eq!(failed.len(), 11, "every check must flip:\n{}", run.output);
+    // Row 0, the cluster preflight, first; then the ten checks.
     for (index, line) in failed.iter().enumerate() {
         let id = line.split_whitespace().nth(1).unwrap();
-        assert_eq!(id, (index + 1).to_string(), "{line}");
+        assert_eq!(id, index.to_string(), "{line}");
     }
     assert!(
         run.output
-            .ends_with("Summary: 0 passed, 10 failed, 0 skipped (of 10 checks)\n"),
+            .ends_with("Summary: 0 passed, 11 failed, 0 skipped (of 11 checks)\n"),
         "{}",
         run.output
     );
@@ -291,7 +292,12 @@ fn the_dapr_injector_is_checked_first_and_names_the_helm_value() {
         let first = run
             .output
             .lines()
-            .find(|l| l.starts_with("WARNING") || l.starts_with("PASS") || l.starts_with("FAIL"))
+            // After row 0 (the cluster preflight, which passes here).
+            .find(|l| {
+                l.starts_with("WARNING")
+                    || ((l.starts_with("PASS") || l.starts_with("FAIL"))
+                        && l.split_whitespace().nth(1) != Some("0"))
+            })
             .unwrap_or_default();
         assert!(
             first
@@ -335,7 +341,7 @@ fn without_trivy_the_scan_is_skipped_never_passed() {
     );
     assert!(
         run.output
-            .contains("Summary: 9 passed, 0 failed, 1 skipped (of 10 checks)")
+            .contains("Summary: 10 passed, 0 failed, 1 skipped (of 11 checks)")
     );
 }
 
@@ -450,7 +456,7 @@ fn pentest_on_a_broken_cluster_exposes_every_scenario() {
 #[test]
 fn json_output_has_one_object_per_check() {
     let dir = rendered("task-api");
-    for (script, count, status) in [("audit", 10, "fail"), ("pentest", 12, "exposed")] {
+    for (script, count, status) in [("audit", 11, "fail"), ("pentest", 12, "exposed")] {
         let run = run(&dir, script, "broken", true, &["--json"]);
         assert_eq!(run.code, 1);
         let report: serde_json::Value = serde_json::from_str(&run.stdout)
@@ -570,55 +576,55 @@ const fn expected(
 /// see also [`INCONCLUSIVE`]). Checkout has check 11 (egress by
 /// hostname); orders has two components, so scenarios 4.1 and 4.2.
 const EXPECTED: &[Expected] = &[
-    expected("specs/checkout.yaml", 11, &["9"], 12, &["4.1"]),
+    expected("specs/checkout.yaml", 12, &["9"], 12, &["4.1"]),
     expected(
         "specs/hello.yaml",
-        10,
+        11,
         &["8", "9", "10"],
         12,
         &["2.3", "4.1"],
     ),
-    expected("specs/orders.yaml", 10, &[], 13, &[]),
-    expected("specs/payments.yaml", 10, &["8", "9", "10"], 12, &["4.1"]),
-    expected("specs/task-api.yaml", 10, &[], 12, &[]),
+    expected("specs/orders.yaml", 11, &[], 13, &[]),
+    expected("specs/payments.yaml", 11, &["8", "9", "10"], 12, &["4.1"]),
+    expected("specs/task-api.yaml", 11, &[], 12, &[]),
     expected(
         "examples/workspace/specs/billing.yaml",
-        10,
+        11,
         &["9"],
         12,
         &["4.1"],
     ),
     expected(
         "examples/workspace/specs/gateway.yaml",
-        10,
+        11,
         &["8", "9", "10"],
         12,
         &["4.1"],
     ),
     expected(
         "examples/workspace/specs/ledger.yaml",
-        10,
+        11,
         &["8", "9", "10"],
         12,
         &["4.1"],
     ),
     expected(
         "examples/workspace/specs/notifier.yaml",
-        10,
+        11,
         &["8", "9", "10"],
         12,
         &["4.1"],
     ),
     expected(
         "examples/workspace/specs/task-api.yaml",
-        10,
+        11,
         &["9"],
         12,
         &["4.1"],
     ),
     expected(
         "examples/workspace/specs/worker.yaml",
-        10,
+        11,
         &["8", "9", "10"],
         12,
         &["4.1"],
@@ -677,8 +683,8 @@ fn every_example_passes_its_compliant_cluster_and_fails_its_broken_one() {
     });
     let asserted: usize = counts.iter().map(|c| c.0).sum();
     let expected_yes: usize = counts.iter().map(|c| c.1).sum();
-    // 11 specs; 111 checks and 133 scenarios, each on both clusters.
-    assert_eq!(asserted, 2 * (111 + 133));
+    // 11 specs; 122 checks (row 0, the cluster preflight, in each) and 133 scenarios, each on both clusters.
+    assert_eq!(asserted, 2 * (122 + 133));
     assert_eq!(
         expected_yes, 2,
         "payments' two grants are the examples' only yes"

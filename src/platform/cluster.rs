@@ -566,4 +566,32 @@ mod tests {
         assert_eq!(openshift.dns.port, 5353);
         assert_eq!(openshift.dns.pods.unwrap().namespace, "openshift-dns");
     }
+
+    #[test]
+    fn the_preflight_names_the_other_layouts_and_where_an_address_comes_from() {
+        let gke = Profile::preset(Preset::GkeAutopilot).preflight(None, None, None, false);
+        assert_eq!(gke.node_local_address, NODE_LOCAL_DNS_ADDRESS);
+        assert!(
+            gke.node_local_fix
+                .starts_with("preset gke-autopilot opens it")
+        );
+        assert_eq!(gke.known_dns.len(), 1);
+        assert_eq!(gke.known_dns[0].fix, "cluster.preset: openshift");
+        let openshift = Profile::preset(Preset::Openshift).preflight(None, None, None, false);
+        assert_eq!(openshift.dns_namespace, "openshift-dns");
+        assert_eq!(openshift.dns_port, 5353);
+        assert_eq!(openshift.known_dns[0].namespace, "kube-system");
+        assert_eq!(
+            openshift.known_dns[0].presets,
+            "kubeadm, kind, k3s, gke, gke-autopilot, eks, aks"
+        );
+        assert!(openshift.node_local_address.is_empty());
+        assert!(!openshift.cilium);
+        assert!(
+            Profile::default()
+                .preflight(None, None, None, true)
+                .cni_field
+                .starts_with("network.enforcement")
+        );
+    }
 }

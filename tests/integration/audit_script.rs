@@ -888,3 +888,155 @@ proptest::proptest! {
         }
     }
 }
+
+/// An example spec rendered for a cluster profile (its own `cluster:`).
+fn rendered_for(spec: &str, profile: Option<&str>) -> Rendered {
+    let Some(profile) = profile else {
+        return rendered(spec);
+    };
+    let dir = TempDir::new().unwrap();
+    let text = std::fs::read_to_string(repo().join("specs").join(format!("{spec}.yaml"))).unwrap()
+        + &format!("cluster: {profile}\n");
+    let file = dir.path().join(format!("{spec}.yaml"));
+    std::fs::write(&file, text).unwrap();
+    Rendered::new(load_spec(&file).expect("valid spec with a profile"))
+}
+
+/// Row 0 of an audit run with --json: (status, evidence).
+fn preflight_row(run: &Run) -> (String, String) {
+    results(run)
+        .into_iter()
+        .find(|(id, _, _)| id == "0")
+        .map(|(_, status, evidence)| (status, evidence))
+        .unwrap_or_else(|| panic!("no row 0 (cluster preflight):\n{}", run.output))
+}
+
+/// The audit's preflight reads the cluster and compares it with the profile
+/// the script was rendered for: on a cluster that matches, row 0 passes; on
+/// one that differs (the other DNS layout, NodeLocal DNSCache and Cilium
+/// flipped, another API server, Dapr minor and External Secrets API), row
+/// 0 fails, the audit exits 1, and a "preflight:" line names the field to
+/// write. Fails on harden before the preflight (no row 0).
+#[test]
+fn the_cluster_preflight_passes_the_profile_s_cluster_and_names_the_field_on_another() {
+    let cases: [(&str, Option<&str>, &[&str]); 4] = [
+        (
+            "task-api",
+            None,
+            &[
+                "preflight: DNS pods: none match namespace kube-system, labels k8s-app=kube-dns; this cluster's look like openshift (namespace openshift-dns, labels dns.operator.openshift.io/daemonset-dns=default): set cluster.preset: openshift in harden.yaml",
+                "preflight: NodeLocal DNSCache: DaemonSet node-local-dns runs in kube-system, but the profile opens no node-local address",
+                "set cluster.dns.nodeLocalAddress: 169.254.20.10 in harden.yaml",
+                "preflight: CNI: the Cilium agent (DaemonSet cilium) runs in kube-system",
+                "set cluster.cni: cilium in harden.yaml",
+                "preflight: Dapr version: the control plane runs 1.14 (ghcr.io/dapr/operator:1.14.4), the output is for 1.16; set dapr.version in the spec",
+                "preflight: Dapr injector: SIDECAR_RUN_AS_NON_ROOT is 'false'",
+                "--set 'dapr_sidecar_injector.sidecarRunAsNonRoot=true'",
+                "preflight: External Secrets: the cluster serves external-secrets.io/v1beta1, not external-secrets.io/v1",
+            ],
+        ),
+        (
+            "hello",
+            Some("{preset: gke-autopilot}"),
+            &[
+                "this cluster's look like openshift",
+                "preflight: NodeLocal DNSCache: the profile opens 169.254.20.10 on port 53, but no DaemonSet labelled k8s-app=node-local-dns runs in kube-system; preset gke-autopilot opens it",
+            ],
+        ),
+        (
+            "task-api",
+            Some("{preset: openshift, daprVersion: \"1.15\", externalSecretsVersion: \"0.15\"}"),
+            &[
+                "preflight: DNS pods: none match namespace openshift-dns, labels dns.operator.openshift.io/daemonset-dns=default; this cluster's look like kubeadm, kind, k3s, gke, gke-autopilot, eks, aks (namespace kube-system, labels k8s-app=kube-dns): set cluster.preset: kubeadm in harden.yaml",
+                "the output is for 1.15; set cluster.daprVersion in harden.yaml to 1.14",
+                "the cluster serves external-secrets.io/v1, not external-secrets.io/v1beta1",
+            ],
+        ),
+        (
+            "payments",
+            Some("{preset: kind, cni: cilium}"),
+            &[
+                "preflight: CNI: the output relies on Cilium (cluster.cni in harden.yaml), but no Cilium agent",
+                "set cluster.cni: any (or calico) in harden.yaml",
+            ],
+        ),
+    ];
+    for (spec, profile, lines) in cases {
+        let dir = rendered_for(spec, profile);
+        let context = format!("{spec} with profile {profile:?}");
+        let compliant = run(&dir, "audit", "compliant", true, &["--json"]);
+        let (status, evidence) = preflight_row(&compliant);
+        assert_eq!(
+            status, "pass",
+            "{context}: {evidence}\n{}",
+            compliant.output
+        );
+        assert!(
+            evidence.starts_with("the cluster matches the profile: "),
+            "{context}: {evidence}"
+        );
+        assert_eq!(compliant.code, 0, "{context}:\n{}", compliant.output);
+        assert!(!compliant.output.contains("preflight:"), "{context}");
+        let broken = run(&dir, "audit", "broken", true, &[]);
+        assert_eq!(broken.code, 1, "{context}:\n{}", broken.output);
+        let row = lines_with(&broken.output, "FAIL")
+            .into_iter()
+            .find(|l| l.split_whitespace().nth(1) == Some("0"))
+            .unwrap_or_else(|| panic!("{context}: no FAIL row 0:\n{}", broken.output));
+        assert!(row.contains("cluster preflight"), "{row}");
+        for line in lines {
+            assert!(
+                broken
+                    .output
+                    .lines()
+                    .any(|l| l.starts_with("preflight: ") && l.contains(line)),
+                "{context}: no preflight line with {line:?}:\n{}",
+                broken.output
+            );
+        }
+        // Each difference is a preflight line before the report, and in
+        // row 0's evidence.
+        let output: Vec<&str> = broken.output.lines().collect();
+        let first_row = output
+            .iter()
+            .position(|l| l.starts_with("FAIL") || l.starts_with("PASS"))
+            .unwrap();
+        let last_line = output
+            .iter()
+            .rposition(|l| l.starts_with("preflight: "))
+            .unwrap();
+        assert!(last_line < first_row, "{context}:\n{}", broken.output);
+    }
+}
+
+/// Under --json the preflight lines go to standard error and the JSON
+/// document still parses; row 0 is SKIP, never PASS, when the cluster
+/// cannot be read (here: DaemonSets in kube-system are forbidden).
+#[test]
+fn the_cluster_preflight_skips_what_it_cannot_read() {
+    let dir = rendered("payments");
+    let broken = run(&dir, "audit", "broken", true, &["--json"]);
+    assert_eq!(preflight_row(&broken).0, "fail", "{}", broken.output);
+    assert!(!broken.stdout.contains("preflight: "), "{}", broken.stdout);
+    assert!(
+        broken.output.contains("\npreflight: DNS pods: none match"),
+        "{}",
+        broken.output
+    );
+    let run = run_with(
+        &dir,
+        "audit",
+        "compliant",
+        true,
+        &["--json"],
+        &[("FAKE_FORBID_DAEMONSETS", "1")],
+    );
+    let (status, evidence) = preflight_row(&run);
+    assert_eq!(status, "skip", "{evidence}");
+    assert!(
+        evidence.starts_with("could not read: NodeLocal DNSCache: Error from server (Forbidden)"),
+        "{evidence}"
+    );
+    assert!(evidence.contains("Cilium agent: "), "{evidence}");
+    assert_eq!(run.code, 0, "a SKIP is not a failure:\n{}", run.output);
+}

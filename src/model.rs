@@ -65,6 +65,18 @@ pub struct Model {
     /// profile's facts this output depends on, and the field to change
     /// when the cluster differs ([`crate::platform::cluster::Profile::preflight`]).
     pub preflight: Preflight,
+    /// With a profile that opens the node's metadata server for DNS (GKE's
+    /// Cloud DNS): the penetration test's scenario 2.4 proves its HTTP port
+    /// stays closed while a lookup through it answers.
+    pub metadata_probe: Option<MetadataProbe>,
+}
+
+/// The node's metadata server, opened on the DNS port only.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct MetadataProbe {
+    pub address: String,
+    /// The port that must stay closed (it serves the node's credentials).
+    pub http_port: u32,
 }
 
 /// The cluster facts the live audit reads before its checks (row 0,

@@ -118,6 +118,10 @@ pub fn pentest_scenarios(model: &Model) -> Vec<String> {
     .into_iter()
     .map(String::from)
     .collect();
+    if model.metadata_probe.is_some() {
+        // After 2.3: the node's metadata server on its HTTP port.
+        ids.insert(7, "2.4".to_string());
+    }
     let components = model.dapr.as_ref().map_or(0, |d| d.components.len());
     ids.extend((1..=components.max(1)).map(|i| format!("4.{i}")));
     ids
@@ -844,6 +848,7 @@ pub fn pentest_title(model: &Model, id: &str) -> String {
         "2.1" => "reach an address outside the declared egress".into(),
         "2.2" => "reach a Service in another namespace".into(),
         "2.3" => "reach a declared destination on an undeclared port".into(),
+        "2.4" => "reach the node's metadata server on its HTTP port".into(),
         "3.1" => "run a privileged container".into(),
         "3.2" => "mount the host's filesystem".into(),
         "3.3" => "use the host network".into(),

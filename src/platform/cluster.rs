@@ -301,6 +301,22 @@ impl Profile {
         }
     }
 
+    /// The penetration test's metadata-server scenario, when the profile
+    /// opens [`GKE_METADATA_DNS_ADDRESS`] for DNS on port 53 (the probe's
+    /// busybox `nslookup NAME SERVER` asks port 53 only, the control that
+    /// the address is reachable at all).
+    pub fn metadata_probe(&self) -> Option<crate::model::MetadataProbe> {
+        self.dns
+            .addresses
+            .iter()
+            .find(|a| a.address == GKE_METADATA_DNS_ADDRESS)
+            .filter(|_| self.dns.port == kubernetes::DNS_PORT)
+            .map(|a| crate::model::MetadataProbe {
+                address: a.address.clone(),
+                http_port: METADATA_HTTP_PORT,
+            })
+    }
+
     /// What the live audit's preflight compares with the cluster, for an
     /// app with these parts; `enforced_cilium` is the spec's
     /// `network.enforcement: cilium`.

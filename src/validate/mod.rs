@@ -235,8 +235,10 @@ impl Validator {
             secrets.as_ref(),
             self.cilium_enforced,
         );
+        let metadata_probe = self.profile.metadata_probe();
         let model = Model {
             preflight,
+            metadata_probe,
             facts: crate::platform::Facts::for_profile(&self.profile),
             cluster: self.profile.clone(),
             rbac_expectations,

@@ -961,9 +961,23 @@ fn the_cluster_preflight_passes_the_profile_s_cluster_and_names_the_field_on_ano
             ],
         ),
     ];
+    let shellcheck = tool("shellcheck");
     for (spec, profile, lines) in cases {
         let dir = rendered_for(spec, profile);
         let context = format!("{spec} with profile {profile:?}");
+        // The profile's scripts stay shellcheck-clean too.
+        for kind in ["audit", "pentest"] {
+            let lint = Command::new(&shellcheck)
+                .arg("--severity=style")
+                .arg(dir.path().join(dir.script(kind)))
+                .output()
+                .unwrap();
+            assert!(
+                lint.status.success(),
+                "{context} {kind}: shellcheck findings:\n{}",
+                String::from_utf8_lossy(&lint.stdout)
+            );
+        }
         let compliant = run(&dir, "audit", "compliant", true, &["--json"]);
         let (status, evidence) = preflight_row(&compliant);
         assert_eq!(
@@ -1039,4 +1053,68 @@ fn the_cluster_preflight_skips_what_it_cannot_read() {
     );
     assert!(evidence.contains("Cilium agent: "), "{evidence}");
     assert_eq!(run.code, 0, "a SKIP is not a failure:\n{}", run.output);
+}
+
+/// A profile that opens the node's metadata server for DNS (GKE's Cloud
+/// DNS, 169.254.169.254, port 53 only): the penetration test's scenario 2.4
+/// connects to its HTTP port 80, which serves the node's credentials, from
+/// a pod with the app's labels. BLOCKED only with its control (a lookup
+/// through the address on the DNS port answers); EXPOSED when 80 connects.
+/// The posture document's results table lists it. Fails before 2.4 existed.
+#[test]
+fn pentest_proves_the_metadata_server_is_open_for_dns_only() {
+    for spec in ["hello", "task-api"] {
+        let dir = rendered_for(spec, Some("{preset: gke-autopilot}"));
+        let scenario = |cluster: &str| {
+            let run = run(&dir, "pentest", cluster, true, &["--json"]);
+            let found = results(&run).into_iter().find(|(id, _, _)| id == "2.4");
+            (run, found)
+        };
+        let (run, found) = scenario("compliant");
+        let (_, status, evidence) =
+            found.unwrap_or_else(|| panic!("{spec}: no scenario 2.4:\n{}", run.output));
+        assert_eq!(status, "blocked", "{spec}: {evidence}\n{}", run.output);
+        assert_eq!(
+            evidence,
+            "timed out or refused (control: a lookup through 169.254.169.254 on port 53 answered)"
+        );
+        assert_eq!(run.code, 0, "{spec}:\n{}", run.output);
+        let (run, found) = scenario("broken");
+        let (_, status, evidence) = found.unwrap();
+        assert_eq!(status, "exposed", "{spec}: {evidence}");
+        assert!(evidence.contains("credentials"), "{evidence}");
+        assert_eq!(run.code, 1);
+        let report: Value = serde_json::from_str(&run.stdout).unwrap();
+        let title = report["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["id"] == "2.4")
+            .unwrap()["title"]
+            .clone();
+        assert_eq!(title, "reach 169.254.169.254:80 (node metadata)");
+        let posture = render(&dir.model, &Templates::embedded().unwrap())
+            .unwrap()
+            .into_iter()
+            .find(|f| f.name == "SECURITY-POSTURE.md")
+            .unwrap()
+            .content;
+        assert!(
+            posture.contains(
+                "| 2.4 | reach the node's metadata server on its HTTP port | not yet run |"
+            ),
+            "{posture}"
+        );
+    }
+    // Without the metadata address there is no scenario 2.4.
+    let dir = rendered_for("hello", Some("{preset: gke-autopilot}"));
+    assert!(dir.model.metadata_probe.is_some());
+    let run = run(
+        &rendered("hello"),
+        "pentest",
+        "compliant",
+        true,
+        &["--json"],
+    );
+    assert!(results(&run).iter().all(|(id, _, _)| id != "2.4"));
 }

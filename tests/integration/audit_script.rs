@@ -919,7 +919,7 @@ fn preflight_row(run: &Run) -> (String, String) {
 /// write. Fails on harden before the preflight (no row 0).
 #[test]
 fn the_cluster_preflight_passes_the_profile_s_cluster_and_names_the_field_on_another() {
-    let cases: [(&str, Option<&str>, &[&str]); 4] = [
+    let cases: [(&str, Option<&str>, &[&str]); 5] = [
         (
             "task-api",
             None,
@@ -950,6 +950,14 @@ fn the_cluster_preflight_passes_the_profile_s_cluster_and_names_the_field_on_ano
                 "preflight: DNS pods: none match namespace openshift-dns, labels dns.operator.openshift.io/daemonset-dns=default; this cluster's look like kubeadm, kind, k3s, gke, gke-autopilot, eks, aks (namespace kube-system, labels k8s-app=kube-dns): set cluster.preset: kubeadm in harden.yaml",
                 "the output is for 1.15; set cluster.daprVersion in harden.yaml to 1.14",
                 "the cluster serves external-secrets.io/v1, not external-secrets.io/v1beta1",
+            ],
+        ),
+        (
+            "payments",
+            None,
+            &[
+                "preflight: API server: endpoint 203.0.113.7 is outside 172.20.0.10/32; set kubernetesApi.apiServer.cidr in the spec to 203.0.113.7/32",
+                "preflight: API server: the endpoints serve port 8443, not 6443; set kubernetesApi.apiServer.port in the spec to 8443",
             ],
         ),
         (
@@ -1021,6 +1029,35 @@ fn the_cluster_preflight_passes_the_profile_s_cluster_and_names_the_field_on_ano
             .unwrap();
         assert!(last_line < first_row, "{context}:\n{}", broken.output);
     }
+}
+
+/// The API server's ranges from the profile (`cluster.apiServer`) are
+/// checked too, and the field named is the profile's.
+#[test]
+fn the_cluster_preflight_names_the_profile_s_api_server_field() {
+    let spec = std::fs::read_to_string(repo().join("specs/payments.yaml"))
+        .unwrap()
+        .replace("  apiServer: {cidr: 172.20.0.10/32, port: 6443}\n", "")
+        + "cluster: {apiServer: {cidrs: [10.0.0.0/30], port: 6443}}\n";
+    let dir = Rendered::new(
+        harden::load::load_spec_text(&spec, "payments.yaml").expect("valid with the profile's"),
+    );
+    assert_eq!(dir.model.preflight.api_server_cidrs, ["10.0.0.0/30"]);
+    let compliant = run(&dir, "audit", "compliant", true, &["--json"]);
+    let (status, evidence) = preflight_row(&compliant);
+    assert_eq!(status, "pass", "{evidence}");
+    assert!(
+        evidence.contains("API server 10.0.0.0 on 6443"),
+        "{evidence}"
+    );
+    let broken = run(&dir, "audit", "broken", true, &[]);
+    assert!(
+        broken.output.contains(
+            "preflight: API server: endpoint 203.0.113.7 is outside 10.0.0.0/30; set cluster.apiServer.cidrs in harden.yaml to 203.0.113.7/32\n"
+        ),
+        "{}",
+        broken.output
+    );
 }
 
 /// Under --json the preflight lines go to standard error and the JSON

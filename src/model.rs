@@ -100,6 +100,16 @@ pub struct Preflight {
     /// How to stop opening the declared address when the cluster runs no
     /// cache.
     pub node_local_fix: String,
+    /// Where the cache's DaemonSet runs, and its label selector.
+    pub node_local_namespace: &'static str,
+    pub node_local_selector: &'static str,
+    /// Where the Cilium agent's DaemonSet runs, its selector and name.
+    pub cilium_namespace: &'static str,
+    pub cilium_selector: &'static str,
+    pub cilium_daemonset: &'static str,
+    /// The API server's EndpointSlice: namespace and selector.
+    pub api_endpoints_namespace: &'static str,
+    pub api_endpoints_selector: &'static str,
     /// The output expects a Cilium agent (profile `cni: cilium`, or the
     /// spec's `network.enforcement: cilium`), and where that was said.
     pub cilium: bool,

@@ -61,6 +61,89 @@ pub struct Model {
     /// another spec of the system describes (their own spec opens their
     /// other flows, so the posture names no risk for them).
     pub described_peers: Vec<String>,
+    /// What the live audit's preflight compares with the cluster: the
+    /// profile's facts this output depends on, and the field to change
+    /// when the cluster differs ([`crate::platform::cluster::Profile::preflight`]).
+    pub preflight: Preflight,
+    /// With a profile that opens the node's metadata server for DNS (GKE's
+    /// Cloud DNS): the penetration test's scenario 2.4 proves its HTTP port
+    /// stays closed while a lookup through it answers.
+    pub metadata_probe: Option<MetadataProbe>,
+}
+
+/// The node's metadata server, opened on the DNS port only.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct MetadataProbe {
+    pub address: String,
+    /// The port that must stay closed (it serves the node's credentials).
+    pub http_port: u32,
+}
+
+/// The cluster facts the live audit reads before its checks (row 0,
+/// "cluster preflight"), each with the profile field a difference is fixed
+/// in. Every text here is built from validated values and fixed words.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Preflight {
+    /// The DNS pods: namespace and a `kubectl -l` selector (`k=v,k=v`);
+    /// empty when the profile names no DNS pods.
+    pub dns_namespace: String,
+    pub dns_selector: String,
+    pub dns_port: u32,
+    /// Other known DNS pod layouts, tried when the profile's match nothing,
+    /// to name the preset to write.
+    pub known_dns: Vec<KnownDns>,
+    /// The NodeLocal DNSCache address the output opens, or empty.
+    pub node_local_address: String,
+    /// The address to suggest when the cluster runs the cache and its
+    /// address cannot be read.
+    pub node_local_default: String,
+    /// How to stop opening the declared address when the cluster runs no
+    /// cache.
+    pub node_local_fix: String,
+    /// Where the cache's DaemonSet runs, and its label selector.
+    pub node_local_namespace: &'static str,
+    pub node_local_selector: &'static str,
+    /// Where the Cilium agent's DaemonSet runs, its selector and name.
+    pub cilium_namespace: &'static str,
+    pub cilium_selector: &'static str,
+    pub cilium_daemonset: &'static str,
+    /// The API server's EndpointSlice: namespace and selector.
+    pub api_endpoints_namespace: &'static str,
+    pub api_endpoints_selector: &'static str,
+    /// The output expects a Cilium agent (profile `cni: cilium`, or the
+    /// spec's `network.enforcement: cilium`), and where that was said.
+    pub cilium: bool,
+    pub cni_field: String,
+    /// The API server endpoints the egress rule allows by ipBlock, checked
+    /// only when the app has API access and no Cilium entity is used.
+    pub api_server_cidrs: Vec<String>,
+    pub api_server_port: u32,
+    /// Where the ranges and the port are written (`cluster.apiServer.cidrs
+    /// in harden.yaml` or `kubernetesApi.apiServer.cidr in the spec`).
+    pub api_server_cidr_field: String,
+    pub api_server_port_field: String,
+    /// With Dapr: the field that sets the rendered Dapr minor version.
+    pub dapr_version_field: String,
+    /// The Deployment whose image tag gives the control plane's release.
+    pub dapr_operator: &'static str,
+    /// The supported Dapr minors, for the fix text.
+    pub dapr_supported: String,
+    /// The injector's runAsNonRoot environment variable and Helm value.
+    pub run_as_non_root_env: &'static str,
+    pub run_as_non_root_helm_value: &'static str,
+    /// With External Secrets: the `apiVersion` the output uses.
+    pub external_secrets_api: String,
+}
+
+/// A DNS pod layout a preset describes.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct KnownDns {
+    pub namespace: String,
+    pub selector: String,
+    /// The presets with this layout, e.g. `openshift`.
+    pub presets: String,
+    /// What to write, e.g. `cluster.preset: openshift`.
+    pub fix: String,
 }
 
 /// A declared egress destination the live tests can address.

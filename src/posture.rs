@@ -118,6 +118,10 @@ pub fn pentest_scenarios(model: &Model) -> Vec<String> {
     .into_iter()
     .map(String::from)
     .collect();
+    if model.metadata_probe.is_some() {
+        // After 2.3: the node's metadata server on its HTTP port.
+        ids.insert(7, "2.4".to_string());
+    }
     let components = model.dapr.as_ref().map_or(0, |d| d.components.len());
     ids.extend((1..=components.max(1)).map(|i| format!("4.{i}")));
     ids
@@ -883,6 +887,7 @@ pub fn pentest_title(model: &Model, id: &str) -> String {
         "2.1" => "reach an address outside the declared egress".into(),
         "2.2" => "reach a Service in another namespace".into(),
         "2.3" => "reach a declared destination on an undeclared port".into(),
+        "2.4" => "reach the node's metadata server on its HTTP port".into(),
         "3.1" => "run a privileged container".into(),
         "3.2" => "mount the host's filesystem".into(),
         "3.3" => "use the host network".into(),
@@ -947,14 +952,21 @@ pub const AUDIT_CHECKS: [(u8, &str); 10] = [
     (10, "Dapr API logging"),
 ];
 
+/// The live audit's first row: the cluster read and compared with the
+/// cluster profile the output was rendered for (DNS pods and port, NodeLocal
+/// DNSCache, Cilium, API server endpoints, Dapr version and injector,
+/// External Secrets API). FAIL on any difference, so a mismatched cluster
+/// fails the audit (exit 1); SKIP when it could not read the cluster.
+pub const PREFLIGHT_CHECK: (u8, &str) = (0, "cluster preflight");
+
 /// The live audit's check of egress by hostname, run only for specs that
 /// have some (`egress[].hosts`).
 pub const HOSTNAME_CHECK: (u8, &str) = (11, "egress by hostname");
 
 pub fn document<'a>(model: &'a Model, files: &[String], results: Results) -> Document<'a> {
     let hostname_check = (!model.network.hosts.is_empty()).then_some(&HOSTNAME_CHECK);
-    let audit_expected = AUDIT_CHECKS
-        .iter()
+    let audit_expected = std::iter::once(&PREFLIGHT_CHECK)
+        .chain(AUDIT_CHECKS.iter())
         .chain(hostname_check)
         .map(|(id, title)| (id.to_string(), title.to_string()))
         .collect();

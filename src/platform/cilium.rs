@@ -20,6 +20,16 @@
 
 use serde::Serialize;
 
+/// The Cilium agent: chart `install/kubernetes/cilium/templates/cilium-agent/daemonset.yaml`
+/// (DaemonSet `cilium` in the release namespace, label `k8s-app: cilium`),
+/// installed in `kube-system` as is usual (UNVERIFIED against the
+/// installation documentation). The live audit's preflight looks for it
+/// there; an agent elsewhere, or GKE Dataplane V2's `anetd`, is not
+/// recognised.
+pub const AGENT_NAMESPACE: &str = "kube-system";
+pub const AGENT_SELECTOR: &str = "k8s-app=cilium";
+pub const AGENT_DAEMONSET: &str = "cilium";
+
 /// The policy kind and version: the CRD's only version, `v2` (`served:
 /// true`, `storage: true`), group `cilium.io`, kind `CiliumNetworkPolicy`,
 /// namespaced.

@@ -399,6 +399,27 @@ pub const API_TOKEN_KEY: &str = "token";
 /// stops the sidecar, so each backend must be an allowed flow.
 pub const COMPONENT_INIT_FAILURE_IS_FATAL: bool = true;
 
+/// The injector's environment variable for the Helm value
+/// [`RUN_AS_NON_ROOT_HELM_VALUE`], read by the audit's preflight: chart
+/// dapr_sidecar_injector `dapr_sidecar_injector_deployment.yaml`
+/// (`- name: SIDECAR_RUN_AS_NON_ROOT`, `value: {{ .Values.sidecarRunAsNonRoot
+/// | toString | toYaml }}`), read by `pkg/injector/service/config.go`
+/// (`envconfig:"SIDECAR_RUN_AS_NON_ROOT"`, parsed by `isTruthyDefaultTrue`:
+/// empty means true). `pkg/injector/patcher/sidecar_container.go` writes it
+/// into daprd's securityContext as `RunAsNonRoot: ptr.Of(c.RunAsNonRoot)`,
+/// so `false` is set explicitly on the container, overrides the pod's
+/// `runAsNonRoot: true`, and Pod Security `restricted` rejects the pod. The
+/// chart's default is `sidecarRunAsNonRoot: true` (`values.yaml`). Read at
+/// v1.14.5, v1.15.14 and v1.16.19.
+pub const RUN_AS_NON_ROOT_ENV: &str = "SIDECAR_RUN_AS_NON_ROOT";
+pub const RUN_AS_NON_ROOT_HELM_VALUE: &str = "dapr_sidecar_injector.sidecarRunAsNonRoot";
+
+/// The operator Deployment, whose image tag is the control plane's
+/// release: chart dapr_operator `dapr_operator_deployment.yaml` (`name:
+/// dapr-operator`, `image: "{{ .Values.global.registry }}/{{
+/// .Values.image.name }}:{{ .Values.global.tag }}"`), all three tags.
+pub const OPERATOR_DEPLOYMENT: &str = "dapr-operator";
+
 /// How the live audit reads the injector's drop-ALL setting.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct InjectorFacts {

@@ -28,6 +28,24 @@ pub const CLUSTER_DOMAIN: &str = "cluster.local";
 /// domain appended before (glibc, musl) it is tried as written.
 pub const POD_NDOTS: usize = 5;
 
+/// NodeLocal DNSCache: kubernetes/kubernetes
+/// `cluster/addons/dns/nodelocaldns/nodelocaldns.yaml` (DaemonSet
+/// `node-local-dns` in `kube-system`, label `k8s-app: node-local-dns`, args
+/// `-localip <local address>,<kube-dns IP>`). GKE's add-on runs
+/// `node-local-dns` pods too (GKE documentation, NodeLocal DNSCache); its
+/// label is UNVERIFIED against a cluster. The live audit's preflight looks
+/// for it.
+pub const NODE_LOCAL_DNS_NAMESPACE: &str = "kube-system";
+pub const NODE_LOCAL_DNS_SELECTOR: &str = "k8s-app=node-local-dns";
+
+/// The API server's endpoints: the EndpointSlice the API server itself
+/// writes for Service `kubernetes` in `default`, labelled
+/// `kubernetes.io/service-name: kubernetes`, with the endpoint (target)
+/// ports (kubernetes/kubernetes `pkg/controlplane/reconcilers/endpointsadapter.go`,
+/// `endpointSliceFromEndpoints`). The live audit's preflight reads it.
+pub const API_ENDPOINTS_NAMESPACE: &str = "default";
+pub const API_ENDPOINTS_SELECTOR: &str = "kubernetes.io/service-name=kubernetes";
+
 /// The label the API server sets on every Namespace with its name (stable
 /// since v1.22), so a namespaceSelector can name one namespace.
 pub const NAMESPACE_NAME_LABEL: &str = "kubernetes.io/metadata.name";

@@ -234,7 +234,16 @@ impl Validator {
         }
         let rbac_expectations = rbac_expectations(api_access.as_ref());
         let reach_target = reach_target(&network);
+        let preflight = self.profile.preflight(
+            api_access.as_ref(),
+            dapr.as_ref(),
+            secrets.as_ref(),
+            self.cilium_enforced,
+        );
+        let metadata_probe = self.profile.metadata_probe();
         let model = Model {
+            preflight,
+            metadata_probe,
             facts: crate::platform::Facts::for_profile(&self.profile),
             cluster: self.profile.clone(),
             rbac_expectations,

@@ -65,7 +65,7 @@ impl Rendered {
         harden::write::write_all(dir.path(), &files, false, &|_| true).expect("written");
         let mut cluster: Vec<GeneratedFile> = files;
         cluster.extend(namespace.iter().cloned());
-        let table = cluster_table(&cluster);
+        let table = cluster_table(&cluster) + &fake_cluster::profile_table(&model);
         Rendered { dir, model, table }
     }
 
@@ -247,10 +247,10 @@ fn audit_on_a_compliant_cluster_passes_every_check() {
     let dir = rendered("task-api");
     let run = run(&dir, "audit", "compliant", true, &[]);
     assert_eq!(run.code, 0, "{}", run.output);
-    assert_eq!(lines_with(&run.output, "PASS").len(), 10, "{}", run.output);
+    assert_eq!(lines_with(&run.output, "PASS").len(), 11, "{}", run.output);
     assert!(
         run.output
-            .ends_with("Summary: 10 passed, 0 failed, 0 skipped (of 10 checks)\n"),
+            .ends_with("Summary: 11 passed, 0 failed, 0 skipped (of 11 checks)\n"),
         "{}",
         run.output
     );
@@ -262,14 +262,15 @@ fn audit_on_a_broken_cluster_fails_every_check() {
     let run = run(&dir, "audit", "broken", true, &[]);
     assert_eq!(run.code, 1, "{}", run.output);
     let failed = lines_with(&run.output, "FAIL");
-    assert_eq!(failed.len(), 10, "every check must flip:\n{}", run.output);
+    assert_eq!(failed.len(), 11, "every check must flip:\n{}", run.output);
+    // Row 0, the cluster preflight, first; then the ten checks.
     for (index, line) in failed.iter().enumerate() {
         let id = line.split_whitespace().nth(1).unwrap();
-        assert_eq!(id, (index + 1).to_string(), "{line}");
+        assert_eq!(id, index.to_string(), "{line}");
     }
     assert!(
         run.output
-            .ends_with("Summary: 0 passed, 10 failed, 0 skipped (of 10 checks)\n"),
+            .ends_with("Summary: 0 passed, 11 failed, 0 skipped (of 11 checks)\n"),
         "{}",
         run.output
     );
@@ -294,7 +295,12 @@ fn the_dapr_injector_is_checked_first_and_names_the_helm_value() {
         let first = run
             .output
             .lines()
-            .find(|l| l.starts_with("WARNING") || l.starts_with("PASS") || l.starts_with("FAIL"))
+            // After row 0 (the cluster preflight, which passes here).
+            .find(|l| {
+                l.starts_with("WARNING")
+                    || ((l.starts_with("PASS") || l.starts_with("FAIL"))
+                        && l.split_whitespace().nth(1) != Some("0"))
+            })
             .unwrap_or_default();
         assert!(
             first
@@ -338,7 +344,7 @@ fn without_trivy_the_scan_is_skipped_never_passed() {
     );
     assert!(
         run.output
-            .contains("Summary: 9 passed, 0 failed, 1 skipped (of 10 checks)")
+            .contains("Summary: 10 passed, 0 failed, 1 skipped (of 11 checks)")
     );
 }
 
@@ -453,7 +459,7 @@ fn pentest_on_a_broken_cluster_exposes_every_scenario() {
 #[test]
 fn json_output_has_one_object_per_check() {
     let dir = rendered("task-api");
-    for (script, count, status) in [("audit", 10, "fail"), ("pentest", 12, "exposed")] {
+    for (script, count, status) in [("audit", 11, "fail"), ("pentest", 12, "exposed")] {
         let run = run(&dir, script, "broken", true, &["--json"]);
         assert_eq!(run.code, 1);
         let report: serde_json::Value = serde_json::from_str(&run.stdout)
@@ -573,55 +579,55 @@ const fn expected(
 /// see also [`INCONCLUSIVE`]). Checkout has check 11 (egress by
 /// hostname); orders has two components, so scenarios 4.1 and 4.2.
 const EXPECTED: &[Expected] = &[
-    expected("specs/checkout.yaml", 11, &["9"], 12, &["4.1"]),
+    expected("specs/checkout.yaml", 12, &["9"], 12, &["4.1"]),
     expected(
         "specs/hello.yaml",
-        10,
+        11,
         &["8", "9", "10"],
         12,
         &["2.3", "4.1"],
     ),
-    expected("specs/orders.yaml", 10, &[], 13, &[]),
-    expected("specs/payments.yaml", 10, &["8", "9", "10"], 12, &["4.1"]),
-    expected("specs/task-api.yaml", 10, &[], 12, &[]),
+    expected("specs/orders.yaml", 11, &[], 13, &[]),
+    expected("specs/payments.yaml", 11, &["8", "9", "10"], 12, &["4.1"]),
+    expected("specs/task-api.yaml", 11, &[], 12, &[]),
     expected(
         "examples/workspace/specs/billing.yaml",
-        10,
+        11,
         &["9"],
         12,
         &["4.1"],
     ),
     expected(
         "examples/workspace/specs/gateway.yaml",
-        10,
+        11,
         &["8", "9", "10"],
         12,
         &["4.1"],
     ),
     expected(
         "examples/workspace/specs/ledger.yaml",
-        10,
+        11,
         &["8", "9", "10"],
         12,
         &["4.1"],
     ),
     expected(
         "examples/workspace/specs/notifier.yaml",
-        10,
+        11,
         &["8", "9", "10"],
         12,
         &["4.1"],
     ),
     expected(
         "examples/workspace/specs/task-api.yaml",
-        10,
+        11,
         &["9"],
         12,
         &["4.1"],
     ),
     expected(
         "examples/workspace/specs/worker.yaml",
-        10,
+        11,
         &["8", "9", "10"],
         12,
         &["4.1"],
@@ -680,8 +686,8 @@ fn every_example_passes_its_compliant_cluster_and_fails_its_broken_one() {
     });
     let asserted: usize = counts.iter().map(|c| c.0).sum();
     let expected_yes: usize = counts.iter().map(|c| c.1).sum();
-    // 11 specs; 111 checks and 133 scenarios, each on both clusters.
-    assert_eq!(asserted, 2 * (111 + 133));
+    // 11 specs; 122 checks (row 0, the cluster preflight, in each) and 133 scenarios, each on both clusters.
+    assert_eq!(asserted, 2 * (122 + 133));
     assert_eq!(
         expected_yes, 2,
         "payments' two grants are the examples' only yes"
@@ -884,4 +890,272 @@ proptest::proptest! {
             }
         }
     }
+}
+
+/// An example spec rendered for a cluster profile (its own `cluster:`).
+fn rendered_for(spec: &str, profile: Option<&str>) -> Rendered {
+    let Some(profile) = profile else {
+        return rendered(spec);
+    };
+    let dir = TempDir::new().unwrap();
+    let text = std::fs::read_to_string(repo().join("specs").join(format!("{spec}.yaml"))).unwrap()
+        + &format!("cluster: {profile}\n");
+    let file = dir.path().join(format!("{spec}.yaml"));
+    std::fs::write(&file, text).unwrap();
+    Rendered::new(load_spec(&file).expect("valid spec with a profile"))
+}
+
+/// Row 0 of an audit run with --json: (status, evidence).
+fn preflight_row(run: &Run) -> (String, String) {
+    results(run)
+        .into_iter()
+        .find(|(id, _, _)| id == "0")
+        .map(|(_, status, evidence)| (status, evidence))
+        .unwrap_or_else(|| panic!("no row 0 (cluster preflight):\n{}", run.output))
+}
+
+/// The audit's preflight reads the cluster and compares it with the profile
+/// the script was rendered for: on a cluster that matches, row 0 passes; on
+/// one that differs (the other DNS layout, NodeLocal DNSCache and Cilium
+/// flipped, another API server, Dapr minor and External Secrets API), row
+/// 0 fails, the audit exits 1, and a "preflight:" line names the field to
+/// write. Fails on harden before the preflight (no row 0).
+#[test]
+fn the_cluster_preflight_passes_the_profile_s_cluster_and_names_the_field_on_another() {
+    let cases: [(&str, Option<&str>, &[&str]); 5] = [
+        (
+            "task-api",
+            None,
+            &[
+                "preflight: DNS pods: none match namespace kube-system, labels k8s-app=kube-dns; this cluster's look like openshift (namespace openshift-dns, labels dns.operator.openshift.io/daemonset-dns=default): set cluster.preset: openshift in harden.yaml",
+                "preflight: NodeLocal DNSCache: DaemonSet node-local-dns runs in kube-system, but the profile opens no node-local address",
+                "set cluster.dns.nodeLocalAddress: 169.254.20.10 in harden.yaml",
+                "preflight: CNI: the Cilium agent (DaemonSet cilium) runs in kube-system",
+                "set cluster.cni: cilium in harden.yaml",
+                "preflight: Dapr version: the control plane runs 1.14 (ghcr.io/dapr/operator:1.14.4), the output is for ",
+                "; set dapr.version in the spec",
+                "preflight: Dapr injector: SIDECAR_RUN_AS_NON_ROOT is 'false'",
+                "--set 'dapr_sidecar_injector.sidecarRunAsNonRoot=true'",
+                "preflight: External Secrets: the cluster serves external-secrets.io/v1beta1, not external-secrets.io/v1",
+            ],
+        ),
+        (
+            "hello",
+            Some("{preset: gke-autopilot}"),
+            &[
+                "this cluster's look like openshift",
+                "preflight: NodeLocal DNSCache: the profile opens 169.254.20.10 on port 53, but no DaemonSet labelled k8s-app=node-local-dns runs in kube-system; preset gke-autopilot opens it",
+            ],
+        ),
+        (
+            "task-api",
+            Some("{preset: openshift, daprVersion: \"1.15\", externalSecretsVersion: \"0.15\"}"),
+            &[
+                "preflight: DNS pods: none match namespace openshift-dns, labels dns.operator.openshift.io/daemonset-dns=default; this cluster's look like kubeadm, kind, k3s, gke, gke-autopilot, eks, aks (namespace kube-system, labels k8s-app=kube-dns): set cluster.preset: kubeadm in harden.yaml",
+                "the output is for 1.15; set cluster.daprVersion in harden.yaml to 1.14",
+                "the cluster serves external-secrets.io/v1, not external-secrets.io/v1beta1",
+            ],
+        ),
+        (
+            "payments",
+            None,
+            &[
+                "preflight: API server: endpoint 203.0.113.7 is outside 172.20.0.10/32; set kubernetesApi.apiServer.cidr in the spec to 203.0.113.7/32",
+                "preflight: API server: the endpoints serve port 8443, not 6443; set kubernetesApi.apiServer.port in the spec to 8443",
+            ],
+        ),
+        (
+            "payments",
+            Some("{preset: kind, cni: cilium}"),
+            &[
+                "preflight: CNI: the output relies on Cilium (cluster.cni in harden.yaml), but no Cilium agent",
+                "set cluster.cni: any (or calico) in harden.yaml",
+            ],
+        ),
+    ];
+    let shellcheck = tool("shellcheck");
+    for (spec, profile, lines) in cases {
+        let dir = rendered_for(spec, profile);
+        let context = format!("{spec} with profile {profile:?}");
+        // The profile's scripts stay shellcheck-clean too.
+        for kind in ["audit", "pentest"] {
+            let lint = Command::new(&shellcheck)
+                .arg("--severity=style")
+                .arg(dir.path().join(dir.script(kind)))
+                .output()
+                .unwrap();
+            assert!(
+                lint.status.success(),
+                "{context} {kind}: shellcheck findings:\n{}",
+                String::from_utf8_lossy(&lint.stdout)
+            );
+        }
+        let compliant = run(&dir, "audit", "compliant", true, &["--json"]);
+        let (status, evidence) = preflight_row(&compliant);
+        assert_eq!(
+            status, "pass",
+            "{context}: {evidence}\n{}",
+            compliant.output
+        );
+        assert!(
+            evidence.starts_with("the cluster matches the profile: "),
+            "{context}: {evidence}"
+        );
+        assert_eq!(compliant.code, 0, "{context}:\n{}", compliant.output);
+        assert!(!compliant.output.contains("preflight:"), "{context}");
+        let broken = run(&dir, "audit", "broken", true, &[]);
+        assert_eq!(broken.code, 1, "{context}:\n{}", broken.output);
+        let row = lines_with(&broken.output, "FAIL")
+            .into_iter()
+            .find(|l| l.split_whitespace().nth(1) == Some("0"))
+            .unwrap_or_else(|| panic!("{context}: no FAIL row 0:\n{}", broken.output));
+        assert!(row.contains("cluster preflight"), "{row}");
+        for line in lines {
+            assert!(
+                broken
+                    .output
+                    .lines()
+                    .any(|l| l.starts_with("preflight: ") && l.contains(line)),
+                "{context}: no preflight line with {line:?}:\n{}",
+                broken.output
+            );
+        }
+        // Each difference is a preflight line before the report, and in
+        // row 0's evidence.
+        let output: Vec<&str> = broken.output.lines().collect();
+        let first_row = output
+            .iter()
+            .position(|l| l.starts_with("FAIL") || l.starts_with("PASS"))
+            .unwrap();
+        let last_line = output
+            .iter()
+            .rposition(|l| l.starts_with("preflight: "))
+            .unwrap();
+        assert!(last_line < first_row, "{context}:\n{}", broken.output);
+    }
+}
+
+/// The API server's ranges from the profile (`cluster.apiServer`) are
+/// checked too, and the field named is the profile's.
+#[test]
+fn the_cluster_preflight_names_the_profile_s_api_server_field() {
+    let spec = std::fs::read_to_string(repo().join("specs/payments.yaml"))
+        .unwrap()
+        .replace("  apiServer: {cidr: 172.20.0.10/32, port: 6443}\n", "")
+        + "cluster: {apiServer: {cidrs: [10.0.0.0/30], port: 6443}}\n";
+    let dir = Rendered::new(
+        harden::load::load_spec_text(&spec, "payments.yaml").expect("valid with the profile's"),
+    );
+    assert_eq!(dir.model.preflight.api_server_cidrs, ["10.0.0.0/30"]);
+    let compliant = run(&dir, "audit", "compliant", true, &["--json"]);
+    let (status, evidence) = preflight_row(&compliant);
+    assert_eq!(status, "pass", "{evidence}");
+    assert!(
+        evidence.contains("API server 10.0.0.0 on 6443"),
+        "{evidence}"
+    );
+    let broken = run(&dir, "audit", "broken", true, &[]);
+    assert!(
+        broken.output.contains(
+            "preflight: API server: endpoint 203.0.113.7 is outside 10.0.0.0/30; set cluster.apiServer.cidrs in harden.yaml to 203.0.113.7/32\n"
+        ),
+        "{}",
+        broken.output
+    );
+}
+
+/// Under --json the preflight lines go to standard error and the JSON
+/// document still parses; row 0 is SKIP, never PASS, when the cluster
+/// cannot be read (here: DaemonSets in kube-system are forbidden).
+#[test]
+fn the_cluster_preflight_skips_what_it_cannot_read() {
+    let dir = rendered("payments");
+    let broken = run(&dir, "audit", "broken", true, &["--json"]);
+    assert_eq!(preflight_row(&broken).0, "fail", "{}", broken.output);
+    assert!(!broken.stdout.contains("preflight: "), "{}", broken.stdout);
+    assert!(
+        broken.output.contains("\npreflight: DNS pods: none match"),
+        "{}",
+        broken.output
+    );
+    let run = run_with(
+        &dir,
+        "audit",
+        "compliant",
+        true,
+        &["--json"],
+        &[("FAKE_FORBID_DAEMONSETS", "1")],
+    );
+    let (status, evidence) = preflight_row(&run);
+    assert_eq!(status, "skip", "{evidence}");
+    assert!(
+        evidence.starts_with("could not read: NodeLocal DNSCache: Error from server (Forbidden)"),
+        "{evidence}"
+    );
+    assert!(evidence.contains("Cilium agent: "), "{evidence}");
+    assert_eq!(run.code, 0, "a SKIP is not a failure:\n{}", run.output);
+}
+
+/// A profile that opens the node's metadata server for DNS (GKE's Cloud
+/// DNS, 169.254.169.254, port 53 only): the penetration test's scenario 2.4
+/// connects to its HTTP port 80, which serves the node's credentials, from
+/// a pod with the app's labels. BLOCKED only with its control (a lookup
+/// through the address on the DNS port answers); EXPOSED when 80 connects.
+/// The posture document's results table lists it. Fails before 2.4 existed.
+#[test]
+fn pentest_proves_the_metadata_server_is_open_for_dns_only() {
+    for spec in ["hello", "task-api"] {
+        let dir = rendered_for(spec, Some("{preset: gke-autopilot}"));
+        let scenario = |cluster: &str| {
+            let run = run(&dir, "pentest", cluster, true, &["--json"]);
+            let found = results(&run).into_iter().find(|(id, _, _)| id == "2.4");
+            (run, found)
+        };
+        let (run, found) = scenario("compliant");
+        let (_, status, evidence) =
+            found.unwrap_or_else(|| panic!("{spec}: no scenario 2.4:\n{}", run.output));
+        assert_eq!(status, "blocked", "{spec}: {evidence}\n{}", run.output);
+        assert_eq!(
+            evidence,
+            "timed out or refused (control: a lookup through 169.254.169.254 on port 53 answered)"
+        );
+        assert_eq!(run.code, 0, "{spec}:\n{}", run.output);
+        let (run, found) = scenario("broken");
+        let (_, status, evidence) = found.unwrap();
+        assert_eq!(status, "exposed", "{spec}: {evidence}");
+        assert!(evidence.contains("credentials"), "{evidence}");
+        assert_eq!(run.code, 1);
+        let report: Value = serde_json::from_str(&run.stdout).unwrap();
+        let title = report["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["id"] == "2.4")
+            .unwrap()["title"]
+            .clone();
+        assert_eq!(title, "reach 169.254.169.254:80 (node metadata)");
+        let posture = render(&dir.model, &Templates::embedded().unwrap())
+            .unwrap()
+            .into_iter()
+            .find(|f| f.name == "SECURITY-POSTURE.md")
+            .unwrap()
+            .content;
+        assert!(
+            posture.contains(
+                "| 2.4 | reach the node's metadata server on its HTTP port | not yet run |"
+            ),
+            "{posture}"
+        );
+    }
+    // Without the metadata address there is no scenario 2.4.
+    let dir = rendered_for("hello", Some("{preset: gke-autopilot}"));
+    assert!(dir.model.metadata_probe.is_some());
+    let run = run(
+        &rendered("hello"),
+        "pentest",
+        "compliant",
+        true,
+        &["--json"],
+    );
+    assert!(results(&run).iter().all(|(id, _, _)| id != "2.4"));
 }

@@ -139,15 +139,29 @@ fn without_results_nothing_claims_to_have_passed() {
 }
 
 fn json_of(dir: &Path, script: &str, cluster: &str) -> String {
+    // Linked, not copied (see audit_script::run_with: a copy can be busy).
     let bin = TempDir::new().unwrap();
-    std::fs::copy(
+    std::os::unix::fs::symlink(
         repo().join("tests/fixtures/fake-kubectl"),
         bin.path().join("kubectl"),
     )
     .unwrap();
     // The fake answers as a cluster running the manifests rendered in `dir`.
     let table = bin.path().join("cluster.table");
-    std::fs::write(&table, fake_cluster::cluster_table_in(dir)).unwrap();
+    // And the cluster profile the spec was rendered for (the scripts are
+    // named secure-<spec>-<kind>.sh).
+    let spec = script
+        .strip_prefix("secure-")
+        .and_then(|s| s.rsplit_once('-'))
+        .map(|(spec, _)| spec)
+        .unwrap();
+    let model =
+        harden::load::load_spec(&repo().join("specs").join(format!("{spec}.yaml"))).unwrap();
+    std::fs::write(
+        &table,
+        fake_cluster::cluster_table_in(dir) + &fake_cluster::profile_table(&model),
+    )
+    .unwrap();
     let path = format!("{}:/usr/bin:/bin", bin.path().display());
     let output = Process::new("bash")
         .arg(dir.join(script))
@@ -200,9 +214,18 @@ fn posture_fills_results_from_script_output() {
     );
     let document = String::from_utf8(output.stdout).unwrap();
     let audit = table(&document, "### Live audit");
+    // Row 0, the cluster preflight, first: the broken cluster is not the
+    // one the profile describes.
+    assert_eq!(audit[0][..2], ["0", "cluster preflight"]);
     assert_eq!(audit[0][2], "fail");
-    assert_eq!(audit[0][3], "pods run as: default");
-    assert_eq!(audit[6][2], "skip", "trivy is absent: a skip, never a pass");
+    assert!(
+        audit[0][3].starts_with("DNS pods: none match"),
+        "{:?}",
+        audit[0]
+    );
+    assert_eq!(audit[1][2], "fail");
+    assert_eq!(audit[1][3], "pods run as: default");
+    assert_eq!(audit[7][2], "skip", "trivy is absent: a skip, never a pass");
     assert!(
         table(&document, "### Penetration test")
             .iter()

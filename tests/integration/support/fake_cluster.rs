@@ -150,3 +150,35 @@ pub fn cluster_table_in(dir: &Path) -> String {
         .collect();
     cluster_table(&files)
 }
+
+/// The cluster profile `model` was rendered for, as the fake's table lines
+/// (`dns_pods`, `node_local`, `cni`, `api_server`, `dapr_version`,
+/// `external_secrets_api`): the compliant fake answers the audit's
+/// preflight with exactly these facts, the broken one with others.
+pub fn profile_table(model: &harden::model::Model) -> String {
+    let p = &model.preflight;
+    let mut lines = Vec::new();
+    if !p.dns_namespace.is_empty() {
+        lines.push(format!(
+            "dns_pods {} {} {}",
+            p.dns_namespace, p.dns_selector, p.dns_port
+        ));
+    }
+    if !p.node_local_address.is_empty() {
+        lines.push(format!("node_local {}", p.node_local_address));
+    }
+    if p.cilium {
+        lines.push("cni cilium".to_string());
+    }
+    if let Some(cidr) = p.api_server_cidrs.first() {
+        let address = cidr.split('/').next().unwrap();
+        lines.push(format!("api_server {address} {}", p.api_server_port));
+    }
+    if let Some(dapr) = &model.dapr {
+        lines.push(format!("dapr_version {}", dapr.version));
+    }
+    if !p.external_secrets_api.is_empty() {
+        lines.push(format!("external_secrets_api {}", p.external_secrets_api));
+    }
+    lines.iter().map(|l| format!("{l}\n")).collect()
+}

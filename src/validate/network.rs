@@ -346,7 +346,19 @@ impl Validator {
         }
         for (j, entry) in rule.hosts.iter().enumerate() {
             let field = format!("{path}.hosts[{j}]");
-            match hosts::host(entry) {
+            // A name in the cluster's own domain (the profile's, when it is
+            // not cluster.local) is inside the cluster too.
+            let domain = &self.profile.domain;
+            let in_cluster_domain = entry.trim_end_matches('.') == domain.as_str()
+                || entry.trim_end_matches('.').ends_with(&format!(".{domain}"));
+            let parsed = hosts::host(entry).and_then(|host| {
+                if in_cluster_domain {
+                    Err("is a name inside the cluster, which toFQDNs does not apply to".to_string())
+                } else {
+                    Ok(host)
+                }
+            });
+            match parsed {
                 Ok(_) => {
                     if let Some(first) = seen.insert(entry.clone(), field.clone()) {
                         self.push(

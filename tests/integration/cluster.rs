@@ -317,3 +317,18 @@ fn every_supported_dapr_version_renders_and_proves() {
         );
     }
 }
+
+#[test]
+fn a_hostname_in_the_profile_s_cluster_domain_is_inside_the_cluster() {
+    let spec = std::fs::read_to_string(repo().join("specs/checkout.yaml"))
+        .unwrap()
+        .replace("api.stripe.com", "api.corp.internal");
+    Harden::new()
+        .file("harden.yaml", workspace("{domain: corp.internal}"))
+        .file("specs/checkout.yaml", spec)
+        .args(["validate", "specs/checkout.yaml"])
+        .status(2)
+        .stderr_contains("\"api.corp.internal\" is a name inside the cluster")
+        .stderr_contains("select the pods instead")
+        .run();
+}

@@ -710,14 +710,16 @@ fn dns_egress(cx: &mut Cx<'_>, object: &Object<'_>) {
             ),
         );
     }
+    // The DNS pods' namespace opened whole on the DNS port.
+    let Some(pods) = &facts.pods else { return };
     let wide = rules.iter().any(|r| {
-        rule_allows_port(r, u64::from(kubernetes::DNS_PORT), "UDP")
+        rule_allows_port(r, u64::from(facts.port), "UDP")
             && r.get("to").and_then(Value::as_array).is_some_and(|peers| {
                 peers.iter().any(|p| {
                     p.pointer("/namespaceSelector/matchLabels")
                         .and_then(|m| m.get(kubernetes::NAMESPACE_NAME_LABEL))
                         .and_then(Value::as_str)
-                        == Some(kubernetes::DNS_NAMESPACE)
+                        == Some(pods.namespace.as_str())
                         && p.pointer("/podSelector/matchLabels")
                             .and_then(Value::as_object)
                             .is_none_or(|m| m.is_empty())
@@ -725,11 +727,25 @@ fn dns_egress(cx: &mut Cx<'_>, object: &Object<'_>) {
             })
     });
     if wide {
+        let labels: Vec<String> = pods
+            .labels
+            .iter()
+            .map(|(k, v)| format!("{k}: {v}"))
+            .collect();
         cx.report(
             object,
             "metadata.name",
-            "DNS egress opens port 53 to every pod of kube-system, not only kube-dns (k8s-app: kube-dns)".into(),
-            "add podSelector: {matchLabels: {k8s-app: kube-dns}} beside the kube-system namespaceSelector of the DNS egress rule".into(),
+            format!(
+                "DNS egress opens port {} to every pod of {}, not only the DNS pods ({})",
+                facts.port,
+                pods.namespace,
+                labels.join(", ")
+            ),
+            format!(
+                "add podSelector: {{matchLabels: {{{}}}}} beside the {} namespaceSelector of the DNS egress rule",
+                labels.join(", "),
+                pods.namespace
+            ),
         );
     }
 }

@@ -162,9 +162,11 @@ pub enum Command {
     /// Reads files and directories (multi-document YAML), judges every Pod
     /// and pod template (Deployment, StatefulSet, DaemonSet, ReplicaSet, Job,
     /// CronJob) and the objects around them, including the items of List
-    /// kinds. Exits 1 when a finding that is not waived is at or above
-    /// --fail-on; 2 when a file cannot be parsed (reported with every other
-    /// finding), a waiver is invalid, or no manifest was found.
+    /// kinds. DNS egress is judged against the cluster profile of the
+    /// first path's workspace (`cluster:` in its harden.yaml), else
+    /// kubeadm's DNS pods. Exits 1 when a finding that is not waived is at
+    /// or above --fail-on; 2 when a file cannot be parsed (reported with
+    /// every other finding), a waiver is invalid, or no manifest was found.
     Audit(crate::commands::audit::AuditArgs),
     /// Show who can reach whom, port by port, under the manifests' network policies.
     ///

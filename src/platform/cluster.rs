@@ -386,7 +386,7 @@ impl Profile {
             .dns
             .addresses
             .iter()
-            .find(|a| a.address != GKE_METADATA_DNS_ADDRESS);
+            .find(|a| a.kind == AddressKind::Node);
         let node_local_fix = match (node_local, self.preset) {
             // The preset's own address (a declared one carries another why).
             (Some(a), Some(preset))

@@ -16,7 +16,8 @@
 //! Usage: `cargo run --release --manifest-path fuzz/Cargo.toml -- [SECONDS]
 //! [SEED_DIR...]` (default 60 seconds, seeds from `specs/`). Findings are
 //! written to `fuzz/findings/` (ignored by git), a summary line every 10
-//! seconds to stdout.
+//! seconds to stdout; the exit status is 1 when anything was found.
+//! `scripts/test` runs it for 60 seconds on every CI run.
 #![forbid(unsafe_code)]
 
 use std::collections::BTreeSet;
@@ -83,6 +84,23 @@ const DICTIONARY: &[&str] = &[
     "..",
     "../../etc/passwd",
 ];
+
+/// A cluster profile with every field, appended to each seed.
+const CLUSTER_SECTION: &str = "cluster:
+  preset: gke
+  cni: cilium
+  domain: cluster.local
+  searchDomains: [corp.example.com]
+  dns:
+    namespace: kube-system
+    podLabels: {k8s-app: kube-dns}
+    port: 53
+    nodeLocalAddress: 169.254.20.10
+    serviceAddress: 10.96.0.10
+  apiServer: {cidrs: [172.18.0.2/32], port: 6443}
+  daprVersion: \"1.18\"
+  externalSecretsVersion: \"0.16\"
+";
 
 /// Kinds harden renders; anything else in the output was injected.
 const KINDS: &[&str] = &[
@@ -186,8 +204,8 @@ fn mutate(rng: &mut Rng, seeds: &[String], input: &str) -> String {
                 let at = rng.below(chars.len() + 1);
                 match rng.below(3) {
                     0 if at < chars.len() => {
-                        chars[at] = char::from_u32((chars[at] as u32) ^ (1 << rng.below(7)))
-                            .unwrap_or('x');
+                        chars[at] =
+                            char::from_u32((chars[at] as u32) ^ (1 << rng.below(7))).unwrap_or('x');
                     }
                     1 => chars.insert(at, b" -:#\"'{}[],&*!|>%@`\\\t"[rng.below(21)] as char),
                     _ if at < chars.len() => {
@@ -209,7 +227,11 @@ struct Finding {
     detail: String,
 }
 
-fn check(text: &str, templates: &harden::templates::Templates, run_scripts: bool) -> Result<bool, Finding> {
+fn check(
+    text: &str,
+    templates: &harden::templates::Templates,
+    run_scripts: bool,
+) -> Result<bool, Finding> {
     let started = Instant::now();
     let loaded = catch_unwind(AssertUnwindSafe(|| {
         harden::load::load_spec_text(text, "specs/fuzz.yaml")
@@ -228,15 +250,17 @@ fn check(text: &str, templates: &harden::templates::Templates, run_scripts: bool
     let Ok(model) = loaded else {
         return Ok(false);
     };
-    let files = catch_unwind(AssertUnwindSafe(|| harden::render::render(&model, templates)))
-        .map_err(|_| Finding {
-            kind: "panic-render",
-            detail: String::new(),
-        })?
-        .map_err(|bug| Finding {
-            kind: "render-failed",
-            detail: bug.to_string(),
-        })?;
+    let files = catch_unwind(AssertUnwindSafe(|| {
+        harden::render::render(&model, templates)
+    }))
+    .map_err(|_| Finding {
+        kind: "panic-render",
+        detail: String::new(),
+    })?
+    .map_err(|bug| Finding {
+        kind: "render-failed",
+        detail: bug.to_string(),
+    })?;
     if let Err(bug) = harden::audit::self_check(&model, &files) {
         return Err(Finding {
             kind: "self-check-parse",
@@ -281,7 +305,10 @@ fn run_generated_scripts(files: &[harden::render::GeneratedFile]) -> Result<(), 
     let marker = dir.join("ran");
     let _ = std::fs::remove_file(&marker);
     let canary = bin.join("fuzzcanary");
-    let _ = std::fs::write(&canary, format!("#!/bin/sh\ntouch '{}'\n", marker.display()));
+    let _ = std::fs::write(
+        &canary,
+        format!("#!/bin/sh\ntouch '{}'\n", marker.display()),
+    );
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -332,6 +359,15 @@ fn main() {
         }
     }
     assert!(!seeds.is_empty(), "no seed specs found");
+    // Every seed also with a full cluster profile, so its values (names,
+    // labels, addresses, versions: they reach YAML, shell and Markdown) are
+    // mutated too.
+    seeds.sort();
+    let with_cluster: Vec<String> = seeds
+        .iter()
+        .map(|seed| format!("{}\n{CLUSTER_SECTION}", seed.trim_end()))
+        .collect();
+    seeds.extend(with_cluster);
     let findings_dir = root.join("fuzz").join("findings");
     let templates = harden::templates::Templates::embedded().expect("embedded templates");
     // Panics are findings, reported once each; keep the hook quiet.
@@ -384,4 +420,8 @@ fn main() {
         kinds_seen.len(),
         kinds_seen
     );
+    // A finding fails the run (CI runs it): the inputs are in fuzz/findings/.
+    if found > 0 {
+        std::process::exit(1);
+    }
 }

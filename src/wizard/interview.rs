@@ -64,6 +64,7 @@ impl Asker<'_> {
 
     pub(super) fn confirm(&self, prompt: &str, default: bool) -> Result<bool, WizardError> {
         Ok(Confirm::with_theme(self.theme)
+            .wait_for_newline(true)
             .with_prompt(prompt)
             .default(default)
             .interact()?)

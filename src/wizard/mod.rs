@@ -178,6 +178,7 @@ pub fn run(
     if asking {
         writeln!(err, "\n{text}").map_err(WizardError::Output)?;
         if !Confirm::with_theme(&SimpleTheme)
+            .wait_for_newline(true)
             .with_prompt(format!("Write {shown}?"))
             .default(true)
             .interact()?
@@ -190,6 +191,7 @@ pub fn run(
     let render = args.render
         || (asking
             && Confirm::with_theme(&SimpleTheme)
+                .wait_for_newline(true)
                 .with_prompt(format!("Render it now (harden render {shown})?"))
                 .default(true)
                 .interact()?);

@@ -111,27 +111,29 @@ fn a_full_session_writes_the_expected_spec() {
     );
     step(&mut session, "Container port", "\r");
     step(&mut session, "Replicas", "3\r");
-    step(&mut session, "Add a caller", "y");
+    step(&mut session, "Add a caller", "y\r");
     step(&mut session, "Callers' namespace", "gateway\r");
     step(&mut session, "Callers' pod labels", "app=envoy\r");
-    step(&mut session, "Add another caller", "n");
-    step(&mut session, "Add a destination", "y");
+    // Answers typed out and confirmed with Enter (one key used to answer
+    // and the Enter spilled into the next question).
+    step(&mut session, "Add another caller", "no\r");
+    step(&mut session, "Add a destination", "yes\r");
     step(&mut session, "Destination name", "redis\r");
     step(&mut session, "Destination kind", "\r");
     step(&mut session, "Pods' namespace", "\r");
     step(&mut session, "Pods' labels", "app=redis\r");
     step(&mut session, "Ports", "6379\r");
-    step(&mut session, "Add another destination", "n");
-    step(&mut session, "read secrets", "y");
+    step(&mut session, "Add another destination", "n\r");
+    step(&mut session, "read secrets", "y\r");
     step(&mut session, "Where do the values come from", "\r");
     step(&mut session, "Secret store name", "vault\r");
     step(&mut session, "Store kind", "\r");
     step(&mut session, "Secret key", "redis-password\r");
-    step(&mut session, "Add another secret key", "n");
+    step(&mut session, "Add another secret key", "n\r");
     // The last preset: the list wraps upward from "not listed".
     step(&mut session, "Cluster it runs on", "\u{1b}[A\r");
-    step(&mut session, "Enable Dapr", "y");
-    step(&mut session, "Add a Dapr component", "y");
+    step(&mut session, "Enable Dapr", "y\r");
+    step(&mut session, "Add a Dapr component", "y\r");
     step(&mut session, "Component name", "statestore\r");
     step(&mut session, "Component type", "\r");
     step(&mut session, "redisHost", "redis:6379\r");
@@ -140,10 +142,10 @@ fn a_full_session_writes_the_expected_spec() {
         "Secret key holding redisPassword",
         "redis-password\r",
     );
-    step(&mut session, "Add a Dapr component", "n");
-    step(&mut session, "May another Dapr app invoke", "n");
-    step(&mut session, "Write specs/billing.yaml?", "y");
-    step(&mut session, "Render it now", "n");
+    step(&mut session, "Add a Dapr component", "n\r");
+    step(&mut session, "May another Dapr app invoke", "n\r");
+    step(&mut session, "Write specs/billing.yaml?", "y\r");
+    step(&mut session, "Render it now", "n\r");
     session.expect(Eof).unwrap();
     let written = fs::read_to_string(dir.path().join("specs/billing.yaml")).unwrap();
     assert_eq!(written, EXPECTED);
@@ -182,12 +184,12 @@ fn a_bad_answer_is_asked_again_with_the_reason() {
     );
     // The prompt is shown again; the right answer is accepted.
     session.send("\u{15}billing\r").unwrap();
-    step(&mut session, "Add a caller", "n");
-    step(&mut session, "Add a destination", "n");
-    step(&mut session, "read secrets", "n");
+    step(&mut session, "Add a caller", "n\r");
+    step(&mut session, "Add a destination", "n\r");
+    step(&mut session, "read secrets", "n\r");
     step(&mut session, "Cluster it runs on", "\r");
-    step(&mut session, "Write specs/billing.yaml?", "y");
-    step(&mut session, "Render it now", "n");
+    step(&mut session, "Write specs/billing.yaml?", "y\r");
+    step(&mut session, "Render it now", "n\r");
     session.expect(Eof).unwrap();
     let written = fs::read_to_string(dir.path().join("specs/billing.yaml")).unwrap();
     assert!(written.contains("  name: billing\n"), "{written}");

@@ -72,8 +72,19 @@ fn workload(spec: &mut Spec) -> &mut spec::Workload {
 
 /// Fills what the flags left open with defaults (for --yes and no terminal),
 /// returning the flags that have no default and are missing.
-fn defaults(spec: &mut Spec) -> Vec<String> {
+fn defaults(spec: &mut Spec, args: &InitArgs) -> Vec<String> {
     let mut missing = Vec::new();
+    // HIPAA needs Dapr's mTLS, as the questions decide too (interview).
+    let hipaa = spec
+        .app
+        .as_ref()
+        .is_some_and(|a| a.compliance.iter().any(|c| c == "hipaa"));
+    if hipaa && spec.dapr.is_none() && !args.no_dapr {
+        spec.dapr = Some(crate::spec::Dapr {
+            enabled: Some(true),
+            ..Default::default()
+        });
+    }
     if name_of(spec).is_none() {
         missing.push("--name".to_string());
     }
@@ -153,7 +164,7 @@ pub fn run(
         };
         interview(&mut spec, args, &Asker { theme }, err)?;
     } else {
-        let missing = defaults(&mut spec);
+        let missing = defaults(&mut spec, args);
         if !missing.is_empty() {
             return Err(if interactive {
                 WizardError::Usage(format!("--yes needs {}", missing.join(" and ")))

@@ -315,3 +315,25 @@ fn invalid_flag_values_get_the_validate_messages() {
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("expected NAME=TARGET:PORTS"));
 }
+
+/// `--compliance hipaa --yes` turns Dapr on as the questions do (HIPAA
+/// 164.312(e)(1) needs its mTLS); it was a usage error without `--dapr`.
+#[test]
+fn hipaa_with_yes_turns_dapr_on_as_the_questions_do() {
+    let dir = TempDir::new().unwrap();
+    let output = run(
+        &dir,
+        &[
+            "--name",
+            "billing",
+            "--image",
+            IMAGE,
+            "--compliance",
+            "hipaa",
+            "--yes",
+        ],
+    );
+    assert!(output.status.success(), "{output:?}");
+    let written = fs::read_to_string(dir.path().join("specs/billing.yaml")).unwrap();
+    assert!(written.contains("dapr:\n  enabled: true\n"), "{written}");
+}

@@ -87,6 +87,21 @@ pub struct InitArgs {
     pub out: Option<PathBuf>,
 }
 
+/// A Kubernetes minor version as the spec writes it: `1.35` (how `kubectl
+/// version` prints it) becomes `v1.35`; anything else is kept for
+/// validation to judge.
+pub(crate) fn kubernetes_minor(text: &str) -> String {
+    let text = text.trim();
+    let bare = text.strip_prefix("1.").is_some_and(|minor| {
+        !minor.is_empty() && minor.len() <= 3 && minor.bytes().all(|b| b.is_ascii_digit())
+    });
+    if bare {
+        format!("v{text}")
+    } else {
+        text.to_string()
+    }
+}
+
 fn split_labels(text: &str) -> Result<BTreeMap<String, String>, String> {
     let mut labels = BTreeMap::new();
     for pair in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
@@ -253,7 +268,7 @@ impl InitArgs {
                 name: args.name.clone(),
                 namespace: args.namespace.clone(),
                 compliance: args.compliance.clone().unwrap_or_default(),
-                pod_security_version: args.pod_security_version.clone(),
+                pod_security_version: args.pod_security_version.as_deref().map(kubernetes_minor),
                 environment: None,
             }),
             workload: Some(spec::Workload {
@@ -324,6 +339,14 @@ impl InitArgs {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_bare_kubernetes_minor_gets_its_v() {
+        assert_eq!(kubernetes_minor("1.35"), "v1.35");
+        assert_eq!(kubernetes_minor(" v1.33 "), "v1.33");
+        assert_eq!(kubernetes_minor("1.x"), "1.x");
+        assert_eq!(kubernetes_minor("1.35.2"), "1.35.2");
+    }
 
     #[test]
     fn flag_syntax() {

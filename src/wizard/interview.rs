@@ -193,7 +193,7 @@ fn app_questions(spec: &mut Spec, args: &InitArgs, asker: &Asker<'_>) -> Result<
             "Kubernetes minor version to pin Pod Security to (your cluster's)",
             Some(crate::model::DEFAULT_PSS_VERSION.into()),
             "app.podSecurityVersion",
-            |s, a| app(s).pod_security_version = Some(a.into()),
+            |s, a| app(s).pod_security_version = Some(crate::cli::init::kubernetes_minor(a)),
         )?;
     }
     Ok(())

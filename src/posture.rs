@@ -867,7 +867,7 @@ pub fn assumptions(model: &Model) -> Vec<(String, String, String)> {
 }
 
 /// Where the app's DNS goes, in words: the cluster profile's resolvers
-/// ([`crate::platform::kubernetes::DnsFacts::describe`]) and the port.
+/// ([`crate::platform::cluster::DnsFacts::describe`]) and the port.
 pub fn dns_targets(model: &Model) -> String {
     let dns = &model.facts.dns;
     format!(

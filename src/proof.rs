@@ -235,11 +235,7 @@ impl World<'_> {
         let dns = &model.facts.dns;
         let port = dns.port;
         for cidr in &dns.cidrs {
-            let Some(ip) = cidr
-                .split('/')
-                .next()
-                .and_then(|a| a.parse::<std::net::IpAddr>().ok())
-            else {
+            let Some(ip) = inside(cidr, &[]) else {
                 continue;
             };
             let to = Endpoint::External(ip);

@@ -185,7 +185,7 @@ pub fn run(
     waivers: Waivers,
 ) -> Result<Outcome, String> {
     let mut findings = Vec::new();
-    let dns = crate::platform::kubernetes::DnsFacts::default();
+    let dns = crate::platform::cluster::DnsFacts::default();
     let scope = stream(paths, selection, pss, waivers, dns, &mut |f| {
         findings.push(f)
     })?;
@@ -209,7 +209,7 @@ pub fn stream(
     selection: &Selection,
     pss: PssChoice,
     mut waivers: Waivers,
-    dns: crate::platform::kubernetes::DnsFacts,
+    dns: crate::platform::cluster::DnsFacts,
     emit: &mut dyn FnMut(Finding),
 ) -> Result<Scope, String> {
     let files = manifests::files(paths)?;

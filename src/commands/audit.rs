@@ -131,7 +131,7 @@ pub fn run(args: &AuditArgs, stdout: &mut dyn Write) -> Result<Status, Error> {
         .first()
         .and_then(|path| crate::workspace::Workspace::for_path(path).ok())
         .and_then(|w| w.cluster().cloned());
-    let dns = crate::platform::kubernetes::DnsFacts::for_profile(
+    let dns = crate::platform::cluster::DnsFacts::for_profile(
         &crate::validate::cluster::resolve(profile.as_ref()).0,
     );
     let scope = crate::audit::stream(

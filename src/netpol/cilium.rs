@@ -236,7 +236,7 @@ impl CiliumPolicy {
         &self,
         namespace: &str,
         labels: &Labels,
-        dns: &crate::platform::kubernetes::DnsFacts,
+        dns: &crate::platform::cluster::DnsFacts,
         protocol: Protocol,
     ) -> bool {
         let pods = dns.pods.as_ref().map(|pods| {
@@ -1018,7 +1018,7 @@ mod tests {
         .unwrap();
         let shop = [("app.kubernetes.io/name".to_string(), "shop".to_string())].into();
         let other = [("app.kubernetes.io/name".to_string(), "x".to_string())].into();
-        let dns = crate::platform::kubernetes::DnsFacts::default();
+        let dns = crate::platform::cluster::DnsFacts::default();
         assert!(policy.gives_dns("shop", &shop, &dns, Udp));
         assert!(!policy.gives_dns("shop", &shop, &dns, Tcp));
         assert!(!policy.gives_dns("shop", &other, &dns, Udp));
@@ -1038,7 +1038,7 @@ mod tests {
         ))
         .unwrap();
         assert!(!node_local.gives_dns("shop", &shop, &dns, Udp));
-        let with_address = crate::platform::kubernetes::DnsFacts {
+        let with_address = crate::platform::cluster::DnsFacts {
             cidrs: vec!["169.254.20.10/32".into()],
             node_cidrs: vec!["169.254.20.10/32".into()],
             ..dns.clone()

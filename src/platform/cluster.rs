@@ -60,7 +60,7 @@ impl Preset {
     }
 
     /// Where the preset's pods send DNS, as the preset documents it.
-    fn dns(self) -> Dns {
+    pub(crate) fn dns(self) -> Dns {
         match self {
             Preset::Kubeadm | Preset::Kind | Preset::K3s | Preset::Eks | Preset::Aks => {
                 Dns::kube_dns(self.dns_source())
@@ -322,149 +322,6 @@ impl Profile {
         }
     }
 
-    /// The penetration test's metadata-server scenario, when the profile
-    /// opens [`GKE_METADATA_DNS_ADDRESS`] for DNS on port 53 (the probe's
-    /// busybox `nslookup NAME SERVER` asks port 53 only, the control that
-    /// the address is reachable at all).
-    pub fn metadata_probe(&self) -> Option<crate::model::MetadataProbe> {
-        self.dns
-            .addresses
-            .iter()
-            .find(|a| a.address == GKE_METADATA_DNS_ADDRESS)
-            .filter(|_| self.dns.port == kubernetes::DNS_PORT)
-            .map(|a| crate::model::MetadataProbe {
-                address: a.address.clone(),
-                http_port: METADATA_HTTP_PORT,
-            })
-    }
-
-    /// What the live audit's preflight compares with the cluster, for an
-    /// app with these parts; `enforced_cilium` is the spec's
-    /// `network.enforcement: cilium`.
-    pub fn preflight(
-        &self,
-        api: Option<&crate::model::ApiAccess>,
-        dapr: Option<&crate::model::Dapr>,
-        secrets: Option<&crate::model::Secrets>,
-        enforced_cilium: bool,
-    ) -> crate::model::Preflight {
-        let selector = |labels: &[(String, String)]| {
-            labels
-                .iter()
-                .map(|(k, v)| format!("{k}={v}"))
-                .collect::<Vec<_>>()
-                .join(",")
-        };
-        let (dns_namespace, dns_selector) = match &self.dns.pods {
-            Some(pods) => (pods.namespace.clone(), selector(&pods.labels)),
-            None => (String::new(), String::new()),
-        };
-        // The presets' DNS layouts other than this profile's, grouped.
-        let mut known_dns: Vec<crate::model::KnownDns> = Vec::new();
-        for (name, preset) in Preset::ALL {
-            let Some(pods) = preset.dns().pods else {
-                continue;
-            };
-            let layout = selector(&pods.labels);
-            if pods.namespace == dns_namespace && layout == dns_selector {
-                continue;
-            }
-            match known_dns
-                .iter_mut()
-                .find(|k| k.namespace == pods.namespace && k.selector == layout)
-            {
-                Some(known) => known.presets = format!("{}, {name}", known.presets),
-                None => known_dns.push(crate::model::KnownDns {
-                    namespace: pods.namespace.clone(),
-                    selector: layout,
-                    presets: name.to_string(),
-                    fix: format!("cluster.preset: {name}"),
-                }),
-            }
-        }
-        let node_local = self
-            .dns
-            .addresses
-            .iter()
-            .find(|a| a.kind == AddressKind::Node);
-        let node_local_fix = match (node_local, self.preset) {
-            // The preset's own address (a declared one carries another why).
-            (Some(a), Some(preset))
-                if Preset::parse(preset).is_some_and(|p| p.dns().addresses.contains(a)) =>
-            {
-                format!(
-                    "preset {preset} opens it: turn NodeLocal DNSCache on, or replace the preset by cluster.dns and cluster.apiServer fields in harden.yaml"
-                )
-            }
-            _ => "remove cluster.dns.nodeLocalAddress from harden.yaml, or turn NodeLocal DNSCache on".to_string(),
-        };
-        let cilium = self.cni == Cni::Cilium || enforced_cilium;
-        let cni_field = if self.cni == Cni::Cilium || !enforced_cilium {
-            "cluster.cni in harden.yaml".to_string()
-        } else {
-            "network.enforcement in the spec".to_string()
-        };
-        let (api_server_cidrs, api_server_port, from_profile) = match api {
-            Some(api) if !api.api_server_entity && !api.api_server_cidrs.is_empty() => (
-                api.api_server_cidrs.clone(),
-                api.api_server_port,
-                api.api_server_cidrs == self.api_server_cidrs,
-            ),
-            _ => (Vec::new(), 0, false),
-        };
-        let (api_server_cidr_field, api_server_port_field) = if from_profile {
-            (
-                "cluster.apiServer.cidrs in harden.yaml",
-                "cluster.apiServer.port in harden.yaml",
-            )
-        } else {
-            (
-                "kubernetesApi.apiServer.cidr in the spec",
-                "kubernetesApi.apiServer.port in the spec",
-            )
-        };
-        let dapr_version_field = match dapr {
-            Some(d) if self.dapr_version.as_deref() == Some(d.version.as_str()) => {
-                "cluster.daprVersion in harden.yaml"
-            }
-            Some(_) => "dapr.version in the spec (or cluster.daprVersion in harden.yaml)",
-            None => "",
-        };
-        crate::model::Preflight {
-            dns_namespace,
-            dns_selector,
-            dns_port: self.dns.port,
-            known_dns,
-            node_local_address: node_local.map(|a| a.address.clone()).unwrap_or_default(),
-            node_local_default: NODE_LOCAL_DNS_ADDRESS.to_string(),
-            node_local_fix,
-            node_local_namespace: kubernetes::NODE_LOCAL_DNS_NAMESPACE,
-            node_local_selector: kubernetes::NODE_LOCAL_DNS_SELECTOR,
-            cilium_namespace: super::cilium::AGENT_NAMESPACE,
-            cilium_selector: super::cilium::AGENT_SELECTOR,
-            cilium_daemonset: super::cilium::AGENT_DAEMONSET,
-            api_endpoints_namespace: kubernetes::API_ENDPOINTS_NAMESPACE,
-            api_endpoints_selector: kubernetes::API_ENDPOINTS_SELECTOR,
-            cilium,
-            cni_field,
-            api_server_cidrs,
-            api_server_port,
-            api_server_cidr_field: api_server_cidr_field.to_string(),
-            api_server_port_field: api_server_port_field.to_string(),
-            dapr_version_field: dapr_version_field.to_string(),
-            dapr_operator: super::dapr::OPERATOR_DEPLOYMENT,
-            dapr_supported: super::dapr::Version::SUPPORTED.map(|(n, _)| n).join(", "),
-            run_as_non_root_env: super::dapr::RUN_AS_NON_ROOT_ENV,
-            run_as_non_root_helm_value: super::dapr::RUN_AS_NON_ROOT_HELM_VALUE,
-            external_secrets_api: match secrets {
-                Some(s) if s.source == "externalSecrets" => {
-                    self.external_secrets_api.api_version().to_string()
-                }
-                _ => String::new(),
-            },
-        }
-    }
-
     /// The API server is reached through Cilium's `kube-apiserver` entity
     /// rather than (only) an ipBlock: under Cilium "CIDR-based selectors do
     /// not match in-cluster entities (pods or nodes)" by default
@@ -580,6 +437,76 @@ impl Profile {
     }
 }
 
+/// The DNS facts templates use for the DNS rule of every policy, from the
+/// cluster profile ([`Profile`]).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct DnsFacts {
+    /// The DNS pods, selected by namespace and labels.
+    pub pods: Option<DnsPods>,
+    /// Node-level resolvers, as `/32` (or `/128`) CIDRs.
+    pub cidrs: Vec<String>,
+    /// Those on the pod's own node: the `host` entity under Cilium.
+    pub node_cidrs: Vec<String>,
+    /// Those outside the cluster's endpoints: a CIDR rule under Cilium too.
+    pub remote_cidrs: Vec<String>,
+    pub port: u32,
+    pub namespace_label: &'static str,
+    pub cluster_domain: String,
+}
+
+impl Default for DnsFacts {
+    /// The default profile's: kubeadm's DNS pods.
+    fn default() -> DnsFacts {
+        DnsFacts::for_profile(&Profile::default())
+    }
+}
+
+impl DnsFacts {
+    /// The resolvers in words, for fix texts and the posture document:
+    /// `the DNS pods k8s-app: kube-dns in namespace kube-system`, and each
+    /// node-level address.
+    pub fn describe(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some(pods) = &self.pods {
+            let labels: Vec<String> = pods
+                .labels
+                .iter()
+                .map(|(k, v)| format!("{k}: {v}"))
+                .collect();
+            parts.push(format!(
+                "the DNS pods {} in namespace {}",
+                labels.join(", "),
+                pods.namespace
+            ));
+        }
+        for cidr in &self.cidrs {
+            parts.push(format!("ipBlock {cidr}"));
+        }
+        parts.join(" and ")
+    }
+
+    pub fn for_profile(profile: &Profile) -> DnsFacts {
+        let of_kind = |kind| {
+            profile
+                .dns
+                .addresses
+                .iter()
+                .filter(|a| a.kind == kind)
+                .map(DnsAddress::cidr)
+                .collect()
+        };
+        DnsFacts {
+            pods: profile.dns.pods.clone(),
+            cidrs: profile.dns.addresses.iter().map(DnsAddress::cidr).collect(),
+            node_cidrs: of_kind(AddressKind::Node),
+            remote_cidrs: of_kind(AddressKind::Remote),
+            port: profile.dns.port,
+            namespace_label: kubernetes::NAMESPACE_NAME_LABEL,
+            cluster_domain: profile.domain.clone(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -619,33 +546,5 @@ mod tests {
         let openshift = Profile::preset(Preset::Openshift);
         assert_eq!(openshift.dns.port, 5353);
         assert_eq!(openshift.dns.pods.unwrap().namespace, "openshift-dns");
-    }
-
-    #[test]
-    fn the_preflight_names_the_other_layouts_and_where_an_address_comes_from() {
-        let gke = Profile::preset(Preset::GkeAutopilot).preflight(None, None, None, false);
-        assert_eq!(gke.node_local_address, NODE_LOCAL_DNS_ADDRESS);
-        assert!(
-            gke.node_local_fix
-                .starts_with("preset gke-autopilot opens it")
-        );
-        assert_eq!(gke.known_dns.len(), 1);
-        assert_eq!(gke.known_dns[0].fix, "cluster.preset: openshift");
-        let openshift = Profile::preset(Preset::Openshift).preflight(None, None, None, false);
-        assert_eq!(openshift.dns_namespace, "openshift-dns");
-        assert_eq!(openshift.dns_port, 5353);
-        assert_eq!(openshift.known_dns[0].namespace, "kube-system");
-        assert_eq!(
-            openshift.known_dns[0].presets,
-            "kubeadm, kind, k3s, gke, gke-autopilot, eks, aks"
-        );
-        assert!(openshift.node_local_address.is_empty());
-        assert!(!openshift.cilium);
-        assert!(
-            Profile::default()
-                .preflight(None, None, None, true)
-                .cni_field
-                .starts_with("network.enforcement")
-        );
     }
 }

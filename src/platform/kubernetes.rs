@@ -1,6 +1,5 @@
-//! Kubernetes facts: the cluster DNS pods, well-known labels and paths.
-
-use serde::Serialize;
+//! Kubernetes facts: the cluster DNS pods, well-known labels and paths. The
+//! DNS a profile resolves to, as templates see it, is `cluster::DnsFacts`.
 
 /// The namespace of the cluster DNS pods. kubernetes/kubernetes:
 /// `cluster/addons/dns/coredns/coredns.yaml.base` and kubeadm's
@@ -62,78 +61,3 @@ pub const POD_SECURITY_LABEL_PREFIX: &str = "pod-security.kubernetes.io/";
 /// any other `kube-` namespace.
 pub const RESERVED_NAMESPACES: [&str; 4] =
     ["default", "kube-system", "kube-public", "kube-node-lease"];
-
-/// The DNS facts templates use for the DNS rule of every policy, from the
-/// cluster profile ([`super::cluster::Profile`]).
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct DnsFacts {
-    /// The DNS pods, selected by namespace and labels.
-    pub pods: Option<super::cluster::DnsPods>,
-    /// Node-level resolvers, as `/32` (or `/128`) CIDRs.
-    pub cidrs: Vec<String>,
-    /// Those on the pod's own node: the `host` entity under Cilium.
-    pub node_cidrs: Vec<String>,
-    /// Those outside the cluster's endpoints: a CIDR rule under Cilium too.
-    pub remote_cidrs: Vec<String>,
-    pub port: u32,
-    pub namespace_label: &'static str,
-    pub cluster_domain: String,
-}
-
-impl Default for DnsFacts {
-    /// The default profile's: kubeadm's DNS pods.
-    fn default() -> DnsFacts {
-        DnsFacts::for_profile(&super::cluster::Profile::default())
-    }
-}
-
-impl DnsFacts {
-    /// The resolvers in words, for fix texts and the posture document:
-    /// `the DNS pods k8s-app: kube-dns in namespace kube-system`, and each
-    /// node-level address.
-    pub fn describe(&self) -> String {
-        let mut parts = Vec::new();
-        if let Some(pods) = &self.pods {
-            let labels: Vec<String> = pods
-                .labels
-                .iter()
-                .map(|(k, v)| format!("{k}: {v}"))
-                .collect();
-            parts.push(format!(
-                "the DNS pods {} in namespace {}",
-                labels.join(", "),
-                pods.namespace
-            ));
-        }
-        for cidr in &self.cidrs {
-            parts.push(format!("ipBlock {cidr}"));
-        }
-        parts.join(" and ")
-    }
-
-    pub fn for_profile(profile: &super::cluster::Profile) -> DnsFacts {
-        let of_kind = |kind| {
-            profile
-                .dns
-                .addresses
-                .iter()
-                .filter(|a| a.kind == kind)
-                .map(super::cluster::DnsAddress::cidr)
-                .collect()
-        };
-        DnsFacts {
-            pods: profile.dns.pods.clone(),
-            cidrs: profile
-                .dns
-                .addresses
-                .iter()
-                .map(super::cluster::DnsAddress::cidr)
-                .collect(),
-            node_cidrs: of_kind(super::cluster::AddressKind::Node),
-            remote_cidrs: of_kind(super::cluster::AddressKind::Remote),
-            port: profile.dns.port,
-            namespace_label: NAMESPACE_NAME_LABEL,
-            cluster_domain: profile.domain.clone(),
-        }
-    }
-}

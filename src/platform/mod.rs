@@ -25,7 +25,7 @@ use serde::Serialize;
 /// `facts`, so no template writes a port, label key or namespace itself.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Facts {
-    pub dns: kubernetes::DnsFacts,
+    pub dns: cluster::DnsFacts,
     /// The `apiVersion` of ExternalSecret objects the cluster serves.
     pub external_secrets_api: &'static str,
     /// Label keys and values harden writes.
@@ -48,7 +48,7 @@ impl Facts {
     pub fn for_profile(profile: &cluster::Profile) -> Facts {
         Facts {
             external_secrets_api: profile.external_secrets_api.api_version(),
-            dns: kubernetes::DnsFacts::for_profile(profile),
+            dns: cluster::DnsFacts::for_profile(profile),
             labels: names::LabelFacts::get(),
             dapr: dapr::AnnotationFacts::get(),
             injector: dapr::InjectorFacts::get(),

@@ -27,6 +27,7 @@ pub mod cluster;
 mod dapr;
 mod fields;
 mod network;
+mod preflight;
 mod resolve;
 mod secrets;
 mod workload;
@@ -234,13 +235,14 @@ impl Validator {
         }
         let rbac_expectations = rbac_expectations(api_access.as_ref());
         let reach_target = reach_target(&network);
-        let preflight = self.profile.preflight(
+        let preflight = preflight::preflight(
+            &self.profile,
             api_access.as_ref(),
             dapr.as_ref(),
             secrets.as_ref(),
             self.cilium_enforced,
         );
-        let metadata_probe = self.profile.metadata_probe();
+        let metadata_probe = preflight::metadata_probe(&self.profile);
         let model = Model {
             preflight,
             metadata_probe,

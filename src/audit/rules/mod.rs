@@ -285,7 +285,7 @@ pub struct Index {
     pub workloads: Vec<WorkloadInfo>,
     /// Where pods are expected to send DNS (the cluster profile's resolvers;
     /// kubeadm's DNS pods when the audit is given no profile).
-    pub dns: crate::platform::kubernetes::DnsFacts,
+    pub dns: crate::platform::cluster::DnsFacts,
 }
 
 /// A label map (string values only) of `value`.
@@ -533,7 +533,7 @@ pub fn audit(objects: &[Object<'_>], selection: &Selection, pss: PssChoice) -> V
         objects,
         selection,
         pss,
-        crate::platform::kubernetes::DnsFacts::default(),
+        crate::platform::cluster::DnsFacts::default(),
     )
 }
 
@@ -542,7 +542,7 @@ pub fn audit_for(
     objects: &[Object<'_>],
     selection: &Selection,
     pss: PssChoice,
-    dns: crate::platform::kubernetes::DnsFacts,
+    dns: crate::platform::cluster::DnsFacts,
 ) -> Vec<Finding> {
     let mut index = Index {
         dns,

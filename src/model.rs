@@ -61,6 +61,11 @@ pub struct Model {
     /// another spec of the system describes (their own spec opens their
     /// other flows, so the posture names no risk for them).
     pub described_peers: Vec<String>,
+    /// Set for a spec compiled in a system: the app's flows (ingress and
+    /// egress, by name) whose other end a spec of the system declares, with
+    /// that spec's app name. The posture document says who opens the other
+    /// end of each flow, and must not call these unmanaged.
+    pub workspace_ends: Vec<(String, String)>,
     /// What the live audit's preflight compares with the cluster: the
     /// profile's facts this output depends on, and the field to change
     /// when the cluster differs ([`crate::platform::cluster::Profile::preflight`]).

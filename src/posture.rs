@@ -8,6 +8,13 @@
 //! when their JSON output is supplied (otherwise "not yet run", never
 //! "passed").
 
+mod claims;
+mod frameworks;
+
+pub use claims::{Connection, OtherEnd, other_end, unencrypted};
+
+pub use frameworks::frameworks;
+
 use crate::platform::names;
 use serde::Serialize;
 
@@ -134,6 +141,15 @@ fn scenarios(prefix: &str, model: &Model) -> Vec<String> {
         .collect()
 }
 
+/// `n keys`, or `1 key`.
+fn keys(n: usize) -> String {
+    if n == 1 {
+        "1 key".to_string()
+    } else {
+        format!("{n} keys")
+    }
+}
+
 /// The control inventory for `model`, referring only to `files` it renders.
 pub fn controls(model: &Model, files: &[String]) -> Vec<Control> {
     let has = |name: &str| files.iter().any(|f| f == name);
@@ -189,13 +205,13 @@ pub fn controls(model: &Model, files: &[String]) -> Vec<Control> {
     let mut secrets = match &model.secrets {
         None => "the spec declares no secrets; none reach the environment".to_string(),
         Some(s) if s.source == "manual" => format!(
-            "{} keys mounted read-only at {}; the Secret is created out of band",
-            s.keys.len(),
+            "{} mounted read-only at {}; the Secret is created out of band",
+            keys(s.keys.len()),
             s.mount_path
         ),
         Some(s) => format!(
-            "{} keys from {} {} (External Secrets), mounted read-only at {}; never in environment variables",
-            s.keys.len(),
+            "{} from {} {} (External Secrets), mounted read-only at {}; never in environment variables",
+            keys(s.keys.len()),
             s.store_kind.as_deref().unwrap_or("store"),
             s.store_name.as_deref().unwrap_or("?"),
             s.mount_path
@@ -245,22 +261,7 @@ pub fn controls(model: &Model, files: &[String]) -> Vec<Control> {
         Control {
             id: "C3".into(),
             name: "Default-deny NetworkPolicy",
-            implementation: if model.network.hosts.is_empty() {
-                format!(
-                    "default deny of ingress and egress in {}; {} ingress and {} egress flows allowed, each at both ends",
-                    model.namespace,
-                    model.network.ingress.len(),
-                    model.network.egress.len()
-                )
-            } else {
-                format!(
-                    "default deny of ingress and egress in {}; {} ingress and {} egress flows allowed, each at both ends; {} egress rules by hostname enforced by a CiliumNetworkPolicy (toFQDNs)",
-                    model.namespace,
-                    model.network.ingress.len(),
-                    model.network.egress.len(),
-                    model.network.hosts.len()
-                )
-            },
+            implementation: claims::network_summary(model),
             files: pick(&[names::NETWORK_POLICY_FILE, names::CILIUM_POLICY_FILE]),
             audit_check: 3,
             pentest: scenarios("2.", model),
@@ -378,183 +379,6 @@ pub fn controls(model: &Model, files: &[String]) -> Vec<Control> {
     ];
     inventory.iter_mut().for_each(|c| c.files.dedup());
     inventory
-}
-
-/// The controls that exist only with the Dapr sidecar.
-const DAPR_CONTROLS: [&str; 3] = ["C8", "C9", "C10"];
-
-/// Without Dapr, C8 to C10 do not apply: a requirement is never mapped to
-/// them, and one left with no control says it is a gap.
-fn drop_dapr_controls(table: &mut Framework) {
-    for requirement in &mut table.requirements {
-        requirement
-            .controls
-            .retain(|c| !DAPR_CONTROLS.contains(&c.as_str()));
-        if requirement.controls.is_empty() {
-            requirement.note =
-                "not covered: no control of this deployment applies (Dapr is off); see residual risks".into();
-        }
-    }
-}
-
-fn controls_of(ids: &[&str]) -> Vec<String> {
-    ids.iter().map(|s| s.to_string()).collect()
-}
-
-/// The mapping tables of the frameworks `model` selects.
-pub fn frameworks(model: &Model) -> Vec<Framework> {
-    let mut tables = Vec::new();
-    for context in &model.compliance {
-        let mut table = match context.as_str() {
-            "soc2" => Framework {
-                context: "soc2",
-                name: "SOC 2 (2017 Trust Services Criteria, Common Criteria)",
-                source: "AICPA, TSP section 100, 2017 Trust Services Criteria (revised points of focus, 2022)",
-                requirements: vec![
-                    Requirement {
-                        id: "CC6.1",
-                        title: "Logical access security over protected information assets",
-                        controls: controls_of(&["C1", "C2", "C5", "C6"]),
-                        note: "".into(),
-                    },
-                    Requirement {
-                        id: "CC6.3",
-                        title: "Access is authorized, modified or removed by role, with least privilege",
-                        controls: controls_of(&["C2"]),
-                        note: "".into(),
-                    },
-                    Requirement {
-                        id: "CC6.6",
-                        title: "Logical access measures against threats from outside the system boundaries",
-                        controls: controls_of(&["C3", "C4"]),
-                        note: "".into(),
-                    },
-                    Requirement {
-                        id: "CC6.7",
-                        title: "Transmission and movement of information restricted to authorized parties",
-                        controls: controls_of(&["C3", "C8", "C9"]),
-                        note: "".into(),
-                    },
-                    Requirement {
-                        id: "CC6.8",
-                        title: "Unauthorized or malicious software is prevented or detected",
-                        controls: controls_of(&["C6", "C7"]),
-                        note: "".into(),
-                    },
-                    Requirement {
-                        id: "CC7.1",
-                        title: "Configuration changes and vulnerabilities are detected",
-                        controls: controls_of(&["C7"]),
-                        note: "with harden check in CI for configuration drift".into(),
-                    },
-                    Requirement {
-                        id: "CC7.2",
-                        title: "System components are monitored for anomalies",
-                        controls: controls_of(&["C10"]),
-                        note: "".into(),
-                    },
-                ],
-            },
-            "hipaa" => Framework {
-                context: "hipaa",
-                name: "HIPAA Security Rule, technical safeguards (45 CFR 164.312)",
-                source: "45 CFR Part 164, Subpart C, section 164.312",
-                requirements: vec![
-                    Requirement {
-                        id: "164.312(a)(1)",
-                        title: "Access control",
-                        controls: controls_of(&["C1", "C2", "C3", "C9"]),
-                        note: "".into(),
-                    },
-                    Requirement {
-                        id: "164.312(b)",
-                        title: "Audit controls",
-                        controls: controls_of(&["C10"]),
-                        note: "".into(),
-                    },
-                    Requirement {
-                        id: "164.312(c)(1)",
-                        title: "Integrity",
-                        controls: controls_of(&["C6", "C7"]),
-                        note: "read-only root filesystem, image pinned by digest".into(),
-                    },
-                    Requirement {
-                        id: "164.312(d)",
-                        title: "Person or entity authentication",
-                        controls: controls_of(&["C1", "C8"]),
-                        note: "workload identity; end-user authentication is a non-goal".into(),
-                    },
-                    Requirement {
-                        id: "164.312(e)(1)",
-                        title: "Transmission security",
-                        controls: controls_of(&["C3", "C8"]),
-                        note: "ingress TLS is a non-goal".into(),
-                    },
-                ],
-            },
-            "pci-dss" => Framework {
-                context: "pci-dss",
-                name: "PCI DSS v4.0",
-                source: "PCI Security Standards Council, PCI DSS v4.0 (March 2022)",
-                requirements: vec![
-                    Requirement {
-                        id: "1",
-                        title: "Install and maintain network security controls",
-                        controls: controls_of(&["C3", "C4"]),
-                        note: "1.3: network access to and from the workload is restricted".into(),
-                    },
-                    Requirement {
-                        id: "2",
-                        title: "Apply secure configurations to all system components",
-                        controls: controls_of(&["C6"]),
-                        note: "2.2: components configured and managed securely".into(),
-                    },
-                    Requirement {
-                        id: "3",
-                        title: "Protect stored account data",
-                        controls: controls_of(&["C5"]),
-                        note: "partly: credentials never stored in manifests; protecting stored account data itself is the application's".into(),
-                    },
-                    Requirement {
-                        id: "6",
-                        title: "Develop and maintain secure systems and software",
-                        controls: controls_of(&["C7"]),
-                        note: "".into(),
-                    },
-                    Requirement {
-                        id: "7",
-                        title: "Restrict access to system components and cardholder data by business need to know",
-                        controls: controls_of(&["C2", "C9"]),
-                        note: "".into(),
-                    },
-                    Requirement {
-                        id: "8",
-                        title: "Identify users and authenticate access to system components",
-                        controls: controls_of(&["C1", "C8"]),
-                        note: "workload identity (and the Dapr API token, when Dapr is on)".into(),
-                    },
-                    Requirement {
-                        id: "10",
-                        title: "Log and monitor all access to system components and cardholder data",
-                        controls: controls_of(&["C10"]),
-                        note: "".into(),
-                    },
-                    Requirement {
-                        id: "11",
-                        title: "Test security of systems and networks regularly",
-                        controls: controls_of(&["C2", "C3", "C6", "C9"]),
-                        note: "the live audit and penetration-test scripts".into(),
-                    },
-                ],
-            },
-            _ => continue,
-        };
-        if model.dapr.is_none() {
-            drop_dapr_controls(&mut table);
-        }
-        tables.push(table);
-    }
-    tables
 }
 
 /// One destination outside the cluster the app may reach, for the
@@ -683,10 +507,11 @@ pub fn residual_risks(model: &Model) -> Vec<String> {
             flow.peer.namespace.as_deref().unwrap_or_default()
         ));
     }
-    for flow in
-        model.network.egress.iter().filter(|f| {
-            f.peer.cidr.is_none() && !f.peer.same_namespace && !f.name.starts_with("dapr-")
-        })
+    for flow in model
+        .network
+        .egress
+        .iter()
+        .filter(|f| other_end(model, f) == OtherEnd::Unmanaged && !f.name.starts_with("dapr-"))
     {
         risks.push(format!(
             "Egress {} goes to namespace {}: that namespace's own policies must admit the app; harden does not manage them.",
@@ -714,6 +539,13 @@ pub fn residual_risks(model: &Model) -> Vec<String> {
             peer.flow,
             peer.name,
             if peer.allow_dns { ", with their DNS" } else { "" }
+        ));
+    }
+    let gaps = unencrypted(model);
+    if !gaps.is_empty() {
+        risks.push(format!(
+            "Not encrypted by this deployment: {}. Whether these connections use TLS is up to the application, its peers and its components' settings; harden does not verify it.",
+            claims::list(&gaps)
         ));
     }
     if let Some(api) = &model.api_access {

@@ -318,7 +318,8 @@ pub fn analyse(paths: &[PathBuf]) -> Result<System, Vec<SystemProblem>> {
     handshake::check(&mut system);
     share_namespaces(&mut system);
     describe_peers(&mut system);
-    // A neighbourhood depends on every spec of the system, so it is drawn
+    // A neighbourhood, and who opens the other end of a flow, depend on
+    // every spec of the system, so they are drawn
     // only where the system is declared (a workspace file): there, one spec
     // renders as the whole workspace does. A directory of specs without one
     // renders each spec as it renders alone, but for references and shared
@@ -328,6 +329,7 @@ pub fn analyse(paths: &[PathBuf]) -> Result<System, Vec<SystemProblem>> {
         .first()
         .is_some_and(|s| s.workspace.has_file());
     if declared {
+        find_workspace_ends(&mut system);
         let neighbourhoods: Vec<String> = (0..system.services.len())
             .map(|i| graph::neighbourhood(&system, i, graph::Format::Mermaid))
             .collect();
@@ -388,33 +390,81 @@ fn describe_peers(system: &mut System) {
     let labels: Vec<BTreeMap<String, String>> =
         system.services.iter().map(Service::pod_labels).collect();
     for a in 0..system.services.len() {
-        let described: Vec<String> = system.services[a]
+        // (peer policy, the app whose spec describes its pods)
+        let described: Vec<(String, String)> = system.services[a]
             .model
             .network
             .peer_policies
             .iter()
-            .filter(|peer| {
-                (0..system.services.len()).any(|b| {
-                    b != a
-                        && system.services[b].namespace() == system.services[a].namespace()
-                        && peer
-                            .pod_labels
-                            .iter()
-                            .all(|(k, v)| labels[b].get(k) == Some(v))
-                })
+            .filter_map(|peer| {
+                (0..system.services.len())
+                    .find(|&b| {
+                        b != a
+                            && system.services[b].namespace() == system.services[a].namespace()
+                            && peer
+                                .pod_labels
+                                .iter()
+                                .all(|(k, v)| labels[b].get(k) == Some(v))
+                    })
+                    .map(|b| (peer.name.clone(), system.services[b].name().to_string()))
             })
-            .map(|peer| peer.name.clone())
             .collect();
         // Their own spec opens their DNS (through a Cilium DNS filter when
         // it has one, which a plain allow of port 53 here would void:
         // platform::cilium::quotes::L4_VOIDS_L7 and UNION), so this policy
-        // opens only its end of the flow.
+        // opens only its end of the flow. Its waiver names the spec that
+        // deploys those pods.
         for peer in system.services[a].model.network.peer_policies.iter_mut() {
-            if described.contains(&peer.name) {
+            if let Some((_, app)) = described.iter().find(|(name, _)| *name == peer.name) {
                 peer.allow_dns = false;
+                peer.waiver = crate::validate::peer_waiver(Some(app));
             }
         }
-        system.services[a].model.described_peers = described;
+        system.services[a].model.described_peers =
+            described.into_iter().map(|(name, _)| name).collect();
+    }
+}
+
+/// Records, for each service, the flows whose other end another service of
+/// the system declares: a flow to or from pods of a namespace that the
+/// other service's pods carry every label of. The handshake has already
+/// proved that the other service declares its end of each such flow.
+fn find_workspace_ends(system: &mut System) {
+    let ends: Vec<(String, String, BTreeMap<String, String>)> = system
+        .services
+        .iter()
+        .map(|s| {
+            (
+                s.namespace().to_string(),
+                s.name().to_string(),
+                s.pod_labels(),
+            )
+        })
+        .collect();
+    for a in 0..system.services.len() {
+        let network = &system.services[a].model.network;
+        let found: Vec<(String, String)> = network
+            .ingress
+            .iter()
+            .chain(&network.egress)
+            .filter(|f| !f.peer.app_itself && !f.peer.pod_labels.is_empty())
+            .filter_map(|flow| {
+                let namespace = flow.peer.namespace.as_deref()?;
+                ends.iter()
+                    .enumerate()
+                    .find(|(b, (ns, _, labels))| {
+                        *b != a
+                            && ns == namespace
+                            && flow
+                                .peer
+                                .pod_labels
+                                .iter()
+                                .all(|(k, v)| labels.get(k) == Some(v))
+                    })
+                    .map(|(_, (_, app, _))| (flow.name.clone(), app.clone()))
+            })
+            .collect();
+        system.services[a].model.workspace_ends = found;
     }
 }
 

@@ -35,7 +35,7 @@ mod workload;
 use crate::diagnostics::Problem;
 use crate::model::Model;
 use crate::spec::{self, Spec};
-pub use resolve::API_SERVER_FLOW;
+pub use resolve::{API_SERVER_FLOW, peer_waiver};
 use resolve::{rbac_expectations, reach_target};
 
 /// Compliance contexts a spec may select.
@@ -265,6 +265,7 @@ impl Validator {
             shared_namespace: None,
             neighbourhood: None,
             described_peers: Vec::new(),
+            workspace_ends: Vec::new(),
         };
         Some(model)
     }

@@ -260,15 +260,22 @@ pub(super) fn peer_policies(
                 pod_labels: flow.peer.pod_labels.clone(),
                 ports: flow.ports.clone(),
                 allow_dns: direction == "Egress",
-                // Short enough for a 120-column line (yamllint).
-                waiver: format!(
-                    "{}: the other end of a declared flow; those pods are deployed apart",
-                    crate::netpol::analysis::SELECTS_NOTHING
-                ),
+                waiver: peer_waiver(None),
             });
         }
     }
     peer_policies
+}
+
+/// The audit waiver of a peer policy: it selects pods that are deployed
+/// apart from the app's output, by the spec of `app` when a spec of the
+/// system describes them. Short enough for a 120-column line (yamllint).
+pub fn peer_waiver(app: Option<&str>) -> String {
+    let rule = crate::netpol::analysis::SELECTS_NOTHING;
+    match app {
+        Some(app) => format!("{rule}: the other end of a declared flow; those pods are {app}'s"),
+        None => format!("{rule}: the other end of a declared flow; those pods are deployed apart"),
+    }
 }
 
 /// With egress by hostname, the DNS filter (which namespaces' resolvers the

@@ -69,6 +69,8 @@ struct Picture {
     edges: Vec<Edge>,
     /// Namespace groups: name -> (label, node ids).
     groups: BTreeMap<String, (String, Vec<String>)>,
+    /// The namespaces of `groups` where no service of the workspace lives.
+    outside: BTreeSet<String>,
 }
 
 /// The picture of `system`, or with `focus` of one service's neighbourhood:
@@ -116,7 +118,10 @@ fn picture(system: &System, focus: Option<usize>) -> Picture {
             End::Service { .. } => continue,
             End::Pods { namespace, labels } => {
                 external += 1;
-                let label = if labels.is_empty() {
+                let names = rule_names(system, &flows, end, namespace, labels);
+                let label = if !names.is_empty() {
+                    names.into_iter().collect::<Vec<_>>().join(", ")
+                } else if labels.is_empty() {
                     "every pod".to_string()
                 } else {
                     labels
@@ -162,8 +167,12 @@ fn picture(system: &System, focus: Option<usize>) -> Picture {
         nodes.insert(end.clone(), node);
     }
     let mut groups: BTreeMap<String, (String, Vec<String>)> = BTreeMap::new();
+    let mut outside = BTreeSet::new();
     for node in nodes.values() {
         if let Some(namespace) = &node.group {
+            if !workspace.contains(namespace.as_str()) {
+                outside.insert(namespace.clone());
+            }
             let label = if workspace.contains(namespace.as_str()) {
                 format!("namespace {namespace}")
             } else {
@@ -201,7 +210,46 @@ fn picture(system: &System, focus: Option<usize>) -> Picture {
         nodes,
         edges,
         groups,
+        outside,
     }
+}
+
+/// The names the specs give the pods at `end` (their ingress and egress
+/// rules' names), so a node reads as the spec does rather than as a
+/// selector.
+fn rule_names(
+    system: &System,
+    flows: &[&super::Flow],
+    end: &End,
+    namespace: &str,
+    labels: &[(String, String)],
+) -> BTreeSet<String> {
+    let mut names = BTreeSet::new();
+    for flow in flows.iter().filter(|f| f.from == *end || f.to == *end) {
+        let (End::Service { index }, outgoing) = (if flow.from == *end {
+            (&flow.to, false)
+        } else {
+            (&flow.from, true)
+        }) else {
+            continue;
+        };
+        let network = &system.services[*index].model.network;
+        let rules = if outgoing {
+            &network.egress
+        } else {
+            &network.ingress
+        };
+        names.extend(
+            rules
+                .iter()
+                .filter(|rule| {
+                    rule.peer.namespace.as_deref() == Some(namespace)
+                        && rule.peer.pod_labels.as_slice() == labels
+                })
+                .map(|rule| rule.name.clone()),
+        );
+    }
+    names
 }
 
 /// Port labels in numeric order ("53/UDP" after "53", "dapr" last).
@@ -246,22 +294,49 @@ pub fn neighbourhood(system: &System, index: usize, format: Format) -> String {
     }
 }
 
+/// Mermaid, laid out by its renderer (dagre), which routes edges through
+/// other boxes when clusters pull nodes apart. Measured with mermaid 11 in
+/// Chromium on a workspace with pods outside it and the Dapr control plane:
+/// a namespace group of one outside node overlapped other groups, and the
+/// control plane, which every Dapr service calls, drew edges across
+/// unrelated boxes (in a neighbourhood too). So only the workspace's
+/// namespaces are groups (a node outside it names its namespace on its
+/// second line), and Dapr services are marked as such instead of drawn
+/// with their control-plane edges. DOT, laid out by Graphviz, keeps every
+/// group and edge.
 fn mermaid(picture: &Picture) -> String {
     let mut out = String::from("flowchart LR\n");
     let by_id: BTreeMap<&str, &Node> = picture.nodes.values().map(|n| (n.id.as_str(), n)).collect();
+    let hidden: BTreeSet<&str> = picture
+        .nodes
+        .values()
+        .filter(|n| n.style == Style::Dapr)
+        .map(|n| n.id.as_str())
+        .collect();
+    let with_dapr: BTreeSet<&str> = picture
+        .edges
+        .iter()
+        .filter(|e| hidden.contains(e.to.as_str()))
+        .map(|e| e.from.as_str())
+        .collect();
     let node_line = |node: &Node| {
-        let label = node
-            .label
-            .iter()
-            .map(|l| clean(l))
-            .collect::<Vec<_>>()
-            .join("<br/>");
+        let mut lines: Vec<String> = node.label.iter().map(|l| clean(l)).collect();
+        if let Some(namespace) = node.group.as_ref().filter(|n| picture.outside.contains(*n)) {
+            lines.push(format!("in {}", clean(namespace)));
+        }
+        if with_dapr.contains(node.id.as_str()) {
+            lines.push("Dapr sidecar".to_string());
+        }
+        let label = lines.join("<br/>");
         match node.style {
             Style::Dapr => format!("{}{{{{\"{label}\"}}}}", node.id),
             _ => format!("{}[\"{label}\"]", node.id),
         }
     };
     for (namespace, (label, ids)) in &picture.groups {
+        if picture.outside.contains(namespace) {
+            continue;
+        }
         pushln!(
             out,
             "  subgraph ns_{}[\"{}\"]",
@@ -273,11 +348,18 @@ fn mermaid(picture: &Picture) -> String {
         }
         out.push_str("  end\n");
     }
-    for node in picture.nodes.values().filter(|n| n.group.is_none()) {
+    for node in picture.nodes.values().filter(|n| {
+        !hidden.contains(n.id.as_str())
+            && n.group.as_ref().is_none_or(|g| picture.outside.contains(g))
+    }) {
         pushln!(out, "  {}", node_line(node));
     }
     let mut blocked = Vec::new();
-    for (index, edge) in picture.edges.iter().enumerate() {
+    let edges = picture
+        .edges
+        .iter()
+        .filter(|e| !hidden.contains(e.from.as_str()) && !hidden.contains(e.to.as_str()));
+    for (index, edge) in edges.enumerate() {
         let ports = ports_text(&edge.ports);
         if edge.blocked {
             blocked.push(index.to_string());
@@ -296,7 +378,13 @@ fn mermaid(picture: &Picture) -> String {
         out.push_str("  classDef focus fill:#c8e6c9,stroke:#1b5e20,stroke-width:3px\n");
     }
     out.push_str("  classDef external fill:#f5f5f5,stroke:#757575,stroke-dasharray:3 3\n");
-    out.push_str("  classDef dapr fill:#e3f2fd,stroke:#1565c0\n");
+    if picture
+        .nodes
+        .values()
+        .any(|n| n.style == Style::Dapr && !hidden.contains(n.id.as_str()))
+    {
+        out.push_str("  classDef dapr fill:#e3f2fd,stroke:#1565c0\n");
+    }
     for (style, class) in [
         (Style::Focus, "focus"),
         (Style::Service, "service"),
@@ -306,7 +394,7 @@ fn mermaid(picture: &Picture) -> String {
         let ids: Vec<&str> = picture
             .nodes
             .values()
-            .filter(|n| n.style == style)
+            .filter(|n| n.style == style && !hidden.contains(n.id.as_str()))
             .map(|n| n.id.as_str())
             .collect();
         if !ids.is_empty() {

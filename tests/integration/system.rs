@@ -645,6 +645,53 @@ fn graph_of_thirty_services_is_grouped_merged_and_deterministic() {
     assert!(mermaid.contains("linkStyle "));
 }
 
+/// Mermaid's own layout (dagre) drew edges through other boxes and
+/// overlapping groups for pods outside the workspace and for the Dapr
+/// control plane (measured with scripts/mermaid-layout); the picture names
+/// pods by the spec's rule, not by their selector.
+#[test]
+fn mermaid_groups_only_the_workspace_and_names_pods_by_their_rule() {
+    let dir = TempDir::new().unwrap();
+    fs::write(dir.path().join("harden.yaml"), "specs: [specs]\n").unwrap();
+    fs::create_dir(dir.path().join("specs")).unwrap();
+    fs::write(
+        dir.path().join("specs/claims.yaml"),
+        "apiVersion: harden.dev/v1alpha1\nkind: SecuritySpec\n\
+         app: {name: claims, namespace: claims}\n\
+         workload:\n  image: ghcr.io/example/claims@sha256:5555555555555555555555555555555555555555555555555555555555555555\n  port: 8080\n\
+         egress:\n  - name: claims-db\n    namespace: databases\n    podLabels: {cnpg.io/cluster: claims-db}\n    ports: [{port: 5432}]\n\
+         dapr: {enabled: true}\n",
+    )
+    .unwrap();
+    let output = harden()
+        .current_dir(dir.path())
+        .args(["graph", "specs"])
+        .output()
+        .unwrap();
+    let mermaid = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(output.status.code(), Some(0), "{mermaid}");
+    assert!(
+        mermaid.contains("  ext_1[\"claims-db<br/>in databases\"]\n"),
+        "{mermaid}"
+    );
+    assert!(!mermaid.contains("subgraph ns_databases"), "{mermaid}");
+    assert!(!mermaid.contains("cnpg.io"), "{mermaid}");
+    assert!(!mermaid.contains("dapr_dapr_system"), "{mermaid}");
+    assert!(
+        mermaid.contains("svc_claims[\"claims<br/>:8080<br/>Dapr sidecar\"]"),
+        "{mermaid}"
+    );
+    // DOT keeps every group and the control plane.
+    let output = harden()
+        .current_dir(dir.path())
+        .args(["graph", "specs", "--format", "dot"])
+        .output()
+        .unwrap();
+    let dot = String::from_utf8(output.stdout).unwrap();
+    assert!(dot.contains("subgraph cluster_databases"), "{dot}");
+    assert!(dot.contains("dapr_dapr_system"), "{dot}");
+}
+
 #[test]
 fn the_committed_graph_is_current() {
     let output = harden()

@@ -13,7 +13,7 @@ use std::fmt;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::audit::pss::string_list;
+use crate::objects::value::string_list;
 
 /// The direction of one impact line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -537,7 +537,7 @@ impl Facts {
         );
         // Without policyTypes a policy is an Ingress policy (and Egress when
         // it has egress rules); rules::policy_types applies the same default.
-        let types = crate::audit::rules::policy_types_of(document);
+        let types = crate::netpol::policy_types_of(document);
         for (direction, key, peers_key, verb) in [
             ("Egress", "egress", "to", "may reach"),
             ("Ingress", "ingress", "from", "may be reached by"),

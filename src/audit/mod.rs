@@ -12,10 +12,12 @@
 //! many findings they give. A document that cannot be parsed is a finding
 //! (`input/unparsable`) and the run goes on.
 
+pub mod level;
 pub mod manifests;
 pub mod pss;
 pub mod pss_fixtures;
 pub mod report;
+pub mod rule;
 pub mod rules;
 pub mod waivers;
 

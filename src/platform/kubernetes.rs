@@ -57,6 +57,14 @@ pub const SERVICE_ACCOUNT_TOKEN_PATH: &str = "/var/run/secrets/kubernetes.io/ser
 /// `<prefix>enforce-version`, and `audit`, `warn`).
 pub const POD_SECURITY_LABEL_PREFIX: &str = "pod-security.kubernetes.io/";
 
+/// The Pod Security label that sets the enforced level
+/// (kubernetes/pod-security-admission `api/constants.go`, EnforceLevelLabel).
+pub const POD_SECURITY_ENFORCE_LABEL: &str = "pod-security.kubernetes.io/enforce";
+
+/// The Pod Security label that pins the enforced version
+/// (kubernetes/pod-security-admission `api/constants.go`, EnforceVersionLabel).
+pub const POD_SECURITY_ENFORCE_VERSION_LABEL: &str = "pod-security.kubernetes.io/enforce-version";
+
 /// Namespaces that belong to Kubernetes itself; apps never go there, nor in
 /// any other `kube-` namespace.
 pub const RESERVED_NAMESPACES: [&str; 4] =

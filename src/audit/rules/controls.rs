@@ -1,6 +1,10 @@
 //! The capstone's ten controls as far as manifests can show them: one
 //! function per rule, each declared beside its metadata.
 
+use crate::platform::kubernetes::{
+    POD_SECURITY_ENFORCE_LABEL as ENFORCE_LABEL,
+    POD_SECURITY_ENFORCE_VERSION_LABEL as ENFORCE_VERSION_LABEL,
+};
 use crate::platform::{dapr, kubernetes};
 
 /// The sidecar's API ports: loopback only, which NetworkPolicy never sees.
@@ -12,11 +16,12 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
-use super::{
-    Check, Container, Cx, Family, Rule, Severity, Workload, WorkloadInfo, policy_types_of, selects,
-};
-use crate::audit::manifests::Object;
-use crate::audit::pss::{Version, string_list};
+use crate::audit::level::Version;
+use crate::audit::rule::{Check, Cx, Family, Rule, Severity, Workload, WorkloadInfo};
+use crate::netpol::policy_types_of;
+use crate::objects::selector::selects;
+use crate::objects::value::{label_map, string_list};
+use crate::objects::{Container, Object};
 
 macro_rules! control {
     ($name:ident, $id:literal, $severity:ident, $control:literal, $check:expr, $title:literal, $fix:literal) => {
@@ -511,7 +516,7 @@ fn pod_peers(policy: &Value) -> Vec<PodPeer> {
             };
             peers.push(PodPeer {
                 rule_index: i,
-                destination: super::label_map(Some(&Value::Object(wanted.clone()))),
+                destination: label_map(Some(&Value::Object(wanted.clone()))),
                 ports: ports.clone(),
             });
         }
@@ -766,7 +771,7 @@ fn secrets_in_env(cx: &mut Cx<'_>, object: &Object<'_>) {
     let Some(workload) = Workload::of(object) else {
         return;
     };
-    for Container { path, name, value } in workload.containers(true) {
+    for Container { path, name, value, .. } in workload.containers() {
         for (i, env) in value
             .get("env")
             .and_then(Value::as_array)
@@ -972,7 +977,7 @@ fn secret_values_in_env(cx: &mut Cx<'_>, object: &Object<'_>) {
     let Some(workload) = Workload::of(object) else {
         return;
     };
-    for Container { path, name, value } in workload.containers(true) {
+    for Container { path, name, value, .. } in workload.containers() {
         for (i, env) in value
             .get("env")
             .and_then(Value::as_array)
@@ -1015,10 +1020,6 @@ control!(
     "label the namespace pod-security.kubernetes.io/enforce: restricted (and audit, warn)"
 );
 
-/// Label key of the enforced Pod Security level.
-pub const ENFORCE_LABEL: &str = "pod-security.kubernetes.io/enforce";
-/// Label key of the enforced Pod Security version.
-pub const ENFORCE_VERSION_LABEL: &str = "pod-security.kubernetes.io/enforce-version";
 
 fn namespace_label<'a>(object: &Object<'a>, key: &str) -> Option<&'a str> {
     object
@@ -1130,7 +1131,7 @@ fn tag_and_digest(image: &str) -> (Option<&str>, Option<&str>) {
 
 fn images<'a>(workload: &Workload<'a>) -> Vec<(String, &'a str, &'a str)> {
     workload
-        .containers(true)
+        .containers()
         .into_iter()
         .map(|c| {
             (

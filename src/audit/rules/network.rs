@@ -6,8 +6,8 @@
 
 use serde_json::Value;
 
-use super::{Anchor, Check, Cx, Family, Index, Rule, Severity};
-use crate::audit::manifests::Object;
+use crate::audit::rule::{Anchor, Check, Cx, Family, Index, Rule, Severity};
+use crate::objects::Object;
 use crate::netpol::{CiliumPolicy, Cluster, Pod, Policy, analysis};
 
 macro_rules! network {

@@ -13,6 +13,7 @@ use std::fmt;
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::objects::PodTemplate;
 use crate::objects::value::string_list;
 
 /// The direction of one impact line.
@@ -162,11 +163,18 @@ fn level_direction(old: &str, new: &str) -> Direction {
     }
 }
 
+/// The objects of the texts (a `List`'s items, each on its own).
 fn documents(texts: &[String]) -> Vec<Value> {
     texts
         .iter()
         .filter_map(|text| crate::yaml::parse_stream(text).ok())
         .flatten()
+        .flat_map(|document| {
+            crate::objects::manifest::objects_in(&document)
+                .into_iter()
+                .cloned()
+                .collect::<Vec<_>>()
+        })
         .collect()
 }
 
@@ -522,8 +530,8 @@ impl Facts {
                 ),
                 _ => {}
             }
-            if let Some(pod) = pod_spec(document, &kind) {
-                facts.pod(&format!("{kind} {namespace}/{name}"), document, pod);
+            if let Some(pod) = PodTemplate::of(document) {
+                facts.pod(&format!("{kind} {namespace}/{name}"), &pod);
             }
         }
         facts
@@ -686,8 +694,8 @@ impl Facts {
         }
     }
 
-    fn pod(&mut self, owner: &str, document: &Value, pod: &Value) {
-        let pod_context = pod.get("securityContext").cloned().unwrap_or(Value::Null);
+    fn pod(&mut self, owner: &str, template: &PodTemplate<'_>) {
+        let pod = template.spec;
         for host in ["hostNetwork", "hostPID", "hostIPC"] {
             if pod.get(host).and_then(Value::as_bool) == Some(true) {
                 self.grant("pod security context", format!("{owner} sets {host}"));
@@ -703,12 +711,7 @@ impl Facts {
                 format!("{owner} mounts the service account token automatically"),
             );
         }
-        for volume in pod
-            .get("volumes")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
+        for (_, volume) in template.volumes() {
             if volume.get("hostPath").is_some() {
                 self.grant(
                     "pod security context",
@@ -716,10 +719,7 @@ impl Facts {
                 );
             }
         }
-        let annotations = document
-            .pointer("/spec/template/metadata/annotations")
-            .or_else(|| document.pointer("/metadata/annotations"));
-        let annotation = |key: &str| annotations.and_then(|a| a.get(key)).and_then(Value::as_str);
+        let annotation = |key: &str| template.annotation(key);
         if annotation("dapr.io/enabled") == Some("true")
             && annotation("dapr.io/enable-api-logging") != Some("true")
         {
@@ -728,25 +728,14 @@ impl Facts {
                 format!("{owner} does not log Dapr API calls"),
             );
         }
-        for list in ["initContainers", "containers", "ephemeralContainers"] {
-            for container in pod
-                .get(list)
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-            {
-                let name = text(container, "/name").unwrap_or_default();
-                let subject = format!("{owner} container {name}");
+            for walked in template.containers() {
+                let container = walked.value;
+                let subject = format!("{owner} container {}", walked.name);
                 let context = container
                     .get("securityContext")
                     .cloned()
                     .unwrap_or(Value::Null);
-                let effective = |key: &str| -> Option<Value> {
-                    context
-                        .get(key)
-                        .cloned()
-                        .or_else(|| pod_context.get(key).cloned())
-                };
+                let effective = |key: &str| template.effective(&walked, key);
                 if context.get("privileged").and_then(Value::as_bool) == Some(true) {
                     self.grant("pod security context", format!("{subject} is privileged"));
                 }
@@ -829,22 +818,6 @@ impl Facts {
                     self.setting("image", subject.clone(), image);
                 }
             }
-        }
-    }
-}
-
-/// The pod spec of a workload or a Pod.
-pub fn pod_spec<'a>(document: &'a Value, kind: &str) -> Option<&'a Value> {
-    match kind {
-        "Pod" => document.get("spec"),
-        "Deployment"
-        | "StatefulSet"
-        | "DaemonSet"
-        | "ReplicaSet"
-        | "Job"
-        | "ReplicationController" => document.pointer("/spec/template/spec"),
-        "CronJob" => document.pointer("/spec/jobTemplate/spec/template/spec"),
-        _ => None,
     }
 }
 
@@ -898,6 +871,37 @@ mod tests {
         assert_eq!(
             other.iter().map(|i| i.direction).collect::<Vec<_>>(),
             [Direction::Widened, Direction::Narrowed]
+        );
+    }
+
+    /// The one pod-template walker: a CronJob's template annotations and a
+    /// List's items are read (the old walker read `spec.template` of every
+    /// kind and skipped Lists).
+    #[test]
+    fn cron_job_templates_and_list_items_are_read() {
+        let cron = |annotations: &str| {
+            format!(
+                "apiVersion: batch/v1\nkind: CronJob\nmetadata: {{name: c, namespace: n}}\nspec:\n  jobTemplate:\n    spec:\n      template:\n        metadata:\n          annotations: {annotations}\n        spec:\n          automountServiceAccountToken: false\n          containers: []\n"
+            )
+        };
+        let changes = compare(&[cron("{}")], &[cron("{dapr.io/enabled: \"true\"}")]);
+        assert!(
+            changes
+                .iter()
+                .any(|i| i.direction == Direction::Widened && i.detail.contains("does not log Dapr API calls")),
+            "{changes:?}"
+        );
+        let list = |privileged: bool| {
+            format!(
+                "apiVersion: v1\nkind: List\nitems:\n  - apiVersion: v1\n    kind: Pod\n    metadata: {{name: p, namespace: n}}\n    spec:\n      containers:\n        - name: c\n          securityContext: {{privileged: {privileged}}}\n"
+            )
+        };
+        let changes = compare(&[list(false)], &[list(true)]);
+        assert!(
+            changes
+                .iter()
+                .any(|i| i.direction == Direction::Widened && i.detail.ends_with("container c is privileged")),
+            "{changes:?}"
         );
     }
 

@@ -115,12 +115,7 @@ pub struct Object<'a> {
 impl<'a> Object<'a> {
     /// The objects of `manifest`: its list items, or itself.
     pub fn all_of(manifest: &'a Manifest) -> Vec<Object<'a>> {
-        let items = manifest
-            .kind()
-            .ends_with("List")
-            .then(|| manifest.document.get("items").and_then(Value::as_array))
-            .flatten();
-        match items {
+        match list_items(&manifest.document) {
             Some(items) => items
                 .iter()
                 .enumerate()
@@ -181,6 +176,26 @@ impl<'a> Object<'a> {
         } else {
             self.manifest.line_of(&format!("{}{path}", self.prefix))
         }
+    }
+}
+
+/// The items of a `kind: List` (or any `*List` kind with `items`, e.g.
+/// RoleList), when `document` is one.
+pub fn list_items(document: &Value) -> Option<&Vec<Value>> {
+    document
+        .get("kind")
+        .and_then(Value::as_str)
+        .is_some_and(|kind| kind.ends_with("List"))
+        .then(|| document.get("items").and_then(Value::as_array))
+        .flatten()
+}
+
+/// The objects a parsed document holds: a list's items (mappings only),
+/// or the document itself.
+pub fn objects_in(document: &Value) -> Vec<&Value> {
+    match list_items(document) {
+        Some(items) => items.iter().filter(|item| item.is_object()).collect(),
+        None => vec![document],
     }
 }
 

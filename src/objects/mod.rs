@@ -19,6 +19,8 @@ pub mod pod;
 pub mod selector;
 pub mod value;
 
-pub use manifest::{Manifest, Object, ParseError, documents, parse_document, read_documents};
+pub use manifest::{
+    Manifest, Object, ParseError, documents, objects_in, parse_document, read_documents,
+};
 pub use pod::{Container, ContainerKind, PodTemplate};
 pub use selector::{Labels, Selector};

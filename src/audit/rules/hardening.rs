@@ -118,7 +118,15 @@ fn resources(cx: &mut Cx<'_>, object: &Object<'_>) {
             "limits/memory",
         ]
         .into_iter()
-        .filter(|key| value.pointer(&format!("/resources/{key}")).is_none())
+        .filter(|key| {
+            let set = |key: &str| value.pointer(&format!("/resources/{key}")).is_some();
+            // A request left out where the limit is set is the limit: the
+            // API server copies limits into missing requests of containers
+            // and init containers (kubernetes/kubernetes
+            // pkg/apis/core/v1/defaults.go, SetDefaults_Pod: "If limits are
+            // specified, but requests are not, default requests to limits").
+            !set(key) && !key.strip_prefix("requests/").is_some_and(|r| set(&format!("limits/{r}")))
+        })
         .map(|key| key.replace('/', "."))
         .collect();
         if !missing.is_empty() {
@@ -132,8 +140,9 @@ fn resources(cx: &mut Cx<'_>, object: &Object<'_>) {
                 &at,
                 format!("{} {name:?} has no {}", kind.noun(), missing.join(", ")),
                 format!(
-                    "set resources.{} on container {name:?}",
-                    missing.join(", resources.")
+                    "set resources.{} on {} {name:?}",
+                    missing.join(", resources."),
+                    kind.noun()
                 ),
             );
         }

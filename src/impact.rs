@@ -728,96 +728,96 @@ impl Facts {
                 format!("{owner} does not log Dapr API calls"),
             );
         }
-            for walked in template.containers() {
-                let container = walked.value;
-                let subject = format!("{owner} container {}", walked.name);
-                let context = container
-                    .get("securityContext")
-                    .cloned()
-                    .unwrap_or(Value::Null);
-                let effective = |key: &str| template.effective(&walked, key);
-                if context.get("privileged").and_then(Value::as_bool) == Some(true) {
-                    self.grant("pod security context", format!("{subject} is privileged"));
-                }
-                if context
-                    .get("allowPrivilegeEscalation")
-                    .and_then(Value::as_bool)
-                    != Some(false)
-                {
+        for walked in template.containers() {
+            let container = walked.value;
+            let subject = format!("{owner} container {}", walked.name);
+            let context = container
+                .get("securityContext")
+                .cloned()
+                .unwrap_or(Value::Null);
+            let effective = |key: &str| template.effective(&walked, key);
+            if context.get("privileged").and_then(Value::as_bool) == Some(true) {
+                self.grant("pod security context", format!("{subject} is privileged"));
+            }
+            if context
+                .get("allowPrivilegeEscalation")
+                .and_then(Value::as_bool)
+                != Some(false)
+            {
+                self.grant(
+                    "pod security context",
+                    format!("{subject} may escalate privileges"),
+                );
+            }
+            if context
+                .get("readOnlyRootFilesystem")
+                .and_then(Value::as_bool)
+                != Some(true)
+            {
+                self.grant(
+                    "pod security context",
+                    format!("{subject} has a writable root filesystem"),
+                );
+            }
+            if effective("runAsNonRoot").and_then(|v| v.as_bool()) != Some(true) {
+                self.grant("pod security context", format!("{subject} may run as root"));
+            }
+            if effective("runAsUser").and_then(|v| v.as_u64()) == Some(0) {
+                self.grant("pod security context", format!("{subject} runs as UID 0"));
+            }
+            let seccomp = effective("seccompProfile")
+                .and_then(|v| v.get("type").and_then(Value::as_str).map(str::to_string));
+            if !matches!(seccomp.as_deref(), Some("RuntimeDefault" | "Localhost")) {
+                self.grant(
+                    "pod security context",
+                    format!("{subject} has no RuntimeDefault seccomp profile"),
+                );
+            }
+            let drops: Vec<&str> = context
+                .pointer("/capabilities/drop")
+                .and_then(Value::as_array)
+                .map(|l| l.iter().filter_map(Value::as_str).collect())
+                .unwrap_or_default();
+            if !drops.contains(&"ALL") {
+                self.grant(
+                    "pod security context",
+                    format!("{subject} keeps default capabilities"),
+                );
+            }
+            for added in context
+                .pointer("/capabilities/add")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                self.grant(
+                    "pod security context",
+                    format!(
+                        "{subject} adds capability {}",
+                        added.as_str().unwrap_or_default()
+                    ),
+                );
+            }
+            for env in container
+                .get("env")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                if env.pointer("/valueFrom/secretKeyRef").is_some() {
                     self.grant(
-                        "pod security context",
-                        format!("{subject} may escalate privileges"),
-                    );
-                }
-                if context
-                    .get("readOnlyRootFilesystem")
-                    .and_then(Value::as_bool)
-                    != Some(true)
-                {
-                    self.grant(
-                        "pod security context",
-                        format!("{subject} has a writable root filesystem"),
-                    );
-                }
-                if effective("runAsNonRoot").and_then(|v| v.as_bool()) != Some(true) {
-                    self.grant("pod security context", format!("{subject} may run as root"));
-                }
-                if effective("runAsUser").and_then(|v| v.as_u64()) == Some(0) {
-                    self.grant("pod security context", format!("{subject} runs as UID 0"));
-                }
-                let seccomp = effective("seccompProfile")
-                    .and_then(|v| v.get("type").and_then(Value::as_str).map(str::to_string));
-                if !matches!(seccomp.as_deref(), Some("RuntimeDefault" | "Localhost")) {
-                    self.grant(
-                        "pod security context",
-                        format!("{subject} has no RuntimeDefault seccomp profile"),
-                    );
-                }
-                let drops: Vec<&str> = context
-                    .pointer("/capabilities/drop")
-                    .and_then(Value::as_array)
-                    .map(|l| l.iter().filter_map(Value::as_str).collect())
-                    .unwrap_or_default();
-                if !drops.contains(&"ALL") {
-                    self.grant(
-                        "pod security context",
-                        format!("{subject} keeps default capabilities"),
-                    );
-                }
-                for added in context
-                    .pointer("/capabilities/add")
-                    .and_then(Value::as_array)
-                    .into_iter()
-                    .flatten()
-                {
-                    self.grant(
-                        "pod security context",
+                        "secrets",
                         format!(
-                            "{subject} adds capability {}",
-                            added.as_str().unwrap_or_default()
+                            "{subject} reads a secret into env {}",
+                            text(env, "/name").unwrap_or_default()
                         ),
                     );
                 }
-                for env in container
-                    .get("env")
-                    .and_then(Value::as_array)
-                    .into_iter()
-                    .flatten()
-                {
-                    if env.pointer("/valueFrom/secretKeyRef").is_some() {
-                        self.grant(
-                            "secrets",
-                            format!(
-                                "{subject} reads a secret into env {}",
-                                text(env, "/name").unwrap_or_default()
-                            ),
-                        );
-                    }
-                }
-                if let Some(image) = text(container, "/image") {
-                    self.setting("image", subject.clone(), image);
-                }
             }
+            if let Some(image) = text(container, "/image") {
+                self.setting("image", subject.clone(), image);
+            }
+        }
     }
 }
 
@@ -886,9 +886,8 @@ mod tests {
         };
         let changes = compare(&[cron("{}")], &[cron("{dapr.io/enabled: \"true\"}")]);
         assert!(
-            changes
-                .iter()
-                .any(|i| i.direction == Direction::Widened && i.detail.contains("does not log Dapr API calls")),
+            changes.iter().any(|i| i.direction == Direction::Widened
+                && i.detail.contains("does not log Dapr API calls")),
             "{changes:?}"
         );
         let list = |privileged: bool| {
@@ -898,9 +897,8 @@ mod tests {
         };
         let changes = compare(&[list(false)], &[list(true)]);
         assert!(
-            changes
-                .iter()
-                .any(|i| i.direction == Direction::Widened && i.detail.ends_with("container c is privileged")),
+            changes.iter().any(|i| i.direction == Direction::Widened
+                && i.detail.ends_with("container c is privileged")),
             "{changes:?}"
         );
     }

@@ -46,4 +46,3 @@ impl std::fmt::Display for Version {
         write!(f, "v1.{}", self.0)
     }
 }
-

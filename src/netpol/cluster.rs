@@ -766,3 +766,34 @@ fn container_ports(pod: &PodTemplate<'_>) -> Vec<ContainerPort> {
     }
     ports
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// Every kind the one pod-template walker knows adds its pods: a
+    /// ReplicationController's were missing, and a sidecar's ports count.
+    #[test]
+    fn every_workload_kind_adds_its_pods() {
+        let rc = json!({
+            "kind": "ReplicationController",
+            "metadata": {"name": "legacy", "namespace": "shop"},
+            "spec": {"template": {
+                "metadata": {"labels": {"app": "legacy"}},
+                "spec": {
+                    "initContainers": [{"name": "proxy", "restartPolicy": "Always",
+                        "ports": [{"containerPort": 15001}]}],
+                    "containers": [{"name": "app", "ports": [{"containerPort": 8080}]}]
+                }
+            }}
+        });
+        let cluster = Cluster::from_documents([&rc]).unwrap();
+        assert_eq!(cluster.pods.len(), 1);
+        let pod = &cluster.pods[0];
+        assert_eq!(pod.id, "ReplicationController/shop/legacy");
+        assert_eq!(pod.labels["app"], "legacy");
+        let ports: Vec<u16> = pod.ports.iter().map(|p| p.port).collect();
+        assert_eq!(ports, [15001, 8080]);
+    }
+}

@@ -285,9 +285,18 @@ mod tests {
     fn every_workload_kind_has_its_template_and_every_container() {
         let template = pod_spec();
         let cases = [
-            (json!({"kind": "Pod", "metadata": template["metadata"], "spec": template["spec"]}), "spec"),
-            (json!({"kind": "Deployment", "spec": {"template": template}}), "spec.template.spec"),
-            (json!({"kind": "ReplicationController", "spec": {"template": template}}), "spec.template.spec"),
+            (
+                json!({"kind": "Pod", "metadata": template["metadata"], "spec": template["spec"]}),
+                "spec",
+            ),
+            (
+                json!({"kind": "Deployment", "spec": {"template": template}}),
+                "spec.template.spec",
+            ),
+            (
+                json!({"kind": "ReplicationController", "spec": {"template": template}}),
+                "spec.template.spec",
+            ),
             (
                 json!({"kind": "CronJob", "spec": {"jobTemplate": {"spec": {"template": template}}}}),
                 "spec.jobTemplate.spec.template.spec",
@@ -312,13 +321,19 @@ mod tests {
             assert_eq!(pod.effective(&containers[1], "runAsUser"), Some(&json!(1)));
             assert_eq!(pod.effective(&containers[0], "runAsUser"), Some(&json!(2)));
             assert_eq!(pod.service_account(), "old");
-            assert_eq!(pod.service_account_path(), format!("{spec_path}.serviceAccount"));
+            assert_eq!(
+                pod.service_account_path(),
+                format!("{spec_path}.serviceAccount")
+            );
             assert!(pod.projects_token());
             assert_eq!(pod.labels()["app"], "a");
             assert_eq!(pod.annotation("k"), Some("v"));
             assert_eq!(pod.metadata_path().replace("metadata", "spec"), *spec_path);
         }
         assert!(PodTemplate::of(&json!({"kind": "Service", "spec": {}})).is_none());
-        assert!(PodTemplate::of(&json!({"kind": "Deployment", "spec": {"template": {"spec": []}}})).is_none());
+        assert!(
+            PodTemplate::of(&json!({"kind": "Deployment", "spec": {"template": {"spec": []}}}))
+                .is_none()
+        );
     }
 }

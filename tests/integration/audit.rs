@@ -502,6 +502,103 @@ fn every_rule_fires_on_a_failing_manifest_and_not_on_a_passing_one() {
     }
 }
 
+/// The one pod-template walker: an init container (as a sidecar would be
+/// written) is judged by the hardening rules like the app's container, and
+/// a request left out where its limit is set is not missing (the API server
+/// copies the limit into it).
+#[test]
+fn init_containers_are_judged_for_resources_and_a_read_only_root() {
+    let files = as_pairs(&rendered("hello"));
+    let with_init = |resources: &str| -> Vec<(String, String)> {
+        files
+            .iter()
+            .map(|(name, text)| {
+                let text = if name == "06-deployment.yaml" {
+                    text.replacen(
+                        "      containers:\n",
+                        &format!(
+                            "      initContainers:\n        - name: \"migrate\"\n          image: \"docker.io/example/m@sha256:0c9e4b5a1f2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f\"\n          securityContext: {{allowPrivilegeEscalation: false, capabilities: {{drop: [ALL]}}}}\n{resources}      containers:\n"
+                        ),
+                        1,
+                    )
+                } else {
+                    text.clone()
+                };
+                (name.clone(), text)
+            })
+            .collect()
+    };
+    let findings = audit_all(&with_init(""));
+    let messages: Vec<(&str, &str)> = findings
+        .iter()
+        .map(|f| (f.rule.id, f.message.as_str()))
+        .collect();
+    assert!(
+        messages.contains(&(
+            "hardening/read-only-root-filesystem",
+            "init container \"migrate\" can write to its root filesystem"
+        )),
+        "{messages:?}"
+    );
+    assert!(
+        messages.contains(&(
+            "hardening/resources",
+            "init container \"migrate\" has no requests.cpu, requests.memory, limits.cpu, limits.memory"
+        )),
+        "{messages:?}"
+    );
+    // Limits only: the requests are the limits.
+    let limits_only = audit_all(&with_init(
+        "          resources: {limits: {cpu: 100m, memory: 64Mi}}\n",
+    ));
+    assert!(
+        !limits_only
+            .iter()
+            .any(|f| f.rule.id == "hardening/resources"),
+        "{:?}",
+        limits_only.iter().map(|f| &f.message).collect::<Vec<_>>()
+    );
+    let cpu_limit_only = audit_all(&with_init("          resources: {limits: {cpu: 100m}}\n"));
+    let resources: Vec<&str> = cpu_limit_only
+        .iter()
+        .filter(|f| f.rule.id == "hardening/resources")
+        .map(|f| f.message.as_str())
+        .collect();
+    assert_eq!(
+        resources,
+        ["init container \"migrate\" has no requests.memory, limits.memory"]
+    );
+}
+
+/// NetworkPolicy selectors are read with `matchExpressions`: a DNS policy
+/// whose expression selects other pods does not give this one DNS (the old
+/// matcher read `matchLabels` only and took it for a match).
+#[test]
+fn network_policy_selectors_read_match_expressions() {
+    let files = as_pairs(&rendered("hello"));
+    let dns_for = |values: &str| -> Vec<(String, String)> {
+        files
+            .iter()
+            .map(|(name, text)| {
+                let text = if name == "03-network-policy.yaml" {
+                    text.replacen(
+                        "  podSelector:\n    matchLabels:\n      app.kubernetes.io/name: \"hello\"\n  policyTypes:\n    - \"Egress\"",
+                        &format!("  podSelector:\n    matchExpressions:\n      - {{key: app.kubernetes.io/name, operator: In, values: [{values}]}}\n  policyTypes:\n    - \"Egress\""),
+                        1,
+                    )
+                } else {
+                    text.clone()
+                };
+                (name.clone(), text)
+            })
+            .collect()
+    };
+    let dns =
+        |findings: &[rules::Finding]| findings.iter().any(|f| f.rule.id == "control/dns-egress");
+    assert!(dns(&audit_all(&dns_for("other"))));
+    assert!(!dns(&audit_all(&dns_for("other, hello"))));
+}
+
 /// Budgets that allow an eviction, or whose pods the manifests do not
 /// count, pass; the ones that allow none are found. `minAvailable` counts
 /// every pod the selector picks, across workloads; objects a controller owns

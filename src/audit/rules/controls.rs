@@ -771,7 +771,10 @@ fn secrets_in_env(cx: &mut Cx<'_>, object: &Object<'_>) {
     let Some(workload) = Workload::of(object) else {
         return;
     };
-    for Container { path, name, value, .. } in workload.containers() {
+    for Container {
+        path, name, value, ..
+    } in workload.containers()
+    {
         for (i, env) in value
             .get("env")
             .and_then(Value::as_array)
@@ -977,7 +980,10 @@ fn secret_values_in_env(cx: &mut Cx<'_>, object: &Object<'_>) {
     let Some(workload) = Workload::of(object) else {
         return;
     };
-    for Container { path, name, value, .. } in workload.containers() {
+    for Container {
+        path, name, value, ..
+    } in workload.containers()
+    {
         for (i, env) in value
             .get("env")
             .and_then(Value::as_array)
@@ -1019,7 +1025,6 @@ control!(
     "Namespace does not enforce Pod Security restricted",
     "label the namespace pod-security.kubernetes.io/enforce: restricted (and audit, warn)"
 );
-
 
 fn namespace_label<'a>(object: &Object<'a>, key: &str) -> Option<&'a str> {
     object

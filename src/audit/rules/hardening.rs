@@ -125,7 +125,10 @@ fn resources(cx: &mut Cx<'_>, object: &Object<'_>) {
             // and init containers (kubernetes/kubernetes
             // pkg/apis/core/v1/defaults.go, SetDefaults_Pod: "If limits are
             // specified, but requests are not, default requests to limits").
-            !set(key) && !key.strip_prefix("requests/").is_some_and(|r| set(&format!("limits/{r}")))
+            !set(key)
+                && !key
+                    .strip_prefix("requests/")
+                    .is_some_and(|r| set(&format!("limits/{r}")))
         })
         .map(|key| key.replace('/', "."))
         .collect();

@@ -149,4 +149,3 @@ pub fn audit_for(
     sort(&mut findings);
     findings
 }
-

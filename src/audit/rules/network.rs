@@ -7,8 +7,8 @@
 use serde_json::Value;
 
 use crate::audit::rule::{Anchor, Check, Cx, Family, Index, Rule, Severity};
-use crate::objects::Object;
 use crate::netpol::{CiliumPolicy, Cluster, Pod, Policy, analysis};
+use crate::objects::Object;
 
 macro_rules! network {
     ($name:ident, $id:expr, $severity:ident, $check:expr, $title:literal, $fix:literal) => {

@@ -66,11 +66,11 @@ pub fn self_check_manifests(model: &Model, manifests: &[Manifest]) -> Vec<Findin
     let findings = rules::audit_for(&objects, &selection, choice, model.facts.dns.clone());
     let declared = |finding: &Finding| {
         let rule = finding.rule;
-        if rule == &rules::controls::RBAC_SECRETS || rule == &rules::controls::RBAC_NAMED_SECRETS {
+        if rule == &rules::rbac::RBAC_SECRETS || rule == &rules::rbac::RBAC_NAMED_SECRETS {
             model.api_access.as_ref().is_some_and(|a| a.grants_secrets)
         } else if rule == &rules::controls::IMAGE_DIGEST {
             !model.workload.pinned_by_digest
-        } else if rule == &rules::controls::DAPR_API_LOGGING {
+        } else if rule == &rules::dapr::DAPR_API_LOGGING {
             // `dapr.apiLogging: false` (allowed without a compliance framework).
             model.dapr.as_ref().is_some_and(|d| !d.api_logging)
         } else {

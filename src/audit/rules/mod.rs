@@ -15,11 +15,29 @@
 //! accounts, services, workload summaries), or the index alone at the end
 //! ([`Check::Index`]); see `super::run` for the two passes.
 
+/// Declares a rule of the capstone's controls (family `controls`).
+macro_rules! control {
+    ($name:ident, $id:literal, $severity:ident, $control:literal, $check:expr, $title:literal, $fix:literal) => {
+        pub static $name: $crate::audit::rule::Rule = $crate::audit::rule::Rule {
+            id: $id,
+            family: $crate::audit::rule::Family::Controls,
+            severity: $crate::audit::rule::Severity::$severity,
+            control: Some($control),
+            title: $title,
+            fix: $fix,
+            check: $check,
+        };
+    };
+}
+
 pub mod controls;
+pub mod dapr;
 pub mod hardening;
 pub mod input;
 pub mod network;
 pub mod pod_security;
+pub mod rbac;
+pub mod secrets;
 
 use std::collections::HashMap;
 use std::sync::LazyLock;
@@ -35,7 +53,14 @@ pub fn catalogue() -> &'static [&'static Rule] {
     static ALL: LazyLock<Vec<&'static Rule>> = LazyLock::new(|| {
         let mut all: Vec<&'static Rule> = super::pss::rules().collect();
         all.extend_from_slice(pod_security::RULES);
-        all.extend_from_slice(controls::RULES);
+        // The controls in their number order: 1 (controls), 2 (rbac), 3 and
+        // 4 (controls), 5 (secrets), 6 and 7 (controls), 8 to 10 (dapr).
+        all.extend_from_slice(controls::RULES[..1].as_ref());
+        all.extend_from_slice(rbac::RULES);
+        all.extend_from_slice(controls::RULES[1..5].as_ref());
+        all.extend_from_slice(secrets::RULES);
+        all.extend_from_slice(controls::RULES[5..].as_ref());
+        all.extend_from_slice(dapr::RULES);
         all.extend_from_slice(network::RULES);
         all.extend_from_slice(hardening::RULES);
         all.extend_from_slice(input::RULES);

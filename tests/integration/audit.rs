@@ -307,6 +307,55 @@ const CASES: &[Case] = &[
         to: "- clusterTrustBundle:",
     },
     Case {
+        rule: "control/rbac-escalate",
+        spec: "payments",
+        file: "02-rbac.yaml",
+        from: "rules:\n",
+        to: "rules:\n  - {apiGroups: [rbac.authorization.k8s.io], resources: [roles], verbs: [escalate]}\n",
+    },
+    Case {
+        rule: "control/rbac-bind",
+        spec: "payments",
+        file: "02-rbac.yaml",
+        from: "rules:\n",
+        to: "rules:\n  - {apiGroups: [rbac.authorization.k8s.io], resources: [clusterroles], verbs: [bind]}\n",
+    },
+    Case {
+        rule: "control/rbac-impersonate",
+        spec: "payments",
+        file: "02-rbac.yaml",
+        from: "rules:\n",
+        to: "rules:\n  - {apiGroups: [\"\"], resources: [serviceaccounts], verbs: [impersonate]}\n",
+    },
+    Case {
+        rule: "control/rbac-pods-exec",
+        spec: "payments",
+        file: "02-rbac.yaml",
+        from: "rules:\n",
+        to: "rules:\n  - {apiGroups: [\"\"], resources: [pods/exec], verbs: [create]}\n",
+    },
+    Case {
+        rule: "control/rbac-nodes-proxy",
+        spec: "payments",
+        file: "02-rbac.yaml",
+        from: "rules:\n",
+        to: "rules:\n  - {apiGroups: [\"\"], resources: [nodes/proxy], verbs: [get]}\n",
+    },
+    Case {
+        rule: "control/rbac-admission-webhooks",
+        spec: "payments",
+        file: "02-rbac.yaml",
+        from: "rules:\n",
+        to: "rules:\n  - {apiGroups: [admissionregistration.k8s.io], resources: [mutatingwebhookconfigurations], verbs: [patch]}\n",
+    },
+    Case {
+        rule: "control/rbac-csr-approval",
+        spec: "payments",
+        file: "02-rbac.yaml",
+        from: "rules:\n",
+        to: "rules:\n  - {apiGroups: [certificates.k8s.io], resources: [certificatesigningrequests/approval], verbs: [update]}\n",
+    },
+    Case {
         rule: "control/default-deny",
         spec: "hello",
         file: "03-network-policy.yaml",
@@ -597,6 +646,43 @@ fn network_policy_selectors_read_match_expressions() {
         |findings: &[rules::Finding]| findings.iter().any(|f| f.rule.id == "control/dns-egress");
     assert!(dns(&audit_all(&dns_for("other"))));
     assert!(!dns(&audit_all(&dns_for("other, hello"))));
+}
+
+/// The escalation rules read named grants only: reading Roles, pod logs,
+/// nodes, webhook configurations or creating a CSR is none of them.
+#[test]
+fn rbac_escalation_rules_pass_the_grants_next_to_them() {
+    let role = |rules: &str| {
+        vec![(
+            "role.yaml".to_string(),
+            format!(
+                "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {{name: r}}\nrules:\n{rules}"
+            ),
+        )]
+    };
+    let near = role(
+        "  - {apiGroups: [rbac.authorization.k8s.io], resources: [roles, clusterroles], verbs: [get, list]}\n  - {apiGroups: [\"\"], resources: [pods/log, nodes, serviceaccounts], verbs: [get]}\n  - {apiGroups: [admissionregistration.k8s.io], resources: [validatingwebhookconfigurations], verbs: [get, list, watch]}\n  - {apiGroups: [certificates.k8s.io], resources: [certificatesigningrequests], verbs: [create]}\n",
+    );
+    let ids: Vec<&str> = audit_all(&near).iter().map(|f| f.rule.id).collect();
+    assert!(
+        !ids.iter().any(|id| id.starts_with("control/rbac-")
+            && !matches!(*id, "control/rbac-wildcard" | "control/rbac-secrets")),
+        "{ids:?}"
+    );
+    let exec =
+        role("  - {apiGroups: [\"\"], resources: [pods, pods/exec], verbs: [get, create]}\n");
+    let findings = audit_all(&exec);
+    let exec: Vec<&str> = findings
+        .iter()
+        .filter(|f| f.rule.id == "control/rbac-pods-exec")
+        .map(|f| f.message.as_str())
+        .collect();
+    assert_eq!(
+        exec,
+        [
+            "grants get, create on pods/exec: whoever holds it can run commands in other pods and use their ServiceAccounts and Secrets"
+        ]
+    );
 }
 
 /// Budgets that allow an eviction, or whose pods the manifests do not

@@ -15,6 +15,13 @@ pub static RULES: &[&Rule] = &[
     &RBAC_NAMED_SECRETS,
     &RBAC_CLUSTER_BINDING,
     &RBAC_DEAD_PERMISSION,
+    &RBAC_ESCALATE,
+    &RBAC_BIND,
+    &RBAC_IMPERSONATE,
+    &RBAC_PODS_EXEC,
+    &RBAC_NODES_PROXY,
+    &RBAC_ADMISSION_WEBHOOKS,
+    &RBAC_CSR_APPROVAL,
 ];
 
 // 2. Least-privilege RBAC.
@@ -212,5 +219,183 @@ fn rbac_dead_permission(cx: &mut Cx<'_>, object: &Object<'_>) {
                 format!("remove this binding, or mount a projected service account token in {} where the app calls the API", pods[0].anchor.resource),
             );
         }
+    }
+}
+
+// Permissions that escalate without a wildcard (kubernetes/website
+// content/en/docs/concepts/security/rbac-good-practices.md, "Kubernetes
+// RBAC - privilege escalation risks": the escalate, bind and impersonate
+// verbs, nodes/proxy, exec into pods, control of admission webhooks, and
+// certificate signing requests). A rule that writes `*` for the group,
+// resource or verb is control/rbac-wildcard's; these read named grants.
+
+/// A grant that escalates: any of `verbs` on any of `resources` in `group`.
+struct Escalation {
+    rule: &'static Rule,
+    group: &'static str,
+    resources: &'static [&'static str],
+    verbs: &'static [&'static str],
+    /// What the holder can do, for the message.
+    why: &'static str,
+}
+
+const WRITE: &[&str] = &["create", "update", "patch", "delete", "deletecollection"];
+
+static ESCALATIONS: &[Escalation] = &[
+    Escalation {
+        rule: &RBAC_ESCALATE,
+        group: "rbac.authorization.k8s.io",
+        resources: &["roles", "clusterroles"],
+        verbs: &["escalate"],
+        why: "can write Roles granting permissions it does not hold",
+    },
+    Escalation {
+        rule: &RBAC_BIND,
+        group: "rbac.authorization.k8s.io",
+        resources: &["roles", "clusterroles"],
+        verbs: &["bind"],
+        why: "can bind any subject, itself included, to Roles with permissions it does not hold",
+    },
+    Escalation {
+        rule: &RBAC_IMPERSONATE,
+        group: "",
+        resources: &["users", "groups", "serviceaccounts"],
+        verbs: &["impersonate"],
+        why: "can act as other users, groups or ServiceAccounts and hold their permissions",
+    },
+    Escalation {
+        rule: &RBAC_PODS_EXEC,
+        group: "",
+        resources: &["pods/exec", "pods/attach", "pods/ephemeralcontainers"],
+        verbs: &["create", "update", "patch", "get"],
+        why: "can run commands in other pods and use their ServiceAccounts and Secrets",
+    },
+    Escalation {
+        rule: &RBAC_NODES_PROXY,
+        group: "",
+        resources: &["nodes/proxy"],
+        verbs: &["get", "create", "update", "patch", "delete"],
+        why: "reaches the kubelet API, which runs commands in any pod of the node and bypasses audit logging and admission",
+    },
+    Escalation {
+        rule: &RBAC_ADMISSION_WEBHOOKS,
+        group: "admissionregistration.k8s.io",
+        resources: &[
+            "validatingwebhookconfigurations",
+            "mutatingwebhookconfigurations",
+        ],
+        verbs: WRITE,
+        why: "can read or rewrite every object admitted to the cluster, or turn admission checks off",
+    },
+    Escalation {
+        rule: &RBAC_CSR_APPROVAL,
+        group: "certificates.k8s.io",
+        resources: &["certificatesigningrequests/approval"],
+        verbs: &["update", "patch"],
+        why: "can approve certificate requests, minting client certificates for other identities",
+    },
+];
+
+macro_rules! escalation {
+    ($name:ident, $id:literal, $severity:ident, $title:literal, $fix:literal) => {
+        control!(
+            $name,
+            $id,
+            $severity,
+            2,
+            Check::Object(escalations),
+            $title,
+            $fix
+        );
+    };
+}
+
+escalation!(
+    RBAC_ESCALATE,
+    "control/rbac-escalate",
+    Critical,
+    "RBAC grants the escalate verb on Roles",
+    "remove escalate: a Role may then only grant what its writer holds"
+);
+escalation!(
+    RBAC_BIND,
+    "control/rbac-bind",
+    Critical,
+    "RBAC grants the bind verb on Roles",
+    "remove bind; if the app must bind Roles, name them in resourceNames and waive the finding in the central waiver file"
+);
+escalation!(
+    RBAC_IMPERSONATE,
+    "control/rbac-impersonate",
+    Critical,
+    "RBAC grants impersonation",
+    "remove impersonate; if the app must act as others, name them in resourceNames and waive the finding in the central waiver file"
+);
+escalation!(
+    RBAC_PODS_EXEC,
+    "control/rbac-pods-exec",
+    High,
+    "RBAC grants exec or attach into pods",
+    "remove pods/exec, pods/attach and pods/ephemeralcontainers: an app needs no shell in other pods"
+);
+escalation!(
+    RBAC_NODES_PROXY,
+    "control/rbac-nodes-proxy",
+    Critical,
+    "RBAC grants nodes/proxy (the kubelet API)",
+    "remove nodes/proxy; read node metrics through the metrics API instead"
+);
+escalation!(
+    RBAC_ADMISSION_WEBHOOKS,
+    "control/rbac-admission-webhooks",
+    Critical,
+    "RBAC grants writing admission webhook configurations",
+    "remove write verbs on validatingwebhookconfigurations and mutatingwebhookconfigurations; only the platform installs webhooks"
+);
+escalation!(
+    RBAC_CSR_APPROVAL,
+    "control/rbac-csr-approval",
+    High,
+    "RBAC grants approving certificate signing requests",
+    "remove update and patch on certificatesigningrequests/approval; approval belongs to the platform's signer"
+);
+
+/// Judges every rule of a Role against the escalation of the current rule.
+fn escalations(cx: &mut Cx<'_>, object: &Object<'_>) {
+    let Some(escalation) = ESCALATIONS.iter().find(|e| std::ptr::eq(e.rule, cx.rule)) else {
+        return;
+    };
+    for (i, rule) in role_rules(object) {
+        let groups = string_list(rule.get("apiGroups"));
+        if !groups.iter().any(|g| g == escalation.group) {
+            continue;
+        }
+        let resources: Vec<String> = string_list(rule.get("resources"))
+            .into_iter()
+            .filter(|r| escalation.resources.contains(&r.as_str()))
+            .collect();
+        let verbs: Vec<String> = string_list(rule.get("verbs"))
+            .into_iter()
+            .filter(|v| escalation.verbs.contains(&v.as_str()))
+            .collect();
+        if resources.is_empty() || verbs.is_empty() {
+            continue;
+        }
+        cx.report(
+            object,
+            &format!("rules[{i}].verbs"),
+            format!(
+                "grants {} on {}: whoever holds it {}",
+                verbs.join(", "),
+                resources.join(", "),
+                escalation.why
+            ),
+            format!(
+                "remove {} from rules[{i}] of {} {}",
+                verbs.join(", "),
+                object.kind(),
+                object.name()
+            ),
+        );
     }
 }

@@ -756,16 +756,35 @@ fn capabilities_restricted(pod: &Pod<'_>, version: Version) -> Option<(String, S
     if version >= Version(25) && pod.is_windows() {
         return None;
     }
-    per_container(
+    let drops = |c: &Value| string_list(c.pointer("/securityContext/capabilities/drop"));
+    let (path, mut message) = per_container(
         pod,
         ".securityContext.capabilities",
         "must drop ALL capabilities and add at most NET_BIND_SERVICE",
         |c| {
-            let drops = string_list(c.pointer("/securityContext/capabilities/drop"));
             let adds = string_list(c.pointer("/securityContext/capabilities/add"));
-            !drops.iter().any(|d| d == "ALL") || adds.iter().any(|a| a != "NET_BIND_SERVICE")
+            !drops(c).iter().any(|d| d == "ALL") || adds.iter().any(|a| a != "NET_BIND_SERVICE")
         },
-    )
+    )?;
+    // The admission check compares the names exactly
+    // (kubernetes/kubernetes staging/src/k8s.io/pod-security-admission/
+    // policy/check_capabilities_restricted.go, capabilitiesRestricted_1_22:
+    // `if c == capabilityAll`, "ALL"), so `all` drops nothing there; say
+    // so, or the finding reads as wrong.
+    let spelled: Vec<String> = pod
+        .containers()
+        .iter()
+        .map(|c| drops(c.value))
+        .filter(|drops| !drops.iter().any(|d| d == "ALL"))
+        .flatten()
+        .filter(|d| d.eq_ignore_ascii_case("all"))
+        .collect();
+    if let Some(written) = spelled.first() {
+        message.push_str(&format!(
+            " (drop lists {written:?}: capability names are compared exactly, and only \"ALL\" in capitals drops them all)"
+        ));
+    }
+    Some((path, message))
 }
 
 fn run_as_non_root(pod: &Pod<'_>, _: Version) -> Option<(String, String)> {

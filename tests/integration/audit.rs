@@ -1226,3 +1226,29 @@ fn the_dapr_sidecar_passes_restricted_as_a_classic_or_a_native_sidecar() {
         );
     }
 }
+
+/// `drop: [all]` is not `ALL` for the admission controller; the finding says
+/// that the lower case is why it does not count, and only then.
+#[test]
+fn the_capability_finding_names_a_lower_case_all() {
+    let detail = |drop: &str| {
+        let spec = serde_json::json!({"containers": [{"name": "app", "securityContext": {
+            "capabilities": {"drop": [drop]}}}]});
+        let pod = harden::audit::pss::Pod {
+            annotations: None,
+            spec: &spec,
+        };
+        harden::audit::pss::evaluate(&pod, Level::Restricted, Version::newest())
+            .into_iter()
+            .find(|v| v.check == "capabilities_restricted")
+            .map(|v| v.detail)
+    };
+    let lower = detail("all").expect("`all` does not drop ALL");
+    assert!(
+        lower.ends_with("(drop lists \"all\": capability names are compared exactly, and only \"ALL\" in capitals drops them all)"),
+        "{lower}"
+    );
+    let other = detail("NET_RAW").expect("NET_RAW is not ALL");
+    assert!(!other.contains("in capitals"), "{other}");
+    assert_eq!(detail("ALL"), None);
+}

@@ -250,6 +250,25 @@ pub struct Index {
     /// Where pods are expected to send DNS (the cluster profile's resolvers;
     /// kubeadm's DNS pods when the audit is given no profile).
     pub dns: crate::platform::cluster::DnsFacts,
+    /// Namespaces holding a custom resource that may stand for pods an
+    /// operator creates at run time ([`may_create_pods`]).
+    pub operated: BTreeSet<String>,
+}
+
+/// API groups of custom resources known not to create pods: the policies,
+/// components and secret stores harden itself writes.
+const POD_LESS_GROUPS: [&str; 3] = ["cilium.io", "dapr.io", "external-secrets.io"];
+
+/// Whether an object of this `apiVersion` may stand for pods created at run
+/// time: a custom resource (not of a built-in group, nor of a group known
+/// to create no pods) is how an operator is asked for a database, a broker
+/// or a job runner, whose pods the manifests never show.
+pub fn may_create_pods(api_version: &str) -> bool {
+    use crate::platform::kubernetes::{BUILT_IN_GROUP_SUFFIX, BUILT_IN_GROUPS};
+    let group = api_version.rsplit_once('/').map_or("", |(group, _)| group);
+    !(BUILT_IN_GROUPS.contains(&group)
+        || group.ends_with(BUILT_IN_GROUP_SUFFIX)
+        || POD_LESS_GROUPS.contains(&group))
 }
 
 impl Index {
@@ -298,6 +317,14 @@ impl Index {
                 );
             }
             _ => {}
+        }
+        if object.namespace().is_some()
+            && document
+                .get("apiVersion")
+                .and_then(Value::as_str)
+                .is_some_and(may_create_pods)
+        {
+            self.operated.insert(namespace());
         }
         if let Some(workload) = Workload::of(object) {
             self.workloads.push(WorkloadInfo {

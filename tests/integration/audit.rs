@@ -1252,3 +1252,55 @@ fn the_capability_finding_names_a_lower_case_all() {
     assert!(!other.contains("in capitals"), "{other}");
     assert_eq!(detail("ALL"), None);
 }
+
+/// `netpol/selects-nothing` judges a policy against the workloads of its
+/// namespace only when the manifests say what runs there: some workload and
+/// no custom resource (an operator's pods appear at run time). A Dapr
+/// Component creates no pods and does not silence it.
+#[test]
+fn selects_nothing_spares_namespaces_whose_pods_an_operator_creates() {
+    let files = as_pairs(&rendered("hello"));
+    let with = |extra: &str| -> Vec<(String, String)> {
+        let mut files: Vec<(String, String)> = files
+            .iter()
+            .map(|(name, text)| {
+                let text = if name == "03-network-policy.yaml" {
+                    text.replacen(
+                        "  podSelector:\n    matchLabels:\n      app.kubernetes.io/name: \"hello\"\n",
+                        "  podSelector:\n    matchLabels:\n      app.kubernetes.io/name: \"hello-db\"\n",
+                        1,
+                    )
+                } else {
+                    text.clone()
+                };
+                (name.clone(), text)
+            })
+            .collect();
+        files.push(("extra.yaml".to_string(), extra.to_string()));
+        files
+    };
+    let fires = |extra: &str| {
+        audit_all(&with(extra))
+            .iter()
+            .any(|f| f.rule.id == "netpol/selects-nothing")
+    };
+    assert!(fires(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: hello}\n"
+    ));
+    assert!(fires(
+        "apiVersion: dapr.io/v1alpha1\nkind: Component\nmetadata: {name: c, namespace: hello}\nspec: {type: state.redis, version: v1}\nscopes: [hello]\n"
+    ));
+    assert!(!fires(
+        "apiVersion: postgresql.cnpg.io/v1\nkind: Cluster\nmetadata: {name: hello-db, namespace: hello}\nspec: {instances: 3}\n"
+    ));
+    // A policy in a namespace with no workload in the manifests.
+    let policy_only = vec![(
+        "policy.yaml".to_string(),
+        "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: p, namespace: shop}\nspec:\n  podSelector: {matchLabels: {app: web}}\n  policyTypes: [Ingress]\n".to_string(),
+    )];
+    assert!(
+        !audit_all(&policy_only)
+            .iter()
+            .any(|f| f.rule.id == "netpol/selects-nothing")
+    );
+}

@@ -1304,3 +1304,31 @@ fn selects_nothing_spares_namespaces_whose_pods_an_operator_creates() {
             .any(|f| f.rule.id == "netpol/selects-nothing")
     );
 }
+
+/// A Secret holding settings (`default_timezone = UTC`) is not reported as a
+/// committed credential; one holding a bare value or a secret-named setting is.
+#[test]
+fn a_secret_of_settings_is_not_a_committed_credential() {
+    let secret = |data: &str| {
+        vec![(
+            "secret.yaml".to_string(),
+            format!(
+                "apiVersion: v1\nkind: Secret\nmetadata: {{name: s, namespace: shop}}\n{data}\n"
+            ),
+        )]
+    };
+    let fires = |data: &str| {
+        audit_all(&secret(data))
+            .iter()
+            .any(|f| f.rule.id == "control/secret-values-in-manifests")
+    };
+    // base64 of "default_timezone = UTC"
+    assert!(!fires(
+        "data: {settings.ini: ZGVmYXVsdF90aW1lem9uZSA9IFVUQw==}"
+    ));
+    assert!(!fires(
+        "stringData: {app.conf: \"default_timezone = UTC\\nlocale = en\"}"
+    ));
+    assert!(fires("stringData: {app.conf: \"db_password = hunter2\"}"));
+    assert!(fires("data: {db: aHVudGVyMg==}"));
+}

@@ -93,8 +93,15 @@ fn secret_values_in_manifests(cx: &mut Cx<'_>, object: &Object<'_>) {
         };
         let written: Vec<&str> = values
             .iter()
-            .filter(|(_, v)| match v {
-                Value::String(s) => !s.trim().is_empty(),
+            .filter(|(name, v)| match v {
+                Value::String(s) => {
+                    let text = if key == "data" {
+                        decode_base64(s)
+                    } else {
+                        Some(s.clone())
+                    };
+                    !s.trim().is_empty() && !text.is_some_and(|text| settings_only(name, &text))
+                }
                 Value::Null => false,
                 _ => true,
             })
@@ -116,6 +123,62 @@ fn secret_values_in_manifests(cx: &mut Cx<'_>, object: &Object<'_>) {
             return;
         }
     }
+}
+
+/// Whether the value of Secret key `name` is settings and nothing secret:
+/// lines of `name = value` or `name: value` (comments and blank lines
+/// aside) whose names do not say secret and whose values are no known token,
+/// under a key that does not say secret either (`default_timezone = UTC`
+/// in `settings.ini`). A bare value (`hunter2`) is always taken for a secret.
+fn settings_only(name: &str, text: &str) -> bool {
+    if secret_name(name) || token_format(text).is_some() {
+        return false;
+    }
+    let mut lines = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| {
+            !l.is_empty() && !l.starts_with('#') && !l.starts_with(';') && !l.starts_with('[')
+        })
+        .peekable();
+    lines.peek().is_some()
+        && lines.all(|line| {
+            let Some((setting, value)) = line.split_once('=').or_else(|| line.split_once(':'))
+            else {
+                return false;
+            };
+            let setting = setting.trim();
+            !setting.is_empty()
+                && !setting.contains(' ')
+                && !secret_name(setting)
+                && token_format(value).is_none()
+        })
+}
+
+/// Standard base64 (RFC 4648, padding optional) as text; `None` when it
+/// is not base64 or not UTF-8.
+fn decode_base64(text: &str) -> Option<String> {
+    let mut bits: u32 = 0;
+    let mut count = 0;
+    let mut bytes = Vec::new();
+    for c in text.trim().trim_end_matches('=').bytes() {
+        let value = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            b'\n' | b'\r' => continue,
+            _ => return None,
+        };
+        bits = (bits << 6) | u32::from(value);
+        count += 6;
+        if count >= 8 {
+            count -= 8;
+            bytes.push(((bits >> count) & 0xff) as u8);
+        }
+    }
+    String::from_utf8(bytes).ok()
 }
 
 control!(
@@ -275,6 +338,26 @@ fn secret_values_in_env(cx: &mut Cx<'_>, object: &Object<'_>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn settings_are_not_credentials_but_bare_values_are() {
+        assert_eq!(
+            decode_base64("ZGVmYXVsdF90aW1lem9uZSA9IFVUQw==").as_deref(),
+            Some("default_timezone = UTC")
+        );
+        assert!(settings_only(
+            "settings.ini",
+            "[app]\ndefault_timezone = UTC\n# c\nlocale: en\n"
+        ));
+        assert!(!settings_only("settings.ini", "db_password = hunter2"));
+        assert!(!settings_only("password", "a = b"));
+        assert!(!settings_only("db", "hunter2"));
+        assert!(!settings_only(
+            "config",
+            "key = ghp_16C7e42F292c6912E7710c838347Ae178B4a"
+        ));
+        assert!(!settings_only("config", ""));
+    }
 
     #[test]
     fn token_formats_are_recognised() {

@@ -143,13 +143,17 @@ fn settings_only(name: &str, text: &str) -> bool {
         .peekable();
     lines.peek().is_some()
         && lines.all(|line| {
-            let Some((setting, value)) = line.split_once('=').or_else(|| line.split_once(':'))
+            // `name = value`, or YAML's `name: value` (with its space:
+            // `user:password` is a credential); base64 ends in `=`, which
+            // leaves no value.
+            let Some((setting, value)) = line.split_once('=').or_else(|| line.split_once(": "))
             else {
                 return false;
             };
-            let setting = setting.trim();
+            let (setting, value) = (setting.trim(), value.trim());
             !setting.is_empty()
                 && !setting.contains(' ')
+                && !value.trim_matches('=').is_empty()
                 && !secret_name(setting)
                 && token_format(value).is_none()
         })
@@ -357,6 +361,12 @@ mod tests {
             "key = ghp_16C7e42F292c6912E7710c838347Ae178B4a"
         ));
         assert!(!settings_only("config", ""));
+        // base64 key material and user:password are not settings.
+        assert!(!settings_only(
+            "key",
+            "AQB16V1VoF5mExAA5kCQs7bBj8VULRw26C84HA=="
+        ));
+        assert!(!settings_only("auth", "admin:hunter2"));
     }
 
     #[test]

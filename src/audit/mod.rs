@@ -88,15 +88,6 @@ pub struct Outcome {
     pub objects: usize,
 }
 
-impl Outcome {
-    /// Whether the input itself was at fault (exit status 2).
-    pub fn input_error(&self) -> bool {
-        self.findings
-            .iter()
-            .any(|f| input::ERRORS.contains(&f.rule))
-    }
-}
-
 /// How much an audit read.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct Scope {

@@ -255,7 +255,7 @@ pub fn stream(
     let mut merge = Merge {
         held: held.into(),
         last: None,
-        emit,
+        emit: &mut *emit,
     };
     // Findings are ordered by file name as shown, then line.
     let mut order: Vec<usize> = (0..files.len()).collect();
@@ -285,6 +285,10 @@ pub fn stream(
         merge.release(&mut batch, &waivers, shown, usize::MAX);
     }
     merge.finish();
+    // Waivers of the file that waived nothing, once every finding is known.
+    for finding in waivers.stale(selection) {
+        emit(finding);
+    }
     Ok(scope)
 }
 

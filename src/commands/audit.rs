@@ -48,6 +48,9 @@ pub struct AuditArgs {
     /// Show waived findings in the text report.
     #[arg(long)]
     pub show_waived: bool,
+    /// Refuse every `harden.dev/waive` annotation: only the waiver file waives.
+    #[arg(long)]
+    pub no_annotation_waivers: bool,
 }
 
 /// Each id of `ids` as a rule of the catalogue.
@@ -97,7 +100,21 @@ pub fn run(args: &AuditArgs, stdout: &mut dyn Write) -> Result<Status, Error> {
         selection.families = vec![Family::Pss, Family::Controls, Family::Hardening];
     }
     let root = report::repository_root();
-    let mut waivers = Waivers::default();
+    // The workspace of the audited paths (harden.yaml above the first path):
+    // its cluster profile and its waiver policy.
+    let workspace = args
+        .paths
+        .first()
+        .and_then(|path| crate::workspace::Workspace::for_path(path).ok());
+    let mut policy = workspace
+        .as_ref()
+        .and_then(|w| w.waiver_policy())
+        .map(waivers::Policy::from_settings)
+        .unwrap_or_default();
+    if args.no_annotation_waivers {
+        policy.annotation = Some(Vec::new());
+    }
+    let mut waivers = Waivers::with_policy(policy);
     let waiver_file = match &args.waivers {
         Some(path) => Some(path.clone()),
         None => Some(root.join(waivers::DEFAULT_FILE)).filter(|p| p.is_file()),
@@ -126,11 +143,7 @@ pub fn run(args: &AuditArgs, stdout: &mut dyn Write) -> Result<Status, Error> {
     // The cluster profile of the audited paths' workspace (`cluster:` in
     // harden.yaml above the first path), where pods are expected to send
     // DNS: the same files give the same findings from any directory.
-    let profile = args
-        .paths
-        .first()
-        .and_then(|path| crate::workspace::Workspace::for_path(path).ok())
-        .and_then(|w| w.cluster().cloned());
+    let profile = workspace.as_ref().and_then(|w| w.cluster().cloned());
     let dns = crate::platform::cluster::DnsFacts::for_profile(
         &crate::validate::cluster::resolve(profile.as_ref()).0,
     );

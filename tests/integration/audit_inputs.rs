@@ -382,10 +382,22 @@ fn waivers_by_annotation_and_file_suppress_with_their_reason() {
 ";
     let dir = project(&[("pod.yaml", WAIVED_POD), ("harden-waivers.yaml", waivers)]);
     let (_, report) = audit_json(dir.path(), &["pod.yaml"]);
+    // A Pod Security rule cannot be waived on the object it judges: the
+    // finding stands and the refused waiver is a finding of its own.
     let privileged = findings(&report, "pss/privileged");
+    assert!(privileged[0].get("suppressed").is_none(), "{report:#}");
+    let refused = findings(&report, "input/waiver-refused");
+    assert_eq!(refused.len(), 1, "{report:#}");
+    assert!(
+        refused[0]["message"].as_str().unwrap().contains(
+            "a Pod Security rule (pss/privileged) may not be waived on the object it judges"
+        ),
+        "{report:#}"
+    );
+    let probes = findings(&report, "hardening/probes");
     assert_eq!(
-        privileged[0]["suppressed"]["reason"],
-        "the node agent needs the host's devices"
+        probes[0]["suppressed"]["reason"],
+        "a batch helper, nothing to probe"
     );
     let digest = findings(&report, "control/image-digest");
     assert_eq!(
@@ -408,7 +420,7 @@ fn waivers_by_annotation_and_file_suppress_with_their_reason() {
         .output()
         .unwrap();
     let text = String::from_utf8(text.stdout).unwrap();
-    assert!(!text.contains("pss/privileged  "), "{text}");
+    assert!(!text.contains("hardening/probes  "), "{text}");
     assert!(text.contains("waived"), "{text}");
     let shown = harden()
         .current_dir(dir.path())
@@ -418,7 +430,7 @@ fn waivers_by_annotation_and_file_suppress_with_their_reason() {
     assert!(
         String::from_utf8(shown.stdout)
             .unwrap()
-            .contains("[waived: the node agent")
+            .contains("[waived: a batch helper")
     );
     // SARIF marks them suppressed with the justification.
     let sarif = harden()
@@ -431,13 +443,90 @@ fn waivers_by_annotation_and_file_suppress_with_their_reason() {
         .as_array()
         .unwrap()
         .iter()
-        .find(|r| r["ruleId"] == "pss/privileged")
+        .find(|r| r["ruleId"] == "hardening/probes")
         .unwrap();
     assert_eq!(result["suppressions"][0]["kind"], "inSource");
     assert_eq!(
         result["suppressions"][0]["justification"],
-        "the node agent needs the host's devices"
+        "a batch helper, nothing to probe"
     );
+}
+
+/// The platform decides, in harden.yaml: which rules an object may waive
+/// on itself, which none may, an owner and a bounded expiry for the waiver
+/// file; `--no-annotation-waivers` refuses every annotation; a waiver of
+/// the file that matches no finding is reported.
+#[test]
+fn the_waiver_policy_of_harden_yaml_decides_what_may_be_waived_where() {
+    // Allowed by the policy: the Pod's own pss/privileged waiver counts.
+    let allowed = "waivers:\n  annotation: [\"pss/*\", \"hardening/*\"]\n";
+    let dir = project(&[("pod.yaml", WAIVED_POD), ("harden.yaml", allowed)]);
+    let (_, report) = audit_json(dir.path(), &["pod.yaml"]);
+    assert!(
+        findings(&report, "pss/privileged")[0]
+            .get("suppressed")
+            .is_some()
+    );
+    let (_, report) = audit_json(dir.path(), &["pod.yaml", "--no-annotation-waivers"]);
+    assert!(
+        findings(&report, "pss/privileged")[0]
+            .get("suppressed")
+            .is_none()
+    );
+    assert_eq!(findings(&report, "input/waiver-refused").len(), 2);
+    // Never, owner and maxDays bind the waiver file (input errors, exit 2).
+    let policy = "waivers:\n  never: [\"pss/privileged\"]\n  owner: true\n  maxDays: 90\n";
+    let file = "waivers:
+  - rule: pss/privileged
+    reason: r
+    owner: team-a
+    expires: 2000-01-01
+  - rule: control/image-digest
+    reason: r
+    expires: 2000-01-01
+  - rule: hardening/resources
+    reason: r
+    owner: team-a
+  - rule: hardening/low-uid
+    reason: r
+    owner: team-a
+    expires: 2999-01-01
+";
+    let dir = project(&[
+        ("pod.yaml", PRIVILEGED_POD),
+        ("harden.yaml", policy),
+        ("harden-waivers.yaml", file),
+    ]);
+    let (code, report) = audit_json(dir.path(), &["pod.yaml"]);
+    assert_eq!(code, 2, "{report:#}");
+    let messages: Vec<&str> = findings(&report, "input/invalid-waiver")
+        .iter()
+        .map(|f| f["message"].as_str().unwrap())
+        .collect();
+    assert_eq!(messages.len(), 4, "{messages:#?}");
+    assert!(
+        messages[0].contains("lets no waiver accept pss/privileged"),
+        "{messages:#?}"
+    );
+    assert!(messages[1].contains("owner is missing"), "{messages:#?}");
+    assert!(messages[2].contains("expires is missing"), "{messages:#?}");
+    assert!(
+        messages[3].contains("more than 90 days ahead"),
+        "{messages:#?}"
+    );
+    // A waiver that matches nothing is stale.
+    let file = "waivers:
+  - rule: hardening/low-uid
+    resource: Pod/x/*
+    reason: the image runs as 1000
+";
+    let dir = project(&[("pod.yaml", PRIVILEGED_POD), ("harden-waivers.yaml", file)]);
+    let (_, report) = audit_json(dir.path(), &["pod.yaml"]);
+    let stale = findings(&report, "input/waiver-stale");
+    assert_eq!(stale.len(), 1, "{report:#}");
+    assert_eq!(stale[0]["line"], 2);
+    let (_, report) = audit_json(dir.path(), &["pod.yaml", "--only", "pss"]);
+    assert!(findings(&report, "input/waiver-stale").is_empty());
 }
 
 #[test]
@@ -456,7 +545,13 @@ spec:
       securityContext:
         privileged: true
 ";
+    // On the object itself, a Pod Security waiver is refused: the gate fails.
     let dir = project(&[("pod.yaml", pod)]);
+    let (code, _) = audit_json(dir.path(), &["pod.yaml", "--rule", "pss/privileged"]);
+    assert_eq!(code, 1);
+    // In the central waiver file it counts.
+    let file = "waivers:\n  - rule: pss/privileged\n    resource: Pod/x/p\n    reason: needs the host's devices\n";
+    let dir = project(&[("pod.yaml", PRIVILEGED_POD), ("harden-waivers.yaml", file)]);
     let (code, _) = audit_json(dir.path(), &["pod.yaml", "--rule", "pss/privileged"]);
     assert_eq!(code, 0);
     let (code, _) = audit_json(dir.path(), &["pod.yaml", "--rule", "pss/runAsNonRoot"]);

@@ -47,6 +47,8 @@ pub enum Family {
     Controls,
     /// Further hardening.
     Hardening,
+    /// Network policies judged with the evaluator of `harden reach`.
+    Netpol,
     /// Problems with the audit's input (always on).
     #[value(skip)]
     Input,
@@ -173,7 +175,12 @@ impl Selection {
     }
 
     pub fn all() -> Selection {
-        Selection::families(&[Family::Pss, Family::Controls, Family::Hardening])
+        Selection::families(&[
+            Family::Pss,
+            Family::Controls,
+            Family::Netpol,
+            Family::Hardening,
+        ])
     }
 
     /// Input problems are always reported.

@@ -34,7 +34,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde_json::Value;
 
-use super::rules::{Family, Finding, Rule, Selection, Severity, Suppression, find, input};
+use super::rules::{
+    Family, Finding, Rule, Selection, Severity, Suppression, did_you_mean, find, input,
+};
 use crate::objects::Object;
 use crate::workspace::WaiverPolicy;
 
@@ -217,7 +219,10 @@ impl Waivers {
                     object.file(),
                     line,
                     &resource,
-                    format!("{ANNOTATION} names {id:?}, which is not a rule of the catalogue"),
+                    format!(
+                        "{ANNOTATION} names {id:?}, which is not a rule of the catalogue{}",
+                        did_you_mean(id)
+                    ),
                 )),
             }
         }
@@ -244,13 +249,11 @@ impl Waivers {
             Ok(mut documents) if documents.len() <= 1 => documents.pop().unwrap_or(Value::Null),
             Ok(_) => Value::String("several documents".into()),
             Err(error) => {
-                self.findings.push(problem(
-                    &input::INVALID_WAIVER,
-                    shown,
-                    error.position.map(|p| p.line).unwrap_or(1),
-                    "",
-                    format!("invalid YAML: {}", error.message),
-                ));
+                let line = error.position.map(|p| p.line).unwrap_or(1);
+                let message = unquoted_colon(&text, line)
+                    .unwrap_or_else(|| format!("invalid YAML: {}", error.message));
+                self.findings
+                    .push(problem(&input::INVALID_WAIVER, shown, line, "", message));
                 return;
             }
         };
@@ -297,7 +300,10 @@ impl Waivers {
             };
             let Some(rule) = find(id).filter(|r| r.family != Family::Input) else {
                 self.findings.push(bad(
-                    format!("rule {id:?} is not a rule of the catalogue"),
+                    format!(
+                        "rule {id:?} is not a rule of the catalogue{}",
+                        did_you_mean(id)
+                    ),
                     "rule",
                 ));
                 continue;
@@ -397,6 +403,29 @@ impl Waivers {
             }
         }
     }
+}
+
+/// What is wrong when a waiver file's YAML breaks at `line` because a
+/// plain value there (or just above) holds `: `, which YAML reads as the
+/// start of a mapping (`reason: needed: for debugging`).
+fn unquoted_colon(text: &str, line: usize) -> Option<String> {
+    let lines: Vec<&str> = text.lines().collect();
+    [line, line.saturating_sub(1)]
+        .into_iter()
+        .filter(|n| *n >= 1)
+        .filter_map(|n| Some((n, *lines.get(n - 1)?)))
+        .find_map(|(n, raw)| {
+            let entry = raw.trim_start().trim_start_matches("- ");
+            let (key, value) = entry.split_once(": ")?;
+            let value = value.trim();
+            let quoted = value.starts_with('"') || value.starts_with('\'') || value.starts_with('|') || value.starts_with('>');
+            (!quoted && (value.contains(": ") || value.ends_with(':'))).then(|| {
+                format!(
+                    "line {n}: the {key} holds \": \", which YAML reads as a new key; quote the value: {key}: \"{}\"",
+                    value.replace('\\', "\\\\").replace('"', "\\\"")
+                )
+            })
+        })
 }
 
 impl Waivers {
@@ -515,6 +544,17 @@ mod tests {
         assert!(glob("Deployment/prod/we?", "Deployment/prod/web"));
         assert!(!glob("Deployment/prod/*", "StatefulSet/prod/db"));
         assert!(!glob("Deployment/prod/web", "Deployment/prod/web2"));
+    }
+
+    #[test]
+    fn an_unquoted_colon_in_a_reason_is_named() {
+        let text = "waivers:\n  - rule: pss/privileged\n    reason: needed: for debugging\n";
+        let message = unquoted_colon(text, 3).unwrap();
+        assert_eq!(
+            message,
+            "line 3: the reason holds \": \", which YAML reads as a new key; quote the value: reason: \"needed: for debugging\""
+        );
+        assert_eq!(unquoted_colon("waivers:\n  - reason: \"a: b\"\n", 2), None);
     }
 
     #[test]

@@ -97,7 +97,12 @@ pub fn run(args: &AuditArgs, stdout: &mut dyn Write) -> Result<Status, Error> {
         .collect();
     // --rule names rules of any family.
     if !selection.only.is_empty() && args.only.is_empty() {
-        selection.families = vec![Family::Pss, Family::Controls, Family::Hardening];
+        selection.families = vec![
+            Family::Pss,
+            Family::Controls,
+            Family::Netpol,
+            Family::Hardening,
+        ];
     }
     let root = report::repository_root();
     // The workspace of the audited paths (harden.yaml above the first path):
@@ -126,7 +131,14 @@ pub fn run(args: &AuditArgs, stdout: &mut dyn Write) -> Result<Status, Error> {
                 crate::load::display_path(&path)
             )));
         }
-        let shown = crate::load::display_path(&path);
+        // As given, or (the default file at the repository root) relative
+        // to the current directory.
+        let shown = match std::env::current_dir() {
+            Ok(cwd) if args.waivers.is_none() => {
+                report::relative_to(&cwd, &crate::load::display_path(&path))
+            }
+            _ => crate::load::display_path(&path),
+        };
         waivers.add_file(&path, &shown, &waivers::today());
     }
     // Reports are written as they are serialised, through one buffer; JSON

@@ -9,14 +9,10 @@
 //! one of the values, `NotIn` matches when the key is absent or its value is
 //! not listed, `Exists`/`DoesNotExist` test the key only).
 
-use std::collections::BTreeMap;
-
 use serde_json::Value;
 
+pub use super::value::Labels;
 use super::value::{label_map, scalar};
-
-/// Labels of a pod or namespace.
-pub type Labels = BTreeMap<String, String>;
 
 /// A `matchExpressions` operator.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,8 +1,11 @@
 //! Small readers of JSON values that every object reader needs.
 
+use std::collections::BTreeMap;
+
 use serde_json::Value;
 
-use super::selector::Labels;
+/// Labels of a pod or namespace (or a selector's `matchLabels`).
+pub type Labels = BTreeMap<String, String>;
 
 /// The strings of a JSON array (missing or non-string entries skipped).
 pub fn string_list(value: Option<&Value>) -> Vec<String> {

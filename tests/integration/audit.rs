@@ -795,7 +795,12 @@ fn every_rule_of_the_catalogue_has_a_case() {
     let tested: BTreeSet<&str> = CASES.iter().map(|c| c.rule).collect();
     let untested: Vec<&str> = rules::catalogue()
         .iter()
-        .filter(|r| matches!(r.family, Family::Controls | Family::Hardening))
+        .filter(|r| {
+            matches!(
+                r.family,
+                Family::Controls | Family::Netpol | Family::Hardening
+            )
+        })
         .map(|r| r.id)
         .filter(|id| !tested.contains(id))
         .collect();
@@ -1331,4 +1336,36 @@ fn a_secret_of_settings_is_not_a_committed_credential() {
     ));
     assert!(fires("stringData: {app.conf: \"db_password = hunter2\"}"));
     assert!(fires("data: {db: aHVudGVyMg==}"));
+}
+
+/// `resourceNames` cannot restrict `create` (Kubernetes RBAC docs,
+/// "Referring to resources"): the fix for a Role with get and create on
+/// Secrets does not offer it for create.
+#[test]
+fn the_secrets_fix_does_not_offer_resource_names_for_create() {
+    let role = |verbs: &str| {
+        vec![(
+            "role.yaml".to_string(),
+            format!(
+                "apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata: {{name: r, namespace: shop}}\nrules:\n  - {{apiGroups: [\"\"], resources: [secrets], verbs: [{verbs}]}}\n"
+            ),
+        )]
+    };
+    let fix = |verbs: &str| {
+        audit_all(&role(verbs))
+            .into_iter()
+            .find(|f| f.rule.id == "control/rbac-secrets")
+            .map(|f| f.fix)
+            .unwrap_or_default()
+    };
+    let create = fix("get, create");
+    assert!(
+        create.contains("resourceNames cannot restrict create"),
+        "{create}"
+    );
+    assert!(
+        !create.contains("or limit it with resourceNames"),
+        "{create}"
+    );
+    assert!(fix("get").contains("or limit it with resourceNames"));
 }

@@ -413,6 +413,8 @@ fn waivers_by_annotation_and_file_suppress_with_their_reason() {
     let expired = findings(&report, "input/waiver-expired");
     assert_eq!(expired.len(), 1, "{report:#}");
     assert_eq!(expired[0]["line"], line_of(waivers, "2000-01-01"));
+    // The default waiver file is named relative to where the audit runs.
+    assert_eq!(expired[0]["file"], "harden-waivers.yaml");
     // Text hides waived findings unless asked.
     let text = harden()
         .current_dir(dir.path())
@@ -564,9 +566,13 @@ fn a_waiver_naming_an_unknown_rule_is_an_input_error() {
     let dir = project(&[("pod.yaml", &annotated)]);
     let (code, report) = audit_json(dir.path(), &["pod.yaml"]);
     assert_eq!(code, 2);
-    assert_eq!(
-        findings(&report, "input/invalid-waiver").len(),
-        1,
+    let invalid = findings(&report, "input/invalid-waiver");
+    assert_eq!(invalid.len(), 1, "{report:#}");
+    assert!(
+        invalid[0]["message"]
+            .as_str()
+            .unwrap()
+            .ends_with("which is not a rule of the catalogue; did you mean \"hardening/probes\"?"),
         "{report:#}"
     );
     let file = "waivers:\n  - rule: no/such-rule\n    resource: \"*\"\n    reason: x\n";
@@ -725,4 +731,54 @@ fn the_invalid_published_files_are_each_reported() {
         let name = file.unwrap().file_name().into_string().unwrap();
         assert!(stderr.contains(&name), "{name} not reported: {stderr}");
     }
+}
+
+/// A file outside the repository gets an absolute `file://` URI in SARIF,
+/// without `uriBaseId: %SRCROOT%`, which would make it relative.
+#[test]
+fn sarif_names_a_file_outside_the_repository_absolutely() {
+    let repo = project(&[]);
+    let outside = project(&[("pod.yaml", PRIVILEGED_POD)]);
+    let pod = outside.path().join("pod.yaml");
+    let output = harden()
+        .current_dir(repo.path())
+        .args(["audit", "--format", "sarif"])
+        .arg(&pod)
+        .output()
+        .unwrap();
+    let sarif: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let location =
+        &sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"];
+    let uri = location["uri"].as_str().unwrap();
+    assert!(
+        uri.starts_with("file:///") && uri.ends_with("/pod.yaml"),
+        "{location}"
+    );
+    assert!(location.get("uriBaseId").is_none(), "{location}");
+}
+
+/// `--only netpol` selects the network-policy family the README describes.
+#[test]
+fn only_netpol_selects_the_network_policy_rules() {
+    let policy = "apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: open, namespace: x}
+spec:
+  podSelector: {}
+  policyTypes: [Ingress]
+  ingress: [{}]
+";
+    let dir = project(&[("policy.yaml", policy), ("pod.yaml", PRIVILEGED_POD)]);
+    let (code, report) = audit_json(dir.path(), &["policy.yaml", "pod.yaml", "--only", "netpol"]);
+    assert_eq!(code, 1, "{report:#}");
+    let rules: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    assert!(
+        !rules.is_empty() && rules.iter().all(|r| r.starts_with("netpol/")),
+        "{rules:?}"
+    );
 }

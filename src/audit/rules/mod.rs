@@ -69,6 +69,17 @@ pub fn catalogue() -> &'static [&'static Rule] {
     &ALL
 }
 
+/// `; did you mean "<id>"?` for a mistyped rule id: the nearest id of the
+/// catalogue within a third of its length; empty when none is near.
+pub fn did_you_mean(id: &str) -> String {
+    catalogue()
+        .iter()
+        .map(|r| (strsim::levenshtein(id, r.id), r.id))
+        .filter(|(distance, _)| *distance > 0 && *distance <= id.len().max(3) / 3)
+        .min()
+        .map_or_else(String::new, |(_, near)| format!("; did you mean {near:?}?"))
+}
+
 /// The catalogue entry of a rule id (for user input: waivers, `--rule`).
 pub fn find(id: &str) -> Option<&'static Rule> {
     static BY_ID: LazyLock<HashMap<&'static str, &'static Rule>> =

@@ -14,7 +14,7 @@ macro_rules! network {
     ($name:ident, $id:expr, $severity:ident, $check:expr, $title:literal, $fix:literal) => {
         pub static $name: Rule = Rule {
             id: $id,
-            family: Family::Controls,
+            family: Family::Netpol,
             severity: Severity::$severity,
             control: Some(3),
             title: $title,

@@ -89,10 +89,10 @@ control!(
 /// Reports rules on secrets: all of them (`control/rbac-secrets`), or only
 /// those named in `resourceNames` (`control/rbac-named-secrets`, lower).
 /// resourceNames limits every verb it can apply to; create and
-/// deletecollection cannot be limited by name and never match such a rule
-/// (kubernetes/kubernetes pkg/apis/rbac/v1/evaluation_helpers.go,
-/// ResourceNameMatches, and the RBAC docs "Referring to resources": from
-/// memory, not yet checked against the upstream file).
+/// deletecollection cannot be limited by name (kubernetes/website
+/// content/en/docs/reference/access-authn-authz/rbac.md, "Referring to
+/// resources": "You cannot restrict `create` or `deletecollection` requests
+/// by their resource name"), so the fix for them is another.
 fn rbac_secrets(cx: &mut Cx<'_>, object: &Object<'_>) {
     for (i, rule) in role_rules(object) {
         let groups = string_list(rule.get("apiGroups"));
@@ -103,14 +103,27 @@ fn rbac_secrets(cx: &mut Cx<'_>, object: &Object<'_>) {
             continue;
         }
         let names = string_list(rule.get("resourceNames"));
+        let unnamed: Vec<String> = string_list(rule.get("verbs"))
+            .into_iter()
+            .filter(|v| v == "create" || v == "deletecollection")
+            .collect();
         if names.is_empty() {
+            let fix = if unnamed.is_empty() {
+                format!(
+                    "remove secrets from rules[{i}].resources, or limit it with resourceNames to the Secrets the app must read through the API"
+                )
+            } else {
+                format!(
+                    "remove secrets from rules[{i}].resources; resourceNames cannot restrict {} (the name is not known when the request is authorised), so if the app must {} Secrets, give that its own rule and limit the other verbs with resourceNames",
+                    unnamed.join(" or "),
+                    unnamed.join(" or ")
+                )
+            };
             cx.report(
                 object,
                 &format!("rules[{i}].resources"),
                 format!("grants {verbs} on all Secrets"),
-                format!(
-                    "remove secrets from rules[{i}].resources, or limit it with resourceNames to the Secrets the app must read through the API"
-                ),
+                fix,
             );
         } else {
             cx.report_rule(

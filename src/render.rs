@@ -16,8 +16,8 @@
 
 use minijinja::value::{Serde, Value};
 
-use crate::audit::manifests::Manifest;
 use crate::model::Model;
+use crate::objects::Manifest;
 use crate::platform::names;
 use crate::posture::{self, Results};
 use crate::templates::Templates;

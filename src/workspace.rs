@@ -44,6 +44,29 @@ struct Config {
     /// The target cluster's profile, for every spec of the workspace (a
     /// spec's own `cluster` fields override it).
     cluster: Option<crate::spec::Cluster>,
+    /// Which audit rules may be waived where (`harden audit`).
+    waivers: Option<WaiverPolicy>,
+}
+
+/// `waivers:` of harden.yaml: the platform's say over waivers, so that a
+/// manifest cannot silence the gate that judges it.
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schemars(deny_unknown_fields)]
+pub struct WaiverPolicy {
+    /// Rules (ids, or globs such as `hardening/*`) an object may waive on
+    /// itself with the `harden.dev/waive` annotation; the others only in the
+    /// waiver file. Default: every rule but Pod Security and critical ones.
+    pub annotation: Option<Vec<String>>,
+    /// Rules (ids or globs) that no waiver may accept.
+    #[serde(default)]
+    pub never: Vec<String>,
+    /// Whether each waiver of the file must name its `owner`.
+    #[serde(default)]
+    pub owner: bool,
+    /// The longest a waiver of the file may run, in days: `expires` is then
+    /// required and at most this far from today.
+    pub max_days: Option<u32>,
 }
 
 /// Why a workspace (its `harden.yaml`) or a spec path in it cannot be
@@ -180,6 +203,11 @@ impl Workspace {
     /// `harden.yaml`), checked when the file was read.
     pub fn cluster(&self) -> Option<&crate::spec::Cluster> {
         self.config.cluster.as_ref()
+    }
+
+    /// The waiver policy of `harden.yaml`, if it has one.
+    pub fn waiver_policy(&self) -> Option<&WaiverPolicy> {
+        self.config.waivers.as_ref()
     }
 
     /// How generated headers name `spec`: its path relative to the root with

@@ -284,6 +284,12 @@ pub fn repository_root() -> PathBuf {
 /// `file` (as shown, relative to the current directory or absolute) made
 /// relative to `root`, with `/` separators; unchanged when outside it.
 pub fn relative_to(root: &Path, file: &str) -> String {
+    inside(root, file).unwrap_or_else(|_| file.to_string())
+}
+
+/// `file` relative to `root` with `/` separators, or, outside it, its
+/// absolute path.
+fn inside(root: &Path, file: &str) -> Result<String, PathBuf> {
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
     let absolute = cwd.join(file);
     let normal: PathBuf = absolute
@@ -301,12 +307,34 @@ pub fn relative_to(root: &Path, file: &str) -> String {
     let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
     let normal = normal.canonicalize().unwrap_or(normal);
     match normal.strip_prefix(&root) {
-        Ok(relative) => relative
+        Ok(relative) => Ok(relative
             .components()
             .map(|c| c.as_os_str().to_string_lossy().into_owned())
             .collect::<Vec<_>>()
-            .join("/"),
-        Err(_) => file.to_string(),
+            .join("/")),
+        Err(_) => Err(normal),
+    }
+}
+
+/// Where a finding's file is for SARIF: relative to the repository under
+/// `%SRCROOT%`, or, for a file outside it, an absolute `file://` URI with
+/// no base id (SARIF 2.1.0, artifactLocation: a base id is for a relative
+/// `uri` only; from memory, not checked against the standard's text).
+fn artifact(root: &Path, file: &str) -> sarif::ArtifactLocation {
+    match inside(root, file) {
+        Ok(relative) => sarif::ArtifactLocation::builder()
+            .uri(relative)
+            .uri_base_id(SRCROOT)
+            .build(),
+        Err(absolute) => {
+            let path = crate::load::display_path(&absolute);
+            let uri = if path.starts_with('/') {
+                format!("file://{path}")
+            } else {
+                format!("file:///{path}")
+            };
+            sarif::ArtifactLocation::builder().uri(uri).build()
+        }
     }
 }
 
@@ -371,12 +399,7 @@ pub fn sarif(findings: &[Finding], root: &Path) -> sarif::Sarif {
             let location = sarif::Location::builder()
                 .physical_location(
                     sarif::PhysicalLocation::builder()
-                        .artifact_location(
-                            sarif::ArtifactLocation::builder()
-                                .uri(relative_to(root, &finding.file))
-                                .uri_base_id(SRCROOT)
-                                .build(),
-                        )
+                        .artifact_location(artifact(root, &finding.file))
                         .region(
                             sarif::Region::builder()
                                 .start_line(finding.line as i64)

@@ -48,6 +48,9 @@ pub struct AuditArgs {
     /// Show waived findings in the text report.
     #[arg(long)]
     pub show_waived: bool,
+    /// Refuse every `harden.dev/waive` annotation: only the waiver file waives.
+    #[arg(long)]
+    pub no_annotation_waivers: bool,
 }
 
 /// Each id of `ids` as a rule of the catalogue.
@@ -94,10 +97,29 @@ pub fn run(args: &AuditArgs, stdout: &mut dyn Write) -> Result<Status, Error> {
         .collect();
     // --rule names rules of any family.
     if !selection.only.is_empty() && args.only.is_empty() {
-        selection.families = vec![Family::Pss, Family::Controls, Family::Hardening];
+        selection.families = vec![
+            Family::Pss,
+            Family::Controls,
+            Family::Netpol,
+            Family::Hardening,
+        ];
     }
     let root = report::repository_root();
-    let mut waivers = Waivers::default();
+    // The workspace of the audited paths (harden.yaml above the first path):
+    // its cluster profile and its waiver policy.
+    let workspace = args
+        .paths
+        .first()
+        .and_then(|path| crate::workspace::Workspace::for_path(path).ok());
+    let mut policy = workspace
+        .as_ref()
+        .and_then(|w| w.waiver_policy())
+        .map(waivers::Policy::from_settings)
+        .unwrap_or_default();
+    if args.no_annotation_waivers {
+        policy.annotation = Some(Vec::new());
+    }
+    let mut waivers = Waivers::with_policy(policy);
     let waiver_file = match &args.waivers {
         Some(path) => Some(path.clone()),
         None => Some(root.join(waivers::DEFAULT_FILE)).filter(|p| p.is_file()),
@@ -109,7 +131,14 @@ pub fn run(args: &AuditArgs, stdout: &mut dyn Write) -> Result<Status, Error> {
                 crate::load::display_path(&path)
             )));
         }
-        let shown = crate::load::display_path(&path);
+        // As given, or (the default file at the repository root) relative
+        // to the current directory.
+        let shown = match std::env::current_dir() {
+            Ok(cwd) if args.waivers.is_none() => {
+                report::relative_to(&cwd, &crate::load::display_path(&path))
+            }
+            _ => crate::load::display_path(&path),
+        };
         waivers.add_file(&path, &shown, &waivers::today());
     }
     // Reports are written as they are serialised, through one buffer; JSON
@@ -126,11 +155,7 @@ pub fn run(args: &AuditArgs, stdout: &mut dyn Write) -> Result<Status, Error> {
     // The cluster profile of the audited paths' workspace (`cluster:` in
     // harden.yaml above the first path), where pods are expected to send
     // DNS: the same files give the same findings from any directory.
-    let profile = args
-        .paths
-        .first()
-        .and_then(|path| crate::workspace::Workspace::for_path(path).ok())
-        .and_then(|w| w.cluster().cloned());
+    let profile = workspace.as_ref().and_then(|w| w.cluster().cloned());
     let dns = crate::platform::cluster::DnsFacts::for_profile(
         &crate::validate::cluster::resolve(profile.as_ref()).0,
     );

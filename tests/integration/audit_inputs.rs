@@ -382,10 +382,22 @@ fn waivers_by_annotation_and_file_suppress_with_their_reason() {
 ";
     let dir = project(&[("pod.yaml", WAIVED_POD), ("harden-waivers.yaml", waivers)]);
     let (_, report) = audit_json(dir.path(), &["pod.yaml"]);
+    // A Pod Security rule cannot be waived on the object it judges: the
+    // finding stands and the refused waiver is a finding of its own.
     let privileged = findings(&report, "pss/privileged");
+    assert!(privileged[0].get("suppressed").is_none(), "{report:#}");
+    let refused = findings(&report, "input/waiver-refused");
+    assert_eq!(refused.len(), 1, "{report:#}");
+    assert!(
+        refused[0]["message"].as_str().unwrap().contains(
+            "a Pod Security rule (pss/privileged) may not be waived on the object it judges"
+        ),
+        "{report:#}"
+    );
+    let probes = findings(&report, "hardening/probes");
     assert_eq!(
-        privileged[0]["suppressed"]["reason"],
-        "the node agent needs the host's devices"
+        probes[0]["suppressed"]["reason"],
+        "a batch helper, nothing to probe"
     );
     let digest = findings(&report, "control/image-digest");
     assert_eq!(
@@ -401,6 +413,8 @@ fn waivers_by_annotation_and_file_suppress_with_their_reason() {
     let expired = findings(&report, "input/waiver-expired");
     assert_eq!(expired.len(), 1, "{report:#}");
     assert_eq!(expired[0]["line"], line_of(waivers, "2000-01-01"));
+    // The default waiver file is named relative to where the audit runs.
+    assert_eq!(expired[0]["file"], "harden-waivers.yaml");
     // Text hides waived findings unless asked.
     let text = harden()
         .current_dir(dir.path())
@@ -408,7 +422,7 @@ fn waivers_by_annotation_and_file_suppress_with_their_reason() {
         .output()
         .unwrap();
     let text = String::from_utf8(text.stdout).unwrap();
-    assert!(!text.contains("pss/privileged  "), "{text}");
+    assert!(!text.contains("hardening/probes  "), "{text}");
     assert!(text.contains("waived"), "{text}");
     let shown = harden()
         .current_dir(dir.path())
@@ -418,7 +432,7 @@ fn waivers_by_annotation_and_file_suppress_with_their_reason() {
     assert!(
         String::from_utf8(shown.stdout)
             .unwrap()
-            .contains("[waived: the node agent")
+            .contains("[waived: a batch helper")
     );
     // SARIF marks them suppressed with the justification.
     let sarif = harden()
@@ -431,13 +445,90 @@ fn waivers_by_annotation_and_file_suppress_with_their_reason() {
         .as_array()
         .unwrap()
         .iter()
-        .find(|r| r["ruleId"] == "pss/privileged")
+        .find(|r| r["ruleId"] == "hardening/probes")
         .unwrap();
     assert_eq!(result["suppressions"][0]["kind"], "inSource");
     assert_eq!(
         result["suppressions"][0]["justification"],
-        "the node agent needs the host's devices"
+        "a batch helper, nothing to probe"
     );
+}
+
+/// The platform decides, in harden.yaml: which rules an object may waive
+/// on itself, which none may, an owner and a bounded expiry for the waiver
+/// file; `--no-annotation-waivers` refuses every annotation; a waiver of
+/// the file that matches no finding is reported.
+#[test]
+fn the_waiver_policy_of_harden_yaml_decides_what_may_be_waived_where() {
+    // Allowed by the policy: the Pod's own pss/privileged waiver counts.
+    let allowed = "waivers:\n  annotation: [\"pss/*\", \"hardening/*\"]\n";
+    let dir = project(&[("pod.yaml", WAIVED_POD), ("harden.yaml", allowed)]);
+    let (_, report) = audit_json(dir.path(), &["pod.yaml"]);
+    assert!(
+        findings(&report, "pss/privileged")[0]
+            .get("suppressed")
+            .is_some()
+    );
+    let (_, report) = audit_json(dir.path(), &["pod.yaml", "--no-annotation-waivers"]);
+    assert!(
+        findings(&report, "pss/privileged")[0]
+            .get("suppressed")
+            .is_none()
+    );
+    assert_eq!(findings(&report, "input/waiver-refused").len(), 2);
+    // Never, owner and maxDays bind the waiver file (input errors, exit 2).
+    let policy = "waivers:\n  never: [\"pss/privileged\"]\n  owner: true\n  maxDays: 90\n";
+    let file = "waivers:
+  - rule: pss/privileged
+    reason: r
+    owner: team-a
+    expires: 2000-01-01
+  - rule: control/image-digest
+    reason: r
+    expires: 2000-01-01
+  - rule: hardening/resources
+    reason: r
+    owner: team-a
+  - rule: hardening/low-uid
+    reason: r
+    owner: team-a
+    expires: 2999-01-01
+";
+    let dir = project(&[
+        ("pod.yaml", PRIVILEGED_POD),
+        ("harden.yaml", policy),
+        ("harden-waivers.yaml", file),
+    ]);
+    let (code, report) = audit_json(dir.path(), &["pod.yaml"]);
+    assert_eq!(code, 2, "{report:#}");
+    let messages: Vec<&str> = findings(&report, "input/invalid-waiver")
+        .iter()
+        .map(|f| f["message"].as_str().unwrap())
+        .collect();
+    assert_eq!(messages.len(), 4, "{messages:#?}");
+    assert!(
+        messages[0].contains("lets no waiver accept pss/privileged"),
+        "{messages:#?}"
+    );
+    assert!(messages[1].contains("owner is missing"), "{messages:#?}");
+    assert!(messages[2].contains("expires is missing"), "{messages:#?}");
+    assert!(
+        messages[3].contains("more than 90 days ahead"),
+        "{messages:#?}"
+    );
+    // A waiver that matches nothing is stale.
+    let file = "waivers:
+  - rule: hardening/low-uid
+    resource: Pod/x/*
+    reason: the image runs as 1000
+";
+    let dir = project(&[("pod.yaml", PRIVILEGED_POD), ("harden-waivers.yaml", file)]);
+    let (_, report) = audit_json(dir.path(), &["pod.yaml"]);
+    let stale = findings(&report, "input/waiver-stale");
+    assert_eq!(stale.len(), 1, "{report:#}");
+    assert_eq!(stale[0]["line"], 2);
+    let (_, report) = audit_json(dir.path(), &["pod.yaml", "--only", "pss"]);
+    assert!(findings(&report, "input/waiver-stale").is_empty());
 }
 
 #[test]
@@ -456,7 +547,13 @@ spec:
       securityContext:
         privileged: true
 ";
+    // On the object itself, a Pod Security waiver is refused: the gate fails.
     let dir = project(&[("pod.yaml", pod)]);
+    let (code, _) = audit_json(dir.path(), &["pod.yaml", "--rule", "pss/privileged"]);
+    assert_eq!(code, 1);
+    // In the central waiver file it counts.
+    let file = "waivers:\n  - rule: pss/privileged\n    resource: Pod/x/p\n    reason: needs the host's devices\n";
+    let dir = project(&[("pod.yaml", PRIVILEGED_POD), ("harden-waivers.yaml", file)]);
     let (code, _) = audit_json(dir.path(), &["pod.yaml", "--rule", "pss/privileged"]);
     assert_eq!(code, 0);
     let (code, _) = audit_json(dir.path(), &["pod.yaml", "--rule", "pss/runAsNonRoot"]);
@@ -469,9 +566,13 @@ fn a_waiver_naming_an_unknown_rule_is_an_input_error() {
     let dir = project(&[("pod.yaml", &annotated)]);
     let (code, report) = audit_json(dir.path(), &["pod.yaml"]);
     assert_eq!(code, 2);
-    assert_eq!(
-        findings(&report, "input/invalid-waiver").len(),
-        1,
+    let invalid = findings(&report, "input/invalid-waiver");
+    assert_eq!(invalid.len(), 1, "{report:#}");
+    assert!(
+        invalid[0]["message"]
+            .as_str()
+            .unwrap()
+            .ends_with("which is not a rule of the catalogue; did you mean \"hardening/probes\"?"),
         "{report:#}"
     );
     let file = "waivers:\n  - rule: no/such-rule\n    resource: \"*\"\n    reason: x\n";
@@ -630,4 +731,54 @@ fn the_invalid_published_files_are_each_reported() {
         let name = file.unwrap().file_name().into_string().unwrap();
         assert!(stderr.contains(&name), "{name} not reported: {stderr}");
     }
+}
+
+/// A file outside the repository gets an absolute `file://` URI in SARIF,
+/// without `uriBaseId: %SRCROOT%`, which would make it relative.
+#[test]
+fn sarif_names_a_file_outside_the_repository_absolutely() {
+    let repo = project(&[]);
+    let outside = project(&[("pod.yaml", PRIVILEGED_POD)]);
+    let pod = outside.path().join("pod.yaml");
+    let output = harden()
+        .current_dir(repo.path())
+        .args(["audit", "--format", "sarif"])
+        .arg(&pod)
+        .output()
+        .unwrap();
+    let sarif: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let location =
+        &sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"];
+    let uri = location["uri"].as_str().unwrap();
+    assert!(
+        uri.starts_with("file:///") && uri.ends_with("/pod.yaml"),
+        "{location}"
+    );
+    assert!(location.get("uriBaseId").is_none(), "{location}");
+}
+
+/// `--only netpol` selects the network-policy family the README describes.
+#[test]
+fn only_netpol_selects_the_network_policy_rules() {
+    let policy = "apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: open, namespace: x}
+spec:
+  podSelector: {}
+  policyTypes: [Ingress]
+  ingress: [{}]
+";
+    let dir = project(&[("policy.yaml", policy), ("pod.yaml", PRIVILEGED_POD)]);
+    let (code, report) = audit_json(dir.path(), &["policy.yaml", "pod.yaml", "--only", "netpol"]);
+    assert_eq!(code, 1, "{report:#}");
+    let rules: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    assert!(
+        !rules.is_empty() && rules.iter().all(|r| r.starts_with("netpol/")),
+        "{rules:?}"
+    );
 }

@@ -449,7 +449,7 @@ fn reach_shows_hostnames_the_dns_filter_and_api_access_of_cilium_policies() {
     // The audit reports the same allow, on the policy that makes it.
     Harden::new()
         .file("shop.yaml", CILIUM_MANIFESTS)
-        .args(["audit", "--only", "controls", "shop.yaml"])
+        .args(["audit", "--only", "netpol", "shop.yaml"])
         .status(1)
         .stdout_contains("netpol/dns-filter-voided  spec.egress[0] allows UDP 53 for Deployment/shop/checkout (namespace shop), whose DNS is filtered by CiliumNetworkPolicy/shop/checkout-cilium spec.egress[0].toPorts[0]")
         .run();

@@ -1,11 +1,18 @@
 //! The audit's own input problems, reported as findings beside every other
 //! file's findings so one bad file never hides the rest: a document that
-//! cannot be parsed, a waiver naming no known rule, a waiver past its date.
+//! cannot be parsed, a waiver naming no known rule, a waiver past its date,
+//! a waiver the waiver policy refuses, a waiver that matches nothing.
 
-use super::{Check, Family, Rule, Severity};
+use crate::audit::rule::{Check, Family, Rule, Severity};
 
 /// Every input rule, in catalogue order.
-pub static RULES: &[&Rule] = &[&UNPARSABLE, &INVALID_WAIVER, &WAIVER_EXPIRED];
+pub static RULES: &[&Rule] = &[
+    &UNPARSABLE,
+    &INVALID_WAIVER,
+    &WAIVER_EXPIRED,
+    &WAIVER_REFUSED,
+    &WAIVER_STALE,
+];
 
 /// Input errors: any of these makes the audit exit 2.
 pub static ERRORS: &[&Rule] = &[&UNPARSABLE, &INVALID_WAIVER];
@@ -27,6 +34,26 @@ pub static INVALID_WAIVER: Rule = Rule {
     control: None,
     title: "Waiver cannot be read or names an unknown rule",
     fix: "write the waiver as \"<rule-id>: <reason>\" with a rule id of the catalogue (harden audit --format sarif lists them)",
+    check: Check::Driver,
+};
+
+pub static WAIVER_REFUSED: Rule = Rule {
+    id: "input/waiver-refused",
+    family: Family::Input,
+    severity: Severity::High,
+    control: None,
+    title: "Waiver written where the waiver policy does not allow it",
+    fix: "fix the finding, or waive it in the central waiver file (harden-waivers.yaml), which the waiver policy of harden.yaml lets reviewers guard",
+    check: Check::Driver,
+};
+
+pub static WAIVER_STALE: Rule = Rule {
+    id: "input/waiver-stale",
+    family: Family::Input,
+    severity: Severity::Low,
+    control: None,
+    title: "Waiver matches no finding",
+    fix: "remove the waiver: what it accepted is gone (or its rule or resource is misspelt)",
     check: Check::Driver,
 };
 

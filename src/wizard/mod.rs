@@ -15,6 +15,7 @@
 
 mod dapr;
 mod interview;
+mod setter;
 pub mod spec_writer;
 
 use std::io::Write;
@@ -142,6 +143,10 @@ pub fn run(
     err: &mut dyn Write,
 ) -> Result<Outcome, WizardError> {
     let mut spec = args.spec().map_err(WizardError::Usage)?;
+    for assignment in &args.set {
+        spec = setter::assign(&spec, assignment)
+            .map_err(|e| WizardError::Usage(format!("--set {assignment}: {e}")))?;
+    }
     let asking = interactive && !args.yes;
     if let Some(name) = name_of(&spec) {
         refuse_existing(args, name)?;

@@ -124,10 +124,10 @@ pub struct Spec {
     pub kubernetes_api: Option<KubernetesApi>,
     /// How network policy is enforced: which CNI's policy kinds may be used.
     pub network: Option<NetworkSettings>,
-    /// Who may call the application.
+    /// Who may call the application; everything else is denied.
     #[serde(default, deserialize_with = "null_as_default")]
     pub ingress: Vec<IngressRule>,
-    /// Where the application may call out to.
+    /// Where the application may call out to; everything else is denied.
     #[serde(default, deserialize_with = "null_as_default")]
     pub egress: Vec<EgressRule>,
     /// The secrets the application reads, as files.

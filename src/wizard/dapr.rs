@@ -288,6 +288,7 @@ fn secret_metadata(
             .as_ref()
             .is_some_and(|secrets| secrets.keys.iter().any(|k| k.name.as_deref() == Some(name)))
     };
+    let had_secrets = spec.secrets.as_ref().map(|s| s.keys.len());
     let entry = key.to_string();
     let answer = asker.text(spec, &prompt, Some(String::new()), &path, move |s, a| {
         if a.is_empty() {
@@ -312,17 +313,10 @@ fn secret_metadata(
         }
     })?;
     // What the check added is taken back and asked for properly.
-    let placeholder = spec::SecretKey {
-        name: Some(answer.clone()),
-        ..Default::default()
-    };
-    if let Some(secrets) = spec.secrets.as_mut() {
-        if secrets.keys.last() == Some(&placeholder) {
-            secrets.keys.pop();
-        }
-        if secrets.keys.is_empty() && secrets.source.is_none() {
-            spec.secrets = None;
-        }
+    match (had_secrets, spec.secrets.as_mut()) {
+        (Some(count), Some(secrets)) => secrets.keys.truncate(count),
+        (None, _) => spec.secrets = None,
+        _ => {}
     }
     if answer.is_empty() || known(spec, &answer) {
         return Ok(());

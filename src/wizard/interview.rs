@@ -62,6 +62,18 @@ impl Asker<'_> {
         Ok(answer)
     }
 
+    /// Asks for the app name of another spec of the workspace: a name
+    /// alone cannot be checked until the specs are compiled together (the
+    /// wizard does, before writing), only its form is checked here.
+    pub(super) fn app_name(&self, prompt: &str) -> Result<String, WizardError> {
+        Ok(Input::<String>::with_theme(self.theme)
+            .with_prompt(prompt)
+            .validate_with(|answer: &String| validate::formats::dns1035_label(answer.trim()))
+            .interact_text()?
+            .trim()
+            .to_string())
+    }
+
     pub(super) fn confirm(&self, prompt: &str, default: bool) -> Result<bool, WizardError> {
         Ok(Confirm::with_theme(self.theme)
             .wait_for_newline(true)
@@ -139,7 +151,12 @@ fn other_fields(spec: &mut Spec, asker: &Asker<'_>) -> Result<(), WizardError> {
                 if answer.trim().is_empty() {
                     return Ok(());
                 }
-                super::setter::assign(&snapshot, answer).map(|_| ())
+                let candidate = super::setter::assign(&snapshot, answer)?;
+                let path = answer.split_once('=').map_or("", |(p, _)| p.trim());
+                match problem_at(&candidate, path) {
+                    Some(problem) => Err(problem),
+                    None => Ok(()),
+                }
             })
             .interact_text()?;
         if answer.trim().is_empty() {
@@ -466,13 +483,8 @@ fn callers(spec: &mut Spec, asker: &Asker<'_>) -> Result<(), WizardError> {
             .default(0)
             .interact()?;
         if kind == 1 {
-            asker.text(
-                spec,
-                "  Caller's app name (app.name of its spec)",
-                None,
-                &format!("ingress[{index}].app"),
-                move |s, a| s.ingress[index].app = Some(a.into()),
-            )?;
+            let app = asker.app_name("  Caller's app name (app.name of its spec)")?;
+            spec.ingress[index].app = Some(app);
             continue;
         }
         asker.text(
@@ -545,13 +557,8 @@ fn destinations(spec: &mut Spec, asker: &Asker<'_>) -> Result<(), WizardError> {
             .default(0)
             .interact()?;
         if kind == 2 {
-            asker.text(
-                spec,
-                "  Destination's app name (app.name of its spec)",
-                None,
-                &format!("egress[{index}].app"),
-                move |s, a| s.egress[index].app = Some(a.into()),
-            )?;
+            let app = asker.app_name("  Destination's app name (app.name of its spec)")?;
+            spec.egress[index].app = Some(app);
             continue;
         }
         asker.text(

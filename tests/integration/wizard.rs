@@ -46,53 +46,58 @@ const EXPECTED: &str = "\
 apiVersion: harden.dev/v1alpha1
 kind: SecuritySpec
 
-# The application and the rules it is held to.
+# The application: names, compliance context, Pod Security pin.
 app:
+  # The app's name: a DNS-1035 label (lowercase letters, digits, '-').
   name: billing
-  namespace: billing
+  # Compliance contexts; each tightens validation.
   compliance: [soc2]
-  # Pod Security is pinned to this Kubernetes minor version.
+  # The Kubernetes minor version to pin Pod Security to, e.g. v1.33.
   podSecurityVersion: v1.33
 
-# The container: pinned image, non-root, read-only root filesystem.
+# The container that runs the application.
 workload:
+  # The image, pinned by digest: registry/name@sha256:<digest>.
   image: ghcr.io/acme/billing@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
+  # The container port the app listens on (1024 to 65535).
   port: 8080
+  # Replicas; defaults to 2.
   replicas: 3
 
-# Who may call the app; everything else is denied.
+# Who may call the application; everything else is denied.
 ingress:
   - namespace: gateway
     podLabels: {app: envoy}
 
-# Where the app may call out to; everything else is denied.
+# Where the application may call out to; everything else is denied.
 egress:
   - name: redis
-    namespace: billing
     podLabels: {app: redis}
     ports:
-      - {port: 6379}
+      - port: 6379
 
-# Secrets the app reads as files; no value is ever written anywhere.
+# The secrets the application reads, as files.
 secrets:
+  # `externalSecrets` (default) or `manual`.
   source: externalSecrets
   store: {name: vault, kind: ClusterSecretStore}
   keys:
     - name: redis-password
+      property: password
 
-# The Dapr sidecar: mTLS, scoped components, API logging.
+# The Dapr sidecar and its components.
 dapr:
   enabled: true
   components:
     - name: statestore
       type: state.redis
-      metadata:
-        redisHost: redis:6379
+      metadata: {redisHost: redis:6379}
       secretMetadata:
         redisPassword: {key: redis-password}
 
-# The cluster it runs on (move this to harden.yaml to share it with every spec).
+# Facts of the target cluster (DNS, API server, CNI, versions).
 cluster:
+  # The distribution: its DNS, API-server port and defaults.
   preset: openshift
 ";
 
@@ -111,15 +116,18 @@ fn a_full_session_writes_the_expected_spec() {
     );
     step(&mut session, "Container port", "\r");
     step(&mut session, "Replicas", "3\r");
+    step(&mut session, "More workload settings", "n\r");
     step(&mut session, "Add a caller", "y\r");
+    step(&mut session, "Caller kind", "\r");
+    step(&mut session, "Caller name", "\r");
     step(&mut session, "Callers' namespace", "gateway\r");
     step(&mut session, "Callers' pod labels", "app=envoy\r");
     // Answers typed out and confirmed with Enter (one key used to answer
     // and the Enter spilled into the next question).
     step(&mut session, "Add another caller", "no\r");
     step(&mut session, "Add a destination", "yes\r");
-    step(&mut session, "Destination name", "redis\r");
     step(&mut session, "Destination kind", "\r");
+    step(&mut session, "Destination name", "redis\r");
     step(&mut session, "Pods' namespace", "\r");
     step(&mut session, "Pods' labels", "app=redis\r");
     step(&mut session, "Ports", "6379\r");
@@ -128,11 +136,27 @@ fn a_full_session_writes_the_expected_spec() {
     step(&mut session, "Where do the values come from", "\r");
     step(&mut session, "Secret store name", "vault\r");
     step(&mut session, "Store kind", "\r");
-    step(&mut session, "Secret key", "redis-password\r");
+    step(&mut session, "Directory the files are mounted at", "\r");
+    step(&mut session, "How often the values are read again", "\r");
+    step(
+        &mut session,
+        "Secret key (its file name",
+        "redis-password\r",
+    );
+    // The remote key path is asked, with <app>/<key> offered.
+    step(
+        &mut session,
+        "Where redis-password lives in the store",
+        "\r",
+    );
+    step(&mut session, "Property inside that entry", "password\r");
     step(&mut session, "Add another secret key", "n\r");
     // The last preset: the list wraps upward from "not listed".
     step(&mut session, "Cluster it runs on", "\u{1b}[A\r");
     step(&mut session, "Enable Dapr", "y\r");
+    step(&mut session, "Dapr version", "\r");
+    step(&mut session, "Dapr app-id", "\r");
+    step(&mut session, "actors or workflows", "n\r");
     step(&mut session, "Add a Dapr component", "y\r");
     step(&mut session, "Component name", "statestore\r");
     step(&mut session, "Component type", "\r");
@@ -142,8 +166,12 @@ fn a_full_session_writes_the_expected_spec() {
         "Secret key holding redisPassword",
         "redis-password\r",
     );
+    step(&mut session, "Other metadata", "\r");
+    step(&mut session, "Other app-ids that may use it", "\r");
     step(&mut session, "Add a Dapr component", "n\r");
     step(&mut session, "May another Dapr app invoke", "n\r");
+    step(&mut session, "Does this app invoke another Dapr app", "n\r");
+    step(&mut session, "Set another field?", "\r");
     step(&mut session, "Write specs/billing.yaml?", "y\r");
     step(&mut session, "Render it now", "n\r");
     session.expect(Eof).unwrap();
@@ -184,10 +212,12 @@ fn a_bad_answer_is_asked_again_with_the_reason() {
     );
     // The prompt is shown again; the right answer is accepted.
     session.send("\u{15}billing\r").unwrap();
+    step(&mut session, "More workload settings", "n\r");
     step(&mut session, "Add a caller", "n\r");
     step(&mut session, "Add a destination", "n\r");
     step(&mut session, "read secrets", "n\r");
     step(&mut session, "Cluster it runs on", "\r");
+    step(&mut session, "Set another field?", "\r");
     step(&mut session, "Write specs/billing.yaml?", "y\r");
     step(&mut session, "Render it now", "n\r");
     session.expect(Eof).unwrap();

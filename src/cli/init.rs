@@ -191,8 +191,7 @@ fn parse_ingress(text: &str) -> Result<spec::IngressRule, String> {
         name,
         namespace: Some(namespace.to_string()),
         pod_labels: labels,
-        ports: Vec::new(),
-        app: None,
+        ..Default::default()
     })
 }
 
@@ -317,7 +316,7 @@ impl InitArgs {
                 namespace: args.namespace.clone(),
                 compliance: args.compliance.clone().unwrap_or_default(),
                 pod_security_version: args.pod_security_version.as_deref().map(kubernetes_minor),
-                environment: None,
+                ..Default::default()
             }),
             workload: Some(spec::Workload {
                 image: args.image.clone(),

@@ -367,3 +367,152 @@ fn hipaa_with_yes_turns_dapr_on_as_the_questions_do() {
     let written = fs::read_to_string(dir.path().join("specs/billing.yaml")).unwrap();
     assert!(written.contains("dapr:\n  enabled: true\n"), "{written}");
 }
+
+/// The answers the questions take have flags too: host names with their
+/// enforcement, Dapr invocation and version, and any other field by path.
+#[test]
+fn flags_reach_hosts_invocation_and_any_field() {
+    let dir = TempDir::new().unwrap();
+    let output = run(
+        &dir,
+        &[
+            "--name",
+            "claims",
+            "--image",
+            IMAGE,
+            "--egress",
+            "openai=hosts:api.openai.com,*.openai.com:443",
+            "--enforcement",
+            "cilium",
+            "--invokes",
+            "inventory/stock",
+            "--dapr-version",
+            "1.16",
+            "--secret",
+            "db=claims/postgres#password",
+            "--secret-store",
+            "vault",
+            "--set",
+            "workload.runAsUser=20001",
+            "--set",
+            "secrets.refreshInterval=15m",
+            "--yes",
+        ],
+    );
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let written = fs::read_to_string(dir.path().join("specs/claims.yaml")).unwrap();
+    let spec = harden::yaml::parse_document::<harden::spec::Spec>(&written)
+        .unwrap()
+        .value;
+    assert_eq!(spec.egress[0].hosts, ["api.openai.com", "*.openai.com"]);
+    assert_eq!(spec.network.unwrap().enforcement.as_deref(), Some("cilium"));
+    let dapr = spec.dapr.unwrap();
+    assert_eq!(dapr.version.as_deref(), Some("1.16"));
+    assert_eq!(dapr.invokes[0].app_id.as_deref(), Some("inventory"));
+    assert_eq!(dapr.invokes[0].namespace.as_deref(), Some("stock"));
+    assert_eq!(spec.workload.unwrap().run_as_user, Some(20001));
+    let secrets = spec.secrets.unwrap();
+    assert_eq!(secrets.refresh_interval.as_deref(), Some("15m"));
+    assert_eq!(
+        secrets.keys[0].remote_key.as_deref(),
+        Some("claims/postgres")
+    );
+    harden::load::load_spec_text(&written, "specs/claims.yaml").unwrap();
+    // A mistyped path is refused with the field it meant.
+    let output = run(
+        &dir,
+        &[
+            "--name",
+            "other",
+            "--image",
+            IMAGE,
+            "--set",
+            "workload.runAsUsr=20001",
+            "--yes",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("did you mean 'runAsUser'"),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// An image pinned by tag only: the wizard names the risk and offers the
+/// opt-in its own error recommends; declined, the image is asked again.
+#[test]
+fn a_tag_only_image_is_offered_the_opt_in() {
+    let dir = TempDir::new().unwrap();
+    let mut session = wizard(
+        &dir,
+        &[
+            "--name",
+            "billing",
+            "--namespace",
+            "billing",
+            "--compliance",
+            "soc2",
+            "--pod-security-version",
+            "v1.33",
+            "--port",
+            "8080",
+            "--replicas",
+            "2",
+            "--no-dapr",
+            "--cluster",
+            "kind",
+        ],
+    );
+    step(
+        &mut session,
+        "Image, pinned by digest",
+        "ghcr.io/acme/billing:1.2.3\r",
+    );
+    step(&mut session, "Accept that risk", "n\r");
+    step(
+        &mut session,
+        "Image, pinned by digest",
+        "ghcr.io/acme/billing:1.2.4\r",
+    );
+    step(&mut session, "Accept that risk", "y\r");
+    step(&mut session, "More workload settings", "n\r");
+    step(&mut session, "Add a caller", "n\r");
+    // Host names at the address prompt, and no Cilium: the addresses are
+    // asked instead (no dead end either way).
+    step(&mut session, "Add a destination", "y\r");
+    step(&mut session, "Destination kind", "\u{1b}[B\r");
+    step(&mut session, "Destination name", "openai\r");
+    step(&mut session, "Addresses (CIDR", "api.openai.com\r");
+    step(&mut session, "Ports", "443\r");
+    step(&mut session, "Add another destination", "n\r");
+    step(&mut session, "read secrets", "n\r");
+    step(&mut session, "Does the cluster run Cilium", "n\r");
+    step(
+        &mut session,
+        "Addresses (CIDR) of api.openai.com instead",
+        "203.0.113.0/24\r",
+    );
+    step(&mut session, "Set another field?", "\r");
+    step(&mut session, "Write specs/billing.yaml?", "y\r");
+    step(&mut session, "Render it now", "n\r");
+    session.expect(Eof).unwrap();
+    let written = fs::read_to_string(dir.path().join("specs/billing.yaml")).unwrap();
+    let spec = harden::yaml::parse_document::<harden::spec::Spec>(&written)
+        .unwrap()
+        .value;
+    let workload = spec.workload.unwrap();
+    assert_eq!(
+        workload.image.as_deref(),
+        Some("ghcr.io/acme/billing:1.2.4")
+    );
+    assert!(workload.allow_tag_only_image);
+    assert!(spec.egress[0].hosts.is_empty());
+    assert_eq!(spec.egress[0].cidr.as_deref(), Some("203.0.113.0/24"));
+    assert!(spec.network.is_none());
+}

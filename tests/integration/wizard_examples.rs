@@ -741,3 +741,78 @@ proptest! {
         }
     }
 }
+
+/// Answers as `harden init` takes them as flags (the questions take the
+/// same): a name, an image, a port, compliance, callers, destinations by
+/// pods, address or host name, secrets, Dapr with invocation and a
+/// version, and a field by path.
+fn answers_as_flags() -> impl Strategy<Value = harden::cli::InitArgs> {
+    let egress = prop::collection::vec((0..3usize, 1u32..=65535), 0..=3);
+    (
+        ("[a-z][a-z0-9]{1,8}", spec_gen::image(), prop_oneof![1024u32..3000, 4000u32..9000]),
+        (1u32..=5, prop::sample::subsequence(vec!["soc2", "hipaa", "pci-dss"], 0..=3)),
+        (prop::collection::vec("[a-z][a-z0-9]{1,6}", 0..=2), egress),
+        (prop::collection::vec("[a-z][a-z0-9]{1,6}", 0..=2), any::<bool>()),
+        (prop::collection::vec("[a-z][a-z0-9]{1,6}", 0..=2), 0..5usize, prop::option::of(10000u32..60000)),
+    )
+        .prop_map(|((name, image, port), (replicas, compliance), (callers, egress), (keys, dapr), (invokes, version, user))| {
+            let pci = compliance.contains(&"pci-dss");
+            let hipaa = compliance.contains(&"hipaa");
+            let dapr = dapr || hipaa;
+            let hosts = egress.iter().any(|(kind, _)| *kind == 1);
+            let mut args = harden::cli::InitArgs {
+                name: Some(name.clone()),
+                image: Some(image),
+                port: Some(port),
+                replicas: Some(replicas),
+                compliance: Some(compliance.iter().map(|c| c.to_string()).collect()),
+                ingress: callers.iter().map(|c| format!("{c}/app={c}")).collect(),
+                egress: egress
+                    .iter()
+                    .enumerate()
+                    .map(|(i, (kind, port))| match kind {
+                        0 => format!("d{i}=cidr:10.{i}.0.0/16:{port}"),
+                        1 => format!("d{i}=hosts:api{i}.example.com:{port}"),
+                        _ => format!("d{i}=pods:db{i}/app=db{i}:{port}"),
+                    })
+                    .collect(),
+                enforcement: hosts.then(|| "cilium".to_string()),
+                secret: keys.iter().enumerate().map(|(i, k)| format!("{k}{i}={name}/{k}#value")).collect(),
+                secret_store: (!keys.is_empty()).then(|| "vault".to_string()),
+                dapr,
+                no_dapr: !dapr,
+                invokes: if dapr { invokes.clone() } else { Vec::new() },
+                dapr_version: (dapr && version > 0)
+                    .then(|| harden::platform::dapr::Version::SUPPORTED[version - 1].0.to_string()),
+                api_token_secret: (dapr && pci).then(|| format!("{name}-dapr-token")),
+                set: user.map(|u| format!("workload.runAsUser={u}")).into_iter().collect(),
+                yes: true,
+                ..Default::default()
+            };
+            if pci {
+                args.set.push("workload.resources={requests: {cpu: 100m, memory: 128Mi}, limits: {cpu: 500m, memory: 256Mi}}".into());
+            }
+            args
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(32))]
+
+    /// Whatever the answers (within what each question accepts), the
+    /// wizard writes a spec that validates and renders.
+    #[test]
+    fn answers_give_a_spec_that_validates_and_renders(mut args in answers_as_flags()) {
+        let dir = TempDir::new().unwrap();
+        let output = dir.path().join("specs/app.yaml");
+        args.output = Some(output.clone());
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let outcome = harden::wizard::run(&args, false, &mut out, &mut err);
+        prop_assert!(outcome.is_ok(), "{:?}\n{:?}", outcome, args);
+        let text = fs::read_to_string(&output).unwrap();
+        let model = harden::load::load_spec_text(&text, "specs/app.yaml")
+            .map_err(|e| TestCaseError::fail(format!("{e}\n{text}")))?;
+        let templates = harden::templates::Templates::embedded().unwrap();
+        prop_assert!(harden::render::render(&model, &templates).is_ok());
+    }
+}

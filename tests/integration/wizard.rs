@@ -153,6 +153,7 @@ fn a_full_session_writes_the_expected_spec() {
     step(&mut session, "Add another secret key", "n\r");
     // The last preset: the list wraps upward from "not listed".
     step(&mut session, "Cluster it runs on", "\u{1b}[A\r");
+    step(&mut session, "Kubernetes API", "n\r");
     step(&mut session, "Enable Dapr", "y\r");
     step(&mut session, "Dapr version", "\r");
     step(&mut session, "Dapr app-id", "\r");
@@ -217,6 +218,7 @@ fn a_bad_answer_is_asked_again_with_the_reason() {
     step(&mut session, "Add a destination", "n\r");
     step(&mut session, "read secrets", "n\r");
     step(&mut session, "Cluster it runs on", "\r");
+    step(&mut session, "Kubernetes API", "n\r");
     step(&mut session, "Set another field?", "\r");
     step(&mut session, "Write specs/billing.yaml?", "y\r");
     step(&mut session, "Render it now", "n\r");
@@ -498,6 +500,7 @@ fn a_tag_only_image_is_offered_the_opt_in() {
         "Addresses (CIDR) of api.openai.com instead",
         "203.0.113.0/24\r",
     );
+    step(&mut session, "Kubernetes API", "n\r");
     step(&mut session, "Set another field?", "\r");
     step(&mut session, "Write specs/billing.yaml?", "y\r");
     step(&mut session, "Render it now", "n\r");

@@ -169,6 +169,7 @@ fn hello() {
             ("Add a destination", "n"),
             ("read secrets", "n"),
             ("Cluster it runs on", ""),
+            ("Kubernetes API", "n"),
             ("Enable Dapr", "n"),
         ],
     );
@@ -220,6 +221,7 @@ fn task_api() {
             ("Property inside that entry", "password"),
             ("Add another secret key", "n"),
             ("Cluster it runs on", ""),
+            ("Kubernetes API", "n"),
             ("Enable Dapr", "y"),
             ("Dapr version", ""),
             ("Dapr app-id", ""),
@@ -308,6 +310,7 @@ fn checkout() {
             ("Add another secret key", "n"),
             ("Does the cluster run Cilium", "y"),
             ("Cluster it runs on", ""),
+            ("Kubernetes API", "n"),
             ("Enable Dapr", "y"),
             ("Dapr version", ""),
             ("Dapr app-id", ""),
@@ -366,6 +369,7 @@ fn orders() {
             ("Secret key (its file name", "redis-password"),
             ("Add another secret key", "n"),
             ("Cluster it runs on", ""),
+            ("Kubernetes API", "n"),
             ("Dapr version", ""),
             ("Dapr app-id", ""),
             ("actors or workflows", "y"),
@@ -405,8 +409,8 @@ fn orders() {
     );
 }
 
-/// A bare `1.30` for the Pod Security pin, an `except` range, and the API
-/// access through `PATH=VALUE`.
+/// A bare `1.30` for the Pod Security pin, an `except` range, API access
+/// with the API server's endpoint, and a probe delay through `PATH=VALUE`.
 #[test]
 fn payments() {
     let image = image("specs/payments.yaml");
@@ -466,22 +470,19 @@ fn payments() {
             ("Property inside that entry", "password"),
             ("Add another secret key", "n"),
             ("Cluster it runs on", ""),
+            ("Kubernetes API", "y"),
+            ("API group of the resources", ""),
+            ("Resources, comma-separated", "configmaps"),
+            ("Names of the objects it may use", "payments-routing"),
+            ("Verbs, comma-separated", "get,watch"),
+            ("Add another API rule", "n"),
+            ("API server endpoint as a CIDR", "172.20.0.10/32"),
+            ("API server endpoint port", "6443"),
+            ("Token lifetime in seconds", "900"),
             ("Enable Dapr", "n"),
             (
                 "Set another field?",
                 "workload.probes.liveness.initialDelaySeconds=15",
-            ),
-            (
-                "Set another field?",
-                "kubernetesApi.apiServer={cidr: 172.20.0.10/32, port: 6443}",
-            ),
-            (
-                "Set another field?",
-                "kubernetesApi.token={expirationSeconds: 900}",
-            ),
-            (
-                "Set another field?",
-                "kubernetesApi.rules=[{apiGroups: [\"\"], resources: [configmaps], resourceNames: [payments-routing], verbs: [get, watch]}]",
             ),
         ],
     );
@@ -508,6 +509,7 @@ fn workspace_billing() {
             ("Add another destination", "n"),
             ("read secrets", "n"),
             ("Cluster it runs on", ""),
+            ("Kubernetes API", "n"),
             ("Enable Dapr", "y"),
             ("Dapr version", ""),
             ("Dapr app-id", ""),
@@ -555,6 +557,7 @@ fn workspace_gateway() {
             ("Add another destination", "n"),
             ("read secrets", "n"),
             ("Cluster it runs on", ""),
+            ("Kubernetes API", "n"),
             ("Enable Dapr", "n"),
         ],
     );
@@ -588,6 +591,7 @@ fn network_service(name: &str, namespace: &str, port: &str, caller: &str, cidr: 
             ("Add another destination", "n"),
             ("read secrets", "n"),
             ("Cluster it runs on", ""),
+            ("Kubernetes API", "n"),
             ("Enable Dapr", "n"),
         ],
     );
@@ -647,6 +651,7 @@ fn workspace_task_api() {
             ("Add another destination", "n"),
             ("read secrets", "n"),
             ("Cluster it runs on", ""),
+            ("Kubernetes API", "n"),
             ("Enable Dapr", "y"),
             ("Dapr version", ""),
             ("Dapr app-id", ""),
@@ -685,6 +690,7 @@ fn workspace_worker() {
             ("Add another destination", "n"),
             ("read secrets", "n"),
             ("Cluster it runs on", ""),
+            ("Kubernetes API", "n"),
             ("Enable Dapr", "n"),
         ],
     );

@@ -519,3 +519,51 @@ fn a_tag_only_image_is_offered_the_opt_in() {
     assert_eq!(spec.egress[0].cidr.as_deref(), Some("203.0.113.0/24"));
     assert!(spec.network.is_none());
 }
+
+/// A spec that names another service is checked with the specs beside it
+/// before it is written: a name that is no app of theirs is refused with
+/// the spec's own path, and nothing is left behind.
+#[test]
+fn a_reference_to_another_app_is_checked_with_its_workspace() {
+    let dir = TempDir::new().unwrap();
+    let make = |name: &str, egress: &str| {
+        let output = run(
+            &dir,
+            &[
+                "--name",
+                name,
+                "--image",
+                IMAGE,
+                "--egress",
+                egress,
+                "--ingress",
+                "web",
+                "--yes",
+            ],
+        );
+        (
+            output.status.code(),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    };
+    // Alone, a reference has nothing to resolve against.
+    let (code, stderr) = make("web", "app:api");
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("holds no other spec"), "{stderr}");
+    assert_eq!(
+        make("api", "db=cidr:10.0.0.0/24:5432"),
+        (Some(0), String::new())
+    );
+    let (code, stderr) = make("web", "app:apii");
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("specs/web.yaml"), "{stderr}");
+    assert!(!stderr.contains(".harden-init-"), "{stderr}");
+    assert!(stderr.ends_with("nothing was written\n"), "{stderr}");
+    assert_eq!(make("web", "app:api"), (Some(0), String::new()));
+    let mut left: Vec<_> = fs::read_dir(dir.path().join("specs"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    left.sort();
+    assert_eq!(left, ["api.yaml", "web.yaml"]);
+}

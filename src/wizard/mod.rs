@@ -10,11 +10,17 @@
 //! existing spec without `--force`.
 //!
 //! The flags and their parsers are in [`crate::cli::init`]; the questions in
-//! `interview.rs` (Dapr's in `dapr.rs`); the spec text in [`spec_writer`];
-//! the file is written by [`crate::write::write_file`].
+//! `interview.rs` (the network's in `network.rs`, API access in `access.rs`,
+//! Dapr's in `dapr.rs`), any other field by its path in `setter.rs` (the
+//! last question and `--set`); the spec text in [`spec_writer`], derived
+//! from the spec's types; the file is written by [`crate::write::write_file`].
+//! A spec that names other services (`app:`) is checked with the specs
+//! beside it before it is written.
 
+mod access;
 mod dapr;
 mod interview;
+mod network;
 mod setter;
 pub mod spec_writer;
 

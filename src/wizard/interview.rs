@@ -327,14 +327,28 @@ fn probe(path: &str) -> Option<spec::Probe> {
     })
 }
 
-/// The workload's less common settings; an answer equal to harden's
-/// default leaves the field out.
+/// `cpu,memory` as typed at the resource questions.
+fn amounts_text(amounts: Option<&spec::ResourceAmounts>) -> String {
+    amounts.map_or(String::new(), |a| {
+        format!(
+            "{},{}",
+            a.cpu.as_deref().unwrap_or_default(),
+            a.memory.as_deref().unwrap_or_default()
+        )
+    })
+}
+
+/// The workload's less common settings, each offered with what the flags
+/// (`--set`) gave; an answer equal to harden's default leaves the field out.
 fn more_workload_questions(spec: &mut Spec, asker: &Asker<'_>) -> Result<(), WizardError> {
     let default_user = crate::model::DEFAULT_RUN_AS_USER;
+    let given = workload(spec).clone();
+    let resources = given.resources.clone().unwrap_or_default();
+    let probes = given.probes.clone().unwrap_or_default();
     asker.text(
         spec,
         "  Numeric user id (at least 10000)",
-        Some(default_user.to_string()),
+        Some(given.run_as_user.unwrap_or(default_user).to_string()),
         "workload.runAsUser",
         move |s, a| {
             workload(s).run_as_user = match a.parse() {
@@ -347,7 +361,7 @@ fn more_workload_questions(spec: &mut Spec, asker: &Asker<'_>) -> Result<(), Wiz
     asker.text(
         spec,
         "  Resource requests, cpu,memory (e.g. 100m,128Mi; empty: none)",
-        Some(String::new()),
+        Some(amounts_text(resources.requests.as_ref())),
         "workload.resources.requests",
         |s, a| {
             let resources = workload(s).resources.get_or_insert_with(Default::default);
@@ -357,7 +371,7 @@ fn more_workload_questions(spec: &mut Spec, asker: &Asker<'_>) -> Result<(), Wiz
     asker.text(
         spec,
         "  Resource limits, cpu,memory (e.g. 500m,256Mi; empty: none)",
-        Some(String::new()),
+        Some(amounts_text(resources.limits.as_ref())),
         "workload.resources.limits",
         |s, a| {
             let resources = workload(s).resources.get_or_insert_with(Default::default);
@@ -374,7 +388,11 @@ fn more_workload_questions(spec: &mut Spec, asker: &Asker<'_>) -> Result<(), Wiz
     asker.text(
         spec,
         "  Directories the app writes to, comma-separated (none: no writable directory)",
-        Some("/tmp".into()),
+        Some(match &given.writable_paths {
+            None => "/tmp".into(),
+            Some(paths) if paths.is_empty() => "none".into(),
+            Some(paths) => paths.join(","),
+        }),
         "workload.writablePaths",
         |s, a| {
             workload(s).writable_paths = match a {
@@ -384,27 +402,44 @@ fn more_workload_questions(spec: &mut Spec, asker: &Asker<'_>) -> Result<(), Wiz
             }
         },
     )?;
-    for (kind, prompt) in [
+    for (kind, prompt, given) in [
         (
             "liveness",
             "  Liveness probe: HTTP path (empty: a TCP check of the port)",
+            probes.liveness,
         ),
         (
             "readiness",
             "  Readiness probe: HTTP path (empty: a TCP check of the port)",
+            probes.readiness,
         ),
     ] {
+        let path = given
+            .as_ref()
+            .and_then(|p| p.path.clone())
+            .unwrap_or_default();
         asker.text(
             spec,
             prompt,
-            Some(String::new()),
+            Some(path),
             &format!("workload.probes.{kind}"),
             move |s, a| {
+                // The delays the flags gave are kept either way.
+                let answer = match probe(a) {
+                    Some(typed) => Some(spec::Probe {
+                        path: typed.path,
+                        ..given.clone().unwrap_or_default()
+                    }),
+                    None => given
+                        .clone()
+                        .map(|p| spec::Probe { path: None, ..p })
+                        .filter(|p| *p != spec::Probe::default()),
+                };
                 let probes = workload(s).probes.get_or_insert_with(Default::default);
                 if kind == "liveness" {
-                    probes.liveness = probe(a);
+                    probes.liveness = answer;
                 } else {
-                    probes.readiness = probe(a);
+                    probes.readiness = answer;
                 }
             },
         )?;

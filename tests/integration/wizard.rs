@@ -567,3 +567,70 @@ fn a_reference_to_another_app_is_checked_with_its_workspace() {
     left.sort();
     assert_eq!(left, ["api.yaml", "web.yaml"]);
 }
+
+/// The workload questions offer what `--set` gave, and keep it on Enter.
+#[test]
+fn more_workload_settings_keep_what_the_flags_gave() {
+    let dir = TempDir::new().unwrap();
+    let mut session = wizard(
+        &dir,
+        &[
+            "--name",
+            "billing",
+            "--namespace",
+            "billing",
+            "--compliance",
+            "soc2",
+            "--pod-security-version",
+            "v1.33",
+            "--image",
+            IMAGE,
+            "--port",
+            "8080",
+            "--replicas",
+            "2",
+            "--no-dapr",
+            "--cluster",
+            "kind",
+            "--set",
+            "workload.runAsUser=20001",
+            "--set",
+            "workload.probes.liveness={path: /livez, initialDelaySeconds: 15}",
+            "--set",
+            "workload.probes.readiness.periodSeconds=10",
+        ],
+    );
+    step(&mut session, "More workload settings", "y\r");
+    step(&mut session, "Numeric user id", "\r");
+    step(&mut session, "Resource requests", "\r");
+    step(&mut session, "Resource limits", "\r");
+    step(&mut session, "Directories the app writes to", "\r");
+    step(&mut session, "Liveness probe", "\r");
+    step(&mut session, "Readiness probe", "/ready\r");
+    step(&mut session, "Add a caller", "n\r");
+    step(&mut session, "Add a destination", "n\r");
+    step(&mut session, "read secrets", "n\r");
+    step(&mut session, "Kubernetes API", "n\r");
+    step(&mut session, "Set another field?", "\r");
+    step(&mut session, "Write specs/billing.yaml?", "y\r");
+    step(&mut session, "Render it now", "n\r");
+    session.expect(Eof).unwrap();
+    let written = fs::read_to_string(dir.path().join("specs/billing.yaml")).unwrap();
+    let workload = harden::yaml::parse_document::<harden::spec::Spec>(&written)
+        .unwrap()
+        .value
+        .workload
+        .unwrap();
+    assert_eq!(workload.run_as_user, Some(20001), "{written}");
+    let probes = workload.probes.unwrap();
+    let liveness = probes.liveness.unwrap();
+    assert_eq!(
+        (liveness.path.as_deref(), liveness.initial_delay_seconds),
+        (Some("/livez"), Some(15))
+    );
+    let readiness = probes.readiness.unwrap();
+    assert_eq!(
+        (readiness.path.as_deref(), readiness.period_seconds),
+        (Some("/ready"), Some(10))
+    );
+}

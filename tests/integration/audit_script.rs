@@ -1085,6 +1085,39 @@ dapr:
     }
 }
 
+/// The pentest's control connects with nc, over TCP: a destination
+/// declared on a UDP port first and a TCP port second is probed on the TCP
+/// one. Failed before: the control tried the UDP port, which never answers
+/// a TCP connect, so scenario 2 was inconclusive on a compliant cluster.
+#[test]
+fn the_network_control_uses_a_tcp_port() {
+    let spec = "\
+apiVersion: harden.dev/v1alpha1
+kind: SecuritySpec
+app:
+  name: lookup
+workload:
+  image: ghcr.io/acme/lookup@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
+  port: 8080
+egress:
+  - name: cache
+    namespace: cache
+    podLabels: {app: cache}
+    ports:
+      - {port: 5353, protocol: UDP}
+      - {port: 6379}
+";
+    let dir = Rendered::new(harden::load::load_spec_text(spec, "lookup.yaml").expect("valid"));
+    assert_eq!(dir.model.reach_target.as_ref().map(|t| t.port), Some(6379));
+    let run = run(&dir, "pentest", "compliant", true, &["--json"]);
+    assert_eq!(run.code, 0, "{}", run.output);
+    for id in ["2.1", "2.2", "2.3"] {
+        let (_, status, evidence) = results(&run).into_iter().find(|(i, _, _)| i == id).unwrap();
+        assert_eq!(status, "blocked", "{id}: {}", run.output);
+        assert!(evidence.contains(":6379 connected"), "{evidence}");
+    }
+}
+
 use crate::support::spec_gen;
 
 /// Why a generated spec's check or scenario may not apply.

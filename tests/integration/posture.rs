@@ -60,7 +60,7 @@ fn table(document: &str, heading: &str) -> Vec<Vec<String>> {
 
 #[test]
 fn every_reference_in_the_document_exists() {
-    for spec in ["task-api", "payments", "orders", "hello"] {
+    for spec in ["task-api", "payments", "orders", "hello", "checkout"] {
         let (dir, files) = render(spec);
         let app = harden::load::load_spec(&repo().join("specs").join(format!("{spec}.yaml")))
             .unwrap()

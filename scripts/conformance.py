@@ -403,15 +403,17 @@ def compare_reach(directory: Path, harden: Path, tally: Tally, subject: str,
         if nca != flow["allowed"]:
             disagreements.append(f"{source} -> {destination} {flow['protocol']} {flow['port']}: "
                                  f"harden {'allows' if flow['allowed'] else 'denies'}, nca {'allows' if nca else 'denies'}")
-    # The other way: a pair of workloads nca lets talk that harden reach
-    # lists no flow for at all is a flow harden left out.
-    listed = {(short(f["from"]), short(f["to"])) for f in json.loads(reach.stdout)["flows"]}
-    workloads = {short(f["from"]) for f in json.loads(reach.stdout)["flows"]} | \
-        {short(f["to"]) for f in json.loads(reach.stdout)["flows"]}
+    # The other way: a pair nca lets talk that harden reach lists no flow
+    # for is a flow harden left out (among the sources and destinations
+    # harden lists at all: a pod without ports is no destination of its).
+    flows = json.loads(reach.stdout)["flows"]
+    listed = {(short(f["from"]), short(f["to"])) for f in flows}
+    sources = {short(f["from"]) for f in flows}
+    destinations = {short(f["to"]) for f in flows}
     for (source, destination), connections in sorted(connectivity.items()):
         if source == destination or not connections:
             continue
-        if source in workloads and destination in workloads and (source, destination) not in listed:
+        if source in sources and destination in destinations and (source, destination) not in listed:
             disagreements.append(f"{source} -> {destination}: nca allows {connections}, harden reach lists no flow")
     ok = not disagreements and compared > 0
     detail = f"{compared} flows agree, {allowed} of them allowed" if ok else "; ".join(disagreements[:3]) or "no flows to compare"

@@ -17,7 +17,9 @@ every spec in specs/ and runs, on each spec's complete output:
                        connectivity of the NetworkPolicies independently;
                        it must agree with `harden reach --format json` on
                        every flow between the workloads and an example pod
-                       for each policy peer, for every spec and for
+                       for each policy peer, both ways (a pair nca lets
+                       talk that harden lists no flow for fails), for every
+                       spec and for
                        tests/fixtures/reach (the semantics our output does
                        not use)
 
@@ -29,7 +31,7 @@ output directory, and fails unless each tool catches it: a gate that cannot
 fail proves nothing.
 
 Prints one line per spec and tool, then a summary; exits 1 on any finding,
-2 when it cannot run (a tool or, in CI, the conformance data is missing).
+2 when it cannot run (a tool or the conformance data in ../shared missing).
 """
 
 from __future__ import annotations
@@ -54,7 +56,6 @@ KUBERNETES_VERSIONS = ["1.28", "1.30", "1.33"]
 # The cluster presets (src/platform/cluster.rs), each judged on every spec.
 PRESETS = ["kubeadm", "kind", "k3s", "gke", "gke-autopilot", "eks", "aks", "openshift"]
 ROOT = Path(__file__).resolve().parent.parent
-IN_CI = os.environ.get("CI", "").lower() == "true"
 
 
 class Tally:
@@ -141,6 +142,15 @@ def load_crd_schemas(crd_dir: Path) -> dict[tuple[str, str], dict]:
     return schemas
 
 
+def is_builtin_kind(kind: str) -> bool:
+    """Whether kubernetes-validate knows `kind` as a built-in top-level kind
+    under any apiVersion (it has a `<kind>list-*.json` schema: only
+    top-level kinds have lists) for the newest version we check."""
+    schemas = Path(kubernetes_validate.__file__).parent / "kubernetes-json-schema"
+    directory = schemas / f"v{KUBERNETES_VERSIONS[-1]}.0-local-strict"
+    return bool(kind) and any(directory.glob(f"{kind.lower()}list-*.json"))
+
+
 def validate_documents(files: list[Path], crds: dict | None, tally: Tally, subject: str) -> None:
     builtin_errors: dict[str, list[str]] = {v: [] for v in KUBERNETES_VERSIONS}
     builtin_count = 0
@@ -162,6 +172,15 @@ def validate_documents(files: list[Path], crds: dict | None, tally: Tally, subje
                     path_text = ".".join(str(p) for p in error.path)
                     builtin_errors[version].append(f"{name}: {path_text}: {error.message}")
             if is_builtin:
+                builtin_count += 1
+                continue
+            if is_builtin_kind(str(document.get("kind", ""))):
+                # A built-in kind under an apiVersion Kubernetes does not
+                # serve (a typo, a removed beta) is an error, never a
+                # custom resource.
+                builtin_errors[KUBERNETES_VERSIONS[-1]].append(
+                    f"{name}: apiVersion {document.get('apiVersion')!r} does not serve the built-in kind "
+                    f"{document.get('kind')}")
                 builtin_count += 1
                 continue
             custom_count += 1
@@ -384,6 +403,18 @@ def compare_reach(directory: Path, harden: Path, tally: Tally, subject: str,
         if nca != flow["allowed"]:
             disagreements.append(f"{source} -> {destination} {flow['protocol']} {flow['port']}: "
                                  f"harden {'allows' if flow['allowed'] else 'denies'}, nca {'allows' if nca else 'denies'}")
+    # The other way: a pair nca lets talk that harden reach lists no flow
+    # for is a flow harden left out (among the sources and destinations
+    # harden lists at all: a pod without ports is no destination of its).
+    flows = json.loads(reach.stdout)["flows"]
+    listed = {(short(f["from"]), short(f["to"])) for f in flows}
+    sources = {short(f["from"]) for f in flows}
+    destinations = {short(f["to"]) for f in flows}
+    for (source, destination), connections in sorted(connectivity.items()):
+        if source == destination or not connections:
+            continue
+        if source in sources and destination in destinations and (source, destination) not in listed:
+            disagreements.append(f"{source} -> {destination}: nca allows {connections}, harden reach lists no flow")
     ok = not disagreements and compared > 0
     detail = f"{compared} flows agree, {allowed} of them allowed" if ok else "; ".join(disagreements[:3]) or "no flows to compare"
     tally.report(ok, subject, "nca vs harden reach", detail)
@@ -413,11 +444,12 @@ def main() -> int:
     crds = None
     if crd_dir.is_dir():
         crds = load_crd_schemas(crd_dir)
-    elif IN_CI:
-        print(f"error: {crd_dir} is missing; in CI the conformance data is required", file=sys.stderr)
-        return 2
     else:
-        print(f"NOT CHECKED: custom resources against their CRDs ({crd_dir} not found)")
+        # The README's set-up puts shared/ beside the repository; without
+        # it the custom resources would go unchecked, so the gate stops.
+        print(f"error: {crd_dir} is missing: the conformance data is required (put shared/ beside the "
+              f"repository as the README's set-up says, or pass --shared DIR)", file=sys.stderr)
+        return 2
 
     harden = Path(args.harden)
     if not harden.is_file():

@@ -102,7 +102,7 @@ impl Validator {
             .name
             .clone()
             .unwrap_or_else(|| format!("from-{peer_namespace}"));
-        let mut ok = self.namespace(&format!("{path}.namespace"), &peer_namespace);
+        let mut ok = self.peer_namespace(path, rule.namespace.is_some(), &peer_namespace);
         // A derived name is only as good as the namespace it comes from.
         if rule.name.is_some() || ok {
             ok &= self.flow_name(&format!("{path}.name"), &name, names);
@@ -278,7 +278,7 @@ impl Validator {
             .namespace
             .clone()
             .unwrap_or_else(|| namespace.to_string());
-        *ok &= self.namespace(&format!("{path}.namespace"), &peer_namespace);
+        *ok &= self.peer_namespace(path, rule.namespace.is_some(), &peer_namespace);
         *ok &= self.pod_labels(&format!("{path}.podLabels"), &rule.pod_labels);
         if rule.namespace.is_none() && rule.pod_labels.is_empty() {
             self.push(
@@ -406,6 +406,18 @@ impl Validator {
     /// An `app:` reference left unresolved: [`crate::system`] rewrites them
     /// when it compiles the specs together, so one here means the spec was
     /// read alone.
+    /// A peer's namespace: checked when the rule names one; one the rule
+    /// leaves out is the app's own, whose problem is already reported (as
+    /// `app.namespace`, or as `app.name` it derives from), so an invalid
+    /// one only stops the rule here, without a second message.
+    fn peer_namespace(&mut self, path: &str, given: bool, namespace: &str) -> bool {
+        if given {
+            self.namespace(&format!("{path}.namespace"), namespace)
+        } else {
+            formats::dns1123_label(namespace).is_ok()
+        }
+    }
+
     pub(super) fn unresolved_app(&mut self, path: &str, app: Option<&str>) -> bool {
         let Some(app) = app else { return false };
         self.push(

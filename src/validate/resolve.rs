@@ -24,14 +24,24 @@ pub(super) fn reach_target(network: &model::Network) -> Option<model::ReachTarge
     let declared = |flow: &&model::Flow| {
         !flow.name.starts_with("dapr-") && !flow.name.starts_with(API_SERVER_FLOW)
     };
+    // The probes connect with nc, over TCP: a flow only over UDP or SCTP
+    // cannot be the control (its port would never answer a TCP connect).
+    let tcp = |flow: &&model::Flow| flow.ports.iter().any(|p| p.protocol == "TCP");
     let chosen = network
         .egress
         .iter()
         .filter(declared)
+        .filter(tcp)
         .find(pods)
-        .or_else(|| network.egress.iter().find(|f| single_host(f).is_some()))
+        .or_else(|| {
+            network
+                .egress
+                .iter()
+                .filter(tcp)
+                .find(|f| single_host(f).is_some())
+        })
         .or_else(|| network.egress.iter().find(|f| f.name == "dapr-sentry"))?;
-    let port = chosen.ports.first()?;
+    let port = chosen.ports.iter().find(|p| p.protocol == "TCP")?;
     let undeclared_port = [port.port + 1, port.port.saturating_sub(1), 9]
         .into_iter()
         .find(|candidate| {

@@ -172,8 +172,32 @@ fn validate_reports_every_invalid_file_and_exits_2() {
 
 #[test]
 fn usage_errors_exit_2() {
-    Harden::new().arg("render").status(2).run();
-    Harden::new().arg("frobnicate").status(2).run();
+    // Real usage errors, each refused by the argument parser with the usage
+    // line (not an input error found later: `render` alone is valid, it
+    // renders the workspace): an unknown subcommand, an unknown option, an
+    // option without its value.
+    for (args, message) in [
+        (
+            &["frobnicate"][..],
+            "error: unrecognized subcommand 'frobnicate'",
+        ),
+        (
+            &["render", "--frobnicate"],
+            "error: unexpected argument '--frobnicate'",
+        ),
+        (
+            &["render", "specs/hello.yaml", "--out"],
+            "error: a value is required for '--out <OUT>'",
+        ),
+    ] {
+        Harden::new()
+            .example("hello")
+            .args(args)
+            .status(2)
+            .stdout("")
+            .stderr_contains(message)
+            .run();
+    }
 }
 
 const BASE: &str = "\

@@ -60,7 +60,7 @@ fn table(document: &str, heading: &str) -> Vec<Vec<String>> {
 
 #[test]
 fn every_reference_in_the_document_exists() {
-    for spec in ["task-api", "payments", "orders", "hello"] {
+    for spec in ["task-api", "payments", "orders", "hello", "checkout"] {
         let (dir, files) = render(spec);
         let app = harden::load::load_spec(&repo().join("specs").join(format!("{spec}.yaml")))
             .unwrap()
@@ -159,15 +159,17 @@ fn json_of(dir: &Path, script: &str, cluster: &str) -> String {
         harden::load::load_spec(&repo().join("specs").join(format!("{spec}.yaml"))).unwrap();
     std::fs::write(
         &table,
-        fake_cluster::cluster_table_in(dir) + &fake_cluster::profile_table(&model),
+        fake_cluster::table_in(dir, &model, fake_cluster::weakenings(cluster)),
     )
     .unwrap();
+    let (judge, judge_path) = fake_cluster::judge_env();
     let path = format!("{}:/usr/bin:/bin", bin.path().display());
     let output = Process::new("bash")
         .arg(dir.join(script))
         .arg("--json")
         .env("PATH", path)
-        .env("FAKE_CLUSTER", cluster)
+        .env("FAKE_CLUSTER", fake_cluster::platform(cluster))
+        .env(judge, judge_path)
         .env("FAKE_MODEL", &table)
         .env("FAKE_STATE", bin.path())
         .output()

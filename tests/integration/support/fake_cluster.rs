@@ -1,22 +1,110 @@
-//! The table the fake kubectl (tests/fixtures/fake-kubectl) answers from:
-//! what a cluster running exactly a spec's rendered manifests would say.
-//! Read from the manifests, not from the model, so that the live scripts
-//! (which come from the model) are checked against what was rendered.
-//! Shared by the audit_script and posture modules.
+//! The fake cluster the live scripts run against (tests/fixtures/fake-kubectl
+//! and fake-trivy answer from the table written here): what a cluster
+//! running exactly a spec's RENDERED MANIFESTS would answer, as its API
+//! server and CNI would.
+//!
+//! - Objects (names, namespaces, labels, pod IPs, the Role's grants,
+//!   components and their scopes, images) are read from the manifests, not
+//!   from the model, so that the scripts (which come from the model) are
+//!   checked against what was actually rendered.
+//! - Connections and lookups are decided by harden's own NetworkPolicy and
+//!   CiliumNetworkPolicy evaluator ([`harden::netpol`]) over the manifests,
+//!   the flows' other ends and the cluster profile: one `connect` line per
+//!   source, destination and port a probe can try, one `resolve` line per
+//!   name, so a probe sent to another port, host or namespace gets the
+//!   answer a CNI would give it, whatever the script calls it.
+//! - Attacker pods are judged by the Pod Security evaluator
+//!   ([`harden::audit::pss`]) at the level of the namespace they are sent
+//!   to: the fake calls this test binary back ([`judge_pod`]).
+//! - The broken cluster is the same table over manifests with concrete
+//!   [`Weakening`]s (a policy removed, the labels of the namespace removed,
+//!   the Role widened, ...); only platform answers (the Dapr control plane,
+//!   the cluster profile) stay recorded in the fake itself.
 
-use std::path::Path;
+use std::collections::BTreeSet;
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
 
+use harden::audit::pss;
+use harden::model::Model;
+use harden::netpol::{Cluster, ContainerPort, Endpoint, Labels, Pod, Protocol};
 use harden::render::GeneratedFile;
-use serde_json::Value;
+use serde_json::{Value, json};
 
-/// The documents of a rendered file (none when the spec has no such file),
-/// with those of the same file of the app's shared namespace, if given.
-fn documents(files: &[GeneratedFile], name: &str) -> Vec<Value> {
+/// One concrete change to the rendered manifests: the broken cluster runs
+/// the manifests with these applied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Weakening {
+    /// Every NetworkPolicy and CiliumNetworkPolicy deleted.
+    PoliciesRemoved,
+    /// The egress rules that open the DNS port deleted (the policies stay,
+    /// so egress stays isolated): lookups fail.
+    DnsRuleRemoved,
+    /// The `pod-security.kubernetes.io/*` labels of every Namespace deleted
+    /// (the namespace is then `privileged`).
+    PodSecurityLabelsRemoved,
+    /// The Role's rules replaced by one granting every verb on everything.
+    RoleWidened,
+    /// The app's ServiceAccount bound to `cluster-admin` too.
+    ClusterAdminBound,
+    /// The Deployment's pods run as the `default` ServiceAccount.
+    DefaultServiceAccount,
+    /// The secret volume unmounted and the Secret put in the environment.
+    SecretsInEnvironment,
+    /// `dapr.io/enable-api-logging: "false"` on the pods.
+    ApiLoggingOff,
+    /// The Dapr components' `scopes` deleted (every app-id loads them).
+    ScopesRemoved,
+    /// The app's image has CRITICAL vulnerabilities.
+    VulnerableImage,
+}
+
+/// The broken cluster: every weakening that can hold at once (a cluster
+/// without DNS egress cannot also resolve an unlisted name, so
+/// [`Weakening::DnsRuleRemoved`] is a cluster of its own).
+pub const BROKEN: &[Weakening] = &[
+    Weakening::PoliciesRemoved,
+    Weakening::PodSecurityLabelsRemoved,
+    Weakening::RoleWidened,
+    Weakening::ClusterAdminBound,
+    Weakening::DefaultServiceAccount,
+    Weakening::SecretsInEnvironment,
+    Weakening::ApiLoggingOff,
+    Weakening::ScopesRemoved,
+    Weakening::VulnerableImage,
+];
+
+/// The weakenings of a `FAKE_CLUSTER` name: `broken` is [`BROKEN`],
+/// `dns-blocked` is [`Weakening::DnsRuleRemoved`]; the others (compliant,
+/// unreachable, forbidden) run the manifests as rendered.
+pub fn weakenings(cluster: &str) -> &'static [Weakening] {
+    match cluster {
+        "broken" => BROKEN,
+        "dns-blocked" => &[Weakening::DnsRuleRemoved],
+        _ => &[],
+    }
+}
+
+/// The platform answers of the fake for a cluster name (FAKE_CLUSTER):
+/// only `broken` flips the recorded ones.
+pub fn platform(cluster: &str) -> &str {
+    match cluster {
+        "dns-blocked" => "compliant",
+        other => other,
+    }
+}
+
+/// The parsed documents of the rendered YAML files.
+pub fn documents_of(files: &[GeneratedFile]) -> Vec<Value> {
     files
         .iter()
-        .filter(|f| f.name == name)
+        .filter(|f| f.name.ends_with(".yaml"))
         .flat_map(|f| harden::yaml::parse_stream(&f.content).expect("rendered YAML parses"))
         .collect()
+}
+
+fn kind(document: &Value) -> &str {
+    document["kind"].as_str().unwrap_or_default()
 }
 
 fn text(value: &Value) -> &str {
@@ -25,31 +113,187 @@ fn text(value: &Value) -> &str {
         .unwrap_or_else(|| panic!("not a string: {value}"))
 }
 
-/// The fake cluster of a spec: what a cluster running exactly the rendered
-/// manifests would answer, one fact a line (the format is described at the
-/// top of tests/fixtures/fake-kubectl). Read from the manifests, not from
-/// the model, so that the live scripts (which come from the model) are
-/// checked against what was actually rendered.
-pub fn cluster_table(files: &[GeneratedFile]) -> String {
+/// Whether a port list (of a NetworkPolicy rule or a Cilium `toPorts`
+/// entry) names port `dns` (as a number or a string).
+fn names_port(ports: &Value, dns: u32) -> bool {
+    ports.as_array().into_iter().flatten().any(|p| {
+        p["port"].as_u64() == Some(u64::from(dns)) || p["port"].as_str() == Some(&dns.to_string())
+    })
+}
+
+/// Applies `weakenings` to the rendered documents.
+pub fn weaken(documents: &mut Vec<Value>, model: &Model, weakenings: &[Weakening]) {
+    let dns = model.facts.dns.port;
+    for weakening in weakenings {
+        match weakening {
+            Weakening::PoliciesRemoved => documents
+                .retain(|d| kind(d) != "NetworkPolicy" && kind(d) != "CiliumNetworkPolicy"),
+            Weakening::DnsRuleRemoved => {
+                for document in documents.iter_mut() {
+                    match kind(document) {
+                        "NetworkPolicy" => {
+                            if let Some(rules) = document["spec"]["egress"].as_array_mut() {
+                                rules.retain(|r| !names_port(&r["ports"], dns));
+                            }
+                        }
+                        "CiliumNetworkPolicy" => {
+                            if let Some(spec) = document.get_mut("spec") {
+                                drop_cilium_dns(spec, dns);
+                            }
+                            for spec in document
+                                .get_mut("specs")
+                                .and_then(Value::as_array_mut)
+                                .into_iter()
+                                .flatten()
+                            {
+                                drop_cilium_dns(spec, dns);
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            Weakening::PodSecurityLabelsRemoved => {
+                for document in documents.iter_mut().filter(|d| kind(d) == "Namespace") {
+                    if let Some(labels) = document["metadata"]["labels"].as_object_mut() {
+                        labels.retain(|key, _| !key.starts_with("pod-security.kubernetes.io/"));
+                    }
+                }
+            }
+            Weakening::RoleWidened => {
+                for document in documents.iter_mut().filter(|d| kind(d) == "Role") {
+                    document["rules"] =
+                        json!([{"apiGroups": ["*"], "resources": ["*"], "verbs": ["*"]}]);
+                }
+            }
+            Weakening::ClusterAdminBound => documents.push(json!({
+                "apiVersion": "rbac.authorization.k8s.io/v1",
+                "kind": "ClusterRoleBinding",
+                "metadata": {"name": "harden-fake-cluster-admin"},
+                "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "cluster-admin"},
+                "subjects": [{"kind": "ServiceAccount", "name": model.service_account, "namespace": model.namespace}],
+            })),
+            Weakening::DefaultServiceAccount => {
+                for pod in templates(documents) {
+                    pod["spec"]["serviceAccountName"] = json!("default");
+                }
+            }
+            Weakening::SecretsInEnvironment => {
+                let secret = format!("{}-secrets", model.name);
+                for pod in templates(documents) {
+                    let volumes: Vec<String> = pod["spec"]["volumes"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .filter(|v| v.get("secret").is_some() || v.get("projected").is_some())
+                        .filter_map(|v| v["name"].as_str().map(str::to_string))
+                        .collect();
+                    for container in pod["spec"]["containers"].as_array_mut().unwrap() {
+                        if let Some(mounts) = container["volumeMounts"].as_array_mut() {
+                            mounts.retain(|m| !volumes.iter().any(|v| m["name"] == *v));
+                        }
+                        container["envFrom"] = json!([{"secretRef": {"name": secret}}]);
+                    }
+                }
+            }
+            Weakening::ApiLoggingOff => {
+                for pod in templates(documents) {
+                    if pod["metadata"]["annotations"]
+                        .get("dapr.io/enable-api-logging")
+                        .is_some()
+                    {
+                        pod["metadata"]["annotations"]["dapr.io/enable-api-logging"] =
+                            json!("false");
+                    }
+                }
+            }
+            Weakening::ScopesRemoved => {
+                for document in documents.iter_mut().filter(|d| kind(d) == "Component") {
+                    if let Some(object) = document.as_object_mut() {
+                        object.remove("scopes");
+                    }
+                }
+            }
+            Weakening::VulnerableImage => {}
+        }
+    }
+}
+
+/// Deletes the egress items of a CiliumNetworkPolicy spec that open port
+/// `dns` or carry DNS rules.
+fn drop_cilium_dns(spec: &mut Value, dns: u32) {
+    if let Some(items) = spec["egress"].as_array_mut() {
+        items.retain(|item| {
+            !item["toPorts"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .any(|p| names_port(&p["ports"], dns) || p["rules"].get("dns").is_some())
+        });
+    }
+}
+
+/// The pod templates of the Deployments.
+fn templates(documents: &mut [Value]) -> impl Iterator<Item = &mut Value> {
+    documents
+        .iter_mut()
+        .filter(|d| kind(d) == "Deployment")
+        .map(|d| &mut d["spec"]["template"])
+}
+
+/// The namespace Pod Security level of a Namespace document: its enforce
+/// label and version, `privileged`/`latest` without them.
+fn pod_security(namespace: Option<&Value>) -> (String, String) {
+    let labels = namespace.map(|n| &n["metadata"]["labels"]);
+    let label = |key: &str| {
+        labels
+            .and_then(|l| l.get(key))
+            .and_then(Value::as_str)
+            .map(str::to_string)
+    };
+    (
+        label("pod-security.kubernetes.io/enforce").unwrap_or_else(|| "-".into()),
+        label("pod-security.kubernetes.io/enforce-version").unwrap_or_else(|| "-".into()),
+    )
+}
+
+/// The fake cluster's table for `model`, rendered into `files` (with the
+/// files of its shared namespace, if any), with `weakenings` applied.
+pub fn table(model: &Model, files: &[GeneratedFile], weakenings: &[Weakening]) -> String {
+    let mut documents = documents_of(files);
+    weaken(&mut documents, model, weakenings);
+    let mut out = object_facts(&documents, weakenings);
+    out.push_str(&network_facts(model, &documents));
+    out.push_str(&profile_table(model));
+    out
+}
+
+/// The table of the manifests rendered into `dir`, for `model`.
+pub fn table_in(dir: &Path, model: &Model, weakenings: &[Weakening]) -> String {
+    let files: Vec<GeneratedFile> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+        .map(|p| GeneratedFile {
+            name: p.file_name().unwrap().to_string_lossy().into_owned(),
+            content: std::fs::read_to_string(&p).unwrap(),
+            executable: false,
+        })
+        .collect();
+    table(model, &files, weakenings)
+}
+
+/// Objects, one fact a line (the format is described at the top of
+/// tests/fixtures/fake-kubectl).
+fn object_facts(documents: &[Value], weakenings: &[Weakening]) -> String {
     let mut facts: Vec<(&str, String)> = Vec::new();
-    let namespace = documents(files, "01-namespace.yaml")
-        .into_iter()
-        .find(|d| d["kind"] == "Namespace")
-        .expect("a Namespace");
-    let labels = &namespace["metadata"]["labels"];
+    let of_kind = |k: &'static str| documents.iter().filter(move |d| kind(d) == k);
+    let namespace = of_kind("Namespace").next().expect("a Namespace");
+    let (enforce, version) = pod_security(Some(namespace));
     facts.push(("namespace", text(&namespace["metadata"]["name"]).into()));
-    facts.push((
-        "pss_enforce",
-        text(&labels["pod-security.kubernetes.io/enforce"]).into(),
-    ));
-    facts.push((
-        "pss_version",
-        text(&labels["pod-security.kubernetes.io/enforce-version"]).into(),
-    ));
-    let deployment = documents(files, "06-deployment.yaml")
-        .into_iter()
-        .find(|d| d["kind"] == "Deployment")
-        .expect("a Deployment");
+    facts.push(("pss_enforce", enforce));
+    facts.push(("pss_version", version));
+    let deployment = of_kind("Deployment").next().expect("a Deployment");
     let pod = &deployment["spec"]["template"];
     facts.push(("app", text(&deployment["metadata"]["name"]).into()));
     facts.push((
@@ -61,6 +305,13 @@ pub fn cluster_table(files: &[GeneratedFile]) -> String {
         facts.push(("api_logging", text(logging).into()));
     }
     for container in pod["spec"]["containers"].as_array().unwrap() {
+        let image = text(&container["image"]);
+        let critical = if weakenings.contains(&Weakening::VulnerableImage) {
+            3
+        } else {
+            0
+        };
+        facts.push(("image", format!("{image} {critical}")));
         for mount in container["volumeMounts"].as_array().into_iter().flatten() {
             facts.push(("mount", text(&mount["mountPath"]).into()));
         }
@@ -75,57 +326,78 @@ pub fn cluster_table(files: &[GeneratedFile]) -> String {
             }
         }
     }
-    for policy in documents(files, "03-network-policy.yaml")
-        .iter()
-        .filter(|d| d["kind"] == "NetworkPolicy")
-    {
+    for policy in of_kind("NetworkPolicy") {
         // As `kubectl -o jsonpath={.spec.podSelector}` prints them: JSON.
         facts.push((
             "netpol",
             format!(
-                "{}|{}|{}",
+                "{}|{}|{}|{}",
+                text(&policy["metadata"]["namespace"]),
                 text(&policy["metadata"]["name"]),
                 policy["spec"]["podSelector"],
                 policy["spec"]["policyTypes"]
             ),
         ));
     }
-    // The Role's rules, for the Role bound to the app's ServiceAccount.
-    let rbac = documents(files, "02-rbac.yaml");
-    for binding in rbac.iter().filter(|d| d["kind"] == "RoleBinding") {
-        let role = rbac
+    // The Roles' rules, for each Role bound to a ServiceAccount; a
+    // ClusterRoleBinding to cluster-admin grants everything everywhere.
+    for binding in of_kind("RoleBinding") {
+        let role = documents
             .iter()
-            .find(|d| d["kind"] == "Role" && d["metadata"]["name"] == binding["roleRef"]["name"])
+            .find(|d| kind(d) == "Role" && d["metadata"]["name"] == binding["roleRef"]["name"])
             .expect("the bound Role is rendered");
         let scope = text(&role["metadata"]["namespace"]);
-        for rule in role["rules"].as_array().into_iter().flatten() {
-            let names: Vec<&str> = match rule["resourceNames"].as_array() {
-                Some(names) => names.iter().map(text).collect(),
-                None => vec!["*"],
-            };
-            for group in rule["apiGroups"].as_array().unwrap() {
-                for resource in rule["resources"].as_array().unwrap() {
-                    let qualified = match text(group) {
-                        "" => text(resource).to_string(),
-                        group => format!("{}.{group}", text(resource)),
-                    };
-                    for verb in rule["verbs"].as_array().unwrap() {
-                        for name in &names {
-                            facts.push((
-                                "grant",
-                                format!("{scope} {} {qualified} {name}", text(verb)),
-                            ));
+        for subject in binding["subjects"].as_array().into_iter().flatten() {
+            let account = text(&subject["name"]);
+            for rule in role["rules"].as_array().into_iter().flatten() {
+                let names: Vec<&str> = match rule["resourceNames"].as_array() {
+                    Some(names) => names.iter().map(text).collect(),
+                    None => vec!["*"],
+                };
+                for group in rule["apiGroups"].as_array().unwrap() {
+                    for resource in rule["resources"].as_array().unwrap() {
+                        let qualified = match (text(group), text(resource)) {
+                            (_, "*") => "*".to_string(),
+                            ("", resource) => resource.to_string(),
+                            ("*", resource) => format!("{resource}.*"),
+                            (group, resource) => format!("{resource}.{group}"),
+                        };
+                        for verb in rule["verbs"].as_array().unwrap() {
+                            for name in &names {
+                                facts.push((
+                                    "grant",
+                                    format!("{account} {scope} {} {qualified} {name}", text(verb)),
+                                ));
+                            }
                         }
                     }
                 }
             }
         }
     }
-    for component in documents(files, "05-dapr-components.yaml")
-        .iter()
-        .filter(|d| d["kind"] == "Component")
-    {
-        facts.push(("component", text(&component["metadata"]["name"]).into()));
+    for binding in of_kind("ClusterRoleBinding") {
+        assert_eq!(binding["roleRef"]["name"], "cluster-admin", "{binding}");
+        for subject in binding["subjects"].as_array().unwrap() {
+            facts.push(("grant", format!("{} * * * *", text(&subject["name"]))));
+        }
+    }
+    for component in of_kind("Component") {
+        let scopes: Vec<&str> = component["scopes"]
+            .as_array()
+            .map(|s| s.iter().map(text).collect())
+            .unwrap_or_default();
+        facts.push((
+            "component",
+            format!(
+                "{} {}",
+                text(&component["metadata"]["name"]),
+                if scopes.is_empty() {
+                    "*".to_string()
+                } else {
+                    scopes.join(",")
+                }
+            ),
+        ));
     }
     facts
         .iter()
@@ -136,26 +408,269 @@ pub fn cluster_table(files: &[GeneratedFile]) -> String {
         .collect()
 }
 
-/// The table of the manifests rendered into `dir`.
-pub fn cluster_table_in(dir: &Path) -> String {
-    let files: Vec<GeneratedFile> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
-        .map(|p| GeneratedFile {
-            name: p.file_name().unwrap().to_string_lossy().into_owned(),
-            content: std::fs::read_to_string(&p).unwrap(),
-            executable: false,
+/// The labels a probe pod of `kind` carries (run_probe in
+/// templates/_common.sh.j2), as the fake reads them back from its manifest.
+fn probe_labels(model: &Model, kind: &str) -> Labels {
+    [
+        ("app.kubernetes.io/name", model.name.as_str()),
+        ("harden.dev/probe", kind),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect()
+}
+
+/// The key the fake looks answers up by for a probe pod: its namespace and
+/// its labels, `k=v` joined by commas in key order.
+pub fn source_key(namespace: &str, labels: &Labels) -> String {
+    let labels: Vec<String> = labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    format!("{namespace}/{}", labels.join(","))
+}
+
+/// The made-up address of the pod at `index` of the picture.
+fn pod_ip(index: usize) -> IpAddr {
+    IpAddr::V4(std::net::Ipv4Addr::new(
+        10,
+        244,
+        (index / 200) as u8 + 1,
+        (index % 200) as u8 + 10,
+    ))
+}
+
+/// An address no policy names: the fake's answer for any other address.
+const ELSEWHERE: &str = "192.0.2.99";
+
+/// The network: pods with their IPs and labels, namespaces with their Pod
+/// Security level, and the CNI's verdicts for every probe the scripts can
+/// make from a probe pod in the app's namespace (or in `default`, where a
+/// script that sends its probes elsewhere would put them).
+fn network_facts(model: &Model, documents: &[Value]) -> String {
+    let (mut cluster, errors) = Cluster::read(documents.iter());
+    assert!(errors.is_empty(), "the rendered policies read: {errors:?}");
+    let mut out = String::new();
+    // The other ends of the declared flows, and the cluster's DNS pods.
+    let dns = &model.facts.dns;
+    let mut ports: BTreeSet<u16> = [53, 80, 443, 8080, 9153].into_iter().collect();
+    ports.insert(dns.port as u16);
+    for flow in model.network.egress.iter().chain(&model.network.ingress) {
+        ports.extend(flow.ports.iter().map(|p| p.port as u16));
+        if flow.peer.cidr.is_some() || flow.peer.app_itself {
+            continue;
+        }
+        let Some(namespace) = &flow.peer.namespace else {
+            continue;
+        };
+        cluster.add_pod(Pod {
+            id: format!("peer/{namespace}/{}", flow.name),
+            namespace: namespace.clone(),
+            labels: flow.peer.pod_labels.iter().cloned().collect(),
+            ports: flow
+                .ports
+                .iter()
+                .map(|p| ContainerPort {
+                    name: None,
+                    port: p.port as u16,
+                    protocol: protocol(&p.protocol),
+                })
+                .collect(),
+            host_network: false,
+        });
+    }
+    let dns_pods = dns.pods.as_ref().map(|pods| {
+        cluster.add_pod(Pod {
+            id: format!("dns/{}", pods.namespace),
+            namespace: pods.namespace.clone(),
+            labels: pods.labels.iter().cloned().collect(),
+            ports: vec![
+                ContainerPort {
+                    name: Some("dns".into()),
+                    port: dns.port as u16,
+                    protocol: Protocol::Udp,
+                },
+                ContainerPort {
+                    name: Some("metrics".into()),
+                    port: 9153,
+                    protocol: Protocol::Tcp,
+                },
+            ],
+            host_network: false,
         })
+    });
+    for pod in &cluster.pods {
+        ports.extend(pod.ports.iter().map(|p| p.port));
+    }
+    if let Some(target) = &model.reach_target {
+        ports.insert(target.port as u16);
+        ports.insert(target.undeclared_port as u16);
+    }
+    if let Some(probe) = &model.metadata_probe {
+        ports.insert(probe.http_port as u16);
+    }
+    // Namespaces: declared ones with their level, and every other one the
+    // picture knows (pods of flows, DNS), unlabelled.
+    let mut namespaces: BTreeSet<String> = cluster.namespace_names().into_iter().collect();
+    namespaces.extend(["default", "kube-system"].map(String::from));
+    namespaces.insert(model.namespace.clone());
+    for name in &namespaces {
+        let declared = documents
+            .iter()
+            .find(|d| kind(d) == "Namespace" && d["metadata"]["name"] == name.as_str());
+        let (enforce, version) = pod_security(declared);
+        out.push_str(&format!("ns {name} {enforce} {version}\n"));
+    }
+    // Pods with their made-up IPs (the app's replicas are one entry).
+    let pod_count = cluster.pods.len();
+    for (index, pod) in cluster.pods.iter().enumerate() {
+        let labels: Vec<String> = pod.labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        out.push_str(&format!(
+            "pod {} {} {}\n",
+            pod.namespace,
+            pod_ip(index),
+            labels.join(",")
+        ));
+    }
+    // Destinations by address and by name.
+    let mut destinations: Vec<(String, Option<Endpoint>)> = (0..pod_count)
+        .map(|i| (pod_ip(i).to_string(), Some(Endpoint::Pod(i))))
         .collect();
-    cluster_table(&files)
+    let mut addresses: BTreeSet<String> = ["1.1.1.1", ELSEWHERE].map(String::from).into();
+    if let Some(probe) = &model.metadata_probe {
+        addresses.insert(probe.address.clone());
+    }
+    if let Some(host) = model.reach_target.as_ref().and_then(|t| t.host.clone()) {
+        addresses.insert(host);
+    }
+    for cidr in &dns.cidrs {
+        addresses.insert(cidr.split('/').next().unwrap().to_string());
+    }
+    for cidr in &model.preflight.api_server_cidrs {
+        let address = cidr.split('/').next().unwrap();
+        cluster.add_api_server(address.parse().unwrap());
+        addresses.insert(address.to_string());
+    }
+    for address in addresses {
+        let ip: IpAddr = address.parse().unwrap();
+        destinations.push((address, Some(Endpoint::External(ip))));
+    }
+    // The DNS Service of the kube-dns layout, by its name (a Service on
+    // another layout does not exist, so the name does not resolve).
+    let kube_dns = dns_pods.filter(|_| {
+        dns.pods
+            .as_ref()
+            .is_some_and(|p| p.namespace == "kube-system")
+    });
+    destinations.push(("kube-dns.kube-system.svc".into(), kube_dns));
+    // Names outside the cluster: the listed ones, the unlisted one.
+    let mut names: Vec<String> = model
+        .network
+        .hosts
+        .iter()
+        .flat_map(|f| &f.hosts)
+        .filter(|h| !h.wildcard)
+        .map(|h| h.name.clone())
+        .collect();
+    names.extend(model.network.unlisted_host.clone());
+    for name in &names {
+        let endpoint = cluster.add_host(name);
+        destinations.push((name.clone(), Some(endpoint)));
+    }
+    let other_port = (40000..).find(|p| !ports.contains(p)).expect("a free port");
+    for namespace in [model.namespace.as_str(), "default"] {
+        for kind in ["net", "hosts", "dns", "scope"] {
+            let labels = probe_labels(model, kind);
+            let source = cluster.add_pod(Pod {
+                id: format!("probe/{namespace}/{kind}"),
+                namespace: namespace.to_string(),
+                labels: labels.clone(),
+                ports: Vec::new(),
+                host_network: false,
+            });
+            let key = source_key(namespace, &labels);
+            let pod = match source {
+                Endpoint::Pod(i) => cluster.pods[i].clone(),
+                Endpoint::External(_) => unreachable!(),
+            };
+            let filter = cluster.dns_filter(&pod);
+            // The pod's resolver: the DNS pods, or a node-level address.
+            let resolver = |cluster: &Cluster| {
+                let port = dns.port as u16;
+                dns_pods.is_some_and(|to| cluster.allowed(source, to, port, Protocol::Udp).allowed)
+                    || dns.cidrs.iter().any(|cidr| {
+                        let ip: IpAddr = cidr.split('/').next().unwrap().parse().unwrap();
+                        cluster
+                            .allowed(source, Endpoint::External(ip), port, Protocol::Udp)
+                            .allowed
+                    })
+            };
+            let can_resolve = resolver(&cluster);
+            let resolves =
+                |name: &str| can_resolve && filter.as_ref().is_none_or(|f| f.allows(name));
+            for name in names
+                .iter()
+                .map(String::as_str)
+                .chain(["kube-dns.kube-system.svc", "kubernetes.default"])
+                .chain(std::iter::once(
+                    format!(
+                        "{}.{}.svc.{}",
+                        model.name, model.namespace, dns.cluster_domain
+                    )
+                    .as_str(),
+                ))
+            {
+                let yes =
+                    resolves(name) && (name != "kube-dns.kube-system.svc" || kube_dns.is_some());
+                out.push_str(&format!("resolve {key} {name} {}\n", word(yes)));
+            }
+            // Lookups through an explicit server: nslookup NAME SERVER.
+            for (address, endpoint) in &destinations {
+                if let Some(Endpoint::External(_)) = endpoint
+                    && address.parse::<IpAddr>().is_ok()
+                {
+                    let yes = cluster
+                        .allowed(source, endpoint.unwrap(), dns.port as u16, Protocol::Udp)
+                        .allowed;
+                    out.push_str(&format!("lookup {key} {address} {}\n", word(yes)));
+                }
+            }
+            if kind != "net" && kind != "hosts" {
+                continue;
+            }
+            for (address, endpoint) in &destinations {
+                let named = address.parse::<IpAddr>().is_err();
+                for port in ports.iter().copied().chain([other_port]) {
+                    let open = endpoint.is_some_and(|to| {
+                        (!named || resolves(address))
+                            && cluster.allowed(source, to, port, Protocol::Tcp).allowed
+                    });
+                    let port_word = if port == other_port {
+                        "*".to_string()
+                    } else {
+                        port.to_string()
+                    };
+                    out.push_str(&format!(
+                        "connect {key} {address} {port_word} {}\n",
+                        if open { "open" } else { "closed" }
+                    ));
+                }
+            }
+        }
+    }
+    out
+}
+
+fn word(yes: bool) -> &'static str {
+    if yes { "yes" } else { "no" }
+}
+
+fn protocol(name: &str) -> Protocol {
+    Protocol::parse(Some(name)).unwrap_or(Protocol::Tcp)
 }
 
 /// The cluster profile `model` was rendered for, as the fake's table lines
 /// (`dns_pods`, `node_local`, `cni`, `api_server`, `dapr_version`,
 /// `external_secrets_api`): the compliant fake answers the audit's
 /// preflight with exactly these facts, the broken one with others.
-pub fn profile_table(model: &harden::model::Model) -> String {
+pub fn profile_table(model: &Model) -> String {
     let p = &model.preflight;
     let mut lines = Vec::new();
     if !p.dns_namespace.is_empty() {
@@ -181,4 +696,90 @@ pub fn profile_table(model: &harden::model::Model) -> String {
         lines.push(format!("external_secrets_api {}", p.external_secrets_api));
     }
     lines.iter().map(|l| format!("{l}\n")).collect()
+}
+
+/// The environment the fakes need beside FAKE_MODEL and FAKE_STATE: the
+/// judge of attacker pods is this test binary ([`judge_pod`]).
+pub fn judge_env() -> (&'static str, PathBuf) {
+    (
+        "FAKE_JUDGE",
+        std::env::current_exe().expect("the test binary"),
+    )
+}
+
+/// The admission controller's reason for each check the scripts' attacker
+/// pods trip (`ForbiddenReason` of k8s.io/pod-security-admission/policy
+/// check_privileged.go, check_hostPathVolumes.go, check_hostNamespaces.go,
+/// check_runAsUser.go, check_runAsNonRoot.go); other checks by their id.
+fn forbidden_reason(check: &str) -> &str {
+    match check {
+        "privileged" => "privileged",
+        "hostPathVolumes" => "hostPath volumes",
+        "hostNamespaces" => "host namespaces",
+        "runAsUser" => "runAsUser=0",
+        "runAsNonRoot" => "runAsNonRoot != true",
+        "allowPrivilegeEscalation" => "allowPrivilegeEscalation != false",
+        "capabilities_restricted" => "unrestricted capabilities",
+        "seccompProfile_restricted" => "seccompProfile",
+        other => other,
+    }
+}
+
+/// The admission answer for a pod sent to a namespace at `level` (`-` is
+/// privileged) and `version`: `None` when admitted, else the message after
+/// `violates PodSecurity`.
+pub fn judge(pod: &Value, level: &str, version: &str) -> Option<String> {
+    let level_ = pss::Level::parse(level)?;
+    let version_ = pss::Version::parse(version).unwrap_or_else(pss::Version::newest);
+    let violations = pss::evaluate(
+        &pss::Pod {
+            annotations: pod["metadata"].get("annotations"),
+            spec: &pod["spec"],
+        },
+        level_,
+        version_,
+    );
+    if violations.is_empty() {
+        return None;
+    }
+    let reasons: Vec<String> = violations
+        .iter()
+        .map(|v| format!("{} ({})", forbidden_reason(v.check), v.detail))
+        .collect();
+    Some(format!("\"{level}:{version}\": {}", reasons.join(", ")))
+}
+
+/// Run by the fake kubectl (as `--exact support::fake_cluster::judge_pod`)
+/// for each attacker pod:
+/// FAKE_JUDGE_POD names the manifest, FAKE_JUDGE_LEVEL and
+/// FAKE_JUDGE_VERSION the namespace's labels; the answer goes to
+/// FAKE_JUDGE_OUT. Run by the harness as a test, it judges two pods.
+#[test]
+fn judge_pod() {
+    if let Some(path) = std::env::var_os("FAKE_JUDGE_POD") {
+        let manifest = std::fs::read_to_string(path).unwrap();
+        let pod = harden::yaml::parse_stream(&manifest)
+            .expect("the attacker pod parses")
+            .remove(0);
+        let level = std::env::var("FAKE_JUDGE_LEVEL").unwrap();
+        let version = std::env::var("FAKE_JUDGE_VERSION").unwrap();
+        let answer = judge(&pod, &level, &version)
+            .map(|m| format!("violates PodSecurity {m}"))
+            .unwrap_or_else(|| "admitted".into());
+        std::fs::write(std::env::var("FAKE_JUDGE_OUT").unwrap(), answer).unwrap();
+        return;
+    }
+    let privileged = json!({"spec": {"containers": [{"name": "a", "image": "x",
+        "securityContext": {"privileged": true}}]}});
+    let message = judge(&privileged, "baseline", "v1.33").expect("refused");
+    assert!(
+        message.starts_with("\"baseline:v1.33\": privileged ("),
+        "{message}"
+    );
+    assert_eq!(judge(&privileged, "-", "-"), None, "privileged admits all");
+    let compliant = json!({"spec": {
+        "securityContext": {"runAsNonRoot": true, "seccompProfile": {"type": "RuntimeDefault"}},
+        "containers": [{"name": "a", "image": "x", "securityContext": {
+            "allowPrivilegeEscalation": false, "capabilities": {"drop": ["ALL"]}}}]}});
+    assert_eq!(judge(&compliant, "restricted", "v1.33"), None);
 }

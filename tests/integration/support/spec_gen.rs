@@ -33,12 +33,21 @@ pub fn image() -> impl Strategy<Value = String> {
         })
 }
 
+/// One or two ports, each over TCP (given or by default), UDP or SCTP.
 fn ports() -> impl Strategy<Value = Value> {
-    prop::collection::btree_set(1u32..=65535, 1..=2).prop_map(|ports| {
+    prop::collection::btree_map(
+        1u32..=65535,
+        prop::sample::select(vec![None, Some("TCP"), Some("UDP"), Some("SCTP")]),
+        1..=2,
+    )
+    .prop_map(|ports| {
         json!(
             ports
                 .into_iter()
-                .map(|p| json!({"port": p}))
+                .map(|(port, protocol)| match protocol {
+                    Some(protocol) => json!({"port": port, "protocol": protocol}),
+                    None => json!({"port": port}),
+                })
                 .collect::<Vec<_>>()
         )
     })
@@ -199,17 +208,32 @@ fn dapr(secret_key: Option<String>) -> impl Strategy<Value = Value> {
         )
 }
 
-/// Access to the Kubernetes API: a few read rules in the app's namespace.
+/// Access to the Kubernetes API: a rule in the app's namespace, on the core
+/// group or another one, read or write verbs, Secrets included.
 fn kubernetes_api() -> impl Strategy<Value = Value> {
     (
         any::<[u8; 3]>(),
         prop::option::of(prop::collection::vec(label(), 1..=2)),
-        prop::sample::subsequence(vec!["get", "list", "watch"], 1..=3),
-        prop::sample::select(vec!["configmaps", "services", "endpoints"]),
+        prop::sample::subsequence(
+            vec!["get", "list", "watch", "create", "update", "patch", "delete"],
+            1..=4,
+        ),
+        prop::sample::select(vec![
+            ("", "configmaps"),
+            ("", "services"),
+            ("", "endpoints"),
+            // Secrets three times: the rule the audit treats apart.
+            ("", "secrets"),
+            ("", "secrets"),
+            ("", "secrets"),
+            ("apps", "deployments"),
+            ("batch", "jobs"),
+            ("coordination.k8s.io", "leases"),
+        ]),
         prop::option::of(600u64..=7200),
     )
-        .prop_map(|(address, names, verbs, resource, expiration)| {
-            let mut rule = json!({"apiGroups": [""], "resources": [resource], "verbs": verbs});
+        .prop_map(|(address, names, verbs, (group, resource), expiration)| {
+            let mut rule = json!({"apiGroups": [group], "resources": [resource], "verbs": verbs});
             if let Some(names) = names {
                 rule["resourceNames"] = json!(names);
             }

@@ -58,6 +58,23 @@ fn a_cidr_the_audit_refuses_is_refused_by_validate_and_render_alike() {
         .run();
 }
 
+/// `%YAML 2.0` was read as YAML 1.2 by both.
+#[test]
+fn a_yaml_version_harden_does_not_read_is_refused_by_both() {
+    for command in ["validate", "render"] {
+        Harden::new()
+            .file(
+                "s.yaml",
+                &format!("%YAML 2.0\n---\n{}", WIDE.replace("CIDR", "10.0.0.0/8")),
+            )
+            .args([command, "s.yaml"])
+            .status(2)
+            .stderr_contains("s.yaml:1:1: not a valid spec document: %YAML 2.0 is a YAML version harden does not read")
+            .stderr_contains("remove the %YAML line")
+            .run();
+    }
+}
+
 /// Widens every `cidr` of a generated spec to `prefix` bits (its address
 /// masked to them), so that ranges of every width are tried.
 fn widen(mut spec: Value, prefix: u8) -> Value {

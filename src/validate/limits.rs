@@ -280,6 +280,10 @@ mod tests {
         let problems = check(&spec(&over)).sizes;
         assert_eq!(problems[0].path, "secrets.keys", "{problems:?}");
         assert!(problems[0].message.contains("at most 1000"));
+        let many: String = (0..=MAX_EGRESS_RULES).map(|_| "{name: a},").collect();
+        let problems = check(&spec(&format!("egress: [{many}]\n"))).sizes;
+        assert_eq!(problems[0].path, "egress", "{problems:?}");
+        assert!(problems[0].message.contains("1001 items; at most 1000"));
         let ports: String = (1..=100).map(|p| format!("{{port: {p}}}, ")).collect();
         let rules: String = (0..21)
             .map(|i| format!("  - {{name: r{i}, cidr: 10.0.{i}.0/24, ports: [{ports}]}}\n"))

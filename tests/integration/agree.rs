@@ -44,7 +44,7 @@ fn a_cidr_the_audit_refuses_is_refused_by_validate_and_render_alike() {
     ] {
         for command in ["validate", "render"] {
             Harden::new()
-                .file("s.yaml", &WIDE.replace("CIDR", cidr))
+                .file("s.yaml", WIDE.replace("CIDR", cidr))
                 .args([command, "s.yaml"])
                 .status(2)
                 .stderr_contains(&format!("s.yaml:11:5: {message}"))
@@ -53,7 +53,7 @@ fn a_cidr_the_audit_refuses_is_refused_by_validate_and_render_alike() {
         }
     }
     Harden::new()
-        .file("s.yaml", &WIDE.replace("CIDR", "10.0.0.0/8"))
+        .file("s.yaml", WIDE.replace("CIDR", "10.0.0.0/8"))
         .args(["render", "--quiet", "s.yaml", "--out", "out"])
         .run();
 }
@@ -65,7 +65,7 @@ fn a_yaml_version_harden_does_not_read_is_refused_by_both() {
         Harden::new()
             .file(
                 "s.yaml",
-                &format!("%YAML 2.0\n---\n{}", WIDE.replace("CIDR", "10.0.0.0/8")),
+                format!("%YAML 2.0\n---\n{}", WIDE.replace("CIDR", "10.0.0.0/8")),
             )
             .args([command, "s.yaml"])
             .status(2)

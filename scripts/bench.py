@@ -1,5 +1,6 @@
 """Benchmarks. `scripts/bench` (no argument): `harden check` over 1,000
 varied specs, and one `render`. `scripts/bench audit`: the offline audit.
+`scripts/bench reach`: `harden reach` beside nca on generated estates.
 
 check   generates 1,000 specs (with and without Dapr, secrets, API access,
         egress of both kinds), renders each into deploy/<app>, then times
@@ -7,6 +8,15 @@ check   generates 1,000 specs (with and without Dapr, secrets, API access,
           check   harden check specs/ over all 1,000 (target: under 1 s)
           render  harden render specs/task-api.yaml (target: median under 5 ms)
         Prints medians, minimums and peak memory (max RSS of the process).
+
+reach   `scripts/bench reach [COUNT...]` (default 300 1000): renders an
+        estate of COUNT generated services (scripts/estate.py) and runs
+        `harden reach` (the default summary) and IBM np-guard's
+        network-config-analyzer (`nca --connectivity`, .tools/nca, the tool
+        the conformance gate compares with) on the same rendered tree, and
+        prints their CPU time, wall time and peak RSS side by side, with
+        harden's instruction count (callgrind) beside it (target: 1,000
+        services under 2 s and 200 MB).
 
 audit   runs `harden audit` and checkov (.tools/venv, installed by
         scripts/install-tools) over every published manifest set of
@@ -38,6 +48,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from estate import write_specs
+
 ROOT = Path(__file__).resolve().parent.parent
 def _target_dir() -> Path:
     """Where cargo puts builds (honours CARGO_TARGET_DIR)."""
@@ -48,67 +60,6 @@ def _target_dir() -> Path:
 
 HARDEN = _target_dir() / "release" / "harden"
 COUNT = 1000
-
-
-def spec(index: int) -> str:
-    name = f"svc-{index:04d}"
-    digest = f"{index:064x}"
-    dapr = index % 2 == 1
-    # Contexts the spec satisfies: HIPAA needs Dapr; PCI DSS with Dapr needs an API token.
-    context = ["soc2", "hipaa", "pci-dss"][index % 3] if dapr else ["soc2", "pci-dss"][(index // 2) % 2]
-    lines = [
-        "apiVersion: harden.dev/v1alpha1",
-        "kind: SecuritySpec",
-        "app:",
-        f"  name: {name}",
-        f"  namespace: team-{index % 40:02d}",
-        f"  compliance: [{context}]",
-        "workload:",
-        f"  image: registry.example.com/team/{name}@sha256:{digest}",
-        f"  port: {8000 + index % 50}",
-        f"  replicas: {1 + index % 4}",
-        "ingress:",
-        "  - name: gateway",
-        "    namespace: gateway",
-        "egress:",
-        "  - name: db",
-        f"    namespace: data-{index % 7}",
-        "    podLabels: {app: db}",
-        "    ports: [{port: 5432}]",
-    ]
-    if index % 2 == 0:
-        lines += ["  - name: partner", f"    cidr: 198.51.{index % 200}.0/24", "    ports: [{port: 443}]"]
-    if dapr:
-        # The state store's backend (its redisHost) is a flow like any other.
-        lines += ["  - name: redis", "    podLabels: {app: redis}", "    ports: [{port: 6379}]"]
-    if index % 3 != 2:
-        lines += [
-            "secrets:",
-            "  store: {name: vault}",
-            "  keys:",
-            "    - name: db-password",
-            "    - name: api-token",
-        ]
-    if index % 5 == 0:
-        lines += [
-            "kubernetesApi:",
-            "  apiServer: {cidr: 10.0.0.1/32, port: 6443}",
-            "  rules:",
-            "    - resources: [configmaps]",
-            "      verbs: [get, list, watch]",
-        ]
-    if dapr:
-        lines += [
-            "dapr:",
-            f"  apiTokenSecret: {name}-dapr-token",
-            f"  actors: {'true' if index % 4 == 1 else 'false'}",
-            "  invokedBy: [{appId: frontend, namespace: web}]",
-            "  components:",
-            "    - name: state",
-            "      type: state.redis",
-            "      metadata: {redisHost: 'redis:6379'}",
-        ]
-    return "\n".join(lines) + "\n"
 
 
 def timed(command: list[str], cwd: Path, runs: int) -> list[float]:
@@ -272,15 +223,42 @@ def audit_bench() -> int:
     return 0
 
 
+def reach_bench(counts: list[int]) -> int:
+    nca = ROOT / ".tools" / "nca" / "bin" / "nca"
+    if not nca.exists():
+        subprocess.run([str(ROOT / "scripts" / "install-tools")], check=True)
+    for count in counts:
+        with tempfile.TemporaryDirectory(prefix="harden-bench-") as temporary:
+            work = Path(temporary)
+            write_specs(work, count)
+            subprocess.run([str(HARDEN), "render", "-q", "specs"], cwd=work, check=True)
+            files = sum(1 for _ in (work / "deploy").rglob("*") if _.is_file())
+            reach = [str(HARDEN), "reach", "deploy"]
+            runs = [rusage_of(reach, work) for _ in range(3)]
+            counted = instructions(reach, work)
+            lines = subprocess.run(reach, cwd=work, capture_output=True, text=True).stdout.count("\n")
+            nca_cpu, nca_wall, nca_peak = rusage_of(
+                [str(nca), "--connectivity", "deploy", "--resource_list", "deploy"], work)
+        cpu = statistics.median(run[0] for run in runs)
+        wall = statistics.median(run[1] for run in runs)
+        peak = max(run[2] for run in runs)
+        print(f"reach: {count} services, {files} files")
+        print(f"  harden reach: CPU {cpu:.2f} s (median of 3, wall {wall:.2f} s), {counted} instructions, "
+              f"peak RSS {peak / 1024:.1f} MiB, {lines} lines")
+        print(f"  nca:          CPU {nca_cpu:.2f} s (1 run, wall {nca_wall:.2f} s), peak RSS {nca_peak / 1024:.1f} MiB")
+    print(f"cores: {os.cpu_count()}")
+    return 0
+
+
 def main() -> int:
     subprocess.run(["cargo", "build", "--release", "--locked", "--quiet"], cwd=ROOT, check=True)
     if sys.argv[1:] == ["audit"]:
         return audit_bench()
+    if sys.argv[1:2] == ["reach"]:
+        return reach_bench([int(n) for n in sys.argv[2:]] or [300, 1000])
     with tempfile.TemporaryDirectory(prefix="harden-bench-") as temporary:
         work = Path(temporary)
-        (work / "specs").mkdir()
-        for index in range(COUNT):
-            (work / "specs" / f"svc-{index:04d}.yaml").write_text(spec(index))
+        write_specs(work, COUNT)
         shutil.copy(ROOT / "specs" / "task-api.yaml", work / "task-api.yaml")
         # One system: specs sharing a namespace share its output.
         subprocess.run([str(HARDEN), "render", "-q", "specs"], cwd=work, check=True)

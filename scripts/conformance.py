@@ -378,7 +378,7 @@ def compare_reach(directory: Path, harden: Path, tally: Tally, subject: str,
         policy_file.write_text(yaml.safe_dump_all(policies if nca_policies is None else nca_policies))
         reach_policies = Path(scratch) / "reach-policies.yaml"
         reach_policies.write_text(yaml.safe_dump_all(policies))
-        reach = run([str(harden), "reach", "--format", "json", str(resources), str(reach_policies)])
+        reach = run([str(harden), "reach", "--format", "json", "--matrix", str(resources), str(reach_policies)])
         if reach.returncode != 0:
             tally.report(False, subject, "nca vs harden reach", f"harden reach failed: {reach.stderr.strip()}")
             return
@@ -503,6 +503,8 @@ def main() -> int:
     # endPort, UDP/SCTP, matchExpressions, AND/OR peers), against nca too.
     compare_reach(ROOT / "tests" / "fixtures" / "reach", harden, tally, "reach-fixture")
 
+    compare_estate(harden, tally)
+
     # The example specs must satisfy the published JSON Schema of the spec
     # (what editors check as you type).
     schema = json.loads((ROOT / "schema" / "harden-spec.schema.json").read_text())
@@ -543,6 +545,54 @@ def main() -> int:
     print(f"{len(specs)} specs judged, and under {len(PRESETS)} cluster presets, in {elapsed:.1f}s")
     print(f"conformance: {tally.passed + (1 if self_test_ok else 0)} passed, {total_failed} failed")
     return 1 if total_failed else 0
+
+
+# ---------------------------------------------------------------- estate
+
+ESTATE_SERVICES = 36
+
+
+def compare_estate(harden: Path, tally: Tally) -> None:
+    """nca and `harden reach` on an estate: ESTATE_SERVICES generated
+    services (scripts/estate.py, the benchmark's) rendered as one system
+    into their shared namespaces, every file in one directory. The flows of
+    the whole estate are compared as for one spec; and the default summary
+    must allow exactly the flows the matrix allows."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from estate import write_specs
+
+    subject = f"estate-{ESTATE_SERVICES}"
+    with tempfile.TemporaryDirectory(prefix="harden-estate-") as temporary:
+        work = Path(temporary)
+        write_specs(work, ESTATE_SERVICES)
+        result = run([str(harden), "render", "--quiet", "specs"], cwd=work)
+        if result.returncode != 0:
+            tally.report(False, subject, "harden render", result.stderr.strip())
+            return
+        flat = work / "flat"
+        flat.mkdir()
+        for path in sorted((work / "deploy").rglob("*.yaml")):
+            if path.name != "kustomization.yaml":
+                relative = path.relative_to(work / "deploy")
+                shutil.copy(path, flat / "-".join(relative.parts))
+        compare_reach(flat, harden, tally, subject)
+        # With a pod for each peer the policies name, flows are allowed.
+        peers = work / "peers.yaml"
+        peers.write_text(yaml.safe_dump_all(example_peers(
+            [d for p in sorted(flat.glob("*.yaml")) for d in load_documents(p) if isinstance(d, dict)])))
+        summary = run([str(harden), "reach", "--format", "json", str(flat), str(peers)])
+        matrix = run([str(harden), "reach", "--format", "json", "--matrix", str(flat), str(peers)])
+        if summary.returncode != 0 or matrix.returncode != 0:
+            tally.report(False, subject, "reach summary vs matrix", (summary.stderr or matrix.stderr).strip())
+            return
+    grouped = sorted(f"{source} -> {destination} {port}"
+                     for group in json.loads(summary.stdout)["allowed"]
+                     for source in group["from"] for destination in group["to"] for port in group["ports"])
+    flows = sorted(f"{flow['from']} -> {flow['to']} {flow['protocol']} {flow['port']}"
+                   for flow in json.loads(matrix.stdout)["flows"] if flow["allowed"])
+    tally.report(grouped == flows, subject, "reach summary vs matrix",
+                 f"{len(flows)} allowed flows, the same in both" if grouped == flows
+                 else f"summary {len(grouped)}, matrix {len(flows)} allowed flows")
 
 
 if __name__ == "__main__":

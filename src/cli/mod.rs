@@ -168,16 +168,20 @@ pub enum Command {
     /// or above --fail-on; 2 when a file cannot be parsed (reported with
     /// every other finding), a waiver is invalid, or no manifest was found.
     Audit(crate::commands::audit::AuditArgs),
-    /// Show who can reach whom, port by port, under the manifests' network policies.
+    /// Show who can reach whom under the manifests' network policies.
     ///
     /// Reads files and directories of manifests, evaluates the
     /// NetworkPolicies and CiliumNetworkPolicies as the cluster would enforce
     /// them (both ends must allow a flow; the allows of both kinds add up)
-    /// and prints, for each workload, the sources its ingress allows and the
-    /// destinations its egress allows (hostnames by toFQDNs, the API server
-    /// by toEntities), the names a Cilium DNS rule lets it look up and any
-    /// plain allow of the DNS port that voids that filter, then every flow
-    /// between the workloads. Exits 0; 2 on an input error.
+    /// and prints what a reviewer needs: the flows allowed between
+    /// workloads, grouped; every flow a rule declares that the other end
+    /// blocks; what is allowed to and from outside the manifests; and the
+    /// workloads no policy isolates. With --matrix: for each workload the
+    /// sources its ingress allows and the destinations its egress allows
+    /// (hostnames by toFQDNs, the API server by toEntities), the names a
+    /// Cilium DNS rule lets it look up and any plain allow of the DNS port
+    /// that voids that filter, then every flow between the workloads, port
+    /// by port. Exits 0; 2 on an input error.
     Reach {
         /// Manifest files or directories (e.g. deploy/task-api), or spec
         /// files: a spec is rendered in memory, and every flow it needs is
@@ -187,6 +191,9 @@ pub enum Command {
         /// Report format.
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
+        /// Every workload's rules and every flow between workloads, port by port.
+        #[arg(long)]
+        matrix: bool,
     },
     /// Draw the system of services: who calls whom, on which ports.
     ///

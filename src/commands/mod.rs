@@ -123,7 +123,11 @@ pub fn run(
             }
         }
         Command::Audit(args) => audit::run(&args, stdout),
-        Command::Reach { paths, format } => reach::run(&paths, format, stdout),
+        Command::Reach {
+            paths,
+            format,
+            matrix,
+        } => reach::run(&paths, format, matrix, stdout),
         Command::Posture {
             spec,
             results,

@@ -1,7 +1,10 @@
-//! `harden reach`: read manifests and print who can reach whom, port by
-//! port, as the cluster would enforce their NetworkPolicies and
-//! CiliumNetworkPolicies together (the report of
-//! [`crate::netpol::reach`]), as text or JSON. A spec is rendered in memory
+//! `harden reach`: read manifests and print who can reach whom as the
+//! cluster would enforce their NetworkPolicies and CiliumNetworkPolicies
+//! together, as text or JSON: by default what a reviewer needs (the summary
+//! of [`crate::netpol::summary`]: allowed flows grouped, declared flows
+//! blocked, traffic with the outside, workloads not isolated), with
+//! `--matrix` every workload's rules and every flow, port by port (the
+//! report of [`crate::netpol::reach`]). A spec is rendered in memory
 //! first, and the report then also says, flow by flow, whether what the spec
 //! declares (and the platform needs) is allowed and what must stay closed is
 //! denied ([`crate::proof`]).
@@ -15,9 +18,16 @@ use crate::audit::manifests;
 use crate::error::Error;
 use crate::netpol::Cluster;
 use crate::netpol::reach::{self, Grant, Report, Side, WorkloadReach};
+use crate::netpol::summary::{self, Summary};
 
-/// Prints the reach report of `paths` (manifests and specs).
-pub fn run(paths: &[PathBuf], format: Format, stdout: &mut dyn Write) -> Result<Status, Error> {
+/// Prints the reach report of `paths` (manifests and specs): the summary,
+/// or with `matrix` every workload and every flow.
+pub fn run(
+    paths: &[PathBuf],
+    format: Format,
+    matrix: bool,
+    stdout: &mut dyn Write,
+) -> Result<Status, Error> {
     let (specs, others): (Vec<PathBuf>, Vec<PathBuf>) = paths
         .iter()
         .cloned()
@@ -66,10 +76,14 @@ pub fn run(paths: &[PathBuf], format: Format, stdout: &mut dyn Write) -> Result<
                 .collect(),
         )
     })?;
-    let report = reach::report(&cluster);
     let output = match format {
         Format::Json => {
-            let mut value = serde_json::to_value(&report).unwrap_or_default();
+            let mut value = if matrix {
+                serde_json::to_value(reach::report(&cluster))
+            } else {
+                serde_json::to_value(summary::summary(&cluster))
+            }
+            .unwrap_or_default();
             if !proofs.is_empty() {
                 value["specs"] = proofs
                     .iter()
@@ -79,7 +93,11 @@ pub fn run(paths: &[PathBuf], format: Format, stdout: &mut dyn Write) -> Result<
             serde_json::to_string_pretty(&value).unwrap_or_default() + "\n"
         }
         Format::Text => {
-            let mut out = text(&report);
+            let mut out = if matrix {
+                text(&reach::report(&cluster))
+            } else {
+                summary_text(&summary::summary(&cluster))
+            };
             for (spec, proof, hosts) in &proofs {
                 proof_text(&mut out, spec, proof, hosts);
             }
@@ -155,6 +173,96 @@ fn proof_json(
             "verdict": v.verdict,
         })).collect::<Vec<_>>(),
     })
+}
+
+/// The summary: one line per group of allowed flows, then the declared
+/// flows that are blocked, traffic with the outside and the workloads no
+/// policy isolates.
+pub fn summary_text(summary: &Summary) -> String {
+    let mut out = String::new();
+    if summary.workload_count == 0 {
+        out.push_str("no workloads (Pods, Deployments, StatefulSets, DaemonSets, ReplicaSets, Jobs, CronJobs) in these manifests\n");
+        return out;
+    }
+    pushln!(
+        out,
+        "{} workloads, {} classes of pods the policies cannot tell apart (every workload and every flow: --matrix)",
+        summary.workload_count,
+        summary.class_count
+    );
+    let list = |ids: &[String]| ids.join(", ");
+    pushln!(
+        out,
+        "\nallowed between workloads ({} groups; both ends allow; a workload to itself means replica to replica):",
+        summary.allowed.len()
+    );
+    if summary.allowed.is_empty() {
+        pushln!(out, "  none");
+    }
+    for group in &summary.allowed {
+        let to = if group.to == group.from {
+            "themselves".to_string()
+        } else {
+            list(&group.to)
+        };
+        pushln!(
+            out,
+            "  ALLOW {} -> {}: {}",
+            list(&group.from),
+            to,
+            group.ports.join(", ")
+        );
+    }
+    pushln!(
+        out,
+        "\ndeclared by a rule at one end, blocked at the other ({}):",
+        summary.blocked.len()
+    );
+    if summary.blocked.is_empty() {
+        pushln!(out, "  none");
+    }
+    for blocked in &summary.blocked {
+        pushln!(
+            out,
+            "  BLOCKED {} -> {} {}: named by {}; {}",
+            list(&blocked.from),
+            list(&blocked.to),
+            blocked.port,
+            blocked.declared_by,
+            blocked.reason
+        );
+    }
+    pushln!(
+        out,
+        "\nwith the outside of these manifests (by the rules of each workload):"
+    );
+    if summary.outside.is_empty() {
+        pushln!(out, "  none");
+    }
+    for outside in &summary.outside {
+        pushln!(
+            out,
+            "  {} {} {}: {}   [{}]",
+            outside.direction,
+            if outside.direction == "ingress" {
+                "from"
+            } else {
+                "to"
+            },
+            outside.peer,
+            outside.ports.join(", "),
+            list(&outside.workloads)
+        );
+    }
+    for open in &summary.not_isolated {
+        pushln!(
+            out,
+            "\nnot isolated for {} (no policy selects them: everything allowed): {}",
+            open.direction,
+            list(&open.workloads)
+        );
+    }
+    out
 }
 
 /// The readable report: one block per workload, then the flows between

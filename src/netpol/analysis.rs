@@ -34,9 +34,10 @@ pub const SELECTS_NOTHING: &str = "netpol/selects-nothing";
 /// voids the filter.
 pub const DNS_FILTER_VOIDED: &str = "netpol/dns-filter-voided";
 
-/// Prefix lengths below which an ipBlock counts as very wide.
-const WIDE_IPV4_PREFIX: u8 = 8;
-const WIDE_IPV6_PREFIX: u8 = 32;
+/// Prefix lengths below which an ipBlock counts as very wide (and a spec's
+/// `cidr` is refused by validation, so that what validates renders).
+pub const WIDE_IPV4_PREFIX: u8 = 8;
+pub const WIDE_IPV6_PREFIX: u8 = 32;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]

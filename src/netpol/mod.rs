@@ -15,10 +15,12 @@
 
 pub mod analysis;
 pub mod cilium;
+mod classes;
 mod cluster;
 mod policy;
 pub mod reach;
 mod selector;
+pub mod summary;
 
 #[cfg(test)]
 mod docs_examples;

@@ -12,6 +12,7 @@ use serde::Serialize;
 
 use super::NAMESPACE_NAME_LABEL;
 use super::cilium::{CiliumPeer, CiliumPolicy, CiliumPort, DnsFilter, Entity, Item, VoidedFilter};
+use super::classes::Classes;
 use super::cluster::{Cluster, ContainerPort, Decision, Endpoint, Pod};
 use super::policy::{Direction, Peer, Policy, PolicyPort, PortMatch, Protocol, Rule};
 use super::selector::{Labels, Selector};
@@ -95,8 +96,11 @@ pub struct Flow {
     pub reason: String,
 }
 
-/// The report for every workload of `cluster`.
+/// The report for every workload of `cluster`: each workload's sides and
+/// every flow between workloads (`harden reach --matrix`). Pairs are judged
+/// once per pair of classes of pods the policies cannot tell apart.
 pub fn report(cluster: &Cluster) -> Report {
+    let classes = Classes::of(cluster);
     let voided = cluster.voided_dns_filters();
     let workloads = (0..cluster.pods.len())
         .map(|index| WorkloadReach {
@@ -111,20 +115,16 @@ pub fn report(cluster: &Cluster) -> Report {
             labels: cluster.pods[index].labels.clone(),
             ports: cluster.pods[index].ports.clone(),
             host_network: cluster.pods[index].host_network,
-            ingress: side(cluster, index, Direction::Ingress),
-            egress: side(cluster, index, Direction::Egress),
+            ingress: side(cluster, &classes, index, Direction::Ingress),
+            egress: side(cluster, &classes, index, Direction::Egress),
         })
         .collect();
     let mut flows = Vec::new();
     for from in 0..cluster.pods.len() {
         for to in 0..cluster.pods.len() {
             for port in &cluster.pods[to].ports {
-                let verdict = cluster.between_pods(
-                    Endpoint::Pod(from),
-                    Endpoint::Pod(to),
-                    port.port,
-                    port.protocol,
-                );
+                let verdict =
+                    classes.verdict(classes.of[from], classes.of[to], port.port, port.protocol);
                 flows.push(Flow {
                     from: cluster.pods[from].id.clone(),
                     to: cluster.pods[to].id.clone(),
@@ -139,7 +139,7 @@ pub fn report(cluster: &Cluster) -> Report {
     Report { workloads, flows }
 }
 
-fn side(cluster: &Cluster, index: usize, direction: Direction) -> Side {
+fn side(cluster: &Cluster, classes: &Classes, index: usize, direction: Direction) -> Side {
     let pod = &cluster.pods[index];
     let policies = cluster.isolating(pod, direction);
     let mut grants = Vec::new();
@@ -148,6 +148,7 @@ fn side(cluster: &Cluster, index: usize, direction: Direction) -> Side {
             if rule.peers.is_empty() {
                 grants.push(grant(
                     cluster,
+                    classes,
                     index,
                     direction,
                     policy,
@@ -160,6 +161,7 @@ fn side(cluster: &Cluster, index: usize, direction: Direction) -> Side {
                 let path = format!("{}.{}[{peer_index}]", rule.path, direction.peers_field());
                 grants.push(grant(
                     cluster,
+                    classes,
                     index,
                     direction,
                     policy,
@@ -392,8 +394,10 @@ fn cilium_ports(ports: &[CiliumPort], destination: &Pod) -> Vec<(u16, Protocol)>
     out
 }
 
+#[allow(clippy::too_many_arguments)]
 fn grant(
     cluster: &Cluster,
+    classes: &Classes,
     index: usize,
     direction: Direction,
     policy: &Policy,
@@ -435,7 +439,10 @@ fn grant(
     for other in 0..cluster.pods.len() {
         let matched = match peer {
             None => true,
-            Some(peer) => cluster.peer_matches(peer, &policy.namespace, Endpoint::Pod(other)),
+            Some(peer) => match classes.peer_classes(&policy.namespace, peer) {
+                Some(set) => set[classes.of[other]],
+                None => cluster.peer_matches(peer, &policy.namespace, Endpoint::Pod(other)),
+            },
         };
         if !matched {
             continue;
@@ -451,8 +458,7 @@ fn grant(
             blocked_by: None,
         };
         for (port, protocol) in concrete_ports(&rule.ports, Some(&cluster.pods[to])) {
-            let verdict =
-                cluster.between_pods(Endpoint::Pod(from), Endpoint::Pod(to), port, protocol);
+            let verdict = classes.verdict(classes.of[from], classes.of[to], port, protocol);
             if verdict.allowed {
                 reached.allowed.push(format!("{protocol} {port}"));
                 continue;
@@ -593,7 +599,10 @@ fn other_end(
 /// The (port, protocol) pairs a rule's ports stand for toward `destination`:
 /// numbers and ranges by their first port, named ports resolved against the
 /// destination, "every port" as the destination's container ports.
-fn concrete_ports(ports: &[PolicyPort], destination: Option<&Pod>) -> Vec<(u16, Protocol)> {
+pub(super) fn concrete_ports(
+    ports: &[PolicyPort],
+    destination: Option<&Pod>,
+) -> Vec<(u16, Protocol)> {
     let container = |protocol: Option<Protocol>| -> Vec<(u16, Protocol)> {
         destination
             .map(|pod| {
@@ -628,7 +637,7 @@ fn concrete_ports(ports: &[PolicyPort], destination: Option<&Pod>) -> Vec<(u16, 
     out
 }
 
-fn ports_text(ports: &[PolicyPort], destination: Option<&Pod>) -> Vec<String> {
+pub(super) fn ports_text(ports: &[PolicyPort], destination: Option<&Pod>) -> Vec<String> {
     if ports.is_empty() {
         return vec!["any port".into()];
     }

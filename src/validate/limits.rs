@@ -17,8 +17,31 @@ use crate::diagnostics::Problem;
 use crate::spec::Spec;
 use crate::text::Push as _;
 
-/// The most items any list (or entries any map) of a spec may hold.
+/// The most items any list (or entries any map) of a spec may hold, but
+/// for the lists of [`max_items`].
 pub const MAX_ITEMS: usize = 100;
+/// The most egress rules: allowlists of a partner's or a cloud service's
+/// published ranges run to hundreds of CIDRs (one rule each), e.g. Google's
+/// goog.json or a payment provider's webhook and API ranges. Each rule is
+/// about 250 bytes of NetworkPolicy.
+pub const MAX_EGRESS_RULES: usize = 1000;
+/// The most secret keys: an app's settings kept in a vault run to hundreds
+/// of keys; each is one entry of about 150 bytes in the ExternalSecret.
+pub const MAX_SECRET_KEYS: usize = 1000;
+/// The most ports over all egress rules together: 1,000 rules of 100 ports
+/// each would make a NetworkPolicy of several MiB, beyond etcd's request
+/// limit; 2,000 ports (about 40 bytes each) keep the egress policy near
+/// 330 KiB at the bounds.
+pub const MAX_EGRESS_PORTS: usize = 2000;
+
+/// The most items the list at `path` may hold.
+fn max_items(path: &str) -> usize {
+    match path {
+        "egress" => MAX_EGRESS_RULES,
+        "secrets.keys" => MAX_SECRET_KEYS,
+        _ => MAX_ITEMS,
+    }
+}
 /// The longest string, in bytes, unless [`max_len`] says otherwise.
 pub const MAX_STRING: usize = 1024;
 /// The longest value echoed back in a message, in characters.
@@ -37,7 +60,25 @@ pub struct Found {
 pub fn check(spec: &Spec) -> Found {
     let mut found = Found::default();
     match serde_json::to_value(spec) {
-        Ok(value) => walk(&value, &mut String::new(), &mut found),
+        Ok(value) => {
+            walk(&value, &mut String::new(), &mut found);
+            let ports: usize = value["egress"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|rule| rule["ports"].as_array())
+                .map(Vec::len)
+                .sum();
+            if ports > MAX_EGRESS_PORTS {
+                found.sizes.push(
+                    Problem::new(
+                        "egress",
+                        format!("lists {ports} ports over all its rules; at most {MAX_EGRESS_PORTS} are allowed"),
+                    )
+                    .help("give each rule only the ports its destination serves"),
+                );
+            }
+        }
         Err(error) => found
             .sizes
             .push(Problem::new("", format!("cannot be read: {error}"))),
@@ -69,11 +110,12 @@ fn max_len(path: &str, key: bool) -> usize {
 fn walk(value: &Value, path: &mut String, problems: &mut Found) {
     match value {
         Value::Array(items) => {
-            if items.len() > MAX_ITEMS {
+            let most = max_items(path);
+            if items.len() > most {
                 problems.sizes.push(
                     Problem::new(
                         path.as_str(),
-                        format!("has {} items; at most {MAX_ITEMS} are allowed", items.len()),
+                        format!("has {} items; at most {most} are allowed", items.len()),
                     )
                     .help("split the app, or use broader rules (a namespace instead of many pods)"),
                 );
@@ -215,6 +257,40 @@ mod tests {
         assert_eq!(problems.len(), 1, "{problems:?}");
         assert_eq!(problems[0].path, "ingress");
         assert!(problems[0].message.contains("101 items"));
+    }
+
+    #[test]
+    fn egress_and_secret_keys_hold_hundreds_and_ports_are_bounded_in_all() {
+        let rules: String = (0..MAX_EGRESS_RULES)
+            .map(|i| {
+                format!(
+                    "  - {{name: r{i}, cidr: 10.{}.{}.0/24, ports: [{{port: 443}}]}}\n",
+                    i / 256,
+                    i % 256
+                )
+            })
+            .collect();
+        let keys: String = (0..MAX_SECRET_KEYS)
+            .map(|i| format!("    - {{name: k{i}}}\n"))
+            .collect();
+        let at_bound =
+            format!("egress:\n{rules}secrets:\n  store: {{name: vault}}\n  keys:\n{keys}");
+        assert!(check(&spec(&at_bound)).sizes.is_empty());
+        let over = format!("{at_bound}    - {{name: one-more}}\n");
+        let problems = check(&spec(&over)).sizes;
+        assert_eq!(problems[0].path, "secrets.keys", "{problems:?}");
+        assert!(problems[0].message.contains("at most 1000"));
+        let many: String = (0..=MAX_EGRESS_RULES).map(|_| "{name: a},").collect();
+        let problems = check(&spec(&format!("egress: [{many}]\n"))).sizes;
+        assert_eq!(problems[0].path, "egress", "{problems:?}");
+        assert!(problems[0].message.contains("1001 items; at most 1000"));
+        let ports: String = (1..=100).map(|p| format!("{{port: {p}}}, ")).collect();
+        let rules: String = (0..21)
+            .map(|i| format!("  - {{name: r{i}, cidr: 10.0.{i}.0/24, ports: [{ports}]}}\n"))
+            .collect();
+        let problems = check(&spec(&format!("egress:\n{rules}"))).sizes;
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(problems[0].message.contains("2100 ports"), "{problems:?}");
     }
 
     #[test]

@@ -7,6 +7,7 @@ use super::resolve::{self, pods_peer};
 use super::{Validator, formats, hosts};
 use crate::diagnostics::Problem;
 use crate::model;
+use crate::netpol::analysis::{WIDE_IPV4_PREFIX, WIDE_IPV6_PREFIX};
 use crate::spec::{self, Spec};
 
 /// What an egress rule resolves to.
@@ -215,6 +216,45 @@ impl Validator {
                 self.push(
                     Problem::new(format!("{path}.cidr"), format!("{cidr_text:?} {reason}"))
                         .help("write a CIDR such as 10.20.0.0/16"),
+                );
+                *ok = false;
+            }
+            // Wider than /8 (IPv4) or /32 (IPv6), and so every address of a
+            // family: a network plugin that matches pod addresses with
+            // ipBlocks (the Kubernetes documentation leaves it to the plugin)
+            // opens these ports to pods of the cluster too, and harden's own
+            // audit refuses such output (netpol/ipblock-any, ipblock-wide),
+            // so it is refused here, where the field can be named.
+            Ok(outer)
+                if outer.prefix
+                    < if outer.address.is_ipv4() {
+                        WIDE_IPV4_PREFIX
+                    } else {
+                        WIDE_IPV6_PREFIX
+                    } =>
+            {
+                let family = if outer.address.is_ipv4() {
+                    "IPv4"
+                } else {
+                    "IPv6"
+                };
+                let what = if outer.prefix == 0 {
+                    format!(
+                        "is every {family} address: the internet and, with network plugins that match pod addresses with ipBlocks, every pod of the cluster"
+                    )
+                } else {
+                    format!(
+                        "is wider than /{} ({family}): such a range holds pod and node addresses as well as the internet",
+                        if outer.address.is_ipv4() {
+                            WIDE_IPV4_PREFIX
+                        } else {
+                            WIDE_IPV6_PREFIX
+                        }
+                    )
+                };
+                self.push(
+                    Problem::new(format!("{path}.cidr"), format!("{cidr_text:?} {what}"))
+                        .help("list the ranges that need the flow (a partner's or a cloud provider's published ranges, one rule each), or egress by name with hosts: and network.enforcement: cilium"),
                 );
                 *ok = false;
             }

@@ -184,6 +184,7 @@ fn spec_tree(text: &str) -> Result<Node, SyntaxError> {
         return Err(empty());
     }
     check_flow_depth(text, SPEC_LIMITS.depth)?;
+    check_version(text, Mode::Spec)?;
     let mut reader = Reader::new(text, Mode::Spec, SPEC_LIMITS);
     let document = reader.next_document().ok_or_else(empty)??;
     if let Some(second) = reader.next_document() {
@@ -207,6 +208,56 @@ fn spec_tree(text: &str) -> Result<Node, SyntaxError> {
 
 fn is_null(node: &Node) -> bool {
     matches!(&node.kind, Kind::Scalar(s) if s.value == resolve::Value::Null)
+}
+
+/// Refuses a `%YAML` version directive for a YAML this reader does not
+/// implement. yaml-rust2 reads the directive and ignores its version (its
+/// parser.rs leaves the check commented out), so `%YAML 2.0` would be read
+/// as if it were 1.2. YAML 1.2 (yaml.org/spec/1.2.2, 6.8.1 "YAML
+/// Directives") says a document of a higher major version "should be
+/// rejected"; libyaml refuses every version but 1.1 and 1.2 ("found
+/// incompatible YAML document"), and go-yaml v2, which kubectl's
+/// sigs.k8s.io/yaml reads with, every version but 1.1 (its parserc.go
+/// `yaml_parser_process_directives`, as quoted in a copy of the source, not
+/// checked against the Kubernetes fork). So: a spec, read as YAML 1.2 core,
+/// takes `%YAML 1.2` only (a 1.1 document's `yes`, `010` or `1:20` would be
+/// read otherwise than its author meant); a manifest takes 1.1 and 1.2.
+fn check_version(text: &str, mode: Mode) -> Result<(), SyntaxError> {
+    // Only a line that starts with `%` can be a directive: most texts have none.
+    if !text.starts_with('%') && !text.contains("\n%") {
+        return Ok(());
+    }
+    let scanner = yaml_rust2::scanner::Scanner::new(text.chars());
+    for yaml_rust2::scanner::Token(mark, token) in scanner {
+        let yaml_rust2::scanner::TokenType::VersionDirective(major, minor) = token else {
+            continue;
+        };
+        let accepted: &[u32] = match mode {
+            Mode::Spec => &[2],
+            Mode::Kubernetes => &[1, 2],
+        };
+        if major == 1 && accepted.contains(&minor) {
+            continue;
+        }
+        let (read, fix) = match mode {
+            Mode::Spec => (
+                "a spec is read as YAML 1.2",
+                "remove the %YAML line (or write %YAML 1.2) and write the document in YAML 1.2",
+            ),
+            Mode::Kubernetes => (
+                "manifests are read as YAML 1.1 and 1.2, as kubectl reads them",
+                "remove the %YAML line, or write %YAML 1.1",
+            ),
+        };
+        return Err(SyntaxError::at(
+            Position {
+                line: mark.line(),
+                column: mark.col() + 1,
+            },
+            format!("%YAML {major}.{minor} is a YAML version harden does not read: {read}; {fix}"),
+        ));
+    }
+    Ok(())
 }
 
 fn check_flow_depth(text: &str, limit: usize) -> Result<(), SyntaxError> {
@@ -281,7 +332,9 @@ impl Iterator for Manifests<'_> {
                 let before = &self.text[..start];
                 let lines = before.matches('\n').count();
                 let columns = start - before.rfind('\n').map_or(0, |i| i + 1);
-                if let Err(error) = check_flow_depth(chunk, MANIFEST_LIMITS.depth) {
+                if let Err(error) = check_flow_depth(chunk, MANIFEST_LIMITS.depth)
+                    .and_then(|()| check_version(chunk, Mode::Kubernetes))
+                {
                     self.failed = true;
                     return Some(Err(shift_error(error, lines, columns)));
                 }

@@ -376,3 +376,27 @@ fn lean_reading_drops_only_definition_schemas() {
     assert_eq!(lean, full);
     assert_eq!(lean.position.unwrap().line, 3);
 }
+
+#[test]
+fn a_yaml_version_the_reader_does_not_implement_is_refused() {
+    for (text, line) in [
+        ("%YAML 2.0\n---\napp: {name: web}\n", 1),
+        ("# a comment\n%YAML 1.1\n---\napp: {name: web}\n", 2),
+        ("%YAML 1.3\n---\napp: {name: web}\n", 1),
+    ] {
+        let error = spec_error(text);
+        assert_eq!(error.position.map(|p| p.line), Some(line), "{text}");
+        assert!(
+            error.message.contains("harden does not read")
+                && error.message.contains("remove the %YAML line"),
+            "{error:?}"
+        );
+    }
+    // YAML 1.2, what a spec is read as, is fine.
+    assert!(parse_document::<Spec>("%YAML 1.2\n---\napp: {name: web}\n").is_ok());
+    // Manifests: 1.1 (what kubectl reads) and 1.2, nothing else.
+    assert!(parse_stream("%YAML 1.1\n---\nkind: Pod\n").is_ok());
+    assert!(parse_stream("%YAML 1.2\n---\nkind: Pod\n").is_ok());
+    let error = parse_stream("kind: Pod\n---\n%YAML 2.0\n---\nkind: Pod\n").unwrap_err();
+    assert!(error.message.contains("%YAML 2.0"), "{error:?}");
+}

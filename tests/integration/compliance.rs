@@ -32,7 +32,7 @@ const CASES: &[Case] = &[
     Case {
         rule: "pci-dss/bounded-egress",
         context: "pci-dss",
-        rejected: "egress:\n  - name: anywhere\n    cidr: 0.0.0.0/0\n    ports: [{port: 443}]\n",
+        rejected: "egress:\n  - name: anywhere\n    cidr: 10.0.0.0/8\n    ports: [{port: 443}]\n",
         accepted: "egress:\n  - name: processor\n    cidr: 203.0.113.0/24\n    ports: [{port: 443}]\n",
     },
     Case {
@@ -134,7 +134,7 @@ fn every_rule_has_a_case() {
 fn the_message_reads_well() {
     let error = load_spec_text(
         &format!(
-            "{}egress:\n  - name: anywhere\n    cidr: 0.0.0.0/0\n    ports: [{{port: 443}}]\n",
+            "{}egress:\n  - name: anywhere\n    cidr: 10.0.0.0/8\n    ports: [{{port: 443}}]\n",
             BASE.replace("CONTEXT", "pci-dss")
         ),
         "c.yaml",
@@ -143,6 +143,6 @@ fn the_message_reads_well() {
     .to_string();
     assert_eq!(
         error,
-        "error: c.yaml:11:5: egress[0].cidr: \"0.0.0.0/0\" opens egress to a range wider than /16, which PCI DSS v4.0 Requirement 1.3 (network access to and from the cardholder data environment is restricted) requires (pci-dss/bounded-egress)\n  help: name the exact networks the app calls (e.g. the processor's published ranges)\nc.yaml: 1 problem found"
+        "error: c.yaml:11:5: egress[0].cidr: \"10.0.0.0/8\" opens egress to a range wider than /16, which PCI DSS v4.0 Requirement 1.3 (network access to and from the cardholder data environment is restricted) requires (pci-dss/bounded-egress)\n  help: name the exact networks the app calls (e.g. the processor's published ranges)\nc.yaml: 1 problem found"
     );
 }

@@ -6,6 +6,7 @@
 
 mod support;
 
+mod agree;
 mod audit;
 mod audit_inputs;
 mod audit_script;

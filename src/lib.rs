@@ -29,6 +29,7 @@ pub mod parallel;
 pub mod platform;
 pub mod posture;
 pub mod proof;
+pub mod quote;
 pub mod render;
 pub mod spec;
 pub mod system;

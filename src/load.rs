@@ -1,7 +1,7 @@
 //! Reading spec files: read, parse, validate, and report every problem with
 //! the file, line and column, or hand back the resolved [`Model`].
 
-use std::path::{Component, Path};
+use std::path::Path;
 
 use crate::diagnostics::{Problem, SpecReport};
 use crate::model::Model;
@@ -181,34 +181,6 @@ pub fn validate_parsed(
     }
 }
 
-/// How a path is shown in messages and headers: relative paths without `./`,
-/// with `/` separators, so `specs/a.yaml` and `./specs/a.yaml` render the same
-/// bytes.
-pub fn display_path(path: &Path) -> String {
-    let parts: Vec<String> = path
-        .components()
-        .filter(|c| !matches!(c, Component::CurDir))
-        .map(|c| match c {
-            Component::RootDir => String::new(),
-            other => other.as_os_str().to_string_lossy().into_owned(),
-        })
-        .collect();
-    let joined = parts.join("/");
-    if path.is_absolute() && !joined.starts_with('/') {
-        format!("/{joined}")
-    } else {
-        joined
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn display_paths_are_normalised() {
-        assert_eq!(display_path(Path::new("./specs/a.yaml")), "specs/a.yaml");
-        assert_eq!(display_path(Path::new("specs/./a.yaml")), "specs/a.yaml");
-        assert_eq!(display_path(Path::new("/tmp/a.yaml")), "/tmp/a.yaml");
-    }
-}
+/// Where paths are shown: [`crate::quote::display_path`] (named here too
+/// for the callers that still import it from `load`).
+pub use crate::quote::display_path;

@@ -18,6 +18,8 @@ use std::path::{Component, Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::quote::{forbidden_char, printable};
+
 /// The workspace file's name, at the root.
 pub const WORKSPACE_FILE: &str = "harden.yaml";
 /// Where a spec's files go by default; `{app}` is the app name.
@@ -277,22 +279,6 @@ fn slash_path(path: &Path) -> String {
     }
 }
 
-/// Characters that may not appear in a spec's path: it is printed into
-/// comments of YAML, shell and Markdown files and onto terminals. C0 and C1
-/// controls and DEL (a newline ends a comment), bidirectional controls (the
-/// text reviewed would differ from the text run), and `<`/`>` (`-->` ends an
-/// HTML comment).
-pub fn forbidden_char(c: char) -> Option<&'static str> {
-    match c {
-        '\u{0}'..='\u{1f}' | '\u{7f}'..='\u{9f}' => Some("a control character"),
-        '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}' | '\u{61c}' => {
-            Some("a bidirectional control character")
-        }
-        '<' | '>' => Some("an angle bracket"),
-        _ => None,
-    }
-}
-
 /// Refuses a spec path that contains a [`forbidden_char`], or that is not
 /// valid UTF-8.
 pub fn check_spec_name(id: &str, spec: &Path) -> Result<(), WorkspaceError> {
@@ -344,20 +330,6 @@ pub fn shown(path: &Path) -> String {
     printable(&text)
 }
 
-/// Text safe to print on a terminal: characters a spec path may not contain
-/// are shown as `\u{..}` escapes instead of being sent to the terminal.
-pub fn printable(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if forbidden_char(c).is_some() && c != '<' && c != '>' {
-            out.push_str(&format!("\\u{{{:x}}}", c as u32));
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
 /// Removes `.` and resolves `..` lexically.
 fn normalise(path: &Path) -> PathBuf {
     let mut out = PathBuf::new();
@@ -396,22 +368,6 @@ fn relative_to(path: &Path, base: &Path) -> Option<PathBuf> {
     Some(relative)
 }
 
-/// A path quoted for pasting into a POSIX shell, when it needs quoting.
-pub fn shell_arg(text: &str) -> String {
-    if !text.is_empty()
-        && text
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "/._-+,:@%=".contains(c))
-        && !text.starts_with('-')
-    {
-        text.to_string()
-    } else if text.starts_with('-') {
-        crate::templates::shell_quote(&format!("./{text}"))
-    } else {
-        crate::templates::shell_quote(text)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -430,16 +386,7 @@ mod tests {
     }
 
     #[test]
-    fn forbidden_characters_are_named() {
-        for c in [
-            '\n', '\u{1b}', '\u{7f}', '\u{85}', '\u{202e}', '\u{2067}', '\u{200f}', '\u{61c}', '<',
-            '>',
-        ] {
-            assert!(forbidden_char(c).is_some(), "{c:?}");
-        }
-        for c in ['a', ' ', '$', '\'', 'é', '\u{a0}'] {
-            assert!(forbidden_char(c).is_none(), "{c:?}");
-        }
+    fn spec_names_with_forbidden_characters_are_refused() {
         let error = check_spec_name("a\n-->b", Path::new("a\n-->b"))
             .unwrap_err()
             .to_string();
@@ -447,13 +394,5 @@ mod tests {
             error.contains("U+000A") && error.contains("rename"),
             "{error}"
         );
-    }
-
-    #[test]
-    fn shell_arguments_are_quoted_when_needed() {
-        assert_eq!(shell_arg("specs/a.yaml"), "specs/a.yaml");
-        assert_eq!(shell_arg("my specs/a b.yaml"), "'my specs/a b.yaml'");
-        assert_eq!(shell_arg("-x.yaml"), "'./-x.yaml'");
-        assert_eq!(shell_arg("$(x).yaml"), "'$(x).yaml'");
     }
 }

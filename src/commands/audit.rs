@@ -106,10 +106,10 @@ pub fn run(args: &AuditArgs, stdout: &mut dyn Write) -> Result<Status, Error> {
         if !path.is_file() {
             return Err(Error::Input(format!(
                 "waiver file {} does not exist",
-                crate::load::display_path(&path)
+                crate::quote::display_path(&path)
             )));
         }
-        let shown = crate::load::display_path(&path);
+        let shown = crate::quote::display_path(&path);
         waivers.add_file(&path, &shown, &waivers::today());
     }
     // Reports are written as they are serialised, through one buffer; JSON

@@ -12,7 +12,8 @@ use super::{Format, Status, render_spec_in};
 use crate::drift::{self, FileDrift, FileState};
 use crate::error::Error;
 use crate::templates::Templates;
-use crate::workspace::{Workspace, shell_arg, shown};
+use crate::quote::shell_arg;
+use crate::workspace::{Workspace, shown};
 
 /// The result for one spec.
 #[derive(Debug, Serialize)]

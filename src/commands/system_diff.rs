@@ -30,7 +30,8 @@ use crate::error::Error;
 use crate::impact::{Direction, Impact};
 use crate::render::GeneratedFile;
 use crate::system;
-use crate::workspace::{Workspace, printable, shown};
+use crate::quote::printable;
+use crate::workspace::{Workspace, shown};
 
 /// Every output of a system: its directory relative to the root (with `/`)
 /// and its files; and the app names of its services.

@@ -28,7 +28,8 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use crate::diagnostics::SpecReport;
-use crate::load::{self, LoadError, display_path};
+use crate::load::{self, LoadError};
+use crate::quote::display_path;
 use crate::model::{self, Model};
 use crate::platform::{dapr, names};
 use crate::spec::Spec;

@@ -41,8 +41,7 @@ pub mod workspace;
 pub mod write;
 pub mod yaml;
 
-pub use commands::Status;
-pub use error::Error;
+pub use error::{Error, Status};
 
 /// Runs a parsed command line and returns the process exit status.
 ///

@@ -17,24 +17,13 @@ use std::path::{Path, PathBuf};
 
 use crate::cli::Command;
 pub use crate::cli::{AuditFormat, ColorChoice, Format};
-use crate::error::Error;
+use crate::error::{Error, Status};
 use crate::load;
 use crate::model::Model;
 use crate::render::{self, GeneratedFile};
 use crate::templates::Templates;
 use crate::workspace::{Workspace, shown};
 use crate::write;
-
-/// The process exit status, as documented in the README.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Status {
-    /// Nothing to report.
-    Clean = 0,
-    /// Findings, drift, or files in the way.
-    Findings = 1,
-    /// Usage or input error (an invalid spec, an unreadable file).
-    Error = 2,
-}
 
 /// Runs one subcommand, writing results to `stdout` and reports to
 /// `stderr`; [`crate::run`] guards both streams and prints the error.

@@ -398,14 +398,3 @@ pub fn graph(
         Ok(Status::Clean)
     }
 }
-
-impl Status {
-    /// The more serious of two statuses.
-    fn max_with(self, other: Status) -> Status {
-        if other as i32 > self as i32 {
-            other
-        } else {
-            self
-        }
-    }
-}

@@ -26,6 +26,7 @@ pub mod load;
 pub mod model;
 pub mod netpol;
 pub mod parallel;
+pub mod pipeline;
 pub mod platform;
 pub mod posture;
 pub mod proof;

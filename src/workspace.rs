@@ -160,26 +160,13 @@ impl Workspace {
                 "{shown}: namespaces: {namespaces:?} does not contain {{namespace}}\n  help: every shared namespace needs its own directory, e.g. \"deploy/namespaces/{{namespace}}\""
             )));
         }
-        let (_, problems) = crate::validate::cluster::resolve(config.cluster.as_ref());
-        if !problems.is_empty() {
-            let listed: Vec<String> = problems
-                .iter()
-                .map(|p| {
-                    let help = p
-                        .help
-                        .as_deref()
-                        .map(|h| format!("\n  help: {h}"))
-                        .unwrap_or_default();
-                    format!("{shown}: {}: {}{help}", p.path, p.message)
-                })
-                .collect();
-            return Err(WorkspaceError(listed.join("\nerror: ")));
-        }
         Ok(Workspace { root, config })
     }
 
     /// The workspace's cluster profile section (`cluster:` in
-    /// `harden.yaml`), checked when the file was read.
+    /// `harden.yaml`) as written: its values are checked where the profile
+    /// is resolved, by [`crate::load::workspace`], which opens a workspace
+    /// for every command.
     pub fn cluster(&self) -> Option<&crate::spec::Cluster> {
         self.config.cluster.as_ref()
     }

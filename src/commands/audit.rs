@@ -3,11 +3,11 @@
 
 use std::io::Write;
 
-use crate::cli::{AuditArgs, AuditFormat};
 use crate::audit::pss::{Level, Version};
 use crate::audit::report::{self, TextOptions};
 use crate::audit::rules::{self, Family, PssChoice, Selection};
 use crate::audit::waivers::{self, Waivers};
+use crate::cli::{AuditArgs, AuditFormat};
 use crate::error::{Error, Status};
 
 /// Each id of `ids` as a rule of the catalogue.
@@ -89,7 +89,7 @@ pub fn run(args: &AuditArgs, stdout: &mut dyn Write) -> Result<Status, Error> {
     let profile = args
         .paths
         .first()
-        .and_then(|path| crate::workspace::Workspace::for_path(path).ok())
+        .and_then(|path| crate::load::workspace(path).ok())
         .and_then(|w| w.cluster().cloned());
     let dns = crate::platform::cluster::DnsFacts::for_profile(
         &crate::validate::cluster::resolve(profile.as_ref()).0,

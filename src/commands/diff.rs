@@ -15,13 +15,14 @@ use anstyle::{AnsiColor, Style};
 use serde::Serialize;
 use similar::TextDiff;
 
-use super::{ColorChoice, Format, Status, render_spec_in};
+use crate::cli::{ColorChoice, Format};
 use crate::drift::{self, FileState};
-use crate::error::Error;
+use crate::error::{Error, Status};
 use crate::impact::{self, Direction, Impact};
 use crate::load;
+use crate::pipeline::{render_spec_in, workspace_templates};
 use crate::render::{self, GeneratedFile};
-use crate::workspace::{Workspace, shown};
+use crate::workspace::shown;
 
 #[derive(Debug, Serialize)]
 struct FileChange {
@@ -170,8 +171,8 @@ pub struct Options<'a> {
 
 pub fn run(spec: &Path, options: &Options<'_>, stdout: &mut dyn Write) -> Result<Status, Error> {
     let Options { out, against, .. } = *options;
-    let workspace = Workspace::for_path(spec)?;
-    let templates = super::workspace_templates(&workspace, options.templates)?;
+    let workspace = load::workspace(spec)?;
+    let templates = workspace_templates(&workspace, options.templates)?;
     let (model, after) = render_spec_in(spec, &workspace, &templates)?;
     let shown = shown(spec);
     let (before_label, after_label, changes) = match against {

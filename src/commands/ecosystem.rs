@@ -6,9 +6,8 @@ use std::io::Write;
 
 use clap::CommandFactory;
 
-use super::Status;
 use crate::cli::{Cli, TemplatesAction};
-use crate::error::Error;
+use crate::error::{Error, Status};
 use crate::quote::display_path;
 use crate::templates::Templates;
 

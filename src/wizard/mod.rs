@@ -120,10 +120,7 @@ fn output_path(args: &InitArgs, name: &str) -> PathBuf {
 pub(crate) fn workspace_cluster(output: &Path) -> Option<crate::spec::Cluster> {
     let absolute = std::env::current_dir().ok()?.join(output);
     let existing = absolute.ancestors().skip(1).find(|dir| dir.is_dir())?;
-    crate::workspace::Workspace::for_path(existing)
-        .ok()?
-        .cluster()
-        .cloned()
+    crate::load::workspace(existing).ok()?.cluster().cloned()
 }
 
 fn refuse_existing(args: &InitArgs, name: &str) -> Result<(), WizardError> {

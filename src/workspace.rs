@@ -5,11 +5,13 @@
 //! header names the spec by its path relative to the root (with `/`), and the
 //! default output directory is `<root>/<output pattern>`, whatever the working
 //! directory or the form of the path given (relative, absolute, `./`, `..`, a
-//! symlink). The root is found by searching upward from the spec's own
-//! directory for `harden.yaml` (up to the git top level, never above it),
-//! else for a git top level (`.git`, a directory
-//! or a file), else it is the current directory when that contains the spec,
-//! else the spec's directory.
+//! symlink), with or without `.git` (a CI copy or a container build context
+//! has none). The root is found by searching upward from the spec's own
+//! directory for `harden.yaml` (up to the git top level, never above it);
+//! without one, it follows from the spec's path alone ([`root_without_file`]):
+//! the directory above the nearest `specs` directory holding the spec, else
+//! the spec's own directory. Neither the current directory nor `.git` moves
+//! it.
 //!
 //! Paths shown to the user are relative to the current directory where
 //! possible, so that every command harden prints works when pasted.
@@ -22,6 +24,9 @@ use crate::quote::{forbidden_char, printable};
 
 /// The workspace file's name, at the root.
 pub const WORKSPACE_FILE: &str = "harden.yaml";
+/// The directory name that marks where specs live when there is no
+/// workspace file: its parent is the root ([`root_without_file`]).
+pub const SPECS_DIR: &str = "specs";
 /// Where a spec's files go by default; `{app}` is the app name.
 pub const DEFAULT_OUTPUT: &str = "deploy/{app}";
 /// Where the objects several specs share (a namespace's Namespace and its
@@ -74,36 +79,41 @@ impl Workspace {
                 .map(Path::to_path_buf)
                 .unwrap_or_else(|| absolute.clone())
         };
-        // harden.yaml counts up to the repository's top level, never above
-        // it: a file outside the repository must not change its output.
-        let git_top = upward(&start, |dir| dir.join(".git").exists());
-        if let Some(root) = upward(&start, |dir| dir.join(WORKSPACE_FILE).is_file())
+        Workspace::from_dir(&start, root_without_file)
+    }
+
+    /// The workspace of the current directory (for `harden check` and
+    /// `harden render` with no argument). Without `harden.yaml`, it is where
+    /// specs are searched for: the git top level when there is one (so the
+    /// whole repository is checked from any of its directories), else as
+    /// for a spec. Each spec found still has the root of its own path.
+    pub fn current() -> Result<Workspace, WorkspaceError> {
+        let cwd = std::env::current_dir()
+            .and_then(|d| d.canonicalize())
+            .map_err(|e| WorkspaceError(format!("cannot read the current directory: {e}")))?;
+        Workspace::from_dir(&cwd, |start| {
+            git_top(start).unwrap_or_else(|| root_without_file(start))
+        })
+    }
+
+    /// The workspace of the directory `start`: the nearest `harden.yaml`
+    /// above it (up to the git top level, never above it: a file outside
+    /// the repository must not change its output), else the root `without`
+    /// gives.
+    fn from_dir(
+        start: &Path,
+        without: impl Fn(&Path) -> PathBuf,
+    ) -> Result<Workspace, WorkspaceError> {
+        let git_top = git_top(start);
+        if let Some(root) = upward(start, |dir| dir.join(WORKSPACE_FILE).is_file())
             && git_top.as_ref().is_none_or(|top| root.starts_with(top))
         {
             return Workspace::with_file(root);
         }
-        if let Some(root) = git_top {
-            return Ok(Workspace {
-                root,
-                config: Config::default(),
-            });
-        }
-        let root = match current_dir() {
-            Some(cwd) if start.starts_with(cwd) => cwd.clone(),
-            _ => start,
-        };
         Ok(Workspace {
-            root,
+            root: without(start),
             config: Config::default(),
         })
-    }
-
-    /// The workspace of the current directory (for `harden check` with no
-    /// argument).
-    pub fn current() -> Result<Workspace, WorkspaceError> {
-        let cwd = std::env::current_dir()
-            .map_err(|e| WorkspaceError(format!("cannot read the current directory: {e}")))?;
-        Workspace::for_path(&cwd)
     }
 
     fn with_file(root: PathBuf) -> Result<Workspace, WorkspaceError> {
@@ -236,10 +246,30 @@ impl Workspace {
     }
 }
 
+/// The root of a workspace without `harden.yaml`, from the (canonical)
+/// directory `start` of a spec (or the directory given) alone: the parent of
+/// the nearest directory named `specs` at or above `start` (`/r/specs/a.yaml`
+/// and `/r/specs/team/b.yaml` have the root `/r`), else `start` itself. The
+/// current directory and `.git` play no part, so the same spec gives the same
+/// bytes from anywhere, in a clone or in a copy without `.git`.
+fn root_without_file(start: &Path) -> PathBuf {
+    start
+        .ancestors()
+        .find(|dir| dir.file_name().is_some_and(|name| name == SPECS_DIR))
+        .and_then(Path::parent)
+        .unwrap_or(start)
+        .to_path_buf()
+}
+
 /// The canonical form of a path, or why it cannot be read.
 fn canonical(path: &Path) -> Result<PathBuf, WorkspaceError> {
     path.canonicalize()
         .map_err(|e| WorkspaceError(format!("cannot read {}: {e}", shown(path))))
+}
+
+/// The git top level at or above `start` (`.git`, a directory or a file).
+fn git_top(start: &Path) -> Option<PathBuf> {
+    upward(start, |dir| dir.join(".git").exists())
 }
 
 fn upward(start: &Path, found: impl Fn(&Path) -> bool) -> Option<PathBuf> {

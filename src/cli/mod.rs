@@ -2,12 +2,14 @@
 //! [`crate::commands`], so the same code serves the binary and the tests.
 //! `init`'s many flags and their value syntaxes are in [`init`].
 
+pub mod audit;
 pub mod init;
 
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+pub use audit::AuditArgs;
 pub use init::InitArgs;
 
 /// Output format for reports.
@@ -167,7 +169,7 @@ pub enum Command {
     /// kubeadm's DNS pods. Exits 1 when a finding that is not waived is at
     /// or above --fail-on; 2 when a file cannot be parsed (reported with
     /// every other finding), a waiver is invalid, or no manifest was found.
-    Audit(crate::commands::audit::AuditArgs),
+    Audit(AuditArgs),
     /// Show who can reach whom, port by port, under the manifests' network policies.
     ///
     /// Reads files and directories of manifests, evaluates the

@@ -6,10 +6,9 @@ use std::io::Write;
 
 use clap::CommandFactory;
 
-use super::Status;
 use crate::cli::{Cli, TemplatesAction};
-use crate::error::Error;
-use crate::load::display_path;
+use crate::error::{Error, Status};
+use crate::quote::display_path;
 use crate::templates::Templates;
 
 pub fn templates(action: TemplatesAction, stdout: &mut dyn Write) -> Result<Status, Error> {

@@ -13,7 +13,8 @@ use std::fmt;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::audit::pss::string_list;
+use crate::objects::PodTemplate;
+use crate::objects::value::string_list;
 
 /// The direction of one impact line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -162,11 +163,18 @@ fn level_direction(old: &str, new: &str) -> Direction {
     }
 }
 
+/// The objects of the texts (a `List`'s items, each on its own).
 fn documents(texts: &[String]) -> Vec<Value> {
     texts
         .iter()
         .filter_map(|text| crate::yaml::parse_stream(text).ok())
         .flatten()
+        .flat_map(|document| {
+            crate::objects::manifest::objects_in(&document)
+                .into_iter()
+                .cloned()
+                .collect::<Vec<_>>()
+        })
         .collect()
 }
 
@@ -522,8 +530,8 @@ impl Facts {
                 ),
                 _ => {}
             }
-            if let Some(pod) = pod_spec(document, &kind) {
-                facts.pod(&format!("{kind} {namespace}/{name}"), document, pod);
+            if let Some(pod) = PodTemplate::of(document) {
+                facts.pod(&format!("{kind} {namespace}/{name}"), &pod);
             }
         }
         facts
@@ -537,7 +545,7 @@ impl Facts {
         );
         // Without policyTypes a policy is an Ingress policy (and Egress when
         // it has egress rules); rules::policy_types applies the same default.
-        let types = crate::audit::rules::policy_types_of(document);
+        let types = crate::netpol::policy_types_of(document);
         for (direction, key, peers_key, verb) in [
             ("Egress", "egress", "to", "may reach"),
             ("Ingress", "ingress", "from", "may be reached by"),
@@ -686,8 +694,8 @@ impl Facts {
         }
     }
 
-    fn pod(&mut self, owner: &str, document: &Value, pod: &Value) {
-        let pod_context = pod.get("securityContext").cloned().unwrap_or(Value::Null);
+    fn pod(&mut self, owner: &str, template: &PodTemplate<'_>) {
+        let pod = template.spec;
         for host in ["hostNetwork", "hostPID", "hostIPC"] {
             if pod.get(host).and_then(Value::as_bool) == Some(true) {
                 self.grant("pod security context", format!("{owner} sets {host}"));
@@ -703,12 +711,7 @@ impl Facts {
                 format!("{owner} mounts the service account token automatically"),
             );
         }
-        for volume in pod
-            .get("volumes")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
+        for (_, volume) in template.volumes() {
             if volume.get("hostPath").is_some() {
                 self.grant(
                     "pod security context",
@@ -716,10 +719,7 @@ impl Facts {
                 );
             }
         }
-        let annotations = document
-            .pointer("/spec/template/metadata/annotations")
-            .or_else(|| document.pointer("/metadata/annotations"));
-        let annotation = |key: &str| annotations.and_then(|a| a.get(key)).and_then(Value::as_str);
+        let annotation = |key: &str| template.annotation(key);
         if annotation("dapr.io/enabled") == Some("true")
             && annotation("dapr.io/enable-api-logging") != Some("true")
         {
@@ -728,123 +728,96 @@ impl Facts {
                 format!("{owner} does not log Dapr API calls"),
             );
         }
-        for list in ["initContainers", "containers", "ephemeralContainers"] {
-            for container in pod
-                .get(list)
+        for walked in template.containers() {
+            let container = walked.value;
+            let subject = format!("{owner} container {}", walked.name);
+            let context = container
+                .get("securityContext")
+                .cloned()
+                .unwrap_or(Value::Null);
+            let effective = |key: &str| template.effective(&walked, key);
+            if context.get("privileged").and_then(Value::as_bool) == Some(true) {
+                self.grant("pod security context", format!("{subject} is privileged"));
+            }
+            if context
+                .get("allowPrivilegeEscalation")
+                .and_then(Value::as_bool)
+                != Some(false)
+            {
+                self.grant(
+                    "pod security context",
+                    format!("{subject} may escalate privileges"),
+                );
+            }
+            if context
+                .get("readOnlyRootFilesystem")
+                .and_then(Value::as_bool)
+                != Some(true)
+            {
+                self.grant(
+                    "pod security context",
+                    format!("{subject} has a writable root filesystem"),
+                );
+            }
+            if effective("runAsNonRoot").and_then(|v| v.as_bool()) != Some(true) {
+                self.grant("pod security context", format!("{subject} may run as root"));
+            }
+            if effective("runAsUser").and_then(|v| v.as_u64()) == Some(0) {
+                self.grant("pod security context", format!("{subject} runs as UID 0"));
+            }
+            let seccomp = effective("seccompProfile")
+                .and_then(|v| v.get("type").and_then(Value::as_str).map(str::to_string));
+            if !matches!(seccomp.as_deref(), Some("RuntimeDefault" | "Localhost")) {
+                self.grant(
+                    "pod security context",
+                    format!("{subject} has no RuntimeDefault seccomp profile"),
+                );
+            }
+            let drops: Vec<&str> = context
+                .pointer("/capabilities/drop")
+                .and_then(Value::as_array)
+                .map(|l| l.iter().filter_map(Value::as_str).collect())
+                .unwrap_or_default();
+            if !drops.contains(&"ALL") {
+                self.grant(
+                    "pod security context",
+                    format!("{subject} keeps default capabilities"),
+                );
+            }
+            for added in context
+                .pointer("/capabilities/add")
                 .and_then(Value::as_array)
                 .into_iter()
                 .flatten()
             {
-                let name = text(container, "/name").unwrap_or_default();
-                let subject = format!("{owner} container {name}");
-                let context = container
-                    .get("securityContext")
-                    .cloned()
-                    .unwrap_or(Value::Null);
-                let effective = |key: &str| -> Option<Value> {
-                    context
-                        .get(key)
-                        .cloned()
-                        .or_else(|| pod_context.get(key).cloned())
-                };
-                if context.get("privileged").and_then(Value::as_bool) == Some(true) {
-                    self.grant("pod security context", format!("{subject} is privileged"));
-                }
-                if context
-                    .get("allowPrivilegeEscalation")
-                    .and_then(Value::as_bool)
-                    != Some(false)
-                {
+                self.grant(
+                    "pod security context",
+                    format!(
+                        "{subject} adds capability {}",
+                        added.as_str().unwrap_or_default()
+                    ),
+                );
+            }
+            for env in container
+                .get("env")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                if env.pointer("/valueFrom/secretKeyRef").is_some() {
                     self.grant(
-                        "pod security context",
-                        format!("{subject} may escalate privileges"),
-                    );
-                }
-                if context
-                    .get("readOnlyRootFilesystem")
-                    .and_then(Value::as_bool)
-                    != Some(true)
-                {
-                    self.grant(
-                        "pod security context",
-                        format!("{subject} has a writable root filesystem"),
-                    );
-                }
-                if effective("runAsNonRoot").and_then(|v| v.as_bool()) != Some(true) {
-                    self.grant("pod security context", format!("{subject} may run as root"));
-                }
-                if effective("runAsUser").and_then(|v| v.as_u64()) == Some(0) {
-                    self.grant("pod security context", format!("{subject} runs as UID 0"));
-                }
-                let seccomp = effective("seccompProfile")
-                    .and_then(|v| v.get("type").and_then(Value::as_str).map(str::to_string));
-                if !matches!(seccomp.as_deref(), Some("RuntimeDefault" | "Localhost")) {
-                    self.grant(
-                        "pod security context",
-                        format!("{subject} has no RuntimeDefault seccomp profile"),
-                    );
-                }
-                let drops: Vec<&str> = context
-                    .pointer("/capabilities/drop")
-                    .and_then(Value::as_array)
-                    .map(|l| l.iter().filter_map(Value::as_str).collect())
-                    .unwrap_or_default();
-                if !drops.contains(&"ALL") {
-                    self.grant(
-                        "pod security context",
-                        format!("{subject} keeps default capabilities"),
-                    );
-                }
-                for added in context
-                    .pointer("/capabilities/add")
-                    .and_then(Value::as_array)
-                    .into_iter()
-                    .flatten()
-                {
-                    self.grant(
-                        "pod security context",
+                        "secrets",
                         format!(
-                            "{subject} adds capability {}",
-                            added.as_str().unwrap_or_default()
+                            "{subject} reads a secret into env {}",
+                            text(env, "/name").unwrap_or_default()
                         ),
                     );
                 }
-                for env in container
-                    .get("env")
-                    .and_then(Value::as_array)
-                    .into_iter()
-                    .flatten()
-                {
-                    if env.pointer("/valueFrom/secretKeyRef").is_some() {
-                        self.grant(
-                            "secrets",
-                            format!(
-                                "{subject} reads a secret into env {}",
-                                text(env, "/name").unwrap_or_default()
-                            ),
-                        );
-                    }
-                }
-                if let Some(image) = text(container, "/image") {
-                    self.setting("image", subject.clone(), image);
-                }
+            }
+            if let Some(image) = text(container, "/image") {
+                self.setting("image", subject.clone(), image);
             }
         }
-    }
-}
-
-/// The pod spec of a workload or a Pod.
-pub fn pod_spec<'a>(document: &'a Value, kind: &str) -> Option<&'a Value> {
-    match kind {
-        "Pod" => document.get("spec"),
-        "Deployment"
-        | "StatefulSet"
-        | "DaemonSet"
-        | "ReplicaSet"
-        | "Job"
-        | "ReplicationController" => document.pointer("/spec/template/spec"),
-        "CronJob" => document.pointer("/spec/jobTemplate/spec/template/spec"),
-        _ => None,
     }
 }
 
@@ -898,6 +871,35 @@ mod tests {
         assert_eq!(
             other.iter().map(|i| i.direction).collect::<Vec<_>>(),
             [Direction::Widened, Direction::Narrowed]
+        );
+    }
+
+    /// The one pod-template walker: a CronJob's template annotations and a
+    /// List's items are read (the old walker read `spec.template` of every
+    /// kind and skipped Lists).
+    #[test]
+    fn cron_job_templates_and_list_items_are_read() {
+        let cron = |annotations: &str| {
+            format!(
+                "apiVersion: batch/v1\nkind: CronJob\nmetadata: {{name: c, namespace: n}}\nspec:\n  jobTemplate:\n    spec:\n      template:\n        metadata:\n          annotations: {annotations}\n        spec:\n          automountServiceAccountToken: false\n          containers: []\n"
+            )
+        };
+        let changes = compare(&[cron("{}")], &[cron("{dapr.io/enabled: \"true\"}")]);
+        assert!(
+            changes.iter().any(|i| i.direction == Direction::Widened
+                && i.detail.contains("does not log Dapr API calls")),
+            "{changes:?}"
+        );
+        let list = |privileged: bool| {
+            format!(
+                "apiVersion: v1\nkind: List\nitems:\n  - apiVersion: v1\n    kind: Pod\n    metadata: {{name: p, namespace: n}}\n    spec:\n      containers:\n        - name: c\n          securityContext: {{privileged: {privileged}}}\n"
+            )
+        };
+        let changes = compare(&[list(false)], &[list(true)]);
+        assert!(
+            changes.iter().any(|i| i.direction == Direction::Widened
+                && i.detail.ends_with("container c is privileged")),
+            "{changes:?}"
         );
     }
 

@@ -9,7 +9,8 @@
 //! rendered files with committed ones for `check` and `diff`; [`wizard`]
 //! writes specs. [`system`] compiles many specs as one system (flows checked
 //! at both ends) and draws it. [`netpol`] evaluates NetworkPolicies (who may reach whom)
-//! for `reach` and the audit. [`commands`] holds what each subcommand does, [`cli`] only
+//! for `reach` and the audit. [`objects`] is the one reader of Kubernetes
+//! objects (manifests, pod templates, label selectors) they all use. [`commands`] holds what each subcommand does, [`cli`] only
 //! its flags. [`error`] holds the one error type, its exit status and the
 //! output guard; [`run`] is the one place that prints an error. Text built
 //! in memory is appended with `pushln!` (module `text`).
@@ -25,6 +26,7 @@ pub mod impact;
 pub mod load;
 pub mod model;
 pub mod netpol;
+pub mod objects;
 pub mod parallel;
 pub mod pipeline;
 pub mod platform;

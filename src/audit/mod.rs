@@ -12,10 +12,12 @@
 //! many findings they give. A document that cannot be parsed is a finding
 //! (`input/unparsable`) and the run goes on.
 
+pub mod level;
 pub mod manifests;
 pub mod pss;
 pub mod pss_fixtures;
 pub mod report;
+pub mod rule;
 pub mod rules;
 pub mod waivers;
 
@@ -64,11 +66,11 @@ pub fn self_check_manifests(model: &Model, manifests: &[Manifest]) -> Vec<Findin
     let findings = rules::audit_for(&objects, &selection, choice, model.facts.dns.clone());
     let declared = |finding: &Finding| {
         let rule = finding.rule;
-        if rule == &rules::controls::RBAC_SECRETS || rule == &rules::controls::RBAC_NAMED_SECRETS {
+        if rule == &rules::rbac::RBAC_SECRETS || rule == &rules::rbac::RBAC_NAMED_SECRETS {
             model.api_access.as_ref().is_some_and(|a| a.grants_secrets)
         } else if rule == &rules::controls::IMAGE_DIGEST {
             !model.workload.pinned_by_digest
-        } else if rule == &rules::controls::DAPR_API_LOGGING {
+        } else if rule == &rules::dapr::DAPR_API_LOGGING {
             // `dapr.apiLogging: false` (allowed without a compliance framework).
             model.dapr.as_ref().is_some_and(|d| !d.api_logging)
         } else {
@@ -84,15 +86,6 @@ pub struct Outcome {
     pub findings: Vec<Finding>,
     pub files: usize,
     pub objects: usize,
-}
-
-impl Outcome {
-    /// Whether the input itself was at fault (exit status 2).
-    pub fn input_error(&self) -> bool {
-        self.findings
-            .iter()
-            .any(|f| input::ERRORS.contains(&f.rule))
-    }
 }
 
 /// How much an audit read.

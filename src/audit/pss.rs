@@ -5,56 +5,14 @@
 //! at version 1.N a check uses its newest revision not newer than 1.N, the
 //! way `k8s.io/pod-security-admission/policy` selects them. Agreement with
 //! the official admission fixtures is tested for every level and version
-//! (`tests/pss_conformance.rs`).
+//! (`pss_fixtures.rs`, run by the integration test
+//! `audit::pod_security_agrees_with_every_official_fixture`).
 
-use super::rules::{Check as RuleCheck, Family, Rule, Severity};
+pub use super::level::{Level, Version};
+use super::rule::{Check as RuleCheck, Family, Rule, Severity};
+use crate::objects::value::string_list;
+use crate::objects::{Container, PodTemplate};
 use serde_json::Value;
-
-/// A Pod Security level.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Level {
-    Baseline,
-    Restricted,
-}
-
-impl Level {
-    pub fn parse(text: &str) -> Option<Level> {
-        match text {
-            "baseline" => Some(Level::Baseline),
-            "restricted" => Some(Level::Restricted),
-            _ => None,
-        }
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Level::Baseline => "baseline",
-            Level::Restricted => "restricted",
-        }
-    }
-}
-
-/// A Kubernetes minor version, `1.N`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Version(pub u32);
-
-impl Version {
-    /// Parses `v1.30` or `1.30`.
-    pub fn parse(text: &str) -> Option<Version> {
-        let minor = text.strip_prefix('v').unwrap_or(text).strip_prefix("1.")?;
-        minor.parse().ok().map(Version)
-    }
-
-    pub fn newest() -> Version {
-        Version(crate::model::NEWEST_PSS_MINOR)
-    }
-}
-
-impl std::fmt::Display for Version {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "v1.{}", self.0)
-    }
-}
 
 /// One failed check.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -75,37 +33,11 @@ pub struct Pod<'a> {
     pub spec: &'a Value,
 }
 
-struct Container<'a> {
-    /// `containers[0]`, `initContainers[1]`, ...
-    path: String,
-    name: String,
-    value: &'a Value,
-}
-
 impl Pod<'_> {
+    /// Every container (init, regular, ephemeral) from the one walker,
+    /// with paths inside the pod spec (`initContainers[1]`).
     fn containers(&self) -> Vec<Container<'_>> {
-        let mut all = Vec::new();
-        for list in ["initContainers", "containers", "ephemeralContainers"] {
-            for (i, value) in self
-                .spec
-                .get(list)
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .enumerate()
-            {
-                all.push(Container {
-                    path: format!("{list}[{i}]"),
-                    name: value
-                        .get("name")
-                        .and_then(Value::as_str)
-                        .unwrap_or("?")
-                        .to_string(),
-                    value,
-                });
-            }
-        }
-        all
+        PodTemplate::bare(self.spec).containers()
     }
 
     fn pod_context(&self, key: &str) -> Option<&Value> {
@@ -131,18 +63,6 @@ impl Pod<'_> {
 
 fn context<'a>(container: &'a Value, key: &str) -> Option<&'a Value> {
     container.get("securityContext").and_then(|c| c.get(key))
-}
-
-/// The strings of a JSON array (missing or non-string entries skipped).
-pub(crate) fn string_list(value: Option<&Value>) -> Vec<String> {
-    value
-        .and_then(Value::as_array)
-        .map(|l| {
-            l.iter()
-                .filter_map(|v| v.as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 type CheckFn = fn(&Pod<'_>, Version) -> Option<(String, String)>;
@@ -490,7 +410,7 @@ fn per_container(
         .collect();
     let first = offenders.first()?;
     let path = format!("{}{field}", first.path);
-    let list: Vec<String> = offenders.iter().map(|c| c.name.clone()).collect();
+    let list: Vec<String> = offenders.iter().map(|c| c.name.to_string()).collect();
     Some((
         path,
         format!(
@@ -836,16 +756,35 @@ fn capabilities_restricted(pod: &Pod<'_>, version: Version) -> Option<(String, S
     if version >= Version(25) && pod.is_windows() {
         return None;
     }
-    per_container(
+    let drops = |c: &Value| string_list(c.pointer("/securityContext/capabilities/drop"));
+    let (path, mut message) = per_container(
         pod,
         ".securityContext.capabilities",
         "must drop ALL capabilities and add at most NET_BIND_SERVICE",
         |c| {
-            let drops = string_list(c.pointer("/securityContext/capabilities/drop"));
             let adds = string_list(c.pointer("/securityContext/capabilities/add"));
-            !drops.iter().any(|d| d == "ALL") || adds.iter().any(|a| a != "NET_BIND_SERVICE")
+            !drops(c).iter().any(|d| d == "ALL") || adds.iter().any(|a| a != "NET_BIND_SERVICE")
         },
-    )
+    )?;
+    // The admission check compares the names exactly
+    // (kubernetes/kubernetes staging/src/k8s.io/pod-security-admission/
+    // policy/check_capabilities_restricted.go, capabilitiesRestricted_1_22:
+    // `if c == capabilityAll`, "ALL"), so `all` drops nothing there; say
+    // so, or the finding reads as wrong.
+    let spelled: Vec<String> = pod
+        .containers()
+        .iter()
+        .map(|c| drops(c.value))
+        .filter(|drops| !drops.iter().any(|d| d == "ALL"))
+        .flatten()
+        .filter(|d| d.eq_ignore_ascii_case("all"))
+        .collect();
+    if let Some(written) = spelled.first() {
+        message.push_str(&format!(
+            " (drop lists {written:?}: capability names are compared exactly, and only \"ALL\" in capitals drops them all)"
+        ));
+    }
+    Some((path, message))
 }
 
 fn run_as_non_root(pod: &Pod<'_>, _: Version) -> Option<(String, String)> {

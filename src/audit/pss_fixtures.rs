@@ -20,8 +20,10 @@ pub fn run(dir: &Path) -> Result<Report, String> {
     let read = |path: &Path| {
         std::fs::read_dir(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
     };
-    for level_name in ["baseline", "restricted"] {
-        let level = Level::parse(level_name).expect("known level");
+    for (level_name, level) in [
+        ("baseline", Level::Baseline),
+        ("restricted", Level::Restricted),
+    ] {
         let mut versions: Vec<_> = read(&dir.join(level_name))?
             .filter_map(Result::ok)
             .map(|e| e.path())

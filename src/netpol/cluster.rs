@@ -29,6 +29,7 @@ use serde_json::Value;
 use super::cilium::{self, CiliumPeer, CiliumPolicy, CiliumRule, DnsFilter, Entity, VoidedFilter};
 use super::policy::{Direction, FieldError, Peer, Policy, PolicyPort, PortMatch, Protocol, Rule};
 use super::selector::{Labels, labels_of};
+use crate::objects::{ContainerKind, PodTemplate};
 use crate::platform::cilium as facts;
 
 /// The label the API server sets on every namespace to its name; its value
@@ -36,15 +37,6 @@ use crate::platform::cilium as facts;
 /// `content/en/docs/reference/labels-annotations-taints/_index.md`,
 /// "kubernetes.io/metadata.name").
 pub use crate::platform::kubernetes::NAMESPACE_NAME_LABEL;
-
-/// Kinds whose pod template is at `spec.template`.
-const TEMPLATE_KINDS: [&str; 5] = [
-    "Deployment",
-    "StatefulSet",
-    "DaemonSet",
-    "ReplicaSet",
-    "Job",
-];
 
 /// A container port a pod exposes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -181,8 +173,7 @@ pub struct Cluster {
 
 impl Cluster {
     /// Builds the picture from parsed manifests: Namespaces, Pods, workload
-    /// templates (Deployment, StatefulSet, DaemonSet, ReplicaSet, Job,
-    /// CronJob) and NetworkPolicies. Other kinds are ignored.
+    /// templates (every kind [`PodTemplate::of`] reads) and NetworkPolicies. Other kinds are ignored.
     pub fn from_documents<'a>(
         documents: impl IntoIterator<Item = &'a Value>,
     ) -> Result<Cluster, Vec<FieldError>> {
@@ -213,7 +204,7 @@ impl Cluster {
                 .pointer("/metadata/namespace")
                 .and_then(Value::as_str)
                 .unwrap_or("default");
-            let template = match kind {
+            match kind {
                 "Namespace" => {
                     cluster.add_namespace(name, labels_of(document.get("metadata")));
                     continue;
@@ -232,21 +223,16 @@ impl Cluster {
                     }
                     continue;
                 }
-                "Pod" => Some(document),
-                "CronJob" => document.pointer("/spec/jobTemplate/spec/template"),
-                kind if TEMPLATE_KINDS.contains(&kind) => document.pointer("/spec/template"),
-                _ => None,
-            };
-            if let Some(template) = template {
+                _ => {}
+            }
+            if let Some(pod) = PodTemplate::of(document) {
                 cluster.pods.push(Pod {
                     id: format!("{kind}/{namespace}/{name}"),
                     namespace: namespace.to_string(),
-                    labels: labels_of(template.get("metadata")),
-                    ports: container_ports(template.get("spec")),
-                    host_network: template
-                        .pointer("/spec/hostNetwork")
-                        .and_then(Value::as_bool)
-                        .unwrap_or(false),
+                    labels: pod.labels(),
+                    ports: container_ports(&pod),
+                    host_network: pod.spec.get("hostNetwork").and_then(Value::as_bool)
+                        == Some(true),
                 });
             }
         }
@@ -275,16 +261,6 @@ impl Cluster {
         let mut labels = self.namespaces.get(name).cloned().unwrap_or_default();
         labels.insert(NAMESPACE_NAME_LABEL.to_string(), name.to_string());
         labels
-    }
-
-    /// Every namespace the picture knows of: declared, or holding pods or policies.
-    pub fn namespace_names(&self) -> Vec<String> {
-        let mut names: Vec<String> = self.namespaces.keys().cloned().collect();
-        names.extend(self.pods.iter().map(|p| p.namespace.clone()));
-        names.extend(self.policies.iter().map(|p| p.namespace.clone()));
-        names.sort();
-        names.dedup();
-        names
     }
 
     /// Policies that select `pod` and isolate it for `direction`.
@@ -757,42 +733,67 @@ impl Cluster {
     }
 }
 
-/// Container ports (containers and init containers: a restartable init
-/// container is a sidecar that may serve ports) of a pod spec.
-fn container_ports(spec: Option<&Value>) -> Vec<ContainerPort> {
+/// Container ports of a pod (containers and init containers: a
+/// restartable init container is a sidecar that may serve ports; an
+/// ephemeral container may not declare ports).
+fn container_ports(pod: &PodTemplate<'_>) -> Vec<ContainerPort> {
     let mut ports = Vec::new();
-    let Some(spec) = spec else { return ports };
-    for list in ["containers", "initContainers"] {
-        for container in spec
-            .get(list)
+    for container in pod.containers_of(&[ContainerKind::Init, ContainerKind::Regular]) {
+        for port in container
+            .value
+            .get("ports")
             .and_then(Value::as_array)
             .into_iter()
             .flatten()
         {
-            for port in container
-                .get("ports")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-            {
-                let Some(number) = port
-                    .get("containerPort")
-                    .and_then(Value::as_u64)
-                    .and_then(|n| u16::try_from(n).ok())
-                else {
-                    continue;
-                };
-                let Some(protocol) = Protocol::parse(port.get("protocol").and_then(Value::as_str))
-                else {
-                    continue;
-                };
-                ports.push(ContainerPort {
-                    name: port.get("name").and_then(Value::as_str).map(str::to_string),
-                    port: number,
-                    protocol,
-                });
-            }
+            let Some(number) = port
+                .get("containerPort")
+                .and_then(Value::as_u64)
+                .and_then(|n| u16::try_from(n).ok())
+            else {
+                continue;
+            };
+            let Some(protocol) = Protocol::parse(port.get("protocol").and_then(Value::as_str))
+            else {
+                continue;
+            };
+            ports.push(ContainerPort {
+                name: port.get("name").and_then(Value::as_str).map(str::to_string),
+                port: number,
+                protocol,
+            });
         }
     }
     ports
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// Every kind the one pod-template walker knows adds its pods: a
+    /// ReplicationController's were missing, and a sidecar's ports count.
+    #[test]
+    fn every_workload_kind_adds_its_pods() {
+        let rc = json!({
+            "kind": "ReplicationController",
+            "metadata": {"name": "legacy", "namespace": "shop"},
+            "spec": {"template": {
+                "metadata": {"labels": {"app": "legacy"}},
+                "spec": {
+                    "initContainers": [{"name": "proxy", "restartPolicy": "Always",
+                        "ports": [{"containerPort": 15001}]}],
+                    "containers": [{"name": "app", "ports": [{"containerPort": 8080}]}]
+                }
+            }}
+        });
+        let cluster = Cluster::from_documents([&rc]).unwrap();
+        assert_eq!(cluster.pods.len(), 1);
+        let pod = &cluster.pods[0];
+        assert_eq!(pod.id, "ReplicationController/shop/legacy");
+        assert_eq!(pod.labels["app"], "legacy");
+        let ports: Vec<u16> = pod.ports.iter().map(|p| p.port).collect();
+        assert_eq!(ports, [15001, 8080]);
+    }
 }

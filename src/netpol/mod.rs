@@ -27,5 +27,6 @@ pub use cilium::{CiliumPolicy, DnsFilter, Entity, VoidedFilter};
 pub use cluster::{Cluster, ContainerPort, Decision, Endpoint, NAMESPACE_NAME_LABEL, Pod, Verdict};
 pub use policy::{
     Direction, FieldError, IpBlock, Peer, Policy, PolicyPort, PortMatch, Protocol, Rule,
+    policy_types_of,
 };
 pub use selector::{Labels, Operator, Requirement, Selector};

@@ -429,3 +429,17 @@ fn parse_port(port: &Value, path: &str) -> Result<PolicyPort, Problem> {
     };
     Ok(PolicyPort { protocol, port })
 }
+
+/// A NetworkPolicy's types: as declared, else Ingress (plus Egress when it
+/// has egress rules), as the API server defaults them.
+pub fn policy_types_of(document: &Value) -> Vec<String> {
+    let declared = crate::objects::value::string_list(document.pointer("/spec/policyTypes"));
+    if !declared.is_empty() {
+        return declared;
+    }
+    let mut implied = vec!["Ingress".to_string()];
+    if document.pointer("/spec/egress").is_some() {
+        implied.push("Egress".to_string());
+    }
+    implied
+}

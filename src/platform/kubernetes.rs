@@ -112,6 +112,23 @@ impl KubernetesFacts {
     }
 }
 
+/// API groups built into Kubernetes that are not named `*.k8s.io` (the
+/// others are: `networking.k8s.io`, `rbac.authorization.k8s.io`, ...;
+/// kubernetes/api, one directory per group). An object of any other group is
+/// a custom resource.
+pub const BUILT_IN_GROUPS: [&str; 5] = ["", "apps", "batch", "policy", "autoscaling"];
+
+/// The suffix of the other built-in API groups.
+pub const BUILT_IN_GROUP_SUFFIX: &str = ".k8s.io";
+
+/// The Pod Security label that sets the enforced level
+/// (kubernetes/pod-security-admission `api/constants.go`, EnforceLevelLabel).
+pub const POD_SECURITY_ENFORCE_LABEL: &str = "pod-security.kubernetes.io/enforce";
+
+/// The Pod Security label that pins the enforced version
+/// (kubernetes/pod-security-admission `api/constants.go`, EnforceVersionLabel).
+pub const POD_SECURITY_ENFORCE_VERSION_LABEL: &str = "pod-security.kubernetes.io/enforce-version";
+
 /// Namespaces that belong to Kubernetes itself; apps never go there, nor in
 /// any other `kube-` namespace.
 pub const RESERVED_NAMESPACES: [&str; 4] =

@@ -307,6 +307,55 @@ const CASES: &[Case] = &[
         to: "- clusterTrustBundle:",
     },
     Case {
+        rule: "control/rbac-escalate",
+        spec: "payments",
+        file: "02-rbac.yaml",
+        from: "rules:\n",
+        to: "rules:\n  - {apiGroups: [rbac.authorization.k8s.io], resources: [roles], verbs: [escalate]}\n",
+    },
+    Case {
+        rule: "control/rbac-bind",
+        spec: "payments",
+        file: "02-rbac.yaml",
+        from: "rules:\n",
+        to: "rules:\n  - {apiGroups: [rbac.authorization.k8s.io], resources: [clusterroles], verbs: [bind]}\n",
+    },
+    Case {
+        rule: "control/rbac-impersonate",
+        spec: "payments",
+        file: "02-rbac.yaml",
+        from: "rules:\n",
+        to: "rules:\n  - {apiGroups: [\"\"], resources: [serviceaccounts], verbs: [impersonate]}\n",
+    },
+    Case {
+        rule: "control/rbac-pods-exec",
+        spec: "payments",
+        file: "02-rbac.yaml",
+        from: "rules:\n",
+        to: "rules:\n  - {apiGroups: [\"\"], resources: [pods/exec], verbs: [create]}\n",
+    },
+    Case {
+        rule: "control/rbac-nodes-proxy",
+        spec: "payments",
+        file: "02-rbac.yaml",
+        from: "rules:\n",
+        to: "rules:\n  - {apiGroups: [\"\"], resources: [nodes/proxy], verbs: [get]}\n",
+    },
+    Case {
+        rule: "control/rbac-admission-webhooks",
+        spec: "payments",
+        file: "02-rbac.yaml",
+        from: "rules:\n",
+        to: "rules:\n  - {apiGroups: [admissionregistration.k8s.io], resources: [mutatingwebhookconfigurations], verbs: [patch]}\n",
+    },
+    Case {
+        rule: "control/rbac-csr-approval",
+        spec: "payments",
+        file: "02-rbac.yaml",
+        from: "rules:\n",
+        to: "rules:\n  - {apiGroups: [certificates.k8s.io], resources: [certificatesigningrequests/approval], verbs: [update]}\n",
+    },
+    Case {
         rule: "control/default-deny",
         spec: "hello",
         file: "03-network-policy.yaml",
@@ -500,6 +549,140 @@ fn every_rule_fires_on_a_failing_manifest_and_not_on_a_passing_one() {
             after.iter().map(|f| f.rule.id).collect::<Vec<_>>()
         );
     }
+}
+
+/// The one pod-template walker: an init container (as a sidecar would be
+/// written) is judged by the hardening rules like the app's container, and
+/// a request left out where its limit is set is not missing (the API server
+/// copies the limit into it).
+#[test]
+fn init_containers_are_judged_for_resources_and_a_read_only_root() {
+    let files = as_pairs(&rendered("hello"));
+    let with_init = |resources: &str| -> Vec<(String, String)> {
+        files
+            .iter()
+            .map(|(name, text)| {
+                let text = if name == "06-deployment.yaml" {
+                    text.replacen(
+                        "      containers:\n",
+                        &format!(
+                            "      initContainers:\n        - name: \"migrate\"\n          image: \"docker.io/example/m@sha256:0c9e4b5a1f2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f\"\n          securityContext: {{allowPrivilegeEscalation: false, capabilities: {{drop: [ALL]}}}}\n{resources}      containers:\n"
+                        ),
+                        1,
+                    )
+                } else {
+                    text.clone()
+                };
+                (name.clone(), text)
+            })
+            .collect()
+    };
+    let findings = audit_all(&with_init(""));
+    let messages: Vec<(&str, &str)> = findings
+        .iter()
+        .map(|f| (f.rule.id, f.message.as_str()))
+        .collect();
+    assert!(
+        messages.contains(&(
+            "hardening/read-only-root-filesystem",
+            "init container \"migrate\" can write to its root filesystem"
+        )),
+        "{messages:?}"
+    );
+    assert!(
+        messages.contains(&(
+            "hardening/resources",
+            "init container \"migrate\" has no requests.cpu, requests.memory, limits.cpu, limits.memory"
+        )),
+        "{messages:?}"
+    );
+    // Limits only: the requests are the limits.
+    let limits_only = audit_all(&with_init(
+        "          resources: {limits: {cpu: 100m, memory: 64Mi}}\n",
+    ));
+    assert!(
+        !limits_only
+            .iter()
+            .any(|f| f.rule.id == "hardening/resources"),
+        "{:?}",
+        limits_only.iter().map(|f| &f.message).collect::<Vec<_>>()
+    );
+    let cpu_limit_only = audit_all(&with_init("          resources: {limits: {cpu: 100m}}\n"));
+    let resources: Vec<&str> = cpu_limit_only
+        .iter()
+        .filter(|f| f.rule.id == "hardening/resources")
+        .map(|f| f.message.as_str())
+        .collect();
+    assert_eq!(
+        resources,
+        ["init container \"migrate\" has no requests.memory, limits.memory"]
+    );
+}
+
+/// NetworkPolicy selectors are read with `matchExpressions`: a DNS policy
+/// whose expression selects other pods does not give this one DNS (the old
+/// matcher read `matchLabels` only and took it for a match).
+#[test]
+fn network_policy_selectors_read_match_expressions() {
+    let files = as_pairs(&rendered("hello"));
+    let dns_for = |values: &str| -> Vec<(String, String)> {
+        files
+            .iter()
+            .map(|(name, text)| {
+                let text = if name == "03-network-policy.yaml" {
+                    text.replacen(
+                        "  podSelector:\n    matchLabels:\n      app.kubernetes.io/name: \"hello\"\n  policyTypes:\n    - \"Egress\"",
+                        &format!("  podSelector:\n    matchExpressions:\n      - {{key: app.kubernetes.io/name, operator: In, values: [{values}]}}\n  policyTypes:\n    - \"Egress\""),
+                        1,
+                    )
+                } else {
+                    text.clone()
+                };
+                (name.clone(), text)
+            })
+            .collect()
+    };
+    let dns =
+        |findings: &[rules::Finding]| findings.iter().any(|f| f.rule.id == "control/dns-egress");
+    assert!(dns(&audit_all(&dns_for("other"))));
+    assert!(!dns(&audit_all(&dns_for("other, hello"))));
+}
+
+/// The escalation rules read named grants only: reading Roles, pod logs,
+/// nodes, webhook configurations or creating a CSR is none of them.
+#[test]
+fn rbac_escalation_rules_pass_the_grants_next_to_them() {
+    let role = |rules: &str| {
+        vec![(
+            "role.yaml".to_string(),
+            format!(
+                "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {{name: r}}\nrules:\n{rules}"
+            ),
+        )]
+    };
+    let near = role(
+        "  - {apiGroups: [rbac.authorization.k8s.io], resources: [roles, clusterroles], verbs: [get, list]}\n  - {apiGroups: [\"\"], resources: [pods/log, nodes, serviceaccounts], verbs: [get]}\n  - {apiGroups: [admissionregistration.k8s.io], resources: [validatingwebhookconfigurations], verbs: [get, list, watch]}\n  - {apiGroups: [certificates.k8s.io], resources: [certificatesigningrequests], verbs: [create]}\n",
+    );
+    let ids: Vec<&str> = audit_all(&near).iter().map(|f| f.rule.id).collect();
+    assert!(
+        !ids.iter().any(|id| id.starts_with("control/rbac-")
+            && !matches!(*id, "control/rbac-wildcard" | "control/rbac-secrets")),
+        "{ids:?}"
+    );
+    let exec =
+        role("  - {apiGroups: [\"\"], resources: [pods, pods/exec], verbs: [get, create]}\n");
+    let findings = audit_all(&exec);
+    let exec: Vec<&str> = findings
+        .iter()
+        .filter(|f| f.rule.id == "control/rbac-pods-exec")
+        .map(|f| f.message.as_str())
+        .collect();
+    assert_eq!(
+        exec,
+        [
+            "grants get, create on pods/exec: whoever holds it can run commands in other pods and use their ServiceAccounts and Secrets"
+        ]
+    );
 }
 
 /// Budgets that allow an eviction, or whose pods the manifests do not
@@ -1042,4 +1225,110 @@ fn the_dapr_sidecar_passes_restricted_as_a_classic_or_a_native_sidecar() {
             "native {native}: drop ALL is required"
         );
     }
+}
+
+/// `drop: [all]` is not `ALL` for the admission controller; the finding says
+/// that the lower case is why it does not count, and only then.
+#[test]
+fn the_capability_finding_names_a_lower_case_all() {
+    let detail = |drop: &str| {
+        let spec = serde_json::json!({"containers": [{"name": "app", "securityContext": {
+            "capabilities": {"drop": [drop]}}}]});
+        let pod = harden::audit::pss::Pod {
+            annotations: None,
+            spec: &spec,
+        };
+        harden::audit::pss::evaluate(&pod, Level::Restricted, Version::newest())
+            .into_iter()
+            .find(|v| v.check == "capabilities_restricted")
+            .map(|v| v.detail)
+    };
+    let lower = detail("all").expect("`all` does not drop ALL");
+    assert!(
+        lower.ends_with("(drop lists \"all\": capability names are compared exactly, and only \"ALL\" in capitals drops them all)"),
+        "{lower}"
+    );
+    let other = detail("NET_RAW").expect("NET_RAW is not ALL");
+    assert!(!other.contains("in capitals"), "{other}");
+    assert_eq!(detail("ALL"), None);
+}
+
+/// `netpol/selects-nothing` judges a policy against the workloads of its
+/// namespace only when the manifests say what runs there: some workload and
+/// no custom resource (an operator's pods appear at run time). A Dapr
+/// Component creates no pods and does not silence it.
+#[test]
+fn selects_nothing_spares_namespaces_whose_pods_an_operator_creates() {
+    let files = as_pairs(&rendered("hello"));
+    let with = |extra: &str| -> Vec<(String, String)> {
+        let mut files: Vec<(String, String)> = files
+            .iter()
+            .map(|(name, text)| {
+                let text = if name == "03-network-policy.yaml" {
+                    text.replacen(
+                        "  podSelector:\n    matchLabels:\n      app.kubernetes.io/name: \"hello\"\n",
+                        "  podSelector:\n    matchLabels:\n      app.kubernetes.io/name: \"hello-db\"\n",
+                        1,
+                    )
+                } else {
+                    text.clone()
+                };
+                (name.clone(), text)
+            })
+            .collect();
+        files.push(("extra.yaml".to_string(), extra.to_string()));
+        files
+    };
+    let fires = |extra: &str| {
+        audit_all(&with(extra))
+            .iter()
+            .any(|f| f.rule.id == "netpol/selects-nothing")
+    };
+    assert!(fires(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: hello}\n"
+    ));
+    assert!(fires(
+        "apiVersion: dapr.io/v1alpha1\nkind: Component\nmetadata: {name: c, namespace: hello}\nspec: {type: state.redis, version: v1}\nscopes: [hello]\n"
+    ));
+    assert!(!fires(
+        "apiVersion: postgresql.cnpg.io/v1\nkind: Cluster\nmetadata: {name: hello-db, namespace: hello}\nspec: {instances: 3}\n"
+    ));
+    // A policy in a namespace with no workload in the manifests.
+    let policy_only = vec![(
+        "policy.yaml".to_string(),
+        "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: p, namespace: shop}\nspec:\n  podSelector: {matchLabels: {app: web}}\n  policyTypes: [Ingress]\n".to_string(),
+    )];
+    assert!(
+        !audit_all(&policy_only)
+            .iter()
+            .any(|f| f.rule.id == "netpol/selects-nothing")
+    );
+}
+
+/// A Secret holding settings (`default_timezone = UTC`) is not reported as a
+/// committed credential; one holding a bare value or a secret-named setting is.
+#[test]
+fn a_secret_of_settings_is_not_a_committed_credential() {
+    let secret = |data: &str| {
+        vec![(
+            "secret.yaml".to_string(),
+            format!(
+                "apiVersion: v1\nkind: Secret\nmetadata: {{name: s, namespace: shop}}\n{data}\n"
+            ),
+        )]
+    };
+    let fires = |data: &str| {
+        audit_all(&secret(data))
+            .iter()
+            .any(|f| f.rule.id == "control/secret-values-in-manifests")
+    };
+    // base64 of "default_timezone = UTC"
+    assert!(!fires(
+        "data: {settings.ini: ZGVmYXVsdF90aW1lem9uZSA9IFVUQw==}"
+    ));
+    assert!(!fires(
+        "stringData: {app.conf: \"default_timezone = UTC\\nlocale = en\"}"
+    ));
+    assert!(fires("stringData: {app.conf: \"db_password = hunter2\"}"));
+    assert!(fires("data: {db: aHVudGVyMg==}"));
 }

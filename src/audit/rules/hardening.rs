@@ -3,8 +3,8 @@
 
 use serde_json::Value;
 
-use super::{Check, Container, Cx, Family, Rule, Severity, Workload};
-use crate::audit::manifests::Object;
+use crate::audit::rule::{Check, Cx, Family, Rule, Severity, Workload, WorkloadInfo};
+use crate::objects::{Container, ContainerKind, Object};
 
 macro_rules! hardening {
     ($name:ident, $id:literal, $severity:ident, $check:expr, $title:literal, $fix:literal) => {
@@ -31,11 +31,26 @@ pub static RULES: &[&Rule] = &[
     &DISRUPTION_BUDGET_BLOCKS_EVICTION,
 ];
 
-/// The workload's regular containers (init containers run to completion
-/// and are judged by Pod Security alone).
-fn containers<'a>(object: &'a Object<'a>) -> Option<(Workload<'a>, Vec<Container<'a>>)> {
+/// Every list of containers.
+const ALL: &[ContainerKind] = &[
+    ContainerKind::Init,
+    ContainerKind::Regular,
+    ContainerKind::Ephemeral,
+];
+/// The containers that may set resources: an ephemeral container may not
+/// (kubernetes/api `core/v1/types.go`, EphemeralContainerCommon.Resources:
+/// "Resources are not allowed for ephemeral containers").
+const SIZED: &[ContainerKind] = &[ContainerKind::Init, ContainerKind::Regular];
+/// The containers that serve for the pod's life (probes, ports).
+const REGULAR: &[ContainerKind] = &[ContainerKind::Regular];
+
+/// The workload's containers of the given lists.
+fn containers<'a>(
+    object: &'a Object<'a>,
+    kinds: &[ContainerKind],
+) -> Option<(Workload<'a>, Vec<Container<'a>>)> {
     let workload = Workload::of(object)?;
-    let containers = workload.containers(false);
+    let containers = workload.containers_of(kinds);
     Some((workload, containers))
 }
 
@@ -49,10 +64,16 @@ hardening!(
 );
 
 fn read_only_root_filesystem(cx: &mut Cx<'_>, object: &Object<'_>) {
-    let Some((_, containers)) = containers(object) else {
+    let Some((_, containers)) = containers(object, ALL) else {
         return;
     };
-    for Container { path, name, value } in containers {
+    for Container {
+        path,
+        name,
+        value,
+        kind,
+    } in containers
+    {
         let setting = value.pointer("/securityContext/readOnlyRootFilesystem");
         if setting.and_then(Value::as_bool) != Some(true) {
             let at = if setting.is_some() {
@@ -63,7 +84,7 @@ fn read_only_root_filesystem(cx: &mut Cx<'_>, object: &Object<'_>) {
             cx.report(
                 object,
                 &at,
-                format!("container {name:?} can write to its root filesystem"),
+                format!("{} {name:?} can write to its root filesystem", kind.noun()),
                 format!("set securityContext.readOnlyRootFilesystem: true on container {name:?} and mount an emptyDir where it writes"),
             );
         }
@@ -80,10 +101,16 @@ hardening!(
 );
 
 fn resources(cx: &mut Cx<'_>, object: &Object<'_>) {
-    let Some((_, containers)) = containers(object) else {
+    let Some((_, containers)) = containers(object, SIZED) else {
         return;
     };
-    for Container { path, name, value } in containers {
+    for Container {
+        path,
+        name,
+        value,
+        kind,
+    } in containers
+    {
         let missing: Vec<String> = [
             "requests/cpu",
             "requests/memory",
@@ -91,7 +118,18 @@ fn resources(cx: &mut Cx<'_>, object: &Object<'_>) {
             "limits/memory",
         ]
         .into_iter()
-        .filter(|key| value.pointer(&format!("/resources/{key}")).is_none())
+        .filter(|key| {
+            let set = |key: &str| value.pointer(&format!("/resources/{key}")).is_some();
+            // A request left out where the limit is set is the limit: the
+            // API server copies limits into missing requests of containers
+            // and init containers (kubernetes/kubernetes
+            // pkg/apis/core/v1/defaults.go, SetDefaults_Pod: "If limits are
+            // specified, but requests are not, default requests to limits").
+            !set(key)
+                && !key
+                    .strip_prefix("requests/")
+                    .is_some_and(|r| set(&format!("limits/{r}")))
+        })
         .map(|key| key.replace('/', "."))
         .collect();
         if !missing.is_empty() {
@@ -103,10 +141,11 @@ fn resources(cx: &mut Cx<'_>, object: &Object<'_>) {
             cx.report(
                 object,
                 &at,
-                format!("container {name:?} has no {}", missing.join(", ")),
+                format!("{} {name:?} has no {}", kind.noun(), missing.join(", ")),
                 format!(
-                    "set resources.{} on container {name:?}",
-                    missing.join(", resources.")
+                    "set resources.{} on {} {name:?}",
+                    missing.join(", resources."),
+                    kind.noun()
                 ),
             );
         }
@@ -126,10 +165,16 @@ fn probes(cx: &mut Cx<'_>, object: &Object<'_>) {
     if matches!(object.kind(), "Job" | "CronJob") {
         return;
     }
-    let Some((_, containers)) = containers(object) else {
+    let Some((_, containers)) = containers(object, REGULAR) else {
         return;
     };
-    for Container { path, name, value } in containers {
+    for Container {
+        path,
+        name,
+        value,
+        kind,
+    } in containers
+    {
         let missing: Vec<&str> = ["livenessProbe", "readinessProbe"]
             .into_iter()
             .filter(|p| value.get(*p).is_none())
@@ -138,7 +183,7 @@ fn probes(cx: &mut Cx<'_>, object: &Object<'_>) {
             cx.report(
                 object,
                 &path,
-                format!("container {name:?} has no {}", missing.join(" or ")),
+                format!("{} {name:?} has no {}", kind.noun(), missing.join(" or ")),
                 format!("add {} to container {name:?}", missing.join(" and ")),
             );
         }
@@ -197,10 +242,16 @@ hardening!(
 );
 
 fn low_uid(cx: &mut Cx<'_>, object: &Object<'_>) {
-    let Some((workload, containers)) = containers(object) else {
+    let Some((workload, containers)) = containers(object, ALL) else {
         return;
     };
-    for Container { path, name, value } in containers {
+    for Container {
+        path,
+        name,
+        value,
+        kind,
+    } in containers
+    {
         let (at, uid) = match value.pointer("/securityContext/runAsUser") {
             Some(uid) => (format!("{path}.securityContext.runAsUser"), uid),
             None => match workload.spec.pointer("/securityContext/runAsUser") {
@@ -215,7 +266,7 @@ fn low_uid(cx: &mut Cx<'_>, object: &Object<'_>) {
             cx.report(
                 object,
                 &at,
-                format!("container {name:?} runs as UID {uid}"),
+                format!("{} {name:?} runs as UID {uid}", kind.noun()),
                 format!("set runAsUser to 10000 or more for container {name:?} (and make its image run as that user)"),
             );
         }
@@ -235,7 +286,7 @@ fn no_service(cx: &mut Cx<'_>, object: &Object<'_>) {
     if !matches!(object.kind(), "Deployment" | "StatefulSet" | "DaemonSet") {
         return;
     }
-    let Some((workload, containers)) = containers(object) else {
+    let Some((workload, containers)) = containers(object, REGULAR) else {
         return;
     };
     let has_ports = containers.iter().any(|c| {
@@ -326,7 +377,7 @@ fn disruption_budget_blocks_eviction(cx: &mut Cx<'_>, object: &Object<'_>) {
         return;
     };
     let namespace = object.namespace().unwrap_or("default");
-    let picked: Vec<&super::WorkloadInfo> = cx
+    let picked: Vec<&WorkloadInfo> = cx
         .index
         .workloads
         .iter()

@@ -2,7 +2,7 @@
 //! file's findings so one bad file never hides the rest: a document that
 //! cannot be parsed, a waiver naming no known rule, a waiver past its date.
 
-use super::{Check, Family, Rule, Severity};
+use crate::audit::rule::{Check, Family, Rule, Severity};
 
 /// Every input rule, in catalogue order.
 pub static RULES: &[&Rule] = &[&UNPARSABLE, &INVALID_WAIVER, &WAIVER_EXPIRED];

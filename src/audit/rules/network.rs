@@ -6,9 +6,9 @@
 
 use serde_json::Value;
 
-use super::{Anchor, Check, Cx, Family, Index, Rule, Severity};
-use crate::audit::manifests::Object;
+use crate::audit::rule::{Anchor, Check, Cx, Family, Index, Rule, Severity};
 use crate::netpol::{CiliumPolicy, Cluster, Pod, Policy, analysis};
+use crate::objects::Object;
 
 macro_rules! network {
     ($name:ident, $id:expr, $severity:ident, $check:expr, $title:literal, $fix:literal) => {
@@ -207,11 +207,19 @@ fn selects_nothing(cx: &mut Cx<'_>) {
         let Ok(policy) = Policy::parse(document) else {
             continue;
         };
-        let selects = cx
+        // A policy is judged against the workloads of its namespace only
+        // when the manifests say what runs there: some workload, and no
+        // custom resource whose operator creates pods at run time.
+        let mut known = cx
             .index
             .workloads
             .iter()
-            .any(|w| &w.namespace == namespace && policy.pod_selector.matches(&w.labels));
+            .filter(|w| &w.namespace == namespace)
+            .peekable();
+        if known.peek().is_none() || cx.index.operated.contains(namespace) {
+            continue;
+        }
+        let selects = known.any(|w| policy.pod_selector.matches(&w.labels));
         if !selects {
             reports.push((
                 anchor.clone(),

@@ -8,10 +8,14 @@
 
 use serde_json::Value;
 
-use super::controls::{ENFORCE_LABEL, ENFORCE_VERSION_LABEL};
-use super::{Check, Cx, Family, Rule, Selection, Severity, Workload};
-use crate::audit::manifests::Object;
-use crate::audit::pss::{self, Level, Pod, Version};
+use crate::audit::level::{Level, Version};
+use crate::audit::pss::{self, Pod};
+use crate::audit::rule::{Check, Cx, Family, Rule, Selection, Severity, Workload};
+use crate::objects::Object;
+use crate::platform::kubernetes::{
+    POD_SECURITY_ENFORCE_LABEL as ENFORCE_LABEL,
+    POD_SECURITY_ENFORCE_VERSION_LABEL as ENFORCE_VERSION_LABEL,
+};
 
 /// The Pod Security rules that are not a check of the standard.
 pub static RULES: &[&Rule] = &[&NAMESPACE_PRIVILEGED];
@@ -81,7 +85,7 @@ pub fn judge(cx: &mut Cx<'_>, object: &Object<'_>, selection: &Selection) {
         .or_else(|| label(ENFORCE_VERSION_LABEL).and_then(Version::parse))
         .unwrap_or_else(Version::newest);
     let pod = Pod {
-        annotations: workload.annotations,
+        annotations: workload.pod.annotations(),
         spec: workload.spec,
     };
     for violation in pss::evaluate(&pod, level, version) {

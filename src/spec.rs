@@ -51,6 +51,55 @@ pub fn derived_schema() -> String {
     serde_json::to_string_pretty(&schema).unwrap_or_default() + "\n"
 }
 
+/// The spec's schema with its prose (descriptions), as `harden schema`
+/// prints it, parsed once per process: what the wizard's comments say.
+pub fn documented_schema() -> &'static serde_json::Value {
+    static SCHEMA: std::sync::OnceLock<serde_json::Value> = std::sync::OnceLock::new();
+    SCHEMA.get_or_init(|| serde_json::from_str(SCHEMA_TEXT).unwrap_or_default())
+}
+
+/// A node of the spec's schema `root` with its `$ref` and its `anyOf: [T,
+/// null]` (an optional field) followed.
+pub fn resolve_schema<'a>(
+    root: &'a serde_json::Value,
+    mut node: &'a serde_json::Value,
+) -> &'a serde_json::Value {
+    for _ in 0..8 {
+        if let Some(reference) = node.get("$ref").and_then(|r| r.as_str()) {
+            match reference
+                .strip_prefix("#/$defs/")
+                .and_then(|name| root.get("$defs")?.get(name))
+            {
+                Some(target) => node = target,
+                None => return node,
+            }
+        } else if let Some(first) = node
+            .get("anyOf")
+            .and_then(|a| a.as_array())
+            .and_then(|a| a.iter().find(|v| v.get("type") != Some(&"null".into())))
+        {
+            node = first;
+        } else {
+            return node;
+        }
+    }
+    node
+}
+
+/// The schema of field `key` of the object schema `node` (a named property,
+/// or the values of a map), resolved.
+pub fn schema_field<'a>(
+    root: &'a serde_json::Value,
+    node: &'a serde_json::Value,
+    key: &str,
+) -> Option<&'a serde_json::Value> {
+    let node = resolve_schema(root, node);
+    node.get("properties")
+        .and_then(|p| p.get(key))
+        .or_else(|| node.get("additionalProperties").filter(|a| a.is_object()))
+        .map(|n| resolve_schema(root, n))
+}
+
 /// The only `apiVersion` this build understands.
 pub const API_VERSION: &str = "harden.dev/v1alpha1";
 /// The only `kind` this build understands.
@@ -75,10 +124,10 @@ pub struct Spec {
     pub kubernetes_api: Option<KubernetesApi>,
     /// How network policy is enforced: which CNI's policy kinds may be used.
     pub network: Option<NetworkSettings>,
-    /// Who may call the application.
+    /// Who may call the application; everything else is denied.
     #[serde(default, deserialize_with = "null_as_default")]
     pub ingress: Vec<IngressRule>,
-    /// Where the application may call out to.
+    /// Where the application may call out to; everything else is denied.
     #[serde(default, deserialize_with = "null_as_default")]
     pub egress: Vec<EgressRule>,
     /// The secrets the application reads, as files.

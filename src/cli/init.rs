@@ -34,13 +34,20 @@ pub struct InitArgs {
     /// Replicas [default: 2].
     #[arg(long)]
     pub replicas: Option<u32>,
-    /// A caller: NAMESPACE or NAMESPACE/label=value,... (repeatable).
-    #[arg(long, value_name = "NAMESPACE[/LABELS]")]
+    /// A caller: [NAME=]NAMESPACE[/label=value,...], or app:APP for another
+    /// service of the workspace (repeatable).
+    #[arg(long, value_name = "[NAME=]NAMESPACE[/LABELS]")]
     pub ingress: Vec<String>,
-    /// A destination: NAME=pods:NAMESPACE[/LABELS]:PORTS or NAME=cidr:CIDR:PORTS,
-    /// PORTS like 443 or 443,53/UDP (repeatable).
+    /// A destination: NAME=pods:NAMESPACE[/LABELS]:PORTS, NAME=cidr:CIDR:PORTS,
+    /// NAME=hosts:HOST[,HOST...]:PORTS (needs --enforcement cilium), PORTS
+    /// like 443 or 443,53/UDP; or app:APP for another service of the
+    /// workspace (repeatable).
     #[arg(long, value_name = "NAME=TARGET:PORTS")]
     pub egress: Vec<String>,
+    /// How network policy is enforced: kubernetes (NetworkPolicies, any CNI)
+    /// or cilium (also egress by host name).
+    #[arg(long, value_name = "ENFORCEMENT")]
+    pub enforcement: Option<String>,
     /// A secret key the app reads: KEY or KEY=REMOTE-KEY[#PROPERTY] (repeatable).
     #[arg(long, value_name = "KEY[=REMOTE]")]
     pub secret: Vec<String>,
@@ -62,9 +69,21 @@ pub struct InitArgs {
     /// An app-id that may invoke this app: APP-ID or APP-ID/NAMESPACE (repeatable).
     #[arg(long, value_name = "APP-ID[/NS]")]
     pub invoked_by: Vec<String>,
+    /// An app-id this app may invoke: APP-ID or APP-ID/NAMESPACE (repeatable).
+    #[arg(long, value_name = "APP-ID[/NS]")]
+    pub invokes: Vec<String>,
+    /// The Dapr control plane's minor version, e.g. 1.16 [default: 1.18].
+    #[arg(long, value_name = "VERSION")]
+    pub dapr_version: Option<String>,
     /// A Secret (key token) protecting the Dapr sidecar API.
     #[arg(long)]
     pub api_token_secret: Option<String>,
+    /// Any other field of the spec: PATH=VALUE, the path as validate names
+    /// it and the value in YAML, e.g. workload.runAsUser=20001 or
+    /// egress[0].except=[203.0.113.128/25] (repeatable, applied in order
+    /// after the other flags).
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub set: Vec<String>,
     /// The cluster it runs on: a preset (kubeadm, kind, k3s, gke,
     /// gke-autopilot, eks, aks, openshift), written as `cluster: {preset}`
     /// in the spec. Leave it out where harden.yaml sets `cluster:`.
@@ -100,6 +119,15 @@ pub(crate) fn kubernetes_minor(text: &str) -> String {
     } else {
         text.to_string()
     }
+}
+
+/// Items of a comma-separated list, trimmed, empty ones left out.
+pub(crate) fn split_list(text: &str) -> Vec<String> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|i| !i.is_empty())
+        .map(str::to_string)
+        .collect()
 }
 
 fn split_labels(text: &str) -> Result<BTreeMap<String, String>, String> {
@@ -143,20 +171,37 @@ pub(crate) fn parse_ports(text: &str) -> Result<Vec<spec::PortRule>, String> {
 }
 
 fn parse_ingress(text: &str) -> Result<spec::IngressRule, String> {
+    if let Some(app) = text.strip_prefix("app:") {
+        return Ok(spec::IngressRule {
+            app: Some(app.to_string()),
+            ..Default::default()
+        });
+    }
+    // A name before the namespace: `=` before any `/`.
+    let head = text.split('/').next().unwrap_or_default();
+    let (name, text) = match head.split_once('=') {
+        Some((name, _)) => (Some(name.to_string()), &text[name.len() + 1..]),
+        None => (None, text),
+    };
     let (namespace, labels) = match text.split_once('/') {
         Some((namespace, labels)) => (namespace, split_labels(labels)?),
         None => (text, BTreeMap::new()),
     };
     Ok(spec::IngressRule {
-        name: None,
+        name,
         namespace: Some(namespace.to_string()),
         pod_labels: labels,
-        ports: Vec::new(),
-        app: None,
+        ..Default::default()
     })
 }
 
 fn parse_egress(text: &str) -> Result<spec::EgressRule, String> {
+    if let Some(app) = text.strip_prefix("app:") {
+        return Ok(spec::EgressRule {
+            app: Some(app.to_string()),
+            ..Default::default()
+        });
+    }
     let (name, target) = text
         .split_once('=')
         .ok_or(format!("--egress {text:?}: expected NAME=TARGET:PORTS"))?;
@@ -171,6 +216,8 @@ fn parse_egress(text: &str) -> Result<spec::EgressRule, String> {
     };
     if let Some(cidr) = target.strip_prefix("cidr:") {
         rule.cidr = Some(cidr.to_string());
+    } else if let Some(hosts) = target.strip_prefix("hosts:") {
+        rule.hosts = split_list(hosts);
     } else if let Some(pods) = target.strip_prefix("pods:") {
         let (namespace, labels) = match pods.split_once('/') {
             Some((namespace, labels)) => (
@@ -185,7 +232,7 @@ fn parse_egress(text: &str) -> Result<spec::EgressRule, String> {
         rule.pod_labels = labels;
     } else {
         return Err(format!(
-            "--egress {text:?}: the target is pods:NAMESPACE[/LABELS] or cidr:CIDR"
+            "--egress {text:?}: the target is pods:NAMESPACE[/LABELS], cidr:CIDR or hosts:HOST[,HOST...]"
         ));
     }
     Ok(rule)
@@ -243,7 +290,7 @@ fn parse_component(text: &str) -> Result<spec::DaprComponent, String> {
     Ok(component)
 }
 
-fn parse_peer(text: &str) -> spec::DaprPeer {
+pub(crate) fn parse_peer(text: &str) -> spec::DaprPeer {
     match text.split_once('/') {
         Some((app_id, namespace)) => spec::DaprPeer {
             app_id: Some(app_id.to_string()),
@@ -269,7 +316,7 @@ impl InitArgs {
                 namespace: args.namespace.clone(),
                 compliance: args.compliance.clone().unwrap_or_default(),
                 pod_security_version: args.pod_security_version.as_deref().map(kubernetes_minor),
-                environment: None,
+                ..Default::default()
             }),
             workload: Some(spec::Workload {
                 image: args.image.clone(),
@@ -315,9 +362,16 @@ impl InitArgs {
                 ..Default::default()
             });
         }
+        if let Some(enforcement) = &args.enforcement {
+            spec.network = Some(spec::NetworkSettings {
+                enforcement: Some(enforcement.clone()),
+            });
+        }
         if args.dapr
             || !args.component.is_empty()
             || !args.invoked_by.is_empty()
+            || !args.invokes.is_empty()
+            || args.dapr_version.is_some()
             || args.api_token_secret.is_some()
         {
             spec.dapr = Some(spec::Dapr {
@@ -328,6 +382,8 @@ impl InitArgs {
                     .map(|c| parse_component(c))
                     .collect::<Result<_, _>>()?,
                 invoked_by: args.invoked_by.iter().map(|p| parse_peer(p)).collect(),
+                invokes: args.invokes.iter().map(|p| parse_peer(p)).collect(),
+                version: args.dapr_version.clone(),
                 api_token_secret: args.api_token_secret.clone(),
                 ..Default::default()
             });
@@ -361,6 +417,22 @@ mod tests {
         assert_eq!(rule.cidr.as_deref(), Some("203.0.113.0/24"));
         assert_eq!(rule.ports[1].protocol.as_deref(), Some("UDP"));
         assert!(parse_egress("nope").is_err());
+        let rule = parse_egress("openai=hosts:api.openai.com,*.openai.com:443").unwrap();
+        assert_eq!(rule.hosts, ["api.openai.com", "*.openai.com"]);
+        assert_eq!(rule.ports.len(), 1);
+        assert_eq!(
+            parse_egress("app:ledger").unwrap().app.as_deref(),
+            Some("ledger")
+        );
+        let rule = parse_ingress("ingress-nginx=ingress-nginx/app=x").unwrap();
+        assert_eq!(rule.name.as_deref(), Some("ingress-nginx"));
+        assert_eq!(rule.namespace.as_deref(), Some("ingress-nginx"));
+        assert_eq!(rule.pod_labels["app"], "x");
+        assert_eq!(
+            parse_ingress("app:billing").unwrap().app.as_deref(),
+            Some("billing")
+        );
+        assert_eq!(parse_ingress("web").unwrap().name, None);
         let component = parse_component(
             "statestore=state.redis,redisHost=redis:6379,redisPassword=secret:redis-password",
         )

@@ -35,7 +35,7 @@ fn known_fields(parent: &str) -> Vec<&'static str> {
     let mut node = Some(schema);
     let mut rest = parent;
     while let Some(current) = node {
-        let current = resolve(schema, current);
+        let current = crate::spec::resolve_schema(schema, current);
         if rest.is_empty() {
             return current
                 .get("properties")
@@ -61,7 +61,7 @@ fn known_fields(parent: &str) -> Vec<&'static str> {
                 .and_then(|p| p.get(segment))
                 .or_else(|| current.get("additionalProperties"))
         }
-        .map(|n| resolve(schema, n))
+        .map(|n| crate::spec::resolve_schema(schema, n))
         .map(|n| {
             if index {
                 n.get("items").unwrap_or(n)
@@ -69,7 +69,7 @@ fn known_fields(parent: &str) -> Vec<&'static str> {
                 n
             }
         })
-        .map(|n| resolve(schema, n));
+        .map(|n| crate::spec::resolve_schema(schema, n));
     }
     Vec::new()
 }
@@ -77,34 +77,6 @@ fn known_fields(parent: &str) -> Vec<&'static str> {
 /// Whether `segment` is followed by an index in `path` (`name[0]`).
 fn parent_indexed(path: &str, segment: &str) -> bool {
     path[segment.len()..].starts_with('[')
-}
-
-/// A schema node with its `$ref` and its `anyOf: [T, null]` (an optional
-/// field) followed.
-fn resolve<'a>(
-    schema: &'a serde_json::Value,
-    mut node: &'a serde_json::Value,
-) -> &'a serde_json::Value {
-    for _ in 0..8 {
-        if let Some(reference) = node.get("$ref").and_then(|r| r.as_str()) {
-            match reference
-                .strip_prefix("#/$defs/")
-                .and_then(|name| schema.get("$defs")?.get(name))
-            {
-                Some(target) => node = target,
-                None => return node,
-            }
-        } else if let Some(first) = node
-            .get("anyOf")
-            .and_then(|a| a.as_array())
-            .and_then(|a| a.iter().find(|v| v.get("type") != Some(&"null".into())))
-        {
-            node = first;
-        } else {
-            return node;
-        }
-    }
-    node
 }
 
 /// The known name closest to `word`, if it is a plausible typo of it.

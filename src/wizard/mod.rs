@@ -15,6 +15,7 @@
 
 mod dapr;
 mod interview;
+mod setter;
 pub mod spec_writer;
 
 use std::io::Write;
@@ -123,6 +124,57 @@ pub(crate) fn workspace_cluster(output: &Path) -> Option<crate::spec::Cluster> {
     crate::load::workspace(existing).ok()?.cluster().cloned()
 }
 
+/// Checks a spec that names other services of its workspace (`app:`)
+/// together with them: the specs beside `output` (its directory's `*.yaml`
+/// specs). The text is checked from a hidden file in that directory, so
+/// that the workspace is found as for the written file, and removed again.
+fn check_with_workspace(text: &str, output: &Path, shown: &str) -> Result<(), String> {
+    let dir = match output.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let output_name = output.file_name();
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .map(|entries| {
+            entries
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|e| e == "yaml" || e == "yml"))
+                .filter(|p| p.file_name() != output_name)
+                .filter(|p| {
+                    std::fs::read_to_string(p)
+                        .is_ok_and(|t| t.lines().any(|l| l.starts_with("apiVersion: harden.dev/")))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    if paths.is_empty() {
+        return Err(format!(
+            "{shown} names other services (app:), but {} holds no other spec: write theirs first, or give their namespace and podLabels instead of app",
+            crate::load::display_path(&dir)
+        ));
+    }
+    let mut probe = tempfile::Builder::new()
+        .prefix(".harden-init-")
+        .suffix(".yaml")
+        .tempfile_in(&dir)
+        .map_err(|e| format!("cannot check the spec in {}: {e}", dir.display()))?;
+    probe
+        .write_all(text.as_bytes())
+        .map_err(|e| format!("cannot check the spec: {e}"))?;
+    let probe_shown =
+        crate::load::display_path(&dir.join(probe.path().file_name().unwrap_or_default()));
+    paths.push(probe.path().to_path_buf());
+    match crate::system::compile(&paths) {
+        Ok(_) => Ok(()),
+        Err(problems) => Err(problems
+            .iter()
+            .filter(|p| p.severity == crate::system::Severity::Error)
+            .map(|p| p.to_string().replace(&probe_shown, shown))
+            .collect::<Vec<_>>()
+            .join("\n")),
+    }
+}
+
 fn refuse_existing(args: &InitArgs, name: &str) -> Result<(), WizardError> {
     let output = output_path(args, name);
     if output.exists() && !args.force {
@@ -139,6 +191,10 @@ pub fn run(
     err: &mut dyn Write,
 ) -> Result<Outcome, WizardError> {
     let mut spec = args.spec().map_err(WizardError::Usage)?;
+    for assignment in &args.set {
+        spec = setter::assign(&spec, assignment)
+            .map_err(|e| WizardError::Usage(format!("--set {assignment}: {e}")))?;
+    }
     let asking = interactive && !args.yes;
     if let Some(name) = name_of(&spec) {
         refuse_existing(args, name)?;
@@ -178,7 +234,14 @@ pub fn run(
     // One definition of valid: the written text must load like any spec
     // of the workspace it is written into.
     let cluster = workspace_cluster(&output);
-    if let Err(error) = crate::load::load_spec_text_as(&text, &shown, &shown, cluster.as_ref()) {
+    let checked = if crate::system::names_others(&spec) {
+        check_with_workspace(&text, &output, &shown)
+    } else {
+        crate::load::load_spec_text_as(&text, &shown, &shown, cluster.as_ref())
+            .map(|_| ())
+            .map_err(|error| error.to_string())
+    };
+    if let Err(error) = checked {
         return Err(WizardError::Invalid(format!(
             "{error}\nnothing was written"
         )));

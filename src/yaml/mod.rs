@@ -21,6 +21,7 @@ mod resolve;
 mod schema;
 mod text;
 mod tree;
+pub mod write;
 
 use std::any::TypeId;
 use std::collections::HashMap;

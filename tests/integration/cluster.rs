@@ -249,8 +249,10 @@ fn init_writes_the_preset_it_is_given_and_refuses_an_unknown_one() {
         ])
         .run();
     let spec = ran.read("specs/billing.yaml");
-    assert!(
-        spec.contains("cluster:\n  preset: gke-autopilot\n"),
+    let parsed = harden::yaml::parse_document::<harden::spec::Spec>(&spec).unwrap();
+    assert_eq!(
+        parsed.value.cluster.and_then(|c| c.preset).as_deref(),
+        Some("gke-autopilot"),
         "{spec}"
     );
     let ran = ran

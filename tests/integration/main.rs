@@ -23,6 +23,7 @@ mod reach;
 mod render_snapshots;
 mod system;
 mod wizard;
+mod wizard_examples;
 mod workspace;
 
 /// Every file beside this one is one of its modules: a test file without

@@ -236,8 +236,15 @@ pub enum Command {
         /// The shell.
         shell: clap_complete::Shell,
     },
-    /// Print the man page (roff).
-    Man,
+    /// Write the man pages (roff): harden(1) and one page per command.
+    ///
+    /// With DIR, writes harden.1 and harden-<command>.1 for every command
+    /// (harden-render.1, harden-templates-export.1, ...), the pages harden(1)
+    /// refers to. Without, prints harden(1) alone.
+    Man {
+        /// Directory to write every page to (e.g. /usr/local/share/man/man1).
+        dir: Option<std::path::PathBuf>,
+    },
     /// Write a spec by answering questions (or from flags, with --yes).
     ///
     /// On a terminal, asks for everything the flags leave open, checking each

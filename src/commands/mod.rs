@@ -130,7 +130,7 @@ pub fn run(
         }
         Command::Templates { action } => ecosystem::templates(action, stdout),
         Command::Completions { shell } => ecosystem::completions(shell, stdout),
-        Command::Man => ecosystem::man(stdout),
+        Command::Man { dir } => ecosystem::man(dir.as_deref(), stdout, stderr),
         Command::Init(args) => init(&args, stdout, stderr),
     }
 }

@@ -92,8 +92,9 @@ pub enum Command {
     /// services declared at both ends (egress and ingress, Dapr invokes and
     /// invokedBy).
     Validate {
-        /// Spec files, or directories to search for specs.
-        #[arg(required = true)]
+        /// Spec files, or directories to search for specs [default: the
+        /// workspace]. A spec of a workspace with a harden.yaml is judged
+        /// with every spec of its workspace.
         specs: Vec<PathBuf>,
         /// Print nothing on success.
         #[arg(long, short)]
@@ -197,8 +198,9 @@ pub enum Command {
     /// one end only are drawn red and dashed. Mermaid (renders in GitHub
     /// Markdown) or Graphviz DOT. Exits 1 when blocked flows were drawn.
     Graph {
-        /// Spec files, or directories to search for specs.
-        #[arg(required = true)]
+        /// Spec files, or directories to search for specs [default: the
+        /// workspace]. One spec of a workspace with a harden.yaml draws its
+        /// neighbourhood in the whole workspace.
         paths: Vec<PathBuf>,
         /// Drawing format.
         #[arg(long, value_enum, default_value_t = GraphFormat::Mermaid)]
@@ -211,7 +213,8 @@ pub enum Command {
     /// audit and penetration-test scripts, and prints the document (or
     /// writes it to --output).
     Posture {
-        /// The spec file.
+        /// The spec file (of a workspace with a harden.yaml: compiled with
+        /// every spec of its workspace, as `render` does).
         spec: PathBuf,
         /// The --json output of secure-<app>-audit.sh or -pentest.sh (repeatable).
         #[arg(long, value_name = "JSON")]

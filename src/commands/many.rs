@@ -10,8 +10,8 @@ use crate::cli::Format;
 use crate::error::{Error, Status};
 use crate::pipeline::find::spec_files;
 use crate::pipeline::outputs::{render_system, services_of};
+use crate::pipeline::scope::Scope;
 use crate::pipeline::{self};
-use crate::quote::display_path;
 use crate::system::{self, Severity, System, SystemProblem, graph, summary};
 use crate::write::{self, WriteError};
 
@@ -22,20 +22,36 @@ fn print_problems(problems: &[SystemProblem], stderr: &mut dyn Write) -> std::io
     Ok(())
 }
 
-/// `harden validate DIR|SPEC...`: every spec, and the flows between them.
+/// `harden validate [DIR|SPEC...]`: every spec, and the flows between them;
+/// with a focus (specs of a workspace), only what involves the specs named.
 pub fn validate(
-    paths: &[PathBuf],
+    scope: &Scope,
     quiet: bool,
     format: Format,
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
 ) -> Result<Status, Error> {
-    let files = spec_files(paths)?;
-    let (problems, status) = match system::compile(&files) {
+    let files = spec_files(&scope.all)?;
+    let reported = match &scope.focus {
+        Some(focus) => spec_files(focus)?,
+        None => files.clone(),
+    };
+    let shown: Vec<String> = reported
+        .iter()
+        .map(|f| crate::workspace::shown(f))
+        .collect();
+    let (mut problems, _) = match system::compile(&files) {
         Ok(system) => (system.problems, Status::Clean),
         Err(problems) => (problems, Status::Error),
     };
-    let shown: Vec<String> = files.iter().map(|f| display_path(f)).collect();
+    if scope.focus.is_some() {
+        problems.retain(|p| shown.iter().any(|file| p.involves(file)));
+    }
+    let status = if problems.iter().any(|p| p.severity == Severity::Error) {
+        Status::Error
+    } else {
+        Status::Clean
+    };
     let valid = |file: &str| {
         !problems
             .iter()
@@ -79,7 +95,7 @@ pub fn validate(
             }
             print_problems(&problems, stderr)?;
             if !problems.is_empty() {
-                writeln!(stderr, "{}", summary(&problems, files.len()))?;
+                writeln!(stderr, "{}", summary(&problems, reported.len()))?;
             }
         }
     }
@@ -147,21 +163,30 @@ pub fn render(
     Ok(Status::Clean)
 }
 
-/// `harden graph DIR|SPEC...`: draws the system. Exits 0 when every flow
-/// is declared at both ends, 1 when blocked flows were drawn, 2 when a spec
-/// is invalid on its own (nothing drawn).
+/// `harden graph [DIR|SPEC...]`: draws the system, or with one spec of a
+/// workspace named, that spec's neighbourhood in it. Exits 0 when every
+/// flow is declared at both ends, 1 when blocked flows were drawn, 2 when a
+/// spec is invalid on its own (nothing drawn).
 pub fn graph(
-    paths: &[PathBuf],
+    scope: &Scope,
     format: graph::Format,
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
 ) -> Result<Status, Error> {
-    let files = spec_files(paths)?;
+    let files = spec_files(&scope.all)?;
     let system: System = system::analyse(&files).map_err(|problems| Error::System {
         summary: summary(&problems, files.len()),
         problems,
     })?;
-    write!(stdout, "{}", graph::draw(&system, format))?;
+    let focus = scope
+        .focus
+        .as_ref()
+        .map(|focus| services_of(&system, focus))
+        .filter(|focus| focus.len() == 1 && system.services.len() > 1);
+    match focus.as_deref() {
+        Some(&[index]) => write!(stdout, "{}", graph::neighbourhood(&system, index, format))?,
+        _ => write!(stdout, "{}", graph::draw(&system, format))?,
+    }
     print_problems(&system.problems, stderr)?;
     if system.errors().next().is_some() {
         writeln!(

@@ -19,6 +19,7 @@ use crate::cli::{Command, Format};
 use crate::error::{Error, Status};
 use crate::load;
 use crate::pipeline::find::{in_workspace, is_system, workspace_of};
+use crate::pipeline::scope::scope;
 use crate::pipeline::{self, Prepared};
 use crate::render;
 use crate::workspace::shown;
@@ -51,18 +52,20 @@ pub fn run(
             specs,
             quiet,
             format,
-        } if is_system(&specs) => many::validate(&specs, quiet, format, stdout, stderr),
-        Command::Validate {
-            specs,
-            quiet,
-            format,
-        } => validate(&specs, quiet, format, stdout, stderr),
+        } => {
+            let scope = scope(&specs)?;
+            if scope.is_system() {
+                many::validate(&scope, quiet, format, stdout, stderr)
+            } else {
+                validate(&scope.all, quiet, format, stdout, stderr)
+            }
+        }
         Command::Graph { paths, format } => {
             let format = match format {
                 crate::cli::GraphFormat::Mermaid => crate::system::graph::Format::Mermaid,
                 crate::cli::GraphFormat::Dot => crate::system::graph::Format::Dot,
             };
-            many::graph(&paths, format, stdout, stderr)
+            many::graph(&scope(&paths)?, format, stdout, stderr)
         }
         Command::Check {
             paths,
@@ -299,7 +302,7 @@ fn posture(
         model,
         files,
         ..
-    } = pipeline::prepare(spec, templates_dir, false)?;
+    } = pipeline::scope::prepare_in_workspace(spec, templates_dir)?;
     let mut inputs = Vec::new();
     for path in results {
         let text = std::fs::read_to_string(path)

@@ -9,10 +9,13 @@
 //!
 //! - [`find`]: which files are specs, and which specs form one system;
 //! - [`outputs`]: render a system's outputs (shared namespaces and
-//!   services) and verify them together.
+//!   services) and verify them together;
+//! - [`scope`]: which specs a command judges (no path: the workspace; a
+//!   spec of a workspace: with its workspace).
 
 pub mod find;
 pub mod outputs;
+pub mod scope;
 
 use std::path::Path;
 

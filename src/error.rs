@@ -26,8 +26,29 @@
 
 use std::io::{self, Write};
 
-use crate::commands::Status;
 use crate::system::SystemProblem;
+
+/// The process exit status, as documented in the README.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// Nothing to report.
+    Clean = 0,
+    /// Findings, drift, or files in the way.
+    Findings = 1,
+    /// Usage or input error (an invalid spec, an unreadable file).
+    Error = 2,
+}
+
+impl Status {
+    /// The more serious of two statuses.
+    pub fn max_with(self, other: Status) -> Status {
+        if other as i32 > self as i32 {
+            other
+        } else {
+            self
+        }
+    }
+}
 
 /// Why a command could not do what it was asked. The message says what is
 /// wrong; the `error: ` (or `internal error: `) in front of it is added

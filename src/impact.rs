@@ -57,18 +57,29 @@ pub fn compare(before: &[String], after: &[String]) -> Vec<Impact> {
         let empty = BTreeSet::new();
         let old = before.grants.get(area).unwrap_or(&empty);
         let new = after.grants.get(area).unwrap_or(&empty);
-        for fact in new.difference(old) {
+        // A flow still allowed by a wider grant is not narrowed, and a
+        // grant an old wider one already allowed does not widen: the impact
+        // is about flows, each reported once.
+        let added: Vec<&String> = new
+            .difference(old)
+            .filter(|fact| !covered(fact, old))
+            .collect();
+        let removed: Vec<&String> = old
+            .difference(new)
+            .filter(|fact| !covered(fact, new))
+            .collect();
+        for detail in fold_search_forms(&added) {
             impacts.push(Impact {
                 direction: Direction::Widened,
                 area: area.clone(),
-                detail: fact.clone(),
+                detail,
             });
         }
-        for fact in old.difference(new) {
+        for detail in fold_search_forms(&removed) {
             impacts.push(Impact {
                 direction: Direction::Narrowed,
                 area: area.clone(),
-                detail: format!("no longer: {fact}"),
+                detail: format!("no longer: {detail}"),
             });
         }
     }
@@ -103,6 +114,124 @@ pub fn compare(before: &[String], after: &[String]) -> Vec<Impact> {
     }
     impacts.sort();
     impacts
+}
+
+/// One grant's words, as [`Facts::network_policy`] writes them:
+/// `{pods} {verb} {peer} on {port} (policy {name})`.
+struct GrantWords<'a> {
+    pods: &'a str,
+    verb: &'a str,
+    /// `pods {labels} in namespace {name}`, `cidr ...`, `anything`, ...
+    peer: &'a str,
+    port: &'a str,
+}
+
+fn grant_words(fact: &str) -> Option<GrantWords<'_>> {
+    let (head, _) = fact.rsplit_once(" (policy ")?;
+    let (head, port) = head.rsplit_once(" on ")?;
+    for verb in [" may reach ", " may be reached by "] {
+        if let Some((pods, peer)) = head.split_once(verb) {
+            return Some(GrantWords {
+                pods,
+                verb,
+                peer,
+                port,
+            });
+        }
+    }
+    None
+}
+
+/// Whether pod selector `wide` (`*` or `k=v,...`) selects every pod that
+/// `narrow` selects: `*`, or a subset of its labels.
+fn selects_all_of(wide: &str, narrow: &str) -> bool {
+    if wide == "*" {
+        return true;
+    }
+    if narrow == "*" {
+        return false;
+    }
+    let narrow: BTreeSet<&str> = narrow.split(',').collect();
+    wide.split(',').all(|label| narrow.contains(label))
+}
+
+/// Whether the flow `fact` grants is also granted by one of `others`: the
+/// same pods and direction, a peer at least as wide (`anything`, or pods of
+/// the same namespaces selected by a subset of the labels) and the same
+/// port (or all ports).
+fn covered(fact: &str, others: &BTreeSet<String>) -> bool {
+    let Some(words) = grant_words(fact) else {
+        return false;
+    };
+    others.iter().filter(|o| *o != fact).any(|other| {
+        let Some(wide) = grant_words(other) else {
+            return false;
+        };
+        if wide.pods != words.pods || wide.verb != words.verb {
+            return false;
+        }
+        if wide.port != words.port && wide.port != "all ports" {
+            return false;
+        }
+        if wide.peer == "anything" {
+            return true;
+        }
+        let split = |peer: &'static str, text: &'_ str| -> Option<(String, String)> {
+            let rest = text.strip_prefix(peer)?;
+            let (labels, namespaces) = rest.split_once(" in ")?;
+            Some((labels.to_string(), namespaces.to_string()))
+        };
+        match (split("pods ", wide.peer), split("pods ", words.peer)) {
+            (Some((wide_labels, wide_ns)), Some((labels, ns))) => {
+                wide_ns == ns && selects_all_of(&wide_labels, &labels)
+            }
+            _ => false,
+        }
+    })
+}
+
+/// DNS names the Cilium filter allows with the nodes' search suffixes
+/// (`*.openai.com.svc.cluster.local.` beside `*.openai.com`) are one flow:
+/// each such form is folded into the line of the name it completes.
+fn fold_search_forms(facts: &[&String]) -> Vec<String> {
+    let looked_up = |fact: &str| -> Option<(String, String, String)> {
+        let (pods, rest) = fact.split_once(" may look up ")?;
+        let (name, policy) = rest.rsplit_once(" (policy ")?;
+        Some((pods.to_string(), name.to_string(), policy.to_string()))
+    };
+    let parsed: Vec<Option<(String, String, String)>> =
+        facts.iter().map(|f| looked_up(f)).collect();
+    let base_of = |index: usize| -> Option<usize> {
+        let (pods, name, policy) = parsed[index].as_ref()?;
+        parsed.iter().position(|other| {
+            other.as_ref().is_some_and(|(p, base, pol)| {
+                p == pods
+                    && pol == policy
+                    && base != name
+                    && name.starts_with(&format!("{}.", base.trim_end_matches('.')))
+            })
+        })
+    };
+    let mut forms = vec![0usize; facts.len()];
+    let mut folded = vec![false; facts.len()];
+    for (index, folded) in folded.iter_mut().enumerate() {
+        if let Some(base) = base_of(index) {
+            forms[base] += 1;
+            *folded = true;
+        }
+    }
+    facts
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !folded[*i])
+        .map(|(i, fact)| match (&parsed[i], forms[i]) {
+            (Some((pods, name, policy)), n) if n > 0 => format!(
+                "{pods} may look up {name} (and {n} search-list {}) (policy {policy}",
+                if n == 1 { "form" } else { "forms" }
+            ),
+            _ => fact.to_string(),
+        })
+        .collect()
 }
 
 /// Egress by hostname (CiliumNetworkPolicy `toFQDNs`): a new name or
@@ -839,6 +968,55 @@ mod tests {
         }
         text.push_str("      toPorts:\n        - ports:\n            - port: \"443\"\n              protocol: TCP\n");
         text
+    }
+
+    fn egress_policy(peer: &str) -> String {
+        format!(
+            "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {{name: app-egress, namespace: app}}\n\
+             spec:\n  podSelector: {{matchLabels: {{app: a}}}}\n  policyTypes: [Egress]\n  egress:\n  - to:\n    - namespaceSelector: {{matchLabels: {{kubernetes.io/metadata.name: db}}}}\n{peer}    ports: [{{port: 5432}}]\n"
+        )
+    }
+
+    #[test]
+    fn a_flow_still_allowed_by_a_wider_grant_is_reported_once() {
+        let pods =
+            egress_policy("      podSelector: {matchLabels: {cnpg.io/cluster: claims-db}}\n");
+        let namespace = egress_policy("");
+        let widened = compare(
+            std::slice::from_ref(&pods),
+            std::slice::from_ref(&namespace),
+        );
+        assert_eq!(widened.len(), 1, "{widened:?}");
+        assert_eq!(widened[0].direction, Direction::Widened);
+        assert!(
+            widened[0].detail.contains("pods * in namespace db"),
+            "{widened:?}"
+        );
+        // Back again: the whole namespace is no longer reachable, once.
+        let narrowed = compare(&[namespace], &[pods]);
+        assert_eq!(narrowed.len(), 1, "{narrowed:?}");
+        assert_eq!(narrowed[0].direction, Direction::Narrowed);
+    }
+
+    #[test]
+    fn a_dns_name_and_its_search_list_forms_are_one_line() {
+        let facts: Vec<String> = [
+            "*.openai.com",
+            "*.openai.com.app.svc.cluster.local.",
+            "*.openai.com.svc.cluster.local.",
+            "other.example",
+        ]
+        .iter()
+        .map(|n| format!("pods a in app may look up {n} (policy p)"))
+        .collect();
+        let refs: Vec<&String> = facts.iter().collect();
+        assert_eq!(
+            fold_search_forms(&refs),
+            [
+                "pods a in app may look up *.openai.com (and 2 search-list forms) (policy p)",
+                "pods a in app may look up other.example (policy p)"
+            ]
+        );
     }
 
     #[test]

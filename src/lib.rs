@@ -28,9 +28,11 @@ pub mod model;
 pub mod netpol;
 pub mod objects;
 pub mod parallel;
+pub mod pipeline;
 pub mod platform;
 pub mod posture;
 pub mod proof;
+pub mod quote;
 pub mod render;
 pub mod spec;
 pub mod system;
@@ -42,8 +44,7 @@ pub mod workspace;
 pub mod write;
 pub mod yaml;
 
-pub use commands::Status;
-pub use error::Error;
+pub use error::{Error, Status};
 
 /// Runs a parsed command line and returns the process exit status.
 ///

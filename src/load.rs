@@ -1,13 +1,13 @@
 //! Reading spec files: read, parse, validate, and report every problem with
 //! the file, line and column, or hand back the resolved [`Model`].
 
-use std::path::{Component, Path};
+use std::path::Path;
 
 use crate::diagnostics::{Problem, SpecReport};
 use crate::model::Model;
 use crate::spec::Spec;
 use crate::validate;
-use crate::workspace::{self, Workspace};
+use crate::workspace::{self, Workspace, WorkspaceError};
 use crate::yaml;
 
 /// Why a spec file could not become a model.
@@ -35,11 +35,45 @@ pub enum LoadError {
 /// could exhaust memory or time.
 pub const MAX_SPEC_BYTES: u64 = 128 * 1024;
 
+/// The workspace of `path` (a spec file, or a directory of specs), with the
+/// cluster profile of its `harden.yaml` checked: every problem of it is
+/// reported at once, naming the file and the field. Commands open
+/// workspaces here, not with [`Workspace::for_path`], which reads the file
+/// but does not validate the profile (validation is above it).
+pub fn workspace(path: &Path) -> Result<Workspace, WorkspaceError> {
+    checked(Workspace::for_path(path)?)
+}
+
+/// The workspace of the current directory, checked as [`workspace`] checks.
+pub fn current_workspace() -> Result<Workspace, WorkspaceError> {
+    checked(Workspace::current()?)
+}
+
+fn checked(workspace: Workspace) -> Result<Workspace, WorkspaceError> {
+    let (_, problems) = validate::cluster::resolve(workspace.cluster());
+    if problems.is_empty() {
+        return Ok(workspace);
+    }
+    let shown = workspace::shown(&workspace.root.join(workspace::WORKSPACE_FILE));
+    let listed: Vec<String> = problems
+        .iter()
+        .map(|p| {
+            let help = p
+                .help
+                .as_deref()
+                .map(|h| format!("\n  help: {h}"))
+                .unwrap_or_default();
+            format!("{shown}: {}: {}{help}", p.path, p.message)
+        })
+        .collect();
+    Err(WorkspaceError(listed.join("\nerror: ")))
+}
+
 /// Loads and validates one spec file. Headers name it by its path relative
 /// to its workspace root ([`Workspace::spec_id`]); messages name it as the
 /// user can open it from the current directory.
 pub fn load_spec(path: &Path) -> Result<Model, LoadError> {
-    let workspace = Workspace::for_path(path)?;
+    let workspace = workspace(path)?;
     load_spec_in(path, &workspace)
 }
 
@@ -54,7 +88,7 @@ pub fn load_spec_in(path: &Path, workspace: &Workspace) -> Result<Model, LoadErr
 /// Reads a spec file for [`crate::system`]: the path as shown, the spec's id
 /// for generated headers (relative to its workspace root), and its text.
 pub fn read_spec(path: &Path) -> Result<(String, String, String), LoadError> {
-    let workspace = Workspace::for_path(path)?;
+    let workspace = workspace(path)?;
     let file = workspace::shown(path);
     let id = workspace.spec_id(path)?;
     let text = read_spec_text(path, &file)?;
@@ -181,34 +215,6 @@ pub fn validate_parsed(
     }
 }
 
-/// How a path is shown in messages and headers: relative paths without `./`,
-/// with `/` separators, so `specs/a.yaml` and `./specs/a.yaml` render the same
-/// bytes.
-pub fn display_path(path: &Path) -> String {
-    let parts: Vec<String> = path
-        .components()
-        .filter(|c| !matches!(c, Component::CurDir))
-        .map(|c| match c {
-            Component::RootDir => String::new(),
-            other => other.as_os_str().to_string_lossy().into_owned(),
-        })
-        .collect();
-    let joined = parts.join("/");
-    if path.is_absolute() && !joined.starts_with('/') {
-        format!("/{joined}")
-    } else {
-        joined
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn display_paths_are_normalised() {
-        assert_eq!(display_path(Path::new("./specs/a.yaml")), "specs/a.yaml");
-        assert_eq!(display_path(Path::new("specs/./a.yaml")), "specs/a.yaml");
-        assert_eq!(display_path(Path::new("/tmp/a.yaml")), "/tmp/a.yaml");
-    }
-}
+/// Where paths are shown: [`crate::quote::display_path`] (named here too
+/// for the callers that still import it from `load`).
+pub use crate::quote::display_path;

@@ -362,7 +362,7 @@ pub fn read_back(
 fn template_bug(templates: &Templates, template: &str, message: String) -> TemplateBug {
     match templates.custom_file(template) {
         Some(file) => TemplateBug::Custom {
-            file: crate::load::display_path(file),
+            file: crate::quote::display_path(file),
             message,
         },
         None => TemplateBug::Embedded {
@@ -405,7 +405,7 @@ pub fn with_header(body: &str, spec_file: &str, comment: Comment) -> String {
     // one.
     let spec_file: String = spec_file
         .chars()
-        .map(|c| match crate::workspace::forbidden_char(c) {
+        .map(|c| match crate::quote::forbidden_char(c) {
             Some(_) => '?',
             None => c,
         })

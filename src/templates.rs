@@ -22,6 +22,8 @@ use minijinja::syntax::SyntaxConfig;
 use minijinja::value::{Value, ValueKind};
 use minijinja::{Environment, Error, ErrorKind, Output, State, UndefinedBehavior};
 
+use crate::quote::{display_path, shell_quote};
+
 static TEMPLATES: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/templates");
 
 /// How a template's output is quoted.
@@ -84,7 +86,7 @@ impl Templates {
     /// (same file names as `harden templates export` writes). Templates not
     /// in `dir` fall back to the embedded ones.
     pub fn with_overrides(dir: &Path) -> Result<Templates, LoadError> {
-        let shown = crate::load::display_path(dir);
+        let shown = display_path(dir);
         let unreadable = |source| LoadError::Unreadable {
             dir: shown.clone(),
             source,
@@ -101,7 +103,7 @@ impl Templates {
             if !path.is_file() || name.starts_with('.') || !name.ends_with(".j2") {
                 continue;
             }
-            let file = crate::load::display_path(&path);
+            let file = display_path(&path);
             if !known.contains(&name) {
                 return Err(LoadError::Unknown {
                     file,
@@ -137,7 +139,7 @@ impl Templates {
             target
                 .add_template_owned(name.clone(), source.clone())
                 .map_err(|error| LoadError::Invalid {
-                    file: crate::load::display_path(path),
+                    file: display_path(path),
                     message: format!("{error:#}"),
                 })?;
             overridden.insert(name.clone(), path.clone());
@@ -235,7 +237,7 @@ fn base_environment(flavor: Flavor) -> Result<Environment<'static>, Error> {
         Ok(Value::from_safe_string(shell_word(&value)?))
     });
     environment.add_filter("arg", |value: String| -> Value {
-        Value::from_safe_string(crate::workspace::shell_arg(&value))
+        Value::from_safe_string(crate::quote::shell_arg(&value))
     });
     environment.add_filter("code", |value: String| -> Value {
         Value::from_safe_string(markdown_code(&value))
@@ -270,11 +272,6 @@ fn shell_word(value: &Value) -> Result<String, Error> {
             format!("cannot print a {kind} as a shell word"),
         )),
     }
-}
-
-/// Single-quotes a string for POSIX shells.
-pub fn shell_quote(text: &str) -> String {
-    format!("'{}'", text.replace('\'', r"'\''"))
 }
 
 fn yaml_formatter(out: &mut Output, _state: &mut State, value: &Value) -> Result<(), Error> {
@@ -373,7 +370,6 @@ mod tests {
         assert_eq!(yaml_scalar(&Value::from(true)).unwrap(), "true");
         let shell = shell_word(&value).unwrap();
         assert!(shell.starts_with('\'') && shell.ends_with('\''));
-        assert_eq!(shell_quote("it's"), r"'it'\''s'");
         assert_eq!(
             markdown_escape("a|b <x> [l](u) `c`"),
             r"a\|b &lt;x&gt; \[l\](u) \`c\`"

@@ -5,11 +5,13 @@
 //! header names the spec by its path relative to the root (with `/`), and the
 //! default output directory is `<root>/<output pattern>`, whatever the working
 //! directory or the form of the path given (relative, absolute, `./`, `..`, a
-//! symlink). The root is found by searching upward from the spec's own
-//! directory for `harden.yaml` (up to the git top level, never above it),
-//! else for a git top level (`.git`, a directory
-//! or a file), else it is the current directory when that contains the spec,
-//! else the spec's directory.
+//! symlink), with or without `.git` (a CI copy or a container build context
+//! has none). The root is found by searching upward from the spec's own
+//! directory for `harden.yaml` (up to the git top level, never above it);
+//! without one, it follows from the spec's path alone ([`root_without_file`]):
+//! the directory above the nearest `specs` directory holding the spec, else
+//! the spec's own directory. Neither the current directory nor `.git` moves
+//! it.
 //!
 //! Paths shown to the user are relative to the current directory where
 //! possible, so that every command harden prints works when pasted.
@@ -18,8 +20,13 @@ use std::path::{Component, Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::quote::{forbidden_char, printable};
+
 /// The workspace file's name, at the root.
 pub const WORKSPACE_FILE: &str = "harden.yaml";
+/// The directory name that marks where specs live when there is no
+/// workspace file: its parent is the root ([`root_without_file`]).
+pub const SPECS_DIR: &str = "specs";
 /// Where a spec's files go by default; `{app}` is the app name.
 pub const DEFAULT_OUTPUT: &str = "deploy/{app}";
 /// Where the objects several specs share (a namespace's Namespace and its
@@ -95,36 +102,41 @@ impl Workspace {
                 .map(Path::to_path_buf)
                 .unwrap_or_else(|| absolute.clone())
         };
-        // harden.yaml counts up to the repository's top level, never above
-        // it: a file outside the repository must not change its output.
-        let git_top = upward(&start, |dir| dir.join(".git").exists());
-        if let Some(root) = upward(&start, |dir| dir.join(WORKSPACE_FILE).is_file())
+        Workspace::from_dir(&start, root_without_file)
+    }
+
+    /// The workspace of the current directory (for `harden check` and
+    /// `harden render` with no argument). Without `harden.yaml`, it is where
+    /// specs are searched for: the git top level when there is one (so the
+    /// whole repository is checked from any of its directories), else as
+    /// for a spec. Each spec found still has the root of its own path.
+    pub fn current() -> Result<Workspace, WorkspaceError> {
+        let cwd = std::env::current_dir()
+            .and_then(|d| d.canonicalize())
+            .map_err(|e| WorkspaceError(format!("cannot read the current directory: {e}")))?;
+        Workspace::from_dir(&cwd, |start| {
+            git_top(start).unwrap_or_else(|| root_without_file(start))
+        })
+    }
+
+    /// The workspace of the directory `start`: the nearest `harden.yaml`
+    /// above it (up to the git top level, never above it: a file outside
+    /// the repository must not change its output), else the root `without`
+    /// gives.
+    fn from_dir(
+        start: &Path,
+        without: impl Fn(&Path) -> PathBuf,
+    ) -> Result<Workspace, WorkspaceError> {
+        let git_top = git_top(start);
+        if let Some(root) = upward(start, |dir| dir.join(WORKSPACE_FILE).is_file())
             && git_top.as_ref().is_none_or(|top| root.starts_with(top))
         {
             return Workspace::with_file(root);
         }
-        if let Some(root) = git_top {
-            return Ok(Workspace {
-                root,
-                config: Config::default(),
-            });
-        }
-        let root = match current_dir() {
-            Some(cwd) if start.starts_with(cwd) => cwd.clone(),
-            _ => start,
-        };
         Ok(Workspace {
-            root,
+            root: without(start),
             config: Config::default(),
         })
-    }
-
-    /// The workspace of the current directory (for `harden check` with no
-    /// argument).
-    pub fn current() -> Result<Workspace, WorkspaceError> {
-        let cwd = std::env::current_dir()
-            .map_err(|e| WorkspaceError(format!("cannot read the current directory: {e}")))?;
-        Workspace::for_path(&cwd)
     }
 
     fn with_file(root: PathBuf) -> Result<Workspace, WorkspaceError> {
@@ -181,26 +193,13 @@ impl Workspace {
                 "{shown}: namespaces: {namespaces:?} does not contain {{namespace}}\n  help: every shared namespace needs its own directory, e.g. \"deploy/namespaces/{{namespace}}\""
             )));
         }
-        let (_, problems) = crate::validate::cluster::resolve(config.cluster.as_ref());
-        if !problems.is_empty() {
-            let listed: Vec<String> = problems
-                .iter()
-                .map(|p| {
-                    let help = p
-                        .help
-                        .as_deref()
-                        .map(|h| format!("\n  help: {h}"))
-                        .unwrap_or_default();
-                    format!("{shown}: {}: {}{help}", p.path, p.message)
-                })
-                .collect();
-            return Err(WorkspaceError(listed.join("\nerror: ")));
-        }
         Ok(Workspace { root, config })
     }
 
     /// The workspace's cluster profile section (`cluster:` in
-    /// `harden.yaml`), checked when the file was read.
+    /// `harden.yaml`) as written: its values are checked where the profile
+    /// is resolved, by [`crate::load::workspace`], which opens a workspace
+    /// for every command.
     pub fn cluster(&self) -> Option<&crate::spec::Cluster> {
         self.config.cluster.as_ref()
     }
@@ -275,10 +274,30 @@ impl Workspace {
     }
 }
 
+/// The root of a workspace without `harden.yaml`, from the (canonical)
+/// directory `start` of a spec (or the directory given) alone: the parent of
+/// the nearest directory named `specs` at or above `start` (`/r/specs/a.yaml`
+/// and `/r/specs/team/b.yaml` have the root `/r`), else `start` itself. The
+/// current directory and `.git` play no part, so the same spec gives the same
+/// bytes from anywhere, in a clone or in a copy without `.git`.
+fn root_without_file(start: &Path) -> PathBuf {
+    start
+        .ancestors()
+        .find(|dir| dir.file_name().is_some_and(|name| name == SPECS_DIR))
+        .and_then(Path::parent)
+        .unwrap_or(start)
+        .to_path_buf()
+}
+
 /// The canonical form of a path, or why it cannot be read.
 fn canonical(path: &Path) -> Result<PathBuf, WorkspaceError> {
     path.canonicalize()
         .map_err(|e| WorkspaceError(format!("cannot read {}: {e}", shown(path))))
+}
+
+/// The git top level at or above `start` (`.git`, a directory or a file).
+fn git_top(start: &Path) -> Option<PathBuf> {
+    upward(start, |dir| dir.join(".git").exists())
 }
 
 fn upward(start: &Path, found: impl Fn(&Path) -> bool) -> Option<PathBuf> {
@@ -302,22 +321,6 @@ fn slash_path(path: &Path) -> String {
         format!("/{joined}")
     } else {
         joined
-    }
-}
-
-/// Characters that may not appear in a spec's path: it is printed into
-/// comments of YAML, shell and Markdown files and onto terminals. C0 and C1
-/// controls and DEL (a newline ends a comment), bidirectional controls (the
-/// text reviewed would differ from the text run), and `<`/`>` (`-->` ends an
-/// HTML comment).
-pub fn forbidden_char(c: char) -> Option<&'static str> {
-    match c {
-        '\u{0}'..='\u{1f}' | '\u{7f}'..='\u{9f}' => Some("a control character"),
-        '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}' | '\u{61c}' => {
-            Some("a bidirectional control character")
-        }
-        '<' | '>' => Some("an angle bracket"),
-        _ => None,
     }
 }
 
@@ -372,20 +375,6 @@ pub fn shown(path: &Path) -> String {
     printable(&text)
 }
 
-/// Text safe to print on a terminal: characters a spec path may not contain
-/// are shown as `\u{..}` escapes instead of being sent to the terminal.
-pub fn printable(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if forbidden_char(c).is_some() && c != '<' && c != '>' {
-            out.push_str(&format!("\\u{{{:x}}}", c as u32));
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
 /// Removes `.` and resolves `..` lexically.
 fn normalise(path: &Path) -> PathBuf {
     let mut out = PathBuf::new();
@@ -424,22 +413,6 @@ fn relative_to(path: &Path, base: &Path) -> Option<PathBuf> {
     Some(relative)
 }
 
-/// A path quoted for pasting into a POSIX shell, when it needs quoting.
-pub fn shell_arg(text: &str) -> String {
-    if !text.is_empty()
-        && text
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "/._-+,:@%=".contains(c))
-        && !text.starts_with('-')
-    {
-        text.to_string()
-    } else if text.starts_with('-') {
-        crate::templates::shell_quote(&format!("./{text}"))
-    } else {
-        crate::templates::shell_quote(text)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -458,16 +431,7 @@ mod tests {
     }
 
     #[test]
-    fn forbidden_characters_are_named() {
-        for c in [
-            '\n', '\u{1b}', '\u{7f}', '\u{85}', '\u{202e}', '\u{2067}', '\u{200f}', '\u{61c}', '<',
-            '>',
-        ] {
-            assert!(forbidden_char(c).is_some(), "{c:?}");
-        }
-        for c in ['a', ' ', '$', '\'', 'é', '\u{a0}'] {
-            assert!(forbidden_char(c).is_none(), "{c:?}");
-        }
+    fn spec_names_with_forbidden_characters_are_refused() {
         let error = check_spec_name("a\n-->b", Path::new("a\n-->b"))
             .unwrap_err()
             .to_string();
@@ -475,13 +439,5 @@ mod tests {
             error.contains("U+000A") && error.contains("rename"),
             "{error}"
         );
-    }
-
-    #[test]
-    fn shell_arguments_are_quoted_when_needed() {
-        assert_eq!(shell_arg("specs/a.yaml"), "specs/a.yaml");
-        assert_eq!(shell_arg("my specs/a b.yaml"), "'my specs/a b.yaml'");
-        assert_eq!(shell_arg("-x.yaml"), "'./-x.yaml'");
-        assert_eq!(shell_arg("$(x).yaml"), "'$(x).yaml'");
     }
 }

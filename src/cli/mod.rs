@@ -2,12 +2,14 @@
 //! [`crate::commands`], so the same code serves the binary and the tests.
 //! `init`'s many flags and their value syntaxes are in [`init`].
 
+pub mod audit;
 pub mod init;
 
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+pub use audit::AuditArgs;
 pub use init::InitArgs;
 
 /// Output format for reports.
@@ -90,8 +92,9 @@ pub enum Command {
     /// services declared at both ends (egress and ingress, Dapr invokes and
     /// invokedBy).
     Validate {
-        /// Spec files, or directories to search for specs.
-        #[arg(required = true)]
+        /// Spec files, or directories to search for specs [default: the
+        /// workspace]. A spec of a workspace with a harden.yaml is judged
+        /// with every spec of its workspace.
         specs: Vec<PathBuf>,
         /// Print nothing on success.
         #[arg(long, short)]
@@ -167,7 +170,7 @@ pub enum Command {
     /// kubeadm's DNS pods. Exits 1 when a finding that is not waived is at
     /// or above --fail-on; 2 when a file cannot be parsed (reported with
     /// every other finding), a waiver is invalid, or no manifest was found.
-    Audit(crate::commands::audit::AuditArgs),
+    Audit(AuditArgs),
     /// Show who can reach whom under the manifests' network policies.
     ///
     /// Reads files and directories of manifests, evaluates the
@@ -202,8 +205,9 @@ pub enum Command {
     /// one end only are drawn red and dashed. Mermaid (renders in GitHub
     /// Markdown) or Graphviz DOT. Exits 1 when blocked flows were drawn.
     Graph {
-        /// Spec files, or directories to search for specs.
-        #[arg(required = true)]
+        /// Spec files, or directories to search for specs [default: the
+        /// workspace]. One spec of a workspace with a harden.yaml draws its
+        /// neighbourhood in the whole workspace.
         paths: Vec<PathBuf>,
         /// Drawing format.
         #[arg(long, value_enum, default_value_t = GraphFormat::Mermaid)]
@@ -216,7 +220,8 @@ pub enum Command {
     /// audit and penetration-test scripts, and prints the document (or
     /// writes it to --output).
     Posture {
-        /// The spec file.
+        /// The spec file (of a workspace with a harden.yaml: compiled with
+        /// every spec of its workspace, as `render` does).
         spec: PathBuf,
         /// The --json output of secure-<app>-audit.sh or -pentest.sh (repeatable).
         #[arg(long, value_name = "JSON")]
@@ -241,8 +246,15 @@ pub enum Command {
         /// The shell.
         shell: clap_complete::Shell,
     },
-    /// Print the man page (roff).
-    Man,
+    /// Write the man pages (roff): harden(1) and one page per command.
+    ///
+    /// With DIR, writes harden.1 and harden-<command>.1 for every command
+    /// (harden-render.1, harden-templates-export.1, ...), the pages harden(1)
+    /// refers to. Without, prints harden(1) alone.
+    Man {
+        /// Directory to write every page to (e.g. /usr/local/share/man/man1).
+        dir: Option<std::path::PathBuf>,
+    },
     /// Write a spec by answering questions (or from flags, with --yes).
     ///
     /// On a terminal, asks for everything the flags leave open, checking each

@@ -1,57 +1,14 @@
-//! `harden audit`: its flags, then read manifests and waivers, run the
-//! rules, print the report, and choose the exit status.
+//! `harden audit`: read manifests and waivers, run the rules, print the
+//! report, and choose the exit status (the flags are [`crate::cli::AuditArgs`]).
 
 use std::io::Write;
-use std::path::PathBuf;
 
-use super::{AuditFormat, Status};
 use crate::audit::pss::{Level, Version};
 use crate::audit::report::{self, TextOptions};
-use crate::audit::rules::{self, Family, PssChoice, Selection, Severity};
+use crate::audit::rules::{self, Family, PssChoice, Selection};
 use crate::audit::waivers::{self, Waivers};
-use crate::error::Error;
-
-/// The flags of `harden audit`.
-#[derive(Debug, clap::Args)]
-pub struct AuditArgs {
-    /// Manifest files or directories (searched for .yaml, .yml and .json).
-    #[arg(required = true)]
-    pub paths: Vec<PathBuf>,
-    /// Report format.
-    #[arg(long, value_enum, default_value_t = AuditFormat::Text)]
-    pub format: AuditFormat,
-    /// Lowest severity that makes the audit fail.
-    #[arg(long, value_enum, default_value_t = Severity::Low)]
-    pub fail_on: Severity,
-    /// Lowest severity shown in the text report (display only: the exit
-    /// status still follows --fail-on; JSON and SARIF keep everything).
-    #[arg(long, value_enum, default_value_t = Severity::Low)]
-    pub min_severity: Severity,
-    /// Pod Security level [default: the namespace's enforce label, else restricted].
-    #[arg(long, value_parser = ["baseline", "restricted"])]
-    pub pss_level: Option<String>,
-    /// Pod Security version, e.g. v1.30 [default: the namespace's label, else the newest known].
-    #[arg(long, value_name = "VERSION")]
-    pub pss_version: Option<String>,
-    /// Run only these rule families.
-    #[arg(long, value_enum, value_delimiter = ',')]
-    pub only: Vec<Family>,
-    /// Run only this rule (repeatable), e.g. --rule control/image-latest.
-    #[arg(long = "rule", value_name = "ID")]
-    pub rules: Vec<String>,
-    /// Do not run this rule (repeatable).
-    #[arg(long = "skip-rule", value_name = "ID")]
-    pub skip_rules: Vec<String>,
-    /// Waiver file [default: harden-waivers.yaml at the repository root, when present].
-    #[arg(long, value_name = "FILE")]
-    pub waivers: Option<PathBuf>,
-    /// Show waived findings in the text report.
-    #[arg(long)]
-    pub show_waived: bool,
-    /// Refuse every `harden.dev/waive` annotation: only the waiver file waives.
-    #[arg(long)]
-    pub no_annotation_waivers: bool,
-}
+use crate::cli::{AuditArgs, AuditFormat};
+use crate::error::{Error, Status};
 
 /// Each id of `ids` as a rule of the catalogue.
 fn rule_ids(flag: &str, ids: &[String]) -> Result<Vec<&'static str>, Error> {
@@ -128,16 +85,16 @@ pub fn run(args: &AuditArgs, stdout: &mut dyn Write) -> Result<Status, Error> {
         if !path.is_file() {
             return Err(Error::Input(format!(
                 "waiver file {} does not exist",
-                crate::load::display_path(&path)
+                crate::quote::display_path(&path)
             )));
         }
         // As given, or (the default file at the repository root) relative
         // to the current directory.
         let shown = match std::env::current_dir() {
             Ok(cwd) if args.waivers.is_none() => {
-                report::relative_to(&cwd, &crate::load::display_path(&path))
+                report::relative_to(&cwd, &crate::quote::display_path(&path))
             }
-            _ => crate::load::display_path(&path),
+            _ => crate::quote::display_path(&path),
         };
         waivers.add_file(&path, &shown, &waivers::today());
     }

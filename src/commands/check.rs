@@ -8,11 +8,16 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use super::{Format, Status, render_spec_in};
+use crate::cli::Format;
 use crate::drift::{self, FileDrift, FileState};
-use crate::error::Error;
+use crate::error::{Error, Status};
+use crate::load;
+use crate::pipeline::find::{discover, no_specs, workspace_of};
+use crate::pipeline::outputs::services_of;
+use crate::pipeline::{render_spec_in, workspace_templates};
+use crate::quote::shell_arg;
 use crate::templates::Templates;
-use crate::workspace::{Workspace, shell_arg, shown};
+use crate::workspace::{Workspace, shown};
 
 /// The result for one spec.
 #[derive(Debug, Serialize)]
@@ -60,80 +65,10 @@ struct Report<'a> {
     summary: Summary,
 }
 
-/// Finds the specs named by `paths`: files as given, directories searched
-/// recursively for YAML files whose `apiVersion` is harden's.
-pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
-    let mut specs = Vec::new();
-    for path in paths {
-        if path.is_dir() {
-            walk(path, &mut specs)
-                .map_err(|e| Error::Input(format!("cannot read {}: {e}", shown(path))))?;
-        } else if path.exists() {
-            specs.push(path.clone());
-        } else {
-            return Err(Error::Input(format!("{} does not exist", shown(path))));
-        }
-    }
-    // The same file named twice (`specs/a.yaml` and `./specs/../specs/a.yaml`)
-    // is checked once.
-    let mut seen = std::collections::BTreeSet::new();
-    specs.retain(|spec| seen.insert(spec.canonicalize().unwrap_or_else(|_| spec.clone())));
-    specs.sort();
-    Ok(specs)
-}
-
-/// Specs below `dir`: `.gitignore`d and hidden paths are skipped (the
-/// `ignore` crate, as ripgrep walks), and so is a directory holding its own
-/// `harden.yaml` below `dir`: a nested workspace is checked from its root.
-fn walk(dir: &Path, specs: &mut Vec<PathBuf>) -> std::io::Result<()> {
-    let top = dir.to_path_buf();
-    let walker = ignore::WalkBuilder::new(dir)
-        .hidden(true)
-        .require_git(false)
-        .sort_by_file_name(|a, b| a.cmp(b))
-        .filter_entry(move |entry| {
-            let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
-            let name = entry.file_name().to_string_lossy();
-            !(is_dir
-                && entry.path() != top
-                && (name == "target"
-                    || name == "node_modules"
-                    || entry
-                        .path()
-                        .join(crate::workspace::WORKSPACE_FILE)
-                        .is_file()))
-        })
-        .build();
-    for entry in walker {
-        let entry = entry.map_err(std::io::Error::other)?;
-        let path = entry.path();
-        let name = path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or_default();
-        if entry.file_type().is_some_and(|t| t.is_file())
-            && (name.ends_with(".yaml") || name.ends_with(".yml"))
-            && is_spec(path)
-        {
-            specs.push(path.to_path_buf());
-        }
-    }
-    Ok(())
-}
-
-/// A cheap test on the first lines: a spec declares harden's apiVersion.
-pub fn is_spec(path: &Path) -> bool {
-    std::fs::read_to_string(path).is_ok_and(|text| {
-        text.lines().any(|line| {
-            line.trim_start().starts_with("apiVersion: harden.dev/") && !line.starts_with(' ')
-        })
-    })
-}
-
 /// Checks one spec against its output directory.
 pub fn check_spec(spec: &Path, out: Option<&Path>, templates: &Templates) -> SpecResult {
     let shown = shown(spec);
-    let rendered = Workspace::for_path(spec)
+    let rendered = load::workspace(spec)
         .map_err(Error::from)
         .and_then(|workspace| render_spec_in(spec, &workspace, templates).map(|r| (workspace, r)));
     let (workspace, (model, files)) = match rendered {
@@ -250,7 +185,7 @@ fn check_system(
     dirs.dedup();
     let render_all = format!("harden render {}", dirs.join(" "));
     let services: Vec<&crate::system::Service> = match focus {
-        Some(specs) => super::system::services_of(&system, specs)
+        Some(specs) => services_of(&system, specs)
             .into_iter()
             .map(|i| &system.services[i])
             .collect(),
@@ -308,7 +243,7 @@ fn check_system(
 /// when a spec is deleted, they would still be applied. Each is drift whose
 /// fix removes it. Only a check of the whole system can tell.
 fn orphans(system: &crate::system::System, spec: &Path) -> Vec<SpecResult> {
-    let Ok(workspace) = Workspace::for_path(spec) else {
+    let Ok(workspace) = load::workspace(spec) else {
         return Vec::new();
     };
     let outputs: Vec<PathBuf> = system
@@ -405,7 +340,7 @@ fn check_shared(
     render_all: &str,
 ) -> SpecResult {
     let source = format!("{SHARED_PREFIX}{}", shared.namespace.namespace);
-    let rendered = Workspace::for_path(spec)
+    let rendered = load::workspace(spec)
         .map_err(Error::from)
         .and_then(|workspace| {
             crate::render::render_namespace(&shared.namespace, templates)
@@ -453,8 +388,8 @@ pub fn run(
 ) -> Result<Status, Error> {
     // No argument: the whole workspace of the current directory.
     let workspace = match paths.first() {
-        Some(path) if path.exists() => Workspace::for_path(path),
-        _ => Workspace::current(),
+        Some(path) if path.exists() => load::workspace(path),
+        _ => load::current_workspace(),
     };
     let workspace = workspace?;
     let paths = if paths.is_empty() {
@@ -464,7 +399,7 @@ pub fn run(
     };
     let specs = discover(&paths)?;
     if specs.is_empty() {
-        return Err(super::system::no_specs());
+        return Err(no_specs());
     }
     if out.is_some() && specs.len() > 1 {
         return Err(Error::Usage(format!(
@@ -472,14 +407,11 @@ pub fn run(
             specs.len()
         )));
     }
-    let templates = super::workspace_templates(&workspace, templates_dir)?;
+    let templates = workspace_templates(&workspace, templates_dir)?;
     // Specs of a workspace with a workspace file are checked as the whole
     // workspace renders them; otherwise a directory (or several specs) is
     // one system, and one spec is alone.
-    let workspace_specs = out
-        .is_none()
-        .then(|| super::system::workspace_of(&paths))
-        .flatten();
+    let workspace_specs = out.is_none().then(|| workspace_of(&paths)).flatten();
     let (results, compiled) = match workspace_specs {
         Some((all, focus)) => check_system(&all, Some(&focus), &templates, quiet, stderr)?,
         None if specs.len() == 1 => (check_all(&specs, out, &templates), true),

@@ -15,13 +15,14 @@ use anstyle::{AnsiColor, Style};
 use serde::Serialize;
 use similar::TextDiff;
 
-use super::{ColorChoice, Format, Status, render_spec_in};
+use crate::cli::{ColorChoice, Format};
 use crate::drift::{self, FileState};
-use crate::error::Error;
+use crate::error::{Error, Status};
 use crate::impact::{self, Direction, Impact};
 use crate::load;
+use crate::pipeline::{render_spec_in, workspace_templates};
 use crate::render::{self, GeneratedFile};
-use crate::workspace::{Workspace, shown};
+use crate::workspace::shown;
 
 #[derive(Debug, Serialize)]
 struct FileChange {
@@ -105,7 +106,7 @@ pub fn spec_at_revision(spec: &Path, revision: &str) -> Result<Option<String>, E
         return Err(Error::Input(format!(
             "cannot read {} at {}: {}",
             shown(spec),
-            crate::workspace::printable(revision),
+            crate::quote::printable(revision),
             String::from_utf8_lossy(&output.stderr).trim()
         )));
     }
@@ -113,7 +114,7 @@ pub fn spec_at_revision(spec: &Path, revision: &str) -> Result<Option<String>, E
         Error::Input(format!(
             "{} at {} is not UTF-8",
             shown(spec),
-            crate::workspace::printable(revision)
+            crate::quote::printable(revision)
         ))
     })
 }
@@ -132,7 +133,7 @@ pub fn verify_revision(dir: &Path, revision: &str, subject: &str) -> Result<(), 
     if revision.is_empty() || revision.starts_with('-') || revision.contains(':') {
         return Err(Error::Usage(format!(
             "--against {}: not a git revision\n  help: name a branch, tag or commit, e.g. --against origin/main",
-            crate::workspace::printable(revision)
+            crate::quote::printable(revision)
         )));
     }
     let commit = format!("{revision}^{{commit}}");
@@ -150,7 +151,7 @@ pub fn verify_revision(dir: &Path, revision: &str, subject: &str) -> Result<(), 
     if !verified.status.success() {
         return Err(Error::Usage(format!(
             "--against {}: no such git revision in the repository of {}\n  help: fetch it first (e.g. git fetch origin main) or name another branch, tag or commit",
-            crate::workspace::printable(revision),
+            crate::quote::printable(revision),
             subject
         )));
     }
@@ -170,8 +171,8 @@ pub struct Options<'a> {
 
 pub fn run(spec: &Path, options: &Options<'_>, stdout: &mut dyn Write) -> Result<Status, Error> {
     let Options { out, against, .. } = *options;
-    let workspace = Workspace::for_path(spec)?;
-    let templates = super::workspace_templates(&workspace, options.templates)?;
+    let workspace = load::workspace(spec)?;
+    let templates = workspace_templates(&workspace, options.templates)?;
     let (model, after) = render_spec_in(spec, &workspace, &templates)?;
     let shown = shown(spec);
     let (before_label, after_label, changes) = match against {
@@ -186,7 +187,7 @@ pub fn run(spec: &Path, options: &Options<'_>, stdout: &mut dyn Write) -> Result
                 Some(Err(error)) => {
                     return Err(Error::Message(format!(
                         "the spec at {} is not valid:\n{error}",
-                        crate::workspace::printable(revision)
+                        crate::quote::printable(revision)
                     )));
                 }
             };
@@ -218,8 +219,8 @@ pub fn run(spec: &Path, options: &Options<'_>, stdout: &mut dyn Write) -> Result
                         crate::workspace::shown(&dir.join(&drift.file)),
                         error.position.map(|p| format!(":{p}")).unwrap_or_default(),
                         error.message,
-                        crate::workspace::shell_arg(&shown),
-                        crate::workspace::shell_arg(&crate::workspace::shown(&dir)),
+                        crate::quote::shell_arg(&shown),
+                        crate::quote::shell_arg(&crate::workspace::shown(&dir)),
                     ));
                 }
             }

@@ -6,10 +6,9 @@ use std::io::Write;
 
 use clap::CommandFactory;
 
-use super::Status;
 use crate::cli::{Cli, TemplatesAction};
-use crate::error::Error;
-use crate::load::display_path;
+use crate::error::{Error, Status};
+use crate::quote::display_path;
 use crate::templates::Templates;
 
 pub fn templates(action: TemplatesAction, stdout: &mut dyn Write) -> Result<Status, Error> {
@@ -68,7 +67,35 @@ pub fn completions(shell: clap_complete::Shell, stdout: &mut dyn Write) -> Resul
     Ok(Status::Clean)
 }
 
-pub fn man(stdout: &mut dyn Write) -> Result<Status, Error> {
-    clap_mangen::Man::new(Cli::command()).render(stdout)?;
+/// `harden man`: with `dir`, every page (harden.1 and one per command, the
+/// pages harden(1) names in its SUBCOMMANDS section); without, harden(1)
+/// on stdout and a note of the pages it refers to.
+pub fn man(
+    dir: Option<&std::path::Path>,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> Result<Status, Error> {
+    let Some(dir) = dir else {
+        clap_mangen::Man::new(Cli::command()).render(stdout)?;
+        writeln!(
+            stderr,
+            "note: this page refers to harden-<command>(1); write them all with `harden man DIR`"
+        )?;
+        return Ok(Status::Clean);
+    };
+    std::fs::create_dir_all(dir)
+        .map_err(|error| Error::Input(format!("cannot create {}: {error}", display_path(dir))))?;
+    clap_mangen::generate_to(Cli::command(), dir)
+        .map_err(|error| Error::Input(format!("cannot write to {}: {error}", display_path(dir))))?;
+    // One page per command, as clap_mangen::generate_to writes them.
+    fn pages(command: &clap::Command) -> usize {
+        1 + command
+            .get_subcommands()
+            .filter(|c| !c.is_hide_set() && c.get_name() != "help")
+            .map(pages)
+            .sum::<usize>()
+    }
+    let pages = pages(&Cli::command());
+    writeln!(stdout, "wrote {pages} man pages to {}", display_path(dir))?;
     Ok(Status::Clean)
 }

@@ -8,33 +8,22 @@ pub mod audit;
 pub mod check;
 pub mod diff;
 pub mod ecosystem;
+pub mod many;
 pub mod reach;
-pub mod system;
 pub mod system_diff;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use crate::cli::Command;
-pub use crate::cli::{AuditFormat, ColorChoice, Format};
-use crate::error::Error;
+use crate::cli::{Command, Format};
+use crate::error::{Error, Status};
 use crate::load;
-use crate::model::Model;
-use crate::render::{self, GeneratedFile};
-use crate::templates::Templates;
-use crate::workspace::{Workspace, shown};
+use crate::pipeline::find::{in_workspace, is_system, workspace_of};
+use crate::pipeline::scope::scope;
+use crate::pipeline::{self, Prepared};
+use crate::render;
+use crate::workspace::shown;
 use crate::write;
-
-/// The process exit status, as documented in the README.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Status {
-    /// Nothing to report.
-    Clean = 0,
-    /// Findings, drift, or files in the way.
-    Findings = 1,
-    /// Usage or input error (an invalid spec, an unreadable file).
-    Error = 2,
-}
 
 /// Runs one subcommand, writing results to `stdout` and reports to
 /// `stderr`; [`crate::run`] guards both streams and prints the error.
@@ -63,18 +52,20 @@ pub fn run(
             specs,
             quiet,
             format,
-        } if system::is_system(&specs) => system::validate(&specs, quiet, format, stdout, stderr),
-        Command::Validate {
-            specs,
-            quiet,
-            format,
-        } => validate(&specs, quiet, format, stdout, stderr),
+        } => {
+            let scope = scope(&specs)?;
+            if scope.is_system() {
+                many::validate(&scope, quiet, format, stdout, stderr)
+            } else {
+                validate(&scope.all, quiet, format, stdout, stderr)
+            }
+        }
         Command::Graph { paths, format } => {
             let format = match format {
                 crate::cli::GraphFormat::Mermaid => crate::system::graph::Format::Mermaid,
                 crate::cli::GraphFormat::Dot => crate::system::graph::Format::Dot,
             };
-            system::graph(&paths, format, stdout, stderr)
+            many::graph(&scope(&paths)?, format, stdout, stderr)
         }
         Command::Check {
             paths,
@@ -112,7 +103,7 @@ pub fn run(
             // directory, no path, or a spec of a workspace with a workspace
             // file is diffed as the whole system.
             match paths.as_slice() {
-                [spec] if out.is_some() || (spec.is_file() && !system::in_workspace(&paths)) => {
+                [spec] if out.is_some() || (spec.is_file() && !in_workspace(&paths)) => {
                     diff::run(spec, &options, stdout)
                 }
                 _ if out.is_some() => Err(Error::Usage(
@@ -146,7 +137,7 @@ pub fn run(
         }
         Command::Templates { action } => ecosystem::templates(action, stdout),
         Command::Completions { shell } => ecosystem::completions(shell, stdout),
-        Command::Man => ecosystem::man(stdout),
+        Command::Man { dir } => ecosystem::man(dir.as_deref(), stdout, stderr),
         Command::Init(args) => init(&args, stdout, stderr),
     }
 }
@@ -155,72 +146,6 @@ pub fn run(
 /// spec types derive: [`crate::spec::derived_schema`]).
 pub fn schema() -> String {
     crate::spec::SCHEMA_TEXT.trim_end().to_string()
-}
-
-/// The workspace, templates, model and rendered files of `spec`. With
-/// `nothing_written`, an error loading or rendering the spec says that
-/// nothing was written (as `render`'s do).
-fn prepare(
-    spec: &Path,
-    templates_dir: Option<&Path>,
-    nothing_written: bool,
-) -> Result<(Workspace, Templates, Model, Vec<GeneratedFile>), Error> {
-    let said = |error: Error| {
-        if nothing_written {
-            error.nothing_written()
-        } else {
-            error
-        }
-    };
-    let workspace = Workspace::for_path(spec).map_err(|e| said(e.into()))?;
-    let templates = workspace_templates(&workspace, templates_dir)?;
-    let (model, files) = render_spec_in(spec, &workspace, &templates).map_err(said)?;
-    Ok((workspace, templates, model, files))
-}
-
-/// The templates to render with: `--templates`, else the workspace's
-/// `templates` directory, else the embedded ones.
-fn workspace_templates(workspace: &Workspace, flag: Option<&Path>) -> Result<Templates, Error> {
-    let dir = flag
-        .map(Path::to_path_buf)
-        .or_else(|| workspace.templates_dir());
-    templates(dir.as_deref())
-}
-
-/// Loads, validates and renders one spec: the one render path that `render`,
-/// `check` and `diff` share.
-pub fn render_spec(
-    spec: &Path,
-    templates: &Templates,
-) -> Result<(Model, Vec<GeneratedFile>), Error> {
-    let workspace = Workspace::for_path(spec)?;
-    render_spec_in(spec, &workspace, templates)
-}
-
-/// [`render_spec`] for a spec of a known workspace.
-pub fn render_spec_in(
-    spec: &Path,
-    workspace: &Workspace,
-    templates: &Templates,
-) -> Result<(Model, Vec<GeneratedFile>), Error> {
-    let model = load::load_spec_in(spec, workspace)?;
-    let files = render::render(&model, templates)?;
-    Ok((model, files))
-}
-
-/// The templates to render with: an organisation's directory over the
-/// embedded ones, or the embedded ones alone.
-fn templates(custom: Option<&Path>) -> Result<Templates, Error> {
-    match custom {
-        Some(dir) => Ok(Templates::with_overrides(dir)?),
-        None => embedded_templates(),
-    }
-}
-
-/// The embedded templates; that they do not compile is a bug in harden.
-pub fn embedded_templates() -> Result<Templates, Error> {
-    Templates::embedded()
-        .map_err(|error| Error::Templates(crate::templates::LoadError::Embedded(error)))
 }
 
 /// `harden render`: no path is the workspace of the current directory (its
@@ -237,11 +162,11 @@ fn render_command(
     stderr: &mut dyn Write,
 ) -> Result<Status, Error> {
     let specs = if specs.is_empty() {
-        Workspace::current()?.spec_dirs()
+        load::current_workspace()?.spec_dirs()
     } else {
         specs
     };
-    let one_system = system::is_system(&specs) || (out.is_none() && system::in_workspace(&specs));
+    let one_system = is_system(&specs) || (out.is_none() && in_workspace(&specs));
     if !one_system {
         return render(&specs[0], out, force, quiet, templates, stdout, stderr);
     }
@@ -250,11 +175,11 @@ fn render_command(
             "--out applies to one spec; a system writes each spec to deploy/<app name>".into(),
         ));
     }
-    let (paths, focus) = match system::workspace_of(&specs) {
+    let (paths, focus) = match workspace_of(&specs) {
         Some((all, focus)) => (all, Some(focus)),
         None => (specs, None),
     };
-    system::render(
+    many::render(
         &paths,
         focus.as_deref(),
         force,
@@ -274,10 +199,16 @@ fn render(
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
 ) -> Result<Status, Error> {
-    let (workspace, templates, model, files) = prepare(spec, templates_dir, true)?;
-    let verdict = verify(spec, &model, &files, &templates, stderr)?;
-    if verdict != Status::Clean {
-        return Ok(verdict);
+    let Prepared {
+        workspace,
+        templates,
+        model,
+        files,
+    } = pipeline::prepare(spec, templates_dir, true)?;
+    let verdict = pipeline::verify(spec, &model, &files, &templates)?;
+    if !verdict.is_clean() {
+        write!(stderr, "{}", verdict.report)?;
+        return Ok(verdict.status());
     }
     let out = out
         .map(Path::to_path_buf)
@@ -297,79 +228,6 @@ fn render(
                 "removed {} (no longer generated by this spec)",
                 shown(path)
             )?;
-        }
-    }
-    Ok(Status::Clean)
-}
-
-/// The files and objects the self-audit judged: the rendered manifests
-/// (every YAML file but kustomization.yaml, as
-/// [`crate::audit::self_check_manifests`] reads them) and the documents in
-/// them.
-fn self_audit_scope(
-    files: &[GeneratedFile],
-    manifests: &[crate::audit::manifests::Manifest],
-) -> (usize, usize) {
-    let audited =
-        |name: &str| name.ends_with(".yaml") && name != crate::platform::names::KUSTOMIZATION_FILE;
-    (
-        files.iter().filter(|f| audited(&f.name)).count(),
-        manifests.iter().filter(|m| audited(&m.file)).count(),
-    )
-}
-
-/// The rendered output of `spec` must pass its own audit, and its policies
-/// must allow exactly what the model needs, before anything is written.
-/// When they do not, the findings are printed on `stderr` and the status is
-/// [`Status::Findings`] (nothing may be written); a bug is an error.
-pub fn verify(
-    spec: &Path,
-    model: &Model,
-    files: &[GeneratedFile],
-    templates: &Templates,
-    stderr: &mut dyn Write,
-) -> Result<Status, Error> {
-    // Each rendered YAML file is parsed once, here; the audit and the proof
-    // share the documents.
-    let manifests = render::read_back(model, files, templates)
-        .map_err(|bug| Error::from(bug).nothing_written())?;
-    // The output must pass its own audit before anything is written.
-    let findings = crate::audit::self_check_manifests(model, &manifests);
-    if !findings.is_empty() {
-        write!(stderr, "{}", {
-            let (audited, objects) = self_audit_scope(files, &manifests);
-            crate::audit::report::text(&findings, audited, objects)
-        })?;
-        writeln!(
-            stderr,
-            "error: the rendered output of {} fails its own security audit; nothing was written",
-            shown(spec)
-        )?;
-        return Ok(Status::Findings);
-    }
-    // ... and its policies must allow exactly what the model needs.
-    let documents: Vec<&serde_json::Value> = manifests.iter().map(|m| &m.document).collect();
-    match crate::proof::prove_documents(model, &documents) {
-        Ok(proof) if proof.violations.is_empty() => {}
-        Ok(proof) => {
-            for violation in &proof.violations {
-                writeln!(stderr, "error: {violation}")?;
-            }
-            writeln!(
-                stderr,
-                "error: the rendered network policies of {} do not allow exactly the flows the spec needs \
-                 ({} of {} checked flows wrong); nothing was written",
-                shown(spec),
-                proof.violations.len(),
-                proof.allowed + proof.denied
-            )?;
-            return Ok(Status::Findings);
-        }
-        Err(bug) => {
-            return Err(Error::Internal(format!(
-                "the rendered network policies cannot be evaluated: {bug}"
-            ))
-            .nothing_written());
         }
     }
     Ok(Status::Clean)
@@ -443,7 +301,12 @@ fn posture(
     templates_dir: Option<&Path>,
     stdout: &mut dyn Write,
 ) -> Result<Status, Error> {
-    let (_, templates, model, files) = prepare(spec, templates_dir, false)?;
+    let Prepared {
+        templates,
+        model,
+        files,
+        ..
+    } = pipeline::scope::prepare_in_workspace(spec, templates_dir)?;
     let mut inputs = Vec::new();
     for path in results {
         let text = std::fs::read_to_string(path)

@@ -13,9 +13,10 @@ use crate::text::pushln;
 use std::io::Write;
 use std::path::PathBuf;
 
-use super::{Format, Status};
 use crate::audit::manifests;
+use crate::cli::Format;
 use crate::error::Error;
+use crate::error::Status;
 use crate::netpol::Cluster;
 use crate::netpol::reach::{self, Grant, Report, Side, WorkloadReach};
 use crate::netpol::summary::{self, Summary};
@@ -31,7 +32,7 @@ pub fn run(
     let (specs, others): (Vec<PathBuf>, Vec<PathBuf>) = paths
         .iter()
         .cloned()
-        .partition(|p| p.is_file() && super::check::is_spec(p));
+        .partition(|p| p.is_file() && crate::pipeline::find::is_spec(p));
     let manifests = if others.is_empty() {
         Vec::new()
     } else {
@@ -40,9 +41,9 @@ pub fn run(
     let mut rendered = Vec::new();
     let mut proofs = Vec::new();
     if !specs.is_empty() {
-        let templates = super::embedded_templates()?;
+        let templates = crate::pipeline::embedded_templates()?;
         for spec in &specs {
-            let (model, files) = super::render_spec(spec, &templates)?;
+            let (model, files) = crate::pipeline::render_spec(spec, &templates)?;
             for file in files.iter().filter(|f| f.name.ends_with(".yaml")) {
                 let documents = crate::yaml::parse_stream(&file.content).map_err(|error| {
                     Error::Internal(format!("{}: {}", file.name, error.message))

@@ -23,14 +23,17 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use super::diff::{self, Change, Labels, Options};
-use super::system::{render_system, workspace_of};
-use super::{Status, check::discover};
 use crate::drift;
-use crate::error::Error;
+use crate::error::{Error, Status};
 use crate::impact::{Direction, Impact};
+use crate::load;
+use crate::pipeline::find::{discover, no_specs, workspace_of};
+use crate::pipeline::outputs::render_system;
+use crate::pipeline::workspace_templates;
+use crate::quote::printable;
 use crate::render::GeneratedFile;
 use crate::system;
-use crate::workspace::{Workspace, printable, shown};
+use crate::workspace::shown;
 
 /// Every output of a system: its directory relative to the root (with `/`)
 /// and its files; and the app names of its services.
@@ -62,11 +65,13 @@ fn render_at(
     let system = system::compile(files).map_err(|problems| Error::System {
         summary: format!(
             "{}; the specs {side} do not compile as one system",
-            super::system::summary(&problems, files.len())
+            system::summary(&problems, files.len())
         ),
         problems,
     })?;
-    let (outputs, verdict) = render_system(&system, None, templates, stderr)?;
+    let (outputs, verdict) = render_system(&system, None, templates)?;
+    write!(stderr, "{}", verdict.report)?;
+    let verdict = verdict.status();
     apps.extend(system.services.iter().map(|s| s.name().to_string()));
     let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
     let outputs = outputs
@@ -227,11 +232,11 @@ pub fn run(
     stderr: &mut dyn std::io::Write,
 ) -> Result<Status, Error> {
     let workspace = match paths.first() {
-        Some(path) => Workspace::for_path(path),
-        None => Workspace::current(),
+        Some(path) => load::workspace(path),
+        None => load::current_workspace(),
     };
     let workspace = workspace?;
-    let templates = super::workspace_templates(&workspace, options.templates)?;
+    let templates = workspace_templates(&workspace, options.templates)?;
     // The system: the whole workspace where a workspace file declares it,
     // else the directories given.
     let given = if paths.is_empty() {
@@ -245,7 +250,7 @@ pub fn run(
     };
     let specs = specs?;
     if specs.is_empty() {
-        return Err(super::system::no_specs());
+        return Err(no_specs());
     }
     let root = &workspace.root;
     let (after, verdict) = render_at(root, &specs, &templates, "in the working tree", stderr)?;
@@ -262,7 +267,7 @@ pub fn run(
                 Error::Input(format!("cannot create a temporary directory: {error}"))
             })?;
             checkout_specs(root, revision, scratch.path())?;
-            let at_revision = match Workspace::for_path(scratch.path()) {
+            let at_revision = match load::workspace(scratch.path()) {
                 Ok(w) if w.has_file() => discover(&w.spec_dirs()),
                 _ => discover(&[scratch.path().to_path_buf()]),
             };

@@ -168,26 +168,6 @@ impl Version {
     pub fn native_sidecar_annotation(self) -> bool {
         self >= Version::V1_18
     }
-
-    /// Whether the sidecar's readiness (`/v1.0/healthz`, the injected
-    /// readiness probe) waits for the control-plane connections it has an
-    /// address for (placement and scheduler).
-    ///
-    /// 1.15 and later: `pkg/actors/internal/placement/client/client.go`
-    /// (`Healthz.AddTarget("placement-client")`, ready after connecting;
-    /// from 1.17 `pkg/actors/internal/placement/loops/placement/placement.go`,
-    /// `AddTarget("internal-placement-service")` @ v1.17.13, v1.18.3) and
-    /// `pkg/runtime/scheduler/internal/watchhosts/watchhosts.go`
-    /// (`AddTarget("scheduler-watch-hosts")`) on the main healthz that
-    /// `pkg/api/http/healthz.go` serves. From 1.15.2 (dapr/dapr PR 8546, issue
-    /// 8551) daprd connects to placement whenever it has an address, even
-    /// without an actor state store. 1.14.5 registers no such targets.
-    /// `watchhosts.go` @ v1.17.13 and v1.18.3 still adds the target, and
-    /// `pkg/actors/actors.go` @ v1.18.3 still disables actors ("Actor runtime
-    /// disabled") when the placement address is empty.
-    pub fn readiness_waits_for_control_plane(self) -> bool {
-        self >= Version::V1_15
-    }
 }
 
 /// A Dapr control-plane service the sidecar dials, as a NetworkPolicy sees

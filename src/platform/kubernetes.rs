@@ -1,6 +1,8 @@
 //! Kubernetes facts: the cluster DNS pods, well-known labels and paths. The
 //! DNS a profile resolves to, as templates see it, is `cluster::DnsFacts`.
 
+use serde::Serialize;
+
 /// The namespace of the cluster DNS pods. kubernetes/kubernetes:
 /// `cluster/addons/dns/coredns/coredns.yaml.base` and kubeadm's
 /// `cmd/kubeadm/app/phases/addons/dns/manifests.go` (Deployment `coredns` in
@@ -53,9 +55,61 @@ pub const NAMESPACE_NAME_LABEL: &str = "kubernetes.io/metadata.name";
 /// projected token there, so no other volume may use it.
 pub const SERVICE_ACCOUNT_TOKEN_PATH: &str = "/var/run/secrets/kubernetes.io/serviceaccount";
 
+/// `pod-security.kubernetes.io/<suffix>`, a `&'static str`.
+macro_rules! pod_security_label {
+    ($suffix:literal) => {
+        concat!("pod-security.kubernetes.io/", $suffix)
+    };
+}
+
 /// The Pod Security admission label prefix (`<prefix>enforce`,
 /// `<prefix>enforce-version`, and `audit`, `warn`).
-pub const POD_SECURITY_LABEL_PREFIX: &str = "pod-security.kubernetes.io/";
+pub const POD_SECURITY_LABEL_PREFIX: &str = pod_security_label!("");
+
+/// The Pod Security admission labels of a namespace, by mode: the level
+/// label and its version pin (kubernetes/pod-security-admission
+/// `api/constants.go`: `EnforceLevelLabel = labelPrefix + "enforce"`,
+/// `EnforceVersionLabel = labelPrefix + "enforce-version"`, and the same
+/// for `audit` and `warn`, with `labelPrefix = "pod-security.kubernetes.io/"`).
+pub const POD_SECURITY_LABELS: [PodSecurityLabel; 3] = [
+    PodSecurityLabel {
+        level: pod_security_label!("enforce"),
+        version: pod_security_label!("enforce-version"),
+    },
+    PodSecurityLabel {
+        level: pod_security_label!("audit"),
+        version: pod_security_label!("audit-version"),
+    },
+    PodSecurityLabel {
+        level: pod_security_label!("warn"),
+        version: pod_security_label!("warn-version"),
+    },
+];
+
+/// One Pod Security admission mode's labels (see [`POD_SECURITY_LABELS`]).
+#[derive(Debug, Clone, Copy, Serialize, PartialEq)]
+pub struct PodSecurityLabel {
+    pub level: &'static str,
+    pub version: &'static str,
+}
+
+/// The Kubernetes facts templates use.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct KubernetesFacts {
+    /// The Pod Security labels, in the order enforce, audit, warn.
+    pub pod_security_labels: [PodSecurityLabel; 3],
+    /// [`SERVICE_ACCOUNT_TOKEN_PATH`].
+    pub token_path: &'static str,
+}
+
+impl KubernetesFacts {
+    pub fn get() -> KubernetesFacts {
+        KubernetesFacts {
+            pod_security_labels: POD_SECURITY_LABELS,
+            token_path: SERVICE_ACCOUNT_TOKEN_PATH,
+        }
+    }
+}
 
 /// API groups built into Kubernetes that are not named `*.k8s.io` (the
 /// others are: `networking.k8s.io`, `rbac.authorization.k8s.io`, ...;

@@ -22,7 +22,9 @@ pub mod names;
 use serde::Serialize;
 
 /// The facts templates need, serialised into every template context as
-/// `facts`, so no template writes a port, label key or namespace itself.
+/// `facts`, so no template writes a port, label or annotation key,
+/// namespace or well-known path itself (the Pod Security labels and the
+/// ServiceAccount token path included).
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Facts {
     pub dns: cluster::DnsFacts,
@@ -36,6 +38,8 @@ pub struct Facts {
     pub injector: dapr::InjectorFacts,
     /// The CiliumNetworkPolicy kind and selector keys.
     pub cilium: cilium::CiliumFacts,
+    /// The Pod Security label keys and the ServiceAccount token path.
+    pub kubernetes: kubernetes::KubernetesFacts,
 }
 
 impl Facts {
@@ -53,6 +57,7 @@ impl Facts {
             dapr: dapr::AnnotationFacts::get(),
             injector: dapr::InjectorFacts::get(),
             cilium: cilium::CiliumFacts::get(),
+            kubernetes: kubernetes::KubernetesFacts::get(),
         }
     }
 }

@@ -15,6 +15,9 @@ pub const MANAGED_BY_VALUE: &str = "harden";
 /// Waives audit findings on the object it annotates:
 /// `"<rule-id>: <reason>"`, one per line (see `harden audit`).
 pub const WAIVE_ANNOTATION: &str = "harden.dev/waive";
+/// Names, on the app's Namespace, the compliance frameworks the spec
+/// declares (comma-separated).
+pub const COMPLIANCE_ANNOTATION: &str = "harden.dev/compliance";
 /// Marks the live scripts' probe pods, which carry the app's labels.
 pub const PROBE_LABEL: &str = "harden.dev/probe";
 
@@ -42,7 +45,7 @@ pub fn pentest_script(app: &str) -> String {
     format!("secure-{app}-pentest.sh")
 }
 
-/// The label facts templates use.
+/// The label and annotation keys templates use.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct LabelFacts {
     pub app_name: &'static str,
@@ -51,6 +54,7 @@ pub struct LabelFacts {
     pub managed_by_value: &'static str,
     pub probe: &'static str,
     pub waive: &'static str,
+    pub compliance: &'static str,
 }
 
 impl LabelFacts {
@@ -62,6 +66,7 @@ impl LabelFacts {
             managed_by_value: MANAGED_BY_VALUE,
             probe: PROBE_LABEL,
             waive: WAIVE_ANNOTATION,
+            compliance: COMPLIANCE_ANNOTATION,
         }
     }
 }

@@ -232,7 +232,7 @@ fn unique_out_dirs(c: &mut Checker) {
             Some(&first) if c.name(first) != c.name(i) => {
                 let message = format!(
                     "writes to {}, as {} does",
-                    crate::load::display_path(&dir),
+                    crate::quote::display_path(&dir),
                     c.file(first)
                 );
                 c.error(

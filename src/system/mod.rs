@@ -28,9 +28,10 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use crate::diagnostics::SpecReport;
-use crate::load::{self, LoadError, display_path};
+use crate::load::{self, LoadError};
 use crate::model::{self, Model};
 use crate::platform::{dapr, names};
+use crate::quote::display_path;
 use crate::spec::Spec;
 use crate::yaml::{Parsed, Position};
 
@@ -89,6 +90,21 @@ impl fmt::Display for SystemProblem {
         }
         Ok(())
     }
+}
+
+/// `N errors, M warnings in K specs`.
+pub fn summary(problems: &[SystemProblem], specs: usize) -> String {
+    let errors = problems
+        .iter()
+        .filter(|p| p.severity == Severity::Error)
+        .count();
+    let warnings = problems.len() - errors;
+    format!(
+        "{errors} error{}, {warnings} warning{} in {specs} spec{}",
+        if errors == 1 { "" } else { "s" },
+        if warnings == 1 { "" } else { "s" },
+        if specs == 1 { "" } else { "s" }
+    )
 }
 
 /// One service of the system: a valid spec, its resolved spec text and its
@@ -282,7 +298,7 @@ pub fn analyse(paths: &[PathBuf]) -> Result<System, Vec<SystemProblem>> {
     // Validation too is per spec, once references are resolved.
     // Each spec's workspace is found once here and kept with its service.
     let validated = crate::parallel::map(&parsed, |(path, file, spec)| {
-        let workspace = crate::workspace::Workspace::for_path(path)?;
+        let workspace = load::workspace(path)?;
         let id = workspace.spec_id(path)?;
         load::validate_parsed(spec, file, &id, workspace.cluster()).map(|model| (workspace, model))
     });

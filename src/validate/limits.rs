@@ -198,7 +198,7 @@ fn text(value: &str, path: &str, key: bool, problems: &mut Found) {
 /// bidirectional controls (U+202A-U+202E, U+2066-U+2069, U+200E, U+200F,
 /// U+061C).
 fn forbidden(c: char) -> Option<&'static str> {
-    match crate::workspace::forbidden_char(c) {
+    match crate::quote::forbidden_char(c) {
         Some("an angle bracket") | None => None,
         Some(kind) => Some(kind),
     }
@@ -231,7 +231,7 @@ fn push_shown(path: &mut String, name: &str) {
 
 /// A name (a map key, an unknown field) as shown in a path: escaped and cut.
 pub fn shown(name: &str) -> String {
-    let escaped = crate::workspace::printable(name);
+    let escaped = crate::quote::printable(name);
     if escaped.chars().count() <= ECHO {
         escaped
     } else {

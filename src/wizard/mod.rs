@@ -127,10 +127,7 @@ fn output_path(args: &InitArgs, name: &str) -> PathBuf {
 pub(crate) fn workspace_cluster(output: &Path) -> Option<crate::spec::Cluster> {
     let absolute = std::env::current_dir().ok()?.join(output);
     let existing = absolute.ancestors().skip(1).find(|dir| dir.is_dir())?;
-    crate::workspace::Workspace::for_path(existing)
-        .ok()?
-        .cluster()
-        .cloned()
+    crate::load::workspace(existing).ok()?.cluster().cloned()
 }
 
 /// Checks a spec that names other services of its workspace (`app:`)
@@ -187,7 +184,7 @@ fn check_with_workspace(text: &str, output: &Path, shown: &str) -> Result<(), St
 fn refuse_existing(args: &InitArgs, name: &str) -> Result<(), WizardError> {
     let output = output_path(args, name);
     if output.exists() && !args.force {
-        return Err(WizardError::Exists(crate::load::display_path(&output)));
+        return Err(WizardError::Exists(crate::quote::display_path(&output)));
     }
     Ok(())
 }
@@ -238,7 +235,7 @@ pub fn run(
     let name = name_of(&spec).unwrap_or_default().to_string();
     refuse_existing(args, &name)?;
     let output = output_path(args, &name);
-    let shown = crate::load::display_path(&output);
+    let shown = crate::quote::display_path(&output);
     let text = spec_writer::write(&spec, Some(&schema_path(&output)));
     // One definition of valid: the written text must load like any spec
     // of the workspace it is written into.

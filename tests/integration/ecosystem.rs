@@ -262,6 +262,51 @@ fn completions_generate_for_each_shell() {
     }
 }
 
+/// harden(1) names a page per command (harden-render(1), ...): `harden man
+/// DIR` writes every one of them.
+#[test]
+fn man_writes_every_page_the_main_page_refers_to() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let pages = dir.path().join("man1");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_harden"))
+        .arg("man")
+        .arg(&pages)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let written: Vec<String> = std::fs::read_dir(&pages)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        String::from_utf8_lossy(&output.stdout)
+            .starts_with(&format!("wrote {} man pages to ", written.len())),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+    let mut referred = 0;
+    for page in &written {
+        let text = std::fs::read_to_string(pages.join(page)).unwrap();
+        for reference in text.split("harden\\-").skip(1) {
+            let name: String = reference
+                .chars()
+                .take_while(|c| c.is_ascii_lowercase() || *c == '\\' || *c == '-')
+                .collect();
+            if !reference[name.len()..].starts_with("(1)") {
+                continue;
+            }
+            let file = format!("harden-{}.1", name.replace("\\-", "-"));
+            assert!(
+                written.contains(&file),
+                "{page} refers to {file}, not written"
+            );
+            referred += 1;
+        }
+    }
+    assert!(referred >= 12, "only {referred} references checked");
+    assert!(written.contains(&"harden-templates-export.1".to_string()));
+}
+
 #[test]
 fn man_page_and_version() {
     Harden::new()

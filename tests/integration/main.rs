@@ -26,6 +26,7 @@ mod system;
 mod wizard;
 mod wizard_examples;
 mod workspace;
+mod workspace_commands;
 
 /// Every file beside this one is one of its modules: a test file without
 /// its `mod` line would never be compiled, so never run.

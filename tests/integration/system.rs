@@ -273,11 +273,30 @@ fn app_together_with_pod_labels_is_an_error() {
     );
 }
 
+/// In a workspace with a harden.yaml, one spec is judged with its
+/// workspace; a spec naming another service with no workspace file to find
+/// it in asks for the directory holding both.
 #[test]
-fn a_single_spec_with_an_app_reference_asks_for_the_workspace() {
+fn a_single_spec_with_an_app_reference_is_judged_with_its_workspace_or_asks_for_it() {
     let output = harden()
         .current_dir(example())
         .args(["validate", "specs/gateway.yaml"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(
+        String::from_utf8(output.stdout).unwrap(),
+        "specs/gateway.yaml: valid\n"
+    );
+    let alone = TempDir::new().unwrap();
+    fs::copy(
+        example().join("specs/gateway.yaml"),
+        alone.path().join("gateway.yaml"),
+    )
+    .unwrap();
+    let output = harden()
+        .current_dir(alone.path())
+        .args(["validate", "gateway.yaml"])
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(2));

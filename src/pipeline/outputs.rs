@@ -1,0 +1,160 @@
+//! A system's outputs rendered in memory: each shared namespace's, then each
+//! service's, every service verified with its namespace's objects, then all
+//! of them proven together. `render`, `check` and `diff` on a system share it.
+
+use std::path::PathBuf;
+
+use super::{Verdict, verify};
+use crate::error::Error;
+use crate::render::{self, GeneratedFile};
+use crate::system::{SharedOutput, System};
+use crate::templates::Templates;
+use crate::text::pushln;
+
+/// One output directory of a system: a service's, or a shared namespace's.
+pub struct Output {
+    /// What it is rendered from, as shown: a spec file or `namespace NAME`.
+    pub source: String,
+    pub dir: PathBuf,
+    pub files: Vec<GeneratedFile>,
+}
+
+/// The indices of the services of `specs` in `system`.
+pub fn services_of(system: &System, specs: &[PathBuf]) -> Vec<usize> {
+    let wanted: Vec<PathBuf> = specs.iter().filter_map(|s| s.canonicalize().ok()).collect();
+    (0..system.services.len())
+        .filter(|&i| {
+            system.services[i]
+                .path
+                .canonicalize()
+                .is_ok_and(|p| wanted.contains(&p))
+        })
+        .collect()
+}
+
+/// Renders every output of `system` in memory: each shared namespace's, then
+/// each service's, verified with its namespace's objects (its own audit and
+/// flow proof must see the default deny that isolates it). With `focus`,
+/// only those services' outputs and their namespaces'. The verdict is
+/// refused when an output fails verification (with its findings): nothing
+/// may then be written. A template that fails is an error.
+pub fn render_system(
+    system: &System,
+    focus: Option<&[usize]>,
+    templates: &Templates,
+) -> Result<(Vec<Output>, Verdict), Error> {
+    let focused = |index: &usize| focus.is_none_or(|f| f.contains(index));
+    let in_focus = |namespace: &str| {
+        focus.is_none_or(|f| {
+            f.iter()
+                .any(|&i| system.services[i].namespace() == namespace)
+        })
+    };
+    let mut outputs = Vec::new();
+    let shared: Vec<&SharedOutput> = system
+        .shared
+        .iter()
+        .filter(|s| in_focus(&s.namespace.namespace))
+        .collect();
+    for shared in &shared {
+        outputs.push(Output {
+            source: format!("namespace {}", shared.namespace.namespace),
+            dir: shared.dir.clone(),
+            files: render::render_namespace(&shared.namespace, templates)?,
+        });
+    }
+    let mut verdict = Verdict::default();
+    for (_, service) in system
+        .services
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| focused(i))
+    {
+        let files = render::render(&service.model, templates)?;
+        let namespace_files = outputs
+            .iter()
+            .take(shared.len())
+            .zip(&shared)
+            .filter(|(_, shared)| shared.namespace.namespace == service.namespace())
+            .flat_map(|(output, _)| {
+                output.files.iter().map(|file| GeneratedFile {
+                    name: format!(
+                        "{}/{}",
+                        service.model.shared_namespace.as_deref().unwrap_or("."),
+                        file.name
+                    ),
+                    ..file.clone()
+                })
+            });
+        let verified: Vec<GeneratedFile> = files.iter().cloned().chain(namespace_files).collect();
+        let found = verify(&service.path, &service.model, &verified, templates)?;
+        if !found.is_clean() {
+            verdict = verdict.and(found);
+            continue;
+        }
+        outputs.push(Output {
+            source: service.file.clone(),
+            dir: service.out_dir(),
+            files,
+        });
+    }
+    if verdict.is_clean() {
+        verdict = prove_together(system, &outputs, focus, templates)?;
+    }
+    Ok((outputs, verdict))
+}
+
+/// The proof over the outputs together: one spec's policy must not void
+/// another's Cilium DNS filter ([`crate::proof::prove_workspace`]). With
+/// `focus`, the other services of the focused namespaces are rendered too
+/// (not written), since the two ends may be in different outputs.
+fn prove_together(
+    system: &System,
+    outputs: &[Output],
+    focus: Option<&[usize]>,
+    templates: &Templates,
+) -> Result<Verdict, Error> {
+    let mut files: Vec<GeneratedFile> = outputs
+        .iter()
+        .flat_map(|o| o.files.iter().cloned())
+        .collect();
+    if let Some(focus) = focus {
+        let namespaces: Vec<&str> = focus
+            .iter()
+            .map(|&i| system.services[i].namespace())
+            .collect();
+        for (index, service) in system.services.iter().enumerate() {
+            if !focus.contains(&index) && namespaces.contains(&service.namespace()) {
+                files.extend(render::render(&service.model, templates)?);
+            }
+        }
+    }
+    let mut documents = Vec::new();
+    for file in files.iter().filter(|f| {
+        f.name.ends_with(".yaml") && f.name != crate::platform::names::KUSTOMIZATION_FILE
+    }) {
+        let parsed = crate::yaml::parse_stream(&file.content).map_err(|e| {
+            Error::Internal(format!("{}: {}", file.name, e.message)).nothing_written()
+        })?;
+        documents.extend(parsed);
+    }
+    let violations =
+        crate::proof::prove_workspace(&documents.iter().collect::<Vec<_>>()).map_err(|bug| {
+            Error::Internal(format!(
+                "the rendered network policies cannot be evaluated: {bug}"
+            ))
+            .nothing_written()
+        })?;
+    let mut report = String::new();
+    for violation in &violations {
+        pushln!(report, "error: {violation}");
+    }
+    if !violations.is_empty() {
+        pushln!(
+            report,
+            "error: the rendered network policies of the workspace, taken together, void a Cilium DNS filter ({} allows)",
+            violations.len()
+        );
+    }
+    Ok(Verdict { report })
+}

@@ -263,6 +263,17 @@ impl Cluster {
         labels
     }
 
+    /// Every namespace the picture knows of: declared, or holding pods or
+    /// policies (the test suite's fake cluster answers `get namespace` from it).
+    pub fn namespace_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self.namespaces.keys().cloned().collect();
+        names.extend(self.pods.iter().map(|p| p.namespace.clone()));
+        names.extend(self.policies.iter().map(|p| p.namespace.clone()));
+        names.sort();
+        names.dedup();
+        names
+    }
+
     /// Policies that select `pod` and isolate it for `direction`.
     pub fn isolating(&self, pod: &Pod, direction: Direction) -> Vec<&Policy> {
         self.policies

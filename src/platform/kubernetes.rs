@@ -66,7 +66,6 @@ macro_rules! pod_security_label {
 /// `<prefix>enforce-version`, and `audit`, `warn`).
 pub const POD_SECURITY_LABEL_PREFIX: &str = pod_security_label!("");
 
-
 /// The Pod Security admission labels of a namespace, by mode: the level
 /// label and its version pin (kubernetes/pod-security-admission
 /// `api/constants.go`: `EnforceLevelLabel = labelPrefix + "enforce"`,

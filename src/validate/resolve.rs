@@ -248,7 +248,10 @@ pub(super) fn peer_policies(
     egress: &[model::Flow],
 ) -> Vec<model::PeerPolicy> {
     let mut peer_policies = Vec::new();
-    for (direction, flows) in [("Egress", ingress), ("Ingress", egress)] {
+    for (direction, flows) in [
+        (model::PolicyType::Egress, ingress),
+        (model::PolicyType::Ingress, egress),
+    ] {
         for flow in flows
             .iter()
             .filter(|f| f.peer.same_namespace && !f.peer.app_itself)
@@ -256,10 +259,10 @@ pub(super) fn peer_policies(
             peer_policies.push(model::PeerPolicy {
                 name: format!("{app}-peer-{}", flow.name),
                 flow: flow.name.clone(),
-                direction: direction.to_string(),
+                direction,
                 pod_labels: flow.peer.pod_labels.clone(),
                 ports: flow.ports.clone(),
-                allow_dns: direction == "Egress",
+                allow_dns: direction == model::PolicyType::Egress,
                 // Short enough for a 120-column line (yamllint).
                 waiver: format!(
                     "{}: the other end of a declared flow; those pods are deployed apart",

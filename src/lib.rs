@@ -9,9 +9,12 @@
 //! rendered files with committed ones for `check` and `diff`; [`wizard`]
 //! writes specs. [`system`] compiles many specs as one system (flows checked
 //! at both ends) and draws it. [`netpol`] evaluates NetworkPolicies (who may reach whom)
-//! for `reach` and the audit. [`commands`] holds what each subcommand does, [`cli`] only
-//! its flags. [`error`] holds the one error type, its exit status and the
-//! output guard; [`run`] is the one place that prints an error. Text built
+//! for `reach` and the audit. [`pipeline`] is what every command that renders
+//! shares (find specs, render and verify in memory); [`commands`] holds what
+//! each subcommand does on top of it (parse, call, print), [`cli`] only its
+//! flags. [`quote`] quotes text for the shell, the terminal and messages.
+//! [`error`] holds the one error type, the exit [`Status`] and the output
+//! guard; [`run`] is the one place that prints an error. Text built
 //! in memory is appended with `pushln!` (module `text`).
 #![forbid(unsafe_code)]
 

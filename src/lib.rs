@@ -10,9 +10,12 @@
 //! writes specs. [`system`] compiles many specs as one system (flows checked
 //! at both ends) and draws it. [`netpol`] evaluates NetworkPolicies (who may reach whom)
 //! for `reach` and the audit. [`objects`] is the one reader of Kubernetes
-//! objects (manifests, pod templates, label selectors) they all use. [`commands`] holds what each subcommand does, [`cli`] only
-//! its flags. [`error`] holds the one error type, its exit status and the
-//! output guard; [`run`] is the one place that prints an error. Text built
+//! objects (manifests, pod templates, label selectors) they all use. [`pipeline`] is what every command that renders
+//! shares (find specs, render and verify in memory); [`commands`] holds what
+//! each subcommand does on top of it (parse, call, print), [`cli`] only its
+//! flags. [`quote`] quotes text for the shell, the terminal and messages.
+//! [`error`] holds the one error type, the exit [`Status`] and the output
+//! guard; [`run`] is the one place that prints an error. Text built
 //! in memory is appended with `pushln!` (module `text`).
 #![forbid(unsafe_code)]
 

@@ -8,6 +8,8 @@
 
 use serde::Serialize;
 
+pub use crate::netpol::Protocol;
+
 /// Newest Pod Security version whose rules `harden` knows.
 pub const NEWEST_PSS_MINOR: u32 = 37;
 /// Oldest Pod Security version `harden` accepts.
@@ -238,14 +240,14 @@ pub struct Rule {
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Port {
     pub port: u32,
-    pub protocol: String,
+    pub protocol: Protocol,
 }
 
 impl Port {
     pub fn tcp(port: u32) -> Port {
         Port {
             port,
-            protocol: "TCP".to_string(),
+            protocol: Protocol::Tcp,
         }
     }
 }
@@ -278,10 +280,42 @@ pub struct Flow {
     pub ports: Vec<Port>,
 }
 
+/// What enforces an app's network policies (`network.enforcement`);
+/// serialised as the spec spells it, which the templates compare.
+#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Enforcement {
+    /// Kubernetes NetworkPolicies (any CNI that enforces them).
+    #[default]
+    Kubernetes,
+    /// Cilium: NetworkPolicies plus CiliumNetworkPolicies for egress by
+    /// hostname.
+    Cilium,
+}
+
+impl Enforcement {
+    /// The spec's spelling; `None` for a value harden does not know.
+    pub fn parse(text: &str) -> Option<Enforcement> {
+        match text {
+            "kubernetes" => Some(Enforcement::Kubernetes),
+            "cilium" => Some(Enforcement::Cilium),
+            _ => None,
+        }
+    }
+}
+
+/// A NetworkPolicy's `policyTypes` entry: which direction of traffic it
+/// governs; serialised as the API spells it.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+pub enum PolicyType {
+    Ingress,
+    Egress,
+}
+
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Network {
-    /// `kubernetes` or `cilium` (`network.enforcement`).
-    pub enforcement: String,
+    /// What enforces the policies (`network.enforcement`).
+    pub enforcement: Enforcement,
     /// Egress by DNS name (Cilium only): one CiliumNetworkPolicy egress item
     /// each. Kept apart from [`Network::egress`], whose flows all become
     /// NetworkPolicy peers.
@@ -349,7 +383,7 @@ pub struct PeerPolicy {
     pub name: String,
     pub flow: String,
     /// `Ingress` when the peer receives from the app, `Egress` when it calls it.
-    pub direction: String,
+    pub direction: PolicyType,
     pub pod_labels: Vec<(String, String)>,
     pub ports: Vec<Port>,
     /// Callers in the namespace resolve the app's Service name, so their
@@ -363,10 +397,32 @@ pub struct PeerPolicy {
     pub waiver: String,
 }
 
+/// Where an app's Secret comes from (`secrets.source`); serialised as the
+/// spec spells it, which the templates compare.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub enum SecretSource {
+    /// An ExternalSecret synced from a store by the External Secrets Operator.
+    ExternalSecrets,
+    /// Created by hand, out of band.
+    Manual,
+}
+
+impl SecretSource {
+    /// The spec's spelling; `None` for a value harden does not know.
+    pub fn parse(text: &str) -> Option<SecretSource> {
+        match text {
+            "externalSecrets" => Some(SecretSource::ExternalSecrets),
+            "manual" => Some(SecretSource::Manual),
+            _ => None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Secrets {
-    /// `externalSecrets` or `manual`.
-    pub source: String,
+    /// Where the Secret comes from (`secrets.source`).
+    pub source: SecretSource,
     pub secret_name: String,
     pub store_name: Option<String>,
     pub store_kind: Option<String>,

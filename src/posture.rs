@@ -204,7 +204,7 @@ pub fn controls(model: &Model, files: &[String]) -> Vec<Control> {
     };
     let mut secrets = match &model.secrets {
         None => "the spec declares no secrets; none reach the environment".to_string(),
-        Some(s) if s.source == "manual" => format!(
+        Some(s) if s.source == crate::model::SecretSource::Manual => format!(
             "{} mounted read-only at {}; the Secret is created out of band",
             keys(s.keys.len()),
             s.mount_path
@@ -571,7 +571,7 @@ pub fn residual_risks(model: &Model) -> Vec<String> {
         risks.push(format!("The image {} is pinned by tag only: the tag can be moved to other content after it was scanned.", model.workload.image));
     }
     if let Some(secrets) = &model.secrets
-        && secrets.source == "manual"
+        && secrets.source == crate::model::SecretSource::Manual
     {
         risks.push(format!(
             "Secret {} is created by hand: rotation, access and history are outside this spec.",

@@ -208,11 +208,8 @@ impl World<'_> {
         match &flow.peer.cidr {
             Some(cidr) => inside(cidr, &flow.peer.except).map(Endpoint::External),
             None => {
-                let ports: Vec<(u32, Protocol)> = flow
-                    .ports
-                    .iter()
-                    .map(|p| (p.port, protocol(&p.protocol)))
-                    .collect();
+                let ports: Vec<(u32, Protocol)> =
+                    flow.ports.iter().map(|p| (p.port, p.protocol)).collect();
                 let namespace = flow.peer.namespace.clone().unwrap_or_default();
                 Some(self.pod(
                     &format!("{role}-{}", flow.name),
@@ -358,7 +355,7 @@ impl World<'_> {
                         from,
                         to,
                         port.port,
-                        protocol(&port.protocol),
+                        port.protocol,
                     );
                 }
             }
@@ -393,7 +390,7 @@ impl World<'_> {
                         app,
                         to,
                         port.port,
-                        protocol(&port.protocol),
+                        port.protocol,
                     );
                 }
             }
@@ -457,7 +454,7 @@ impl World<'_> {
                 intruder,
                 app,
                 port.port,
-                protocol(&port.protocol),
+                port.protocol,
             );
             if !flow.peer.pod_labels.is_empty() {
                 let namespace = flow.peer.namespace.clone().unwrap_or_default();
@@ -474,7 +471,7 @@ impl World<'_> {
                     pod,
                     app,
                     port.port,
-                    protocol(&port.protocol),
+                    port.protocol,
                 );
             }
         }
@@ -532,7 +529,7 @@ impl World<'_> {
                             app,
                             to,
                             other_port,
-                            protocol(&port.protocol),
+                            port.protocol,
                         );
                     }
                 }
@@ -542,7 +539,7 @@ impl World<'_> {
                         &format!("other-port-{}", flow.name),
                         &namespace,
                         &flow.peer.pod_labels,
-                        &[(other_port, protocol(&port.protocol))],
+                        &[(other_port, port.protocol)],
                     );
                     self.check(
                         false,
@@ -550,7 +547,7 @@ impl World<'_> {
                         app,
                         to,
                         other_port,
-                        protocol(&port.protocol),
+                        port.protocol,
                     );
                     if !flow.peer.pod_labels.is_empty() {
                         let lookalike = lookalike(&flow.peer.pod_labels);
@@ -558,7 +555,7 @@ impl World<'_> {
                             &format!("lookalike-{}", flow.name),
                             &namespace,
                             &lookalike,
-                            &[(port.port, protocol(&port.protocol))],
+                            &[(port.port, port.protocol)],
                         );
                         self.check(
                             false,
@@ -566,14 +563,14 @@ impl World<'_> {
                             app,
                             to,
                             port.port,
-                            protocol(&port.protocol),
+                            port.protocol,
                         );
                     }
                     let to = self.pod(
                         &format!("elsewhere-{}", flow.name),
                         INTRUDER_NAMESPACE,
                         &flow.peer.pod_labels,
-                        &[(port.port, protocol(&port.protocol))],
+                        &[(port.port, port.protocol)],
                     );
                     self.check(
                         false,
@@ -584,7 +581,7 @@ impl World<'_> {
                         app,
                         to,
                         port.port,
-                        protocol(&port.protocol),
+                        port.protocol,
                     );
                 }
             }
@@ -666,10 +663,6 @@ impl World<'_> {
             }
         }
     }
-}
-
-fn protocol(name: &str) -> Protocol {
-    Protocol::parse(Some(name)).unwrap_or(Protocol::Tcp)
 }
 
 /// Labels that differ from `labels` in every value.

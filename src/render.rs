@@ -289,7 +289,7 @@ fn is_comment_only(output: &Output, model: &Model) -> bool {
         && model
             .secrets
             .as_ref()
-            .is_none_or(|s| s.source != "externalSecrets")
+            .is_none_or(|s| s.source != crate::model::SecretSource::ExternalSecrets)
 }
 
 fn render_one(

@@ -32,6 +32,9 @@ pub struct SpecResult {
     /// The command that brings the directory in sync.
     pub fix: Option<String>,
     pub error: Option<String>,
+    /// The output of a namespace several specs share, not of a spec.
+    #[serde(skip)]
+    pub shared: bool,
 }
 
 impl SpecResult {
@@ -45,6 +48,7 @@ impl SpecResult {
             compared: 0,
             fix: None,
             error: Some(error.to_string()),
+            shared: false,
         }
     }
 }
@@ -118,6 +122,7 @@ fn compare(
         files: drifts,
         fix,
         error: None,
+        shared: false,
     }
 }
 
@@ -317,6 +322,7 @@ fn orphans(system: &crate::system::System, spec: &Path) -> Vec<SpecResult> {
                     files,
                     fix: Some(format!("git rm -r {}", shell_arg(&shown_dir))),
                     error: None,
+                    shared: false,
                 });
             }
         }
@@ -326,11 +332,6 @@ fn orphans(system: &crate::system::System, spec: &Path) -> Vec<SpecResult> {
 
 /// How the result of a shared namespace's output names its source.
 const SHARED_PREFIX: &str = "namespace ";
-
-/// Whether `result` is a shared namespace's (spec files end in `.yaml`).
-fn is_shared(result: &SpecResult) -> bool {
-    result.spec.starts_with(SHARED_PREFIX) && !result.spec.ends_with(".yaml")
-}
 
 /// Checks the output of a namespace several specs share.
 fn check_shared(
@@ -347,7 +348,7 @@ fn check_shared(
                 .map(|files| (workspace, files))
                 .map_err(Error::from)
         });
-    match rendered {
+    let mut result = match rendered {
         Ok((workspace, files)) => {
             let mut result = compare(source, &files, &shared.dir, &workspace);
             if let Some(fix) = &mut result.fix {
@@ -361,7 +362,9 @@ fn check_shared(
             result
         }
         Err(error) => SpecResult::failed(source, error),
-    }
+    };
+    result.shared = true;
+    result
 }
 
 fn check_service(service: &crate::system::Service, templates: &Templates) -> SpecResult {
@@ -417,7 +420,7 @@ pub fn run(
         None if specs.len() == 1 => (check_all(&specs, out, &templates), true),
         None => check_system(&specs, None, &templates, quiet, stderr)?,
     };
-    let shared_namespaces = results.iter().filter(|r| is_shared(r)).count();
+    let shared_namespaces = results.iter().filter(|r| r.shared).count();
     let summary = Summary {
         specs: results.len() - shared_namespaces,
         shared_namespaces,

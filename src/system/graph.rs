@@ -53,7 +53,7 @@ fn ident(text: &str) -> String {
 }
 
 fn port_label(port: &Port, kind: FlowKind) -> String {
-    let number = if port.protocol == "TCP" {
+    let number = if port.protocol == crate::model::Protocol::Tcp {
         port.port.to_string()
     } else {
         format!("{}/{}", port.port, port.protocol)

@@ -36,7 +36,7 @@ fn show_ports(ports: &[Port]) -> String {
     ports
         .iter()
         .map(|p| {
-            if p.protocol == "TCP" {
+            if p.protocol == crate::model::Protocol::Tcp {
                 p.port.to_string()
             } else {
                 format!("{}/{}", p.port, p.protocol)
@@ -181,7 +181,7 @@ fn ports_of(rules: &[crate::spec::PortRule]) -> Vec<Port> {
         .filter_map(|r| {
             Some(Port {
                 port: r.port?,
-                protocol: r.protocol.clone().unwrap_or_else(|| "TCP".to_string()),
+                protocol: crate::model::Protocol::parse(r.protocol.as_deref())?,
             })
         })
         .collect()
@@ -369,7 +369,7 @@ fn network(c: &mut Checker) {
                 let listens = c.facts[b].port;
                 let reaches = ports
                     .iter()
-                    .any(|p| p.port == listens && p.protocol == "TCP");
+                    .any(|p| p.port == listens && p.protocol == crate::model::Protocol::Tcp);
                 reached_any |= reaches;
                 if reaches {
                     declared.entry((a, b)).or_insert((i, listens));
@@ -378,7 +378,7 @@ fn network(c: &mut Checker) {
                     continue;
                 }
                 for (j, port) in ports.iter().enumerate() {
-                    if port.port == listens && port.protocol == "TCP" {
+                    if port.port == listens && port.protocol == crate::model::Protocol::Tcp {
                         continue;
                     }
                     mismatched.insert((a, b));

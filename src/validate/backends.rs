@@ -459,7 +459,10 @@ fn key_values(text: &str) -> Result<Vec<(String, String)>, String> {
 /// Whether a declared egress flow allows TCP to `port` at `place`.
 pub fn covered(place: &Place, host: &str, port: u32, network: &model::Network) -> bool {
     let allows_port = |ports: &[model::Port]| {
-        ports.is_empty() || ports.iter().any(|p| p.port == port && p.protocol == "TCP")
+        ports.is_empty()
+            || ports
+                .iter()
+                .any(|p| p.port == port && p.protocol == crate::model::Protocol::Tcp)
     };
     let pods_in = |namespace: &str| {
         network.egress.iter().any(|flow| {
@@ -563,7 +566,7 @@ impl Validator {
                                 .collect::<Vec<_>>()
                                 .join("\n")
                         );
-                        if place == Place::Name && network.enforcement != "cilium" {
+                        if place == Place::Name && network.enforcement != crate::model::Enforcement::Cilium {
                             help.push_str("\n  (egress by name needs network.enforcement: cilium; or use the server's address range in cidr)");
                         }
                         self.push(
@@ -767,7 +770,7 @@ mod tests {
 
     fn network(egress: Vec<model::Flow>, hosts: Vec<model::HostFlow>) -> model::Network {
         model::Network {
-            enforcement: "cilium".into(),
+            enforcement: crate::model::Enforcement::Cilium,
             hosts,
             dns_filter: Vec::new(),
             unlisted_host: None,

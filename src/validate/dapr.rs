@@ -128,7 +128,7 @@ impl Validator {
                 secret_name: secret.clone(),
                 key: dapr::API_TOKEN_KEY.to_string(),
                 remote_key: secrets
-                    .filter(|s| s.source == "externalSecrets")
+                    .filter(|s| s.source == model::SecretSource::ExternalSecrets)
                     .map(|_| format!("{name}/dapr-api-token")),
             });
         let uses = dapr::Uses {

@@ -68,7 +68,10 @@ impl Validator {
         let (dns_filter, unlisted_host) =
             resolve::dns_filter(&self.profile, namespace, dapr, &egress, &host_flows);
         model::Network {
-            enforcement: enforcement.unwrap_or_else(|| "kubernetes".to_string()),
+            enforcement: enforcement
+                .as_deref()
+                .and_then(model::Enforcement::parse)
+                .unwrap_or_default(),
             ingress,
             egress,
             peer_policies,
@@ -533,18 +536,20 @@ impl Validator {
                 ok = false;
                 continue;
             }
-            let protocol = rule.protocol.clone().unwrap_or_else(|| "TCP".to_string());
-            if !matches!(protocol.as_str(), "TCP" | "UDP" | "SCTP") {
+            let Some(protocol) = model::Protocol::parse(rule.protocol.as_deref()) else {
                 self.push(
                     Problem::new(
                         format!("{field}.protocol"),
-                        format!("{protocol:?} is not a protocol"),
+                        format!(
+                            "{:?} is not a protocol",
+                            rule.protocol.as_deref().unwrap_or_default()
+                        ),
                     )
                     .help("use TCP, UDP or SCTP"),
                 );
                 ok = false;
                 continue;
-            }
+            };
             let entry = model::Port {
                 port: *port,
                 protocol,

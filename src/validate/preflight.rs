@@ -147,7 +147,7 @@ pub fn preflight(
         run_as_non_root_env: dapr::RUN_AS_NON_ROOT_ENV,
         run_as_non_root_helm_value: dapr::RUN_AS_NON_ROOT_HELM_VALUE,
         external_secrets_api: match secrets {
-            Some(s) if s.source == "externalSecrets" => {
+            Some(s) if s.source == crate::model::SecretSource::ExternalSecrets => {
                 profile.external_secrets_api.api_version().to_string()
             }
             _ => String::new(),

@@ -26,7 +26,7 @@ pub(super) fn reach_target(network: &model::Network) -> Option<model::ReachTarge
     };
     // The probes connect with nc, over TCP: a flow only over UDP or SCTP
     // cannot be the control (its port would never answer a TCP connect).
-    let tcp = |flow: &&model::Flow| flow.ports.iter().any(|p| p.protocol == "TCP");
+    let tcp = |flow: &&model::Flow| flow.ports.iter().any(|p| p.protocol == crate::netpol::Protocol::Tcp);
     let chosen = network
         .egress
         .iter()
@@ -41,7 +41,7 @@ pub(super) fn reach_target(network: &model::Network) -> Option<model::ReachTarge
                 .find(|f| single_host(f).is_some())
         })
         .or_else(|| network.egress.iter().find(|f| f.name == "dapr-sentry"))?;
-    let port = chosen.ports.iter().find(|p| p.protocol == "TCP")?;
+    let port = chosen.ports.iter().find(|p| p.protocol == crate::netpol::Protocol::Tcp)?;
     let undeclared_port = [port.port + 1, port.port.saturating_sub(1), 9]
         .into_iter()
         .find(|candidate| {
@@ -258,7 +258,10 @@ pub(super) fn peer_policies(
     egress: &[model::Flow],
 ) -> Vec<model::PeerPolicy> {
     let mut peer_policies = Vec::new();
-    for (direction, flows) in [("Egress", ingress), ("Ingress", egress)] {
+    for (direction, flows) in [
+        (model::PolicyType::Egress, ingress),
+        (model::PolicyType::Ingress, egress),
+    ] {
         for flow in flows
             .iter()
             .filter(|f| f.peer.same_namespace && !f.peer.app_itself)
@@ -266,10 +269,10 @@ pub(super) fn peer_policies(
             peer_policies.push(model::PeerPolicy {
                 name: format!("{app}-peer-{}", flow.name),
                 flow: flow.name.clone(),
-                direction: direction.to_string(),
+                direction,
                 pod_labels: flow.peer.pod_labels.clone(),
                 ports: flow.ports.clone(),
-                allow_dns: direction == "Egress",
+                allow_dns: direction == model::PolicyType::Egress,
                 waiver: peer_waiver(None),
             });
         }

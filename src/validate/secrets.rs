@@ -16,8 +16,9 @@ impl Validator {
         workload: Option<&model::Workload>,
     ) -> Option<model::Secrets> {
         let source = secrets.source.as_deref().unwrap_or("externalSecrets");
+        let parsed = model::SecretSource::parse(source);
         let mut ok = true;
-        if !matches!(source, "externalSecrets" | "manual") {
+        if parsed.is_none() {
             self.push(
                 Problem::new(
                     "secrets.source",
@@ -59,8 +60,8 @@ impl Validator {
                 None => ok = false,
             }
         }
-        ok.then(|| model::Secrets {
-            source: source.to_string(),
+        parsed.filter(|_| ok).map(|source| model::Secrets {
+            source,
             secret_name: format!("{app}-secrets"),
             store_name,
             store_kind,

@@ -310,7 +310,8 @@ fn error_output_is_capped() {
 fn accepted_hostile_values_render_and_run_nothing_injected() {
     let dir = TempDir::new().unwrap();
     let root = dir.path();
-    fs::create_dir(root.join(".git")).unwrap();
+    // The workspace file makes `root` the root (the spec is not in `specs/`).
+    fs::write(root.join("harden.yaml"), "").unwrap();
     fs::create_dir(root.join("my specs")).unwrap();
     let payload = r#"x'$(pwned)`pwned`\"; pwned; --> <b>|*_[l](u) --- kind: ClusterRoleBinding {{ x }} [= x =]"#;
     let text = format!(

@@ -470,7 +470,7 @@ fn network_facts(model: &Model, documents: &[Value]) -> String {
                 .map(|p| ContainerPort {
                     name: None,
                     port: p.port as u16,
-                    protocol: protocol(&p.protocol),
+                    protocol: p.protocol,
                 })
                 .collect(),
             host_network: false,
@@ -660,10 +660,6 @@ fn network_facts(model: &Model, documents: &[Value]) -> String {
 
 fn word(yes: bool) -> &'static str {
     if yes { "yes" } else { "no" }
-}
-
-fn protocol(name: &str) -> Protocol {
-    Protocol::parse(Some(name)).unwrap_or(Protocol::Tcp)
 }
 
 /// The cluster profile `model` was rendered for, as the fake's table lines

@@ -26,7 +26,11 @@ pub(super) fn reach_target(network: &model::Network) -> Option<model::ReachTarge
     };
     // The probes connect with nc, over TCP: a flow only over UDP or SCTP
     // cannot be the control (its port would never answer a TCP connect).
-    let tcp = |flow: &&model::Flow| flow.ports.iter().any(|p| p.protocol == crate::netpol::Protocol::Tcp);
+    let tcp = |flow: &&model::Flow| {
+        flow.ports
+            .iter()
+            .any(|p| p.protocol == crate::netpol::Protocol::Tcp)
+    };
     let chosen = network
         .egress
         .iter()
@@ -41,7 +45,10 @@ pub(super) fn reach_target(network: &model::Network) -> Option<model::ReachTarge
                 .find(|f| single_host(f).is_some())
         })
         .or_else(|| network.egress.iter().find(|f| f.name == "dapr-sentry"))?;
-    let port = chosen.ports.iter().find(|p| p.protocol == crate::netpol::Protocol::Tcp)?;
+    let port = chosen
+        .ports
+        .iter()
+        .find(|p| p.protocol == crate::netpol::Protocol::Tcp)?;
     let undeclared_port = [port.port + 1, port.port.saturating_sub(1), 9]
         .into_iter()
         .find(|candidate| {

@@ -137,8 +137,9 @@ fn generated_specs_are_valid() {
             Ok(model) => {
                 let dapr = model.dapr.as_ref();
                 let flows = || model.network.egress.iter().chain(&model.network.ingress);
-                let protocol =
-                    |name: &str| flows().any(|f| f.ports.iter().any(|p| p.protocol.as_str() == name));
+                let protocol = |name: &str| {
+                    flows().any(|f| f.ports.iter().any(|p| p.protocol.as_str() == name))
+                };
                 let rules = || model.api_access.iter().flat_map(|a| &a.rules);
                 for (count, present) in covered.iter_mut().zip([
                     dapr.is_some(),

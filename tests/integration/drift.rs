@@ -376,7 +376,7 @@ fn impact_hostnames_widened_and_narrowed() {
     );
     assert_has(
         &added,
-        "widened dns: pods app.kubernetes.io/name=checkout in checkout may look up files.stripe.com (policy checkout-egress-hosts)",
+        "widened dns: pods app.kubernetes.io/name=checkout in checkout may look up files.stripe.com (and 3 search-list forms) (policy checkout-egress-hosts)",
     );
     assert!(
         !added.iter().any(|l| l.starts_with("narrowed")),

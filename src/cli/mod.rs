@@ -187,9 +187,10 @@ pub enum Command {
     /// by port. Exits 0; 2 on an input error.
     Reach {
         /// Manifest files or directories (e.g. deploy/task-api), or spec
-        /// files: a spec is rendered in memory, and every flow it needs is
-        /// checked (exit 1 when one is blocked or a closed one is open).
-        #[arg(required = true)]
+        /// files and directories of specs [default: the workspace's specs]:
+        /// a spec is rendered in memory (a spec of a workspace with its
+        /// workspace), and every flow it needs is checked (exit 1 when one
+        /// is blocked or a closed one is open).
         paths: Vec<PathBuf>,
         /// Report format.
         #[arg(long, value_enum, default_value_t = Format::Text)]

@@ -21,6 +21,61 @@ use crate::netpol::Cluster;
 use crate::netpol::reach::{self, Grant, Report, Side, WorkloadReach};
 use crate::netpol::summary::{self, Summary};
 
+/// Each spec of `specs` (files or directories; none: the workspace)
+/// rendered in memory: alone, or compiled as a system (with its workspace,
+/// when it has a workspace file), each service's files then with its shared
+/// namespace's (the Namespace and its default deny). A spec shown, its
+/// model, its files.
+fn rendered_specs(
+    specs: &[PathBuf],
+) -> Result<
+    Vec<(
+        String,
+        crate::model::Model,
+        Vec<crate::render::GeneratedFile>,
+    )>,
+    Error,
+> {
+    let scope = crate::pipeline::scope::scope(specs)?;
+    let templates = crate::pipeline::embedded_templates()?;
+    if !scope.is_system() {
+        let mut found = Vec::new();
+        for spec in &scope.all {
+            let (model, files) = crate::pipeline::render_spec(spec, &templates)?;
+            found.push((crate::load::display_path(spec), model, files));
+        }
+        return Ok(found);
+    }
+    let files = crate::pipeline::find::spec_files(&scope.all)?;
+    let system = crate::system::compile(&files).map_err(|problems| Error::System {
+        summary: crate::system::summary(&problems, files.len()),
+        problems,
+    })?;
+    let focus = scope
+        .focus
+        .as_ref()
+        .map(|focus| crate::pipeline::outputs::services_of(&system, focus));
+    let mut found = Vec::new();
+    for (index, service) in system.services.iter().enumerate() {
+        if focus.as_ref().is_some_and(|f| !f.contains(&index)) {
+            continue;
+        }
+        let mut files = crate::render::render(&service.model, &templates)?;
+        if let Some(shared) = system
+            .shared
+            .iter()
+            .find(|s| s.namespace.namespace == service.namespace())
+        {
+            files.extend(crate::render::render_namespace(
+                &shared.namespace,
+                &templates,
+            )?);
+        }
+        found.push((service.file.clone(), service.model.clone(), files));
+    }
+    Ok(found)
+}
+
 /// Prints the reach report of `paths` (manifests and specs): the summary,
 /// or with `matrix` every workload and every flow.
 pub fn run(
@@ -29,10 +84,17 @@ pub fn run(
     matrix: bool,
     stdout: &mut dyn Write,
 ) -> Result<Status, Error> {
-    let (specs, others): (Vec<PathBuf>, Vec<PathBuf>) = paths
-        .iter()
-        .cloned()
-        .partition(|p| p.is_file() && crate::pipeline::find::is_spec(p));
+    // Spec files, and directories holding specs, are rendered in memory
+    // (a spec of a workspace with its workspace, as `render` does); other
+    // paths are manifests. No path is the workspace's specs.
+    let (specs, others): (Vec<PathBuf>, Vec<PathBuf>) = paths.iter().cloned().partition(|p| {
+        if p.is_dir() {
+            crate::pipeline::find::discover(std::slice::from_ref(p))
+                .is_ok_and(|found| !found.is_empty())
+        } else {
+            p.is_file() && crate::pipeline::find::is_spec(p)
+        }
+    });
     let manifests = if others.is_empty() {
         Vec::new()
     } else {
@@ -40,22 +102,19 @@ pub fn run(
     };
     let mut rendered = Vec::new();
     let mut proofs = Vec::new();
-    if !specs.is_empty() {
-        let templates = crate::pipeline::embedded_templates()?;
-        for spec in &specs {
-            let (model, files) = crate::pipeline::render_spec(spec, &templates)?;
-            for file in files.iter().filter(|f| f.name.ends_with(".yaml")) {
+    if !specs.is_empty() || paths.is_empty() {
+        for (spec, model, files) in rendered_specs(&specs)? {
+            for file in files.iter().filter(|f| {
+                f.name.ends_with(".yaml")
+                    && !f.name.ends_with(crate::platform::names::KUSTOMIZATION_FILE)
+            }) {
                 let documents = crate::yaml::parse_stream(&file.content).map_err(|error| {
                     Error::Internal(format!("{}: {}", file.name, error.message))
                 })?;
                 rendered.extend(documents);
             }
             let proof = crate::proof::prove(&model, &files).map_err(Error::Internal)?;
-            proofs.push((
-                crate::load::display_path(spec),
-                proof,
-                model.network.hosts.clone(),
-            ));
+            proofs.push((spec, proof, model.network.hosts.clone()));
         }
     }
     let documents = manifests.iter().map(|m| &m.document).chain(rendered.iter());

@@ -126,6 +126,22 @@ fn every_command_takes_one_spec_the_directory_or_no_path_and_they_agree() {
         ok(dir, &args);
     }
 
+    // reach: the spec, the directory of specs (not "no workloads") and no
+    // path; the specs' picture is the rendered output's.
+    let spec_reach = ok(dir, &["reach", one]);
+    assert!(
+        spec_reach.contains("specs/eligibility.yaml: "),
+        "{spec_reach}"
+    );
+    let specs_reach = ok(dir, &["reach", "specs"]);
+    assert_eq!(ok(dir, &["reach"]), specs_reach);
+    assert!(specs_reach.starts_with("3 workloads"), "{specs_reach}");
+    let deploy_reach = ok(dir, &["reach", "deploy"]);
+    assert!(
+        specs_reach.starts_with(&deploy_reach),
+        "{specs_reach}\n---\n{deploy_reach}"
+    );
+
     // posture: the document `render` wrote, byte for byte (neighbourhood
     // and all), not a second opinion from the spec alone.
     let posture = ok(dir, &["posture", one]);

@@ -1,0 +1,146 @@
+//! Tests of [`super`]: kept apart so the module reads as code.
+
+use super::*;
+
+fn hostname_policy(hosts: &[&str]) -> String {
+    let mut text = String::from(
+        "apiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\nmetadata:\n  name: shop-egress-hosts\n  namespace: shop\nspec:\n  endpointSelector:\n    matchLabels:\n      k8s:app.kubernetes.io/name: shop\n  egress:\n    - toFQDNs:\n",
+    );
+    for host in hosts {
+        let key = if host.contains('*') {
+            "matchPattern"
+        } else {
+            "matchName"
+        };
+        text.push_str(&format!("        - {key}: \"{host}\"\n"));
+    }
+    text.push_str("      toPorts:\n        - ports:\n            - port: \"443\"\n              protocol: TCP\n");
+    text
+}
+
+fn egress_policy(peer: &str) -> String {
+    format!(
+        "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {{name: app-egress, namespace: app}}\n\
+         spec:\n  podSelector: {{matchLabels: {{app: a}}}}\n  policyTypes: [Egress]\n  egress:\n  - to:\n    - namespaceSelector: {{matchLabels: {{kubernetes.io/metadata.name: db}}}}\n{peer}    ports: [{{port: 5432}}]\n"
+    )
+}
+
+#[test]
+fn a_flow_still_allowed_by_a_wider_grant_is_reported_once() {
+    let pods =
+        egress_policy("      podSelector: {matchLabels: {cnpg.io/cluster: claims-db}}\n");
+    let namespace = egress_policy("");
+    let widened = compare(
+        std::slice::from_ref(&pods),
+        std::slice::from_ref(&namespace),
+    );
+    assert_eq!(widened.len(), 1, "{widened:?}");
+    assert_eq!(widened[0].direction, Direction::Widened);
+    assert!(
+        widened[0].detail.contains("pods * in namespace db"),
+        "{widened:?}"
+    );
+    // Back again: the whole namespace is no longer reachable, once.
+    let narrowed = compare(&[namespace], &[pods]);
+    assert_eq!(narrowed.len(), 1, "{narrowed:?}");
+    assert_eq!(narrowed[0].direction, Direction::Narrowed);
+}
+
+#[test]
+fn a_dns_name_and_its_search_list_forms_are_one_line() {
+    let facts: Vec<String> = [
+        "*.openai.com",
+        "*.openai.com.app.svc.cluster.local.",
+        "*.openai.com.svc.cluster.local.",
+        "other.example",
+    ]
+    .iter()
+    .map(|n| format!("pods a in app may look up {n} (policy p)"))
+    .collect();
+    let refs: Vec<&String> = facts.iter().collect();
+    assert_eq!(
+        fold_search_forms(&refs),
+        [
+            "pods a in app may look up *.openai.com (and 2 search-list forms) (policy p)",
+            "pods a in app may look up other.example (policy p)"
+        ]
+    );
+}
+
+#[test]
+fn hostnames_widen_when_added_or_replaced_by_a_wildcard() {
+    let one = hostname_policy(&["api.stripe.com"]);
+    let two = hostname_policy(&["api.stripe.com", "files.stripe.com"]);
+    let added = compare(std::slice::from_ref(&one), std::slice::from_ref(&two));
+    assert_eq!(added.len(), 1, "{added:?}");
+    assert_eq!(
+        added[0].to_string(),
+        "widened   egress: pods app.kubernetes.io/name=shop in shop may reach host files.stripe.com on TCP/443 (policy shop-egress-hosts)"
+    );
+    let removed = compare(std::slice::from_ref(&two), std::slice::from_ref(&one));
+    assert_eq!(removed.len(), 1);
+    assert_eq!(removed[0].direction, Direction::Narrowed);
+    let wildcard = hostname_policy(&["*.stripe.com"]);
+    let wider = compare(&[two], &[wildcard]);
+    assert_eq!(wider.len(), 1, "{wider:?}");
+    assert_eq!(wider[0].direction, Direction::Widened);
+    assert!(
+        wider[0]
+            .detail
+            .ends_with("any host matching *.stripe.com on TCP/443 (policy shop-egress-hosts); wider than api.stripe.com, files.stripe.com, which it replaces"),
+        "{}",
+        wider[0].detail
+    );
+    // A pattern does not cover its own domain: stripe.com stays a removal.
+    let apex = hostname_policy(&["stripe.com"]);
+    let other = compare(&[apex], &[hostname_policy(&["*.stripe.com"])]);
+    assert_eq!(
+        other.iter().map(|i| i.direction).collect::<Vec<_>>(),
+        [Direction::Widened, Direction::Narrowed]
+    );
+}
+
+/// The one pod-template walker: a CronJob's template annotations and a
+/// List's items are read (the old walker read `spec.template` of every
+/// kind and skipped Lists).
+#[test]
+fn cron_job_templates_and_list_items_are_read() {
+    let cron = |annotations: &str| {
+        format!(
+            "apiVersion: batch/v1\nkind: CronJob\nmetadata: {{name: c, namespace: n}}\nspec:\n  jobTemplate:\n    spec:\n      template:\n        metadata:\n          annotations: {annotations}\n        spec:\n          automountServiceAccountToken: false\n          containers: []\n"
+        )
+    };
+    let changes = compare(&[cron("{}")], &[cron("{dapr.io/enabled: \"true\"}")]);
+    assert!(
+        changes.iter().any(|i| i.direction == Direction::Widened
+            && i.detail.contains("does not log Dapr API calls")),
+        "{changes:?}"
+    );
+    let list = |privileged: bool| {
+        format!(
+            "apiVersion: v1\nkind: List\nitems:\n  - apiVersion: v1\n    kind: Pod\n    metadata: {{name: p, namespace: n}}\n    spec:\n      containers:\n        - name: c\n          securityContext: {{privileged: {privileged}}}\n"
+        )
+    };
+    let changes = compare(&[list(false)], &[list(true)]);
+    assert!(
+        changes.iter().any(|i| i.direction == Direction::Widened
+            && i.detail.ends_with("container c is privileged")),
+        "{changes:?}"
+    );
+}
+
+#[test]
+fn pod_security_level_changes_have_a_direction() {
+    let namespace = |level: &str| {
+        format!(
+            "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: a\n  labels:\n    pod-security.kubernetes.io/enforce: {level}\n"
+        )
+    };
+    let weaker = compare(&[namespace("restricted")], &[namespace("baseline")]);
+    assert_eq!(
+        weaker[0].to_string(),
+        "widened   pod security level: namespace a enforce: restricted -> baseline"
+    );
+    let stronger = compare(&[namespace("privileged")], &[namespace("restricted")]);
+    assert_eq!(stronger[0].direction, Direction::Narrowed);
+}

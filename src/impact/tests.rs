@@ -27,8 +27,7 @@ fn egress_policy(peer: &str) -> String {
 
 #[test]
 fn a_flow_still_allowed_by_a_wider_grant_is_reported_once() {
-    let pods =
-        egress_policy("      podSelector: {matchLabels: {cnpg.io/cluster: claims-db}}\n");
+    let pods = egress_policy("      podSelector: {matchLabels: {cnpg.io/cluster: claims-db}}\n");
     let namespace = egress_policy("");
     let widened = compare(
         std::slice::from_ref(&pods),

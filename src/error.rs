@@ -8,7 +8,7 @@
 //! [`Status::Findings`] (and writes its report, e.g. a `render` whose
 //! output fails its own audit). Every [`Error`] exits 2 (usage or input),
 //! except files in the way (a hand-edited render, an existing spec for
-//! `init`), which the README documents as exit 1 because `--force`
+//! `init`), which docs/book/commands.md documents as exit 1 because `--force`
 //! overrides them.
 //!
 //! Messages say what is wrong, in the user's words; the variant adds
@@ -28,7 +28,7 @@ use std::io::{self, Write};
 
 use crate::system::SystemProblem;
 
-/// The process exit status, as documented in the README.
+/// The process exit status, as documented in docs/book/commands.md ("Exit status").
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Status {
     /// Nothing to report.
@@ -72,7 +72,7 @@ pub enum Error {
     #[error("{0}")]
     Message(String),
     /// Files in the way of a write that `--force` would replace (exit 1, as
-    /// the README documents for files in the way).
+    /// docs/book/commands.md documents for files in the way).
     #[error("error: {0}; pass --force to overwrite")]
     InTheWay(String),
     /// A bug in harden (e.g. embedded templates that do not compile).

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-/// mimalloc instead of the system allocator (README "Speed"): a 1,000-spec
+/// mimalloc instead of the system allocator (docs/book/commands.md, "Speed"): a 1,000-spec
 /// `check` takes 300 ms instead of 386 ms at best, and a render 10.4 million
 /// instructions instead of 12.1, at the same wall time. Its version 2 with
 /// transparent huge pages off (Cargo features `v2`, `no_thp`): version 3

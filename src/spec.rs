@@ -189,9 +189,11 @@ pub struct Workload {
     /// Numeric UID, at least 10000; defaults to 10001.
     #[schemars(range(min = 10000, max = 2147483647))]
     pub run_as_user: Option<u64>,
+    /// CPU and memory requests and limits (defaults: requests 100m and 128Mi, limits 500m and 256Mi).
     pub resources: Option<Resources>,
     /// Directories the app may write to (emptyDir mounts). Absent means `[/tmp]`.
     pub writable_paths: Option<Vec<String>>,
+    /// The liveness and readiness probes (default: TCP on the app port).
     pub probes: Option<Probes>,
 }
 
@@ -199,7 +201,9 @@ pub struct Workload {
 #[serde(rename_all = "camelCase")]
 #[schemars(deny_unknown_fields)]
 pub struct Resources {
+    /// What the scheduler reserves (default 100m CPU, 128Mi memory).
     pub requests: Option<ResourceAmounts>,
+    /// The most the container may use (default 500m CPU, 256Mi memory).
     pub limits: Option<ResourceAmounts>,
 }
 
@@ -207,7 +211,9 @@ pub struct Resources {
 #[serde(rename_all = "camelCase")]
 #[schemars(deny_unknown_fields)]
 pub struct ResourceAmounts {
+    /// CPU as a Kubernetes quantity, e.g. 250m or 1.
     pub cpu: Option<String>,
+    /// Memory as a Kubernetes quantity, e.g. 256Mi.
     pub memory: Option<String>,
 }
 
@@ -215,7 +221,9 @@ pub struct ResourceAmounts {
 #[serde(rename_all = "camelCase")]
 #[schemars(deny_unknown_fields)]
 pub struct Probes {
+    /// Restarts the container when it fails (default delay 10 s, period 10 s).
     pub liveness: Option<Probe>,
+    /// Takes the pod out of its Service when it fails (default delay 5 s, period 5 s).
     pub readiness: Option<Probe>,
 }
 
@@ -224,8 +232,11 @@ pub struct Probes {
 #[serde(rename_all = "camelCase")]
 #[schemars(deny_unknown_fields)]
 pub struct Probe {
+    /// An HTTP path to probe on the app port, e.g. /healthz (default: a TCP probe).
     pub path: Option<String>,
+    /// Seconds before the first probe (at most 3600).
     pub initial_delay_seconds: Option<u32>,
+    /// Seconds between probes (1 to 3600).
     pub period_seconds: Option<u32>,
 }
 
@@ -236,7 +247,9 @@ pub struct KubernetesApi {
     /// Where the API server's endpoints are (NetworkPolicy sees endpoint
     /// addresses, not the `kubernetes` Service's cluster IP).
     pub api_server: Option<ApiServer>,
+    /// The projected ServiceAccount token the app reads.
     pub token: Option<TokenSettings>,
+    /// What the app may do through the API: the rules of its Role, in its namespace.
     #[serde(default, deserialize_with = "null_as_default")]
     pub rules: Vec<RbacRule>,
 }
@@ -245,7 +258,9 @@ pub struct KubernetesApi {
 #[serde(rename_all = "camelCase")]
 #[schemars(deny_unknown_fields)]
 pub struct ApiServer {
+    /// The API server's address, as a single-address CIDR (kubectl get endpoints kubernetes -n default).
     pub cidr: Option<String>,
+    /// The API server's port on that address.
     pub port: Option<u32>,
 }
 
@@ -253,7 +268,9 @@ pub struct ApiServer {
 #[serde(rename_all = "camelCase")]
 #[schemars(deny_unknown_fields)]
 pub struct TokenSettings {
+    /// The audience the token is issued for (default: the API server's).
     pub audience: Option<String>,
+    /// How long the token lives before the kubelet rotates it (default 3600).
     pub expiration_seconds: Option<u64>,
 }
 
@@ -261,12 +278,16 @@ pub struct TokenSettings {
 #[serde(rename_all = "camelCase")]
 #[schemars(deny_unknown_fields)]
 pub struct RbacRule {
+    /// The API groups ("" for the core group), never `*`.
     #[serde(default, deserialize_with = "null_as_default")]
     pub api_groups: Vec<String>,
+    /// The resources, e.g. configmaps, never `*`.
     #[serde(default, deserialize_with = "null_as_default")]
     pub resources: Vec<String>,
+    /// The named objects the rule is limited to (none: every object of the resources).
     #[serde(default, deserialize_with = "null_as_default")]
     pub resource_names: Vec<String>,
+    /// The verbs, e.g. get, list, watch, never `*`.
     #[serde(default, deserialize_with = "null_as_default")]
     pub verbs: Vec<String>,
 }
@@ -276,6 +297,7 @@ pub struct RbacRule {
 #[schemars(deny_unknown_fields)]
 pub struct PortRule {
     #[schemars(range(min = 1, max = 65535))]
+    /// The port number (1 to 65535).
     pub port: Option<u32>,
     /// TCP (default), UDP or SCTP.
     #[schemars(extend("enum" = ["TCP", "UDP", "SCTP"]))]
@@ -286,6 +308,7 @@ pub struct PortRule {
 #[serde(rename_all = "camelCase")]
 #[schemars(deny_unknown_fields)]
 pub struct IngressRule {
+    /// The rule's name, used in policy names and comments (default from-<namespace>).
     pub name: Option<String>,
     /// Another service of the workspace (its `app.name`) that may call this
     /// app: harden fills in its namespace and pod labels. Instead of
@@ -329,6 +352,7 @@ pub struct EgressRule {
     #[serde(default, deserialize_with = "null_as_default")]
     pub except: Vec<String>,
     #[serde(default, deserialize_with = "null_as_default")]
+    /// The destination's ports (with `app:`, the other spec's port).
     pub ports: Vec<PortRule>,
 }
 
@@ -339,9 +363,13 @@ pub struct Secrets {
     /// `externalSecrets` (default) or `manual`.
     #[schemars(extend("enum" = ["externalSecrets", "manual"]))]
     pub source: Option<String>,
+    /// The External Secrets store the keys are read from (source externalSecrets).
     pub store: Option<SecretStoreRef>,
+    /// How often External Secrets refreshes the Secret (default 1h).
     pub refresh_interval: Option<String>,
+    /// The directory the keys are mounted in, read-only, one file each (default /secrets).
     pub mount_path: Option<String>,
+    /// The keys of the app's Secret, each a file under mountPath.
     #[serde(default, deserialize_with = "null_as_default")]
     pub keys: Vec<SecretKey>,
 }
@@ -350,6 +378,7 @@ pub struct Secrets {
 #[serde(rename_all = "camelCase")]
 #[schemars(deny_unknown_fields)]
 pub struct SecretStoreRef {
+    /// The store's name.
     pub name: Option<String>,
     /// `SecretStore` or `ClusterSecretStore` (default).
     #[schemars(extend("enum" = ["SecretStore", "ClusterSecretStore"]))]
@@ -372,13 +401,17 @@ pub struct SecretKey {
 #[serde(rename_all = "camelCase")]
 #[schemars(deny_unknown_fields)]
 pub struct Dapr {
+    /// Whether the app runs with the Dapr sidecar (default true when the `dapr` section is present).
     pub enabled: Option<bool>,
     /// The Dapr minor version of the cluster's control plane: what the
     /// sidecar dials differs between versions. Absent means 1.18.
     #[schemars(extend("enum" = ["1.14", "1.15", "1.16", "1.17", "1.18"]))]
     pub version: Option<String>,
+    /// The Dapr app-id (default: the app name).
     pub app_id: Option<String>,
+    /// Log every call to the sidecar's API, URLs obfuscated (default true; SOC 2 and HIPAA require it).
     pub api_logging: Option<bool>,
+    /// The namespace of the Dapr control plane (default dapr-system).
     pub control_plane_namespace: Option<String>,
     /// The app uses actors or workflows: the sidecar then connects to the
     /// placement service, and the app's own pods call each other on the
@@ -399,6 +432,7 @@ pub struct Dapr {
     #[serde(default, deserialize_with = "null_as_default")]
     pub invokes: Vec<DaprPeer>,
     #[serde(default, deserialize_with = "null_as_default")]
+    /// The app's Dapr components (state stores, pub/sub, bindings...), each scoped to the app.
     pub components: Vec<DaprComponent>,
     /// A Secret (key `token`) that protects the sidecar's API with a token.
     pub api_token_secret: Option<String>,
@@ -408,6 +442,7 @@ pub struct Dapr {
 #[serde(rename_all = "camelCase")]
 #[schemars(deny_unknown_fields)]
 pub struct DaprPeer {
+    /// The other app's Dapr app-id.
     pub app_id: Option<String>,
     /// The peer's namespace. Absent means the app's own namespace.
     pub namespace: Option<String>,
@@ -417,11 +452,15 @@ pub struct DaprPeer {
 #[serde(rename_all = "camelCase")]
 #[schemars(deny_unknown_fields)]
 pub struct DaprComponent {
+    /// The component's name, as the app calls it.
     pub name: Option<String>,
     #[serde(rename = "type")]
+    /// The component type, e.g. state.redis or pubsub.kafka.
     pub component_type: Option<String>,
+    /// The component version (default v1).
     pub version: Option<String>,
     #[serde(default, deserialize_with = "null_as_default")]
+    /// Plain metadata (never a credential: use secretMetadata).
     pub metadata: BTreeMap<String, String>,
     /// Metadata whose values come from keys of a Secret.
     #[serde(default, deserialize_with = "null_as_default")]
@@ -500,6 +539,7 @@ pub struct ClusterApiServer {
     /// The endpoint addresses as CIDRs, e.g. [172.18.0.2/32].
     pub cidrs: Option<Vec<String>>,
     #[schemars(range(min = 1, max = 65535))]
+    /// The API server's port on those addresses (e.g. 443 on GKE, 6443 on kubeadm).
     pub port: Option<u32>,
 }
 

@@ -92,7 +92,7 @@ impl Validator {
         ) {
             return false;
         }
-        // The README forbids every kube-* namespace: Kubernetes reserves the
+        // harden forbids every kube-* namespace: Kubernetes reserves the
         // prefix for system namespaces.
         if path == "app.namespace"
             && (RESERVED_NAMESPACES.contains(&namespace) || namespace.starts_with("kube-"))

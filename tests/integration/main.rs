@@ -10,6 +10,7 @@ mod agree;
 mod audit;
 mod audit_inputs;
 mod audit_script;
+mod book;
 mod cilium;
 mod cli;
 mod cluster;

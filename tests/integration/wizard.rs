@@ -80,14 +80,21 @@ egress:
 secrets:
   # `externalSecrets` (default) or `manual`.
   source: externalSecrets
+  # The External Secrets store the keys are read from (source
+  # externalSecrets).
   store: {name: vault, kind: ClusterSecretStore}
+  # The keys of the app's Secret, each a file under mountPath.
   keys:
     - name: redis-password
       property: password
 
 # The Dapr sidecar and its components.
 dapr:
+  # Whether the app runs with the Dapr sidecar (default true when the `dapr`
+  # section is present).
   enabled: true
+  # The app's Dapr components (state stores, pub/sub, bindings...), each
+  # scoped to the app.
   components:
     - name: statestore
       type: state.redis
@@ -367,7 +374,11 @@ fn hipaa_with_yes_turns_dapr_on_as_the_questions_do() {
     );
     assert!(output.status.success(), "{output:?}");
     let written = fs::read_to_string(dir.path().join("specs/billing.yaml")).unwrap();
-    assert!(written.contains("dapr:\n  enabled: true\n"), "{written}");
+    assert!(
+        written.contains("dapr:\n  # Whether the app runs with the Dapr sidecar")
+            && written.contains("\n  enabled: true\n"),
+        "{written}"
+    );
 }
 
 /// The answers the questions take have flags too: host names with their

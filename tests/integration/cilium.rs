@@ -250,3 +250,32 @@ fn a_peer_policy_does_not_void_a_cilium_dns_filter() {
     assert!(filter.allows("api.stripe.com"), "{filter:?}");
     assert!(!filter.allows("example.com"), "{filter:?}");
 }
+
+/// The live audit's check 11 connects with nc, over TCP: a hostname rule
+/// whose first port is SCTP (or UDP) is probed on its first TCP port, and a
+/// rule with no TCP port is not probed (a generated spec found this).
+#[test]
+fn the_hostname_check_probes_a_tcp_port() {
+    let text = std::fs::read_to_string(repo().join("specs/checkout.yaml"))
+        .unwrap()
+        .replace(
+            "  - name: stripe\n    hosts: [api.stripe.com]\n    ports:\n      - port: 443\n",
+            "  - name: stripe\n    hosts: [api.stripe.com]\n    ports:\n      - {port: 21699, protocol: SCTP}\n      - port: 443\n  - name: voice\n    hosts: [rtp.example.com]\n    ports:\n      - {port: 5004, protocol: UDP}\n",
+        );
+    let model =
+        harden::load::load_spec_text_as(&text, "checkout.yaml", "checkout.yaml", None).unwrap();
+    let files =
+        harden::render::render(&model, &harden::templates::Templates::embedded().unwrap()).unwrap();
+    let audit = files
+        .iter()
+        .find(|f| f.name.ends_with("-audit.sh"))
+        .unwrap();
+    let targets = audit
+        .content
+        .lines()
+        .find(|l| l.starts_with("HOST_TARGETS=("))
+        .unwrap();
+    assert!(targets.contains("'api.stripe.com:443'"), "{targets}");
+    assert!(!targets.contains("21699"), "{targets}");
+    assert!(!targets.contains("rtp.example.com"), "{targets}");
+}

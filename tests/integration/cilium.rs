@@ -279,3 +279,30 @@ fn the_hostname_check_probes_a_tcp_port() {
     assert!(!targets.contains("21699"), "{targets}");
     assert!(!targets.contains("rtp.example.com"), "{targets}");
 }
+
+/// The live scripts' own pods (probes, attackers) run images pinned by
+/// digest, as harden requires of apps: no default image is a bare tag.
+#[test]
+fn the_live_scripts_run_images_pinned_by_digest() {
+    let files = checkout();
+    let mut defaults = 0;
+    for script in files.iter().filter(|f| f.name.ends_with(".sh")) {
+        for line in script.content.lines() {
+            let Some((name, value)) = line.split_once("_IMAGE='") else {
+                continue;
+            };
+            if name.contains(' ') {
+                continue;
+            }
+            defaults += 1;
+            let image = value.trim_end_matches('\'');
+            let digest = image.rsplit_once("@sha256:").map(|(_, d)| d).unwrap_or("");
+            assert!(
+                digest.len() == 64 && digest.chars().all(|c| c.is_ascii_hexdigit()),
+                "{}: {line}",
+                script.name
+            );
+        }
+    }
+    assert!(defaults >= 4, "default images found: {defaults}");
+}

@@ -398,13 +398,7 @@ pub struct ExternalDestination {
 /// Every external destination of `model`: hostnames and CIDRs, with the
 /// rule that declares each.
 pub fn external_destinations(model: &Model) -> Vec<ExternalDestination> {
-    let ports = |ports: &[crate::model::Port]| {
-        ports
-            .iter()
-            .map(|p| format!("{}/{}", p.protocol, p.port))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
+    let ports = claims::ports;
     let mut rows = Vec::new();
     for flow in &model.network.hosts {
         for host in &flow.hosts {
@@ -459,11 +453,7 @@ pub fn residual_risks(model: &Model) -> Vec<String> {
                 "Egress {} reaches every name one label under {} on {}: whoever can publish a name there can receive the app's traffic.",
                 flow.name,
                 host.name.trim_start_matches("*."),
-                flow.ports
-                    .iter()
-                    .map(|p| format!("{}/{}", p.protocol, p.port))
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                claims::ports(&flow.ports)
             ));
         }
     }
@@ -478,11 +468,6 @@ pub fn residual_risks(model: &Model) -> Vec<String> {
             f.peer.cidr.is_some() && !f.name.starts_with(crate::validate::API_SERVER_FLOW)
         })
     {
-        let ports: Vec<String> = flow
-            .ports
-            .iter()
-            .map(|p| format!("{}/{}", p.protocol, p.port))
-            .collect();
         risks.push(format!(
             "Egress {} reaches every address in {}{} on {}: any host there, not one service.",
             flow.name,
@@ -492,7 +477,7 @@ pub fn residual_risks(model: &Model) -> Vec<String> {
             } else {
                 format!(" (except {})", flow.peer.except.join(", "))
             },
-            ports.join(", ")
+            claims::ports(&flow.ports)
         ));
     }
     for flow in model

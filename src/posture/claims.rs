@@ -114,7 +114,8 @@ pub struct Connection {
     pub text: String,
 }
 
-fn ports(ports: &[Port]) -> String {
+/// Ports as the posture document writes them: `TCP/443, UDP/53`.
+pub fn ports(ports: &[Port]) -> String {
     ports
         .iter()
         .map(|p| format!("{}/{}", p.protocol, p.port))

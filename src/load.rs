@@ -161,14 +161,16 @@ pub fn parse_spec(text: &str, file: &str) -> Result<yaml::Parsed<Spec>, LoadErro
             text.len()
         )));
     }
-    yaml::parse_document_against::<Spec>(text, crate::spec::json_schema()).map_err(|error| {
-        let problem = Problem::new("", format!("not a valid spec document: {}", error.message))
-            .help("fix the YAML at this position");
-        LoadError::Invalid(SpecReport {
-            file: file.to_string(),
-            problems: vec![(error.position, problem)],
-        })
-    })
+    yaml::parse_document_against::<Spec, _>(text, || Ok(crate::spec::json_schema())).map_err(
+        |error| {
+            let problem = Problem::new("", format!("not a valid spec document: {}", error.message))
+                .help("fix the YAML at this position");
+            LoadError::Invalid(SpecReport {
+                file: file.to_string(),
+                problems: vec![(error.position, problem)],
+            })
+        },
+    )
 }
 
 /// Validates a parsed spec, reporting its type errors and validation

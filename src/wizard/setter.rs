@@ -92,8 +92,9 @@ pub(crate) fn assign(spec: &Spec, assignment: &str) -> Result<Spec, String> {
     let mut json = serde_json::to_value(spec).map_err(|e| e.to_string())?;
     place(&mut json, path, value)?;
     let text = serde_json::to_string(&json).map_err(|e| e.to_string())?;
-    let parsed = crate::yaml::parse_document_against::<Spec>(&text, crate::spec::json_schema())
-        .map_err(|e| format!("{path}: {}", e.message))?;
+    let parsed =
+        crate::yaml::parse_document_against::<Spec, _>(&text, || Ok(crate::spec::json_schema()))
+            .map_err(|e| format!("{path}: {}", e.message))?;
     if let Some(error) = parsed.type_errors.first() {
         return Err(format!(
             "{}: {} ({})",

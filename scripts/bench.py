@@ -18,6 +18,12 @@ reach   `scripts/bench reach [COUNT...]` (default 300 1000): renders an
         harden's instruction count (callgrind) beside it (target: 1,000
         services under 2 s and 200 MB).
 
+scale   `scripts/bench scale [COUNT...]` (default 1000 3000 10000): for
+        each COUNT, generates COUNT specs as `check` does, renders them,
+        and runs a clean `harden check specs` three times: CPU time
+        (user+sys, all cores), wall time and peak RSS, and each per spec,
+        to show that `check` grows linearly with the number of specs.
+
 audit   runs `harden audit` and checkov (.tools/venv, installed by
         scripts/install-tools) over every published manifest set of
         ../shared/realworld (or $HARDEN_SHARED/realworld) in one process
@@ -58,7 +64,8 @@ def _target_dir() -> Path:
     return Path(json.loads(metadata)["target_directory"])
 
 
-HARDEN = _target_dir() / "release" / "harden"
+# HARDEN_BIN times another build (e.g. the release before) on the same input.
+HARDEN = Path(os.environ["HARDEN_BIN"]) if os.environ.get("HARDEN_BIN") else _target_dir() / "release" / "harden"
 COUNT = 1000
 
 
@@ -250,10 +257,38 @@ def reach_bench(counts: list[int]) -> int:
     return 0
 
 
+def scale_bench(counts: list[int]) -> int:
+    """`check` over COUNT specs for each count: CPU, wall, peak RSS."""
+    rows = []
+    for count in counts:
+        with tempfile.TemporaryDirectory(prefix="harden-scale-") as temporary:
+            work = Path(temporary)
+            write_specs(work, count)
+            subprocess.run([str(HARDEN), "render", "-q", "specs"], cwd=work, check=True)
+            files = sum(1 for _ in (work / "deploy").rglob("*") if _.is_file())
+            command = [str(HARDEN), "check", "-q", "specs"]
+            # A clean check is timed: the rendered tree must be in sync.
+            subprocess.run(command, cwd=work, check=True, stdout=subprocess.DEVNULL)
+            runs = [rusage_of(command, work) for _ in range(3)]
+            cpu = statistics.median(r[0] for r in runs)
+            wall = statistics.median(r[1] for r in runs)
+            rss = max(r[2] for r in runs)
+            rows.append((count, files, cpu, wall, rss))
+    print("| specs | files | CPU s (median of 3) | wall s | peak RSS MB | CPU ms per spec | RSS KB per spec |")
+    print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for count, files, cpu, wall, rss in rows:
+        print(f"| {count} | {files} | {cpu:.2f} | {wall:.2f} | {rss / 1024:.0f} | "
+              f"{cpu * 1000 / count:.3f} | {rss / count:.1f} |")
+    print(f"cores: {os.cpu_count()}")
+    return 0
+
+
 def main() -> int:
     subprocess.run(["cargo", "build", "--release", "--locked", "--quiet"], cwd=ROOT, check=True)
     if sys.argv[1:] == ["audit"]:
         return audit_bench()
+    if sys.argv[1:2] == ["scale"]:
+        return scale_bench([int(n) for n in sys.argv[2:]] or [1000, 3000, 10000])
     if sys.argv[1:2] == ["reach"]:
         return reach_bench([int(n) for n in sys.argv[2:]] or [300, 1000])
     with tempfile.TemporaryDirectory(prefix="harden-bench-") as temporary:

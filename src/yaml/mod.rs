@@ -490,7 +490,10 @@ fn scalar_json(
 /// The node as JSON (see [`scalar_json`]).
 fn to_json(node: Node) -> Result<serde_json::Value, SyntaxError> {
     Ok(match node.kind {
-        Kind::Scalar(scalar) => scalar_json(node.position, &scalar)?,
+        Kind::Scalar(scalar) => match scalar.into_json() {
+            Ok(json) => json,
+            Err(scalar) => scalar_json(node.position, &scalar)?,
+        },
         Kind::Sequence(items) => {
             serde_json::Value::Array(items.into_iter().map(to_json).collect::<Result<_, _>>()?)
         }

@@ -56,6 +56,15 @@ impl Scalar {
         }
     }
 
+    /// [`Scalar::to_json`] of a scalar no longer needed (its text is moved,
+    /// not copied); the scalar back when JSON cannot hold it.
+    pub fn into_json(self) -> Result<serde_json::Value, Scalar> {
+        match self.value {
+            Value::Str => Ok(self.text.into()),
+            _ => self.to_json().ok_or(self),
+        }
+    }
+
     /// The scalar as JSON; `None` for a float JSON cannot hold (inf, NaN).
     pub fn to_json(&self) -> Option<serde_json::Value> {
         Some(match self.value {

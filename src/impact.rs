@@ -49,8 +49,14 @@ impl fmt::Display for Impact {
 
 /// Compares two manifest sets (each a list of YAML texts).
 pub fn compare(before: &[String], after: &[String]) -> Vec<Impact> {
-    let before = Facts::of(&documents(before));
-    let after = Facts::of(&documents(after));
+    compare_objects(&documents(before), &documents(after))
+}
+
+/// Compares two sets of parsed objects (e.g. the rendered objects and the
+/// live ones of `check --live`), as [`compare`] compares manifest texts.
+pub fn compare_objects(before: &[Value], after: &[Value]) -> Vec<Impact> {
+    let before = Facts::of(before);
+    let after = Facts::of(after);
     let mut impacts = host_impacts(&before.hosts, &after.hosts);
     let areas: BTreeSet<&String> = before.grants.keys().chain(after.grants.keys()).collect();
     for area in areas {
@@ -653,6 +659,7 @@ impl Facts {
                         );
                     }
                 }
+                "Service" => facts.service(document, &name, &namespace),
                 "Secret" => facts.grant(
                     "secrets",
                     format!("Secret {namespace}/{name} is written in the manifests"),
@@ -664,6 +671,24 @@ impl Facts {
             }
         }
         facts
+    }
+
+    /// A Service reachable from outside the cluster: a node port, a load
+    /// balancer, or external IPs (Kubernetes API reference, ServiceSpec).
+    fn service(&mut self, document: &Value, name: &str, namespace: &str) {
+        let kind = text(document, "/spec/type").unwrap_or_else(|| "ClusterIP".into());
+        if matches!(kind.as_str(), "NodePort" | "LoadBalancer") {
+            self.grant(
+                "exposure",
+                format!("Service {namespace}/{name} is reachable from outside the cluster (type {kind})"),
+            );
+        }
+        for ip in string_list(document.pointer("/spec/externalIPs")) {
+            self.grant(
+                "exposure",
+                format!("Service {namespace}/{name} is reachable on external IP {ip}"),
+            );
+        }
     }
 
     fn network_policy(&mut self, document: &Value, namespace: &str) {

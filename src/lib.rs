@@ -26,6 +26,7 @@ pub mod diagnostics;
 pub mod drift;
 pub mod error;
 pub mod impact;
+pub mod live;
 pub mod load;
 pub mod model;
 pub mod netpol;

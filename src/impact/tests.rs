@@ -143,3 +143,25 @@ fn pod_security_level_changes_have_a_direction() {
     let stronger = compare(&[namespace("privileged")], &[namespace("restricted")]);
     assert_eq!(stronger[0].direction, Direction::Narrowed);
 }
+
+/// A Service opened to the outside (a node port, a load balancer, external
+/// IPs) widens; a ClusterIP Service grants nothing.
+#[test]
+fn a_service_opened_outside_the_cluster_widens() {
+    let service = |spec: &str| {
+        format!("apiVersion: v1\nkind: Service\nmetadata: {{name: s, namespace: ns}}\nspec: {spec}\n")
+    };
+    let changes = compare(
+        &[service("{type: ClusterIP}")],
+        &[service("{type: NodePort, externalIPs: [203.0.113.7]}")],
+    );
+    let lines: Vec<String> = changes.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        lines,
+        [
+            "widened   exposure: Service ns/s is reachable from outside the cluster (type NodePort)",
+            "widened   exposure: Service ns/s is reachable on external IP 203.0.113.7",
+        ]
+    );
+    assert!(compare(&[], &[service("{}")]).is_empty());
+}

@@ -680,7 +680,9 @@ impl Facts {
         if matches!(kind.as_str(), "NodePort" | "LoadBalancer") {
             self.grant(
                 "exposure",
-                format!("Service {namespace}/{name} is reachable from outside the cluster (type {kind})"),
+                format!(
+                    "Service {namespace}/{name} is reachable from outside the cluster (type {kind})"
+                ),
             );
         }
         for ip in string_list(document.pointer("/spec/externalIPs")) {

@@ -178,9 +178,16 @@ pub fn compare(rendered: &[Rendered], dump: &Dump) -> Report {
             continue;
         }
         let why = widens(object, &referenced);
-        let mut with = rendered_values.clone();
-        with.push(object.value.clone());
-        let impacts = impact::compare_objects(&rendered_values, &with);
+        // An object with no security fact of its own (most of a namespace)
+        // cannot widen the rendered set: the set is not judged again.
+        let alone = impact::compare_objects(&[], std::slice::from_ref(&object.value));
+        let impacts = if alone.is_empty() {
+            alone
+        } else {
+            let mut with = rendered_values.clone();
+            with.push(object.value.clone());
+            impact::compare_objects(&rendered_values, &with)
+        };
         // A Secret's only fact is that it exists: one a rendered object
         // references is expected on the cluster (created out of band).
         let is_secret = object.key.group.is_empty() && object.key.kind == "Secret";
@@ -243,7 +250,8 @@ fn in_scope(object: &LiveObject, namespaces: &BTreeSet<String>) -> bool {
 /// owner must match by uid when both have one, so a forged reference to an
 /// object that is not the one in the dump does not hide an object.
 fn controlled_by_dump(object: &LiveObject, live: &BTreeMap<&Key, &LiveObject>) -> bool {
-    let text = |value: &Value, key: &str| value.get(key).and_then(Value::as_str).map(str::to_string);
+    let text =
+        |value: &Value, key: &str| value.get(key).and_then(Value::as_str).map(str::to_string);
     object
         .value
         .pointer("/metadata/ownerReferences")
@@ -260,7 +268,10 @@ fn controlled_by_dump(object: &LiveObject, live: &BTreeMap<&Key, &LiveObject>) -
                 return false;
             };
             live.get(&key).is_some_and(|found| {
-                let uid = text(&found.value.get("metadata").cloned().unwrap_or_default(), "uid");
+                let uid = text(
+                    &found.value.get("metadata").cloned().unwrap_or_default(),
+                    "uid",
+                );
                 match (uid, text(owner, "uid")) {
                     (Some(a), Some(b)) => a == b,
                     _ => true,
@@ -328,7 +339,11 @@ fn strings_of(values: &[Value]) -> BTreeSet<&str> {
 }
 
 /// The objects of rendered `files` (every YAML file but the kustomization).
-pub fn objects_of(files: &[GeneratedFile], source: &str, dir: &Path) -> Result<Vec<Rendered>, Error> {
+pub fn objects_of(
+    files: &[GeneratedFile],
+    source: &str,
+    dir: &Path,
+) -> Result<Vec<Rendered>, Error> {
     let mut rendered = Vec::new();
     for file in files.iter().filter(|f| {
         f.name.ends_with(".yaml") && f.name != crate::platform::names::KUSTOMIZATION_FILE
@@ -355,7 +370,10 @@ pub fn objects_of(files: &[GeneratedFile], source: &str, dir: &Path) -> Result<V
 /// a workspace with a workspace file is rendered as the workspace renders
 /// it, with its neighbours in its namespace (their objects are not extra);
 /// a directory or several specs are one system; a spec alone is alone.
-pub fn render_scope(paths: &[PathBuf], templates_dir: Option<&Path>) -> Result<Vec<Rendered>, Error> {
+pub fn render_scope(
+    paths: &[PathBuf],
+    templates_dir: Option<&Path>,
+) -> Result<Vec<Rendered>, Error> {
     use crate::pipeline::{find, outputs::services_of, scope};
     let scope = scope::scope(paths)?;
     if !scope.is_system() {
@@ -379,7 +397,11 @@ pub fn render_scope(paths: &[PathBuf], templates_dir: Option<&Path>) -> Result<V
     });
     let wanted = |namespace: &str| focus.as_ref().is_none_or(|f| f.contains(namespace));
     let mut rendered = Vec::new();
-    for shared in system.shared.iter().filter(|s| wanted(&s.namespace.namespace)) {
+    for shared in system
+        .shared
+        .iter()
+        .filter(|s| wanted(&s.namespace.namespace))
+    {
         let files = crate::render::render_namespace(&shared.namespace, &templates)?;
         let source = format!("namespace {}", shared.namespace.namespace);
         rendered.extend(objects_of(&files, &source, &shared.dir)?);

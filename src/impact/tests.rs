@@ -149,7 +149,9 @@ fn pod_security_level_changes_have_a_direction() {
 #[test]
 fn a_service_opened_outside_the_cluster_widens() {
     let service = |spec: &str| {
-        format!("apiVersion: v1\nkind: Service\nmetadata: {{name: s, namespace: ns}}\nspec: {spec}\n")
+        format!(
+            "apiVersion: v1\nkind: Service\nmetadata: {{name: s, namespace: ns}}\nspec: {spec}\n"
+        )
     };
     let changes = compare(
         &[service("{type: ClusterIP}")],

@@ -24,7 +24,8 @@ pub const DUMP_MAX_BYTES: u64 = 256 * 1024 * 1024;
 pub const STDIN: &str = "-";
 
 /// How to make a dump, in the errors that refuse one.
-const HOW: &str = "make the dump with `kubectl get --namespace NS -o yaml KINDS` (see `harden check --help`)";
+const HOW: &str =
+    "make the dump with `kubectl get --namespace NS -o yaml KINDS` (see `harden check --help`)";
 
 /// The identity of an object: API group, kind, namespace (none for an
 /// object without one, as kubectl prints cluster-scoped objects) and name.
@@ -72,7 +73,11 @@ impl Key {
                 shell_arg(&kind),
                 shell_arg(&self.name)
             ),
-            None => format!("kubectl delete {} {}", shell_arg(&kind), shell_arg(&self.name)),
+            None => format!(
+                "kubectl delete {} {}",
+                shell_arg(&kind),
+                shell_arg(&self.name)
+            ),
         }
     }
 }
@@ -206,13 +211,24 @@ mod tests {
     fn bad_dumps_name_every_problem_without_echoing_values() {
         let text = "kind: Secret\nmetadata: {name: s, namespace: ns}\ndata: {k: c2VjcmV0}\n---\nkind: Secret\nmetadata: {name: s, namespace: ns}\ndata: {k: b3RoZXI=}\n---\nkind: Secret\nmetadata: {namespace: ns}\ndata: {k: dGhpcmQ=}\n---\nkind: Secret\nmetadata: {name: s, namespace: ns}\ndata: {k: c2VjcmV0}\n";
         let error = Dump::parse("d.yaml", text).unwrap_err().to_string();
-        assert!(error.contains("d.yaml:5: Secret/ns/s is also at line 1"), "{error}");
-        assert!(error.contains("d.yaml:9: an object without a kind"), "{error}");
+        assert!(
+            error.contains("d.yaml:5: Secret/ns/s is also at line 1"),
+            "{error}"
+        );
+        assert!(
+            error.contains("d.yaml:9: an object without a kind"),
+            "{error}"
+        );
         for value in ["c2VjcmV0", "b3RoZXI=", "dGhpcmQ="] {
             assert!(!error.contains(value), "{error}");
         }
-        let scalar = Dump::parse("d.yaml", "just text\n").unwrap_err().to_string();
-        assert!(scalar.contains("d.yaml:1: not a Kubernetes object"), "{scalar}");
+        let scalar = Dump::parse("d.yaml", "just text\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            scalar.contains("d.yaml:1: not a Kubernetes object"),
+            "{scalar}"
+        );
         let big = Dump::read_from("d.yaml", "x".repeat(11).as_bytes(), 10).unwrap_err();
         assert!(big.to_string().contains("larger than 10 bytes"), "{big}");
         let binary = Dump::read_from("d.yaml", &[0xff, 0xfe][..], 10).unwrap_err();

@@ -320,7 +320,15 @@ mod tests {
         assert_eq!(quantity("1k"), quantity("1e3"));
         assert_eq!(quantity("2"), Some(2_000_000_000));
         assert_ne!(quantity("1G"), quantity("1Gi"));
-        for bad in ["", "m", "1.2.3", "abc", "1Xi", "1e99", "99999999999999999999999"] {
+        for bad in [
+            "",
+            "m",
+            "1.2.3",
+            "abc",
+            "1Xi",
+            "1e99",
+            "99999999999999999999999",
+        ] {
             assert_eq!(quantity(bad), None, "{bad}");
         }
     }
@@ -379,7 +387,8 @@ mod tests {
 
     #[test]
     fn secret_values_are_never_shown() {
-        let rendered = json!({"kind": "Secret", "data": {"k": "c2VjcmV0"}, "stringData": {"s": "hunter2"}});
+        let rendered =
+            json!({"kind": "Secret", "data": {"k": "c2VjcmV0"}, "stringData": {"s": "hunter2"}});
         let live = json!({"kind": "Secret", "data": {"k": "b3RoZXI="}});
         let found = differences(&rendered, &live);
         assert_eq!(found.len(), 2);

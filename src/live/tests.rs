@@ -65,11 +65,13 @@ fn pods_of_a_controller_in_the_dump_are_judged_through_it() {
     let deployment = json!({"apiVersion": "apps/v1", "kind": "Deployment",
         "metadata": {"name": "a", "namespace": "n", "uid": "d1"},
         "spec": {"template": {"spec": {"serviceAccountName": "a-sa", "automountServiceAccountToken": false, "containers": []}}}});
-    let pod = |uid: &str| json!({"apiVersion": "v1", "kind": "Pod",
+    let pod = |uid: &str| {
+        json!({"apiVersion": "v1", "kind": "Pod",
         "metadata": {"name": "a-1", "namespace": "n",
             "ownerReferences": [{"apiVersion": "apps/v1", "kind": "Deployment", "name": "a", "uid": uid, "controller": true}]},
-        "spec": {"serviceAccountName": "a-sa", "automountServiceAccountToken": false, "containers": [{"name": "daprd"}]}});
-    let objects = rendered(&[deployment.clone()]);
+        "spec": {"serviceAccountName": "a-sa", "automountServiceAccountToken": false, "containers": [{"name": "daprd"}]}})
+    };
+    let objects = rendered(std::slice::from_ref(&deployment));
     assert!(compare(&objects, &dump(&[deployment.clone(), pod("d1")])).in_sync());
     // A reference to another object of the same name does not hide a pod.
     let report = compare(&objects, &dump(&[deployment, pod("forged")]));
@@ -85,14 +87,19 @@ fn pods_of_a_controller_in_the_dump_are_judged_through_it() {
 fn missing_objects_and_referenced_secrets() {
     let external = json!({"apiVersion": "external-secrets.io/v1", "kind": "ExternalSecret",
         "metadata": {"name": "e", "namespace": "n"}, "spec": {"target": {"name": "db"}}});
-    let secret = |name: &str| json!({"apiVersion": "v1", "kind": "Secret",
-        "metadata": {"name": name, "namespace": "n"}, "data": {"password": "aHVudGVyMg=="}});
+    let secret = |name: &str| {
+        json!({"apiVersion": "v1", "kind": "Secret",
+        "metadata": {"name": name, "namespace": "n"}, "data": {"password": "aHVudGVyMg=="}})
+    };
     let report = compare(
         &rendered(&[account(), external.clone()]),
         &dump(&[external, secret("db"), secret("stolen")]),
     );
     let text = text(&report, false);
-    assert!(text.contains("missing  ServiceAccount/n/a-sa (rendered from specs/a.yaml)"), "{text}");
+    assert!(
+        text.contains("missing  ServiceAccount/n/a-sa (rendered from specs/a.yaml)"),
+        "{text}"
+    );
     assert!(text.contains("extra    Secret/n/stolen (live.yaml:3)\n  a Secret no rendered object references (1 keys; values not shown)\n"), "{text}");
     assert!(!text.contains("Secret/n/db"), "{text}");
     assert!(!text.contains("aHVudGVyMg"), "{text}");

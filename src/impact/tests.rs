@@ -167,3 +167,32 @@ fn a_service_opened_outside_the_cluster_widens() {
     );
     assert!(compare(&[], &[service("{}")]).is_empty());
 }
+
+/// A deleted default deny widens (its pods are no longer isolated); a
+/// policy whose pods another policy still isolates does not; a new one
+/// narrows.
+#[test]
+fn isolation_that_ends_widens() {
+    let policy = |name: &str, selector: &str| {
+        format!(
+            "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {{name: {name}, namespace: ns}}\nspec:\n  podSelector: {selector}\n  policyTypes: [Ingress]\n"
+        )
+    };
+    let deny = policy("deny", "{}");
+    let app = policy("app", "{matchLabels: {app: a}}");
+    let lines = |before: &[String], after: &[String]| -> Vec<String> {
+        compare(before, after)
+            .iter()
+            .map(ToString::to_string)
+            .collect()
+    };
+    assert_eq!(
+        lines(&[deny.clone(), app.clone()], std::slice::from_ref(&app)),
+        ["widened   ingress: no longer isolated: pods * in ns (ingress only as a policy allows)"]
+    );
+    assert!(lines(&[deny.clone(), app.clone()], std::slice::from_ref(&deny)).is_empty());
+    assert_eq!(
+        lines(&[], &[app]),
+        ["narrowed  ingress: isolated: pods app=a in ns (ingress only as a policy allows)"]
+    );
+}

@@ -416,6 +416,8 @@ const TAMPERINGS: &[Tampering] = &[
         },
         expect: &[
             "missing  NetworkPolicy/tasks/default-deny-all (rendered from namespace tasks)\n",
+            "  impact: widened   egress: no longer isolated: pods * in tasks (egress only as a policy allows)\n",
+            "  impact: widened   ingress: no longer isolated: pods * in tasks (ingress only as a policy allows)\n",
             "  fix: kubectl apply -k deploy/namespaces/tasks\n",
         ],
     },

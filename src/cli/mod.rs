@@ -118,7 +118,7 @@ pub enum Command {
     /// (add `ciliumnetworkpolicies`, `components.dapr.io`,
     /// `configurations.dapr.io` and `externalsecrets` when installed; and
     /// `kubectl get -o yaml clusterrolebindings` for bindings into the
-    /// namespace; concatenate the outputs). Fields the server sets or
+    /// namespace; each output after a `---` line). Fields the server sets or
     /// defaults are not drift; Secret values are never printed. Exits 1 on
     /// a missing object, a changed field, or an extra object that widens
     /// security, with the security impact that `diff` prints.

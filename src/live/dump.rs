@@ -168,8 +168,20 @@ impl Dump {
                             value: object.document.clone(),
                         });
                     }
-                    // The same object listed twice (`kubectl get all,deploy`).
+                    // The same object listed twice (`kubectl get all,deploy`),
+                    // or read twice (every per-namespace `kubectl get
+                    // namespaces` lists every Namespace): the same uid keeps
+                    // the newer version.
                     Some(&index) if objects[index].value == *object.document => {}
+                    Some(&index) if same_uid(&objects[index].value, object.document) => {
+                        if version(object.document) >= version(&objects[index].value) {
+                            objects[index] = LiveObject {
+                                key,
+                                line,
+                                value: object.document.clone(),
+                            };
+                        }
+                    }
                     Some(&index) => problems.push(format!(
                         "{name}:{line}: {key} is also at line {} with other contents\n  help: make the dump with one `kubectl get` command, so each object is in it once",
                         objects[index].line
@@ -186,6 +198,26 @@ impl Dump {
             Err(Error::Inputs(problems))
         }
     }
+}
+
+/// Whether two objects carry the same `metadata.uid`.
+fn same_uid(a: &Value, b: &Value) -> bool {
+    let uid = |v: &Value| {
+        v.pointer("/metadata/uid")
+            .and_then(Value::as_str)
+            .map(str::to_string)
+    };
+    uid(a).is_some() && uid(a) == uid(b)
+}
+
+/// An object's `metadata.resourceVersion` as a number (kube-apiserver's
+/// are etcd revisions; an opaque one counts as 0, so the later wins).
+fn version(object: &Value) -> u64 {
+    object
+        .pointer("/metadata/resourceVersion")
+        .and_then(Value::as_str)
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
 }
 
 #[cfg(test)]
@@ -222,6 +254,10 @@ mod tests {
         for value in ["c2VjcmV0", "b3RoZXI=", "dGhpcmQ="] {
             assert!(!error.contains(value), "{error}");
         }
+        let versions = "kind: Namespace\nmetadata: {name: a, uid: u1, resourceVersion: \"7\"}\n---\nkind: Namespace\nmetadata: {name: a, uid: u1, resourceVersion: \"9\"}\n---\nkind: Namespace\nmetadata: {name: a, uid: u1, resourceVersion: \"8\"}\n";
+        let dump = Dump::parse("d.yaml", versions).unwrap();
+        assert_eq!(dump.objects.len(), 1);
+        assert_eq!(version(&dump.objects[0].value), 9);
         let scalar = Dump::parse("d.yaml", "just text\n")
             .unwrap_err()
             .to_string();

@@ -227,11 +227,14 @@ fn same_scalar(keys: &[&str], rendered: &Value, live: &Value) -> bool {
         )
 }
 
-/// A Kubernetes resource quantity in nano-units, exactly (the forms of
-/// k8s.io/apimachinery/pkg/api/resource/quantity.go: a signed decimal
-/// number, then a binary suffix `Ki`..`Ei`, a decimal suffix `n`, `u`,
-/// `m`, `k`, `M`..`E`, or an exponent `e3`). `None` for any other text, or a
-/// value too large to hold (such values are then compared as text).
+/// A Kubernetes resource quantity in nano-units, exactly: a signed decimal
+/// number, then a binary suffix `Ki`..`Ei`, a decimal suffix `m`, `k`,
+/// `M`..`E`, or an exponent `e3` (the grammar of kubernetes/website
+/// content/en/docs/reference/kubernetes-api/common-definitions/quantity.md;
+/// the server stores `1.5` as `1500m`, content/en/docs/reference/glossary/quantity.md).
+/// `n` and `u` are read too: apimachinery's parser accepts them (not
+/// verified against its source here). `None` for any other text, or a value
+/// too large to hold (such values are then compared as text).
 pub fn quantity(text: &str) -> Option<i128> {
     let (negative, rest) = match text.strip_prefix('-') {
         Some(rest) => (true, rest),

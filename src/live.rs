@@ -415,6 +415,7 @@ pub fn render_scope(
 
 /// The report as text; nothing when in sync and `quiet`.
 pub fn text(report: &Report, quiet: bool) -> String {
+    use crate::quote::printable;
     use crate::text::pushln;
     let mut out = String::new();
     for object in &report.objects {
@@ -442,12 +443,14 @@ pub fn text(report: &Report, quiet: bool) -> String {
             );
         }
         for why in &object.why {
-            pushln!(out, "  {why}");
+            pushln!(out, "  {}", printable(why));
         }
+        // Impact lines and commands name objects of the dump: made
+        // printable (a name is validated by the API server, a dump is not).
         for line in &object.impact {
-            pushln!(out, "  impact: {line}");
+            pushln!(out, "  impact: {}", printable(&line.to_string()));
         }
-        pushln!(out, "  fix: {}", object.fix);
+        pushln!(out, "  fix: {}", printable(&object.fix));
     }
     if !report.in_sync() {
         pushln!(out, "security impact:");
@@ -455,7 +458,7 @@ pub fn text(report: &Report, quiet: bool) -> String {
             pushln!(out, "  none: no permission, flow or protection changes");
         }
         for line in &report.impact {
-            pushln!(out, "  {line}");
+            pushln!(out, "  {}", printable(&line.to_string()));
         }
     }
     let count = |state: State| report.objects.iter().filter(|o| o.state == state).count();

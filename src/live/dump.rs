@@ -116,7 +116,7 @@ impl Dump {
         if path.as_os_str() == STDIN {
             return Dump::read_from("standard input", std::io::stdin().lock(), DUMP_MAX_BYTES);
         }
-        let name = crate::workspace::shown(path);
+        let name = crate::quote::printable(&crate::workspace::shown(path));
         let file = std::fs::File::open(path)
             .map_err(|e| Error::Input(format!("cannot read the live dump {name}: {e}")))?;
         Dump::read_from(&name, file, DUMP_MAX_BYTES)

@@ -437,6 +437,19 @@ const TAMPERINGS: &[Tampering] = &[
         ],
     },
     Tampering {
+        what: "names with terminal escapes",
+        tamper: |live| {
+            live.push(json!({"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+            "metadata": {"name": "x\u{1b}[2J", "namespace": "tasks", "labels": {"a\u{1b}]0;t\u{7}": "b"}},
+            "spec": {"podSelector": {"matchLabels": {"k\u{1b}[31m": "v"}}, "policyTypes": ["Egress"], "egress": [{}]}}))
+        },
+        expect: &[
+            "extra    NetworkPolicy/tasks/x\\u{1b}[2J (live.yaml:",
+            "  impact: widened   egress: pods k\\u{1b}[31m=v in tasks may reach anything on all ports (policy x\\u{1b}[2J)\n",
+            "  fix: kubectl delete --namespace tasks NetworkPolicy.networking.k8s.io 'x\\u{1b}[2J'\n",
+        ],
+    },
+    Tampering {
         what: "a RoleBinding to cluster-admin",
         tamper: |live| {
             live.push(json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
@@ -606,6 +619,11 @@ fn every_tampering_is_reported_with_its_object_field_and_impact() {
             case = case.stdout_contains(part);
         }
         let ran = case.run();
+        assert!(
+            !ran.stdout.contains('\u{1b}'),
+            "{}: an escape printed",
+            tampering.what
+        );
         for secret in [
             "aHVudGVyMi1wYXNzd29yZA",
             "hunter2",

@@ -272,9 +272,12 @@ fn controlled_by_dump(object: &LiveObject, live: &BTreeMap<&Key, &LiveObject>) -
                     &found.value.get("metadata").cloned().unwrap_or_default(),
                     "uid",
                 );
+                // The API server requires an owner reference's uid; a dump
+                // object without one (a hand-made dump) matches by name.
                 match (uid, text(owner, "uid")) {
                     (Some(a), Some(b)) => a == b,
-                    _ => true,
+                    (Some(_), None) => false,
+                    (None, _) => true,
                 }
             })
         })
@@ -302,6 +305,22 @@ fn widens(object: &LiveObject, referenced: &BTreeSet<&str>) -> Vec<String> {
             "{what} the specs do not render, running as ServiceAccount {}",
             crate::quote::printable(pod.service_account())
         ));
+        let controller = object
+            .value
+            .pointer("/metadata/ownerReferences")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .find(|owner| owner.get("controller").and_then(Value::as_bool) == Some(true));
+        if let Some(owner) = controller {
+            let text = |key: &str| owner.get(key).and_then(Value::as_str).unwrap_or_default();
+            why.push(crate::quote::printable(&format!(
+                "its controller {}/{} (uid {}) is not in the dump (add its kind to the `kubectl get`)",
+                text("kind"),
+                text("name"),
+                text("uid")
+            )));
+        }
     }
     if object.key.group.is_empty()
         && object.key.kind == "Secret"

@@ -71,16 +71,27 @@ fn pods_of_a_controller_in_the_dump_are_judged_through_it() {
             "ownerReferences": [{"apiVersion": "apps/v1", "kind": "Deployment", "name": "a", "uid": uid, "controller": true}]},
         "spec": {"serviceAccountName": "a-sa", "automountServiceAccountToken": false, "containers": [{"name": "daprd"}]}})
     };
+    let deployment_with_uid = || deployment.clone();
     let objects = rendered(std::slice::from_ref(&deployment));
     assert!(compare(&objects, &dump(&[deployment.clone(), pod("d1")])).in_sync());
     // A reference to another object of the same name does not hide a pod.
-    let report = compare(&objects, &dump(&[deployment, pod("forged")]));
+    let report = compare(&objects, &dump(&[deployment.clone(), pod("forged")]));
     assert_eq!(report.objects.len(), 1, "{report:?}");
     assert_eq!(report.objects[0].state, State::Extra);
     assert_eq!(
         report.objects[0].why,
-        ["a bare Pod the specs do not render, running as ServiceAccount a-sa"]
+        [
+            "a bare Pod the specs do not render, running as ServiceAccount a-sa",
+            "its controller Deployment/a (uid forged) is not in the dump (add its kind to the `kubectl get`)"
+        ]
     );
+    // An owner reference without a uid does not match an object with one.
+    let mut unnamed = pod("d1");
+    unnamed["metadata"]["ownerReferences"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("uid");
+    assert!(!compare(&objects, &dump(&[deployment_with_uid(), unnamed])).in_sync());
 }
 
 #[test]

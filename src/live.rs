@@ -111,6 +111,9 @@ pub struct Report {
     pub not_widening: usize,
     /// What the drift does to security, from the rendered set to the live one.
     pub impact: Vec<Impact>,
+    /// The specs' namespaces of which the dump holds no object (not
+    /// dumped, or deleted): all their objects are missing.
+    pub not_in_dump: Vec<String>,
 }
 
 impl Report {
@@ -213,7 +216,21 @@ pub fn compare(rendered: &[Rendered], dump: &Dump) -> Report {
     } else {
         impact::compare_objects(&rendered_values, &after)
     };
+    let dumped: BTreeSet<&str> = dump
+        .objects
+        .iter()
+        .filter_map(|o| match (o.key.kind.as_str(), &o.key.namespace) {
+            ("Namespace", None) => Some(o.key.name.as_str()),
+            (_, namespace) => namespace.as_deref(),
+        })
+        .collect();
+    let not_in_dump = namespaces
+        .iter()
+        .filter(|n| !dumped.contains(n.as_str()))
+        .cloned()
+        .collect();
     Report {
+        not_in_dump,
         dump: dump.name.clone(),
         status: if objects.is_empty() {
             "in-sync"
@@ -486,6 +503,15 @@ pub fn text(report: &Report, quiet: bool) -> String {
         1 => "; 1 other live object in the namespaces does not widen security".to_string(),
         n => format!("; {n} other live objects in the namespaces do not widen security"),
     };
+    for namespace in &report.not_in_dump {
+        pushln!(
+            out,
+            "note: {} holds no object of namespace {}: dump it (kubectl get --namespace {} -o yaml ...), or check only the specs of the namespaces dumped",
+            report.dump,
+            printable(namespace),
+            crate::quote::shell_arg(namespace)
+        );
+    }
     if report.in_sync() {
         if !quiet {
             pushln!(

@@ -114,5 +114,9 @@ fn missing_objects_and_referenced_secrets() {
     assert!(text.contains("extra    Secret/n/stolen (live.yaml:3)\n  a Secret no rendered object references (1 keys; values not shown)\n"), "{text}");
     assert!(!text.contains("Secret/n/db"), "{text}");
     assert!(!text.contains("aHVudGVyMg"), "{text}");
+    assert_eq!(report.not_in_dump, Vec::<String>::new());
+    let nothing = compare(&rendered(&[account()]), &dump(&[]));
+    assert_eq!(nothing.not_in_dump, ["n"]);
+    assert!(super::text(&nothing, false).contains("note: live.yaml holds no object of namespace n: dump it (kubectl get --namespace n -o yaml ...)"));
     assert!(text.ends_with("check --live: drift against live.yaml: 1 missing, 0 changed, 1 extra (2 rendered objects compared; 1 other live object in the namespaces does not widen security)\n"), "{text}");
 }

@@ -49,8 +49,14 @@ impl fmt::Display for Impact {
 
 /// Compares two manifest sets (each a list of YAML texts).
 pub fn compare(before: &[String], after: &[String]) -> Vec<Impact> {
-    let before = Facts::of(&documents(before));
-    let after = Facts::of(&documents(after));
+    compare_objects(&documents(before), &documents(after))
+}
+
+/// Compares two sets of parsed objects (e.g. the rendered objects and the
+/// live ones of `check --live`), as [`compare`] compares manifest texts.
+pub fn compare_objects(before: &[Value], after: &[Value]) -> Vec<Impact> {
+    let before = Facts::of(before);
+    let after = Facts::of(after);
     let mut impacts = host_impacts(&before.hosts, &after.hosts);
     let areas: BTreeSet<&String> = before.grants.keys().chain(after.grants.keys()).collect();
     for area in areas {
@@ -83,6 +89,7 @@ pub fn compare(before: &[String], after: &[String]) -> Vec<Impact> {
             });
         }
     }
+    impacts.extend(isolation_impacts(&before.isolated, &after.isolated));
     let keys: BTreeSet<&(String, String)> = before
         .settings
         .keys()
@@ -278,6 +285,55 @@ fn host_impacts(before: &BTreeSet<HostGrant>, after: &BTreeSet<HostGrant>) -> Ve
     impacts
 }
 
+/// Pods a NetworkPolicy isolates (selects for a direction: only what some
+/// policy allows may then pass). Isolation that ends widens, unless another
+/// policy still isolates every pod it did; new isolation narrows.
+fn isolation_impacts(before: &BTreeSet<Isolation>, after: &BTreeSet<Isolation>) -> Vec<Impact> {
+    let covered = |isolation: &Isolation, others: &BTreeSet<Isolation>| {
+        others.iter().any(|other| {
+            other != isolation
+                && other.namespace == isolation.namespace
+                && other.direction == isolation.direction
+                && selects_all_of(&other.pods, &isolation.pods)
+        })
+    };
+    let mut impacts = Vec::new();
+    for isolation in before.difference(after).filter(|i| !covered(i, after)) {
+        impacts.push(Impact {
+            direction: Direction::Widened,
+            area: isolation.direction.clone(),
+            detail: format!("no longer isolated: {isolation}"),
+        });
+    }
+    for isolation in after.difference(before).filter(|i| !covered(i, before)) {
+        impacts.push(Impact {
+            direction: Direction::Narrowed,
+            area: isolation.direction.clone(),
+            detail: format!("isolated: {isolation}"),
+        });
+    }
+    impacts
+}
+
+/// Pods isolated for `direction` (`ingress` or `egress`) by a NetworkPolicy.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct Isolation {
+    namespace: String,
+    /// The selector in the words of [`labels`].
+    pods: String,
+    direction: String,
+}
+
+impl fmt::Display for Isolation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "pods {} in {} ({} only as a policy allows)",
+            self.pods, self.namespace, self.direction
+        )
+    }
+}
+
 fn level_direction(old: &str, new: &str) -> Direction {
     let rank = |level: &str| match level {
         "restricted" => 3,
@@ -342,6 +398,8 @@ struct Facts {
     hosts: BTreeSet<HostGrant>,
     /// (area, subject) -> a value that can only change.
     settings: BTreeMap<(String, String), String>,
+    /// Pods isolated by NetworkPolicies.
+    isolated: BTreeSet<Isolation>,
 }
 
 fn text(value: &Value, pointer: &str) -> Option<String> {
@@ -653,6 +711,7 @@ impl Facts {
                         );
                     }
                 }
+                "Service" => facts.service(document, &name, &namespace),
                 "Secret" => facts.grant(
                     "secrets",
                     format!("Secret {namespace}/{name} is written in the manifests"),
@@ -664,6 +723,26 @@ impl Facts {
             }
         }
         facts
+    }
+
+    /// A Service reachable from outside the cluster: a node port, a load
+    /// balancer, or external IPs (Kubernetes API reference, ServiceSpec).
+    fn service(&mut self, document: &Value, name: &str, namespace: &str) {
+        let kind = text(document, "/spec/type").unwrap_or_else(|| "ClusterIP".into());
+        if matches!(kind.as_str(), "NodePort" | "LoadBalancer") {
+            self.grant(
+                "exposure",
+                format!(
+                    "Service {namespace}/{name} is reachable from outside the cluster (type {kind})"
+                ),
+            );
+        }
+        for ip in string_list(document.pointer("/spec/externalIPs")) {
+            self.grant(
+                "exposure",
+                format!("Service {namespace}/{name} is reachable on external IP {ip}"),
+            );
+        }
     }
 
     fn network_policy(&mut self, document: &Value, namespace: &str) {
@@ -682,6 +761,11 @@ impl Facts {
             if !types.iter().any(|t| t == direction) {
                 continue;
             }
+            self.isolated.insert(Isolation {
+                namespace: namespace.to_string(),
+                pods: labels(document.pointer("/spec/podSelector")),
+                direction: key.to_string(),
+            });
             for rule in document
                 .pointer(&format!("/spec/{key}"))
                 .and_then(Value::as_array)

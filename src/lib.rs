@@ -6,7 +6,8 @@
 //! [`render`] turns the model into files with the embedded [`templates`]
 //! (including the [`posture`] document); [`audit`] judges the result before
 //! [`write`] puts it on disk atomically. [`drift`] and [`impact`] compare
-//! rendered files with committed ones for `check` and `diff`; [`wizard`]
+//! rendered files with committed ones for `check` and `diff`; [`live`]
+//! compares rendered objects with a dump of the cluster (`check --live`); [`wizard`]
 //! writes specs. [`system`] compiles many specs as one system (flows checked
 //! at both ends) and draws it. [`netpol`] evaluates NetworkPolicies (who may reach whom)
 //! for `reach` and the audit. [`objects`] is the one reader of Kubernetes
@@ -26,6 +27,7 @@ pub mod diagnostics;
 pub mod drift;
 pub mod error;
 pub mod impact;
+pub mod live;
 pub mod load;
 pub mod model;
 pub mod netpol;

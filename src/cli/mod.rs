@@ -111,12 +111,27 @@ pub enum Command {
     /// spec of the workspace (the `specs` directories of harden.yaml, else
     /// the whole root). The same answer from any directory. Exits 1 on
     /// drift: a changed, missing, extra or hand-edited generated file.
+    ///
+    /// With --live DUMP, the objects the specs render are compared with the
+    /// live cluster instead, as dumped by
+    /// `kubectl get --namespace NS -o yaml namespaces,serviceaccounts,roles,rolebindings,networkpolicies,services,deployments,replicasets,statefulsets,daemonsets,jobs,cronjobs,pods,secrets,configmaps,poddisruptionbudgets`
+    /// (add `ciliumnetworkpolicies`, `components.dapr.io`,
+    /// `configurations.dapr.io` and `externalsecrets` when installed; and
+    /// `kubectl get -o yaml clusterrolebindings` for bindings into the
+    /// namespace; each output after a `---` line). Fields the server sets or
+    /// defaults are not drift; Secret values are never printed. Exits 1 on
+    /// a missing object, a changed field, or an extra object that widens
+    /// security, with the security impact that `diff` prints.
     Check {
         /// Spec files, or directories to search for specs [default: the workspace].
         paths: Vec<PathBuf>,
         /// Output directory of the (single) spec [default: <root>/deploy/<app name>].
-        #[arg(long, short)]
+        #[arg(long, short, conflicts_with = "live")]
         out: Option<PathBuf>,
+        /// Compare with the live cluster: a `kubectl get ... -o yaml` dump (a
+        /// List or a multi-document stream), or `-` for standard input.
+        #[arg(long, value_name = "DUMP")]
+        live: Option<PathBuf>,
         /// Report format.
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,

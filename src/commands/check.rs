@@ -570,3 +570,32 @@ fn write_annotations(result: &SpecResult, stdout: &mut dyn Write) -> std::io::Re
     }
     Ok(())
 }
+
+/// `harden check --live DUMP`: the objects the specs of `paths` render,
+/// compared with a dump of the live cluster ([`crate::live`]). Exit 0 in
+/// sync, 1 on drift, 2 when the dump or a spec cannot be read.
+pub fn run_live(
+    paths: &[PathBuf],
+    dump: &Path,
+    format: Format,
+    quiet: bool,
+    templates_dir: Option<&Path>,
+    stdout: &mut dyn Write,
+) -> Result<Status, Error> {
+    let dump = crate::live::Dump::read(dump)?;
+    let rendered = crate::live::render_scope(paths, templates_dir)?;
+    let report = crate::live::compare(&rendered, &dump);
+    match format {
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut *stdout, &report)
+                .map_err(|e| Error::Internal(format!("cannot write JSON: {e}")))?;
+            writeln!(stdout)?;
+        }
+        Format::Text => write!(stdout, "{}", crate::live::text(&report, quiet))?,
+    }
+    Ok(if report.in_sync() {
+        Status::Clean
+    } else {
+        Status::Findings
+    })
+}

@@ -69,7 +69,16 @@ pub fn run(
         }
         Command::Check {
             paths,
+            out: _,
+            live: Some(dump),
+            format,
+            quiet,
+            templates,
+        } => check::run_live(&paths, &dump, format, quiet, templates.as_deref(), stdout),
+        Command::Check {
+            paths,
             out,
+            live: None,
             format,
             quiet,
             templates,

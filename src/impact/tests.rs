@@ -143,3 +143,56 @@ fn pod_security_level_changes_have_a_direction() {
     let stronger = compare(&[namespace("privileged")], &[namespace("restricted")]);
     assert_eq!(stronger[0].direction, Direction::Narrowed);
 }
+
+/// A Service opened to the outside (a node port, a load balancer, external
+/// IPs) widens; a ClusterIP Service grants nothing.
+#[test]
+fn a_service_opened_outside_the_cluster_widens() {
+    let service = |spec: &str| {
+        format!(
+            "apiVersion: v1\nkind: Service\nmetadata: {{name: s, namespace: ns}}\nspec: {spec}\n"
+        )
+    };
+    let changes = compare(
+        &[service("{type: ClusterIP}")],
+        &[service("{type: NodePort, externalIPs: [203.0.113.7]}")],
+    );
+    let lines: Vec<String> = changes.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        lines,
+        [
+            "widened   exposure: Service ns/s is reachable from outside the cluster (type NodePort)",
+            "widened   exposure: Service ns/s is reachable on external IP 203.0.113.7",
+        ]
+    );
+    assert!(compare(&[], &[service("{}")]).is_empty());
+}
+
+/// A deleted default deny widens (its pods are no longer isolated); a
+/// policy whose pods another policy still isolates does not; a new one
+/// narrows.
+#[test]
+fn isolation_that_ends_widens() {
+    let policy = |name: &str, selector: &str| {
+        format!(
+            "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {{name: {name}, namespace: ns}}\nspec:\n  podSelector: {selector}\n  policyTypes: [Ingress]\n"
+        )
+    };
+    let deny = policy("deny", "{}");
+    let app = policy("app", "{matchLabels: {app: a}}");
+    let lines = |before: &[String], after: &[String]| -> Vec<String> {
+        compare(before, after)
+            .iter()
+            .map(ToString::to_string)
+            .collect()
+    };
+    assert_eq!(
+        lines(&[deny.clone(), app.clone()], std::slice::from_ref(&app)),
+        ["widened   ingress: no longer isolated: pods * in ns (ingress only as a policy allows)"]
+    );
+    assert!(lines(&[deny.clone(), app.clone()], std::slice::from_ref(&deny)).is_empty());
+    assert_eq!(
+        lines(&[], &[app]),
+        ["narrowed  ingress: isolated: pods app=a in ns (ingress only as a policy allows)"]
+    );
+}

@@ -18,6 +18,7 @@ mod compliance;
 mod drift;
 mod ecosystem;
 mod hostile;
+mod live_drift;
 mod output;
 mod posture;
 mod properties;

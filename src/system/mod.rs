@@ -383,6 +383,9 @@ fn share_namespaces(system: &mut System) {
             namespace,
             pss_version: first.model.pss_version.clone(),
             compliance,
+            image_policy: indices
+                .iter()
+                .any(|&i| system.services[i].model.image_policy.is_some()),
             specs: indices
                 .iter()
                 .map(|&i| system.services[i].model.spec_file.clone())

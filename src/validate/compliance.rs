@@ -205,7 +205,7 @@ fn pci_dss(spec: &Spec, dapr: Option<&crate::spec::Dapr>, problems: &mut Vec<Pro
         problems.push(problem(
             "pci-dss/signed-image",
             "workload.signature",
-            "is not set: the cluster would run any image pushed to the repository".into(),
+            "is missing, so the cluster would run any image pushed to the repository".into(),
             SIGNATURE_HELP,
         ));
     }

@@ -49,9 +49,11 @@ impl fmt::Display for Impact {
 
 /// Compares two manifest sets (each a list of YAML texts).
 pub fn compare(before: &[String], after: &[String]) -> Vec<Impact> {
-    let before = Facts::of(&documents(before));
-    let after = Facts::of(&documents(after));
-    let mut impacts = host_impacts(&before.hosts, &after.hosts);
+    let (before, after) = (documents(before), documents(after));
+    let mut impacts = signature::impacts(&before, &after);
+    let before = Facts::of(&before);
+    let after = Facts::of(&after);
+    impacts.extend(host_impacts(&before.hosts, &after.hosts));
     let areas: BTreeSet<&String> = before.grants.keys().chain(after.grants.keys()).collect();
     for area in areas {
         let empty = BTreeSet::new();
@@ -949,6 +951,8 @@ impl Facts {
         }
     }
 }
+
+mod signature;
 
 #[cfg(test)]
 mod tests;

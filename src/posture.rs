@@ -23,7 +23,7 @@ use crate::model::Model;
 /// One control of the inventory.
 #[derive(Debug, Clone, Serialize)]
 pub struct Control {
-    /// `C1` to `C10`.
+    /// `C1` to `C11`.
     pub id: String,
     pub name: &'static str,
     /// How this spec implements it.
@@ -131,6 +131,10 @@ pub fn pentest_scenarios(model: &Model) -> Vec<String> {
     }
     let components = model.dapr.as_ref().map_or(0, |d| d.components.len());
     ids.extend((1..=components.max(1)).map(|i| format!("4.{i}")));
+    if model.image_policy.is_some() {
+        // An unsigned image of the app's repository (workload.signature).
+        ids.push("5.1".to_string());
+    }
     ids
 }
 
@@ -377,8 +381,50 @@ pub fn controls(model: &Model, files: &[String]) -> Vec<Control> {
             pentest: Vec::new(),
         },
     ];
+    inventory.push(signed_image_control(model, &pick));
     inventory.iter_mut().for_each(|c| c.files.dedup());
     inventory
+}
+
+/// C11: only images the spec's signer signed run (`workload.signature`,
+/// a sigstore ClusterImagePolicy); audit check 12, scenario 5.1.
+fn signed_image_control(model: &Model, pick: &dyn Fn(&[&str]) -> Vec<String>) -> Control {
+    let Some(policy) = &model.image_policy else {
+        return Control {
+            id: "C11".into(),
+            name: "Signed image",
+            implementation: "no signature is required (workload.signature is not set): any image pushed to the repository would run".into(),
+            files: Vec::new(),
+            audit_check: 12,
+            pentest: Vec::new(),
+        };
+    };
+    let mut attestations = Vec::new();
+    if let Some(sbom) = &policy.sbom {
+        attestations.push(format!("an SBOM ({})", sbom.format));
+    }
+    if let Some(scan) = &policy.vulnerability_scan {
+        attestations.push(format!(
+            "a vulnerability scan at most {} hours old when a pod is admitted",
+            scan.max_age_hours
+        ));
+    }
+    let attestations = if attestations.is_empty() {
+        String::new()
+    } else {
+        format!(", with {}", attestations.join(" and "))
+    };
+    Control {
+        id: "C11".into(),
+        name: "Signed image",
+        implementation: format!(
+            "the sigstore policy-controller admits images of {} in {} only when signed by {}{attestations}",
+            policy.repository, model.namespace, policy.signer
+        ),
+        files: pick(&[names::IMAGE_POLICY_FILE, names::NAMESPACE_FILE]),
+        audit_check: 12,
+        pentest: scenarios("5.", model),
+    }
 }
 
 /// One destination outside the cluster the app may reach, for the
@@ -562,6 +608,15 @@ pub fn residual_risks(model: &Model) -> Vec<String> {
             "Secret {} is created by hand: rotation, access and history are outside this spec.",
             secrets.secret_name
         ));
+    }
+    if let Some(policy) = &model.image_policy {
+        risks.push(format!(
+            "The sigstore policy-controller refuses, in {}, every image no ClusterImagePolicy matches (its no-match-policy defaults to deny): the cluster operator covers the other images of the namespace (the Dapr sidecar, the live scripts' probes) with policies of their own, or sets no-match-policy.",
+            model.namespace
+        ));
+        if policy.vulnerability_scan.is_some() {
+            risks.push("The vulnerability scan's age is checked when a pod is admitted: a running pod is not stopped when its scan grows older than the bound.".into());
+        }
     }
     if model.dapr.is_none() {
         risks.push(

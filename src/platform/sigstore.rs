@@ -200,10 +200,24 @@ pub fn repository_globs(repository: &str, by_digest_only: bool) -> Vec<String> {
 /// Whether `glob` matches only images of `repository` (one of
 /// [`repository_globs`]'s forms, or the repository itself).
 pub fn glob_is_exact(glob: &str, repository: &str) -> bool {
-    match glob.strip_prefix(repository) {
-        Some(rest) => rest.is_empty() || rest == "@sha256:*" || rest == ":*",
-        None => false,
-    }
+    glob_repository(glob) == Some(repository)
+}
+
+/// The one repository `glob` matches images of, when it names one: the
+/// repository itself, or it followed by `@sha256:*` or `:*` (a `*` there
+/// cannot reach past the digest or tag). `None` for a glob that can match
+/// several repositories (`*` or `**` in the repository part).
+pub fn glob_repository(glob: &str) -> Option<&str> {
+    let repository = glob
+        .strip_suffix("@sha256:*")
+        .or_else(|| glob.strip_suffix(":*"))
+        .unwrap_or(glob);
+    // What is left is a repository (a port's ':' is in its first part only)
+    // with no wildcard and no digest or tag.
+    let tagged = repository
+        .rsplit_once('/')
+        .is_some_and(|(_, last)| last.contains(':'));
+    (!repository.is_empty() && !repository.contains(['*', '@']) && !tagged).then_some(repository)
 }
 
 #[cfg(test)]
@@ -249,7 +263,13 @@ mod tests {
             "**",
         ] {
             assert!(!glob_is_exact(wide, repo), "{wide}");
+            assert_ne!(glob_repository(wide), Some(repo), "{wide}");
         }
+        assert_eq!(glob_repository("ghcr.io/acme/*@sha256:*"), None);
+        assert_eq!(
+            glob_repository("localhost:5000/a:*"),
+            Some("localhost:5000/a")
+        );
     }
 
     #[test]

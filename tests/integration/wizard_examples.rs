@@ -322,6 +322,11 @@ fn checkout() {
                 "Secret holding the Dapr API token",
                 "checkout-dapr-api-token",
             ),
+            // PCI DSS requires workload.signature.
+            (
+                "Set another field?",
+                "workload.signature={keyless: {issuer: https://token.actions.githubusercontent.com, subject: https://github.com/example/checkout/.github/workflows/release.yml@refs/heads/main}, attestations: {sbom: cyclonedx, vulnerabilityScan: {maxAgeHours: 24}}}",
+            ),
         ],
     );
 }
@@ -484,6 +489,10 @@ fn payments() {
                 "Set another field?",
                 "workload.probes.liveness.initialDelaySeconds=15",
             ),
+            (
+                "Set another field?",
+                "workload.signature.key.secret=payments-release-key",
+            ),
         ],
     );
 }
@@ -521,6 +530,10 @@ fn workspace_billing() {
             ("Add another caller app-id", "n"),
             ("Does this app invoke another Dapr app", "n"),
             ("Secret holding the Dapr API token", "billing-dapr-token"),
+            (
+                "Set another field?",
+                r"workload.signature={keyless: {issuer: https://token.actions.githubusercontent.com, subjectRegExp: '^https://github\.com/example/billing/\.github/workflows/release\.yml@refs/tags/v[0-9.]+$'}}",
+            ),
         ],
     );
 }

@@ -30,7 +30,7 @@ pub struct Control {
     pub implementation: String,
     /// Generated files that carry it.
     pub files: Vec<String>,
-    /// The live-audit check that verifies it (1 to 10).
+    /// The live-audit check that verifies it (1 to 12); 0: none.
     pub audit_check: u8,
     /// Penetration-test scenarios that attack it.
     pub pentest: Vec<String>,
@@ -395,7 +395,8 @@ fn signed_image_control(model: &Model, pick: &dyn Fn(&[&str]) -> Vec<String>) ->
             name: "Signed image",
             implementation: "no signature is required (workload.signature is not set): any image pushed to the repository would run".into(),
             files: Vec::new(),
-            audit_check: 12,
+            // The audit has no signature check without a signature.
+            audit_check: 0,
             pentest: Vec::new(),
         };
     };
@@ -764,6 +765,7 @@ pub fn pentest_title(model: &Model, id: &str) -> String {
         "3.2" => "mount the host's filesystem".into(),
         "3.3" => "use the host network".into(),
         "3.4" => "run as root".into(),
+        "5.1" => "run an unsigned image of the app's repository".into(),
         other => {
             let index: usize = other
                 .strip_prefix("4.")
@@ -835,11 +837,17 @@ pub const PREFLIGHT_CHECK: (u8, &str) = (0, "cluster preflight");
 /// have some (`egress[].hosts`).
 pub const HOSTNAME_CHECK: (u8, &str) = (11, "egress by hostname");
 
+/// The live audit's check of the running image's signature, run only for
+/// specs that require one (`workload.signature`).
+pub const SIGNATURE_CHECK: (u8, &str) = (12, "signed image");
+
 pub fn document<'a>(model: &'a Model, files: &[String], results: Results) -> Document<'a> {
     let hostname_check = (!model.network.hosts.is_empty()).then_some(&HOSTNAME_CHECK);
+    let signature_check = model.image_policy.is_some().then_some(&SIGNATURE_CHECK);
     let audit_expected = std::iter::once(&PREFLIGHT_CHECK)
         .chain(AUDIT_CHECKS.iter())
         .chain(hostname_check)
+        .chain(signature_check)
         .map(|(id, title)| (id.to_string(), title.to_string()))
         .collect();
     let pentest_expected = pentest_scenarios(model)

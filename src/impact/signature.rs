@@ -228,36 +228,50 @@ fn compare(name: &str, old: &Policy, new: &Policy, out: &mut Vec<Impact>) {
         ));
     }
     let removed: Vec<&String> = old.signers.difference(&new.signers).collect();
+    let mut replaced = BTreeSet::new();
     for signer in new.signers.difference(&old.signers) {
-        // An exact subject replacing an exact subject of the same issuer is
-        // another signer, no wider.
-        let replaces_exact = signer.contains(" subject ")
-            && removed.iter().any(|r| {
-                r.contains(" subject ")
-                    && issuer_of(r).is_some()
-                    && issuer_of(r) == issuer_of(signer)
-            });
-        let (direction, detail) = if replaces_exact {
-            (
-                Direction::Changed,
-                format!("ClusterImagePolicy {name} signer: now {signer}"),
-            )
-        } else if signer.starts_with("static pass") {
-            (
+        // The removed signer of the same issuer this one replaces, if any.
+        let same_issuer = removed
+            .iter()
+            .find(|r| issuer_of(r).is_some() && issuer_of(r) == issuer_of(signer));
+        let exact = signer.contains(" subject ");
+        let (direction, detail) = match same_issuer {
+            Some(old_signer) if exact => {
+                replaced.insert(old_signer.as_str());
+                if old_signer.contains(" subject ") {
+                    // Another exact subject: another signer, no wider.
+                    (
+                        Direction::Changed,
+                        format!("ClusterImagePolicy {name} signer: {old_signer} -> {signer}"),
+                    )
+                } else {
+                    (
+                        Direction::Narrowed,
+                        format!("ClusterImagePolicy {name} signer: {old_signer} -> {signer}"),
+                    )
+                }
+            }
+            Some(old_signer) => {
+                replaced.insert(old_signer.as_str());
+                (
+                    Direction::Widened,
+                    format!("ClusterImagePolicy {name} signer: {old_signer} -> {signer}"),
+                )
+            }
+            None if signer.starts_with("static pass") => (
                 Direction::Widened,
                 format!(
                     "ClusterImagePolicy {name} admits every image without a signature (static pass)"
                 ),
-            )
-        } else {
-            (
+            ),
+            None => (
                 Direction::Widened,
                 format!("ClusterImagePolicy {name} accepts signatures by {signer}"),
-            )
+            ),
         };
         out.push(impact(direction, detail));
     }
-    for signer in &removed {
+    for signer in removed.iter().filter(|r| !replaced.contains(r.as_str())) {
         out.push(impact(
             Direction::Narrowed,
             format!("ClusterImagePolicy {name} no longer accepts signatures by {signer}"),

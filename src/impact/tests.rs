@@ -184,7 +184,7 @@ fn a_subject_regexp_another_issuer_and_a_wider_glob_widen() {
     for (after, expected) in [
         (
             image_policy(GLOB, "{issuer: \"https://token.actions.githubusercontent.com\", subjectRegExp: \"^https://github.com/acme/.*$\"}"),
-            "accepts signatures by issuer https://token.actions.githubusercontent.com subjectRegExp",
+            "-> issuer https://token.actions.githubusercontent.com subjectRegExp",
         ),
         (
             image_policy(GLOB, "{issuer: \"https://accounts.google.com\", subject: \"https://github.com/acme/shop/.github/workflows/release.yml@refs/heads/main\"}"),

@@ -675,6 +675,10 @@ fn workspace_task_api() {
             ("Invoked app's app-id", "billing"),
             ("Invoked app's namespace", "billing"),
             ("Add another app-id it invokes", "n"),
+            (
+                "Set another field?",
+                "workload.signature={keyless: {issuer: https://token.actions.githubusercontent.com, subject: https://github.com/example/task-api/.github/workflows/release.yml@refs/heads/main}}",
+            ),
         ],
     );
 }
@@ -810,6 +814,7 @@ fn answers_as_flags() -> impl Strategy<Value = harden::cli::InitArgs> {
             };
             if pci {
                 args.set.push("workload.resources={requests: {cpu: 100m, memory: 128Mi}, limits: {cpu: 500m, memory: 256Mi}}".into());
+                args.set.push("workload.signature={keyless: {issuer: https://token.actions.githubusercontent.com, subject: https://github.com/acme/app/.github/workflows/release.yml@refs/heads/main}}".into());
             }
             args
         })

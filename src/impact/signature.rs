@@ -128,11 +128,12 @@ fn impact(direction: Direction, detail: String) -> Impact {
     }
 }
 
-/// The issuer part of a signer line (`issuer X` of `issuer X subject Y`).
+/// The issuer of a signer line (`X` of `issuer X subject Y` or `issuer X
+/// subjectRegExp R`).
 fn issuer_of(signer: &str) -> Option<&str> {
     signer
         .strip_prefix("issuer ")
-        .and_then(|rest| rest.split_once(" subject ").map(|(issuer, _)| issuer))
+        .and_then(|rest| rest.split_once(" subject").map(|(issuer, _)| issuer))
 }
 
 /// The impacts of the change from `before` to `after`.

@@ -119,10 +119,24 @@ def strict_schema(schema: dict) -> dict:
                         walk(child)
 
     walk(schema)
-    # metadata is validated by the API server's own ObjectMeta rules.
+    # metadata is validated by the API server's own ObjectMeta rules, and
+    # apiVersion and kind are allowed at the root of every custom resource
+    # whether its schema declares them or not (the sigstore CRD does not).
     props = schema.setdefault("properties", {})
     props["metadata"] = {"type": "object"}
+    props.setdefault("apiVersion", {"type": "string"})
+    props.setdefault("kind", {"type": "string"})
     return schema
+
+
+# The custom resources harden renders: their CRDs must be in the conformance
+# data, or the gate cannot run (a missing file would leave them unchecked).
+REQUIRED_CRDS = [
+    ("dapr.io/v1alpha1", "Component"),
+    ("dapr.io/v1alpha1", "Configuration"),
+    ("cilium.io/v2", "CiliumNetworkPolicy"),
+    ("policy.sigstore.dev/v1beta1", "ClusterImagePolicy"),
+]
 
 
 def load_crd_schemas(crd_dir: Path) -> dict[tuple[str, str], dict]:
@@ -444,6 +458,11 @@ def main() -> int:
     crds = None
     if crd_dir.is_dir():
         crds = load_crd_schemas(crd_dir)
+        missing = [f"{kind} {api}" for api, kind in REQUIRED_CRDS if (api, kind) not in crds]
+        if missing:
+            print(f"error: {crd_dir} has no CRD for {', '.join(missing)}: the conformance data is incomplete",
+                  file=sys.stderr)
+            return 2
     else:
         # The README's set-up puts shared/ beside the repository; without
         # it the custom resources would go unchecked, so the gate stops.

@@ -55,9 +55,10 @@ pub fn compare(before: &[String], after: &[String]) -> Vec<Impact> {
 /// Compares two sets of parsed objects (e.g. the rendered objects and the
 /// live ones of `check --live`), as [`compare`] compares manifest texts.
 pub fn compare_objects(before: &[Value], after: &[Value]) -> Vec<Impact> {
+    let mut impacts = signature::impacts(before, after);
     let before = Facts::of(before);
     let after = Facts::of(after);
-    let mut impacts = host_impacts(&before.hosts, &after.hosts);
+    impacts.extend(host_impacts(&before.hosts, &after.hosts));
     let areas: BTreeSet<&String> = before.grants.keys().chain(after.grants.keys()).collect();
     for area in areas {
         let empty = BTreeSet::new();
@@ -1033,6 +1034,8 @@ impl Facts {
         }
     }
 }
+
+mod signature;
 
 #[cfg(test)]
 mod tests;

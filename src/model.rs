@@ -22,6 +22,8 @@ pub const MIN_RUN_AS_USER: u64 = 10000;
 pub const DEFAULT_SECRET_MOUNT: &str = "/secrets";
 pub const DEFAULT_TOKEN_EXPIRATION: u64 = 3600;
 pub const DEFAULT_REFRESH_INTERVAL: &str = "1h";
+/// A vulnerability scan's greatest age when `maxAgeHours` is not set: a week.
+pub const DEFAULT_SCAN_MAX_AGE_HOURS: u32 = 168;
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Model {
@@ -76,6 +78,59 @@ pub struct Model {
     /// Cloud DNS): the penetration test's scenario 2.4 proves its HTTP port
     /// stays closed while a lookup through it answers.
     pub metadata_probe: Option<MetadataProbe>,
+    /// `workload.signature`: the sigstore ClusterImagePolicy for the app's
+    /// image repository (template 09), the Namespace's opt-in label, and
+    /// the live audit's `cosign verify`.
+    pub image_policy: Option<ImagePolicy>,
+    /// Problems that do not stop a render (a compliance context that
+    /// recommends what the spec leaves out), shown as warnings.
+    #[serde(skip)]
+    pub warnings: Vec<crate::diagnostics::Problem>,
+}
+
+/// The signature an image must carry ([`crate::platform::sigstore`]).
+/// Every string here was validated to a character set that needs no
+/// escaping beyond the templates' quoting.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ImagePolicy {
+    /// The ClusterImagePolicy's name (cluster-scoped): `<namespace>-<app>`.
+    pub name: String,
+    /// The fully qualified repository, and the globs matching only it.
+    pub repository: String,
+    pub globs: Vec<String>,
+    /// Keyless: the issuer and the subject or its regular expression.
+    pub issuer: Option<String>,
+    pub subject: Option<String>,
+    pub subject_reg_exp: Option<String>,
+    /// A key: inline PEM, a Secret in the controller's namespace, or KMS.
+    pub key_pem: Option<String>,
+    pub key_secret: Option<String>,
+    pub key_kms: Option<String>,
+    /// `bundle` or `legacy`.
+    pub format: String,
+    /// The SBOM predicate type and `cosign verify-attestation --type`.
+    pub sbom: Option<AttestationType>,
+    /// The vulnerability scan's bound and its Rego policy.
+    pub vulnerability_scan: Option<VulnerabilityScan>,
+    /// The `cosign verify` arguments that name the signer (after `verify`,
+    /// before the image), for the live audit.
+    pub verify_args: Vec<String>,
+    /// One line naming the signer, for comments and the posture document.
+    pub signer: String,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct AttestationType {
+    pub format: String,
+    pub predicate_type: String,
+    pub cosign_type: String,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct VulnerabilityScan {
+    pub predicate_type: String,
+    pub max_age_hours: u32,
+    pub rego: String,
 }
 
 /// The node's metadata server, opened on the DNS port only.

@@ -23,14 +23,14 @@ use crate::model::Model;
 /// One control of the inventory.
 #[derive(Debug, Clone, Serialize)]
 pub struct Control {
-    /// `C1` to `C10`.
+    /// `C1` to `C11`.
     pub id: String,
     pub name: &'static str,
     /// How this spec implements it.
     pub implementation: String,
     /// Generated files that carry it.
     pub files: Vec<String>,
-    /// The live-audit check that verifies it (1 to 10).
+    /// The live-audit check that verifies it (1 to 12); 0: none.
     pub audit_check: u8,
     /// Penetration-test scenarios that attack it.
     pub pentest: Vec<String>,
@@ -131,6 +131,10 @@ pub fn pentest_scenarios(model: &Model) -> Vec<String> {
     }
     let components = model.dapr.as_ref().map_or(0, |d| d.components.len());
     ids.extend((1..=components.max(1)).map(|i| format!("4.{i}")));
+    if model.image_policy.is_some() {
+        // An unsigned image of the app's repository (workload.signature).
+        ids.push("5.1".to_string());
+    }
     ids
 }
 
@@ -377,8 +381,51 @@ pub fn controls(model: &Model, files: &[String]) -> Vec<Control> {
             pentest: Vec::new(),
         },
     ];
+    inventory.push(signed_image_control(model, &pick));
     inventory.iter_mut().for_each(|c| c.files.dedup());
     inventory
+}
+
+/// C11: only images the spec's signer signed run (`workload.signature`,
+/// a sigstore ClusterImagePolicy); audit check 12, scenario 5.1.
+fn signed_image_control(model: &Model, pick: &dyn Fn(&[&str]) -> Vec<String>) -> Control {
+    let Some(policy) = &model.image_policy else {
+        return Control {
+            id: "C11".into(),
+            name: "Signed image",
+            implementation: "no signature is required (workload.signature is not set): any image pushed to the repository would run".into(),
+            files: Vec::new(),
+            // The audit has no signature check without a signature.
+            audit_check: 0,
+            pentest: Vec::new(),
+        };
+    };
+    let mut attestations = Vec::new();
+    if let Some(sbom) = &policy.sbom {
+        attestations.push(format!("an SBOM ({})", sbom.format));
+    }
+    if let Some(scan) = &policy.vulnerability_scan {
+        attestations.push(format!(
+            "a vulnerability scan at most {} hours old when a pod is admitted",
+            scan.max_age_hours
+        ));
+    }
+    let attestations = if attestations.is_empty() {
+        String::new()
+    } else {
+        format!(", with {}", attestations.join(" and "))
+    };
+    Control {
+        id: "C11".into(),
+        name: "Signed image",
+        implementation: format!(
+            "the sigstore policy-controller admits images of {} in {} only when signed by {}{attestations}",
+            policy.repository, model.namespace, policy.signer
+        ),
+        files: pick(&[names::IMAGE_POLICY_FILE, names::NAMESPACE_FILE]),
+        audit_check: 12,
+        pentest: scenarios("5.", model),
+    }
 }
 
 /// One destination outside the cluster the app may reach, for the
@@ -563,6 +610,15 @@ pub fn residual_risks(model: &Model) -> Vec<String> {
             secrets.secret_name
         ));
     }
+    if let Some(policy) = &model.image_policy {
+        risks.push(format!(
+            "The sigstore policy-controller refuses, in {}, every image no ClusterImagePolicy matches (its no-match-policy defaults to deny): the cluster operator covers the other images of the namespace (the Dapr sidecar, the live scripts' probes) with policies of their own, or sets no-match-policy.",
+            model.namespace
+        ));
+        if policy.vulnerability_scan.is_some() {
+            risks.push("The vulnerability scan's age is checked when a pod is admitted: a running pod is not stopped when its scan grows older than the bound.".into());
+        }
+    }
     if model.dapr.is_none() {
         risks.push(
             "Dapr is not enabled: there is no sidecar mTLS, no component scoping and no API audit log (C8 to C10 do not apply); the app must encrypt and log its own calls.".into(),
@@ -709,6 +765,7 @@ pub fn pentest_title(model: &Model, id: &str) -> String {
         "3.2" => "mount the host's filesystem".into(),
         "3.3" => "use the host network".into(),
         "3.4" => "run as root".into(),
+        "5.1" => "run an unsigned image of the app's repository".into(),
         other => {
             let index: usize = other
                 .strip_prefix("4.")
@@ -780,11 +837,17 @@ pub const PREFLIGHT_CHECK: (u8, &str) = (0, "cluster preflight");
 /// have some (`egress[].hosts`).
 pub const HOSTNAME_CHECK: (u8, &str) = (11, "egress by hostname");
 
+/// The live audit's check of the running image's signature, run only for
+/// specs that require one (`workload.signature`).
+pub const SIGNATURE_CHECK: (u8, &str) = (12, "signed image");
+
 pub fn document<'a>(model: &'a Model, files: &[String], results: Results) -> Document<'a> {
     let hostname_check = (!model.network.hosts.is_empty()).then_some(&HOSTNAME_CHECK);
+    let signature_check = model.image_policy.is_some().then_some(&SIGNATURE_CHECK);
     let audit_expected = std::iter::once(&PREFLIGHT_CHECK)
         .chain(AUDIT_CHECKS.iter())
         .chain(hostname_check)
+        .chain(signature_check)
         .map(|(id, title)| (id.to_string(), title.to_string()))
         .collect();
     let pentest_expected = pentest_scenarios(model)

@@ -131,6 +131,13 @@ const OUTPUTS: &[Output] = &[
         file_name: |_| names::DISRUPTION_BUDGET_FILE.into(),
     },
     Output {
+        template: "09-image-policy.yaml.j2",
+        manifest: true,
+        executable: false,
+        wanted: |m| m.image_policy.is_some(),
+        file_name: |_| names::IMAGE_POLICY_FILE.into(),
+    },
+    Output {
         template: "audit.sh.j2",
         manifest: false,
         executable: true,
@@ -210,6 +217,10 @@ pub struct SharedNamespace {
     pub compliance: Vec<String>,
     /// The specs of the namespace, as their headers name them.
     pub specs: Vec<String>,
+    /// Some spec of the namespace has a signature policy: the Namespace
+    /// opts in to the sigstore policy-controller (the namespace template
+    /// tests it as a model's `image_policy`).
+    pub image_policy: bool,
 }
 
 impl SharedNamespace {

@@ -195,6 +195,83 @@ pub struct Workload {
     pub writable_paths: Option<Vec<String>>,
     /// The liveness and readiness probes (default: TCP on the app port).
     pub probes: Option<Probes>,
+    /// Who must have signed the image: a sigstore policy-controller
+    /// ClusterImagePolicy refuses pods whose image (this repository) lacks
+    /// the signature, in a namespace labelled for the controller.
+    /// Required under pci-dss.
+    pub signature: Option<Signature>,
+}
+
+/// The image's signer: `keyless` (a Fulcio certificate for an OIDC
+/// identity, as `cosign sign` in CI makes) or `key` (a public key), not both.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(deny_unknown_fields)]
+pub struct Signature {
+    /// The identity of a keyless signature (`cosign sign` with an OIDC token).
+    pub keyless: Option<KeylessIdentity>,
+    /// The public key a signature was made with.
+    pub key: Option<PublicKey>,
+    /// How the signature is stored: `bundle` (default; cosign v3 signs so)
+    /// or `legacy` (cosign v2 and earlier).
+    #[schemars(extend("enum" = ["bundle", "legacy"]))]
+    pub format: Option<String>,
+    /// Attestations the image must also carry, signed by the same signer.
+    pub attestations: Option<Attestations>,
+}
+
+/// An OIDC identity: the certificate's issuer and its subject.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(deny_unknown_fields)]
+pub struct KeylessIdentity {
+    /// The OIDC issuer, an https URL, e.g.
+    /// https://token.actions.githubusercontent.com for GitHub Actions.
+    pub issuer: Option<String>,
+    /// The exact subject, e.g. the signing workflow
+    /// https://github.com/acme/shop/.github/workflows/release.yml@refs/heads/main.
+    pub subject: Option<String>,
+    /// A regular expression (RE2, anchored with ^ and $) the subject must
+    /// match, instead of `subject`.
+    pub subject_reg_exp: Option<String>,
+}
+
+/// A public key: inline PEM, a Secret in the controller's namespace
+/// (cosign-system), or a KMS key; exactly one.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(deny_unknown_fields)]
+pub struct PublicKey {
+    /// The PEM public key (-----BEGIN PUBLIC KEY----- ...).
+    pub pem: Option<String>,
+    /// A Secret in cosign-system holding the PEM public key as its one entry.
+    pub secret: Option<String>,
+    /// A KMS key URI: awskms://, gcpkms://, azurekms:// or hashivault://.
+    pub kms: Option<String>,
+}
+
+/// Attestations the image must carry (`cosign attest`).
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(deny_unknown_fields)]
+pub struct Attestations {
+    /// An SBOM attestation: `cyclonedx` or `spdx` (cosign attest --type
+    /// cyclonedx or spdxjson).
+    #[schemars(extend("enum" = ["cyclonedx", "spdx"]))]
+    pub sbom: Option<String>,
+    /// A vulnerability-scan attestation (trivy --format cosign-vuln, then
+    /// cosign attest --type vuln) no older than a bound.
+    pub vulnerability_scan: Option<VulnerabilityScan>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(deny_unknown_fields)]
+pub struct VulnerabilityScan {
+    /// The scan's greatest age when a pod is admitted, in hours (1 to
+    /// 8760; default 168, a week).
+    #[schemars(range(min = 1, max = 8760))]
+    pub max_age_hours: Option<u32>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, JsonSchema)]

@@ -147,8 +147,8 @@ pub enum Command {
     ///
     /// Unified diffs of every differing file, then what the change widens or
     /// narrows (network flows, RBAC, Pod Security, security contexts, Dapr
-    /// scopes, secrets), computed from the parsed manifests. Exits 1 when
-    /// there are differences.
+    /// scopes, secrets, image signature policies), computed from the parsed
+    /// manifests. Exits 1 when there are differences.
     Diff {
         /// A spec file, or directories of specs [default: the workspace].
         /// A directory, or any spec of a workspace with a harden.yaml, is

@@ -18,6 +18,7 @@ use std::path::{Path, PathBuf};
 use crate::cli::{Command, Format};
 use crate::error::{Error, Status};
 use crate::load;
+use crate::model::Model;
 use crate::pipeline::find::{in_workspace, is_system, workspace_of};
 use crate::pipeline::scope::scope;
 use crate::pipeline::{self, Prepared};
@@ -214,6 +215,7 @@ fn render(
         model,
         files,
     } = pipeline::prepare(spec, templates_dir, true)?;
+    print_warnings(&shown(spec), &model, stderr)?;
     let verdict = pipeline::verify(spec, &model, &files, &templates)?;
     if !verdict.is_clean() {
         write!(stderr, "{}", verdict.report)?;
@@ -282,10 +284,12 @@ fn validate(
                 reports.push(serde_json::json!({"file": shown, "valid": result.is_ok(), "problems": problems}));
             }
             Format::Text => match result {
-                Ok(_) if !quiet => {
-                    writeln!(stdout, "{shown}: valid")?;
+                Ok(model) => {
+                    print_warnings(&shown, &model, stderr)?;
+                    if !quiet {
+                        writeln!(stdout, "{shown}: valid")?;
+                    }
                 }
-                Ok(_) => {}
                 Err(error) => {
                     writeln!(stderr, "{error}")?;
                 }
@@ -301,6 +305,15 @@ fn validate(
         )?;
     }
     Ok(status)
+}
+
+/// A spec's warnings (what its compliance context recommends and it leaves
+/// out), one `warning:` line each with its help, on standard error.
+fn print_warnings(file: &str, model: &Model, stderr: &mut dyn Write) -> std::io::Result<()> {
+    for warning in &model.warnings {
+        writeln!(stderr, "warning: {file}: {warning}")?;
+    }
+    Ok(())
 }
 
 fn posture(

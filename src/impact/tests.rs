@@ -196,3 +196,98 @@ fn isolation_that_ends_widens() {
         ["narrowed  ingress: isolated: pods app=a in ns (ingress only as a policy allows)"]
     );
 }
+
+/// A ClusterImagePolicy as harden renders it, with `identity` and `glob`.
+fn image_policy(glob: &str, identity: &str) -> String {
+    format!(
+        "apiVersion: policy.sigstore.dev/v1beta1\nkind: ClusterImagePolicy\nmetadata:\n  name: shop-shop\nspec:\n  mode: enforce\n  images:\n    - glob: \"{glob}\"\n  authorities:\n    - name: shop\n      keyless:\n        url: https://fulcio.sigstore.dev\n        identities:\n          - {identity}\n      attestations:\n        - name: sbom\n          predicateType: https://cyclonedx.org/bom\n"
+    )
+}
+
+const GLOB: &str = "ghcr.io/acme/shop@sha256:*";
+const EXACT: &str = "{issuer: \"https://token.actions.githubusercontent.com\", subject: \"https://github.com/acme/shop/.github/workflows/release.yml@refs/heads/main\"}";
+
+fn signature_impacts(before: &str, after: &str) -> Vec<(Direction, String)> {
+    compare(&[before.to_string()], &[after.to_string()])
+        .into_iter()
+        .filter(|i| i.area == "image signature")
+        .map(|i| (i.direction, i.detail))
+        .collect()
+}
+
+#[test]
+fn a_removed_signature_policy_widens() {
+    let impacts = signature_impacts(&image_policy(GLOB, EXACT), "");
+    assert_eq!(impacts.len(), 1, "{impacts:?}");
+    assert_eq!(impacts[0].0, Direction::Widened);
+    assert!(
+        impacts[0]
+            .1
+            .contains("ClusterImagePolicy shop-shop removed"),
+        "{impacts:?}"
+    );
+    // Added back, it narrows.
+    let impacts = signature_impacts("", &image_policy(GLOB, EXACT));
+    assert_eq!(impacts[0].0, Direction::Narrowed);
+}
+
+#[test]
+fn a_subject_regexp_another_issuer_and_a_wider_glob_widen() {
+    let before = image_policy(GLOB, EXACT);
+    for (after, expected) in [
+        (
+            image_policy(GLOB, "{issuer: \"https://token.actions.githubusercontent.com\", subjectRegExp: \"^https://github.com/acme/.*$\"}"),
+            "-> issuer https://token.actions.githubusercontent.com subjectRegExp",
+        ),
+        (
+            image_policy(GLOB, "{issuer: \"https://accounts.google.com\", subject: \"https://github.com/acme/shop/.github/workflows/release.yml@refs/heads/main\"}"),
+            "accepts signatures by issuer https://accounts.google.com",
+        ),
+        (
+            image_policy("ghcr.io/acme/**", EXACT),
+            "glob ghcr.io/acme/** matches more than one repository",
+        ),
+        (
+            image_policy(GLOB, EXACT).replace("mode: enforce", "mode: warn"),
+            "mode: enforce -> warn",
+        ),
+        (
+            image_policy(GLOB, EXACT).replace("      attestations:\n        - name: sbom\n          predicateType: https://cyclonedx.org/bom\n", ""),
+            "no longer requires the attestation https://cyclonedx.org/bom",
+        ),
+    ] {
+        let impacts = signature_impacts(&before, &after);
+        assert!(
+            impacts
+                .iter()
+                .any(|(d, detail)| *d == Direction::Widened && detail.contains(expected)),
+            "{expected}: {impacts:?}"
+        );
+    }
+}
+
+#[test]
+fn another_exact_subject_of_the_same_issuer_is_a_change_not_a_widening() {
+    let after = image_policy(
+        GLOB,
+        "{issuer: \"https://token.actions.githubusercontent.com\", subject: \"https://github.com/acme/shop/.github/workflows/deploy.yml@refs/heads/main\"}",
+    );
+    let impacts = signature_impacts(&image_policy(GLOB, EXACT), &after);
+    assert!(
+        impacts.iter().all(|(d, _)| *d != Direction::Widened),
+        "{impacts:?}"
+    );
+    assert!(
+        impacts.iter().any(|(d, _)| *d == Direction::Changed),
+        "{impacts:?}"
+    );
+}
+
+#[test]
+fn a_namespace_leaving_the_policy_controller_widens() {
+    let labelled = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n  labels:\n    policy.sigstore.dev/include: \"true\"\n";
+    let plain = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n";
+    let impacts = signature_impacts(labelled, plain);
+    assert_eq!(impacts.len(), 1, "{impacts:?}");
+    assert_eq!(impacts[0].0, Direction::Widened);
+}

@@ -214,6 +214,9 @@ const CLUSTER_SCOPED: &[&str] = &[
     "IngressClass",
     "RuntimeClass",
     "Node",
+    // sigstore policy-controller v0.15.1 config/300-clusterimagepolicy.yaml
+    // (scope: Cluster).
+    "ClusterImagePolicy",
 ];
 
 fn namespace_of(document: &Value) -> Option<&str> {

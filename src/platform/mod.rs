@@ -1,4 +1,4 @@
-//! Platform facts: what Kubernetes, Dapr and Cilium do, written once, each with the
+//! Platform facts: what Kubernetes, Dapr, Cilium and sigstore do, written once, each with the
 //! upstream source it was read from.
 //!
 //! Everything harden renders or checks depends on facts about software it
@@ -18,6 +18,7 @@ pub mod cluster;
 pub mod dapr;
 pub mod kubernetes;
 pub mod names;
+pub mod sigstore;
 
 use serde::Serialize;
 
@@ -40,6 +41,9 @@ pub struct Facts {
     pub cilium: cilium::CiliumFacts,
     /// The Pod Security label keys and the ServiceAccount token path.
     pub kubernetes: kubernetes::KubernetesFacts,
+    /// The sigstore policy-controller's kind, namespace label and
+    /// namespace, and cosign's exit codes.
+    pub sigstore: sigstore::SigstoreFacts,
 }
 
 impl Facts {
@@ -58,6 +62,7 @@ impl Facts {
             injector: dapr::InjectorFacts::get(),
             cilium: cilium::CiliumFacts::get(),
             kubernetes: kubernetes::KubernetesFacts::get(),
+            sigstore: sigstore::SigstoreFacts::get(),
         }
     }
 }

@@ -9,7 +9,7 @@
 
 use crate::model::{Flow, Model, Port};
 
-/// Whether control `id` (`C1` to `C10`) does what its inventory row says
+/// Whether control `id` (`C1` to `C11`) does what its inventory row says
 /// for `model`. A framework row cites only controls in effect.
 pub fn in_effect(model: &Model, id: &str) -> bool {
     why_not(model, id).is_none()
@@ -36,6 +36,9 @@ pub fn why_not(model: &Model, id: &str) -> Option<&'static str> {
             Some("the app has no Dapr components")
         }
         "C10" if dapr.is_some_and(|d| !d.api_logging) => Some("Dapr API logging is off"),
+        "C11" if model.image_policy.is_none() => {
+            Some("no image signature is required (workload.signature)")
+        }
         _ => None,
     }
 }

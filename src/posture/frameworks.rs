@@ -130,7 +130,7 @@ pub fn frameworks(model: &Model) -> Vec<Framework> {
                     Requirement {
                         id: "CC6.8",
                         title: "Unauthorized or malicious software is prevented or detected",
-                        controls: controls_of(&["C6", "C7"]),
+                        controls: controls_of(&["C6", "C7", "C11"]),
                         note: "".into(),
                     },
                     Requirement {
@@ -167,7 +167,7 @@ pub fn frameworks(model: &Model) -> Vec<Framework> {
                     Requirement {
                         id: "164.312(c)(1)",
                         title: "Integrity",
-                        controls: controls_of(&["C6", "C7"]),
+                        controls: controls_of(&["C6", "C7", "C11"]),
                         note: if model.workload.pinned_by_digest {
                             "read-only root filesystem, image pinned by digest".into()
                         } else {
@@ -220,7 +220,7 @@ pub fn frameworks(model: &Model) -> Vec<Framework> {
                     Requirement {
                         id: "6",
                         title: "Develop and maintain secure systems and software",
-                        controls: controls_of(&["C7"]),
+                        controls: controls_of(&["C7", "C11"]),
                         note: "".into(),
                     },
                     Requirement {

@@ -331,6 +331,7 @@ pub fn analyse(paths: &[PathBuf]) -> Result<System, Vec<SystemProblem>> {
         flows: Vec::new(),
         problems: Vec::new(),
     };
+    spec_warnings(&mut system);
     handshake::check(&mut system);
     share_namespaces(&mut system);
     describe_peers(&mut system);
@@ -355,6 +356,25 @@ pub fn analyse(paths: &[PathBuf]) -> Result<System, Vec<SystemProblem>> {
     }
     system.problems.sort_by(order);
     Ok(system)
+}
+
+/// Each spec's own warnings (what its compliance context recommends and it
+/// leaves out), as problems of the system.
+fn spec_warnings(system: &mut System) {
+    for service in &system.services {
+        for warning in &service.model.warnings {
+            let path = service.parsed.source_path(&warning.path);
+            system.problems.push(SystemProblem {
+                severity: Severity::Warning,
+                file: service.file.clone(),
+                position: service.parsed.locations.find(&path),
+                path,
+                message: warning.message.clone(),
+                help: warning.help.clone(),
+                others: Vec::new(),
+            });
+        }
+    }
 }
 
 /// Gives each namespace of several services one output of its own (the
@@ -383,6 +403,9 @@ fn share_namespaces(system: &mut System) {
             namespace,
             pss_version: first.model.pss_version.clone(),
             compliance,
+            image_policy: indices
+                .iter()
+                .any(|&i| system.services[i].model.image_policy.is_some()),
             specs: indices
                 .iter()
                 .map(|&i| system.services[i].model.spec_file.clone())

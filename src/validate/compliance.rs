@@ -28,6 +28,12 @@ pub const RULES: &[Rule] = &[
         rule: "the image is pinned by digest: workload.allowTagOnlyImage is not allowed",
     },
     Rule {
+        id: "pci-dss/signed-image",
+        context: "pci-dss",
+        requirement: "PCI DSS v4.0 Requirement 6 (develop and maintain secure systems and software)",
+        rule: "the cluster admits only the image its signer signed: workload.signature is set",
+    },
+    Rule {
         id: "pci-dss/bounded-egress",
         context: "pci-dss",
         requirement: "PCI DSS v4.0 Requirement 1.3 (network access to and from the cardholder data environment is restricted)",
@@ -132,6 +138,50 @@ pub fn check(spec: &Spec) -> Vec<Problem> {
     problems
 }
 
+/// How to add `workload.signature`, for the error and the warnings.
+const SIGNATURE_HELP: &str = "add workload.signature with the identity that signs the image in CI, e.g. keyless: {issuer: https://token.actions.githubusercontent.com, subject: https://github.com/<org>/<repo>/.github/workflows/release.yml@refs/heads/main}, or key: {secret: <Secret in cosign-system>}";
+
+/// The compliance contexts under which an unsigned image is a warning, not
+/// an error, with the requirement the warning names.
+const SIGNATURE_RECOMMENDED: [(&str, &str); 2] = [
+    (
+        "soc2",
+        "SOC 2 CC6.8 (unauthorized or malicious software is prevented or detected)",
+    ),
+    ("hipaa", "HIPAA 45 CFR 164.312(c)(1) (integrity)"),
+];
+
+/// What the spec's compliance contexts recommend and it leaves out: shown
+/// as warnings, the render goes ahead. Under pci-dss the same gap is an
+/// error ([`check`]), so no warning repeats it.
+pub fn warnings(spec: &Spec) -> Vec<Problem> {
+    let contexts: Vec<&str> = spec
+        .app
+        .as_ref()
+        .map(|a| a.compliance.iter().map(String::as_str).collect())
+        .unwrap_or_default();
+    let unsigned = spec
+        .workload
+        .as_ref()
+        .is_some_and(|w| w.signature.is_none());
+    if !unsigned || contexts.contains(&"pci-dss") {
+        return Vec::new();
+    }
+    SIGNATURE_RECOMMENDED
+        .iter()
+        .filter(|(context, _)| contexts.contains(context))
+        .map(|(context, requirement)| {
+            Problem::new(
+                "workload.signature",
+                format!(
+                    "is not set: the cluster would run any image pushed to the repository; {requirement} recommends admitting only signed images ({context})"
+                ),
+            )
+            .help(SIGNATURE_HELP)
+        })
+        .collect()
+}
+
 /// PCI DSS: digests, bounded egress, a Dapr API token, managed secrets.
 fn pci_dss(spec: &Spec, dapr: Option<&crate::spec::Dapr>, problems: &mut Vec<Problem>) {
     if spec
@@ -147,6 +197,18 @@ fn pci_dss(spec: &Spec, dapr: Option<&crate::spec::Dapr>, problems: &mut Vec<Pro
         ));
     }
     bounded_egress(spec, problems);
+    if spec
+        .workload
+        .as_ref()
+        .is_some_and(|w| w.signature.is_none())
+    {
+        problems.push(problem(
+            "pci-dss/signed-image",
+            "workload.signature",
+            "is missing, so the cluster would run any image pushed to the repository".into(),
+            SIGNATURE_HELP,
+        ));
+    }
     if dapr.is_some_and(|d| d.api_token_secret.is_none()) {
         problems.push(problem(
             "pci-dss/dapr-api-token",

@@ -8,7 +8,7 @@
 //! Checking (spec -> problems) has one module per spec section, each adding
 //! `Validator` methods that check a section and return its model part:
 //! `app.rs`, `workload.rs`, `api.rs` (kubernetesApi),
-//! `secrets.rs`, `dapr.rs`, `network.rs` (ingress, egress, network),
+//! `secrets.rs`, `dapr.rs`, `signature.rs` (workload.signature), `network.rs` (ingress, egress, network),
 //! `backends.rs` (each Dapr component's backend is an allowed flow), with
 //! `fields.rs` for unknown fields and the shared rules in [`formats`],
 //! [`hosts`], [`limits`] and [`compliance`]. Resolving (checked spec ->
@@ -30,6 +30,7 @@ mod network;
 mod preflight;
 mod resolve;
 mod secrets;
+mod signature;
 mod workload;
 
 use crate::diagnostics::Problem;
@@ -221,6 +222,18 @@ impl Validator {
         for problem in compliance::check(spec) {
             self.push(problem);
         }
+        let image_policy = spec
+            .workload
+            .as_ref()
+            .and_then(|w| w.signature.as_ref())
+            .and_then(|signature| {
+                self.signature(
+                    signature,
+                    workload.as_ref(),
+                    name.as_deref(),
+                    namespace.as_deref(),
+                )
+            });
         let network = self.network(
             spec,
             &namespace_for_peers,
@@ -266,6 +279,8 @@ impl Validator {
             neighbourhood: None,
             described_peers: Vec::new(),
             workspace_ends: Vec::new(),
+            image_policy,
+            warnings: compliance::warnings(spec),
         };
         Some(model)
     }

@@ -503,6 +503,13 @@ const CASES: &[Case] = &[
         to: "runAsUser: 1001\n            runAsGroup",
     },
     Case {
+        rule: "hardening/image-policy-scope",
+        spec: "checkout",
+        file: "09-image-policy.yaml",
+        from: "    - glob: \"registry.example.com/shop/checkout@sha256:*\"",
+        to: "    - glob: \"registry.example.com/shop/**\"",
+    },
+    Case {
         rule: "hardening/no-service",
         spec: "hello",
         file: "06-deployment.yaml",

@@ -211,11 +211,14 @@ fn run_with(
     )
     .unwrap();
     if trivy {
-        std::os::unix::fs::symlink(
-            repo().join("tests/fixtures/fake-trivy"),
-            bin.path().join("trivy"),
-        )
-        .unwrap();
+        // The image tools: trivy, and cosign for the signature check.
+        for tool in ["trivy", "cosign"] {
+            std::os::unix::fs::symlink(
+                repo().join(format!("tests/fixtures/fake-{tool}")),
+                bin.path().join(tool),
+            )
+            .unwrap();
+        }
     }
     let state = TempDir::new().unwrap();
     let table = state.path().join("cluster.table");
@@ -226,7 +229,7 @@ fn run_with(
         ["/usr/bin", "/bin"]
             .map(PathBuf::from)
             .into_iter()
-            .filter(|p| !p.join("trivy").exists()),
+            .filter(|p| !p.join("trivy").exists() && !p.join("cosign").exists()),
     );
     let timeout: &[&str] = if args.contains(&"--timeout") {
         &[]
@@ -800,7 +803,7 @@ const fn expected(
 /// see also [`INCONCLUSIVE`]). Checkout has check 11 (egress by
 /// hostname); orders has two components, so scenarios 4.1 and 4.2.
 const EXPECTED: &[Expected] = &[
-    expected("specs/checkout.yaml", 12, &["9"], 12, &["4.1"]),
+    expected("specs/checkout.yaml", 13, &["9"], 13, &["4.1"]),
     expected(
         "specs/hello.yaml",
         11,
@@ -809,13 +812,13 @@ const EXPECTED: &[Expected] = &[
         &["2.3", "4.1"],
     ),
     expected("specs/orders.yaml", 11, &[], 13, &[]),
-    expected("specs/payments.yaml", 11, &["8", "9", "10"], 12, &["4.1"]),
+    expected("specs/payments.yaml", 12, &["8", "9", "10"], 13, &["4.1"]),
     expected("specs/task-api.yaml", 11, &[], 12, &[]),
     expected(
         "examples/workspace/specs/billing.yaml",
-        11,
-        &["9"],
         12,
+        &["9"],
+        13,
         &["4.1"],
     ),
     expected(
@@ -841,9 +844,9 @@ const EXPECTED: &[Expected] = &[
     ),
     expected(
         "examples/workspace/specs/task-api.yaml",
-        11,
-        &["9"],
         12,
+        &["9"],
+        13,
         &["4.1"],
     ),
     expected(
@@ -907,9 +910,10 @@ fn every_example_passes_its_compliant_cluster_and_fails_its_broken_one() {
     });
     let asserted: usize = counts.iter().map(|c| c.0).sum();
     let expected_yes: usize = counts.iter().map(|c| c.1).sum();
-    // 11 specs; 122 checks (row 0, the cluster preflight, in each) on three
-    // clusters and 133 scenarios on two.
-    assert_eq!(asserted, 3 * 122 + 2 * 133);
+    // 11 specs; 126 checks (row 0, the cluster preflight, in each; check 12,
+    // the signature, in the four signed ones) on three clusters and 137
+    // scenarios on two.
+    assert_eq!(asserted, 3 * 126 + 2 * 137);
     assert_eq!(
         expected_yes, 2,
         "payments' two grants are the examples' only yes"
@@ -1157,9 +1161,10 @@ proptest::proptest! {
             let results = results(&run);
             // Every check and scenario the spec has, and the exit status.
             let total = if kind == "audit" {
-                11 + usize::from(!model.network.hosts.is_empty())
+                11 + usize::from(!model.network.hosts.is_empty()) + usize::from(model.image_policy.is_some())
             } else {
                 4 + 3 + usize::from(model.metadata_probe.is_some()) + 4 + components.max(1)
+                    + usize::from(model.image_policy.is_some())
             };
             proptest::prop_assert_eq!(results.len(), total, "{}", context);
             proptest::prop_assert_eq!(run.code, if cluster == "compliant" { 0 } else { 1 }, "{}", context);
@@ -1447,4 +1452,69 @@ fn pentest_proves_the_metadata_server_is_open_for_dns_only() {
         &["--json"],
     );
     assert!(results(&run).iter().all(|(id, _, _)| id != "2.4"));
+}
+
+/// Check 12 (a signed image) without cosign: a clear SKIP naming cosign,
+/// never a pass; with the policy deleted it fails even so.
+#[test]
+fn without_cosign_the_signature_check_is_skipped_never_passed() {
+    let dir = rendered("checkout");
+    let compliant = run(&dir, "audit", "compliant", false, &["--json"]);
+    let found = results(&compliant);
+    let (_, status, evidence) = found.iter().find(|(id, _, _)| id == "12").unwrap();
+    assert_eq!(status, "skip", "{}", compliant.output);
+    assert!(evidence.contains("cosign is not installed"), "{evidence}");
+    let broken = run(&dir, "audit", "broken", false, &["--json"]);
+    let found = results(&broken);
+    let (_, status, evidence) = found.iter().find(|(id, _, _)| id == "12").unwrap();
+    assert_eq!(status, "fail", "{}", broken.output);
+    assert!(
+        evidence.contains("no ClusterImagePolicy checkout-checkout"),
+        "{evidence}"
+    );
+}
+
+/// Check 12 and scenario 5.1 with cosign: the compliant cluster's running
+/// digest verifies and the unsigned image is refused by the policy; on the
+/// broken one cosign answers 12 and the unsigned image is admitted.
+#[test]
+fn the_signature_is_verified_and_an_unsigned_image_refused() {
+    let dir = rendered("checkout");
+    let audit = run(&dir, "audit", "compliant", true, &["--json"]);
+    let (_, status, evidence) = results(&audit)
+        .into_iter()
+        .find(|(id, _, _)| id == "12")
+        .unwrap();
+    assert_eq!(status, "pass", "{}", audit.output);
+    assert!(
+        evidence.contains("cosign verified every running digest"),
+        "{evidence}"
+    );
+    let audit = run(&dir, "audit", "broken", true, &["--json"]);
+    let (_, status, evidence) = results(&audit)
+        .into_iter()
+        .find(|(id, _, _)| id == "12")
+        .unwrap();
+    assert_eq!(status, "fail");
+    assert!(
+        evidence.contains("has no signature by this signer"),
+        "{evidence}"
+    );
+    assert!(
+        evidence.contains("is not labelled policy.sigstore.dev/include=true"),
+        "{evidence}"
+    );
+    let pentest = run(&dir, "pentest", "compliant", true, &["--json"]);
+    let (_, status, evidence) = results(&pentest)
+        .into_iter()
+        .find(|(id, _, _)| id == "5.1")
+        .unwrap();
+    assert_eq!(status, "blocked", "{}", pentest.output);
+    assert_eq!(evidence, "refused: failed policy: checkout-checkout");
+    let pentest = run(&dir, "pentest", "broken", true, &["--json"]);
+    let (_, status, _) = results(&pentest)
+        .into_iter()
+        .find(|(id, _, _)| id == "5.1")
+        .unwrap();
+    assert_eq!(status, "exposed", "{}", pentest.output);
 }

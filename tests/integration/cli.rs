@@ -272,7 +272,7 @@ invalid_spec_tests! {
     invalid_resources: BASE.to_string().replace("  port: 8080", "  port: 8080\n  resources:\n    requests: {cpu: 2, memory: 1GB}\n    limits: {cpu: 500m}");
     invalid_many_problems_at_once: BASE.replace("name: shop", "name: -shop").replace("port: 8080", "port: 70000") + "ingress:\n  - namespace: Gateway\n";
     invalid_hosts_format: BASE.to_string() + "network: {enforcement: cilium}\negress:\n  - name: api\n    hosts: [\"10.0.0.1\", Api.example.com, \"*.*.example.com\", api.example.com, api.example.com]\n    namespace: other\n    ports: [{port: 443}]\n";
-    invalid_hosts_wildcard_over_public_suffix_under_pci: BASE.replace("  name: shop", "  name: shop\n  compliance: [pci-dss]") + "network: {enforcement: cilium}\negress:\n  - name: s3\n    hosts: [\"*.s3.eu-west-1.amazonaws.com\", \"*.co.uk\"]\n    ports: [{port: 443}]\n";
+    invalid_hosts_wildcard_over_public_suffix_under_pci: BASE.replace("  name: shop", "  name: shop\n  compliance: [pci-dss]").replace("  port: 8080", "  port: 8080\n  signature: {key: {secret: shop-release-key}}") + "network: {enforcement: cilium}\negress:\n  - name: s3\n    hosts: [\"*.s3.eu-west-1.amazonaws.com\", \"*.co.uk\"]\n    ports: [{port: 443}]\n";
     invalid_hostile_strings: BASE.to_string() + "dapr:\n  components:\n    - name: \"x$(rm -rf /)\"\n      type: state.redis\n      metadata:\n        host: \"a\\nkind: Secret\"\n";
 }
 

@@ -392,3 +392,94 @@ fn accepted_hostile_values_render_and_run_nothing_injected() {
     // check and the printed fix command work with this file name.
     harden(root).arg("check").assert().code(0);
 }
+
+/// `workload.signature`: issuers, subjects, regular expressions, PEM keys
+/// and KMS URIs that carry injections are refused with the field named.
+#[test]
+fn hostile_signature_values_are_refused() {
+    let signed = |signature: &str| format!("{BASE}  signature:\n{signature}");
+    let cases: &[(&str, &str)] = &[
+        (
+            "    keyless: {issuer: \"https://x.com/$(pwned)\", subject: a@b.c}\n",
+            "workload.signature.keyless.issuer",
+        ),
+        (
+            "    keyless: {issuer: \"http://x.com\", subject: a@b.c}\n",
+            "workload.signature.keyless.issuer",
+        ),
+        (
+            "    keyless: {issuer: \"https://x.com\", subject: \"a'; pwned; '\"}\n",
+            "workload.signature.keyless.subject",
+        ),
+        (
+            "    keyless: {issuer: \"https://x.com\", subjectRegExp: \"^a\\\"\\nkind: ClusterRoleBinding$\"}\n",
+            "workload.signature.keyless.subjectRegExp",
+        ),
+        (
+            "    keyless: {issuer: \"https://x.com\", subjectRegExp: \"github.com/acme\"}\n",
+            "workload.signature.keyless.subjectRegExp",
+        ),
+        (
+            "    keyless: {issuer: \"https://x.com\", subjectRegExp: \"^(a)\\\\1$\"}\n",
+            "workload.signature.keyless.subjectRegExp",
+        ),
+        (
+            "    key:\n      pem: \"-----BEGIN PUBLIC KEY-----\\nAAAA\\n-----END PUBLIC KEY-----\\nkind: ClusterRoleBinding\\n\"\n",
+            "workload.signature.key.pem",
+        ),
+        (
+            "    key:\n      pem: \"-----BEGIN EC PRIVATE KEY-----\\nAAAA\\n-----END EC PRIVATE KEY-----\\n\"\n",
+            "is a private key",
+        ),
+        (
+            "    key: {kms: \"file:///etc/shadow\"}\n",
+            "workload.signature.key.kms",
+        ),
+        (
+            "    key: {secret: \"../x\"}\n",
+            "workload.signature.key.secret",
+        ),
+        (
+            "    key: {kms: \"awskms://$(pwned)\"}\n",
+            "workload.signature.key.kms",
+        ),
+    ];
+    for (signature, field) in cases {
+        refused(&signed(signature), &[field]);
+    }
+}
+
+/// An accepted regular expression holds every character YAML, the shell
+/// and Markdown treat specially that RE2 needs (`\ $ { } | * [ ] ( ) ? +`):
+/// it reaches the ClusterImagePolicy as exactly one scalar and the live
+/// audit's `cosign verify` as one quoted word.
+#[test]
+fn accepted_signature_regexps_stay_one_value() {
+    let dir = TempDir::new().unwrap();
+    fs::write(dir.path().join("harden.yaml"), "").unwrap();
+    let regexp = r"^https://github\.com/(acme|ACME)/web/\.github/workflows/[a-z]{1,9}\.yml@refs/tags/v[0-9]+(-rc)?#x;$";
+    let text = format!(
+        "{BASE}  signature:\n    keyless:\n      issuer: https://token.actions.githubusercontent.com\n      subjectRegExp: '{regexp}'\n"
+    );
+    fs::write(dir.path().join("web.yaml"), text).unwrap();
+    let output = harden(dir.path())
+        .args(["render", "web.yaml"])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let out = dir.path().join("deploy/web");
+    let policy = fs::read_to_string(out.join("09-image-policy.yaml")).unwrap();
+    let documents = harden::yaml::parse_stream(&policy).expect("YAML parses");
+    assert_eq!(documents.len(), 1);
+    let identity = &documents[0]["spec"]["authorities"][0]["keyless"]["identities"][0];
+    assert_eq!(identity["subjectRegExp"].as_str(), Some(regexp));
+    assert_eq!(
+        documents[0]["spec"]["images"][0]["glob"].as_str(),
+        Some("index.docker.io/example/web@sha256:*")
+    );
+    let audit = fs::read_to_string(out.join("secure-web-audit.sh")).unwrap();
+    assert!(
+        audit.contains(&format!("'{regexp}'")),
+        "the regexp is one single-quoted word in the audit script"
+    );
+}

@@ -170,7 +170,7 @@ fn the_fix_names_the_exact_line_to_add() {
         stderr.contains("help: add to specs/worker.yaml ingress: - app: task-api"),
         "{stderr}"
     );
-    assert!(stderr.contains("specs/task-api.yaml:26:"), "{stderr}");
+    assert!(stderr.contains("specs/task-api.yaml:31:"), "{stderr}");
 }
 
 #[test]
@@ -432,9 +432,10 @@ fn the_committed_example_output_is_what_the_system_renders() {
             fs::read_dir(output).unwrap().count()
         );
     }
-    // Six services (51 files: billing's 04-secrets.yaml holds how to create
-    // its Dapr API token Secret) and three shared namespaces (3 files each).
-    assert_eq!((outputs.len(), compared), (9, 60));
+    // Six services (53 files: billing's 04-secrets.yaml holds how to create
+    // its Dapr API token Secret; billing and task-api sign their images,
+    // 09-image-policy.yaml) and three shared namespaces (3 files each).
+    assert_eq!((outputs.len(), compared), (9, 62));
 }
 
 /// Every rendered manifest of the example, as one cluster; Dapr pods get the
@@ -818,11 +819,17 @@ fn check_fails_on_a_one_sided_flow_even_when_every_file_is_in_sync() {
     assert!(stderr.contains("specs/worker.yaml"), "{stderr}");
 }
 
-/// A minimal spec: `name` in `namespace`, callable from ingress-nginx.
+/// A minimal spec: `name` in `namespace`, callable from ingress-nginx
+/// (signed under pci-dss, which requires it).
 fn lone_spec(name: &str, namespace: &str, compliance: &str) -> String {
+    let signature = if compliance.contains("pci-dss") {
+        "  signature: {key: {secret: release-key}}\n"
+    } else {
+        ""
+    };
     format!(
         "apiVersion: harden.dev/v1alpha1\nkind: SecuritySpec\napp:\n  name: {name}\n  namespace: {namespace}\n  compliance: [{compliance}]\n\
-         workload:\n  image: docker.io/example/{name}@sha256:{}\n  port: 8080\n\
+         workload:\n  image: docker.io/example/{name}@sha256:{}\n  port: 8080\n{signature}\
          ingress:\n  - name: ingress-nginx\n    namespace: ingress-nginx\n",
         "0c9e4b5a1f2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f"
     )

@@ -322,6 +322,11 @@ fn checkout() {
                 "Secret holding the Dapr API token",
                 "checkout-dapr-api-token",
             ),
+            // PCI DSS requires workload.signature.
+            (
+                "Set another field?",
+                "workload.signature={keyless: {issuer: https://token.actions.githubusercontent.com, subject: https://github.com/example/checkout/.github/workflows/release.yml@refs/heads/main}, attestations: {sbom: cyclonedx, vulnerabilityScan: {maxAgeHours: 24}}}",
+            ),
         ],
     );
 }
@@ -484,6 +489,10 @@ fn payments() {
                 "Set another field?",
                 "workload.probes.liveness.initialDelaySeconds=15",
             ),
+            (
+                "Set another field?",
+                "workload.signature.key.secret=payments-release-key",
+            ),
         ],
     );
 }
@@ -521,6 +530,10 @@ fn workspace_billing() {
             ("Add another caller app-id", "n"),
             ("Does this app invoke another Dapr app", "n"),
             ("Secret holding the Dapr API token", "billing-dapr-token"),
+            (
+                "Set another field?",
+                r"workload.signature={keyless: {issuer: https://token.actions.githubusercontent.com, subjectRegExp: '^https://github\.com/example/billing/\.github/workflows/release\.yml@refs/tags/v[0-9.]+$'}}",
+            ),
         ],
     );
 }
@@ -662,6 +675,10 @@ fn workspace_task_api() {
             ("Invoked app's app-id", "billing"),
             ("Invoked app's namespace", "billing"),
             ("Add another app-id it invokes", "n"),
+            (
+                "Set another field?",
+                "workload.signature={keyless: {issuer: https://token.actions.githubusercontent.com, subject: https://github.com/example/task-api/.github/workflows/release.yml@refs/heads/main}}",
+            ),
         ],
     );
 }
@@ -797,6 +814,7 @@ fn answers_as_flags() -> impl Strategy<Value = harden::cli::InitArgs> {
             };
             if pci {
                 args.set.push("workload.resources={requests: {cpu: 100m, memory: 128Mi}, limits: {cpu: 500m, memory: 256Mi}}".into());
+                args.set.push("workload.signature={keyless: {issuer: https://token.actions.githubusercontent.com, subject: https://github.com/acme/app/.github/workflows/release.yml@refs/heads/main}}".into());
             }
             args
         })

@@ -38,6 +38,7 @@ pub mod network;
 pub mod pod_security;
 pub mod rbac;
 pub mod secrets;
+pub mod signature;
 
 use std::collections::HashMap;
 use std::sync::LazyLock;
@@ -63,6 +64,7 @@ pub fn catalogue() -> &'static [&'static Rule] {
         all.extend_from_slice(dapr::RULES);
         all.extend_from_slice(network::RULES);
         all.extend_from_slice(hardening::RULES);
+        all.extend_from_slice(signature::RULES);
         all.extend_from_slice(input::RULES);
         all
     });

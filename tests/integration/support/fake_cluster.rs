@@ -57,6 +57,10 @@ pub enum Weakening {
     ScopesRemoved,
     /// The app's image has CRITICAL vulnerabilities.
     VulnerableImage,
+    /// The running image is not signed by the spec's signer, the
+    /// ClusterImagePolicy is deleted and the namespace's
+    /// `policy.sigstore.dev/include` label removed.
+    UnsignedImage,
 }
 
 /// The broken cluster: every weakening that can hold at once (a cluster
@@ -72,6 +76,7 @@ pub const BROKEN: &[Weakening] = &[
     Weakening::ApiLoggingOff,
     Weakening::ScopesRemoved,
     Weakening::VulnerableImage,
+    Weakening::UnsignedImage,
 ];
 
 /// The weakenings of a `FAKE_CLUSTER` name: `broken` is [`BROKEN`],
@@ -215,6 +220,14 @@ pub fn weaken(documents: &mut Vec<Value>, model: &Model, weakenings: &[Weakening
                 }
             }
             Weakening::VulnerableImage => {}
+            Weakening::UnsignedImage => {
+                documents.retain(|d| kind(d) != "ClusterImagePolicy");
+                for document in documents.iter_mut().filter(|d| kind(d) == "Namespace") {
+                    if let Some(labels) = document["metadata"]["labels"].as_object_mut() {
+                        labels.remove(harden::platform::sigstore::INCLUDE_LABEL);
+                    }
+                }
+            }
         }
     }
 }
@@ -293,6 +306,22 @@ fn object_facts(documents: &[Value], weakenings: &[Weakening]) -> String {
     facts.push(("namespace", text(&namespace["metadata"]["name"]).into()));
     facts.push(("pss_enforce", enforce));
     facts.push(("pss_version", version));
+    if let Some(include) =
+        namespace["metadata"]["labels"].get(harden::platform::sigstore::INCLUDE_LABEL)
+    {
+        facts.push(("sigstore_include", text(include).into()));
+    }
+    // The sigstore policy-controller: its policies (name and the repository
+    // of the first glob), the running image's digest reference as the
+    // runtime reports it, and whether its signer signed it.
+    for policy in of_kind("ClusterImagePolicy") {
+        let glob = text(&policy["spec"]["images"][0]["glob"]);
+        let repository = glob.split('@').next().unwrap_or_default();
+        facts.push((
+            "image_policy",
+            format!("{} {repository}", text(&policy["metadata"]["name"])),
+        ));
+    }
     let deployment = of_kind("Deployment").next().expect("a Deployment");
     let pod = &deployment["spec"]["template"];
     facts.push(("app", text(&deployment["metadata"]["name"]).into()));
@@ -312,6 +341,11 @@ fn object_facts(documents: &[Value], weakenings: &[Weakening]) -> String {
             0
         };
         facts.push(("image", format!("{image} {critical}")));
+        let image_id = image_id(image);
+        if !weakenings.contains(&Weakening::UnsignedImage) {
+            facts.push(("signed", image_id.clone()));
+        }
+        facts.push(("image_id", image_id));
         for mount in container["volumeMounts"].as_array().into_iter().flatten() {
             facts.push(("mount", text(&mount["mountPath"]).into()));
         }
@@ -782,4 +816,15 @@ fn judge_pod() {
         "containers": [{"name": "a", "image": "x", "securityContext": {
             "allowPrivilegeEscalation": false, "capabilities": {"drop": ["ALL"]}}}]}});
     assert_eq!(judge(&compliant, "restricted", "v1.33"), None);
+}
+
+/// The digest reference a runtime reports for `image` (`imageID`, without
+/// the `docker-pullable://` prefix): the repository, fully qualified, at
+/// the pinned digest (a tag-only image at a made-up one).
+fn image_id(image: &str) -> String {
+    let repository = harden::platform::sigstore::qualified_repository(image);
+    match image.split_once('@') {
+        Some((_, digest)) => format!("{repository}@{digest}"),
+        None => format!("{repository}@sha256:{}", "ab".repeat(32)),
+    }
 }

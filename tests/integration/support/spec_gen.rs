@@ -261,6 +261,7 @@ prop_compose! {
         memory in 1u32..=8,
         paths in prop::sample::subsequence(vec!["/tmp", "/var/cache/app", "/data"], 0..=3),
         liveness in prop::option::of(prop::sample::select(vec!["/healthz", "/livez"])),
+        signature in prop::option::of(signature()),
     ) -> Value {
         let mut workload = json!({
             "image": image,
@@ -278,8 +279,49 @@ prop_compose! {
         if let Some(path) = liveness {
             workload["probes"] = json!({"liveness": {"path": path}, "readiness": {"path": path}});
         }
+        if let Some(signature) = signature {
+            workload["signature"] = signature;
+        }
         workload
     }
+}
+
+/// `workload.signature`: keyless (a subject or an anchored expression) or
+/// a key (PEM, Secret or KMS), with attestations left to chance.
+fn signature() -> impl Strategy<Value = Value> {
+    let signer = prop_oneof![
+        Just(
+            json!({"keyless": {"issuer": "https://token.actions.githubusercontent.com",
+            "subject": "https://github.com/acme/app/.github/workflows/release.yml@refs/heads/main"}})
+        ),
+        Just(json!({"keyless": {"issuer": "https://accounts.google.com",
+            "subjectRegExp": "^release@acme\\.example$"}})),
+        Just(json!({"key": {"secret": "release-key"}})),
+        Just(
+            json!({"key": {"kms": "gcpkms://projects/p/locations/global/keyRings/r/cryptoKeys/k"}})
+        ),
+        Just(
+            json!({"key": {"pem": "-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEqOcSCRfC3Ap6Nd1n0Z5pv0Tn5b5a\nJbkNhs1sFIGjFtqkQk8T+q3YJ6p8nKr+GmJzbbJq8xOs1l4wWb0PGY9dEw==\n-----END PUBLIC KEY-----\n"}})
+        ),
+    ];
+    (
+        signer,
+        prop::option::of(prop::sample::select(vec!["cyclonedx", "spdx"])),
+        prop::option::of(1u32..=8760),
+        prop::option::of(prop::sample::select(vec!["bundle", "legacy"])),
+    )
+        .prop_map(|(mut signature, sbom, hours, format)| {
+            if let Some(sbom) = sbom {
+                signature["attestations"]["sbom"] = json!(sbom);
+            }
+            if let Some(hours) = hours {
+                signature["attestations"]["vulnerabilityScan"] = json!({"maxAgeHours": hours});
+            }
+            if let Some(format) = format {
+                signature["format"] = json!(format);
+            }
+            signature
+        })
 }
 
 /// A spec a user could have written: valid, with every default left to chance.
@@ -387,6 +429,11 @@ fn comply(spec: &mut Value) {
         return;
     }
     spec["dapr"]["apiTokenSecret"] = json!("dapr-api-token");
+    if spec["workload"].get("signature").is_none() {
+        spec["workload"]["signature"] = json!({"keyless": {
+            "issuer": "https://token.actions.githubusercontent.com",
+            "subject": "https://github.com/acme/app/.github/workflows/release.yml@refs/heads/main"}});
+    }
     if let Some(secrets) = spec.get_mut("secrets")
         && secrets["source"] == "manual"
     {

@@ -25,6 +25,7 @@ pub mod commands;
 pub mod diagnostics;
 pub mod drift;
 pub mod error;
+pub mod guard;
 pub mod impact;
 pub mod load;
 pub mod model;

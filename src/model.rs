@@ -76,6 +76,9 @@ pub struct Model {
     /// Cloud DNS): the penetration test's scenario 2.4 proves its HTTP port
     /// stays closed while a lookup through it answers.
     pub metadata_probe: Option<MetadataProbe>,
+    /// The admission guard: its mode, what it admits of this app, and the
+    /// guard rendered for the app alone ([`crate::guard`]).
+    pub guard: Option<crate::guard::Setting>,
 }
 
 /// The node's metadata server, opened on the DNS port only.

@@ -161,8 +161,20 @@ pub fn render(model: &Model, templates: &Templates) -> Result<Vec<GeneratedFile>
                 .map(|o| (o.file_name)(model)),
         )
         .collect();
+    let guard = model
+        .guard
+        .as_ref()
+        .and_then(|g| g.guard.as_ref())
+        .filter(|_| model.shared_namespace.is_none());
+    let manifests: Vec<String> = manifests
+        .into_iter()
+        .chain(guard.map(|_| names::ADMISSION_GUARD_FILE.to_string()))
+        .collect();
     let context = Value::from(Serde(model));
     let mut files = Vec::new();
+    if let Some(guard) = guard {
+        files.push(render_guard(guard, templates, &model.spec_file)?);
+    }
     for output in &selected {
         let body = render_one(templates, output.template, &context)?;
         files.push(GeneratedFile {
@@ -181,6 +193,24 @@ pub fn render(model: &Model, templates: &Templates) -> Result<Vec<GeneratedFile>
     });
     files.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(files)
+}
+
+/// The template of the admission guard ([`crate::guard`]).
+const GUARD_TEMPLATE: &str = "08-admission-guard.yaml.j2";
+
+/// The admission guard's file, rendered from `guard` alone: an app's own,
+/// or a shared namespace's for all its specs.
+fn render_guard(
+    guard: &crate::guard::Guard,
+    templates: &Templates,
+    source: &str,
+) -> Result<GeneratedFile, TemplateBug> {
+    let body = render_one(templates, GUARD_TEMPLATE, &Value::from(Serde(guard)))?;
+    Ok(GeneratedFile {
+        name: names::ADMISSION_GUARD_FILE.into(),
+        content: with_header(&body, source, Comment::Hash),
+        executable: false,
+    })
 }
 
 /// The kustomization.yaml listing `resources`, in order.
@@ -210,6 +240,9 @@ pub struct SharedNamespace {
     pub compliance: Vec<String>,
     /// The specs of the namespace, as their headers name them.
     pub specs: Vec<String>,
+    /// One admission guard admitting every spec's workloads
+    /// ([`crate::guard::shared`]).
+    pub guard: Option<crate::guard::Guard>,
 }
 
 impl SharedNamespace {
@@ -242,6 +275,9 @@ pub fn render_namespace(
             content: with_header(&body, &source, Comment::Hash),
             executable: false,
         });
+    }
+    if let Some(guard) = &namespace.guard {
+        files.push(render_guard(guard, templates, &source)?);
     }
     let resources: Vec<String> = files.iter().map(|f| f.name.clone()).collect();
     files.push(kustomization(templates, &resources, &source)?);

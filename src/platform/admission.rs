@@ -64,11 +64,12 @@ pub const WORKLOAD_RULES: [ResourceRule; 3] = [
     },
 ];
 
-/// RoleBindings, whose grants the guard's RBAC policy judges.
+/// RoleBindings, whose grants the guard's RBAC policy judges, and Roles
+/// (the spec's Role must keep the spec's rules).
 pub const RBAC_RULES: [ResourceRule; 1] = [ResourceRule {
     api_group: "rbac.authorization.k8s.io",
     api_version: "v1",
-    resources: &["rolebindings"],
+    resources: &["rolebindings", "roles"],
 }];
 
 /// A binding's `validationActions`: `Deny` refuses, `Warn` answers with an

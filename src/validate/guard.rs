@@ -47,3 +47,81 @@ impl Validator {
         mode
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::guard::Mode;
+    use crate::spec;
+
+    const SPEC: &str = "apiVersion: harden.dev/v1alpha1
+kind: SecuritySpec
+app:
+  name: web
+workload:
+  image: docker.io/example/web@sha256:0c9e4b5a1f2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f
+  port: 8080
+";
+
+    fn setting(extra: &str, workspace: Option<&str>) -> Result<crate::guard::Setting, String> {
+        let text = format!("{SPEC}{extra}");
+        let parsed = crate::load::parse_spec(&text, "web.yaml").map_err(|e| e.to_string())?;
+        let cluster = workspace.map(|mode| spec::Cluster {
+            guard: Some(mode.into()),
+            ..Default::default()
+        });
+        crate::validate::validate_in(&parsed.value, &[], "web.yaml", cluster.as_ref())
+            .map(|model| model.guard.expect("every model has a guard setting"))
+            .map_err(|problems| format!("{problems:?}"))
+    }
+
+    #[test]
+    fn the_default_is_warn_without_compliance_and_deny_with_it() {
+        let plain = setting("", None).unwrap();
+        assert_eq!(plain.mode, Mode::Warn);
+        assert_eq!(plain.guard.unwrap().actions, ["Warn", "Audit"]);
+        let text = SPEC.replace("name: web\n", "name: web\n  compliance: [soc2]\n");
+        let parsed = crate::load::parse_spec(&text, "web.yaml").unwrap();
+        let model = crate::validate::validate(&parsed.value, &[], "web.yaml").unwrap();
+        assert_eq!(model.guard.unwrap().mode, Mode::Deny);
+    }
+
+    #[test]
+    fn the_spec_overrides_the_workspace() {
+        assert_eq!(setting("", Some("audit")).unwrap().mode, Mode::Audit);
+        let off = setting("cluster:\n  guard: off\n", Some("deny")).unwrap();
+        assert_eq!(off.mode, Mode::Off);
+        assert!(off.guard.is_none() && off.skipped.is_none());
+    }
+
+    #[test]
+    fn versions_before_1_30_refuse_a_chosen_guard_and_skip_the_default() {
+        let spec = SPEC.replace(
+            "app:\n  name: web\n",
+            "app:\n  name: web\n  podSecurityVersion: v1.29\n",
+        );
+        let parsed = crate::load::parse_spec(&spec, "web.yaml").unwrap();
+        let model = crate::validate::validate(&parsed.value, &[], "web.yaml").unwrap();
+        let skipped = model.guard.unwrap();
+        assert!(skipped.guard.is_none());
+        assert!(skipped.skipped.unwrap().contains("v1.29"));
+        let chosen = format!("{spec}cluster:\n  guard: deny\n");
+        let parsed = crate::load::parse_spec(&chosen, "web.yaml").unwrap();
+        let problems = crate::validate::validate(&parsed.value, &[], "web.yaml").unwrap_err();
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert_eq!(problems[0].path, "cluster.guard");
+        assert!(problems[0].message.contains("v1.30"));
+        assert!(problems[0].help.as_deref().unwrap().contains("guard: off"));
+        let off = format!("{spec}cluster:\n  guard: off\n");
+        let parsed = crate::load::parse_spec(&off, "web.yaml").unwrap();
+        assert!(crate::validate::validate(&parsed.value, &[], "web.yaml").is_ok());
+    }
+
+    #[test]
+    fn an_unknown_mode_is_refused_with_the_choices() {
+        let error = setting("cluster:\n  guard: enforce\n", None).unwrap_err();
+        assert!(
+            error.contains("cluster.guard") && error.contains("deny, warn, audit, off"),
+            "{error}"
+        );
+    }
+}

@@ -10,6 +10,8 @@
 
 mod claims;
 mod frameworks;
+mod guard;
+pub use guard::{GUARD_CHECK, GUARD_SCENARIO};
 
 pub use claims::{Connection, OtherEnd, other_end, unencrypted};
 
@@ -23,7 +25,7 @@ use crate::model::Model;
 /// One control of the inventory.
 #[derive(Debug, Clone, Serialize)]
 pub struct Control {
-    /// `C1` to `C10`.
+    /// `C1` to `C11`.
     pub id: String,
     pub name: &'static str,
     /// How this spec implements it.
@@ -131,6 +133,7 @@ pub fn pentest_scenarios(model: &Model) -> Vec<String> {
     }
     let components = model.dapr.as_ref().map_or(0, |d| d.components.len());
     ids.extend((1..=components.max(1)).map(|i| format!("4.{i}")));
+    ids.push(GUARD_SCENARIO.to_string());
     ids
 }
 
@@ -377,6 +380,7 @@ pub fn controls(model: &Model, files: &[String]) -> Vec<Control> {
             pentest: Vec::new(),
         },
     ];
+    inventory.push(guard::control(model));
     inventory.iter_mut().for_each(|c| c.files.dedup());
     inventory
 }
@@ -626,6 +630,7 @@ pub fn residual_risks(model: &Model) -> Vec<String> {
             ));
         }
     }
+    risks.extend(guard::risks(model));
     risks
 }
 
@@ -709,6 +714,7 @@ pub fn pentest_title(model: &Model, id: &str) -> String {
         "3.2" => "mount the host's filesystem".into(),
         "3.3" => "use the host network".into(),
         "3.4" => "run as root".into(),
+        GUARD_SCENARIO => guard::GUARD_SCENARIO_TITLE.into(),
         other => {
             let index: usize = other
                 .strip_prefix("4.")
@@ -785,6 +791,7 @@ pub fn document<'a>(model: &'a Model, files: &[String], results: Results) -> Doc
     let audit_expected = std::iter::once(&PREFLIGHT_CHECK)
         .chain(AUDIT_CHECKS.iter())
         .chain(hostname_check)
+        .chain(std::iter::once(&GUARD_CHECK))
         .map(|(id, title)| (id.to_string(), title.to_string()))
         .collect();
     let pentest_expected = pentest_scenarios(model)

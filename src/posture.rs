@@ -11,7 +11,6 @@
 mod claims;
 mod frameworks;
 mod guard;
-pub use guard::{GUARD_CHECK, GUARD_SCENARIO};
 
 pub use claims::{Connection, OtherEnd, other_end, unencrypted};
 
@@ -32,7 +31,7 @@ pub struct Control {
     pub implementation: String,
     /// Generated files that carry it.
     pub files: Vec<String>,
-    /// The live-audit check that verifies it (1 to 10).
+    /// The live-audit check that verifies it (1 to 10; 0: none).
     pub audit_check: u8,
     /// Penetration-test scenarios that attack it.
     pub pentest: Vec<String>,
@@ -133,7 +132,6 @@ pub fn pentest_scenarios(model: &Model) -> Vec<String> {
     }
     let components = model.dapr.as_ref().map_or(0, |d| d.components.len());
     ids.extend((1..=components.max(1)).map(|i| format!("4.{i}")));
-    ids.push(GUARD_SCENARIO.to_string());
     ids
 }
 
@@ -714,7 +712,6 @@ pub fn pentest_title(model: &Model, id: &str) -> String {
         "3.2" => "mount the host's filesystem".into(),
         "3.3" => "use the host network".into(),
         "3.4" => "run as root".into(),
-        GUARD_SCENARIO => guard::GUARD_SCENARIO_TITLE.into(),
         other => {
             let index: usize = other
                 .strip_prefix("4.")
@@ -791,7 +788,6 @@ pub fn document<'a>(model: &'a Model, files: &[String], results: Results) -> Doc
     let audit_expected = std::iter::once(&PREFLIGHT_CHECK)
         .chain(AUDIT_CHECKS.iter())
         .chain(hostname_check)
-        .chain(std::iter::once(&GUARD_CHECK))
         .map(|(id, title)| (id.to_string(), title.to_string()))
         .collect();
     let pentest_expected = pentest_scenarios(model)

@@ -27,7 +27,7 @@ use std::fmt::Write as _;
 use serde::Serialize;
 
 use crate::model::Model;
-use crate::platform::{admission, kubernetes, names};
+use crate::platform::{admission, names};
 
 /// What a binding does with a failed rule (`cluster.guard`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -673,11 +673,6 @@ pub fn too_old(pss_version: &str) -> Option<String> {
             admission::FIRST_MINOR
         )
     })
-}
-
-/// The label every namespace carries with its name, as the guard selects it.
-pub fn namespace_label() -> &'static str {
-    kubernetes::NAMESPACE_NAME_LABEL
 }
 
 #[cfg(test)]

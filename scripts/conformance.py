@@ -56,6 +56,21 @@ KUBERNETES_VERSIONS = ["1.28", "1.30", "1.33"]
 # The cluster presets (src/platform/cluster.rs), each judged on every spec.
 PRESETS = ["kubeadm", "kind", "k3s", "gke", "gke-autopilot", "eks", "aks", "openshift"]
 ROOT = Path(__file__).resolve().parent.parent
+# Built-in kinds harden renders only for clusters new enough to serve them,
+# with the first Kubernetes minor that does: the admission guard's
+# ValidatingAdmissionPolicy v1 (kubernetes/api admissionregistration/v1
+# types.go, "prerelease-lifecycle introduced=1.30"; src/platform/admission.rs).
+INTRODUCED = {
+    ("admissionregistration.k8s.io/v1", "ValidatingAdmissionPolicy"): "1.30",
+    ("admissionregistration.k8s.io/v1", "ValidatingAdmissionPolicyBinding"): "1.30",
+}
+
+
+def served_in(document: dict, version: str) -> bool:
+    """Whether Kubernetes `version` serves the document's kind and version."""
+    first = INTRODUCED.get((document.get("apiVersion"), document.get("kind")))
+    minor = lambda text: tuple(int(part) for part in text.split("."))
+    return first is None or minor(version) >= minor(first)
 
 
 class Tally:
@@ -177,6 +192,8 @@ def validate_documents(files: list[Path], crds: dict | None, tally: Tally, subje
             name = f"{path.name}: {document.get('kind')}/{document.get('metadata', {}).get('name')}"
             is_builtin = True
             for version in KUBERNETES_VERSIONS:
+                if not served_in(document, version):
+                    continue
                 try:
                     kubernetes_validate.validate(document, version, strict=True)
                 except kubernetes_validate.SchemaNotFoundError:

@@ -26,6 +26,7 @@ pub mod commands;
 pub mod diagnostics;
 pub mod drift;
 pub mod error;
+pub mod guard;
 pub mod impact;
 pub mod live;
 pub mod load;

@@ -86,6 +86,9 @@ pub struct Model {
     /// recommends what the spec leaves out), shown as warnings.
     #[serde(skip)]
     pub warnings: Vec<crate::diagnostics::Problem>,
+    /// The admission guard: its mode, what it admits of this app, and the
+    /// guard rendered for the app alone ([`crate::guard`]).
+    pub guard: Option<crate::guard::Setting>,
 }
 
 /// The signature an image must carry ([`crate::platform::sigstore`]).

@@ -10,6 +10,7 @@
 
 mod claims;
 mod frameworks;
+mod guard;
 
 pub use claims::{Connection, OtherEnd, other_end, unencrypted};
 
@@ -23,7 +24,7 @@ use crate::model::Model;
 /// One control of the inventory.
 #[derive(Debug, Clone, Serialize)]
 pub struct Control {
-    /// `C1` to `C11`.
+    /// `C1` to `C12`.
     pub id: String,
     pub name: &'static str,
     /// How this spec implements it.
@@ -382,6 +383,7 @@ pub fn controls(model: &Model, files: &[String]) -> Vec<Control> {
         },
     ];
     inventory.push(signed_image_control(model, &pick));
+    inventory.push(guard::control(model));
     inventory.iter_mut().for_each(|c| c.files.dedup());
     inventory
 }
@@ -682,6 +684,7 @@ pub fn residual_risks(model: &Model) -> Vec<String> {
             ));
         }
     }
+    risks.extend(guard::risks(model));
     risks
 }
 

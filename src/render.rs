@@ -156,20 +156,27 @@ const OUTPUTS: &[Output] = &[
 /// Renders every output of `model`, sorted by file name.
 pub fn render(model: &Model, templates: &Templates) -> Result<Vec<GeneratedFile>, TemplateBug> {
     let selected: Vec<&Output> = OUTPUTS.iter().filter(|o| (o.wanted)(model)).collect();
-    // A shared namespace's own output comes first, as 01-namespace would.
-    let manifests: Vec<String> = model
-        .shared_namespace
+    let guard = model
+        .guard
+        .as_ref()
+        .and_then(|g| g.guard.as_ref())
+        .filter(|_| model.shared_namespace.is_none());
+    // The app's own manifests in the order of their numbers (the guard's
+    // 08 among them); a shared namespace's own output comes first, as
+    // 01-namespace would.
+    let mut own: Vec<String> = selected
         .iter()
-        .cloned()
-        .chain(
-            selected
-                .iter()
-                .filter(|o| o.manifest && !is_comment_only(o, model))
-                .map(|o| (o.file_name)(model)),
-        )
+        .filter(|o| o.manifest && !is_comment_only(o, model))
+        .map(|o| (o.file_name)(model))
+        .chain(guard.map(|_| names::ADMISSION_GUARD_FILE.to_string()))
         .collect();
+    own.sort();
+    let manifests: Vec<String> = model.shared_namespace.iter().cloned().chain(own).collect();
     let context = Value::from(Serde(model));
     let mut files = Vec::new();
+    if let Some(guard) = guard {
+        files.push(render_guard(guard, templates, &model.spec_file)?);
+    }
     for output in &selected {
         let body = render_one(templates, output.template, &context)?;
         files.push(GeneratedFile {
@@ -188,6 +195,24 @@ pub fn render(model: &Model, templates: &Templates) -> Result<Vec<GeneratedFile>
     });
     files.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(files)
+}
+
+/// The template of the admission guard ([`crate::guard`]).
+const GUARD_TEMPLATE: &str = "08-admission-guard.yaml.j2";
+
+/// The admission guard's file, rendered from `guard` alone: an app's own,
+/// or a shared namespace's for all its specs.
+fn render_guard(
+    guard: &crate::guard::Guard,
+    templates: &Templates,
+    source: &str,
+) -> Result<GeneratedFile, TemplateBug> {
+    let body = render_one(templates, GUARD_TEMPLATE, &Value::from(Serde(guard)))?;
+    Ok(GeneratedFile {
+        name: names::ADMISSION_GUARD_FILE.into(),
+        content: with_header(&body, source, Comment::Hash),
+        executable: false,
+    })
 }
 
 /// The kustomization.yaml listing `resources`, in order.
@@ -221,6 +246,9 @@ pub struct SharedNamespace {
     /// opts in to the sigstore policy-controller (the namespace template
     /// tests it as a model's `image_policy`).
     pub image_policy: bool,
+    /// One admission guard admitting every spec's workloads
+    /// ([`crate::guard::shared`]).
+    pub guard: Option<crate::guard::Guard>,
 }
 
 impl SharedNamespace {
@@ -253,6 +281,9 @@ pub fn render_namespace(
             content: with_header(&body, &source, Comment::Hash),
             executable: false,
         });
+    }
+    if let Some(guard) = &namespace.guard {
+        files.push(render_guard(guard, templates, &source)?);
     }
     let resources: Vec<String> = files.iter().map(|f| f.name.clone()).collect();
     files.push(kustomization(templates, &resources, &source)?);

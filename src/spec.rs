@@ -587,6 +587,12 @@ pub struct Cluster {
     /// `external-secrets.io/v1beta1` is served).
     #[schemars(extend("pattern" = "^[0-9]+\\.[0-9]+$"))]
     pub external_secrets_version: Option<String>,
+    /// The admission guard (a ValidatingAdmissionPolicy from the spec, on
+    /// Kubernetes v1.30 and later): `deny` refuses what the spec forbids,
+    /// `warn` and `audit` only report it (a staged rollout), `off` renders
+    /// none. Default: `deny` under a compliance context, else `warn`.
+    #[schemars(extend("enum" = ["deny", "warn", "audit", "off"]))]
+    pub guard: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, JsonSchema)]
@@ -663,6 +669,7 @@ impl Cluster {
                 .external_secrets_version
                 .clone()
                 .or(self.external_secrets_version.clone()),
+            guard: over.guard.clone().or(self.guard.clone()),
         }
     }
 }

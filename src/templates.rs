@@ -233,6 +233,9 @@ fn base_environment(flavor: Flavor) -> Result<Environment<'static>, Error> {
     environment.add_filter("yaml", |value: Value| -> Result<Value, Error> {
         Ok(Value::from_safe_string(yaml_scalar(&value)?))
     });
+    environment.add_filter("wrap", |value: String, indent: usize| -> Value {
+        Value::from_safe_string(yaml_wrapped(&value, indent))
+    });
     environment.add_filter("shell", |value: Value| -> Result<Value, Error> {
         Ok(Value::from_safe_string(shell_word(&value)?))
     });
@@ -259,6 +262,42 @@ fn yaml_scalar(value: &Value) -> Result<String, Error> {
             format!("cannot print a {kind} as a YAML scalar"),
         )),
     }
+}
+
+/// The longest run of a wrapped string's text on one line.
+const WRAP_WIDTH: usize = 96;
+
+/// A string as a double-quoted YAML scalar over several lines, each
+/// continuation indented by `indent` spaces: for long values (the admission
+/// guard's CEL) that linters would flag. A line is only broken at a single
+/// space between two other characters, which YAML folds back into that
+/// space, so the value read is the value written.
+pub fn yaml_wrapped(text: &str, indent: usize) -> String {
+    let quoted = serde_json::to_string(text).unwrap_or_default();
+    let chars: Vec<char> = quoted.chars().collect();
+    let mut out = String::with_capacity(quoted.len() + quoted.len() / WRAP_WIDTH * (indent + 1));
+    let mut line = 0;
+    let mut last_break = None;
+    let mut start = 0;
+    for (i, &c) in chars.iter().enumerate() {
+        let breakable =
+            c == ' ' && i > 0 && i + 1 < chars.len() && chars[i - 1] != ' ' && chars[i + 1] != ' ';
+        if breakable {
+            last_break = Some(i);
+        }
+        line += 1;
+        if line > WRAP_WIDTH
+            && let Some(at) = last_break.take()
+        {
+            out.extend(&chars[start..at]);
+            out.push('\n');
+            out.push_str(&" ".repeat(indent));
+            start = at + 1;
+            line = i - at;
+        }
+    }
+    out.extend(&chars[start..]);
+    out
 }
 
 /// Prints a value as one shell word: strings single-quoted, numbers bare.
@@ -341,6 +380,19 @@ fn shell_formatter(out: &mut Output, _state: &mut State, value: &Value) -> Resul
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn wrapped_yaml_strings_read_back_as_written() {
+        let long = "a == 'b c' && x.all(c, c.name  !=  'q\\\\ \\'' || \"é\") ".repeat(12);
+        for text in [long.as_str(), "short", "", "  leading and trailing  "] {
+            let wrapped = super::yaml_wrapped(text, 8);
+            assert!(wrapped.lines().all(|l| l.len() <= 110), "{wrapped}");
+            let document = format!("key: {wrapped}\n");
+            let read = crate::yaml::parse_stream(&document).unwrap();
+            assert_eq!(read[0]["key"], text, "{wrapped}");
+        }
+        assert!(super::yaml_wrapped(&long, 8).lines().count() > 3);
+    }
     use super::*;
 
     #[test]

@@ -13,6 +13,7 @@
 //! Sources are cited as `repository: path @ tag`. A fact that could not be
 //! verified upstream says so.
 
+pub mod admission;
 pub mod cilium;
 pub mod cluster;
 pub mod dapr;

@@ -32,6 +32,9 @@ pub const DAPR_FILE: &str = "05-dapr-components.yaml";
 pub const DEPLOYMENT_FILE: &str = "06-deployment.yaml";
 /// The PodDisruptionBudget; only when the app runs more than one replica.
 pub const DISRUPTION_BUDGET_FILE: &str = "07-disruption-budget.yaml";
+/// The admission guard (ValidatingAdmissionPolicies and bindings); in a
+/// namespace several specs share, once in the namespace's output.
+pub const ADMISSION_GUARD_FILE: &str = "08-admission-guard.yaml";
 /// The sigstore ClusterImagePolicy; only when the spec has `workload.signature`.
 pub const IMAGE_POLICY_FILE: &str = "09-image-policy.yaml";
 pub const KUSTOMIZATION_FILE: &str = "kustomization.yaml";

@@ -9,7 +9,7 @@
 
 use crate::model::{Flow, Model, Port};
 
-/// Whether control `id` (`C1` to `C11`) does what its inventory row says
+/// Whether control `id` (`C1` to `C12`) does what its inventory row says
 /// for `model`. A framework row cites only controls in effect.
 pub fn in_effect(model: &Model, id: &str) -> bool {
     why_not(model, id).is_none()

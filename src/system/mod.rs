@@ -398,7 +398,13 @@ fn share_namespaces(system: &mut System) {
             .collect();
         compliance.sort();
         compliance.dedup();
+        let settings: Vec<&crate::guard::Setting> = indices
+            .iter()
+            .filter_map(|&i| system.services[i].model.guard.as_ref())
+            .collect();
+        let guard = crate::guard::shared(&namespace, &settings);
         let shared = crate::render::SharedNamespace {
+            guard,
             facts: first.model.facts.clone(),
             namespace,
             pss_version: first.model.pss_version.clone(),

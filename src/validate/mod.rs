@@ -26,6 +26,7 @@ mod app;
 pub mod cluster;
 mod dapr;
 mod fields;
+mod guard;
 mod network;
 mod preflight;
 mod resolve;
@@ -256,7 +257,8 @@ impl Validator {
             self.cilium_enforced,
         );
         let metadata_probe = preflight::metadata_probe(&self.profile);
-        let model = Model {
+        let guard_mode = self.guard_mode(cluster.as_ref(), &compliance, pss_version.as_deref());
+        let mut model = Model {
             preflight,
             metadata_probe,
             facts: crate::platform::Facts::for_profile(&self.profile),
@@ -281,7 +283,9 @@ impl Validator {
             workspace_ends: Vec::new(),
             image_policy,
             warnings: compliance::warnings(spec),
+            guard: None,
         };
+        model.guard = Some(crate::guard::setting(&model, guard_mode));
         Some(model)
     }
 

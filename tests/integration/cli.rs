@@ -11,7 +11,7 @@ fn render_writes_every_file_and_an_executable_script() {
     let ran = Harden::new()
         .example("task-api")
         .args(["render", "specs/task-api.yaml", "--out", "deploy/task-api"])
-        .stdout("rendered specs/task-api.yaml to deploy/task-api: 11 written, 0 unchanged\n")
+        .stdout("rendered specs/task-api.yaml to deploy/task-api: 12 written, 0 unchanged\n")
         .run();
     let names: Vec<String> = read_tree(&ran.path("deploy/task-api"))
         .into_iter()
@@ -27,6 +27,7 @@ fn render_writes_every_file_and_an_executable_script() {
             "05-dapr-components.yaml",
             "06-deployment.yaml",
             "07-disruption-budget.yaml",
+            "08-admission-guard.yaml",
             "SECURITY-POSTURE.md",
             "kustomization.yaml",
             "secure-task-api-audit.sh",
@@ -69,7 +70,7 @@ fn two_renders_give_identical_bytes() {
         .run();
     let a = read_tree(&ran.path("a"));
     let b = read_tree(&ran.path("b"));
-    assert_eq!(a.len(), 11);
+    assert_eq!(a.len(), 12);
     assert_eq!(a, b);
     for (name, bytes) in &a {
         let text = String::from_utf8(bytes.clone()).unwrap();
@@ -95,7 +96,7 @@ fn rerender_reports_unchanged_files() {
         .run()
         .then()
         .args(RENDER_HELLO)
-        .stdout("rendered specs/hello.yaml to out: 0 written, 9 unchanged\n")
+        .stdout("rendered specs/hello.yaml to out: 0 written, 10 unchanged\n")
         .run();
 }
 

@@ -50,11 +50,11 @@ fn in_sync_repository_passes() {
         .assert()
         .code(0)
         .stdout(
-            "ok     specs/checkout.yaml -> deploy/checkout (13 files in sync)\n\
-             ok     specs/hello.yaml -> deploy/hello (9 files in sync)\n\
-             ok     specs/orders.yaml -> deploy/orders (11 files in sync)\n\
-             ok     specs/payments.yaml -> deploy/payments (11 files in sync)\n\
-             ok     specs/task-api.yaml -> deploy/task-api (11 files in sync)\n\
+            "ok     specs/checkout.yaml -> deploy/checkout (14 files in sync)\n\
+             ok     specs/hello.yaml -> deploy/hello (10 files in sync)\n\
+             ok     specs/orders.yaml -> deploy/orders (12 files in sync)\n\
+             ok     specs/payments.yaml -> deploy/payments (12 files in sync)\n\
+             ok     specs/task-api.yaml -> deploy/task-api (12 files in sync)\n\
              check: 5 in sync, 0 drifted, 0 with errors (5 specs)\n",
         );
 }
@@ -102,7 +102,7 @@ fn changed_missing_extra_and_hand_edited_files_are_drift() {
         .assert()
         .code(1)
         .stdout(
-            "ok     specs/checkout.yaml -> deploy/checkout (13 files in sync)\n\
+            "ok     specs/checkout.yaml -> deploy/checkout (14 files in sync)\n\
              drift  specs/hello.yaml -> deploy/hello\n\
              \x20        hand-edited  deploy/hello/06-deployment.yaml: was edited by hand after harden generated it\n\
              \x20        hand edits are lost on render: move them into the spec first\n\

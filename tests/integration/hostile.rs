@@ -483,3 +483,107 @@ fn accepted_signature_regexps_stay_one_value() {
         "the regexp is one single-quoted word in the audit script"
     );
 }
+
+/// The admission guard's CEL: spec values reach it only as string literals
+/// in its data variables, written by `guard::cel_string`. With hostile
+/// values in every field that reaches CEL (past validation, which refuses
+/// most of them anyway), every rule's expression is byte for byte the one
+/// a plain spec gets, every expression parses in a real CEL
+/// implementation, and the data reads back as the values written.
+#[test]
+fn hostile_strings_cannot_change_the_guards_cel() {
+    use harden::guard::{App, Mode, Role, build};
+    let payloads = [
+        "x' || true || '",
+        "x\\' || true || \\'",
+        "\") || true || (\"",
+        "a\nb\u{2028}c\u{0}",
+        "/* */ // ${x} {{y}} [= z =]",
+        "é😀",
+    ];
+    let app = |text: &str| App {
+        name: format!("web{text}"),
+        image: format!("registry.example/web{text}@sha256:0"),
+        service_account: format!("web-sa{text}"),
+        run_as_user: 10001,
+        api_access: true,
+        role: Some(Role {
+            name: format!("web-role{text}"),
+            rules: vec![vec![
+                ("apiGroups", vec![text.to_string()]),
+                ("resources", vec![format!("configmaps{text}")]),
+                ("verbs", vec!["get".into()]),
+            ]],
+        }),
+        dapr_annotations: vec![("dapr.io/app-id".into(), format!("web{text}"))],
+    };
+    let plain = app("");
+    let plain_guard = build("shop", Mode::Deny, &[&plain]);
+    for payload in payloads {
+        let hostile = app(payload);
+        let guard = build(&format!("shop{payload}"), Mode::Deny, &[&hostile]);
+        for (policy, plain_policy) in guard.policies.iter().zip(&plain_guard.policies) {
+            for (rule, plain_rule) in policy.validations.iter().zip(&plain_policy.validations) {
+                assert_eq!(rule.expression, plain_rule.expression, "{payload:?}");
+                assert_eq!(rule.message, plain_rule.message);
+            }
+            for condition in &policy.match_conditions {
+                cel::Program::compile(&condition.expression).expect("parses");
+            }
+            for variable in &policy.variables {
+                let program = cel::Program::compile(&variable.expression)
+                    .unwrap_or_else(|e| panic!("{payload:?}: {}: {e:?}", variable.expression));
+                if ["images", "accounts", "roles", "dapr"].contains(&variable.name.as_str()) {
+                    let value = program.execute(&cel::Context::default()).unwrap();
+                    let cel::Value::Map(map) = value else {
+                        panic!("{} is not a map", variable.name)
+                    };
+                    let (key, value) = map.map.iter().next().unwrap();
+                    let key = cel::Value::from(key.clone());
+                    let expected_key = if variable.name == "roles" {
+                        hostile.service_account.clone()
+                    } else {
+                        hostile.name.clone()
+                    };
+                    assert_eq!(key, cel::Value::from(expected_key), "{payload:?}");
+                    let expected = match variable.name.as_str() {
+                        "images" => cel::Value::from(hostile.image.clone()),
+                        "accounts" => cel::Value::from(hostile.service_account.clone()),
+                        "roles" => cel::Value::from(format!("web-role{payload}")),
+                        _ => {
+                            let cel::Value::Map(annotations) = value else {
+                                panic!("dapr's values are maps")
+                            };
+                            let key: cel::objects::Key = "dapr.io/app-id".into();
+                            assert_eq!(annotations.map.len(), 1);
+                            assert_eq!(
+                                annotations.map.get(&key),
+                                Some(&cel::Value::from(format!("web{payload}")))
+                            );
+                            value.clone()
+                        }
+                    };
+                    assert_eq!(value, &expected, "{payload:?}");
+                }
+            }
+        }
+    }
+}
+
+/// A spec cannot smuggle CEL through the fields that reach the guard: its
+/// names and image are refused before anything renders.
+#[test]
+fn cel_in_guarded_fields_is_refused() {
+    refused(
+        &BASE.replace("name: web", "name: \"web' || true || '\""),
+        &["app.name"],
+    );
+    refused(
+        &BASE.replace("@sha256", "' || true || '@sha256"),
+        &["workload.image"],
+    );
+    refused(
+        &format!("{BASE}cluster:\n  guard: \"deny' || true\"\n"),
+        &["cluster.guard", "use one of deny, warn, audit, off"],
+    );
+}

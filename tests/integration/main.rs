@@ -17,6 +17,7 @@ mod cluster;
 mod compliance;
 mod drift;
 mod ecosystem;
+mod guard_cel;
 mod hostile;
 mod live_drift;
 mod output;

@@ -434,8 +434,9 @@ fn the_committed_example_output_is_what_the_system_renders() {
     }
     // Six services (53 files: billing's 04-secrets.yaml holds how to create
     // its Dapr API token Secret; billing and task-api sign their images,
-    // 09-image-policy.yaml) and three shared namespaces (3 files each).
-    assert_eq!((outputs.len(), compared), (9, 62));
+    // 09-image-policy.yaml) and three shared namespaces (4 files each, with
+    // their admission guard).
+    assert_eq!((outputs.len(), compared), (9, 65));
 }
 
 /// Every rendered manifest of the example, as one cluster; Dapr pods get the
@@ -893,7 +894,7 @@ fn a_shared_namespace_is_rendered_once_with_every_spec_s_compliance() {
         .assert()
         .success()
         .stdout(predicates::str::contains(
-            "ok     namespace shop -> deploy/namespaces/shop (3 files in sync)",
+            "ok     namespace shop -> deploy/namespaces/shop (4 files in sync)",
         ));
     fs::write(
         dir.path()

@@ -289,7 +289,7 @@ fn flags_and_yes_need_no_terminal() {
     );
     assert_eq!(
         String::from_utf8_lossy(&output.stdout),
-        "wrote specs/billing.yaml\nwrote schema/harden-spec.schema.json (the JSON Schema the spec names, for editors)\nrendered specs/billing.yaml to deploy/billing: 10 written, 0 unchanged\n"
+        "wrote specs/billing.yaml\nwrote schema/harden-spec.schema.json (the JSON Schema the spec names, for editors)\nrendered specs/billing.yaml to deploy/billing: 11 written, 0 unchanged\n"
     );
     // The `$schema` the spec names resolves in the user's repository.
     let schema = fs::read_to_string(dir.path().join("schema/harden-spec.schema.json")).unwrap();

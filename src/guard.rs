@@ -1,0 +1,751 @@
+//! The admission guard: a ValidatingAdmissionPolicy (and its binding) per
+//! concern, built from the specs of one namespace, that makes the cluster
+//! refuse what the specs forbid after the manifests are applied: another
+//! image, another ServiceAccount, a token the spec does not grant, a weaker
+//! security context, host namespaces or paths, missing or changed Dapr
+//! annotations, and RoleBindings that widen the app's access.
+//!
+//! The CEL is written here, in Rust, and the template only prints it. Every
+//! rule's expression is fixed text; the specs' values appear only in the
+//! policy's data variables (`variables.images` and the others), each written
+//! as a CEL string literal by [`cel_string`], the one escaping function, so
+//! no spec value can change an expression. The expressions use standard CEL
+//! only (macros `all`, `exists`, `has`, the `in` operator, `size`,
+//! `startsWith`, `endsWith`, `matches`): none of Kubernetes' extension
+//! libraries, so the tests evaluate them with the `cel` crate
+//! (`tests/integration/guard_cel.rs`).
+//!
+//! Rollout on a namespace that already runs objects: an UPDATE is judged
+//! only when it changes the pod template (or a pod's spec), so scaling,
+//! relabelling and the deployment controller scaling down an old ReplicaSet
+//! pass; a CREATE (every new pod, including those a controller makes) is
+//! always judged. A new guard therefore starts in `warn` unless a compliance
+//! context asks for `deny` ([`Mode::default_for`]).
+
+use std::fmt::Write as _;
+
+use serde::Serialize;
+
+use crate::model::Model;
+use crate::platform::{admission, names};
+
+/// What a binding does with a failed rule (`cluster.guard`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// No guard is rendered.
+    Off,
+    /// Failures are written to the audit log only.
+    Audit,
+    /// Failures answer with a warning (and are audited); nothing is refused.
+    Warn,
+    /// Failures are refused (and audited).
+    Deny,
+}
+
+impl Mode {
+    /// The spellings of `cluster.guard`.
+    pub const NAMES: [&'static str; 4] = ["deny", "warn", "audit", "off"];
+
+    pub fn parse(text: &str) -> Option<Mode> {
+        match text {
+            "deny" => Some(Mode::Deny),
+            "warn" => Some(Mode::Warn),
+            "audit" => Some(Mode::Audit),
+            "off" => Some(Mode::Off),
+            _ => None,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Mode::Off => "off",
+            Mode::Audit => "audit",
+            Mode::Warn => "warn",
+            Mode::Deny => "deny",
+        }
+    }
+
+    /// The default: `deny` under a compliance context (a control the
+    /// frameworks ask to be enforced), else `warn`: a namespace that already
+    /// runs objects the guard would refuse sees the warnings on every
+    /// `kubectl apply` and in the audit log before anything is refused, and
+    /// the owner switches to `deny` once they stop.
+    pub fn default_for(compliance: &[String]) -> Mode {
+        if compliance.is_empty() {
+            Mode::Warn
+        } else {
+            Mode::Deny
+        }
+    }
+
+    /// The binding's `validationActions`: `Deny` and `Warn` never together
+    /// (validation.go `validateValidationActions`), `Audit` with each.
+    pub fn actions(self) -> Vec<&'static str> {
+        match self {
+            Mode::Off => Vec::new(),
+            Mode::Audit => vec![admission::AUDIT],
+            Mode::Warn => vec![admission::WARN, admission::AUDIT],
+            Mode::Deny => vec![admission::DENY, admission::AUDIT],
+        }
+    }
+}
+
+/// What the guard admits for one app: its rendered workload's identity.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct App {
+    /// The app's name, the value of its pods' `app.kubernetes.io/name`.
+    pub name: String,
+    pub image: String,
+    pub service_account: String,
+    pub run_as_user: u64,
+    /// The spec grants API access: a projected token may be mounted.
+    pub api_access: bool,
+    /// The Role the spec grants, with its rules; `None` without API access.
+    pub role: Option<Role>,
+    /// The Dapr annotations of the pod template, exactly as rendered; empty
+    /// without Dapr.
+    pub dapr_annotations: Vec<(String, String)>,
+}
+
+/// The spec's Role: its name and rules (`apiGroups`, `resources`,
+/// `resourceNames`, `verbs`, in the rendered order).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Role {
+    pub name: String,
+    pub rules: Vec<Vec<(&'static str, Vec<String>)>>,
+}
+
+/// A spec's guard: the mode it asks for, what it admits, and the policies
+/// rendered for it alone (`None` when off, or when its Kubernetes version
+/// has no v1 API: `skipped` says why).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Setting {
+    pub mode: Mode,
+    pub app: App,
+    pub guard: Option<Guard>,
+    /// Why no guard is rendered although the mode is not `off`.
+    pub skipped: Option<String>,
+}
+
+/// The rendered guard of a namespace.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Guard {
+    pub namespace: String,
+    pub mode: Mode,
+    pub actions: Vec<&'static str>,
+    pub apps: Vec<String>,
+    pub policies: Vec<Policy>,
+    /// Facts the template prints.
+    pub api_version: &'static str,
+    pub policy_kind: &'static str,
+    pub binding_kind: &'static str,
+    pub failure_policy: &'static str,
+    pub namespace_label: &'static str,
+    pub operations: [&'static str; 2],
+    pub managed_by_label: &'static str,
+    pub managed_by_value: &'static str,
+}
+
+/// One ValidatingAdmissionPolicy and its binding (same name).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Policy {
+    pub name: String,
+    /// What it is for, as a comment.
+    pub purpose: &'static str,
+    pub rules: Vec<admission::ResourceRule>,
+    pub match_conditions: Vec<Named>,
+    pub variables: Vec<Named>,
+    pub validations: Vec<Validation>,
+}
+
+/// A match condition or a variable.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Named {
+    pub name: String,
+    pub expression: String,
+}
+
+/// One rule: its id (named in the message), expression and message.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Validation {
+    pub rule: &'static str,
+    pub expression: String,
+    pub message: String,
+    /// `Forbidden` (HTTP 403) rather than the default `Invalid`.
+    pub reason: &'static str,
+}
+
+/// The prefix of every message: `harden guard rule <id>: ...`.
+pub const MESSAGE_PREFIX: &str = "harden guard rule ";
+
+/// The rules, with what each message says after its id.
+pub const RULES: [(&str, &str); 15] = [
+    (
+        "known-app",
+        "every workload in the namespace carries the label app.kubernetes.io/name of an app whose spec is rendered for it",
+    ),
+    (
+        "images",
+        "every container runs the spec's image as written (pinned by digest); a Dapr pod also its injected daprd from Dapr's release repositories; a probe pod only harden's probe images",
+    ),
+    (
+        "service-account",
+        "the pod runs as the app's own ServiceAccount",
+    ),
+    (
+        "token",
+        "no ServiceAccount token is mounted unless the spec grants API access (automountServiceAccountToken: false, no projected token but daprd's Sentry token)",
+    ),
+    (
+        "security-context",
+        "restricted security context: runAsNonRoot, RuntimeDefault seccomp, allowPrivilegeEscalation: false and capabilities drop ALL on every container",
+    ),
+    (
+        "run-as-user",
+        "the pod runs as the spec's user, and no container as another",
+    ),
+    (
+        "read-only-root-filesystem",
+        "every container has readOnlyRootFilesystem: true",
+    ),
+    ("privileged", "no container is privileged"),
+    ("capabilities", "no container adds capabilities"),
+    ("host-namespaces", "no hostNetwork, hostPID or hostIPC"),
+    ("host-path", "no hostPath volume"),
+    (
+        "dapr-annotations",
+        "the Dapr annotations harden renders are present and unchanged, and no other dapr.io annotation is set",
+    ),
+    (
+        "dapr-sidecar",
+        "a Dapr app's pod arrives with the injected daprd (a pod created by hand is not injected; is the injector running?), and no pod template or other pod has a container named daprd",
+    ),
+    (
+        "rbac-wide-role",
+        "no RoleBinding to the ClusterRoles cluster-admin, admin or edit",
+    ),
+    (
+        "rbac-service-account",
+        "no RoleBinding gives an app's ServiceAccount more than its spec's Role, and the spec's Role keeps the spec's rules",
+    ),
+];
+
+fn message(rule: &str) -> String {
+    let text = RULES
+        .iter()
+        .find(|(id, _)| *id == rule)
+        .map(|(_, text)| *text)
+        .unwrap_or_default();
+    format!("{MESSAGE_PREFIX}{rule}: {text}")
+}
+
+/// `text` as a CEL string literal (single-quoted): `\` and `'` escaped,
+/// every character outside printable ASCII written as `\uXXXX` or
+/// `\UXXXXXXXX`, so the literal is one line of plain ASCII and no text can
+/// close it, start a comment or change the expression around it.
+pub fn cel_string(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('\'');
+    for c in text.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\'' => out.push_str("\\'"),
+            ' '..='~' => out.push(c),
+            c if (c as u32) <= 0xFFFF => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            c => {
+                let _ = write!(out, "\\U{:08x}", c as u32);
+            }
+        }
+    }
+    out.push('\'');
+    out
+}
+
+/// A CEL list literal of strings.
+fn cel_list<'a>(items: impl IntoIterator<Item = &'a str>) -> String {
+    let items: Vec<String> = items.into_iter().map(cel_string).collect();
+    format!("[{}]", items.join(", "))
+}
+
+/// A CEL map literal from string keys to already written values.
+fn cel_map(entries: impl IntoIterator<Item = (String, String)>) -> String {
+    let entries: Vec<String> = entries
+        .into_iter()
+        .map(|(k, v)| format!("{}: {v}", cel_string(&k)))
+        .collect();
+    format!("{{{}}}", entries.join(", "))
+}
+
+/// The live scripts' default probe images (`templates/_common.sh.j2`,
+/// `PROBE_IMAGE` and `CURL_IMAGE`; a test holds the two equal): a pod with
+/// the probe label may run only these, with everything else the guard asks.
+pub const PROBE_IMAGES: [&str; 2] = [
+    "docker.io/library/busybox:1.36.1@sha256:73aaf090f3d85aa34ee199857f03fa3a95c8ede2ffd4cc2cdb5b94e566b11662",
+    "docker.io/curlimages/curl:8.10.1@sha256:d9b4541e214bcd85196d6e92e2753ac6d0ea699f0af5741f8c6cccbfcf00ef4b",
+];
+
+/// The regular expression a daprd image must match: a release repository,
+/// a tag and optionally a digest (the injector writes a tag; an admission
+/// webhook such as sigstore's may append the digest).
+fn dapr_image_pattern() -> String {
+    let repositories: Vec<String> = admission::DAPR_SIDECAR_REPOSITORIES
+        .iter()
+        .map(|r| r.replace('.', "\\."))
+        .collect();
+    format!(
+        "^({})(:[A-Za-z0-9_][A-Za-z0-9_.-]{{0,127}})?(@sha256:[0-9a-f]{{64}})?$",
+        repositories.join("|")
+    )
+}
+
+/// Builds the guard of `namespace` admitting every app of `apps`.
+pub fn build(namespace: &str, mode: Mode, apps: &[&App]) -> Guard {
+    let mut names: Vec<String> = apps.iter().map(|a| a.name.clone()).collect();
+    names.sort();
+    names.dedup();
+    Guard {
+        namespace: namespace.to_string(),
+        mode,
+        actions: mode.actions(),
+        apps: names,
+        policies: vec![
+            workload_policy(namespace, apps),
+            rbac_policy(namespace, apps),
+        ],
+        api_version: admission::API_VERSION,
+        policy_kind: admission::POLICY_KIND,
+        binding_kind: admission::BINDING_KIND,
+        failure_policy: admission::FAILURE_POLICY,
+        namespace_label: admission::NAMESPACE_NAME_LABEL,
+        operations: admission::OPERATIONS,
+        managed_by_label: names::MANAGED_BY_LABEL,
+        managed_by_value: names::MANAGED_BY_VALUE,
+    }
+}
+
+fn named(name: &str, expression: impl Into<String>) -> Named {
+    Named {
+        name: name.to_string(),
+        expression: expression.into(),
+    }
+}
+
+fn validation(rule: &'static str, expression: impl Into<String>) -> Validation {
+    Validation {
+        rule,
+        expression: expression.into(),
+        message: message(rule),
+        reason: "Forbidden",
+    }
+}
+
+/// The policy on pods and pod templates.
+fn workload_policy(namespace: &str, apps: &[&App]) -> Policy {
+    let app_label = cel_string(names::APP_NAME_LABEL);
+    let probe_label = cel_string(names::PROBE_LABEL);
+    let sidecar = cel_string(admission::DAPR_SIDECAR_CONTAINER);
+    let images = cel_map(apps.iter().map(|a| (a.name.clone(), cel_string(&a.image))));
+    let accounts = cel_map(
+        apps.iter()
+            .map(|a| (a.name.clone(), cel_string(&a.service_account))),
+    );
+    let users = cel_map(
+        apps.iter()
+            .map(|a| (a.name.clone(), a.run_as_user.to_string())),
+    );
+    let tokens = cel_map(
+        apps.iter()
+            .map(|a| (a.name.clone(), a.api_access.to_string())),
+    );
+    let dapr = cel_map(
+        apps.iter()
+            .filter(|a| !a.dapr_annotations.is_empty())
+            .map(|a| {
+                (
+                    a.name.clone(),
+                    cel_map(
+                        a.dapr_annotations
+                            .iter()
+                            .map(|(k, v)| (k.clone(), cel_string(v))),
+                    ),
+                )
+            }),
+    );
+    let dapr_prefix = cel_string(admission::DAPR_ANNOTATION_PREFIX);
+    let variables = vec![
+        named(
+            "template",
+            "object.kind == 'Pod' ? object : (object.kind == 'CronJob' ? object.spec.jobTemplate.spec.template : object.spec.template)",
+        ),
+        named("podSpec", "variables.template.spec"),
+        named(
+            "labels",
+            "has(variables.template.metadata) && has(variables.template.metadata.labels) ? variables.template.metadata.labels : {}",
+        ),
+        named(
+            "annotations",
+            "has(variables.template.metadata) && has(variables.template.metadata.annotations) ? variables.template.metadata.annotations : {}",
+        ),
+        named(
+            "app",
+            format!("{app_label} in variables.labels ? variables.labels[{app_label}] : ''"),
+        ),
+        named(
+            "probe",
+            format!("object.kind == 'Pod' && {probe_label} in variables.labels"),
+        ),
+        named(
+            "containers",
+            "variables.podSpec.containers + (has(variables.podSpec.initContainers) ? variables.podSpec.initContainers : []) + (has(variables.podSpec.ephemeralContainers) ? variables.podSpec.ephemeralContainers : [])",
+        ),
+        named("images", images),
+        named("accounts", accounts),
+        named("users", users),
+        named("tokens", tokens),
+        named("dapr", dapr),
+        named(
+            "daprApp",
+            "!variables.probe && variables.app in variables.dapr",
+        ),
+    ];
+    let probe_images = cel_list(PROBE_IMAGES);
+    let dapr_pattern = cel_string(&dapr_image_pattern());
+    let audience_prefix = cel_string(admission::DAPR_SENTRY_AUDIENCE_PREFIX);
+    let audience_suffix = cel_string(admission::DAPR_SENTRY_AUDIENCE_SUFFIX);
+    let validations = vec![
+        validation(
+            "known-app",
+            "variables.probe || variables.app in variables.images",
+        ),
+        validation(
+            "images",
+            format!(
+                "variables.containers.all(c, (object.kind == 'Pod' && variables.daprApp && c.name == {sidecar}) ? c.image.matches({dapr_pattern}) : (variables.probe ? c.image in {probe_images} : (variables.app in variables.images && c.image == variables.images[variables.app])))"
+            ),
+        ),
+        validation(
+            "service-account",
+            "variables.probe ? (!has(variables.podSpec.serviceAccountName) || variables.podSpec.serviceAccountName == 'default') : (variables.app in variables.accounts && has(variables.podSpec.serviceAccountName) && variables.podSpec.serviceAccountName == variables.accounts[variables.app])",
+        ),
+        validation(
+            "token",
+            format!(
+                "(!variables.probe && variables.app in variables.tokens && variables.tokens[variables.app]) || (has(variables.podSpec.automountServiceAccountToken) && variables.podSpec.automountServiceAccountToken == false && (!has(variables.podSpec.volumes) || variables.podSpec.volumes.all(v, !has(v.projected) || !has(v.projected.sources) || v.projected.sources.all(s, !has(s.serviceAccountToken) || (object.kind == 'Pod' && variables.daprApp && has(s.serviceAccountToken.audience) && s.serviceAccountToken.audience.startsWith({audience_prefix}) && s.serviceAccountToken.audience.endsWith({audience_suffix}))))))"
+            ),
+        ),
+        validation(
+            "security-context",
+            "has(variables.podSpec.securityContext) && has(variables.podSpec.securityContext.runAsNonRoot) && variables.podSpec.securityContext.runAsNonRoot == true && has(variables.podSpec.securityContext.seccompProfile) && variables.podSpec.securityContext.seccompProfile.type == 'RuntimeDefault' && variables.containers.all(c, has(c.securityContext) && has(c.securityContext.allowPrivilegeEscalation) && c.securityContext.allowPrivilegeEscalation == false && (!has(c.securityContext.runAsNonRoot) || c.securityContext.runAsNonRoot == true) && (!has(c.securityContext.seccompProfile) || c.securityContext.seccompProfile.type == 'RuntimeDefault') && has(c.securityContext.capabilities) && has(c.securityContext.capabilities.drop) && 'ALL' in c.securityContext.capabilities.drop)",
+        ),
+        validation(
+            "run-as-user",
+            "variables.probe || (variables.app in variables.users && has(variables.podSpec.securityContext) && has(variables.podSpec.securityContext.runAsUser) && variables.podSpec.securityContext.runAsUser == variables.users[variables.app] && variables.containers.all(c, !has(c.securityContext) || !has(c.securityContext.runAsUser) || c.securityContext.runAsUser == variables.users[variables.app]))",
+        ),
+        validation(
+            "read-only-root-filesystem",
+            "variables.containers.all(c, has(c.securityContext) && has(c.securityContext.readOnlyRootFilesystem) && c.securityContext.readOnlyRootFilesystem == true)",
+        ),
+        validation(
+            "privileged",
+            "variables.containers.all(c, !has(c.securityContext) || !has(c.securityContext.privileged) || c.securityContext.privileged == false)",
+        ),
+        validation(
+            "capabilities",
+            "variables.containers.all(c, !has(c.securityContext) || !has(c.securityContext.capabilities) || !has(c.securityContext.capabilities.add) || size(c.securityContext.capabilities.add) == 0)",
+        ),
+        validation(
+            "host-namespaces",
+            "!(has(variables.podSpec.hostNetwork) && variables.podSpec.hostNetwork == true) && !(has(variables.podSpec.hostPID) && variables.podSpec.hostPID == true) && !(has(variables.podSpec.hostIPC) && variables.podSpec.hostIPC == true)",
+        ),
+        validation(
+            "host-path",
+            "!has(variables.podSpec.volumes) || variables.podSpec.volumes.all(v, !has(v.hostPath))",
+        ),
+        validation(
+            "dapr-annotations",
+            format!(
+                "variables.annotations.all(k, !k.startsWith({dapr_prefix}) || (variables.daprApp && k in variables.dapr[variables.app] && variables.annotations[k] == variables.dapr[variables.app][k])) && (!variables.daprApp || variables.dapr[variables.app].all(k, k in variables.annotations && variables.annotations[k] == variables.dapr[variables.app][k]))"
+            ),
+        ),
+        validation(
+            "dapr-sidecar",
+            format!(
+                "(object.kind == 'Pod' && variables.daprApp) ? variables.containers.exists(c, c.name == {sidecar}) : !variables.containers.exists(c, c.name == {sidecar})"
+            ),
+        ),
+    ];
+    let changed = "request.operation == 'CREATE' || (object.kind == 'Pod' ? object.spec != oldObject.spec : (object.kind == 'CronJob' ? object.spec.jobTemplate.spec.template != oldObject.spec.jobTemplate.spec.template : object.spec.template != oldObject.spec.template))";
+    Policy {
+        name: format!("harden-guard-{namespace}-workloads"),
+        purpose: "pods and pod templates: the apps' images, identities and security context",
+        rules: admission::WORKLOAD_RULES.to_vec(),
+        match_conditions: vec![named("pod-template-created-or-changed", changed)],
+        variables,
+        validations,
+    }
+}
+
+/// The policy on RoleBindings and the specs' Roles.
+fn rbac_policy(namespace: &str, apps: &[&App]) -> Policy {
+    let roles = cel_map(apps.iter().map(|a| {
+        (
+            a.service_account.clone(),
+            cel_string(a.role.as_ref().map(|r| r.name.as_str()).unwrap_or("")),
+        )
+    }));
+    let users = cel_map(apps.iter().map(|a| {
+        (
+            format!(
+                "{}{namespace}:{}",
+                admission::SERVICE_ACCOUNT_USER_PREFIX,
+                a.service_account
+            ),
+            cel_string(a.role.as_ref().map(|r| r.name.as_str()).unwrap_or("")),
+        )
+    }));
+    let groups = cel_list([
+        admission::ALL_SERVICE_ACCOUNTS_GROUP,
+        &format!("{}{namespace}", admission::SERVICE_ACCOUNT_GROUP_PREFIX),
+    ]);
+    let rules = cel_map(apps.iter().filter_map(|a| {
+        let role = a.role.as_ref()?;
+        let rules: Vec<String> = role
+            .rules
+            .iter()
+            .map(|rule| {
+                cel_map(rule.iter().map(|(key, values)| {
+                    (key.to_string(), cel_list(values.iter().map(String::as_str)))
+                }))
+            })
+            .collect();
+        Some((role.name.clone(), format!("[{}]", rules.join(", "))))
+    }));
+    let wide = cel_list(admission::WIDE_CLUSTER_ROLES);
+    let variables = vec![
+        named("roles", roles),
+        named("users", users),
+        named("groups", groups),
+        named("rules", rules),
+        named(
+            "grants",
+            "object.kind == 'RoleBinding' && object.roleRef.kind == 'Role' ? object.roleRef.name : ''",
+        ),
+    ];
+    let validations = vec![
+        validation(
+            "rbac-wide-role",
+            format!(
+                "object.kind != 'RoleBinding' || !(object.roleRef.kind == 'ClusterRole' && object.roleRef.name in {wide})"
+            ),
+        ),
+        validation(
+            "rbac-service-account",
+            "object.kind == 'Role' ? (!(object.metadata.name in variables.rules) || (has(object.rules) && object.rules == variables.rules[object.metadata.name])) : (!has(object.subjects) || object.subjects.all(s, s.kind == 'ServiceAccount' ? (!(s.name in variables.roles) || (has(s.namespace) && s.namespace != request.namespace) || (variables.roles[s.name] != '' && variables.grants == variables.roles[s.name])) : (s.kind == 'Group' ? !(s.name in variables.groups) : (!(s.name in variables.users) || (variables.users[s.name] != '' && variables.grants == variables.users[s.name])))))",
+        ),
+    ];
+    Policy {
+        name: format!("harden-guard-{namespace}-rbac"),
+        purpose: "RoleBindings and the specs' Roles: no more access than the specs grant",
+        rules: admission::RBAC_RULES.to_vec(),
+        match_conditions: Vec::new(),
+        variables,
+        validations,
+    }
+}
+
+/// A spec's guard setting: `mode` (the spec's or workspace's
+/// `cluster.guard`, else [`Mode::default_for`]) and what it admits.
+pub fn setting(model: &Model, mode: Mode) -> Setting {
+    let role = model.api_access.as_ref().map(|api| Role {
+        name: role_name(&model.name),
+        rules: api
+            .rules
+            .iter()
+            .map(|rule| {
+                let mut fields = vec![("apiGroups", rule.api_groups.clone())];
+                fields.push(("resources", rule.resources.clone()));
+                if !rule.resource_names.is_empty() {
+                    fields.push(("resourceNames", rule.resource_names.clone()));
+                }
+                fields.push(("verbs", rule.verbs.clone()));
+                fields
+            })
+            .collect(),
+    });
+    let app = App {
+        name: model.name.clone(),
+        image: model.workload.image.clone(),
+        service_account: model.service_account.clone(),
+        run_as_user: model.workload.run_as_user,
+        api_access: model.api_access.is_some(),
+        role,
+        dapr_annotations: dapr_annotations(model),
+    };
+    let skipped = if mode == Mode::Off {
+        None
+    } else {
+        too_old(&model.pss_version)
+    };
+    let guard =
+        (mode != Mode::Off && skipped.is_none()).then(|| build(&model.namespace, mode, &[&app]));
+    Setting {
+        mode,
+        app,
+        guard,
+        skipped,
+    }
+}
+
+/// The spec's Role, as `templates/02-rbac.yaml.j2` names it.
+pub fn role_name(app: &str) -> String {
+    format!("{app}-role")
+}
+
+/// The Dapr annotations `templates/06-deployment.yaml.j2` writes on the pod
+/// template, in its order (a test holds the two equal for every example).
+pub fn dapr_annotations(model: &Model) -> Vec<(String, String)> {
+    let Some(d) = &model.dapr else {
+        return Vec::new();
+    };
+    let a = &model.facts.dapr;
+    let mut out: Vec<(&str, String)> = vec![
+        (a.enabled, "true".into()),
+        (a.app_id, d.app_id.clone()),
+        (a.app_port, model.workload.port.to_string()),
+        (a.config, d.config_name.clone()),
+        (a.api_logging, d.api_logging.to_string()),
+        (a.seccomp, "RuntimeDefault".into()),
+        (a.disable_builtin_secret_store, "true".into()),
+        (a.cpu_request, "100m".into()),
+        (a.cpu_limit, "300m".into()),
+        (a.memory_request, "64Mi".into()),
+        (a.memory_limit, "256Mi".into()),
+    ];
+    if d.disable_placement {
+        out.push((a.placement_host_address, String::new()));
+    }
+    if d.disable_scheduler {
+        out.push((a.scheduler_host_address, String::new()));
+    }
+    if d.pin_classic_sidecar {
+        out.push((a.enable_native_sidecar, "false".into()));
+    }
+    if let Some(secret) = &d.api_token_secret {
+        out.push((a.api_token_secret, secret.clone()));
+    }
+    out.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+}
+
+/// The guard of a namespace several specs share: one that admits every
+/// spec's workloads (two guards would each refuse the other's apps), with
+/// the strictest mode any spec asks for (a spec's `off` or `warn` must not
+/// weaken what another spec of the namespace enforces). None when every
+/// spec is off or too old for the v1 API (the namespace's specs share one
+/// Pod Security version).
+pub fn shared(namespace: &str, settings: &[&Setting]) -> Option<Guard> {
+    let mode = settings
+        .iter()
+        .filter(|s| s.skipped.is_none())
+        .map(|s| s.mode)
+        .max()
+        .filter(|m| *m != Mode::Off)?;
+    let apps: Vec<&App> = settings.iter().map(|s| &s.app).collect();
+    Some(build(namespace, mode, &apps))
+}
+
+/// The Kubernetes minor of a `podSecurityVersion` such as `v1.33`.
+pub fn minor(pss_version: &str) -> Option<u32> {
+    pss_version.strip_prefix("v1.")?.parse().ok()
+}
+
+/// Why a spec pinned to `pss_version` gets no guard, or `None` when the
+/// version serves the v1 API.
+pub fn too_old(pss_version: &str) -> Option<String> {
+    let minor = minor(pss_version)?;
+    (minor < admission::FIRST_MINOR).then(|| {
+        format!(
+            "Kubernetes {pss_version} serves no {} {} (GA in v1.{}, beta and off by default in v1.28 and v1.29)",
+            admission::API_VERSION,
+            admission::POLICY_KIND,
+            admission::FIRST_MINOR
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cel_strings_escape_quotes_backslashes_and_everything_unprintable() {
+        assert_eq!(cel_string("plain"), "'plain'");
+        assert_eq!(cel_string("it's"), "'it\\'s'");
+        assert_eq!(cel_string("a\\b"), "'a\\\\b'");
+        assert_eq!(cel_string("x\ny"), "'x\\u000ay'");
+        assert_eq!(cel_string("\""), "'\"'");
+        assert_eq!(cel_string("é"), "'\\u00e9'");
+        assert_eq!(cel_string("😀"), "'\\U0001f600'");
+        assert_eq!(cel_string(""), "''");
+        // The literal is always one line of printable ASCII.
+        let hostile = "'] || true || ['\u{2028}\\'\r\n// \u{0}";
+        let literal = cel_string(hostile);
+        assert!(literal.chars().all(|c| (' '..='~').contains(&c)));
+    }
+
+    #[test]
+    fn modes_map_to_valid_action_sets() {
+        assert_eq!(Mode::Deny.actions(), ["Deny", "Audit"]);
+        assert_eq!(Mode::Warn.actions(), ["Warn", "Audit"]);
+        assert_eq!(Mode::Audit.actions(), ["Audit"]);
+        assert!(Mode::Off.actions().is_empty());
+        assert_eq!(Mode::default_for(&[]), Mode::Warn);
+        assert_eq!(Mode::default_for(&["soc2".into()]), Mode::Deny);
+        for name in Mode::NAMES {
+            assert_eq!(Mode::parse(name).map(Mode::name), Some(name));
+        }
+    }
+
+    #[test]
+    fn every_rule_has_a_message_and_every_message_one_line() {
+        for (id, text) in RULES {
+            assert!(!text.is_empty() && !text.contains('\n'), "{id}");
+        }
+        let app = App {
+            name: "a".into(),
+            image: "r/i@sha256:0".into(),
+            service_account: "a-sa".into(),
+            run_as_user: 10001,
+            api_access: false,
+            role: None,
+            dapr_annotations: Vec::new(),
+        };
+        let guard = build("ns", Mode::Deny, &[&app]);
+        let used: Vec<&str> = guard
+            .policies
+            .iter()
+            .flat_map(|p| p.validations.iter().map(|v| v.rule))
+            .collect();
+        assert_eq!(used, RULES.map(|(id, _)| id));
+    }
+
+    #[test]
+    fn versions_before_1_30_get_no_guard() {
+        assert!(too_old("v1.29").is_some());
+        assert!(too_old("v1.30").is_none());
+        assert!(too_old("v1.33").is_none());
+    }
+
+    #[test]
+    fn probe_images_are_the_live_scripts_defaults() {
+        let common = include_str!("../templates/_common.sh.j2");
+        for (variable, image) in ["PROBE_IMAGE", "CURL_IMAGE"].iter().zip(PROBE_IMAGES) {
+            assert!(
+                common.contains(&format!("\n{variable}='{image}'\n")),
+                "{variable} in templates/_common.sh.j2 is not {image}"
+            );
+        }
+    }
+}

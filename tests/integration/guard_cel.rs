@@ -1,0 +1,1179 @@
+//! The admission guard, evaluated as the API server would: a real CEL
+//! implementation (the `cel` crate) runs each rendered
+//! ValidatingAdmissionPolicy (match conditions, then variables, then
+//! validations, with `object`, `oldObject` and `request`) against every
+//! object the examples render, the ReplicaSets and pods their workloads
+//! create (a Dapr pod after the injector's mutation), the live scripts'
+//! probe pods, and a corpus of tampered objects, each of which must be
+//! refused with a message that names its rule.
+//!
+//! What the harness does differently from the API server (said, not
+//! hidden): variables are evaluated eagerly, in order, rather than lazily
+//! (the guard's variables never fail, so the outcome is the same); no cost
+//! budget is applied (the `cel` crate has none); and the type checking the
+//! API server runs as warnings is not reproduced. The guard uses no
+//! Kubernetes CEL extension library, so none is needed here.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use cel::objects::{Key, Map};
+use cel::{Context, Program, Value as Cel};
+use serde_json::{Value, json};
+
+use harden::load::load_spec;
+use harden::render::render;
+use harden::templates::Templates;
+
+/// A JSON value as Kubernetes hands it to CEL: integers are `int`.
+fn cel(value: &Value) -> Cel {
+    match value {
+        Value::Null => Cel::Null,
+        Value::Bool(b) => Cel::Bool(*b),
+        Value::Number(n) => match n.as_i64() {
+            Some(i) => Cel::Int(i),
+            None => Cel::Float(n.as_f64().unwrap_or_default()),
+        },
+        Value::String(s) => Cel::String(Arc::new(s.clone())),
+        Value::Array(items) => Cel::List(Arc::new(items.iter().map(cel).collect())),
+        Value::Object(fields) => {
+            let map: HashMap<Key, Cel> = fields
+                .iter()
+                .map(|(k, v)| (Key::from(k.clone()), cel(v)))
+                .collect();
+            Cel::Map(Map::from(map))
+        }
+    }
+}
+
+fn compile(expression: &str) -> Program {
+    Program::compile(expression)
+        .unwrap_or_else(|e| panic!("the guard's CEL does not parse: {expression}\n{e:?}"))
+}
+
+/// One admission request.
+struct Request<'a> {
+    operation: &'a str,
+    object: &'a Value,
+    old: Option<&'a Value>,
+}
+
+/// A rendered policy with its compiled expressions.
+struct Policy {
+    name: String,
+    namespaces: Vec<String>,
+    resources: Vec<String>,
+    conditions: Vec<Program>,
+    variables: Vec<(String, Program)>,
+    validations: Vec<(Program, String)>,
+    actions: Vec<String>,
+}
+
+fn strings(value: &Value) -> Vec<String> {
+    value
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|v| v.as_str().map(str::to_string))
+        .collect()
+}
+
+fn namespaces_of(spec: &Value) -> Vec<String> {
+    spec["namespaceSelector"]["matchExpressions"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|e| e["key"] == "kubernetes.io/metadata.name" && e["operator"] == "In")
+        .flat_map(|e| strings(&e["values"]))
+        .collect()
+}
+
+/// The guard's policies among `documents`, each with its binding.
+fn policies(documents: &[Value]) -> Vec<Policy> {
+    let bindings: Vec<&Value> = documents
+        .iter()
+        .filter(|d| d["kind"] == "ValidatingAdmissionPolicyBinding")
+        .collect();
+    documents
+        .iter()
+        .filter(|d| d["kind"] == "ValidatingAdmissionPolicy")
+        .map(|policy| {
+            let name = policy["metadata"]["name"].as_str().unwrap().to_string();
+            let spec = &policy["spec"];
+            assert_eq!(spec["failurePolicy"], "Fail", "{name}");
+            let binding = bindings
+                .iter()
+                .find(|b| b["spec"]["policyName"] == name.as_str())
+                .unwrap_or_else(|| panic!("{name} has no binding"));
+            let namespaces = namespaces_of(&spec["matchConstraints"]);
+            assert_eq!(
+                namespaces,
+                namespaces_of(&binding["spec"]["matchResources"]),
+                "{name}: the binding selects other namespaces than the policy"
+            );
+            let resources = spec["matchConstraints"]["resourceRules"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .flat_map(|r| {
+                    assert_eq!(strings(&r["operations"]), ["CREATE", "UPDATE"]);
+                    strings(&r["resources"])
+                })
+                .collect();
+            let named = |key: &str| -> Vec<(String, Program)> {
+                spec[key]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(|v| {
+                        (
+                            v["name"].as_str().unwrap().to_string(),
+                            compile(v["expression"].as_str().unwrap()),
+                        )
+                    })
+                    .collect()
+            };
+            Policy {
+                conditions: named("matchConditions")
+                    .into_iter()
+                    .map(|(_, p)| p)
+                    .collect(),
+                variables: named("variables"),
+                validations: spec["validations"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|v| {
+                        let message = v["message"].as_str().unwrap().to_string();
+                        assert!(!message.contains('\n') && !message.trim().is_empty());
+                        (compile(v["expression"].as_str().unwrap()), message)
+                    })
+                    .collect(),
+                actions: strings(&binding["spec"]["validationActions"]),
+                name,
+                namespaces,
+                resources,
+            }
+        })
+        .collect()
+}
+
+/// The resource a kind is requested as.
+fn resource(kind: &str) -> &'static str {
+    match kind {
+        "Pod" => "pods",
+        "Deployment" => "deployments",
+        "ReplicaSet" => "replicasets",
+        "StatefulSet" => "statefulsets",
+        "DaemonSet" => "daemonsets",
+        "Job" => "jobs",
+        "CronJob" => "cronjobs",
+        "RoleBinding" => "rolebindings",
+        "Role" => "roles",
+        _ => "",
+    }
+}
+
+/// The messages of the rules `policy` fails on `request`; `None` when the
+/// policy does not match it.
+fn judge(policy: &Policy, request: &Request, subresource: &str) -> Option<Vec<String>> {
+    let object = request
+        .old
+        .filter(|_| request.object.is_null())
+        .unwrap_or(request.object);
+    let namespace = object["metadata"]["namespace"].as_str().unwrap_or_default();
+    let mut wanted = resource(object["kind"].as_str().unwrap_or_default()).to_string();
+    if !subresource.is_empty() {
+        wanted = format!("{wanted}/{subresource}");
+    }
+    if !policy.namespaces.iter().any(|n| n == namespace) || !policy.resources.contains(&wanted) {
+        return None;
+    }
+    let mut context = Context::default();
+    context.add_variable_from_value("object", cel(request.object));
+    context.add_variable_from_value("oldObject", request.old.map(cel).unwrap_or(Cel::Null));
+    context.add_variable_from_value(
+        "request",
+        cel(&json!({
+            "operation": request.operation,
+            "namespace": namespace,
+            "kind": {"kind": object["kind"]},
+            "subResource": subresource,
+        })),
+    );
+    for condition in &policy.conditions {
+        match condition.execute(&context) {
+            Ok(Cel::Bool(true)) => {}
+            Ok(Cel::Bool(false)) => return None,
+            other => {
+                return Some(vec![format!(
+                    "{}: match condition failed: {other:?}",
+                    policy.name
+                )]);
+            }
+        }
+    }
+    let mut variables: HashMap<Key, Cel> = HashMap::new();
+    for (name, program) in &policy.variables {
+        context.add_variable_from_value("variables", Cel::Map(Map::from(variables.clone())));
+        match program.execute(&context) {
+            Ok(value) => {
+                variables.insert(Key::from(name.clone()), value);
+            }
+            Err(error) => {
+                return Some(vec![format!(
+                    "{}: variable {name} failed: {error:?}",
+                    policy.name
+                )]);
+            }
+        }
+    }
+    context.add_variable_from_value("variables", Cel::Map(Map::from(variables)));
+    let failed = policy
+        .validations
+        .iter()
+        .filter_map(|(program, message)| match program.execute(&context) {
+            Ok(Cel::Bool(true)) => None,
+            Ok(Cel::Bool(false)) => Some(message.clone()),
+            other => Some(format!("{message} (expression error: {other:?})")),
+        })
+        .collect();
+    Some(failed)
+}
+
+/// Every failure of every policy on `request`, as `policy: message`.
+fn refusals(policies: &[Policy], request: &Request, subresource: &str) -> Vec<String> {
+    policies
+        .iter()
+        .flat_map(|p| {
+            judge(p, request, subresource)
+                .unwrap_or_default()
+                .into_iter()
+                .map(move |m| format!("{}: {m}", p.name))
+        })
+        .collect()
+}
+
+fn create(policies: &[Policy], object: &Value) -> Vec<String> {
+    refusals(
+        policies,
+        &Request {
+            operation: "CREATE",
+            object,
+            old: None,
+        },
+        "",
+    )
+}
+
+fn update(policies: &[Policy], old: &Value, object: &Value, subresource: &str) -> Vec<String> {
+    refusals(
+        policies,
+        &Request {
+            operation: "UPDATE",
+            object,
+            old: Some(old),
+        },
+        subresource,
+    )
+}
+
+/// The pod template of a workload, and its path in the object.
+fn template_of(object: &Value) -> Option<&Value> {
+    match object["kind"].as_str()? {
+        "CronJob" => object.pointer("/spec/jobTemplate/spec/template"),
+        "Deployment" | "ReplicaSet" | "StatefulSet" | "DaemonSet" | "Job" => {
+            object.pointer("/spec/template")
+        }
+        _ => None,
+    }
+}
+
+/// The ReplicaSet the deployment controller creates for `deployment`.
+fn replica_set(deployment: &Value) -> Value {
+    let mut set = deployment.clone();
+    set["kind"] = json!("ReplicaSet");
+    set["metadata"]["name"] = json!(format!(
+        "{}-5d4f8b7c9",
+        deployment["metadata"]["name"].as_str().unwrap()
+    ));
+    set["spec"]["template"]["metadata"]["labels"]["pod-template-hash"] = json!("5d4f8b7c9");
+    set["spec"]["selector"]["matchLabels"]["pod-template-hash"] = json!("5d4f8b7c9");
+    set.as_object_mut().unwrap().remove("status");
+    set["spec"].as_object_mut().unwrap().remove("strategy");
+    set
+}
+
+/// A pod of `workload` as validating admission sees it: the template with
+/// the namespace, after the ServiceAccount plugin (nothing to add: the
+/// token is never automounted) and, when the template asks for Dapr, after
+/// the injector: daprd (in `containers`, or as a native sidecar in
+/// `initContainers`), its Sentry token volume, the app containers' Dapr
+/// variables and the injector's labels (dapr/dapr v1.18.3
+/// `pkg/injector/patcher/sidecar_container.go`, `sidecar_volumes.go`,
+/// `sidecar_patcher.go`; docs/upstream/admission.md section 3).
+fn pod_of(workload: &Value, native_sidecar: bool) -> Value {
+    let template = template_of(workload).expect("a workload");
+    let mut pod = json!({
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": template["metadata"].clone(),
+        "spec": template["spec"].clone(),
+    });
+    pod["metadata"]["namespace"] = workload["metadata"]["namespace"].clone();
+    pod["metadata"]["name"] = json!("app-5d4f8b7c9-x2x7q");
+    pod["spec"]["dnsPolicy"] = json!("ClusterFirst");
+    pod["spec"]["restartPolicy"] = json!("Always");
+    let annotations = &template["metadata"]["annotations"];
+    if annotations["dapr.io/enabled"] != "true" {
+        return pod;
+    }
+    let app_id = annotations["dapr.io/app-id"].clone();
+    for container in pod["spec"]["containers"].as_array_mut().unwrap() {
+        let env = container["env"].as_array().cloned().unwrap_or_default();
+        let mut env = env;
+        env.extend([
+            json!({"name": "DAPR_HTTP_PORT", "value": "3500"}),
+            json!({"name": "DAPR_GRPC_PORT", "value": "50001"}),
+            json!({"name": "APP_PROTOCOL", "value": "http"}),
+        ]);
+        container["env"] = json!(env);
+    }
+    let mut daprd = json!({
+        "name": "daprd",
+        "image": "ghcr.io/dapr/daprd:1.18.3",
+        "imagePullPolicy": "IfNotPresent",
+        "args": ["/daprd", "--mode", "kubernetes", "--app-id", app_id],
+        "ports": [
+            {"name": "dapr-http", "containerPort": 3500, "protocol": "TCP"},
+            {"name": "dapr-grpc", "containerPort": 50001, "protocol": "TCP"},
+            {"name": "dapr-internal", "containerPort": 50002, "protocol": "TCP"},
+            {"name": "dapr-metrics", "containerPort": 9090, "protocol": "TCP"}
+        ],
+        "env": [
+            {"name": "NAMESPACE", "value": workload["metadata"]["namespace"]},
+            {"name": "POD_NAME", "valueFrom": {"fieldRef": {"apiVersion": "v1", "fieldPath": "metadata.name"}}},
+            {"name": "DAPR_TRUST_ANCHORS", "value": "-----BEGIN CERTIFICATE-----"}
+        ],
+        "securityContext": {
+            "allowPrivilegeEscalation": false,
+            "runAsNonRoot": true,
+            "readOnlyRootFilesystem": true,
+            "capabilities": {"drop": ["ALL"]},
+            "seccompProfile": {"type": "RuntimeDefault"}
+        },
+        "volumeMounts": [
+            {"name": "dapr-identity-token", "mountPath": "/var/run/secrets/dapr.io/sentrytoken", "readOnly": true}
+        ],
+        "readinessProbe": {"httpGet": {"path": "/v1.0/healthz", "port": 3501}},
+        "livenessProbe": {"tcpSocket": {"port": 3501}}
+    });
+    if let Some(secret) = annotations["dapr.io/api-token-secret"].as_str() {
+        daprd["env"].as_array_mut().unwrap().push(json!({
+            "name": "DAPR_API_TOKEN",
+            "valueFrom": {"secretKeyRef": {"name": secret, "key": "token"}}
+        }));
+    }
+    if native_sidecar {
+        daprd["restartPolicy"] = json!("Always");
+        let mut init = pod["spec"]["initContainers"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        init.push(daprd);
+        pod["spec"]["initContainers"] = json!(init);
+    } else {
+        pod["spec"]["containers"]
+            .as_array_mut()
+            .unwrap()
+            .push(daprd);
+    }
+    let mut volumes = pod["spec"]["volumes"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    volumes.push(json!({
+        "name": "dapr-identity-token",
+        "projected": {"defaultMode": 420, "sources": [{"serviceAccountToken": {
+            "audience": "spiffe://public/ns/dapr-system/dapr-sentry",
+            "expirationSeconds": 7200,
+            "path": "token"
+        }}]}
+    }));
+    pod["spec"]["volumes"] = json!(volumes);
+    pod["metadata"]["labels"]["dapr.io/sidecar-injected"] = json!("true");
+    pod["metadata"]["labels"]["dapr.io/app-id"] = app_id;
+    pod["metadata"]["labels"]["dapr.io/metrics-enabled"] = json!("true");
+    pod
+}
+
+/// The live scripts' network probe pod (`templates/_common.sh.j2`,
+/// `run_probe`), as the default ServiceAccount admits it.
+fn probe_pod(app: &str, namespace: &str) -> Value {
+    json!({
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {
+            "name": "harden-probe-net-abc12",
+            "namespace": namespace,
+            "labels": {"app.kubernetes.io/name": app, "harden.dev/probe": "net"},
+            "annotations": {"harden.dev/probe": "true"}
+        },
+        "spec": {
+            "restartPolicy": "Never",
+            "automountServiceAccountToken": false,
+            "enableServiceLinks": false,
+            "serviceAccountName": "default",
+            "securityContext": {"runAsNonRoot": true, "runAsUser": 65534, "runAsGroup": 65534, "seccompProfile": {"type": "RuntimeDefault"}},
+            "containers": [{
+                "name": "probe",
+                "image": harden::guard::PROBE_IMAGES[0],
+                "command": ["sh", "-c", "echo PROBE-DONE"],
+                "securityContext": {"allowPrivilegeEscalation": false, "readOnlyRootFilesystem": true, "capabilities": {"drop": ["ALL"]}}
+            }]
+        }
+    })
+}
+
+/// Every example's rendered documents: each spec of `specs/` alone, and the
+/// committed workspace example (several specs per namespace, one guard).
+fn examples() -> Vec<(String, Vec<Value>)> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let templates = Templates::embedded().expect("templates compile");
+    let mut out = Vec::new();
+    let mut specs: Vec<_> = std::fs::read_dir(root.join("specs"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+        .collect();
+    specs.sort();
+    for spec in specs {
+        let relative = spec.strip_prefix(root).unwrap();
+        let model = load_spec(relative).unwrap_or_else(|e| panic!("{}: {e}", spec.display()));
+        let files = render(&model, &templates).expect("renders");
+        let documents = files
+            .iter()
+            .filter(|f| f.name.ends_with(".yaml"))
+            .flat_map(|f| harden::yaml::parse_stream(&f.content).unwrap())
+            .collect();
+        out.push((relative.display().to_string(), documents));
+    }
+    let mut documents = Vec::new();
+    let mut stack = vec![root.join("examples/workspace/deploy")];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "yaml") {
+                let text = std::fs::read_to_string(&path).unwrap();
+                documents.extend(harden::yaml::parse_stream(&text).unwrap());
+            }
+        }
+    }
+    out.push(("examples/workspace".into(), documents));
+    out
+}
+
+fn is_workload(document: &Value) -> bool {
+    template_of(document).is_some()
+}
+
+#[test]
+fn every_rendered_object_and_the_pods_it_creates_are_admitted() {
+    let mut checked = 0;
+    let mut refused = Vec::new();
+    for (example, documents) in examples() {
+        let policies = policies(&documents);
+        assert!(!policies.is_empty(), "{example} renders no guard");
+        let mut judge = |what: String, result: Vec<String>| {
+            checked += 1;
+            if !result.is_empty() {
+                refused.push(format!("{example}: {what}: {result:#?}"));
+            }
+        };
+        for document in &documents {
+            let name = format!(
+                "{} {}",
+                document["kind"].as_str().unwrap_or_default(),
+                document["metadata"]["name"].as_str().unwrap_or_default()
+            );
+            judge(format!("create {name}"), create(&policies, document));
+            // An update that changes nothing in the template (a scale).
+            let mut scaled = document.clone();
+            if is_workload(document) {
+                scaled["spec"]["replicas"] = json!(7);
+            }
+            judge(
+                format!("update {name}"),
+                update(&policies, document, &scaled, ""),
+            );
+            if !is_workload(document) {
+                continue;
+            }
+            let set = replica_set(document);
+            judge(
+                format!("create the ReplicaSet of {name}"),
+                create(&policies, &set),
+            );
+            for native in [false, true] {
+                let pod = pod_of(document, native);
+                judge(
+                    format!("create a pod of {name} (native sidecar {native})"),
+                    create(&policies, &pod),
+                );
+            }
+            let namespace = document["metadata"]["namespace"].as_str().unwrap();
+            let app = document["metadata"]["labels"]["app.kubernetes.io/name"]
+                .as_str()
+                .unwrap();
+            judge(
+                format!("create the probe pod of {name}"),
+                create(&policies, &probe_pod(app, namespace)),
+            );
+        }
+    }
+    assert!(refused.is_empty(), "refused: {refused:#?}");
+    assert!(checked > 100, "only {checked} requests were judged");
+}
+
+/// The example every tampering starts from: a Dapr app with API access
+/// would be ideal; `payments` has API access, `orders` has Dapr.
+fn example(spec: &str) -> Vec<Value> {
+    examples()
+        .into_iter()
+        .find(|(name, _)| name.ends_with(spec))
+        .map(|(_, d)| d)
+        .unwrap_or_else(|| panic!("no example {spec}"))
+}
+
+fn find<'a>(documents: &'a [Value], kind: &str) -> &'a Value {
+    documents
+        .iter()
+        .find(|d| d["kind"] == kind)
+        .unwrap_or_else(|| panic!("no {kind}"))
+}
+
+/// A tampering: what it changes, the rule that must refuse it, the object.
+struct Tampered {
+    what: &'static str,
+    rule: &'static str,
+    operation: &'static str,
+    old: Option<Value>,
+    object: Value,
+    subresource: &'static str,
+}
+
+fn tamper(
+    what: &'static str,
+    rule: &'static str,
+    base: &Value,
+    change: impl FnOnce(&mut Value),
+) -> Tampered {
+    let mut object = base.clone();
+    change(&mut object);
+    Tampered {
+        what,
+        rule,
+        operation: "CREATE",
+        old: None,
+        object,
+        subresource: "",
+    }
+}
+
+fn corpus() -> Vec<Tampered> {
+    let orders = example("specs/orders.yaml");
+    let payments = example("specs/payments.yaml");
+    let deployment = find(&orders, "Deployment").clone();
+    let pod = pod_of(&deployment, false);
+    let native = pod_of(&deployment, true);
+    let plain = find(&payments, "Deployment").clone();
+    let plain_pod = pod_of(&plain, false);
+    let binding = find(&payments, "RoleBinding").clone();
+    let role = find(&payments, "Role").clone();
+    let c0 = "/spec/template/spec/containers/0";
+    let p0 = "/spec/containers/0";
+    let set = |path: &str, value: Value| {
+        let path = path.to_string();
+        move |o: &mut Value| *o.pointer_mut(&path).unwrap_or_else(|| panic!("{path}")) = value
+    };
+    let insert = |path: &str, key: &'static str, value: Value| {
+        let path = path.to_string();
+        move |o: &mut Value| {
+            o.pointer_mut(&path)
+                .unwrap_or_else(|| panic!("{path}"))
+                .as_object_mut()
+                .unwrap()
+                .insert(key.into(), value);
+        }
+    };
+    let mut corpus = vec![
+        tamper(
+            "another app's label",
+            "known-app",
+            &deployment,
+            set(
+                "/spec/template/metadata/labels/app.kubernetes.io~1name",
+                json!("intruder"),
+            ),
+        ),
+        tamper("an unlabelled bare pod", "known-app", &plain_pod, |o| {
+            o["metadata"]["labels"] = json!({});
+        }),
+        tamper(
+            "another image",
+            "images",
+            &deployment,
+            set(
+                &format!("{c0}/image"),
+                json!("ghcr.io/example/orders:latest"),
+            ),
+        ),
+        tamper(
+            "the image by tag",
+            "images",
+            &plain,
+            set(
+                &format!("{c0}/image"),
+                json!("registry.example.com/payments:3.1.0"),
+            ),
+        ),
+        tamper("a second container", "images", &plain, |o| {
+            let mut extra = o.pointer(c0).unwrap().clone();
+            extra["name"] = json!("miner");
+            extra["image"] = json!(
+                "docker.io/evil/miner@sha256:0000000000000000000000000000000000000000000000000000000000000000"
+            );
+            o.pointer_mut("/spec/template/spec/containers")
+                .unwrap()
+                .as_array_mut()
+                .unwrap()
+                .push(extra);
+        }),
+        tamper("daprd from another registry", "images", &pod, |o| {
+            o["spec"]["containers"][1]["image"] = json!("evil.example.com/dapr/daprd:1.18.3");
+        }),
+        tamper(
+            "a probe pod with another image",
+            "images",
+            &plain_pod,
+            |o| {
+                o["metadata"]["labels"]["harden.dev/probe"] = json!("net");
+                o["spec"]["serviceAccountName"] = json!("default");
+            },
+        ),
+        tamper(
+            "the default ServiceAccount",
+            "service-account",
+            &deployment,
+            set("/spec/template/spec/serviceAccountName", json!("default")),
+        ),
+        tamper(
+            "no ServiceAccount (the plugin sets default)",
+            "service-account",
+            &plain_pod,
+            set("/spec/serviceAccountName", json!("default")),
+        ),
+        tamper(
+            "token automounted",
+            "token",
+            &deployment,
+            set(
+                "/spec/template/spec/automountServiceAccountToken",
+                json!(true),
+            ),
+        ),
+        tamper("automount unset", "token", &deployment, |o| {
+            o.pointer_mut("/spec/template/spec")
+                .unwrap()
+                .as_object_mut()
+                .unwrap()
+                .remove("automountServiceAccountToken");
+        }),
+        tamper("a projected API token", "token", &deployment, |o| {
+            let volumes = o
+                .pointer_mut("/spec/template/spec/volumes")
+                .unwrap()
+                .as_array_mut()
+                .unwrap();
+            volumes.push(json!({"name": "tok", "projected": {"sources": [{"serviceAccountToken": {"path": "token"}}]}}));
+        }),
+        tamper(
+            "a Sentry-looking token in a template",
+            "token",
+            &deployment,
+            |o| {
+                let volumes = o
+                    .pointer_mut("/spec/template/spec/volumes")
+                    .unwrap()
+                    .as_array_mut()
+                    .unwrap();
+                volumes.push(json!({"name": "tok", "projected": {"sources": [{"serviceAccountToken": {"path": "token", "audience": "spiffe://public/ns/dapr-system/dapr-sentry"}}]}}));
+            },
+        ),
+        tamper(
+            "runAsNonRoot false",
+            "security-context",
+            &deployment,
+            set(
+                "/spec/template/spec/securityContext/runAsNonRoot",
+                json!(false),
+            ),
+        ),
+        tamper(
+            "seccomp Unconfined",
+            "security-context",
+            &deployment,
+            set(
+                "/spec/template/spec/securityContext/seccompProfile/type",
+                json!("Unconfined"),
+            ),
+        ),
+        tamper(
+            "privilege escalation",
+            "security-context",
+            &deployment,
+            set(
+                &format!("{c0}/securityContext/allowPrivilegeEscalation"),
+                json!(true),
+            ),
+        ),
+        tamper(
+            "capabilities not dropped",
+            "security-context",
+            &deployment,
+            set(&format!("{c0}/securityContext/capabilities"), json!({})),
+        ),
+        tamper(
+            "daprd keeps its capabilities",
+            "security-context",
+            &pod,
+            |o| {
+                o["spec"]["containers"][1]["securityContext"]
+                    .as_object_mut()
+                    .unwrap()
+                    .remove("capabilities");
+            },
+        ),
+        tamper(
+            "another pod user",
+            "run-as-user",
+            &deployment,
+            set(
+                "/spec/template/spec/securityContext/runAsUser",
+                json!(10002),
+            ),
+        ),
+        tamper(
+            "a container as root",
+            "run-as-user",
+            &plain,
+            set(&format!("{c0}/securityContext/runAsUser"), json!(0)),
+        ),
+        tamper(
+            "a writable root filesystem",
+            "read-only-root-filesystem",
+            &deployment,
+            set(
+                &format!("{c0}/securityContext/readOnlyRootFilesystem"),
+                json!(false),
+            ),
+        ),
+        tamper(
+            "privileged",
+            "privileged",
+            &deployment,
+            set(&format!("{c0}/securityContext/privileged"), json!(true)),
+        ),
+        tamper(
+            "NET_ADMIN added",
+            "capabilities",
+            &deployment,
+            insert(
+                &format!("{c0}/securityContext/capabilities"),
+                "add",
+                json!(["NET_ADMIN"]),
+            ),
+        ),
+        tamper(
+            "hostNetwork",
+            "host-namespaces",
+            &deployment,
+            insert("/spec/template/spec", "hostNetwork", json!(true)),
+        ),
+        tamper(
+            "hostPID",
+            "host-namespaces",
+            &plain_pod,
+            insert("/spec", "hostPID", json!(true)),
+        ),
+        tamper(
+            "hostIPC",
+            "host-namespaces",
+            &plain,
+            insert("/spec/template/spec", "hostIPC", json!(true)),
+        ),
+        tamper("a hostPath volume", "host-path", &deployment, |o| {
+            o.pointer_mut("/spec/template/spec/volumes")
+                .unwrap()
+                .as_array_mut()
+                .unwrap()
+                .push(json!({"name": "host", "hostPath": {"path": "/"}}));
+        }),
+        tamper(
+            "another Dapr app id",
+            "dapr-annotations",
+            &deployment,
+            set(
+                "/spec/template/metadata/annotations/dapr.io~1app-id",
+                json!("payments"),
+            ),
+        ),
+        tamper(
+            "the Dapr config removed",
+            "dapr-annotations",
+            &deployment,
+            |o| {
+                o.pointer_mut("/spec/template/metadata/annotations")
+                    .unwrap()
+                    .as_object_mut()
+                    .unwrap()
+                    .remove("dapr.io/config");
+            },
+        ),
+        tamper(
+            "another sidecar image",
+            "dapr-annotations",
+            &deployment,
+            insert(
+                "/spec/template/metadata/annotations",
+                "dapr.io/sidecar-image",
+                json!("evil/daprd:1"),
+            ),
+        ),
+        tamper(
+            "API logging turned off",
+            "dapr-annotations",
+            &pod,
+            set(
+                "/metadata/annotations/dapr.io~1enable-api-logging",
+                json!("false"),
+            ),
+        ),
+        tamper(
+            "Dapr on an app without it",
+            "dapr-annotations",
+            &plain,
+            |o| {
+                o.pointer_mut("/spec/template/metadata")
+                    .unwrap()
+                    .as_object_mut()
+                    .unwrap()
+                    .insert(
+                        "annotations".into(),
+                        json!({"dapr.io/enabled": "true", "dapr.io/app-id": "payments"}),
+                    );
+            },
+        ),
+        tamper(
+            "a Dapr pod without daprd",
+            "dapr-sidecar",
+            &pod_of(&deployment, false),
+            |o| {
+                o["spec"]["containers"].as_array_mut().unwrap().pop();
+            },
+        ),
+        tamper(
+            "a template with its own daprd",
+            "dapr-sidecar",
+            &deployment,
+            |o| {
+                let mut fake = o.pointer(c0).unwrap().clone();
+                fake["name"] = json!("daprd");
+                o.pointer_mut("/spec/template/spec/containers")
+                    .unwrap()
+                    .as_array_mut()
+                    .unwrap()
+                    .push(fake);
+            },
+        ),
+        tamper(
+            "daprd on an app without Dapr",
+            "dapr-sidecar",
+            &plain_pod,
+            |o| {
+                let mut fake = o.pointer(p0).unwrap().clone();
+                fake["name"] = json!("daprd");
+                o["spec"]["containers"].as_array_mut().unwrap().push(fake);
+            },
+        ),
+        tamper(
+            "a native daprd writing its root",
+            "read-only-root-filesystem",
+            &native,
+            |o| {
+                o["spec"]["initContainers"][0]["securityContext"]["readOnlyRootFilesystem"] =
+                    json!(false);
+            },
+        ),
+        tamper(
+            "a binding to cluster-admin",
+            "rbac-wide-role",
+            &binding,
+            set(
+                "/roleRef",
+                json!({"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "cluster-admin"}),
+            ),
+        ),
+        tamper("a binding to edit", "rbac-wide-role", &binding, |o| {
+            o["roleRef"] = json!({"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "edit"});
+            o["subjects"] = json!([{"kind": "User", "name": "alice"}]);
+        }),
+        tamper(
+            "the app's ServiceAccount bound to view",
+            "rbac-service-account",
+            &binding,
+            set(
+                "/roleRef",
+                json!({"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "view"}),
+            ),
+        ),
+        tamper(
+            "the app's ServiceAccount bound to another Role",
+            "rbac-service-account",
+            &binding,
+            set("/roleRef/name", json!("secret-reader")),
+        ),
+        tamper(
+            "all ServiceAccounts of the namespace",
+            "rbac-service-account",
+            &binding,
+            |o| {
+                o["metadata"]["name"] = json!("everyone");
+                o["roleRef"] = json!({"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "secret-reader"});
+                o["subjects"] = json!([{"kind": "Group", "apiGroup": "rbac.authorization.k8s.io", "name": "system:serviceaccounts:payments-prod"}]);
+            },
+        ),
+        tamper(
+            "the app's ServiceAccount as a user",
+            "rbac-service-account",
+            &binding,
+            |o| {
+                o["roleRef"]["name"] = json!("secret-reader");
+                o["subjects"] = json!([{"kind": "User", "apiGroup": "rbac.authorization.k8s.io", "name": "system:serviceaccount:payments-prod:payments-sa"}]);
+            },
+        ),
+        tamper(
+            "the spec's Role widened",
+            "rbac-service-account",
+            &role,
+            |o| {
+                o["rules"][0]["verbs"]
+                    .as_array_mut()
+                    .unwrap()
+                    .push(json!("list"));
+            },
+        ),
+        tamper(
+            "a binding for an app without API access",
+            "rbac-service-account",
+            &binding,
+            |o| {
+                o["metadata"]["namespace"] = json!("shop");
+                o["roleRef"]["name"] = json!("orders-role");
+                o["subjects"] =
+                    json!([{"kind": "ServiceAccount", "name": "orders-sa", "namespace": "shop"}]);
+            },
+        ),
+    ];
+    // Updates: a template change is judged; a debug container is judged.
+    let mut privileged = deployment.clone();
+    privileged["spec"]["template"]["spec"]["containers"][0]["securityContext"]["privileged"] =
+        json!(true);
+    corpus.push(Tampered {
+        what: "an update making the template privileged",
+        rule: "privileged",
+        operation: "UPDATE",
+        old: Some(deployment.clone()),
+        object: privileged,
+        subresource: "",
+    });
+    let mut debugged = pod.clone();
+    debugged["spec"]["ephemeralContainers"] = json!([{
+        "name": "debugger",
+        "image": harden::guard::PROBE_IMAGES[0],
+        "securityContext": {"allowPrivilegeEscalation": false, "readOnlyRootFilesystem": true, "capabilities": {"drop": ["ALL"]}}
+    }]);
+    corpus.push(Tampered {
+        what: "kubectl debug's ephemeral container",
+        rule: "images",
+        operation: "UPDATE",
+        old: Some(pod.clone()),
+        object: debugged,
+        subresource: "ephemeralcontainers",
+    });
+    let mut swapped = plain_pod.clone();
+    swapped["spec"]["containers"][0]["image"] = json!("registry.example.com/payments:evil");
+    corpus.push(Tampered {
+        what: "a running pod's image replaced",
+        rule: "images",
+        operation: "UPDATE",
+        old: Some(plain_pod.clone()),
+        object: swapped,
+        subresource: "",
+    });
+    corpus
+}
+
+#[test]
+fn every_tampered_object_is_refused_by_its_rule() {
+    let mut policies_of: Vec<(String, Vec<Policy>)> = Vec::new();
+    for spec in ["specs/orders.yaml", "specs/payments.yaml"] {
+        policies_of.push((spec.into(), policies(&example(spec))));
+    }
+    let corpus = corpus();
+    let mut wrong = Vec::new();
+    let mut covered = std::collections::BTreeSet::new();
+    for tampered in &corpus {
+        let namespace = tampered.object["metadata"]["namespace"].as_str().unwrap();
+        let policies: Vec<&Policy> = policies_of
+            .iter()
+            .flat_map(|(_, p)| p)
+            .filter(|p| p.namespaces.iter().any(|n| n == namespace))
+            .collect();
+        assert!(
+            !policies.is_empty(),
+            "{}: no guard for {namespace}",
+            tampered.what
+        );
+        let request = Request {
+            operation: tampered.operation,
+            object: &tampered.object,
+            old: tampered.old.as_ref(),
+        };
+        let refused: Vec<String> = policies
+            .iter()
+            .flat_map(|p| judge(p, &request, tampered.subresource).unwrap_or_default())
+            .collect();
+        let named = format!("{}{}: ", harden::guard::MESSAGE_PREFIX, tampered.rule);
+        if refused
+            .iter()
+            .any(|m| m.starts_with(&named) && !m.contains("expression error"))
+        {
+            covered.insert(tampered.rule);
+        } else {
+            wrong.push(format!(
+                "{} (expected {}): {refused:#?}",
+                tampered.what, tampered.rule
+            ));
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "not refused by the named rule: {wrong:#?}"
+    );
+    let rules: std::collections::BTreeSet<&str> =
+        harden::guard::RULES.iter().map(|(id, _)| *id).collect();
+    assert_eq!(covered, rules, "a rule without a tampered object");
+}
+
+#[test]
+fn guard_modes_bind_the_actions_the_api_server_accepts() {
+    for (_, documents) in examples() {
+        for policy in policies(&documents) {
+            let actions = policy.actions;
+            assert!(!actions.is_empty());
+            assert!(
+                !(actions.contains(&"Deny".to_string()) && actions.contains(&"Warn".to_string())),
+                "{}: Deny with Warn is rejected by the API server",
+                policy.name
+            );
+        }
+    }
+}
+
+#[test]
+fn the_guard_checks_exactly_the_dapr_annotations_the_deployment_renders() {
+    for spec in [
+        "specs/orders.yaml",
+        "specs/task-api.yaml",
+        "specs/checkout.yaml",
+    ] {
+        let model = load_spec(Path::new(spec)).unwrap();
+        let documents = example(spec);
+        let rendered =
+            &find(&documents, "Deployment")["spec"]["template"]["metadata"]["annotations"];
+        let rendered: Vec<(String, String)> = rendered
+            .as_object()
+            .unwrap()
+            .iter()
+            .filter(|(k, _)| k.starts_with("dapr.io/"))
+            .map(|(k, v)| (k.clone(), v.as_str().unwrap().to_string()))
+            .collect();
+        let mut guarded = harden::guard::dapr_annotations(&model);
+        let mut rendered = rendered;
+        guarded.sort();
+        rendered.sort();
+        assert_eq!(guarded, rendered, "{spec}");
+    }
+}
+
+/// Every CEL literal `cel_string` writes is read back as the text it
+/// escaped, by a real CEL parser: no text can end the literal early.
+#[test]
+fn escaped_strings_read_back_unchanged_in_cel() {
+    let hostile = [
+        "plain",
+        "it's",
+        "'",
+        "\\",
+        "\\'",
+        "' || true || '",
+        "\") || true || (\"",
+        "a\nb\r\t\u{0}",
+        "é漢字😀\u{2028}",
+        "/* comment */ // line",
+        "${x} {{y}} $(z)",
+    ];
+    for text in hostile {
+        let literal = harden::guard::cel_string(text);
+        let program = compile(&format!("{literal} == expected && size({literal}) >= 0"));
+        let mut context = Context::default();
+        context.add_variable_from_value("expected", Cel::String(Arc::new(text.to_string())));
+        assert_eq!(
+            program.execute(&context).unwrap(),
+            Cel::Bool(true),
+            "{text:?} as {literal}"
+        );
+    }
+}
+
+/// Rollout on a namespace that already runs objects the guard refuses: an
+/// update that leaves the pod template alone (a scale, the deployment
+/// controller scaling an old ReplicaSet down) is not judged; changing the
+/// template, or any new pod, is.
+#[test]
+fn objects_that_predate_the_guard_can_be_scaled_but_not_changed() {
+    let documents = example("specs/orders.yaml");
+    let policies = policies(&documents);
+    let mut old = find(&documents, "Deployment").clone();
+    old["spec"]["template"]["spec"]["hostNetwork"] = json!(true);
+    let mut scaled = old.clone();
+    scaled["spec"]["replicas"] = json!(0);
+    assert_eq!(update(&policies, &old, &scaled, ""), Vec::<String>::new());
+    let mut set = replica_set(&old);
+    let mut scaled_set = set.clone();
+    scaled_set["spec"]["replicas"] = json!(0);
+    assert_eq!(
+        update(&policies, &set, &scaled_set, ""),
+        Vec::<String>::new()
+    );
+    set["spec"]["template"]["spec"]["hostPID"] = json!(true);
+    assert!(!update(&policies, &scaled_set, &set, "").is_empty());
+    let mut relabelled = old.clone();
+    relabelled["spec"]["template"]["metadata"]["labels"]["tier"] = json!("web");
+    assert!(!update(&policies, &old, &relabelled, "").is_empty());
+    assert!(!create(&policies, &pod_of(&old, false)).is_empty());
+}

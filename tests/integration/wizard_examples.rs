@@ -791,6 +791,7 @@ fn answers_as_flags() -> impl Strategy<Value = harden::cli::InitArgs> {
                 dapr_version: (dapr && version > 0)
                     .then(|| harden::platform::dapr::Version::SUPPORTED[version - 1].0.to_string()),
                 api_token_secret: (dapr && pci).then(|| format!("{name}-dapr-token")),
+                app_token_secret: (dapr && pci).then(|| format!("{name}-dapr-app-token")),
                 set: user.map(|u| format!("workload.runAsUser={u}")).into_iter().collect(),
                 yes: true,
                 ..Default::default()

@@ -470,6 +470,9 @@ pub struct Dapr {
     /// The Configuration's `spec.api.allowed`, derived from the spec:
     /// every entry once per protocol ([`crate::platform::dapr::surface`]).
     pub api_allowed: Vec<ApiRule>,
+    /// The app calls no API: `api_allowed` holds only the closing entry
+    /// ([`crate::platform::dapr::surface::CLOSING_API`]).
+    pub api_closing_only: bool,
     /// The Configuration's `spec.secrets.scopes`: one per secret store the
     /// sidecar may load, each `defaultAccess: deny`.
     pub secret_scopes: Vec<SecretScope>,

@@ -438,8 +438,9 @@ pub struct Dapr {
     pub api_token_secret: Option<String>,
     /// A Secret (key `token`) whose token the sidecar sends to the app in
     /// the `dapr-api-token` header, so the app can refuse callers that are
-    /// not its sidecar (the app must check it; it also gets the token as
-    /// `APP_API_TOKEN`). Required under pci-dss.
+    /// not its sidecar (the app must check it; the token is mounted in the app
+    /// container at `/var/run/secrets/dapr.io/app-token/token`). Required
+    /// under pci-dss.
     pub app_token_secret: Option<String>,
     /// Dapr APIs the app calls that its components and fields do not imply
     /// (the sidecar's API allowlist is derived from state, pub/sub,

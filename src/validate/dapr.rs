@@ -163,6 +163,13 @@ impl Validator {
             api_token_secret: dapr.api_token_secret.clone(),
             api_token,
             app_token: app_token.flatten(),
+            api_closing_only: api_allowed
+                .as_ref()
+                .is_some_and(|a| a.iter().all(|r| r.name == dapr::surface::CLOSING_API))
+                && !dapr
+                    .apis
+                    .iter()
+                    .any(|a| a.starts_with(dapr::surface::CLOSING_API)),
             api_allowed: api_allowed.unwrap_or_default(),
             secret_scopes: secret_scopes.unwrap_or_default(),
             config_name: format!("{name}-dapr-config"),

@@ -295,7 +295,7 @@ fn explicit_false(value: &str) -> bool {
 }
 
 /// The annotations the audit flags (`docs/upstream/dapr-security.md`
-/// section 7).
+/// section 7); `dapr.io/enable-api-logging` has its own rule.
 pub const WEAKENING_ANNOTATIONS: &[WeakeningAnnotation] = &[
     WeakeningAnnotation {
         key: "dapr.io/enable-debug",
@@ -328,18 +328,135 @@ pub const WEAKENING_ANNOTATIONS: &[WeakeningAnnotation] = &[
         fix: "use http or grpc inside the pod, or terminate TLS in the app with verification elsewhere",
     },
     WeakeningAnnotation {
-        key: "dapr.io/enable-api-logging",
-        weakens: explicit_false,
-        why: "an explicit false overrides the Configuration's apiLogging, so API calls go unlogged",
-        fix: "remove dapr.io/enable-api-logging or set it to \"true\"",
-    },
-    WeakeningAnnotation {
         key: "dapr.io/disable-builtin-k8s-secret-store",
         weakens: explicit_false,
         why: "the built-in kubernetes secret store is loaded, and reads the namespace's Secrets unless a secret scope denies them",
         fix: "set dapr.io/disable-builtin-k8s-secret-store: \"true\"",
     },
 ];
+
+/// Component metadata names upstream marks `sensitive: true` in each
+/// component's `metadata.yaml` (schema field `Sensitive`,
+/// `.build-tools/pkg/metadataschema/schema.go`) or through a built-in
+/// authentication profile (`.build-tools/builtin-authentication-profiles.yaml`:
+/// aws, azuread, gcp), dapr/components-contrib @ v1.18.4 (v1.17.8 identical
+/// but for zeebe's `clientSecret`), for the common types; matched by type
+/// prefix. The marking is incomplete upstream (e.g. `state.mysql`
+/// `connectionString` is not marked), so [`looks_like_credential`] also
+/// applies a name heuristic.
+pub const SENSITIVE_METADATA: &[(&str, &[&str])] = &[
+    ("state.redis", &["redisPassword", "sentinelPassword"]),
+    ("pubsub.redis", &["redisPassword", "sentinelPassword"]),
+    (
+        "lock.redis",
+        &[
+            "redisPassword",
+            "sentinelPassword",
+            "clientCert",
+            "clientKey",
+        ],
+    ),
+    ("state.postgresql", &["connectionString"]),
+    ("bindings.postgres", &["connectionString"]),
+    (
+        "pubsub.kafka",
+        &[
+            "saslPassword",
+            "clientKey",
+            "oidcClientSecret",
+            "oidcClientAssertionKey",
+            "awsSecretKey",
+            "awsSessionToken",
+        ],
+    ),
+    (
+        "bindings.kafka",
+        &[
+            "saslPassword",
+            "clientKey",
+            "oidcClientSecret",
+            "oidcClientAssertionKey",
+            "awsSecretKey",
+            "awsSessionToken",
+        ],
+    ),
+    (
+        "pubsub.rabbitmq",
+        &["connectionString", "password", "clientKey", "clientCert"],
+    ),
+    ("bindings.rabbitmq", &["host"]),
+    ("pubsub.pulsar", &["token", "oauth2ClientSecret", "host"]),
+    ("pubsub.mqtt3", &["url", "clientKey"]),
+    ("state.mongodb", &["password"]),
+    ("state.cassandra", &["password"]),
+    ("state.cockroachdb", &["connectionString"]),
+    ("state.sqlserver", &["connectionString"]),
+    ("bindings.smtp", &["password"]),
+    ("bindings.twilio.sendgrid", &["apiKey"]),
+    ("bindings.twilio.sms", &["authToken"]),
+    ("conversation.", &["key"]),
+    // Built-in profiles, on every component that offers them.
+    (
+        "",
+        &[
+            "accessKey",
+            "secretKey",
+            "sessionToken",
+            "azureCertificate",
+            "azureCertificatePassword",
+            "azureClientSecret",
+            "privateKey",
+            "privateKeyID",
+        ],
+    ),
+];
+
+/// Whether a plain metadata item `name` (with `value`) of a component of
+/// `component_type` holds a credential: upstream's sensitive names, a name
+/// heuristic, or a URL with `user:password@` in it.
+pub fn looks_like_credential(component_type: &str, name: &str, value: &str) -> bool {
+    let upstream = SENSITIVE_METADATA
+        .iter()
+        .any(|(prefix, names)| component_type.starts_with(prefix) && names.contains(&name));
+    let lowered = name.to_ascii_lowercase();
+    // Names that carry these words but hold no secret.
+    const NOT_SECRET: [&str; 8] = [
+        "keyprefix",
+        "redisusername",
+        "saslusername",
+        "azureclientid",
+        "keypath",
+        "tokenaudience",
+        "secretstore",
+        "passwordfile",
+    ];
+    let heuristic = !NOT_SECRET.contains(&lowered.as_str())
+        && [
+            "password",
+            "passwd",
+            "secret",
+            "token",
+            "credential",
+            "connectionstring",
+            "privatekey",
+            "accesskey",
+            "masterkey",
+            "accountkey",
+            "authkey",
+            "apikey",
+        ]
+        .iter()
+        .any(|word| lowered.contains(word));
+    let url_with_password = value
+        .split_once("://")
+        .and_then(|(_, rest)| rest.split(['/', '?']).next())
+        .is_some_and(|authority| {
+            authority
+                .rsplit_once('@')
+                .is_some_and(|(user, _)| user.contains(':'))
+        });
+    upstream || heuristic || url_with_password
+}
 
 #[cfg(test)]
 mod tests {
@@ -413,6 +530,29 @@ mod tests {
         assert!(!weakens("dapr.io/app-protocol", "grpc"));
         assert!(weakens("dapr.io/disable-builtin-k8s-secret-store", "false"));
         assert_eq!(APP_TOKEN_KEY, "token");
+        assert!(looks_like_credential("state.redis", "redisPassword", "x"));
+        assert!(looks_like_credential(
+            "bindings.rabbitmq",
+            "host",
+            "amqp://h"
+        ));
+        assert!(looks_like_credential(
+            "state.mysql",
+            "connectionString",
+            "x"
+        ));
+        assert!(looks_like_credential(
+            "pubsub.nats",
+            "natsURL",
+            "nats://u:p@h:4222"
+        ));
+        assert!(!looks_like_credential(
+            "pubsub.nats",
+            "natsURL",
+            "nats://h:4222"
+        ));
+        assert!(!looks_like_credential("state.redis", "keyPrefix", "none"));
+        assert!(!looks_like_credential("state.redis", "redisHost", "r:6379"));
         assert_eq!(TOKEN_HEADER, "dapr-api-token");
     }
 }

@@ -473,6 +473,11 @@ pub struct Dapr {
     /// The app calls no API: `api_allowed` holds only the closing entry
     /// ([`crate::platform::dapr::surface::CLOSING_API`]).
     pub api_closing_only: bool,
+    /// The path the live audit calls, from a probe running under this
+    /// Configuration, expecting the allowlist's refusal
+    /// ([`crate::platform::dapr::surface::PROBE_API`]); `None` when the app
+    /// may call that API itself.
+    pub api_probe_path: Option<String>,
     /// The Configuration's `spec.secrets.scopes`: one per secret store the
     /// sidecar may load, each `defaultAccess: deny`.
     pub secret_scopes: Vec<SecretScope>,

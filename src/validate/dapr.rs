@@ -170,6 +170,13 @@ impl Validator {
                     .apis
                     .iter()
                     .any(|a| a.starts_with(dapr::surface::CLOSING_API)),
+            api_probe_path: api_allowed
+                .as_ref()
+                .is_some_and(|a| {
+                    !a.iter()
+                        .any(|r| r.name == dapr::surface::PROBE_API && r.protocol == "http")
+                })
+                .then(|| dapr::surface::PROBE_API_PATH.to_string()),
             api_allowed: api_allowed.unwrap_or_default(),
             secret_scopes: secret_scopes.unwrap_or_default(),
             config_name: format!("{name}-dapr-config"),

@@ -246,6 +246,13 @@ pub const SYSTEM_CONFIGURATION: &str = "daprsystem";
 /// `pkg/messages/predefined.go`).
 pub const NOT_ALLOWED_HTTP_STATUS: u32 = 404;
 
+/// The API the live audit calls to show the allowlist holds, when the app
+/// may not use it: `GET /v1.0/metadata` (route group `metadata` `v1`,
+/// `pkg/api/http/metadata.go`), harmless to read. Refused, it answers
+/// [`NOT_ALLOWED_HTTP_STATUS`]; allowed, 200 with the sidecar's metadata.
+pub const PROBE_API: &str = "metadata";
+pub const PROBE_API_PATH: &str = "/v1.0/metadata";
+
 /// A key outside a secret scope: 403 `ERR_PERMISSION_DENIED`
 /// (`ErrSecretPermissionDenied`, `pkg/messages/predefined.go`).
 pub const SECRET_DENIED_HTTP_STATUS: u32 = 403;

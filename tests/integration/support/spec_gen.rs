@@ -387,6 +387,7 @@ fn comply(spec: &mut Value) {
         return;
     }
     spec["dapr"]["apiTokenSecret"] = json!("dapr-api-token");
+    spec["dapr"]["appTokenSecret"] = json!("dapr-app-token");
     if let Some(secrets) = spec.get_mut("secrets")
         && secrets["source"] == "manual"
     {

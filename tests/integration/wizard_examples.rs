@@ -322,6 +322,10 @@ fn checkout() {
                 "Secret holding the Dapr API token",
                 "checkout-dapr-api-token",
             ),
+            (
+                "Secret holding the token the sidecar sends",
+                "checkout-dapr-app-token",
+            ),
         ],
     );
 }
@@ -404,6 +408,10 @@ fn orders() {
             (
                 "Set another field?",
                 "workload.probes.readiness.periodSeconds=10",
+            ),
+            (
+                "Set another field?",
+                "dapr.invokedBy[0].operations=[{path: /orders, verbs: [GET, POST]}]",
             ),
         ],
     );
@@ -521,6 +529,10 @@ fn workspace_billing() {
             ("Add another caller app-id", "n"),
             ("Does this app invoke another Dapr app", "n"),
             ("Secret holding the Dapr API token", "billing-dapr-token"),
+            (
+                "Secret holding the token the sidecar sends",
+                "billing-dapr-app-token",
+            ),
         ],
     );
 }

@@ -63,6 +63,7 @@ def spec(index: int) -> str:
         lines += [
             "dapr:",
             f"  apiTokenSecret: {name}-dapr-token",
+            f"  appTokenSecret: {name}-dapr-app-token",
             f"  actors: {'true' if index % 4 == 1 else 'false'}",
             "  invokedBy: [{appId: frontend, namespace: web}]",
             "  components:",

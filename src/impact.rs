@@ -13,6 +13,8 @@ use std::fmt;
 use serde::Serialize;
 use serde_json::Value;
 
+mod dapr;
+
 use crate::objects::PodTemplate;
 use crate::objects::value::string_list;
 
@@ -168,6 +170,9 @@ fn selects_all_of(wide: &str, narrow: &str) -> bool {
 /// the same namespaces selected by a subset of the labels) and the same
 /// port (or all ports).
 fn covered(fact: &str, others: &BTreeSet<String>) -> bool {
+    if dapr::covered(fact, others) {
+        return true;
+    }
     let Some(words) = grant_words(fact) else {
         return false;
     };
@@ -668,21 +673,10 @@ impl Facts {
                             format!("configuration {namespace}/{name} lets every app-id invoke"),
                         );
                     }
-                    for policy in document
-                        .pointer("/spec/accessControl/policies")
-                        .and_then(Value::as_array)
-                        .into_iter()
-                        .flatten()
-                    {
-                        facts.grant(
-                            "dapr invocation",
-                            format!(
-                                "configuration {namespace}/{name} lets app-id {} from {} invoke",
-                                text(policy, "/appId").unwrap_or_default(),
-                                text(policy, "/namespace")
-                                    .unwrap_or_else(|| "any namespace".into())
-                            ),
-                        );
+                    // The allowlist, secret scopes and callers (with their
+                    // operations): `impact::dapr`.
+                    for (area, fact) in dapr::configuration_facts(document, &namespace, &name) {
+                        facts.grant(area, fact);
                     }
                     if text(document, "/spec/logging/apiLogging/obfuscateURLs").as_deref()
                         != Some("true")

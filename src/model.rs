@@ -522,12 +522,60 @@ pub struct Dapr {
     /// The API token Secret as `04-secrets.yaml` renders it: an
     /// ExternalSecret, or instructions to create it.
     pub api_token: Option<ApiToken>,
+    /// The app token Secret (`dapr.appTokenSecret`), rendered like the API
+    /// token; the sidecar sends its value to the app.
+    pub app_token: Option<ApiToken>,
+    /// The Configuration's `spec.api.allowed`, derived from the spec:
+    /// every entry once per protocol ([`crate::platform::dapr::surface`]).
+    pub api_allowed: Vec<ApiRule>,
+    /// The app calls no API: `api_allowed` holds only the closing entry
+    /// ([`crate::platform::dapr::surface::CLOSING_API`]).
+    pub api_closing_only: bool,
+    /// The path the live audit calls, from a probe running under this
+    /// Configuration, expecting the allowlist's refusal
+    /// ([`crate::platform::dapr::surface::PROBE_API`]); `None` when the app
+    /// may call that API itself.
+    pub api_probe_path: Option<String>,
+    /// The Configuration's `spec.secrets.scopes`: one per secret store the
+    /// sidecar may load, each `defaultAccess: deny`.
+    pub secret_scopes: Vec<SecretScope>,
+}
+
+/// One `spec.api.allowed` entry of the app's Configuration.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ApiRule {
+    pub name: String,
+    pub version: String,
+    /// `http` or `grpc`, never empty (an entry without one matches nothing).
+    pub protocol: String,
+}
+
+/// One `spec.secrets.scopes` entry: the store's secrets the app may read
+/// through the Dapr secrets API; every other one is denied.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct SecretScope {
+    pub store_name: String,
+    pub default_access: String,
+    pub allowed_secrets: Vec<String>,
+}
+
+/// An operation a Dapr caller may invoke (`invokedBy[].operations`).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct DaprOperation {
+    /// With a leading `/`.
+    pub name: String,
+    /// Upper-case verbs; `["*"]` when the spec names none.
+    pub verbs: Vec<String>,
 }
 
 /// The Secret the injector reads the sidecar's API token from
 /// (`dapr.io/api-token-secret`). The pod cannot start without it.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct ApiToken {
+    /// The annotation naming the Secret, and what the token is for, for
+    /// the comments of `04-secrets.yaml`.
+    pub annotation: String,
+    pub purpose: String,
     pub secret_name: String,
     /// Always `token` ([`crate::platform::dapr::API_TOKEN_KEY`]).
     pub key: String,
@@ -541,6 +589,8 @@ pub struct ApiToken {
 pub struct DaprPeer {
     pub app_id: String,
     pub namespace: String,
+    /// Callers only: the operations it may invoke; empty means all.
+    pub operations: Vec<DaprOperation>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]

@@ -9,6 +9,7 @@
 //! "passed").
 
 mod claims;
+mod dapr;
 mod frameworks;
 mod guard;
 
@@ -346,13 +347,18 @@ pub fn controls(model: &Model, files: &[String]) -> Vec<Control> {
             id: "C9".into(),
             name: "Dapr component scopes",
             implementation: match &model.dapr {
-                Some(d) if d.components.is_empty() => "no Dapr components".into(),
-                Some(d) => d
-                    .components
-                    .iter()
-                    .map(|c| format!("{} scoped to {}", c.name, c.scopes.join(", ")))
-                    .collect::<Vec<_>>()
-                    .join("; "),
+                Some(d) if d.components.is_empty() => {
+                    format!("no Dapr components; {}", dapr::access_summary(d))
+                }
+                Some(d) => format!(
+                    "{}; {}",
+                    d.components
+                        .iter()
+                        .map(|c| format!("{} scoped to {}", c.name, c.scopes.join(", ")))
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                    dapr::access_summary(d)
+                ),
                 None => dapr_missing.into(),
             },
             files: pick(&[names::DAPR_FILE]),
@@ -683,6 +689,7 @@ pub fn residual_risks(model: &Model) -> Vec<String> {
                 others.join(", ")
             ));
         }
+        risks.extend(dapr::access_risks(dapr));
     }
     risks.extend(guard::risks(model));
     risks

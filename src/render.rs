@@ -106,7 +106,12 @@ const OUTPUTS: &[Output] = &[
         template: "04-secrets.yaml.j2",
         manifest: true,
         executable: false,
-        wanted: |m| m.secrets.is_some() || m.dapr.as_ref().is_some_and(|d| d.api_token.is_some()),
+        wanted: |m| {
+            m.secrets.is_some()
+                || m.dapr
+                    .as_ref()
+                    .is_some_and(|d| d.api_token.is_some() || d.app_token.is_some())
+        },
         file_name: |_| names::SECRETS_FILE.into(),
     },
     Output {

@@ -513,6 +513,19 @@ pub struct Dapr {
     pub components: Vec<DaprComponent>,
     /// A Secret (key `token`) that protects the sidecar's API with a token.
     pub api_token_secret: Option<String>,
+    /// A Secret (key `token`) whose token the sidecar sends to the app in
+    /// the `dapr-api-token` header, so the app can refuse callers that are
+    /// not its sidecar (the app must check it; the token is mounted in the app
+    /// container at `/var/run/secrets/dapr.io/app-token/token`). Required
+    /// under pci-dss.
+    pub app_token_secret: Option<String>,
+    /// Dapr APIs the app calls that its components and fields do not imply
+    /// (the sidecar's API allowlist is derived from state, pub/sub,
+    /// bindings, secret store... components, `invokes`, `actors` and
+    /// `jobs`): a name such as `workflows`, `metadata` or `subscribe`, or
+    /// `name/version` for one version, e.g. `state/v1alpha1` (state query).
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub apis: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, JsonSchema)]
@@ -523,6 +536,24 @@ pub struct DaprPeer {
     pub app_id: Option<String>,
     /// The peer's namespace. Absent means the app's own namespace.
     pub namespace: Option<String>,
+    /// In `invokedBy` only: the operations this caller may invoke. Absent
+    /// means every operation of the app.
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub operations: Vec<DaprOperation>,
+}
+
+/// An operation of the app a caller may invoke through Dapr.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(deny_unknown_fields)]
+pub struct DaprOperation {
+    /// The invoked method's path, e.g. /orders (which also covers
+    /// everything below it), /orders/* (one more segment) or /orders/**.
+    pub path: Option<String>,
+    /// The HTTP verbs allowed on it (upper case, e.g. GET, POST). Absent
+    /// means every verb.
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub verbs: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, JsonSchema)]
@@ -544,6 +575,11 @@ pub struct DaprComponent {
     pub secret_metadata: BTreeMap<String, SecretMetadataRef>,
     /// App-ids that may use the component. Absent means only this app.
     pub scopes: Option<Vec<String>>,
+    /// Secret stores only (`secretstores.*`): the secret names the app may
+    /// read through the Dapr secrets API; every other name is denied.
+    /// Absent means none.
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub allowed_secrets: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, JsonSchema)]

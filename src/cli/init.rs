@@ -78,6 +78,10 @@ pub struct InitArgs {
     /// A Secret (key token) protecting the Dapr sidecar API.
     #[arg(long)]
     pub api_token_secret: Option<String>,
+    /// A Secret (key token) the Dapr sidecar sends to the app, so the app
+    /// can tell its sidecar from other callers.
+    #[arg(long)]
+    pub app_token_secret: Option<String>,
     /// Any other field of the spec: PATH=VALUE, the path as validate names
     /// it and the value in YAML, e.g. workload.runAsUser=20001 or
     /// egress[0].except=[203.0.113.128/25] (repeatable, applied in order
@@ -295,10 +299,11 @@ pub(crate) fn parse_peer(text: &str) -> spec::DaprPeer {
         Some((app_id, namespace)) => spec::DaprPeer {
             app_id: Some(app_id.to_string()),
             namespace: Some(namespace.to_string()),
+            ..Default::default()
         },
         None => spec::DaprPeer {
             app_id: Some(text.to_string()),
-            namespace: None,
+            ..Default::default()
         },
     }
 }
@@ -373,6 +378,7 @@ impl InitArgs {
             || !args.invokes.is_empty()
             || args.dapr_version.is_some()
             || args.api_token_secret.is_some()
+            || args.app_token_secret.is_some()
         {
             spec.dapr = Some(spec::Dapr {
                 enabled: Some(true),
@@ -385,6 +391,7 @@ impl InitArgs {
                 invokes: args.invokes.iter().map(|p| parse_peer(p)).collect(),
                 version: args.dapr_version.clone(),
                 api_token_secret: args.api_token_secret.clone(),
+                app_token_secret: args.app_token_secret.clone(),
                 ..Default::default()
             });
         }

@@ -291,3 +291,101 @@ fn a_namespace_leaving_the_policy_controller_widens() {
     assert_eq!(impacts.len(), 1, "{impacts:?}");
     assert_eq!(impacts[0].0, Direction::Widened);
 }
+
+fn dapr_configuration(spec: &str) -> String {
+    format!(
+        "apiVersion: dapr.io/v1alpha1\nkind: Configuration\nmetadata: {{name: app-config, namespace: app}}\nspec:\n{spec}"
+    )
+}
+
+fn dapr_impacts(before: &str, after: &str) -> Vec<String> {
+    compare(&[dapr_configuration(before)], &[dapr_configuration(after)])
+        .iter()
+        .map(ToString::to_string)
+        .collect()
+}
+
+const STATE: &str = "  api:\n    allowed:\n      - {name: state, version: v1, protocol: http}\n      - {name: state, version: v1, protocol: grpc}\n  secrets:\n    scopes:\n      - {storeName: vault, defaultAccess: deny, allowedSecrets: [a]}\n";
+
+#[test]
+fn an_api_added_to_the_allowlist_widens_and_removed_narrows() {
+    let with_publish = STATE.replace(
+        "      - {name: state, version: v1, protocol: grpc}\n",
+        "      - {name: state, version: v1, protocol: grpc}\n      - {name: publish, version: v1, protocol: grpc}\n",
+    );
+    let widened = dapr_impacts(STATE, &with_publish);
+    assert_eq!(
+        widened,
+        [
+            "widened   dapr api: configuration app/app-config lets the app call the publish v1 API over grpc"
+        ]
+    );
+    let narrowed = dapr_impacts(&with_publish, STATE);
+    assert_eq!(narrowed.len(), 1);
+    assert!(
+        narrowed[0].starts_with("narrowed  dapr api:"),
+        "{narrowed:?}"
+    );
+}
+
+#[test]
+fn an_allowlist_where_there_was_none_only_narrows() {
+    let impacts = dapr_impacts("  secrets: {scopes: []}\n", STATE);
+    assert!(!impacts.is_empty());
+    assert!(
+        impacts
+            .iter()
+            .all(|i| i.starts_with("narrowed  dapr api:") || i.contains("secret a of store vault")),
+        "{impacts:?}"
+    );
+    assert!(
+        impacts
+            .iter()
+            .any(|i| i.contains("the invoke v1 API over http"))
+    );
+    // Scoping secrets where every one was readable narrows only.
+    let impacts = dapr_impacts(
+        "  api:\n    allowed:\n      - {name: state, version: v1, protocol: http}\n      - {name: state, version: v1, protocol: grpc}\n",
+        STATE,
+    );
+    assert_eq!(
+        impacts,
+        [
+            "narrowed  dapr secrets: no longer: configuration app/app-config lets the app read every secret of every store"
+        ]
+    );
+}
+
+#[test]
+fn a_secret_or_an_operation_added_widens() {
+    let more = STATE.replace("allowedSecrets: [a]", "allowedSecrets: [a, b]");
+    assert_eq!(
+        dapr_impacts(STATE, &more),
+        [
+            "widened   dapr secrets: configuration app/app-config lets the app read secret b of store vault"
+        ]
+    );
+    let policy = |ops: &str| {
+        format!(
+            "{STATE}  accessControl:\n    defaultAction: deny\n    policies:\n      - appId: web\n        namespace: web\n        trustDomain: public\n        defaultAction: deny\n        operations:\n{ops}"
+        )
+    };
+    let one = policy("          - {name: /orders, httpVerb: [GET], action: allow}\n");
+    let two = policy("          - {name: /orders, httpVerb: [GET, POST], action: allow}\n");
+    assert_eq!(
+        dapr_impacts(&one, &two),
+        [
+            "widened   dapr invocation: configuration app/app-config lets app-id web from web invoke operation /orders with POST"
+        ]
+    );
+    // From the whole app to one operation: narrowed only.
+    let whole = format!(
+        "{STATE}  accessControl:\n    defaultAction: deny\n    policies:\n      - {{appId: web, namespace: web, trustDomain: public, defaultAction: allow}}\n"
+    );
+    assert_eq!(
+        dapr_impacts(&whole, &one),
+        [
+            "narrowed  dapr invocation: no longer: configuration app/app-config lets app-id web from web invoke"
+        ]
+    );
+}

@@ -10,6 +10,8 @@
 
 use serde::Serialize;
 
+pub mod surface;
+
 /// A supported Dapr minor version: what the sidecar dials and which
 /// annotations the injector honours differ between them.
 ///
@@ -442,6 +444,11 @@ pub struct AnnotationFacts {
     /// v1.15.14, v1.16.19, v1.17.13, v1.18.3: until the Secret exists the
     /// pod stays in `CreateContainerConfigError`.
     pub api_token_secret: &'static str,
+    /// [`surface::APP_TOKEN_ANNOTATION`]: daprd sends the app this token.
+    pub app_token_secret: &'static str,
+    /// Not an annotation: where the app container finds the app token
+    /// ([`surface::APP_TOKEN_MOUNT_PATH`]), so the app can compare.
+    pub app_token_mount: &'static str,
     /// Empty: no placement (see [`Version::placement_can_be_disabled`]).
     pub placement_host_address: &'static str,
     /// Empty: no scheduler (see [`Version::scheduler_can_be_disabled`]);
@@ -470,6 +477,8 @@ impl AnnotationFacts {
             seccomp: "dapr.io/sidecar-seccomp-profile-type",
             disable_builtin_secret_store: "dapr.io/disable-builtin-k8s-secret-store",
             api_token_secret: "dapr.io/api-token-secret",
+            app_token_secret: surface::APP_TOKEN_ANNOTATION,
+            app_token_mount: surface::APP_TOKEN_MOUNT_PATH,
             placement_host_address: "dapr.io/placement-host-address",
             scheduler_host_address: "dapr.io/scheduler-host-address",
             enable_native_sidecar: "dapr.io/enable-native-sidecar",

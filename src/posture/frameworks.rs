@@ -233,10 +233,10 @@ pub fn frameworks(model: &Model) -> Vec<Framework> {
                         id: "8",
                         title: "Identify users and authenticate access to system components",
                         controls: controls_of(&["C1", "C8"]),
-                        note: if model.dapr.as_ref().is_some_and(|d| d.api_token.is_some()) {
-                            "workload identity, and the Dapr API token for calls to the sidecar".into()
-                        } else {
-                            "workload identity".into()
+                        note: match model.dapr.as_ref() {
+                            Some(d) if d.api_token.is_some() && d.app_token.is_some() => "workload identity, the Dapr API token for calls to the sidecar, and the app token the sidecar presents to the app".into(),
+                            Some(d) if d.api_token.is_some() => "workload identity, and the Dapr API token for calls to the sidecar".into(),
+                            _ => "workload identity".into(),
                         },
                     },
                     Requirement {

@@ -593,19 +593,19 @@ fn dapr_invocation(c: &mut Checker) {
                 }
                 match find(c, &peer.app_id, &peer.namespace) {
                     (Some(b), _) => {
-                        let wanted = model::DaprPeer {
-                            app_id: dapr.app_id.clone(),
-                            namespace: own_ns.clone(),
-                        };
+                        // The same app-id and namespace; a caller's
+                        // operations do not change whether it is listed.
+                        let wanted =
+                            |p: &model::DaprPeer| p.app_id == dapr.app_id && p.namespace == own_ns;
                         let other = c.services[b].model.dapr.as_ref();
                         let (answered, field) = if outgoing {
                             (
-                                other.is_some_and(|d| d.invoked_by.contains(&wanted)),
+                                other.is_some_and(|d| d.invoked_by.iter().any(wanted)),
                                 "invokedBy",
                             )
                         } else {
                             (
-                                other.is_some_and(|d| d.invokes.contains(&wanted)),
+                                other.is_some_and(|d| d.invokes.iter().any(wanted)),
                                 "invokes",
                             )
                         };

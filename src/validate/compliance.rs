@@ -52,6 +52,12 @@ pub const RULES: &[Rule] = &[
         rule: "with Dapr enabled, the sidecar API requires a token: dapr.apiTokenSecret is set",
     },
     Rule {
+        id: "pci-dss/dapr-app-token",
+        context: "pci-dss",
+        requirement: "PCI DSS v4.0 Requirement 8 (identify users and authenticate access to system components)",
+        rule: "with Dapr enabled, the sidecar authenticates to the app with a token: dapr.appTokenSecret is set",
+    },
+    Rule {
         id: "pci-dss/external-secrets",
         context: "pci-dss",
         requirement: "PCI DSS v4.0 Requirement 8 (identify users and authenticate access to system components)",
@@ -215,6 +221,14 @@ fn pci_dss(spec: &Spec, dapr: Option<&crate::spec::Dapr>, problems: &mut Vec<Pro
             "dapr",
             "the Dapr sidecar API accepts calls without a token".into(),
             "set dapr.apiTokenSecret to a Secret holding the token under the key token",
+        ));
+    }
+    if dapr.is_some_and(|d| d.app_token_secret.is_none()) {
+        problems.push(problem(
+            "pci-dss/dapr-app-token",
+            "dapr.appTokenSecret",
+            "the app cannot tell its Dapr sidecar from any other caller of its port".into(),
+            "set dapr.appTokenSecret to a Secret holding a token under the key token (not the API token's Secret), and have the app refuse requests whose dapr-api-token header differs from the token (mounted at /var/run/secrets/dapr.io/app-token/token)",
         ));
     }
     if spec

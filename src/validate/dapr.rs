@@ -52,11 +52,18 @@ impl Validator {
             if !self.namespace(&format!("{field}.namespace"), &peer_namespace) {
                 continue;
             }
+            let Some(operations) = self.dapr_operations(&field, peer, path.ends_with("invokedBy"))
+            else {
+                continue;
+            };
             let entry = model::DaprPeer {
                 app_id: app_id.clone(),
                 namespace: peer_namespace,
+                operations,
             };
-            if resolved.contains(&entry) {
+            if resolved.iter().any(|p: &model::DaprPeer| {
+                p.app_id == entry.app_id && p.namespace == entry.namespace
+            }) {
                 self.push(
                     Problem::new(field, format!("{app_id:?} is listed twice"))
                         .help("list each peer once"),
@@ -121,10 +128,23 @@ impl Validator {
                 ok = false;
             }
         }
+        let app_token = self.dapr_app_token(dapr, name, secrets);
+        ok &= app_token.is_some();
+        let secret_scopes = self.dapr_secret_scopes(dapr, &app_id, &components);
+        let api_allowed = self.dapr_api_allowlist(
+            dapr,
+            version,
+            &app_id,
+            &components,
+            secret_scopes.as_deref().unwrap_or_default(),
+        );
+        ok &= secret_scopes.is_some() && api_allowed.is_some();
         let api_token = dapr
             .api_token_secret
             .as_ref()
             .map(|secret| model::ApiToken {
+                annotation: dapr::AnnotationFacts::get().api_token_secret.to_string(),
+                purpose: "The Dapr sidecar's API token".to_string(),
                 secret_name: secret.clone(),
                 key: dapr::API_TOKEN_KEY.to_string(),
                 remote_key: secrets
@@ -142,6 +162,23 @@ impl Validator {
             pin_classic_sidecar: dapr::native_sidecar(version) == Some(false),
             api_token_secret: dapr.api_token_secret.clone(),
             api_token,
+            app_token: app_token.flatten(),
+            api_closing_only: api_allowed
+                .as_ref()
+                .is_some_and(|a| a.iter().all(|r| r.name == dapr::surface::CLOSING_API))
+                && !dapr
+                    .apis
+                    .iter()
+                    .any(|a| a.starts_with(dapr::surface::CLOSING_API)),
+            api_probe_path: api_allowed
+                .as_ref()
+                .is_some_and(|a| {
+                    !a.iter()
+                        .any(|r| r.name == dapr::surface::PROBE_API && r.protocol == "http")
+                })
+                .then(|| dapr::surface::PROBE_API_PATH.to_string()),
+            api_allowed: api_allowed.unwrap_or_default(),
+            secret_scopes: secret_scopes.unwrap_or_default(),
             config_name: format!("{name}-dapr-config"),
             app_id,
             api_logging: dapr.api_logging.unwrap_or(true),

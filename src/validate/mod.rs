@@ -25,6 +25,7 @@ mod api;
 mod app;
 pub mod cluster;
 mod dapr;
+mod dapr_access;
 mod fields;
 mod guard;
 mod network;

@@ -76,6 +76,7 @@ pub(super) fn dapr_questions(
             |s, a| s.dapr.as_mut().expect("dapr").api_token_secret = Some(a.into()),
         )?;
     }
+    app_token_question(spec, asker)?;
     Ok(())
 }
 
@@ -341,6 +342,21 @@ fn secret_metadata(
                     reference.secret = Some(a.into());
                 }
             },
+        )?;
+    }
+    Ok(())
+}
+
+/// `dapr.appTokenSecret`, asked under pci-dss (which requires it): which
+/// Secret cannot be derived.
+fn app_token_question(spec: &mut Spec, asker: &Asker<'_>) -> Result<(), WizardError> {
+    if has_context(spec, "pci-dss") && dapr(spec).app_token_secret.is_none() {
+        asker.text(
+            spec,
+            "  PCI DSS: Secret holding the token the sidecar sends to the app (key token)",
+            None,
+            "dapr.appTokenSecret",
+            |s, a| s.dapr.as_mut().expect("dapr").app_token_secret = Some(a.into()),
         )?;
     }
     Ok(())

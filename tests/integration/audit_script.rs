@@ -1518,3 +1518,41 @@ fn the_signature_is_verified_and_an_unsigned_image_refused() {
         .unwrap();
     assert_eq!(status, "exposed", "{}", pentest.output);
 }
+
+/// Check 9, continued: a probe sidecar under the app's Configuration calls
+/// an API the app may not use; the allowlist refuses it (404), and a
+/// cluster whose Configuration lost its allowlist routes it.
+#[test]
+fn the_api_allowlist_is_probed_both_ways() {
+    let check = |cluster: &str| {
+        let dir = rendered("task-api");
+        let run = run(&dir, "audit", cluster, true, &["--json"]);
+        let report: serde_json::Value =
+            serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{e}: {}", run.output));
+        let check = report["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["id"] == "9")
+            .cloned()
+            .unwrap_or_else(|| panic!("no check 9: {}", run.output));
+        (run, check)
+    };
+    let (run, passed) = check("compliant");
+    assert_eq!(passed["status"], "pass", "{}", run.output);
+    assert_eq!(
+        passed["evidence"],
+        "another app-id sees none of: statestore; the API allowlist refuses /v1.0/metadata (404)"
+    );
+    assert!(
+        run.state.contains("deleted harden-probe-api-"),
+        "{}",
+        run.state
+    );
+    let (run, failed) = check("allowlist-open");
+    assert_eq!(failed["status"], "fail", "{}", run.output);
+    assert_eq!(
+        failed["evidence"],
+        "under Configuration task-api-dapr-config, /v1.0/metadata answered 200, not 404: the API allowlist does not hold"
+    );
+}

@@ -142,12 +142,13 @@ fn a_spec_overrides_the_workspace_profile_field_by_field() {
 
 #[test]
 fn old_external_secrets_get_the_api_they_serve() {
-    // checkout has two ExternalSecrets: its secrets and its Dapr API token.
+    // checkout has three ExternalSecrets: its secrets and its Dapr API and
+    // app tokens.
     let ran = render("checkout", "{externalSecretsVersion: \"0.15\"}");
     let secrets = ran.read("out/04-secrets.yaml");
     assert_eq!(
         secrets.matches("external-secrets.io/v1beta1").count(),
-        2,
+        3,
         "{secrets}"
     );
     assert!(!secrets.contains("external-secrets.io/v1\""), "{secrets}");

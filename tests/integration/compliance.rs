@@ -56,7 +56,13 @@ const CASES: &[Case] = &[
         rule: "pci-dss/dapr-api-token",
         context: "pci-dss",
         rejected: "dapr:\n  enabled: true\n",
-        accepted: "dapr:\n  enabled: true\n  apiTokenSecret: shop-dapr-token\n",
+        accepted: "dapr:\n  enabled: true\n  apiTokenSecret: shop-dapr-token\n  appTokenSecret: shop-dapr-app-token\n",
+    },
+    Case {
+        rule: "pci-dss/dapr-app-token",
+        context: "pci-dss",
+        rejected: "dapr:\n  enabled: true\n  apiTokenSecret: shop-dapr-token\n",
+        accepted: "dapr:\n  enabled: true\n  apiTokenSecret: shop-dapr-token\n  appTokenSecret: shop-dapr-app-token\n",
     },
     Case {
         rule: "pci-dss/external-secrets",

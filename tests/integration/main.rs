@@ -15,6 +15,7 @@ mod cilium;
 mod cli;
 mod cluster;
 mod compliance;
+mod dapr_surface;
 mod drift;
 mod ecosystem;
 mod guard_cel;

@@ -322,6 +322,10 @@ fn checkout() {
                 "Secret holding the Dapr API token",
                 "checkout-dapr-api-token",
             ),
+            (
+                "Secret holding the token the sidecar sends",
+                "checkout-dapr-app-token",
+            ),
             // PCI DSS requires workload.signature.
             (
                 "Set another field?",
@@ -409,6 +413,10 @@ fn orders() {
             (
                 "Set another field?",
                 "workload.probes.readiness.periodSeconds=10",
+            ),
+            (
+                "Set another field?",
+                "dapr.invokedBy[0].operations=[{path: /orders, verbs: [GET, POST]}]",
             ),
         ],
     );
@@ -530,6 +538,10 @@ fn workspace_billing() {
             ("Add another caller app-id", "n"),
             ("Does this app invoke another Dapr app", "n"),
             ("Secret holding the Dapr API token", "billing-dapr-token"),
+            (
+                "Secret holding the token the sidecar sends",
+                "billing-dapr-app-token",
+            ),
             (
                 "Set another field?",
                 r"workload.signature={keyless: {issuer: https://token.actions.githubusercontent.com, subjectRegExp: '^https://github\.com/example/billing/\.github/workflows/release\.yml@refs/tags/v[0-9.]+$'}}",
@@ -808,6 +820,7 @@ fn answers_as_flags() -> impl Strategy<Value = harden::cli::InitArgs> {
                 dapr_version: (dapr && version > 0)
                     .then(|| harden::platform::dapr::Version::SUPPORTED[version - 1].0.to_string()),
                 api_token_secret: (dapr && pci).then(|| format!("{name}-dapr-token")),
+                app_token_secret: (dapr && pci).then(|| format!("{name}-dapr-app-token")),
                 set: user.map(|u| format!("workload.runAsUser={u}")).into_iter().collect(),
                 yes: true,
                 ..Default::default()

@@ -1,5 +1,8 @@
 //! Controls 8, 9 and 10, Dapr: mTLS, the sidecar's seccomp profile, egress
-//! to the control plane, component scopes, API logging and URL obfuscation.
+//! to the control plane, component scopes, API logging and URL obfuscation;
+//! and the sidecar's access surface (issue 25): default-deny access
+//! control, the API allowlist and its protocols, credentials in plain
+//! component metadata, sidecar annotations that turn a protection off.
 
 use serde_json::Value;
 
@@ -7,6 +10,7 @@ use super::controls::{rule_allows_port, workload_egress};
 use crate::audit::rule::{Check, Cx, Rule, Workload};
 use crate::objects::Object;
 use crate::platform::dapr;
+use crate::platform::dapr::surface;
 
 /// Every Dapr rule, in catalogue order.
 pub static RULES: &[&Rule] = &[
@@ -16,6 +20,11 @@ pub static RULES: &[&Rule] = &[
     &DAPR_COMPONENT_SCOPES,
     &DAPR_API_LOGGING,
     &DAPR_URL_OBFUSCATION,
+    &DAPR_ACCESS_CONTROL_DEFAULT_DENY,
+    &DAPR_API_ALLOWLIST,
+    &DAPR_API_ALLOWLIST_PROTOCOL,
+    &DAPR_COMPONENT_PLAIN_CREDENTIAL,
+    &DAPR_SIDECAR_PROTECTION_OFF,
 ];
 
 // 8, 9, 10. Dapr.
@@ -250,4 +259,244 @@ fn dapr_url_obfuscation(cx: &mut Cx<'_>, object: &Object<'_>) {
         ),
     };
     cx.report(object, &workload.annotations_path(), why, fix);
+}
+
+// The sidecar's access surface (docs/upstream/dapr-security.md).
+
+/// A Dapr `Configuration` of an app: `dapr.io/*` API group, and not the
+/// control plane's own `daprsystem` ([`surface::SYSTEM_CONFIGURATION`]),
+/// which holds mTLS settings and no app access.
+fn app_configuration(object: &Object<'_>) -> bool {
+    object.kind() == "Configuration"
+        && object
+            .document
+            .get("apiVersion")
+            .and_then(Value::as_str)
+            .is_some_and(|v| v.starts_with("dapr.io/"))
+        && object.name() != surface::SYSTEM_CONFIGURATION
+}
+
+control!(
+    DAPR_ACCESS_CONTROL_DEFAULT_DENY,
+    "control/dapr-access-control-default-deny",
+    High,
+    9,
+    Check::Object(dapr_access_control_default_deny),
+    "Dapr service invocation not denied by default",
+    "set spec.accessControl.defaultAction: deny and list each caller under policies"
+);
+
+fn dapr_access_control_default_deny(cx: &mut Cx<'_>, object: &Object<'_>) {
+    if !app_configuration(object) {
+        return;
+    }
+    // No accessControl, or an empty defaultAction with no policies, allows
+    // every caller (`ParseAccessControlSpec`, `pkg/acl/acl.go`, all five).
+    let action = object
+        .document
+        .pointer("/spec/accessControl/defaultAction")
+        .and_then(Value::as_str);
+    let policies = object
+        .document
+        .pointer("/spec/accessControl/policies")
+        .and_then(Value::as_array)
+        .is_some_and(|p| !p.is_empty());
+    let denies = match action {
+        Some(a) => a.eq_ignore_ascii_case("deny"),
+        None => policies,
+    };
+    if !denies {
+        cx.report(
+            object,
+            "spec.accessControl",
+            format!(
+                "accessControl.defaultAction is {}: every app-id may invoke the app",
+                action.map_or("not set".to_string(), |a| format!("{a:?}"))
+            ),
+            format!(
+                "set spec.accessControl.defaultAction: deny in Configuration {} and list the callers under policies",
+                object.name()
+            ),
+        );
+    }
+}
+
+/// The allowlist entries of a Configuration.
+fn allowlist<'a>(object: &'a Object<'a>) -> &'a [Value] {
+    object
+        .document
+        .pointer("/spec/api/allowed")
+        .and_then(Value::as_array)
+        .map_or(&[], Vec::as_slice)
+}
+
+/// Whether daprd applies an entry to `protocol`: HTTP compares the
+/// lower-cased protocol, gRPC the exact one (`GetRulesByProtocol`,
+/// `pkg/config/configuration.go`; `apiAccessRuleToMap`,
+/// `pkg/api/grpc/endpoints.go`).
+fn entry_applies(entry: &Value, protocol: &str) -> bool {
+    let Some(written) = entry.get("protocol").and_then(Value::as_str) else {
+        return false;
+    };
+    match protocol {
+        "http" => written.eq_ignore_ascii_case("http"),
+        _ => written == protocol,
+    }
+}
+
+control!(
+    DAPR_API_ALLOWLIST,
+    "control/dapr-api-allowlist",
+    High,
+    9,
+    Check::Object(dapr_api_allowlist),
+    "Dapr sidecar API not limited by an allowlist",
+    "list the APIs the app calls under spec.api.allowed, each entry once with protocol: http and once with protocol: grpc"
+);
+
+fn dapr_api_allowlist(cx: &mut Cx<'_>, object: &Object<'_>) {
+    if !app_configuration(object) {
+        return;
+    }
+    let entries = allowlist(object);
+    // A protocol without an entry that applies to it is wholly open
+    // (`Endpoint.IsAllowed`, `pkg/api/http/endpoints/endpoint.go`;
+    // `setAPIEndpointsMiddlewares`, `pkg/api/grpc/endpoints.go`).
+    let open: Vec<&str> = surface::API_PROTOCOLS
+        .iter()
+        .copied()
+        .filter(|p| !entries.iter().any(|e| entry_applies(e, p)))
+        .collect();
+    if !open.is_empty() {
+        cx.report(
+            object,
+            "spec.api",
+            format!(
+                "no API allowlist for {}: the app (or anything in its pod) may call every Dapr API over it",
+                open.join(" and ")
+            ),
+            format!(
+                "add to spec.api.allowed of Configuration {} the APIs the app calls with protocol: {}",
+                object.name(),
+                open.join(" and with protocol: ")
+            ),
+        );
+    }
+}
+
+control!(
+    DAPR_API_ALLOWLIST_PROTOCOL,
+    "control/dapr-api-allowlist-protocol",
+    High,
+    9,
+    Check::Object(dapr_api_allowlist_protocol),
+    "Dapr allowlist entry without a valid protocol matches nothing",
+    "give every spec.api.allowed entry protocol: http or protocol: grpc (write each API twice for both)"
+);
+
+fn dapr_api_allowlist_protocol(cx: &mut Cx<'_>, object: &Object<'_>) {
+    if object.kind() != "Configuration" {
+        return;
+    }
+    for (i, entry) in allowlist(object).iter().enumerate() {
+        if surface::API_PROTOCOLS
+            .iter()
+            .any(|p| entry_applies(entry, p))
+        {
+            continue;
+        }
+        let name = entry.get("name").and_then(Value::as_str).unwrap_or("?");
+        let written = entry.get("protocol").and_then(Value::as_str);
+        cx.report(
+            object,
+            &format!("spec.api.allowed[{i}]"),
+            format!(
+                "the entry for {name} has {}: daprd applies it to neither protocol",
+                written.map_or("no protocol".to_string(), |p| format!("protocol {p:?}"))
+            ),
+            format!(
+                "write the {name} entry of Configuration {} twice, with protocol: http and protocol: grpc",
+                object.name()
+            ),
+        );
+    }
+}
+
+control!(
+    DAPR_COMPONENT_PLAIN_CREDENTIAL,
+    "control/dapr-component-plain-credential",
+    Critical,
+    9,
+    Check::Object(dapr_component_plain_credential),
+    "Dapr component credential in plain metadata",
+    "move the value to a Secret and refer to it with secretKeyRef (and auth.secretStore)"
+);
+
+fn dapr_component_plain_credential(cx: &mut Cx<'_>, object: &Object<'_>) {
+    if object.kind() != "Component" {
+        return;
+    }
+    let component_type = object
+        .document
+        .pointer("/spec/type")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let items = object
+        .document
+        .pointer("/spec/metadata")
+        .and_then(Value::as_array)
+        .map_or(&[][..], Vec::as_slice);
+    for (i, item) in items.iter().enumerate() {
+        let (Some(name), Some(value)) =
+            (item.get("name").and_then(Value::as_str), item.get("value"))
+        else {
+            continue;
+        };
+        let value = match value {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        if value.is_empty() || !surface::looks_like_credential(component_type, name, &value) {
+            continue;
+        }
+        cx.report(
+            object,
+            &format!("spec.metadata[{i}]"),
+            format!("metadata {name} of Component {} holds a credential as a plain value", object.name()),
+            format!(
+                "replace value with secretKeyRef: {{name: <Secret>, key: <key>}} on metadata {name} of Component {}",
+                object.name()
+            ),
+        );
+    }
+}
+
+control!(
+    DAPR_SIDECAR_PROTECTION_OFF,
+    "control/dapr-sidecar-protection-off",
+    High,
+    8,
+    Check::Object(dapr_sidecar_protection_off),
+    "Dapr sidecar annotation turns a protection off",
+    "remove the annotation or set it to its safe value (see the finding)"
+);
+
+fn dapr_sidecar_protection_off(cx: &mut Cx<'_>, object: &Object<'_>) {
+    let Some(workload) = dapr_workload(object) else {
+        return;
+    };
+    let path = workload.annotations_path();
+    for weakening in surface::WEAKENING_ANNOTATIONS {
+        let Some(value) = workload.annotation(weakening.key) else {
+            continue;
+        };
+        if (weakening.weakens)(value) {
+            cx.report(
+                object,
+                &path,
+                format!("{}: {value:?}: {}", weakening.key, weakening.why),
+                format!("{} in {path}", weakening.fix),
+            );
+        }
+    }
 }

@@ -61,6 +61,9 @@ pub enum Weakening {
     /// ClusterImagePolicy is deleted and the namespace's
     /// `policy.sigstore.dev/include` label removed.
     UnsignedImage,
+    /// The Dapr Configurations' API allowlist (`spec.api`) deleted: every
+    /// API is routed.
+    AllowlistRemoved,
 }
 
 /// The broken cluster: every weakening that can hold at once (a cluster
@@ -77,6 +80,7 @@ pub const BROKEN: &[Weakening] = &[
     Weakening::ScopesRemoved,
     Weakening::VulnerableImage,
     Weakening::UnsignedImage,
+    Weakening::AllowlistRemoved,
 ];
 
 /// The weakenings of a `FAKE_CLUSTER` name: `broken` is [`BROKEN`],
@@ -86,6 +90,7 @@ pub fn weakenings(cluster: &str) -> &'static [Weakening] {
     match cluster {
         "broken" => BROKEN,
         "dns-blocked" => &[Weakening::DnsRuleRemoved],
+        "allowlist-open" => &[Weakening::AllowlistRemoved],
         _ => &[],
     }
 }
@@ -94,7 +99,7 @@ pub fn weakenings(cluster: &str) -> &'static [Weakening] {
 /// only `broken` flips the recorded ones.
 pub fn platform(cluster: &str) -> &str {
     match cluster {
-        "dns-blocked" => "compliant",
+        "dns-blocked" | "allowlist-open" => "compliant",
         other => other,
     }
 }
@@ -225,6 +230,13 @@ pub fn weaken(documents: &mut Vec<Value>, model: &Model, weakenings: &[Weakening
                 for document in documents.iter_mut().filter(|d| kind(d) == "Namespace") {
                     if let Some(labels) = document["metadata"]["labels"].as_object_mut() {
                         labels.remove(harden::platform::sigstore::INCLUDE_LABEL);
+                    }
+                }
+            }
+            Weakening::AllowlistRemoved => {
+                for document in documents.iter_mut().filter(|d| kind(d) == "Configuration") {
+                    if let Some(spec) = document["spec"].as_object_mut() {
+                        spec.remove("api");
                     }
                 }
             }
@@ -414,6 +426,33 @@ fn object_facts(documents: &[Value], weakenings: &[Weakening]) -> String {
         for subject in binding["subjects"].as_array().unwrap() {
             facts.push(("grant", format!("{} * * * *", text(&subject["name"]))));
         }
+    }
+    // Each Dapr Configuration's HTTP allowlist: the names daprd routes
+    // (lower-cased protocol `http`), `*` when none restricts it.
+    for configuration in of_kind("Configuration") {
+        let names: Vec<&str> = configuration["spec"]["api"]["allowed"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|r| {
+                r["protocol"]
+                    .as_str()
+                    .is_some_and(|p| p.eq_ignore_ascii_case("http"))
+            })
+            .map(|r| text(&r["name"]))
+            .collect();
+        facts.push((
+            "allowlist",
+            format!(
+                "{} {}",
+                text(&configuration["metadata"]["name"]),
+                if names.is_empty() {
+                    "*".to_string()
+                } else {
+                    names.join(",")
+                }
+            ),
+        ));
     }
     for component in of_kind("Component") {
         let scopes: Vec<&str> = component["scopes"]

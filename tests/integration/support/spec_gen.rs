@@ -429,6 +429,7 @@ fn comply(spec: &mut Value) {
         return;
     }
     spec["dapr"]["apiTokenSecret"] = json!("dapr-api-token");
+    spec["dapr"]["appTokenSecret"] = json!("dapr-app-token");
     if spec["workload"].get("signature").is_none() {
         spec["workload"]["signature"] = json!({"keyless": {
             "issuer": "https://token.actions.githubusercontent.com",

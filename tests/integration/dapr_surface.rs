@@ -1,0 +1,268 @@
+//! Dapr's security surface rendered from the spec: the API allowlist (per
+//! protocol, per Dapr version), secret scopes, the app token and the
+//! operations a caller may invoke. Each test reads the rendered objects,
+//! which before issue 25 held none of them.
+
+use harden::load::{load_spec, load_spec_text};
+use harden::render::render;
+use harden::templates::Templates;
+use serde_json::Value;
+
+use crate::support::fake_cluster::documents_of;
+use crate::support::harden::repo;
+
+fn documents_of_model(model: &harden::model::Model) -> Vec<Value> {
+    documents_of(&render(model, &Templates::embedded().unwrap()).expect("renders"))
+}
+
+fn file_documents(spec: &str) -> Vec<Value> {
+    let model = load_spec(&repo().join(spec)).expect("the example is valid");
+    documents_of_model(&model)
+}
+
+fn text_documents(spec: &str) -> Vec<Value> {
+    documents_of_model(&load_spec_text(spec, "s.yaml").expect("valid"))
+}
+
+fn configuration(documents: &[Value]) -> &Value {
+    documents
+        .iter()
+        .find(|d| d["kind"] == "Configuration")
+        .expect("a Dapr Configuration")
+}
+
+/// The allowlist as `name version protocol` lines.
+fn allowed(documents: &[Value]) -> Vec<String> {
+    configuration(documents)["spec"]["api"]["allowed"]
+        .as_array()
+        .expect("spec.api.allowed")
+        .iter()
+        .map(|r| {
+            format!(
+                "{} {} {}",
+                r["name"].as_str().unwrap(),
+                r["version"].as_str().unwrap(),
+                r["protocol"]
+                    .as_str()
+                    .expect("every entry names its protocol")
+            )
+        })
+        .collect()
+}
+
+const BASE: &str = "\
+apiVersion: harden.dev/v1alpha1
+kind: SecuritySpec
+app:
+  name: shop
+workload:
+  image: ghcr.io/acme/shop@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
+  port: 8080
+";
+
+#[test]
+fn task_api_may_call_exactly_the_state_api_on_both_protocols() {
+    assert_eq!(
+        allowed(&file_documents("specs/task-api.yaml")),
+        ["state v1 grpc", "state v1 http"]
+    );
+}
+
+#[test]
+fn orders_adds_invocation_actors_and_publishing() {
+    assert_eq!(
+        allowed(&file_documents("specs/orders.yaml")),
+        [
+            "actors v1 grpc",
+            "actors v1 http",
+            "invoke v1 grpc",
+            "invoke v1 http",
+            "publish v1 grpc",
+            "publish v1 http",
+            "state v1 grpc",
+            "state v1 http",
+        ]
+    );
+}
+
+#[test]
+fn an_app_that_calls_no_api_gets_a_closed_allowlist() {
+    // An empty allowlist (or one of unknown names) leaves a protocol open:
+    // one real entry per protocol closes both.
+    let documents = text_documents(&format!("{BASE}dapr: {{}}\n"));
+    assert_eq!(
+        allowed(&documents),
+        ["shutdown v1 grpc", "shutdown v1 http"]
+    );
+}
+
+#[test]
+fn the_allowlist_follows_the_dapr_version() {
+    let jobs = |version: &str| {
+        allowed(&text_documents(&format!(
+            "{BASE}dapr:\n  version: \"{version}\"\n  jobs: true\n"
+        )))
+    };
+    assert_eq!(jobs("1.17"), ["jobs v1alpha1 grpc", "jobs v1alpha1 http"]);
+    assert_eq!(
+        jobs("1.18"),
+        [
+            "jobs v1 grpc",
+            "jobs v1 http",
+            "jobs v1alpha1 grpc",
+            "jobs v1alpha1 http"
+        ]
+    );
+    // workflows v1 is HTTP only (no gRPC workflows.v1 at any supported tag).
+    let workflows = allowed(&text_documents(&format!(
+        "{BASE}dapr:\n  actors: true\n  apis: [workflows, state/v1alpha1]\n"
+    )));
+    assert!(workflows.contains(&"workflows v1 http".to_string()));
+    assert!(!workflows.contains(&"workflows v1 grpc".to_string()));
+    assert!(workflows.contains(&"workflows v1beta1 grpc".to_string()));
+    assert!(workflows.contains(&"state v1alpha1 grpc".to_string()));
+    assert!(!workflows.contains(&"state v1 grpc".to_string()));
+}
+
+#[test]
+fn an_api_the_version_lacks_is_refused_with_the_version_that_has_it() {
+    let error = load_spec_text(
+        &format!(
+            "{BASE}dapr:\n  version: \"1.14\"\n  apis: [jobs/v1, healthz, invocation]\n  components:\n    - name: llm\n      type: conversation.openai\n"
+        ),
+        "s.yaml",
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        error.contains(
+            "dapr.apis[0]: the Dapr API jobs/v1 needs Dapr 1.18, and dapr.version is 1.14"
+        ),
+        "{error}"
+    );
+    assert!(
+        error.contains("dapr.apis[1]: \"healthz\" is not a Dapr API name"),
+        "{error}"
+    );
+    assert!(error.contains("healthz is always allowed"), "{error}");
+    assert!(
+        error.contains("dapr.apis[2]: \"invocation\" is not a Dapr API name"),
+        "{error}"
+    );
+    assert!(
+        error.contains("dapr.components[0].type: the Dapr API conversation needs Dapr 1.15"),
+        "{error}"
+    );
+}
+
+#[test]
+fn a_secret_store_gets_a_deny_scope_with_its_allowed_secrets() {
+    let documents = text_documents(&format!(
+        "{BASE}dapr:\n  components:\n    - name: vault\n      type: secretstores.hashicorp.vault\n      allowedSecrets: [stripe-key, db/password]\n"
+    ));
+    let scopes = &configuration(&documents)["spec"]["secrets"]["scopes"];
+    assert_eq!(
+        scopes,
+        &serde_json::json!([
+            {"storeName": "kubernetes", "defaultAccess": "deny"},
+            {"storeName": "vault", "defaultAccess": "deny", "allowedSecrets": ["db/password", "stripe-key"]},
+        ])
+    );
+    assert_eq!(allowed(&documents), ["secrets v1 grpc", "secrets v1 http"]);
+    // A store the app reads nothing from opens no secrets API.
+    let documents = text_documents(&format!(
+        "{BASE}dapr:\n  components:\n    - name: vault\n      type: secretstores.hashicorp.vault\n"
+    ));
+    assert!(!allowed(&documents).iter().any(|r| r.starts_with("secrets")));
+    let error = load_spec_text(
+        &format!("{BASE}dapr:\n  components:\n    - name: cache\n      type: state.redis\n      allowedSecrets: [x]\n"),
+        "s.yaml",
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        error.contains("dapr.components[0].allowedSecrets: only a secret store"),
+        "{error}"
+    );
+}
+
+#[test]
+fn the_app_token_is_an_annotation_a_secret_and_a_mounted_file() {
+    let model = load_spec(&repo().join("specs/checkout.yaml")).expect("valid");
+    let files = render(&model, &Templates::embedded().unwrap()).unwrap();
+    let documents = documents_of(&files);
+    let deployment = documents
+        .iter()
+        .find(|d| d["kind"] == "Deployment")
+        .unwrap();
+    let template = &deployment["spec"]["template"];
+    assert_eq!(
+        template["metadata"]["annotations"]["dapr.io/app-token-secret"],
+        "checkout-dapr-app-token"
+    );
+    let volume = template["spec"]["volumes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["name"] == "dapr-app-token")
+        .expect("the app token volume");
+    assert_eq!(volume["secret"]["secretName"], "checkout-dapr-app-token");
+    let external = documents
+        .iter()
+        .find(|d| {
+            d["kind"] == "ExternalSecret" && d["metadata"]["name"] == "checkout-dapr-app-token"
+        })
+        .expect("the app token's ExternalSecret");
+    assert_eq!(external["spec"]["data"][0]["secretKey"], "token");
+    assert_eq!(
+        external["spec"]["data"][0]["remoteRef"]["key"],
+        "checkout/dapr-app-token"
+    );
+    // The same Secret as the API token is refused.
+    let error = load_spec_text(
+        &format!("{BASE}dapr:\n  apiTokenSecret: t\n  appTokenSecret: t\n"),
+        "s.yaml",
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(error.contains("dapr.appTokenSecret"), "{error}");
+}
+
+#[test]
+fn a_caller_may_be_limited_to_operations() {
+    let documents = file_documents("specs/orders.yaml");
+    let policy = &configuration(&documents)["spec"]["accessControl"]["policies"][0];
+    assert_eq!(
+        policy,
+        &serde_json::json!({
+            "appId": "storefront", "namespace": "web", "trustDomain": "public",
+            "defaultAction": "deny",
+            "operations": [{"name": "/orders", "httpVerb": ["GET", "POST"], "action": "allow"}],
+        })
+    );
+    // Without operations, the whole app as before.
+    let documents = text_documents(&format!("{BASE}dapr:\n  invokedBy: [{{appId: web}}]\n"));
+    let policy = &configuration(&documents)["spec"]["accessControl"]["policies"][0];
+    assert_eq!(policy["defaultAction"], "allow");
+    assert!(policy.get("operations").is_none());
+    let error = load_spec_text(
+        &format!("{BASE}dapr:\n  invokedBy:\n    - appId: web\n      operations: [{{path: orders, verbs: [get]}}]\n  invokes:\n    - appId: billing\n      operations: [{{path: /x}}]\n"),
+        "s.yaml",
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        error.contains("dapr.invokedBy[0].operations[0].path: \"orders\" is not an operation path"),
+        "{error}"
+    );
+    assert!(
+        error.contains("write GET: Dapr matches verbs in upper case only"),
+        "{error}"
+    );
+    assert!(
+        error.contains(
+            "dapr.invokes[0].operations: operations are granted by the app that is invoked"
+        ),
+        "{error}"
+    );
+}

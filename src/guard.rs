@@ -636,6 +636,9 @@ pub fn dapr_annotations(model: &Model) -> Vec<(String, String)> {
     if let Some(secret) = &d.api_token_secret {
         out.push((a.api_token_secret, secret.clone()));
     }
+    if let Some(token) = &d.app_token {
+        out.push((a.app_token_secret, token.secret_name.clone()));
+    }
     out.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
 }
 

@@ -288,7 +288,7 @@ fn the_example_output_after_a_round_trip_is_in_sync() {
     case.file("live.yaml", list(&live))
         .args(["check", "--live", "live.yaml"])
         .stdout(
-            "check --live: in sync with live.yaml: 54 rendered objects compared; \
+            "check --live: in sync with live.yaml: 68 rendered objects compared; \
              4 other live objects in the namespaces do not widen security\n",
         )
         .run()
@@ -325,7 +325,7 @@ fn the_repository_specs_after_a_round_trip_are_in_sync_and_a_widened_role_is_not
         .then()
         .file("live.yaml", list(&live))
         .args(["check", "--live", "live.yaml", "specs"])
-        .stdout_contains("check --live: in sync with live.yaml: 59 rendered objects compared")
+        .stdout_contains("check --live: in sync with live.yaml: 82 rendered objects compared")
         .run();
     let role = find(&mut live, "Role", "payments-role");
     role["rules"][0]["resources"] = json!(["configmaps", "secrets"]);
@@ -753,7 +753,7 @@ fn hostile_dumps_are_refused_or_judged_without_echoing_values() {
     let ran = case
         .file("live.yaml", list(&same_twice))
         .args(["check", "--live", "live.yaml"])
-        .stdout_contains("check --live: in sync with live.yaml: 54 rendered objects compared; 3004 other live objects")
+        .stdout_contains("check --live: in sync with live.yaml: 68 rendered objects compared; 3004 other live objects")
         .run();
     assert!(!ran.stdout.contains("c3VwZXItc2VjcmV0"));
     // A missing file, and --out with --live.

@@ -790,7 +790,7 @@ mod tests {
                     {"to": [kube_dns], "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}]},
                     {"to": [{"namespaceSelector": {"matchLabels": {NAMESPACE_NAME_LABEL: "ops"}},
                              "podSelector": {"matchLabels": {"app": "probe"}}}], "ports": [{"port": 7000}, {"port": 7001}]},
-                    {"to": [{"namespaceSelector": {"matchExpressions": [{"key": "team", "operator": "Exists"}]}}]}
+                    {"to": [{"namespaceSelector": {"matchExpressions": [{"key": "team", "operator": "Exists"}]}, "podSelector": {}}]}
                 ]}),
             ),
             np(

@@ -844,6 +844,12 @@ mod tests {
                 "denied: the API server (no permission granted) (TCP 6443)",
             ]
         );
+        // As `render` shows it: the flow, what it must be, what it is.
+        let shown = proof.violations[0].to_string();
+        assert!(
+            shown.starts_with("caller gateway's labels from namespace harden-proof-intruder (TCP 8000) must be denied, but is allowed"),
+            "{shown}"
+        );
         let (model, files) = rendered("checkout.yaml");
         let proof = prove(&model, &opened(&files, &model.namespace)).unwrap();
         assert_eq!((proof.allowed, proof.denied), (12, 22));

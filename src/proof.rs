@@ -991,6 +991,30 @@ mod tests {
     }
 
     #[test]
+    fn a_declared_flow_to_a_resolver_on_port_80_is_not_a_probe() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("specs/hello.yaml");
+        let text = std::fs::read_to_string(path).expect("example spec")
+            + "\negress:\n  - name: metadata\n    cidr: 169.254.169.254/32\n    ports:\n      - port: 80\n";
+        let cluster = crate::yaml::parse_document::<crate::spec::Cluster>("preset: gke")
+            .expect("a cluster section")
+            .value;
+        let model =
+            crate::load::load_spec_text_as(&text, "hello.yaml", "hello.yaml", Some(&cluster))
+                .expect("valid");
+        let files = crate::render::render(&model, &Templates::embedded().expect("templates"))
+            .expect("renders");
+        let proof = prove(&model, &opened(&files, "hello")).unwrap();
+        let resolvers: Vec<String> = wrong(&proof)
+            .into_iter()
+            .filter(|v| v.contains("resolver"))
+            .collect();
+        assert_eq!(
+            resolvers,
+            ["denied: the resolver 169.254.20.10/32 on a port other than DNS (TCP 80)"]
+        );
+    }
+
+    #[test]
     fn probes_use_an_undeclared_port_an_address_inside_and_lookalike_labels() {
         let (model, _) = rendered("task-api.yaml");
         let mut flow = model.network.egress[0].clone();

@@ -1015,6 +1015,52 @@ mod tests {
     }
 
     #[test]
+    fn the_workspace_proof_finds_a_filter_voided_by_another_output() {
+        let (_, files) = rendered("checkout.yaml");
+        let mut documents = Vec::new();
+        for file in files.iter().filter(|f| f.name.ends_with(".yaml")) {
+            documents.extend(crate::yaml::parse_stream(&file.content).unwrap());
+        }
+        let proven = |documents: &[serde_json::Value]| {
+            prove_workspace(&documents.iter().collect::<Vec<_>>())
+        };
+        assert_eq!(proven(&documents), Ok(Vec::new()));
+        // Another spec's output opens plain DNS for every pod of checkout.
+        documents.push(
+            serde_json::json!({"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+            "metadata": {"name": "dns-too", "namespace": "checkout"},
+            "spec": {"podSelector": {}, "policyTypes": ["Egress"],
+                     "egress": [{"ports": [{"protocol": "UDP", "port": 53}]}]}}),
+        );
+        let flows: Vec<String> = proven(&documents)
+            .unwrap()
+            .iter()
+            .map(|v| format!("{}: {} ({})", v.expected, v.flow, v.verdict))
+            .collect();
+        assert_eq!(flows.len(), 1, "{flows:?}");
+        assert!(
+            flows[0].starts_with("denied: plain DNS (UDP 53) for Deployment/checkout/checkout, whose DNS is filtered by CiliumNetworkPolicy/checkout/"),
+            "{flows:?}"
+        );
+        assert!(
+            flows[0].contains(
+                "(allowed by NetworkPolicy/checkout/dns-too spec.egress[0], which voids the filter"
+            ),
+            "{flows:?}"
+        );
+        // A policy that cannot be read is an error, not a pass.
+        documents.push(
+            serde_json::json!({"kind": "NetworkPolicy", "metadata": {"name": "bad"},
+            "spec": {"ingress": {}}}),
+        );
+        assert!(
+            proven(&documents)
+                .unwrap_err()
+                .contains("NetworkPolicy/default/bad spec.ingress")
+        );
+    }
+
+    #[test]
     fn probes_use_an_undeclared_port_an_address_inside_and_lookalike_labels() {
         let (model, _) = rendered("task-api.yaml");
         let mut flow = model.network.egress[0].clone();

@@ -431,15 +431,330 @@ fn parse_port(port: &Value, path: &str) -> Result<PolicyPort, Problem> {
 }
 
 /// A NetworkPolicy's types: as declared, else Ingress (plus Egress when it
-/// has egress rules), as the API server defaults them.
+/// has egress rules: `len(spec.egress) != 0`, so not for `egress: []`), as
+/// the API server defaults them (defaults.go, see the module comment).
 pub fn policy_types_of(document: &Value) -> Vec<String> {
     let declared = crate::objects::value::string_list(document.pointer("/spec/policyTypes"));
     if !declared.is_empty() {
         return declared;
     }
     let mut implied = vec!["Ingress".to_string()];
-    if document.pointer("/spec/egress").is_some() {
+    let egress_rules = document
+        .pointer("/spec/egress")
+        .and_then(Value::as_array)
+        .is_some_and(|rules| !rules.is_empty());
+    if egress_rules {
         implied.push("Egress".to_string());
     }
     implied
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn policy(spec: Value) -> Result<Policy, FieldError> {
+        Policy::parse(&json!({"kind": "NetworkPolicy",
+            "metadata": {"name": "p", "namespace": "shop"}, "spec": spec}))
+    }
+
+    /// The field path and message of a policy that cannot be read.
+    fn error(spec: Value) -> (String, String) {
+        let error = policy(spec).unwrap_err();
+        assert_eq!(error.resource, "NetworkPolicy/shop/p");
+        (error.path, error.message)
+    }
+
+    fn port(value: Value) -> Result<PolicyPort, (String, String)> {
+        let spec = json!({"ingress": [{"ports": [value]}]});
+        policy(spec)
+            .map(|p| p.ingress[0].ports[0].clone())
+            .map_err(|e| (e.path, e.message))
+    }
+
+    #[test]
+    fn protocols_directions_and_ports_are_spelled_as_the_api_does() {
+        assert_eq!(Protocol::parse(None), Some(Protocol::Tcp));
+        assert_eq!(Protocol::parse(Some("TCP")), Some(Protocol::Tcp));
+        assert_eq!(Protocol::parse(Some("UDP")), Some(Protocol::Udp));
+        assert_eq!(Protocol::parse(Some("SCTP")), Some(Protocol::Sctp));
+        assert_eq!(Protocol::parse(Some("udp")), None);
+        let shown: Vec<String> = [Protocol::Tcp, Protocol::Udp, Protocol::Sctp]
+            .iter()
+            .map(Protocol::to_string)
+            .collect();
+        assert_eq!(shown, ["TCP", "UDP", "SCTP"]);
+        let fields = |d: Direction| (d.field(), d.peers_field(), d.policy_type());
+        assert_eq!(fields(Direction::Ingress), ("ingress", "from", "Ingress"));
+        assert_eq!(fields(Direction::Egress), ("egress", "to", "Egress"));
+        let shown = |protocol, port| PolicyPort { protocol, port }.to_string();
+        assert_eq!(shown(Protocol::Tcp, PortMatch::Any), "TCP any port");
+        assert_eq!(shown(Protocol::Udp, PortMatch::Range(53, 53)), "UDP 53");
+        assert_eq!(shown(Protocol::Tcp, PortMatch::Range(80, 90)), "TCP 80-90");
+        assert_eq!(
+            shown(Protocol::Sctp, PortMatch::Named("http".into())),
+            "SCTP \"http\""
+        );
+    }
+
+    #[test]
+    fn an_ip_block_holds_its_cidr_minus_the_except_ranges() {
+        let block = IpBlock {
+            cidr: "10.0.0.0/8".parse().unwrap(),
+            except: vec!["10.1.0.0/16".parse().unwrap()],
+        };
+        assert!(block.contains("10.2.3.4".parse().unwrap()));
+        assert!(!block.contains("10.1.2.3".parse().unwrap()));
+        assert!(!block.contains("11.0.0.1".parse().unwrap()));
+    }
+
+    #[test]
+    fn a_policy_is_read_with_its_rules_peers_and_types() {
+        let policy = policy(json!({
+            "podSelector": {"matchLabels": {"app": "api"}},
+            "policyTypes": ["Egress"],
+            "ingress": [{"from": [{"podSelector": {"matchLabels": {"app": "web"}}}]}],
+            "egress": [
+                {"to": [{"namespaceSelector": {"matchLabels": {"team": "a"}}},
+                        {"ipBlock": {"cidr": "10.0.0.0/8", "except": ["10.1.0.0/16"]}}],
+                 "ports": [{"protocol": "UDP", "port": 53}, {"port": "http"}, {"port": 8000, "endPort": 8010}]},
+                {"to": null, "ports": null}
+            ]
+        }))
+        .unwrap();
+        assert_eq!(policy.resource, "NetworkPolicy/shop/p");
+        assert_eq!(
+            (policy.name.as_str(), policy.namespace.as_str()),
+            ("p", "shop")
+        );
+        assert_eq!(policy.pod_selector.describe(), "app=api");
+        // policyTypes as declared: the ingress rules are there but not enforced.
+        assert!(!policy.has_type(Direction::Ingress) && policy.has_type(Direction::Egress));
+        assert_eq!(policy.rules(Direction::Ingress), policy.ingress.as_slice());
+        assert_eq!(policy.rules(Direction::Egress), policy.egress.as_slice());
+        assert_eq!(policy.ingress[0].path, "spec.ingress[0]");
+        let egress = &policy.egress[0];
+        assert_eq!(egress.path, "spec.egress[0]");
+        assert!(matches!(&egress.peers[0],
+            Peer::Pods { namespaces: Some(n), pods: None } if n.describe() == "team=a"));
+        assert!(matches!(&egress.peers[1],
+            Peer::IpBlock(b) if b.cidr.to_string() == "10.0.0.0/8" && b.except.len() == 1));
+        let ports: Vec<String> = egress.ports.iter().map(PolicyPort::to_string).collect();
+        assert_eq!(ports, ["UDP 53", "TCP \"http\"", "TCP 8000-8010"]);
+        // Null lists are absent ones: every peer, every port.
+        assert!(policy.egress[1].peers.is_empty() && policy.egress[1].ports.is_empty());
+        // No metadata.namespace: the policy lives in default.
+        let bare = Policy::parse(&json!({"metadata": {"name": "q"}})).unwrap();
+        assert_eq!(bare.resource, "NetworkPolicy/default/q");
+    }
+
+    #[test]
+    fn policy_types_default_as_the_api_server_defaults_them() {
+        // defaults.go: Ingress, plus Egress when len(spec.egress) != 0.
+        let types = |spec: Value| {
+            let p = policy(spec.clone()).unwrap();
+            let parsed = (
+                p.has_type(Direction::Ingress),
+                p.has_type(Direction::Egress),
+            );
+            let listed = policy_types_of(&json!({ "spec": spec }));
+            (parsed, listed)
+        };
+        let both = (
+            (true, true),
+            vec!["Ingress".to_string(), "Egress".to_string()],
+        );
+        let ingress = ((true, false), vec!["Ingress".to_string()]);
+        assert_eq!(types(json!({"egress": [{}]})), both);
+        assert_eq!(types(json!({})), ingress);
+        assert_eq!(types(json!({"egress": []})), ingress);
+        assert_eq!(types(json!({"egress": null})), ingress);
+        assert_eq!(
+            types(json!({"policyTypes": ["Egress"], "ingress": [{}]})),
+            ((false, true), vec!["Egress".to_string()])
+        );
+        assert_eq!(types(json!({"policyTypes": ["Ingress", "Egress"]})), both);
+    }
+
+    #[test]
+    fn unreadable_fields_are_named_by_their_path() {
+        let cases = [
+            (
+                json!({"policyTypes": ["Ingress", "Both"]}),
+                "spec.policyTypes[1]",
+                "\"Both\" is not a policy type; use Ingress or Egress",
+            ),
+            (
+                json!({"podSelector": "app"}),
+                "spec.podSelector",
+                "a label selector must be a mapping",
+            ),
+            (
+                json!({"podSelector": {"matchLabels": ["app"]}}),
+                "spec.podSelector.matchLabels",
+                "must be a mapping of labels",
+            ),
+            (
+                json!({"ingress": {"from": []}}),
+                "spec.ingress",
+                "must be a list of rules",
+            ),
+            (
+                json!({"egress": ["to"]}),
+                "spec.egress[0]",
+                "a rule must be a mapping",
+            ),
+            (
+                json!({"ingress": [{"from": {}}]}),
+                "spec.ingress[0].from",
+                "must be a list of peers",
+            ),
+            (
+                json!({"egress": [{"to": [{}], "ports": []}]}),
+                "spec.egress[0].to[0]",
+                "a peer needs podSelector, namespaceSelector or ipBlock (the API server rejects an empty peer)",
+            ),
+            (
+                json!({"egress": [{"ports": {}}]}),
+                "spec.egress[0].ports",
+                "must be a list",
+            ),
+            (
+                json!({"egress": [{"to": [{"namespaceSelector": {"matchExpressions": {}}}]}]}),
+                "spec.egress[0].to[0].namespaceSelector.matchExpressions",
+                "must be a list",
+            ),
+            (
+                json!({"egress": [{"to": [{"ipBlock": {"cidr": "10.0.0.0/8"}, "podSelector": {}}]}]}),
+                "spec.egress[0].to[0]",
+                "ipBlock cannot be combined with podSelector or namespaceSelector; use separate peers",
+            ),
+            (
+                json!({"egress": [{"to": [{"ipBlock": {"cidr": "10.0.0.0/8"}, "namespaceSelector": {}}]}]}),
+                "spec.egress[0].to[0]",
+                "ipBlock cannot be combined with podSelector or namespaceSelector; use separate peers",
+            ),
+            (
+                json!({"egress": [{"to": [{"ipBlock": {}}]}]}),
+                "spec.egress[0].to[0].ipBlock.cidr",
+                "a CIDR such as 10.0.0.0/8 is required",
+            ),
+            (
+                json!({"egress": [{"to": [{"ipBlock": {"cidr": "10.0.0.0"}}]}]}),
+                "spec.egress[0].to[0].ipBlock.cidr",
+                "\"10.0.0.0\" is not a CIDR; write an address and prefix such as 10.0.0.0/24",
+            ),
+            (
+                json!({"egress": [{"to": [{"ipBlock": {"cidr": "10.0.0.0/8", "except": [1]}}]}]}),
+                "spec.egress[0].to[0].ipBlock.except[0]",
+                "must be a CIDR",
+            ),
+            (
+                json!({"egress": [{"to": [{"ipBlock": {"cidr": "10.0.0.0/8", "except": ["11.0.0.0/16"]}}]}]}),
+                "spec.egress[0].to[0].ipBlock.except[0]",
+                "11.0.0.0/16 is not inside 10.0.0.0/8; except ranges must lie within cidr",
+            ),
+        ];
+        for (spec, path, message) in cases {
+            assert_eq!(
+                error(spec.clone()),
+                (path.to_string(), message.to_string()),
+                "{spec}"
+            );
+        }
+    }
+
+    #[test]
+    fn ports_numbers_ranges_and_names() {
+        let ok = |value: Value| port(value.clone()).unwrap_or_else(|e| panic!("{value}: {e:?}"));
+        let bad = |value: Value| {
+            let (path, message) = port(value.clone()).unwrap_err();
+            assert!(path.starts_with("spec.ingress[0].ports[0]."), "{path}");
+            (path.rsplit('.').next().unwrap().to_string(), message)
+        };
+        assert_eq!(
+            ok(json!({"protocol": "UDP"})),
+            PolicyPort {
+                protocol: Protocol::Udp,
+                port: PortMatch::Any
+            }
+        );
+        assert_eq!(ok(json!({"port": null})).port, PortMatch::Any);
+        assert_eq!(ok(json!({"port": 1})).port, PortMatch::Range(1, 1));
+        assert_eq!(
+            ok(json!({"port": 65535})).port,
+            PortMatch::Range(65535, 65535)
+        );
+        assert_eq!(
+            ok(json!({"port": 80, "endPort": 80})).port,
+            PortMatch::Range(80, 80)
+        );
+        assert_eq!(
+            ok(json!({"port": 80, "endPort": 90})).port,
+            PortMatch::Range(80, 90)
+        );
+        assert_eq!(
+            ok(json!({"port": "http"})).port,
+            PortMatch::Named("http".into())
+        );
+        let cases = [
+            (
+                json!({"protocol": "ICMP"}),
+                "protocol",
+                "\"ICMP\" is not a protocol; use TCP, UDP or SCTP",
+            ),
+            (json!({"port": 0}), "port", "0 is not a port (1-65535)"),
+            (
+                json!({"port": 65536}),
+                "port",
+                "65536 is not a port (1-65535)",
+            ),
+            (
+                json!({"port": 80, "endPort": 70000}),
+                "endPort",
+                "70000 is not a port (1-65535)",
+            ),
+            (
+                json!({"port": 80, "endPort": 79}),
+                "endPort",
+                "endPort 79 is below port 80",
+            ),
+            (
+                json!({"endPort": 90}),
+                "endPort",
+                "endPort needs a numeric port",
+            ),
+            (
+                json!({"port": "http", "endPort": 90}),
+                "endPort",
+                "endPort needs a numeric port, not the named port \"http\"",
+            ),
+            (
+                json!({"port": true}),
+                "port",
+                "true is not a port number or name",
+            ),
+        ];
+        for (value, field, message) in cases {
+            assert_eq!(
+                bad(value.clone()),
+                (field.to_string(), message.to_string()),
+                "{value}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_field_error_reads_resource_path_message() {
+        let error = FieldError {
+            resource: "NetworkPolicy/shop/p".into(),
+            path: "spec.ingress".into(),
+            message: "must be a list of rules".into(),
+        };
+        assert_eq!(
+            error.to_string(),
+            "NetworkPolicy/shop/p spec.ingress: must be a list of rules"
+        );
+    }
 }

@@ -753,6 +753,182 @@ mod tests {
         );
     }
 
+    /// A shop with every kind of peer: NetworkPolicies and a
+    /// CiliumNetworkPolicy, peers inside and outside the manifests, named
+    /// ports, ip blocks, entities, hostnames and a voided DNS filter.
+    fn shop() -> Cluster {
+        let np = |namespace: &str, name: &str, spec: serde_json::Value| json!({"kind": "NetworkPolicy", "metadata": {"name": name, "namespace": namespace}, "spec": spec});
+        let kube_dns = json!({"namespaceSelector": {"matchLabels": {NAMESPACE_NAME_LABEL: "kube-system"}},
+                              "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}}});
+        let documents = [
+            np(
+                "shop",
+                "deny",
+                json!({"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}),
+            ),
+            np(
+                "shop",
+                "api-in",
+                json!({"podSelector": {"matchLabels": {"app": "api"}}, "policyTypes": ["Ingress"], "ingress": [
+                    {"from": [{"podSelector": {"matchLabels": {"app": "web"}}}], "ports": [{"port": "http"}]},
+                    {"from": [{"namespaceSelector": {"matchLabels": {NAMESPACE_NAME_LABEL: "ops"}},
+                               "podSelector": {"matchLabels": {"app": "probe"}}}], "ports": [{"port": 8000}]},
+                    {"from": [{"ipBlock": {"cidr": "10.0.0.0/8", "except": ["10.1.0.0/16"]}},
+                              {"namespaceSelector": {"matchLabels": {"team": "a"}}},
+                              {"namespaceSelector": {}, "podSelector": {"matchLabels": {"app": "x"}}},
+                              {"podSelector": {"matchLabels": {"app": "web"}}}],
+                     "ports": [{"port": "metrics"}, {"protocol": "UDP"}]},
+                    {}
+                ]}),
+            ),
+            np(
+                "shop",
+                "web-out",
+                json!({"podSelector": {"matchLabels": {"app": "web"}}, "policyTypes": ["Egress"], "egress": [
+                    {"to": [{"podSelector": {"matchLabels": {"app": "api"}}}], "ports": [{"port": "http"}]},
+                    {"to": [{"podSelector": {"matchLabels": {"app": "db"}}}], "ports": [{"port": 5432}]},
+                    {"to": [kube_dns], "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}]},
+                    {"to": [{"namespaceSelector": {"matchLabels": {NAMESPACE_NAME_LABEL: "ops"}},
+                             "podSelector": {"matchLabels": {"app": "probe"}}}], "ports": [{"port": 7000}, {"port": 7001}]},
+                    {"to": [{"namespaceSelector": {"matchExpressions": [{"key": "team", "operator": "Exists"}]}, "podSelector": {}}]}
+                ]}),
+            ),
+            np(
+                "ops",
+                "probe-in",
+                json!({"podSelector": {"matchLabels": {"app": "probe"}}, "policyTypes": ["Ingress"], "ingress": [
+                {"from": [{"namespaceSelector": {"matchLabels": {NAMESPACE_NAME_LABEL: "shop"}}}], "ports": [{"port": 7000}]}]}),
+            ),
+            json!({"apiVersion": "cilium.io/v2", "kind": "CiliumNetworkPolicy", "metadata": {"name": "web-c", "namespace": "shop"},
+                   "spec": {"endpointSelector": {"matchLabels": {"app": "web"}}, "egress": [
+                {"toEndpoints": [{"matchLabels": {"k8s:io.kubernetes.pod.namespace": "kube-system", "k8s:k8s-app": "kube-dns"}}],
+                 "toPorts": [{"ports": [{"port": "53", "protocol": "UDP"}], "rules": {"dns": [{"matchName": "api.stripe.com"}]}}]},
+                {"toFQDNs": [{"matchName": "api.stripe.com"}, {"matchPattern": "*.example.com"}],
+                 "toPorts": [{"ports": [{"port": "443", "protocol": "TCP"}]}]},
+                {"toEntities": ["kube-apiserver", "cluster"]},
+                {"toCIDRSet": [{"cidr": "192.168.0.0/16", "except": ["192.168.1.0/24"]}], "toServices": [{}]},
+                {"toEndpoints": [{"matchLabels": {"app": "api"}}], "toPorts": [{"ports": [{"port": "http"}, {"port": "9000", "protocol": "TCP"}]}]},
+                {"toPorts": [{"ports": [{"port": "8443", "protocol": "TCP"}]}]}
+            ]}}),
+            json!({"kind": "Deployment", "metadata": {"name": "api", "namespace": "shop"},
+                   "spec": {"template": {"metadata": {"labels": {"app": "api"}},
+                            "spec": {"containers": [{"name": "c", "ports": [{"name": "http", "containerPort": 8000},
+                                                                           {"name": "dns", "containerPort": 5353, "protocol": "UDP"}]}]}}}}),
+            json!({"kind": "Deployment", "metadata": {"name": "web", "namespace": "shop"},
+                   "spec": {"template": {"metadata": {"labels": {"app": "web"}}, "spec": {"containers": [{"name": "c"}]}}}}),
+        ];
+        Cluster::from_documents(&documents).unwrap()
+    }
+
+    /// The report as lines a reader can check: one per side, grant and flow.
+    fn lines(report: &Report) -> String {
+        let mut out = Vec::new();
+        for w in &report.workloads {
+            out.push(format!(
+                "{} dns filter {:?} voided by {:?}",
+                w.id,
+                w.dns_filter.as_ref().map(|f| &f.names),
+                w.dns_voided_by
+                    .iter()
+                    .map(|v| format!("{} {}", v.resource, v.path))
+                    .collect::<Vec<_>>()
+            ));
+            for (direction, side) in [("in", &w.ingress), ("out", &w.egress)] {
+                out.push(format!("  {direction} isolated by {:?}", side.isolated_by));
+                for g in &side.grants {
+                    out.push(format!(
+                        "    {} {} [{}] {} | {}",
+                        g.policy,
+                        g.path,
+                        g.kind,
+                        g.peer,
+                        g.ports.join(", ")
+                    ));
+                    for r in &g.workloads {
+                        out.push(format!(
+                            "      {} allowed {:?} denied {:?} {}",
+                            r.id,
+                            r.allowed,
+                            r.denied,
+                            r.blocked_by.as_deref().unwrap_or("-")
+                        ));
+                    }
+                    if let Some(other) = &g.other_end {
+                        out.push(format!("      other end: {other}"));
+                    }
+                }
+            }
+        }
+        for f in &report.flows {
+            out.push(format!(
+                "{} -> {} {} {} {}",
+                f.from, f.to, f.protocol, f.port, f.allowed
+            ));
+        }
+        out.join("\n")
+    }
+
+    #[test]
+    fn every_kind_of_grant_is_shown_and_checked_at_the_other_end() {
+        // Checked by hand against the policies above: a grant is checked at
+        // the other end (web's egress to api holds; api to itself is closed
+        // by its egress), an outside peer's namespace is asked when its
+        // policies are known, Cilium items show one grant per peer.
+        let expected = r#"
+Deployment/shop/api dns filter None voided by []
+  in isolated by ["NetworkPolicy/shop/deny", "NetworkPolicy/shop/api-in"]
+    NetworkPolicy/shop/api-in spec.ingress[0].from[0] [pods] pods app=web in namespace shop | TCP "http" (8000)
+      Deployment/shop/web allowed ["TCP 8000"] denied [] -
+    NetworkPolicy/shop/api-in spec.ingress[1].from[0] [pods] pods app=probe in namespace ops | TCP 8000
+      other end: TCP 8000: not isolated there
+    NetworkPolicy/shop/api-in spec.ingress[2].from[0] [ip-block] addresses 10.0.0.0/8 except 10.1.0.0/16 | TCP "metrics" (no such port on this pod), UDP any port
+      other end: for addresses outside the cluster no egress policy applies
+    NetworkPolicy/shop/api-in spec.ingress[2].from[1] [pods] any pod in namespaces team=a | TCP "metrics" (no such port on this pod), UDP any port
+    NetworkPolicy/shop/api-in spec.ingress[2].from[2] [pods] pods app=x in any namespace | TCP "metrics" (no such port on this pod), UDP any port
+    NetworkPolicy/shop/api-in spec.ingress[2].from[3] [pods] pods app=web in namespace shop | TCP "metrics" (no such port on this pod), UDP any port
+      Deployment/shop/web allowed ["UDP 5353"] denied [] -
+    NetworkPolicy/shop/api-in spec.ingress[3] [any] any source, inside or outside the cluster | any port
+      Deployment/shop/api allowed [] denied ["TCP 8000", "UDP 5353"] its egress (isolated by NetworkPolicy/shop/deny)
+      Deployment/shop/web allowed ["TCP 8000", "UDP 5353"] denied [] -
+      other end: for addresses outside the cluster no egress policy applies
+  out isolated by ["NetworkPolicy/shop/deny"]
+Deployment/shop/web dns filter Some(["api.stripe.com"]) voided by ["CiliumNetworkPolicy/shop/web-c spec.egress[2]", "CiliumNetworkPolicy/shop/web-c spec.egress[3]", "NetworkPolicy/shop/web-out spec.egress[2]", "NetworkPolicy/shop/web-out spec.egress[4]"]
+  in isolated by ["NetworkPolicy/shop/deny"]
+  out isolated by ["NetworkPolicy/shop/deny", "NetworkPolicy/shop/web-out", "CiliumNetworkPolicy/shop/web-c"]
+    NetworkPolicy/shop/web-out spec.egress[0].to[0] [pods] pods app=api in namespace shop | TCP "http"
+      Deployment/shop/api allowed ["TCP 8000"] denied [] -
+    NetworkPolicy/shop/web-out spec.egress[1].to[0] [pods] pods app=db in namespace shop | TCP 5432
+      other end: TCP 5432: DENIED there (isolated by NetworkPolicy/shop/deny)
+    NetworkPolicy/shop/web-out spec.egress[2].to[0] [dns] pods k8s-app=kube-dns in namespace kube-system | UDP 53, TCP 53
+      other end: namespace kube-system has no policies in these manifests: its own ingress policies decide
+    NetworkPolicy/shop/web-out spec.egress[3].to[0] [pods] pods app=probe in namespace ops | TCP 7000, TCP 7001
+      other end: TCP 7000: allowed by NetworkPolicy/ops/probe-in spec.ingress[0]; TCP 7001: DENIED there (isolated by NetworkPolicy/ops/probe-in)
+    NetworkPolicy/shop/web-out spec.egress[4].to[0] [pods] any pod in namespaces team | any port
+    CiliumNetworkPolicy/shop/web-c spec.egress[0] [dns] pods k8s-app=kube-dns in namespace kube-system | UDP 53 (DNS filtered)
+    CiliumNetworkPolicy/shop/web-c spec.egress[1] [hostname] hostname api.stripe.com | TCP 443
+      other end: for addresses outside the cluster no ingress policy applies
+    CiliumNetworkPolicy/shop/web-c spec.egress[1] [hostname] hostnames matching *.example.com | TCP 443
+      other end: for addresses outside the cluster no ingress policy applies
+    CiliumNetworkPolicy/shop/web-c spec.egress[2] [api-server] the Kubernetes API server (entity kube-apiserver) | any port
+      other end: for addresses outside the cluster no ingress policy applies
+    CiliumNetworkPolicy/shop/web-c spec.egress[2] [entity] entity cluster | any port
+      Deployment/shop/api allowed ["UDP 5353", "TCP 8000"] denied [] -
+      Deployment/shop/web allowed [] denied [] -
+    CiliumNetworkPolicy/shop/web-c spec.egress[3] [ip-block] addresses 192.168.0.0/16 except 192.168.1.0/24 | any port
+      other end: for addresses outside the cluster no ingress policy applies
+    CiliumNetworkPolicy/shop/web-c spec.egress[3] [unsupported] spec.egress[3].toServices (not judged by this evaluator; it may allow more) | any port
+    CiliumNetworkPolicy/shop/web-c spec.egress[4] [pods] pods app=api in namespace shop | ANY "http", TCP 9000
+      Deployment/shop/api allowed ["TCP 8000", "TCP 9000"] denied [] -
+    CiliumNetworkPolicy/shop/web-c spec.egress[5] [any] any destination, inside or outside the cluster | TCP 8443
+      Deployment/shop/api allowed ["TCP 8443"] denied [] -
+      Deployment/shop/web allowed [] denied ["TCP 8443"] its ingress (isolated by NetworkPolicy/shop/deny)
+Deployment/shop/api -> Deployment/shop/api TCP 8000 false
+Deployment/shop/api -> Deployment/shop/api UDP 5353 false
+Deployment/shop/web -> Deployment/shop/api TCP 8000 true
+Deployment/shop/web -> Deployment/shop/api UDP 5353 true"#;
+        assert_eq!(lines(&report(&shop())), expected.trim_start());
+    }
+
     #[test]
     fn flows_cover_every_pair_and_port() {
         let report = report(&task_api());

@@ -241,3 +241,142 @@ fn describe(document: &Value) -> String {
         None => "no podSelector".to_string(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::audit::rules::{Family, PssChoice, Selection, audit_for};
+    use crate::objects::{Manifest, Object};
+
+    /// The network-policy findings of `yaml`: (rule, resource, line, message).
+    fn findings(yaml: &str) -> Vec<(&'static str, String, usize, String)> {
+        let manifests = Manifest::parse_all("m.yaml", yaml).unwrap();
+        let objects: Vec<Object<'_>> = manifests.iter().flat_map(Object::all_of).collect();
+        let pss = PssChoice {
+            level: None,
+            version: None,
+        };
+        audit_for(
+            &objects,
+            &Selection::families(&[Family::Netpol]),
+            pss,
+            Default::default(),
+        )
+        .into_iter()
+        .map(|f| (f.rule.id, f.resource, f.line, f.message))
+        .collect()
+    }
+
+    fn deployment(name: &str, namespace: &str, app: &str) -> String {
+        format!(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: {name}, namespace: {namespace}}}\n\
+             spec:\n  template:\n    metadata: {{labels: {{app: {app}}}}}\n    spec:\n      containers: [{{name: c, image: c}}]\n"
+        )
+    }
+
+    fn policy(name: &str, namespace: &str, spec: &str) -> String {
+        format!(
+            "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  namespace: {namespace}\n  name: {name}\nspec: {spec}\n"
+        )
+    }
+
+    #[test]
+    fn each_policy_rule_reports_its_own_issues_on_network_policies_only() {
+        let yaml = [
+            policy(
+                "open",
+                "shop",
+                "{podSelector: {}, policyTypes: [Ingress, Egress], ingress: [{}], egress: [{to: [{ipBlock: {cidr: 0.0.0.0/0}}]}]}",
+            ),
+            // The same fields on another kind are not a NetworkPolicy's.
+            "apiVersion: example.com/v1\nkind: Other\nmetadata: {name: x, namespace: shop}\nspec: {podSelector: {}, ingress: [{}]}\n".into(),
+        ]
+        .join("---\n");
+        let found: Vec<(&str, String)> = findings(&yaml)
+            .into_iter()
+            .map(|(rule, resource, _, message)| (rule, format!("{resource}: {message}")))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                (
+                    super::ALLOW_ALL_INGRESS.id,
+                    "NetworkPolicy/shop/open: spec.ingress[0] allows ingress from every source on every port".to_string()
+                ),
+                (
+                    super::IPBLOCK_ANY.id,
+                    "NetworkPolicy/shop/open: spec.egress[0].to[0] ipBlock 0.0.0.0/0 is every IPv4 address; some network plugins also match pod IPs with it".to_string()
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn selects_nothing_judges_a_policy_against_the_workloads_of_its_namespace() {
+        let yaml = [
+            deployment("web", "shop", "web"),
+            deployment("api", "elsewhere", "api"),
+            // api runs in another namespace only: nothing here.
+            policy("api-in", "shop", "{podSelector: {matchLabels: {app: api}}}"),
+            policy("web-in", "shop", "{podSelector: {matchLabels: {app: web}}}"),
+            // No workload in the namespace: the manifests do not say what runs there.
+            policy("lonely", "empty", "{podSelector: {matchLabels: {app: x}}}"),
+            // An operator's custom resource may stand for pods.
+            deployment("db-client", "data", "client"),
+            "apiVersion: postgresql.cnpg.io/v1\nkind: Cluster\nmetadata: {name: db, namespace: data}\n".into(),
+            policy("db-in", "data", "{podSelector: {matchLabels: {app: db}}}"),
+        ]
+        .join("---\n");
+        let found = findings(&yaml);
+        assert_eq!(found.len(), 1, "{found:?}");
+        let (rule, resource, line, message) = &found[0];
+        assert_eq!(*rule, super::SELECTS_NOTHING.id);
+        assert_eq!(resource, "NetworkPolicy/shop/api-in");
+        // Anchored at metadata.name: line 5 of the policy, the third document.
+        assert_eq!(
+            *line,
+            yaml.lines().position(|l| l == "  name: api-in").unwrap() + 1
+        );
+        assert_eq!(
+            message,
+            r#"selects no pod of the manifests in namespace shop (podSelector {"matchLabels":{"app":"api"}})"#
+        );
+    }
+
+    #[test]
+    fn a_voided_dns_filter_is_reported_on_the_allowing_policy() {
+        let cnp = "apiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\nmetadata: {name: dns, namespace: shop}\n\
+                   spec:\n  endpointSelector: {matchLabels: {app: a}}\n  egress:\n    - toEndpoints: [{matchLabels: {k8s:io.kubernetes.pod.namespace: kube-system, k8s:k8s-app: kube-dns}}]\n      \
+                   toPorts: [{ports: [{port: \"53\", protocol: UDP}], rules: {dns: [{matchName: api.stripe.com}]}}]\n";
+        let yaml = [
+            deployment("a", "shop", "a"),
+            policy(
+                "deny",
+                "shop",
+                "{podSelector: {}, policyTypes: [Ingress, Egress]}",
+            ),
+            cnp.to_string(),
+            policy(
+                "extra",
+                "shop",
+                "{podSelector: {matchLabels: {app: a}}, policyTypes: [Egress], egress: [{ports: [{protocol: UDP, port: 53}]}]}",
+            ),
+        ]
+        .join("---\n");
+        let found = findings(&yaml);
+        let voided: Vec<_> = found
+            .iter()
+            .filter(|f| f.0 == super::DNS_FILTER_VOIDED.id)
+            .collect();
+        assert_eq!(voided.len(), 1, "{found:?}");
+        let (_, resource, line, message) = voided[0];
+        assert_eq!(resource, "NetworkPolicy/shop/extra");
+        assert_eq!(
+            *line,
+            yaml.lines().position(|l| l == "  name: extra").unwrap() + 1
+        );
+        assert!(
+            message.starts_with("spec.egress[0] allows UDP 53 for Deployment/shop/a (namespace shop), whose DNS is filtered by CiliumNetworkPolicy/shop/dns spec.egress[0].toPorts[0]"),
+            "{message}"
+        );
+    }
+}

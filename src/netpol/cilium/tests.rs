@@ -2,6 +2,7 @@
 
 use super::super::cluster::{Cluster, Decision, Endpoint, Pod};
 use super::super::policy::Protocol::{Tcp, Udp};
+use super::Direction;
 use serde_json::{Value, json};
 
 fn pod(cluster: &mut Cluster, namespace: &str, app: &str, host_network: bool) -> Endpoint {
@@ -430,4 +431,417 @@ fn a_dns_rule_on_another_port_makes_that_port_dns() {
     let found = c.voided_dns_filters();
     assert_eq!(found.len(), 1, "{found:?}");
     assert_eq!(found[0].ports, ["UDP 5353"]);
+}
+
+fn parsed(spec: Value) -> Result<super::CiliumRule, (String, String)> {
+    super::CiliumPolicy::parse(&cnp("shop", spec))
+        .map(|p| {
+            assert_eq!(p.resource, "CiliumNetworkPolicy/shop/c");
+            p.rules[0].clone()
+        })
+        .map_err(|e| (e.path, e.message))
+}
+
+fn egress_item(item: Value) -> super::Item {
+    parsed(json!({"endpointSelector": {}, "egress": [item]}))
+        .unwrap()
+        .egress[0]
+        .clone()
+}
+
+fn labels(pairs: &[(&str, &str)]) -> super::Labels {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+#[test]
+fn entities_and_ports_read_and_show_as_written() {
+    use super::Entity;
+    for (text, entity, shown) in [
+        ("host", Entity::Host, "host"),
+        ("remote-node", Entity::RemoteNode, "remote-node"),
+        ("kube-apiserver", Entity::KubeApiserver, "kube-apiserver"),
+        ("ingress", Entity::Ingress, "ingress"),
+        ("cluster", Entity::Cluster, "cluster"),
+        ("init", Entity::Init, "init"),
+        ("health", Entity::Health, "health"),
+        ("unmanaged", Entity::Unmanaged, "unmanaged"),
+        ("world", Entity::World, "world"),
+        ("world-ipv4", Entity::World, "world"),
+        ("world-ipv6", Entity::World, "world"),
+        ("all", Entity::All, "all"),
+    ] {
+        assert_eq!(Entity::parse(text), Some(entity), "{text}");
+        assert_eq!(entity.to_string(), shown);
+    }
+    assert_eq!(Entity::parse("everything"), None);
+    let shown = |protocol, port| super::CiliumPort { protocol, port }.to_string();
+    use super::PortMatch::{Any, Named, Range};
+    assert_eq!(shown(None, Any), "ANY any port");
+    assert_eq!(shown(Some(Tcp), Range(80, 80)), "TCP 80");
+    assert_eq!(shown(Some(Udp), Range(80, 90)), "UDP 80-90");
+    assert_eq!(shown(None, Named("http".into())), "ANY \"http\"");
+    assert_eq!(super::bare("k8s:app"), "app");
+    assert_eq!(super::bare("any:app"), "app");
+    assert_eq!(super::bare("app"), "app");
+}
+
+#[test]
+fn rules_select_pods_of_their_namespace_and_isolate_the_sections_they_have() {
+    let rule = parsed(
+        json!({"endpointSelector": {"matchLabels": {"k8s:app": "a"}},
+                             "egress": [{"toEntities": ["world"]}], "ingress": []}),
+    )
+    .unwrap();
+    assert!(rule.selects("shop", "shop", &labels(&[("app", "a")])));
+    assert!(!rule.selects("shop", "other", &labels(&[("app", "a")])));
+    assert!(!rule.selects("shop", "shop", &labels(&[("app", "b")])));
+    // An empty ingress list is no section.
+    assert!(rule.isolates(Direction::Egress) && !rule.isolates(Direction::Ingress));
+    assert_eq!(rule.items(Direction::Egress), rule.egress.as_slice());
+    assert_eq!(rule.items(Direction::Ingress), rule.ingress.as_slice());
+    assert_eq!(rule.egress[0].path, "spec.egress[0]");
+    // enableDefaultDeny per direction.
+    for (deny, ingress, egress) in [
+        (json!({"ingress": false}), false, true),
+        (json!({"egress": false}), true, false),
+        (json!({}), true, true),
+    ] {
+        let rule = parsed(json!({"endpointSelector": {}, "enableDefaultDeny": deny,
+                                 "egress": [{}], "ingress": [{}]}))
+        .unwrap();
+        assert_eq!(
+            (
+                rule.isolates(Direction::Ingress),
+                rule.isolates(Direction::Egress)
+            ),
+            (ingress, egress),
+            "{deny}"
+        );
+    }
+    // A host policy (nodeSelector) selects no pod.
+    let host = parsed(json!({"nodeSelector": {}, "egress": [{}]})).unwrap();
+    assert!(!host.selects("shop", "shop", &labels(&[])));
+    // spec and specs both hold rules; a null spec none.
+    let both = super::CiliumPolicy::parse(&json!({"metadata": {"name": "m"}, "spec": null,
+        "specs": [{"endpointSelector": {}}, {"endpointSelector": {"matchLabels": {"a": "b"}}}]}))
+    .unwrap();
+    assert_eq!(both.resource, "CiliumNetworkPolicy/default/m");
+    let paths: Vec<&str> = both.rules.iter().map(|r| r.path.as_str()).collect();
+    assert_eq!(paths, ["specs[0]", "specs[1]"]);
+}
+
+#[test]
+fn endpoint_peers_add_the_policy_namespace_unless_they_name_one() {
+    use super::CiliumPeer;
+    let item = egress_item(json!({"toEndpoints": [
+        {"matchLabels": {"k8s:app": "a"}},
+        {"matchLabels": {"k8s:io.kubernetes.pod.namespace": "ops"}},
+        {"matchExpressions": [{"key": "k8s:io.cilium.k8s.namespace.labels.team", "operator": "Exists"}]}
+    ]}));
+    let own: Vec<bool> = item
+        .peers
+        .iter()
+        .map(|p| {
+            matches!(
+                p,
+                CiliumPeer::Endpoints {
+                    own_namespace: true,
+                    ..
+                }
+            )
+        })
+        .collect();
+    assert_eq!(own, [true, false, false]);
+    let a = labels(&[("app", "a")]);
+    assert!(item.peers[0].matches_pod("shop", "shop", &a));
+    assert!(!item.peers[0].matches_pod("shop", "ops", &a));
+    assert!(!item.peers[0].matches_pod("shop", "shop", &labels(&[("app", "b")])));
+    let in_ops = labels(&[("io.kubernetes.pod.namespace", "ops")]);
+    assert!(item.peers[1].matches_pod("shop", "ops", &in_ops));
+    assert!(!CiliumPeer::Entity(super::Entity::All).matches_pod("shop", "shop", &a));
+}
+
+#[test]
+fn every_peer_kind_is_read() {
+    use super::{CiliumPeer, Entity};
+    let item = egress_item(json!({
+        "toEntities": ["world", "kube-apiserver"],
+        "toCIDR": ["10.0.0.1"],
+        "toCIDRSet": [{"cidr": "10.0.0.0/8", "except": ["10.1.0.0/16"]}, {"cidrGroupRef": "g"}],
+        "toFQDNs": [{"matchName": "a.example.com"}, {"matchPattern": "*.example.com"}],
+        "toServices": [{}], "toNodes": null
+    }));
+    let block = |cidr: &str, except: &[&str]| {
+        CiliumPeer::Cidr(super::IpBlock {
+            cidr: cidr.parse().unwrap(),
+            except: except.iter().map(|e| e.parse().unwrap()).collect(),
+        })
+    };
+    assert_eq!(
+        item.peers,
+        [
+            CiliumPeer::Entity(Entity::World),
+            CiliumPeer::Entity(Entity::KubeApiserver),
+            block("10.0.0.1/32", &[]),
+            block("10.0.0.0/8", &["10.1.0.0/16"]),
+            CiliumPeer::Unsupported("spec.egress[0].toCIDRSet[1]".into()),
+            CiliumPeer::Fqdn {
+                pattern: "a.example.com".into(),
+                wildcard: false
+            },
+            CiliumPeer::Fqdn {
+                pattern: "*.example.com".into(),
+                wildcard: true
+            },
+            CiliumPeer::Unsupported("spec.egress[0].toServices".into()),
+        ]
+    );
+    // Ingress reads the from* fields; toFQDNs is egress only.
+    let rule = parsed(json!({"endpointSelector": {}, "ingress": [
+        {"fromEntities": ["host"], "fromCIDR": ["10.0.0.0/8"], "fromNodes": [{}],
+         "toFQDNs": [{"matchName": "a.example.com"}], "toEntities": ["world"]}]}))
+    .unwrap();
+    assert_eq!(
+        rule.ingress[0].peers,
+        [
+            CiliumPeer::Entity(Entity::Host),
+            block("10.0.0.0/8", &[]),
+            CiliumPeer::Unsupported("spec.ingress[0].fromNodes".into()),
+        ]
+    );
+}
+
+#[test]
+fn ports_and_l7_rules_are_read() {
+    use super::PortMatch::{Any, Named, Range};
+    let item = egress_item(json!({"toPorts": [
+        {"ports": [{"port": "53", "protocol": "UDP"}, {"port": "0", "protocol": "TCP"}, {"port": "", "protocol": "ANY"},
+                   {"port": "8000", "endPort": 8010}, {"port": "9000", "endPort": 8999}, {"port": 7000}, {"port": "http"}, {}],
+         "rules": {"dns": [{"matchName": "a.example.com"}, {"matchPattern": "*.example.com"}]}},
+        {"rules": {"dns": []}},
+        {"rules": {"http": [{"method": "GET"}]}},
+        {"rules": {"http": [], "kafka": null}}
+    ]}));
+    let ports: Vec<(Option<super::Protocol>, super::PortMatch)> = item.ports[0]
+        .ports
+        .iter()
+        .map(|p| (p.protocol, p.port.clone()))
+        .collect();
+    assert_eq!(
+        ports,
+        [
+            (Some(Udp), Range(53, 53)),
+            (Some(Tcp), Any),
+            (None, Any),
+            (None, Range(8000, 8010)),
+            // An endPort below the port is no range.
+            (None, Range(9000, 9000)),
+            (None, Range(7000, 7000)),
+            (None, Named("http".into())),
+            (None, Any),
+        ]
+    );
+    assert_eq!(item.ports[0].path, "spec.egress[0].toPorts[0]");
+    assert_eq!(
+        item.ports[0].dns.as_deref(),
+        Some(&["a.example.com".to_string(), "*.example.com".to_string()][..])
+    );
+    // An empty DNS list is no filter; an http rule is L7, an empty one not.
+    let l7: Vec<(bool, bool)> = item
+        .ports
+        .iter()
+        .map(|p| (p.dns.is_some(), p.other_l7))
+        .collect();
+    assert_eq!(
+        l7,
+        [(true, false), (false, false), (false, true), (false, false)]
+    );
+}
+
+#[test]
+fn unreadable_fields_are_named_by_their_path() {
+    for (spec, path, message) in [
+        (
+            json!({"endpointSelector": "a"}),
+            "spec.endpointSelector",
+            "a label selector must be a mapping",
+        ),
+        (
+            json!({"endpointSelector": {"matchLabels": []}}),
+            "spec.endpointSelector.matchLabels",
+            "must be a mapping of labels",
+        ),
+        (json!({"egress": {}}), "spec.egress", "must be a list"),
+        (
+            json!({"ingress": ["x"]}),
+            "spec.ingress[0]",
+            "an item must be a mapping",
+        ),
+        (
+            json!({"egress": [{"toEndpoints": {}}]}),
+            "spec.egress[0].toEndpoints",
+            "must be a list",
+        ),
+        (
+            json!({"egress": [{"toEntities": ["everything"]}]}),
+            "spec.egress[0].toEntities[0]",
+            "\"everything\" is not a Cilium entity",
+        ),
+        (
+            json!({"egress": [{"toCIDR": ["10.0.0.0/33"]}]}),
+            "spec.egress[0].toCIDR[0]",
+            "\"10.0.0.0/33\" is not a CIDR",
+        ),
+        (
+            json!({"egress": [{"toCIDRSet": [{"cidr": "x"}]}]}),
+            "spec.egress[0].toCIDRSet[0].cidr",
+            "\"x\" is not a CIDR",
+        ),
+        (
+            json!({"egress": [{"toCIDRSet": [{"cidr": "10.0.0.0/8", "except": ["y"]}]}]}),
+            "spec.egress[0].toCIDRSet[0].except[0]",
+            "\"y\" is not a CIDR",
+        ),
+        (
+            json!({"egress": [{"toFQDNs": [{}]}]}),
+            "spec.egress[0].toFQDNs[0]",
+            "needs matchName or matchPattern",
+        ),
+        (
+            json!({"egress": [{"toPorts": [{"ports": [{"port": "80", "protocol": "ICMP"}]}]}]}),
+            "spec.egress[0].toPorts[0].ports[0].protocol",
+            "\"ICMP\" is not TCP, UDP, SCTP or ANY",
+        ),
+    ] {
+        assert_eq!(
+            parsed(spec.clone()).unwrap_err(),
+            (path.to_string(), message.to_string()),
+            "{spec}"
+        );
+    }
+}
+
+#[test]
+fn a_port_entry_admits_its_protocol_range_and_named_port() {
+    use super::PortMatch::{Any, Named, Range};
+    use super::{CiliumPort, port_admits};
+    let port = |protocol, port| CiliumPort { protocol, port };
+    assert!(port_admits(&port(None, Any), 1, Udp, None));
+    assert!(!port_admits(&port(Some(Tcp), Any), 1, Udp, None));
+    let range = port(Some(Tcp), Range(80, 90));
+    assert!(port_admits(&range, 80, Tcp, None) && port_admits(&range, 90, Tcp, None));
+    assert!(!port_admits(&range, 79, Tcp, None) && !port_admits(&range, 91, Tcp, None));
+    let web = Pod {
+        id: "web".into(),
+        namespace: "shop".into(),
+        labels: labels(&[]),
+        ports: vec![
+            super::super::ContainerPort {
+                name: Some("http".into()),
+                port: 8000,
+                protocol: Tcp,
+            },
+            super::super::ContainerPort {
+                name: Some("dns".into()),
+                port: 5353,
+                protocol: Udp,
+            },
+        ],
+        host_network: false,
+    };
+    let http = port(None, Named("http".into()));
+    assert!(port_admits(&http, 8000, Tcp, Some(&web)));
+    assert!(!port_admits(&http, 8000, Tcp, None));
+    assert!(!port_admits(&http, 8001, Tcp, Some(&web)));
+    assert!(!port_admits(&http, 8000, Udp, Some(&web)));
+    assert!(!port_admits(
+        &port(None, Named("dns".into())),
+        8000,
+        Tcp,
+        Some(&web)
+    ));
+}
+
+#[test]
+fn dns_egress_counts_the_dns_pods_node_resolvers_and_remote_addresses() {
+    use crate::platform::cluster::DnsFacts;
+    let shop = labels(&[("app", "shop")]);
+    let gives = |item: Value, dns: &DnsFacts, protocol| {
+        super::CiliumPolicy::parse(&cnp(
+            "shop",
+            json!({"endpointSelector": {"matchLabels": {"app": "shop"}}, "egress": [item]}),
+        ))
+        .unwrap()
+        .gives_dns("shop", &shop, dns, protocol)
+    };
+    let kubeadm = DnsFacts::default();
+    let to_dns = json!([{"matchLabels": {"k8s:io.kubernetes.pod.namespace": "kube-system", "k8s:k8s-app": "kube-dns"}}]);
+    // No toPorts, or a toPorts entry without ports: every port.
+    assert!(gives(json!({"toEndpoints": to_dns}), &kubeadm, Tcp));
+    assert!(gives(
+        json!({"toEndpoints": to_dns, "toPorts": [{}]}),
+        &kubeadm,
+        Udp
+    ));
+    assert!(!gives(
+        json!({"toEndpoints": to_dns, "toPorts": [{"ports": [{"port": "54"}]}]}),
+        &kubeadm,
+        Udp
+    ));
+    // Pods of another namespace, or no DNS pods in the profile.
+    assert!(!gives(
+        json!({"toEndpoints": [{"matchLabels": {"k8s-app": "kube-dns"}}]}),
+        &kubeadm,
+        Udp
+    ));
+    let no_pods = DnsFacts {
+        pods: None,
+        ..kubeadm.clone()
+    };
+    assert!(!gives(json!({"toEndpoints": to_dns}), &no_pods, Udp));
+    // The host entity (or all) only where resolvers are node-level.
+    let node = DnsFacts {
+        node_cidrs: vec!["169.254.20.10/32".into()],
+        ..kubeadm.clone()
+    };
+    assert!(gives(json!({"toEntities": ["all"]}), &node, Udp));
+    assert!(!gives(json!({"toEntities": ["world"]}), &node, Udp));
+    assert!(!gives(json!({"toEntities": ["host"]}), &kubeadm, Udp));
+    // Remote resolvers: a CIDR rule that holds them.
+    let remote = DnsFacts {
+        remote_cidrs: vec!["169.254.169.254/32".into()],
+        ..kubeadm.clone()
+    };
+    assert!(gives(json!({"toCIDR": ["169.254.0.0/16"]}), &remote, Udp));
+    assert!(!gives(json!({"toCIDR": ["10.0.0.0/8"]}), &remote, Udp));
+    assert!(!gives(json!({"toCIDR": ["169.254.0.0/16"]}), &kubeadm, Udp));
+    // A profile port other than 53.
+    let other_port = DnsFacts {
+        port: 5353,
+        ..kubeadm.clone()
+    };
+    assert!(gives(
+        json!({"toEndpoints": to_dns, "toPorts": [{"ports": [{"port": "5353"}]}]}),
+        &other_port,
+        Udp
+    ));
+    assert!(!gives(
+        json!({"toEndpoints": to_dns, "toPorts": [{"ports": [{"port": "53"}]}]}),
+        &other_port,
+        Udp
+    ));
+}
+
+#[test]
+fn a_dns_filter_lets_its_names_through() {
+    let filter = super::DnsFilter {
+        rules: Vec::new(),
+        ports: Vec::new(),
+        names: vec!["api.stripe.com".into(), "*.example.com".into()],
+    };
+    assert!(filter.allows("api.stripe.com") && filter.allows("a.example.com"));
+    assert!(!filter.allows("example.com") && !filter.allows("stripe.com"));
 }

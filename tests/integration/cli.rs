@@ -201,15 +201,7 @@ fn usage_errors_exit_2() {
     }
 }
 
-const BASE: &str = "\
-apiVersion: harden.dev/v1alpha1
-kind: SecuritySpec
-app:
-  name: shop
-workload:
-  image: ghcr.io/acme/shop@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
-  port: 8080
-";
+use crate::support::MINIMAL_SPEC as BASE;
 
 /// Renders `spec` from a fresh directory; asserts exit 2 and that nothing
 /// was written; returns stderr.

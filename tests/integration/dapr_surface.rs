@@ -50,15 +50,7 @@ fn allowed(documents: &[Value]) -> Vec<String> {
         .collect()
 }
 
-const BASE: &str = "\
-apiVersion: harden.dev/v1alpha1
-kind: SecuritySpec
-app:
-  name: shop
-workload:
-  image: ghcr.io/acme/shop@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
-  port: 8080
-";
+use crate::support::MINIMAL_SPEC as BASE;
 
 #[test]
 fn task_api_may_call_exactly_the_state_api_on_both_protocols() {

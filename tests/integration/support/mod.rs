@@ -8,6 +8,18 @@ pub mod fake_cluster;
 pub mod harden;
 pub mod spec_gen;
 
+/// The smallest valid spec (an app and a pinned image), which tests extend
+/// by appending sections.
+pub const MINIMAL_SPEC: &str = "\
+apiVersion: harden.dev/v1alpha1
+kind: SecuritySpec
+app:
+  name: shop
+workload:
+  image: ghcr.io/acme/shop@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
+  port: 8080
+";
+
 /// The harden binary, run in `dir` with colours off and outside GitHub
 /// Actions (whose annotations would change the output).
 pub fn harden_in(dir: &Path) -> assert_cmd::Command {

@@ -122,6 +122,9 @@ const KINDS: &[&str] = &[
     "PodDisruptionBudget",
     "Kustomization",
     "CiliumNetworkPolicy",
+    "ValidatingAdmissionPolicy",
+    "ValidatingAdmissionPolicyBinding",
+    "ClusterImagePolicy",
 ];
 
 /// xorshift64*: deterministic, no dependency.

@@ -342,6 +342,17 @@ pub const WEAKENING_ANNOTATIONS: &[WeakeningAnnotation] = &[
     },
 ];
 
+/// The sensitive fields `pubsub.kafka` and `bindings.kafka` both mark (one
+/// list, as [`SENSITIVE_METADATA`] read them upstream).
+const KAFKA_CREDENTIALS: &[&str] = &[
+    "saslPassword",
+    "clientKey",
+    "oidcClientSecret",
+    "oidcClientAssertionKey",
+    "awsSecretKey",
+    "awsSessionToken",
+];
+
 /// Component metadata names upstream marks `sensitive: true` in each
 /// component's `metadata.yaml` (schema field `Sensitive`,
 /// `.build-tools/pkg/metadataschema/schema.go`) or through a built-in
@@ -365,28 +376,8 @@ pub const SENSITIVE_METADATA: &[(&str, &[&str])] = &[
     ),
     ("state.postgresql", &["connectionString"]),
     ("bindings.postgres", &["connectionString"]),
-    (
-        "pubsub.kafka",
-        &[
-            "saslPassword",
-            "clientKey",
-            "oidcClientSecret",
-            "oidcClientAssertionKey",
-            "awsSecretKey",
-            "awsSessionToken",
-        ],
-    ),
-    (
-        "bindings.kafka",
-        &[
-            "saslPassword",
-            "clientKey",
-            "oidcClientSecret",
-            "oidcClientAssertionKey",
-            "awsSecretKey",
-            "awsSessionToken",
-        ],
-    ),
+    ("pubsub.kafka", KAFKA_CREDENTIALS),
+    ("bindings.kafka", KAFKA_CREDENTIALS),
     (
         "pubsub.rabbitmq",
         &["connectionString", "password", "clientKey", "clientCert"],

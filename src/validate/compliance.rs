@@ -21,77 +21,89 @@ pub struct Rule {
 
 /// Every compliance rule, in the order they are checked.
 pub const RULES: &[Rule] = &[
-    Rule {
-        id: "pci-dss/image-digest",
-        context: "pci-dss",
-        requirement: "PCI DSS v4.0 Requirement 6 (develop and maintain secure systems and software)",
-        rule: "the image is pinned by digest: workload.allowTagOnlyImage is not allowed",
-    },
-    Rule {
-        id: "pci-dss/signed-image",
-        context: "pci-dss",
-        requirement: "PCI DSS v4.0 Requirement 6 (develop and maintain secure systems and software)",
-        rule: "the cluster admits only the image its signer signed: workload.signature is set",
-    },
-    Rule {
-        id: "pci-dss/bounded-egress",
-        context: "pci-dss",
-        requirement: "PCI DSS v4.0 Requirement 1.3 (network access to and from the cardholder data environment is restricted)",
-        rule: "no egress CIDR wider than /16 (IPv4) or /48 (IPv6), and never 0.0.0.0/0 or ::/0",
-    },
-    Rule {
-        id: "pci-dss/bounded-hostnames",
-        context: "pci-dss",
-        requirement: "PCI DSS v4.0 Requirement 1.3 (network access to and from the cardholder data environment is restricted)",
-        rule: "no hostname wildcard over a public suffix: in egress[].hosts, *.D needs D to be at least a registrable domain (not a top-level domain, not a suffix such as co.uk or s3.<region>.amazonaws.com from harden's built-in list)",
-    },
-    Rule {
-        id: "pci-dss/dapr-api-token",
-        context: "pci-dss",
-        requirement: "PCI DSS v4.0 Requirement 8 (identify users and authenticate access to system components)",
-        rule: "with Dapr enabled, the sidecar API requires a token: dapr.apiTokenSecret is set",
-    },
-    Rule {
-        id: "pci-dss/dapr-app-token",
-        context: "pci-dss",
-        requirement: "PCI DSS v4.0 Requirement 8 (identify users and authenticate access to system components)",
-        rule: "with Dapr enabled, the sidecar authenticates to the app with a token: dapr.appTokenSecret is set",
-    },
-    Rule {
-        id: "pci-dss/external-secrets",
-        context: "pci-dss",
-        requirement: "PCI DSS v4.0 Requirement 8 (identify users and authenticate access to system components)",
-        rule: "credentials come from an external secret store: secrets.source is externalSecrets",
-    },
-    Rule {
-        id: "hipaa/api-logging",
-        context: "hipaa",
-        requirement: "HIPAA 45 CFR 164.312(b) (audit controls)",
-        rule: "Dapr API logging stays on: dapr.apiLogging is not false",
-    },
-    Rule {
-        id: "hipaa/mtls",
-        context: "hipaa",
-        requirement: "HIPAA 45 CFR 164.312(e)(1) (transmission security)",
-        rule: "service-to-service traffic is encrypted: Dapr (mTLS between sidecars) is enabled",
-    },
-    Rule {
-        id: "soc2/audit-logging",
-        context: "soc2",
-        requirement: "SOC 2 CC7.2 (system components are monitored for anomalies)",
-        rule: "Dapr API logging stays on: dapr.apiLogging is not false",
-    },
+    PCI_DSS_IMAGE_DIGEST,
+    PCI_DSS_SIGNED_IMAGE,
+    PCI_DSS_BOUNDED_EGRESS,
+    PCI_DSS_BOUNDED_HOSTNAMES,
+    PCI_DSS_DAPR_API_TOKEN,
+    PCI_DSS_DAPR_APP_TOKEN,
+    PCI_DSS_EXTERNAL_SECRETS,
+    HIPAA_API_LOGGING,
+    HIPAA_MTLS,
+    SOC2_AUDIT_LOGGING,
 ];
 
-fn rule(id: &str) -> &'static Rule {
-    RULES
-        .iter()
-        .find(|r| r.id == id)
-        .expect("known compliance rule")
-}
+pub const PCI_DSS_IMAGE_DIGEST: Rule = Rule {
+    id: "pci-dss/image-digest",
+    context: "pci-dss",
+    requirement: "PCI DSS v4.0 Requirement 6 (develop and maintain secure systems and software)",
+    rule: "the image is pinned by digest: workload.allowTagOnlyImage is not allowed",
+};
 
-fn problem(id: &str, path: &str, message: String, help: &str) -> Problem {
-    let rule = rule(id);
+pub const PCI_DSS_SIGNED_IMAGE: Rule = Rule {
+    id: "pci-dss/signed-image",
+    context: "pci-dss",
+    requirement: "PCI DSS v4.0 Requirement 6 (develop and maintain secure systems and software)",
+    rule: "the cluster admits only the image its signer signed: workload.signature is set",
+};
+
+pub const PCI_DSS_BOUNDED_EGRESS: Rule = Rule {
+    id: "pci-dss/bounded-egress",
+    context: "pci-dss",
+    requirement: "PCI DSS v4.0 Requirement 1.3 (network access to and from the cardholder data environment is restricted)",
+    rule: "no egress CIDR wider than /16 (IPv4) or /48 (IPv6), and never 0.0.0.0/0 or ::/0",
+};
+
+pub const PCI_DSS_BOUNDED_HOSTNAMES: Rule = Rule {
+    id: "pci-dss/bounded-hostnames",
+    context: "pci-dss",
+    requirement: "PCI DSS v4.0 Requirement 1.3 (network access to and from the cardholder data environment is restricted)",
+    rule: "no hostname wildcard over a public suffix: in egress[].hosts, *.D needs D to be at least a registrable domain (not a top-level domain, not a suffix such as co.uk or s3.<region>.amazonaws.com from harden's built-in list)",
+};
+
+pub const PCI_DSS_DAPR_API_TOKEN: Rule = Rule {
+    id: "pci-dss/dapr-api-token",
+    context: "pci-dss",
+    requirement: "PCI DSS v4.0 Requirement 8 (identify users and authenticate access to system components)",
+    rule: "with Dapr enabled, the sidecar API requires a token: dapr.apiTokenSecret is set",
+};
+
+pub const PCI_DSS_DAPR_APP_TOKEN: Rule = Rule {
+    id: "pci-dss/dapr-app-token",
+    context: "pci-dss",
+    requirement: "PCI DSS v4.0 Requirement 8 (identify users and authenticate access to system components)",
+    rule: "with Dapr enabled, the sidecar authenticates to the app with a token: dapr.appTokenSecret is set",
+};
+
+pub const PCI_DSS_EXTERNAL_SECRETS: Rule = Rule {
+    id: "pci-dss/external-secrets",
+    context: "pci-dss",
+    requirement: "PCI DSS v4.0 Requirement 8 (identify users and authenticate access to system components)",
+    rule: "credentials come from an external secret store: secrets.source is externalSecrets",
+};
+
+pub const HIPAA_API_LOGGING: Rule = Rule {
+    id: "hipaa/api-logging",
+    context: "hipaa",
+    requirement: "HIPAA 45 CFR 164.312(b) (audit controls)",
+    rule: "Dapr API logging stays on: dapr.apiLogging is not false",
+};
+
+pub const HIPAA_MTLS: Rule = Rule {
+    id: "hipaa/mtls",
+    context: "hipaa",
+    requirement: "HIPAA 45 CFR 164.312(e)(1) (transmission security)",
+    rule: "service-to-service traffic is encrypted: Dapr (mTLS between sidecars) is enabled",
+};
+
+pub const SOC2_AUDIT_LOGGING: Rule = Rule {
+    id: "soc2/audit-logging",
+    context: "soc2",
+    requirement: "SOC 2 CC7.2 (system components are monitored for anomalies)",
+    rule: "Dapr API logging stays on: dapr.apiLogging is not false",
+};
+
+fn problem(rule: &Rule, path: &str, message: String, help: &str) -> Problem {
     Problem::new(
         path,
         format!(
@@ -118,7 +130,7 @@ pub fn check(spec: &Spec) -> Vec<Problem> {
     if contexts.contains(&"hipaa") {
         if api_logging_off {
             problems.push(problem(
-                "hipaa/api-logging",
+                &HIPAA_API_LOGGING,
                 "dapr.apiLogging",
                 "Dapr API logging is off".into(),
                 "remove apiLogging: false",
@@ -126,7 +138,7 @@ pub fn check(spec: &Spec) -> Vec<Problem> {
         }
         if dapr.is_none() {
             problems.push(problem(
-                "hipaa/mtls",
+                &HIPAA_MTLS,
                 "dapr",
                 "Dapr is not enabled, so service-to-service traffic has no mTLS".into(),
                 "enable Dapr (dapr: {enabled: true}) so sidecars encrypt and authenticate traffic",
@@ -135,7 +147,7 @@ pub fn check(spec: &Spec) -> Vec<Problem> {
     }
     if contexts.contains(&"soc2") && api_logging_off {
         problems.push(problem(
-            "soc2/audit-logging",
+            &SOC2_AUDIT_LOGGING,
             "dapr.apiLogging",
             "Dapr API logging is off".into(),
             "remove apiLogging: false",
@@ -196,7 +208,7 @@ fn pci_dss(spec: &Spec, dapr: Option<&crate::spec::Dapr>, problems: &mut Vec<Pro
         .is_some_and(|w| w.allow_tag_only_image)
     {
         problems.push(problem(
-            "pci-dss/image-digest",
+            &PCI_DSS_IMAGE_DIGEST,
             "workload.allowTagOnlyImage",
             "a tag-only image is accepted".into(),
             "pin the image by digest and remove allowTagOnlyImage",
@@ -209,7 +221,7 @@ fn pci_dss(spec: &Spec, dapr: Option<&crate::spec::Dapr>, problems: &mut Vec<Pro
         .is_some_and(|w| w.signature.is_none())
     {
         problems.push(problem(
-            "pci-dss/signed-image",
+            &PCI_DSS_SIGNED_IMAGE,
             "workload.signature",
             "is missing, so the cluster would run any image pushed to the repository".into(),
             SIGNATURE_HELP,
@@ -217,7 +229,7 @@ fn pci_dss(spec: &Spec, dapr: Option<&crate::spec::Dapr>, problems: &mut Vec<Pro
     }
     if dapr.is_some_and(|d| d.api_token_secret.is_none()) {
         problems.push(problem(
-            "pci-dss/dapr-api-token",
+            &PCI_DSS_DAPR_API_TOKEN,
             "dapr",
             "the Dapr sidecar API accepts calls without a token".into(),
             "set dapr.apiTokenSecret to a Secret holding the token under the key token",
@@ -225,7 +237,7 @@ fn pci_dss(spec: &Spec, dapr: Option<&crate::spec::Dapr>, problems: &mut Vec<Pro
     }
     if dapr.is_some_and(|d| d.app_token_secret.is_none()) {
         problems.push(problem(
-            "pci-dss/dapr-app-token",
+            &PCI_DSS_DAPR_APP_TOKEN,
             "dapr.appTokenSecret",
             "the app cannot tell its Dapr sidecar from any other caller of its port".into(),
             "set dapr.appTokenSecret to a Secret holding a token under the key token (not the API token's Secret), and have the app refuse requests whose dapr-api-token header differs from the token (mounted at /var/run/secrets/dapr.io/app-token/token)",
@@ -237,7 +249,7 @@ fn pci_dss(spec: &Spec, dapr: Option<&crate::spec::Dapr>, problems: &mut Vec<Pro
         .is_some_and(|s| s.source.as_deref() == Some("manual"))
     {
         problems.push(problem(
-            "pci-dss/external-secrets",
+            &PCI_DSS_EXTERNAL_SECRETS,
             "secrets.source",
             "secrets are created by hand".into(),
             "use source: externalSecrets with a managed store",
@@ -258,7 +270,7 @@ fn bounded_egress(spec: &Spec, problems: &mut Vec<Problem>) {
         let limit = if parsed.address.is_ipv4() { 16 } else { 48 };
         if parsed.prefix < limit {
             problems.push(problem(
-                "pci-dss/bounded-egress",
+                &PCI_DSS_BOUNDED_EGRESS,
                 &format!("egress[{i}].cidr"),
                 format!("{cidr:?} opens egress to a range wider than /{limit}"),
                 "name the exact networks the app calls (e.g. the processor's published ranges)",
@@ -272,7 +284,7 @@ fn bounded_egress(spec: &Spec, problems: &mut Vec<Problem>) {
             };
             if host.wildcard && hosts::is_public_suffix(host.domain()) {
                 problems.push(problem(
-                    "pci-dss/bounded-hostnames",
+                    &PCI_DSS_BOUNDED_HOSTNAMES,
                     &format!("egress[{i}].hosts[{j}]"),
                     format!(
                         "{entry:?} covers every name registered under the public suffix {:?}, by anyone",
@@ -295,7 +307,7 @@ fn bounded_egress(spec: &Spec, problems: &mut Vec<Problem>) {
         let limit = if parsed.address.is_ipv4() { 16 } else { 48 };
         if parsed.prefix < limit {
             problems.push(problem(
-                "pci-dss/bounded-egress",
+                &PCI_DSS_BOUNDED_EGRESS,
                 "kubernetesApi.apiServer.cidr",
                 format!("{cidr:?} opens egress to a range wider than /{limit}"),
                 "give the API server's endpoint address, e.g. 172.18.0.2/32 (kubectl get endpoints kubernetes -n default)",

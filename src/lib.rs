@@ -24,6 +24,7 @@ pub mod audit;
 pub mod cli;
 pub mod commands;
 pub mod diagnostics;
+pub mod drawing;
 pub mod drift;
 pub mod error;
 pub mod guard;

@@ -57,10 +57,11 @@ pub struct Model {
     /// and lists this directory in its kustomization.
     pub shared_namespace: Option<String>,
     /// Set for a spec compiled in a system: its neighbourhood (its flows in
-    /// and out, and their other ends) as a Mermaid flowchart, for the
-    /// posture document. Drawn from validated names only
+    /// and out, and their other ends), for the posture document, which
+    /// prints it as a Mermaid flowchart. Drawn from validated names only
     /// ([`crate::system::graph`]).
-    pub neighbourhood: Option<String>,
+    #[serde(serialize_with = "crate::drawing::serialize_mermaid")]
+    pub neighbourhood: Option<crate::drawing::Picture>,
     /// Set for a spec compiled in a system: its peer policies whose pods
     /// another spec of the system describes (their own spec opens their
     /// other flows, so the posture names no risk for them).

@@ -347,8 +347,8 @@ pub fn analyse(paths: &[PathBuf]) -> Result<System, Vec<SystemProblem>> {
         .is_some_and(|s| s.workspace.has_file());
     if declared {
         find_workspace_ends(&mut system);
-        let neighbourhoods: Vec<String> = (0..system.services.len())
-            .map(|i| graph::neighbourhood(&system, i, graph::Format::Mermaid))
+        let neighbourhoods: Vec<crate::drawing::Picture> = (0..system.services.len())
+            .map(|i| graph::neighbourhood_picture(&system, i))
             .collect();
         for (service, drawing) in system.services.iter_mut().zip(neighbourhoods) {
             service.model.neighbourhood = Some(drawing);

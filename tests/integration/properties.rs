@@ -11,25 +11,17 @@ use proptest::prelude::*;
 
 use harden::validate::formats;
 
-const BASE: &str = "\
-apiVersion: harden.dev/v1alpha1
-kind: SecuritySpec
-app:
-  name: shop
-workload:
-  image: ghcr.io/acme/shop@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
-  port: 8080
-dapr:
-  components:
-    - name: cache
-      type: state.redis
-      metadata:
-        host: VALUE
-";
+/// The minimal spec with one Dapr component whose metadata value is `VALUE`.
+fn base() -> String {
+    format!(
+        "{}dapr:\n  components:\n    - name: cache\n      type: state.redis\n      metadata:\n        host: VALUE\n",
+        crate::support::MINIMAL_SPEC
+    )
+}
 
 fn render_value(value: &str) -> Option<String> {
     let quoted = serde_json::to_string(value).unwrap();
-    let spec = BASE.replace("VALUE", &quoted);
+    let spec = base().replace("VALUE", &quoted);
     let model = harden::load::load_spec_text(&spec, "p.yaml").ok()?;
     let files = harden::render::render(&model, &harden::templates::Templates::embedded().unwrap())
         .expect("a valid spec always renders");

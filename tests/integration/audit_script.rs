@@ -234,7 +234,10 @@ fn run_with(
     let timeout: &[&str] = if args.contains(&"--timeout") {
         &[]
     } else {
-        &["--timeout", "10"]
+        // A bound on a probe's wall time, not a timing check: the fake
+        // answers at once, but a loaded machine (a parallel test run) can
+        // take seconds to start the judge; 10 s once failed that way.
+        &["--timeout", "60"]
     };
     let (judge, judge_path) = fake_cluster::judge_env();
     let output = Command::new("bash")

@@ -20,6 +20,7 @@ mod drift;
 mod ecosystem;
 mod guard_cel;
 mod hostile;
+mod house;
 mod live_drift;
 mod output;
 mod posture;

@@ -193,10 +193,10 @@ fn circle(graph: &BTreeMap<String, BTreeSet<String>>) -> Option<Vec<String>> {
     }
     let mut state = BTreeMap::new();
     for node in graph.keys() {
-        if state.get(node.as_str()).copied().unwrap_or(0) == 0 {
-            if let Some(found) = visit(node, graph, &mut state, &mut Vec::new()) {
-                return Some(found);
-            }
+        if state.get(node.as_str()).copied().unwrap_or(0) == 0
+            && let Some(found) = visit(node, graph, &mut state, &mut Vec::new())
+        {
+            return Some(found);
         }
     }
     None

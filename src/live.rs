@@ -97,7 +97,7 @@ pub struct ObjectDrift {
 
 /// The comparison of rendered objects with a dump.
 #[derive(Debug, Clone, Serialize)]
-pub struct Report {
+pub struct LiveReport {
     pub dump: String,
     /// `in-sync` or `drift`.
     pub status: &'static str,
@@ -116,14 +116,14 @@ pub struct Report {
     pub not_in_dump: Vec<String>,
 }
 
-impl Report {
+impl LiveReport {
     pub fn in_sync(&self) -> bool {
         self.objects.is_empty()
     }
 }
 
 /// Compares the `rendered` objects with the `dump`.
-pub fn compare(rendered: &[Rendered], dump: &Dump) -> Report {
+pub fn compare(rendered: &[Rendered], dump: &Dump) -> LiveReport {
     let live: BTreeMap<&Key, &LiveObject> = dump.objects.iter().map(|o| (&o.key, o)).collect();
     let namespaces: BTreeSet<String> = rendered
         .iter()
@@ -229,7 +229,7 @@ pub fn compare(rendered: &[Rendered], dump: &Dump) -> Report {
         .filter(|n| !dumped.contains(n.as_str()))
         .cloned()
         .collect();
-    Report {
+    LiveReport {
         not_in_dump,
         dump: dump.name.clone(),
         status: if objects.is_empty() {
@@ -450,7 +450,7 @@ pub fn render_scope(
 }
 
 /// The report as text; nothing when in sync and `quiet`.
-pub fn text(report: &Report, quiet: bool) -> String {
+pub fn text(report: &LiveReport, quiet: bool) -> String {
     use crate::quote::printable;
     use crate::text::pushln;
     let mut out = String::new();

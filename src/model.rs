@@ -283,13 +283,13 @@ pub struct ApiAccess {
     pub api_server_entity: bool,
     pub audience: Option<String>,
     pub expiration_seconds: u64,
-    pub rules: Vec<Rule>,
+    pub rules: Vec<RbacRule>,
     /// True when a rule grants any access to Secrets (audits ask for this).
     pub grants_secrets: bool,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct Rule {
+pub struct RbacRule {
     pub api_groups: Vec<String>,
     pub resources: Vec<String>,
     pub resource_names: Vec<String>,

@@ -8,15 +8,15 @@ use super::pss::{self, Level, Pod, Version};
 
 /// The outcome of a conformance run.
 #[derive(Debug, Default)]
-pub struct Report {
+pub struct FixtureReport {
     pub total: usize,
     pub agree: usize,
     pub disagreements: Vec<String>,
 }
 
 /// Classifies every fixture under `dir`.
-pub fn run(dir: &Path) -> Result<Report, String> {
-    let mut report = Report::default();
+pub fn run(dir: &Path) -> Result<FixtureReport, String> {
+    let mut report = FixtureReport::default();
     let read = |path: &Path| {
         std::fs::read_dir(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
     };

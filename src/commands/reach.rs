@@ -18,7 +18,7 @@ use crate::cli::Format;
 use crate::error::Error;
 use crate::error::Status;
 use crate::netpol::Cluster;
-use crate::netpol::reach::{self, Grant, Report, Side, WorkloadReach};
+use crate::netpol::reach::{self, Grant, ReachReport, Side, WorkloadReach};
 use crate::netpol::summary::{self, Summary};
 
 /// Each spec of `specs` (files or directories; none: the workspace)
@@ -327,7 +327,7 @@ pub fn summary_text(summary: &Summary) -> String {
 
 /// The readable report: one block per workload, then the flows between
 /// workloads of the manifests.
-pub fn text(report: &Report) -> String {
+pub fn text(report: &ReachReport) -> String {
     let mut out = String::new();
     if report.workloads.is_empty() {
         out.push_str("no workloads (Pods, Deployments, StatefulSets, DaemonSets, ReplicaSets, Jobs, CronJobs) in these manifests\n");

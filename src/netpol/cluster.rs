@@ -27,7 +27,9 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::cilium::{self, CiliumPeer, CiliumPolicy, CiliumRule, DnsFilter, Entity, VoidedFilter};
-use super::policy::{Direction, FieldError, Peer, Policy, PolicyPort, PortMatch, Protocol, Rule};
+use super::policy::{
+    Direction, FieldError, Peer, Policy, PolicyPort, PolicyRule, PortMatch, Protocol,
+};
 use super::selector::{Labels, labels_of};
 use crate::objects::{ContainerKind, PodTemplate};
 use crate::platform::cilium as facts;
@@ -327,7 +329,7 @@ impl Cluster {
 
     fn rule_matches(
         &self,
-        rule: &Rule,
+        rule: &PolicyRule,
         namespace: &str,
         other: Endpoint,
         port: u16,

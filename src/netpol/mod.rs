@@ -28,7 +28,7 @@ mod docs_examples;
 pub use cilium::{CiliumPolicy, DnsFilter, Entity, VoidedFilter};
 pub use cluster::{Cluster, ContainerPort, Decision, Endpoint, NAMESPACE_NAME_LABEL, Pod, Verdict};
 pub use policy::{
-    Direction, FieldError, IpBlock, Peer, Policy, PolicyPort, PortMatch, Protocol, Rule,
+    Direction, FieldError, IpBlock, Peer, Policy, PolicyPort, PolicyRule, PortMatch, Protocol,
     policy_types_of,
 };
 pub use selector::{Labels, Operator, Requirement, Selector};

@@ -140,7 +140,7 @@ impl fmt::Display for PolicyPort {
 /// One ingress or egress rule. An empty peer list allows every peer, an
 /// empty port list every port.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Rule {
+pub struct PolicyRule {
     /// `spec.ingress[0]`.
     pub path: String,
     pub peers: Vec<Peer>,
@@ -159,8 +159,8 @@ pub struct Policy {
     /// defaulting).
     pub ingress_type: bool,
     pub egress_type: bool,
-    pub ingress: Vec<Rule>,
-    pub egress: Vec<Rule>,
+    pub ingress: Vec<PolicyRule>,
+    pub egress: Vec<PolicyRule>,
 }
 
 /// A field that cannot be read, with its path in the object.
@@ -185,7 +185,7 @@ impl Policy {
         }
     }
 
-    pub fn rules(&self, direction: Direction) -> &[Rule] {
+    pub fn rules(&self, direction: Direction) -> &[PolicyRule] {
         match direction {
             Direction::Ingress => &self.ingress,
             Direction::Egress => &self.egress,
@@ -277,7 +277,7 @@ fn join(base: &str, rest: &str) -> String {
 
 type Problem = (String, String);
 
-fn parse_rule(rule: &Value, direction: Direction, path: String) -> Result<Rule, Problem> {
+fn parse_rule(rule: &Value, direction: Direction, path: String) -> Result<PolicyRule, Problem> {
     if !rule.is_object() {
         return Err((path, "a rule must be a mapping".into()));
     }
@@ -303,7 +303,7 @@ fn parse_rule(rule: &Value, direction: Direction, path: String) -> Result<Rule, 
             ports.push(parse_port(port, &format!("{path}.ports[{index}]"))?);
         }
     }
-    Ok(Rule { path, peers, ports })
+    Ok(PolicyRule { path, peers, ports })
 }
 
 fn parse_peer(peer: &Value, path: &str) -> Result<Peer, Problem> {

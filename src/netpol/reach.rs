@@ -14,18 +14,18 @@ use super::NAMESPACE_NAME_LABEL;
 use super::cilium::{CiliumPeer, CiliumPolicy, CiliumPort, DnsFilter, Entity, Item, VoidedFilter};
 use super::classes::Classes;
 use super::cluster::{Cluster, ContainerPort, Decision, Endpoint, Pod};
-use super::policy::{Direction, Peer, Policy, PolicyPort, PortMatch, Protocol, Rule};
+use super::policy::{Direction, Peer, Policy, PolicyPort, PolicyRule, PortMatch, Protocol};
 use super::selector::{Labels, Selector};
 
 /// The port DNS answers on; a rule whose ports are all this one is shown as DNS.
 const DNS_PORT: u16 = 53;
 
 #[derive(Debug, Clone, Serialize)]
-pub struct Report {
+pub struct ReachReport {
     pub workloads: Vec<WorkloadReach>,
     /// Every ordered pair of workloads (a workload with itself: two of its
     /// replicas) on every container port of the destination.
-    pub flows: Vec<Flow>,
+    pub flows: Vec<FlowVerdict>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -87,7 +87,7 @@ pub struct Reached {
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct Flow {
+pub struct FlowVerdict {
     pub from: String,
     pub to: String,
     pub port: u16,
@@ -99,7 +99,7 @@ pub struct Flow {
 /// The report for every workload of `cluster`: each workload's sides and
 /// every flow between workloads (`harden reach --matrix`). Pairs are judged
 /// once per pair of classes of pods the policies cannot tell apart.
-pub fn report(cluster: &Cluster) -> Report {
+pub fn report(cluster: &Cluster) -> ReachReport {
     let classes = Classes::of(cluster);
     let voided = cluster.voided_dns_filters();
     let workloads = (0..cluster.pods.len())
@@ -125,7 +125,7 @@ pub fn report(cluster: &Cluster) -> Report {
             for port in &cluster.pods[to].ports {
                 let verdict =
                     classes.verdict(classes.of[from], classes.of[to], port.port, port.protocol);
-                flows.push(Flow {
+                flows.push(FlowVerdict {
                     from: cluster.pods[from].id.clone(),
                     to: cluster.pods[to].id.clone(),
                     port: port.port,
@@ -136,7 +136,7 @@ pub fn report(cluster: &Cluster) -> Report {
             }
         }
     }
-    Report { workloads, flows }
+    ReachReport { workloads, flows }
 }
 
 fn side(cluster: &Cluster, classes: &Classes, index: usize, direction: Direction) -> Side {
@@ -401,7 +401,7 @@ fn grant(
     index: usize,
     direction: Direction,
     policy: &Policy,
-    rule: &Rule,
+    rule: &PolicyRule,
     peer: Option<&Peer>,
     path: String,
 ) -> Grant {
@@ -527,7 +527,7 @@ fn other_end(
     subject: Endpoint,
     pod: &Pod,
     direction: Direction,
-    rule: &Rule,
+    rule: &PolicyRule,
     namespaces: Option<&Selector>,
     pods: Option<&Selector>,
     policy_namespace: &str,
@@ -821,7 +821,7 @@ mod tests {
     }
 
     /// The report as lines a reader can check: one per side, grant and flow.
-    fn lines(report: &Report) -> String {
+    fn lines(report: &ReachReport) -> String {
         let mut out = Vec::new();
         for w in &report.workloads {
             out.push(format!(

@@ -32,7 +32,7 @@ fn port_label(port: &Port, kind: FlowKind) -> String {
 /// the flows into and out of it and the nodes at their other ends.
 fn picture(system: &System, focus: Option<usize>) -> Picture {
     let workspace: BTreeSet<&str> = system.services.iter().map(|s| s.namespace()).collect();
-    let flows: Vec<&super::Flow> = match focus {
+    let flows: Vec<&super::SystemFlow> = match focus {
         None => system.flows.iter().collect(),
         Some(index) => {
             let end = End::Service { index };
@@ -174,7 +174,7 @@ fn picture(system: &System, focus: Option<usize>) -> Picture {
 /// selector.
 fn rule_names(
     system: &System,
-    flows: &[&super::Flow],
+    flows: &[&super::SystemFlow],
     end: &End,
     namespace: &str,
     labels: &[(String, String)],

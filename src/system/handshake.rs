@@ -9,7 +9,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::{End, Flow, FlowKind, Service, Severity, System, SystemProblem};
+use super::{End, FlowKind, Service, Severity, System, SystemFlow, SystemProblem};
 use crate::model::{self, Port};
 
 /// What the checks need of each service, computed once.
@@ -51,7 +51,7 @@ struct Checker<'a> {
     facts: Vec<Facts>,
     by_namespace: BTreeMap<&'a str, Vec<usize>>,
     problems: Vec<SystemProblem>,
-    flows: Vec<Flow>,
+    flows: Vec<SystemFlow>,
 }
 
 impl<'a> Checker<'a> {
@@ -288,7 +288,7 @@ fn network(c: &mut Checker) {
             if !rule.hosts.is_empty() {
                 // By DNS name, through Cilium's DNS proxy: outside the
                 // cluster, so no other end to consent.
-                c.flows.push(Flow {
+                c.flows.push(SystemFlow {
                     from: End::Service { index: a },
                     to: End::Hosts {
                         name,
@@ -301,7 +301,7 @@ fn network(c: &mut Checker) {
                 continue;
             }
             if let Some(cidr) = &rule.cidr {
-                c.flows.push(Flow {
+                c.flows.push(SystemFlow {
                     from: End::Service { index: a },
                     to: End::Network {
                         name,
@@ -318,7 +318,7 @@ fn network(c: &mut Checker) {
                 .clone()
                 .unwrap_or_else(|| c.facts[a].namespace.clone());
             let labels = rule.pod_labels.clone();
-            let external = Flow {
+            let external = SystemFlow {
                 from: End::Service { index: a },
                 to: pods_end(&namespace, &labels),
                 ports: ports.clone(),
@@ -357,7 +357,7 @@ fn network(c: &mut Checker) {
                     );
                     let others = c.by_namespace[namespace.as_str()].clone();
                     c.error(a, &path, message, help, &others);
-                    c.flows.push(Flow {
+                    c.flows.push(SystemFlow {
                         blocked: true,
                         ..external
                     });
@@ -405,7 +405,7 @@ fn network(c: &mut Checker) {
                 );
                 let others = c.by_namespace[namespace.as_str()].clone();
                 c.error(a, &path, message, "call a service of the workspace with app: <name>, or describe the destination with a spec".to_string(), &others);
-                c.flows.push(Flow {
+                c.flows.push(SystemFlow {
                     blocked: true,
                     ..external
                 });
@@ -425,7 +425,7 @@ fn network(c: &mut Checker) {
             } else {
                 ports_of(&rule.ports)
             };
-            let external = Flow {
+            let external = SystemFlow {
                 from: pods_end(&namespace, &labels),
                 to: End::Service { index: b },
                 ports,
@@ -469,7 +469,7 @@ fn network(c: &mut Checker) {
                     );
                     let others = c.by_namespace[namespace.as_str()].clone();
                     c.error(b, &path, message, help, &others);
-                    c.flows.push(Flow {
+                    c.flows.push(SystemFlow {
                         blocked: true,
                         ..external
                     });
@@ -497,7 +497,7 @@ fn network(c: &mut Checker) {
             let help = format!("add to {} ingress: - app: {}", c.file(b), c.name(a));
             c.error(a, &format!("egress[{i}]"), message, help, &[b]);
         }
-        c.flows.push(Flow {
+        c.flows.push(SystemFlow {
             from: End::Service { index: a },
             to: End::Service { index: b },
             ports: vec![Port::tcp(port)],
@@ -526,7 +526,7 @@ fn network(c: &mut Checker) {
         );
         let help = format!("add to {} egress: - app: {}", c.file(a), c.name(b));
         c.error(b, &format!("ingress[{j}]"), message, help, &[a]);
-        c.flows.push(Flow {
+        c.flows.push(SystemFlow {
             from: End::Service { index: a },
             to: End::Service { index: b },
             ports: vec![Port::tcp(port)],
@@ -580,7 +580,7 @@ fn dapr_invocation(c: &mut Checker) {
                 } else {
                     (other_end.clone(), End::Service { index: a })
                 };
-                let mut flow = Flow {
+                let mut flow = SystemFlow {
                     from,
                     to,
                     ports: port.clone(),
@@ -748,7 +748,7 @@ fn platform(c: &mut Checker) {
                     labels: flow.peer.pod_labels.clone(),
                 },
             };
-            c.flows.push(Flow {
+            c.flows.push(SystemFlow {
                 from: End::Service { index: a },
                 to,
                 ports: flow.ports.clone(),

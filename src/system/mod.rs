@@ -168,7 +168,7 @@ impl Service {
     }
 }
 
-/// One end of a [`Flow`].
+/// One end of a [`SystemFlow`].
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum End {
@@ -201,7 +201,7 @@ pub enum FlowKind {
 
 /// A flow of the system.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct Flow {
+pub struct SystemFlow {
     pub from: End,
     pub to: End,
     pub ports: Vec<model::Port>,
@@ -225,7 +225,7 @@ pub struct System {
     pub services: Vec<Service>,
     /// The namespaces several services share, sorted by name.
     pub shared: Vec<SharedOutput>,
-    pub flows: Vec<Flow>,
+    pub flows: Vec<SystemFlow>,
     /// Errors (only in an [`Analysis`]) and warnings.
     pub problems: Vec<SystemProblem>,
 }

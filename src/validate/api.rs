@@ -17,7 +17,7 @@ impl Validator {
             }
             return None;
         }
-        let rules: Vec<model::Rule> = api
+        let rules: Vec<model::RbacRule> = api
             .rules
             .iter()
             .enumerate()
@@ -48,7 +48,7 @@ impl Validator {
     }
 
     /// One RBAC rule: named groups, resources and verbs, never a wildcard.
-    fn rbac_rule(&mut self, path: &str, rule: &spec::RbacRule) -> Option<model::Rule> {
+    fn rbac_rule(&mut self, path: &str, rule: &spec::RbacRule) -> Option<model::RbacRule> {
         let mut ok = true;
         if rule.resources.is_empty() {
             self.push(
@@ -103,7 +103,7 @@ impl Validator {
                 "use object names (DNS-1123 subdomains)",
             );
         }
-        ok.then(|| model::Rule {
+        ok.then(|| model::RbacRule {
             api_groups: if rule.api_groups.is_empty() {
                 vec![String::new()]
             } else {

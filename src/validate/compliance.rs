@@ -12,7 +12,7 @@ use crate::validate::{formats, hosts};
 
 /// One compliance rule, for documentation and tests.
 #[derive(Debug, Clone, Copy)]
-pub struct Rule {
+pub struct ComplianceRule {
     pub id: &'static str,
     pub context: &'static str,
     pub requirement: &'static str,
@@ -20,7 +20,7 @@ pub struct Rule {
 }
 
 /// Every compliance rule, in the order they are checked.
-pub const RULES: &[Rule] = &[
+pub const RULES: &[ComplianceRule] = &[
     PCI_DSS_IMAGE_DIGEST,
     PCI_DSS_SIGNED_IMAGE,
     PCI_DSS_BOUNDED_EGRESS,
@@ -33,77 +33,77 @@ pub const RULES: &[Rule] = &[
     SOC2_AUDIT_LOGGING,
 ];
 
-pub const PCI_DSS_IMAGE_DIGEST: Rule = Rule {
+pub const PCI_DSS_IMAGE_DIGEST: ComplianceRule = ComplianceRule {
     id: "pci-dss/image-digest",
     context: "pci-dss",
     requirement: "PCI DSS v4.0 Requirement 6 (develop and maintain secure systems and software)",
     rule: "the image is pinned by digest: workload.allowTagOnlyImage is not allowed",
 };
 
-pub const PCI_DSS_SIGNED_IMAGE: Rule = Rule {
+pub const PCI_DSS_SIGNED_IMAGE: ComplianceRule = ComplianceRule {
     id: "pci-dss/signed-image",
     context: "pci-dss",
     requirement: "PCI DSS v4.0 Requirement 6 (develop and maintain secure systems and software)",
     rule: "the cluster admits only the image its signer signed: workload.signature is set",
 };
 
-pub const PCI_DSS_BOUNDED_EGRESS: Rule = Rule {
+pub const PCI_DSS_BOUNDED_EGRESS: ComplianceRule = ComplianceRule {
     id: "pci-dss/bounded-egress",
     context: "pci-dss",
     requirement: "PCI DSS v4.0 Requirement 1.3 (network access to and from the cardholder data environment is restricted)",
     rule: "no egress CIDR wider than /16 (IPv4) or /48 (IPv6), and never 0.0.0.0/0 or ::/0",
 };
 
-pub const PCI_DSS_BOUNDED_HOSTNAMES: Rule = Rule {
+pub const PCI_DSS_BOUNDED_HOSTNAMES: ComplianceRule = ComplianceRule {
     id: "pci-dss/bounded-hostnames",
     context: "pci-dss",
     requirement: "PCI DSS v4.0 Requirement 1.3 (network access to and from the cardholder data environment is restricted)",
     rule: "no hostname wildcard over a public suffix: in egress[].hosts, *.D needs D to be at least a registrable domain (not a top-level domain, not a suffix such as co.uk or s3.<region>.amazonaws.com from harden's built-in list)",
 };
 
-pub const PCI_DSS_DAPR_API_TOKEN: Rule = Rule {
+pub const PCI_DSS_DAPR_API_TOKEN: ComplianceRule = ComplianceRule {
     id: "pci-dss/dapr-api-token",
     context: "pci-dss",
     requirement: "PCI DSS v4.0 Requirement 8 (identify users and authenticate access to system components)",
     rule: "with Dapr enabled, the sidecar API requires a token: dapr.apiTokenSecret is set",
 };
 
-pub const PCI_DSS_DAPR_APP_TOKEN: Rule = Rule {
+pub const PCI_DSS_DAPR_APP_TOKEN: ComplianceRule = ComplianceRule {
     id: "pci-dss/dapr-app-token",
     context: "pci-dss",
     requirement: "PCI DSS v4.0 Requirement 8 (identify users and authenticate access to system components)",
     rule: "with Dapr enabled, the sidecar authenticates to the app with a token: dapr.appTokenSecret is set",
 };
 
-pub const PCI_DSS_EXTERNAL_SECRETS: Rule = Rule {
+pub const PCI_DSS_EXTERNAL_SECRETS: ComplianceRule = ComplianceRule {
     id: "pci-dss/external-secrets",
     context: "pci-dss",
     requirement: "PCI DSS v4.0 Requirement 8 (identify users and authenticate access to system components)",
     rule: "credentials come from an external secret store: secrets.source is externalSecrets",
 };
 
-pub const HIPAA_API_LOGGING: Rule = Rule {
+pub const HIPAA_API_LOGGING: ComplianceRule = ComplianceRule {
     id: "hipaa/api-logging",
     context: "hipaa",
     requirement: "HIPAA 45 CFR 164.312(b) (audit controls)",
     rule: "Dapr API logging stays on: dapr.apiLogging is not false",
 };
 
-pub const HIPAA_MTLS: Rule = Rule {
+pub const HIPAA_MTLS: ComplianceRule = ComplianceRule {
     id: "hipaa/mtls",
     context: "hipaa",
     requirement: "HIPAA 45 CFR 164.312(e)(1) (transmission security)",
     rule: "service-to-service traffic is encrypted: Dapr (mTLS between sidecars) is enabled",
 };
 
-pub const SOC2_AUDIT_LOGGING: Rule = Rule {
+pub const SOC2_AUDIT_LOGGING: ComplianceRule = ComplianceRule {
     id: "soc2/audit-logging",
     context: "soc2",
     requirement: "SOC 2 CC7.2 (system components are monitored for anomalies)",
     rule: "Dapr API logging stays on: dapr.apiLogging is not false",
 };
 
-fn problem(rule: &Rule, path: &str, message: String, help: &str) -> Problem {
+fn problem(rule: &ComplianceRule, path: &str, message: String, help: &str) -> Problem {
     Problem::new(
         path,
         format!(

@@ -7,8 +7,9 @@ use std::io::Write;
 
 use dialoguer::Select;
 
-use super::interview::{Asker, has_context, secret_key_questions, secrets_setup};
-use super::{WizardError, name_of};
+use super::asker::{Asker, WizardError, has_context, name_of};
+use super::output::{output_path, workspace_cluster};
+use super::secrets::{secret_key_questions, secrets_setup};
 use crate::cli::InitArgs;
 use crate::cli::init::labels_or_marker;
 use crate::spec::{self, Spec};
@@ -88,7 +89,7 @@ fn version_question(
     asker: &Asker<'_>,
 ) -> Result<(), WizardError> {
     let name = name_of(spec).unwrap_or_default().to_string();
-    let workspace = super::workspace_cluster(&super::output_path(args, &name));
+    let workspace = workspace_cluster(&output_path(args, &name));
     if args.dapr_version.is_some() || workspace.is_some_and(|c| c.dapr_version.is_some()) {
         return Ok(());
     }

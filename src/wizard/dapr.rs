@@ -169,7 +169,10 @@ fn workflow_questions(spec: &mut Spec, asker: &Asker<'_>) -> Result<(), WizardEr
         return Ok(());
     }
     workflow_callers(spec);
-    while chosen == 1 {
+    if chosen == 2 {
+        return Ok(());
+    }
+    loop {
         let index = workflow_callers(spec).len();
         workflow_callers(spec).push(spec::DaprWorkflowCaller::default());
         let field = format!("dapr.workflowCallers[{index}]");

@@ -43,8 +43,10 @@ const COMPONENT_TYPES: &[(&str, &[(&str, bool)])] = &[
     ),
 ];
 
-/// Asks for the version, the app-id, actors, components, the app-ids that
-/// invoke this app and that it invokes and (PCI DSS) the API token.
+/// Asks for the version, the app-id, actors (and on Dapr 1.18 the workflow
+/// callers), components, the app-ids that invoke this app (with their
+/// operations) and that it invokes, (PCI DSS) the API and app tokens, and
+/// on request other APIs and an app token.
 pub(super) fn dapr_questions(
     spec: &mut Spec,
     args: &InitArgs,

@@ -717,6 +717,9 @@ impl Facts {
                 facts.pod(&format!("{kind} {namespace}/{name}"), &pod);
             }
         }
+        for (area, fact) in dapr::workflow_facts(documents) {
+            facts.grant(area, fact);
+        }
         facts
     }
 

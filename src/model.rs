@@ -540,6 +540,31 @@ pub struct Dapr {
     /// The Configuration's `spec.secrets.scopes`: one per secret store the
     /// sidecar may load, each `defaultAccess: deny`.
     pub secret_scopes: Vec<SecretScope>,
+    /// The app's `WorkflowAccessPolicy` (Dapr 1.18, `dapr.workflowCallers`).
+    pub workflow_policy: Option<WorkflowPolicy>,
+}
+
+/// The `WorkflowAccessPolicy` of an app: scoped to its app-id, one rule per
+/// caller ([`crate::platform::dapr::surface::WORKFLOW_OPERATIONS`]).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct WorkflowPolicy {
+    pub name: String,
+    pub callers: Vec<WorkflowCaller>,
+}
+
+/// One caller of a [`WorkflowPolicy`]: at least one workflow or activity.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct WorkflowCaller {
+    pub app_id: String,
+    pub workflows: Vec<WorkflowGrant>,
+    pub activities: Vec<String>,
+}
+
+/// A workflow (name or glob) and its operations, none repeated.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct WorkflowGrant {
+    pub name: String,
+    pub operations: Vec<String>,
 }
 
 /// One `spec.api.allowed` entry of the app's Configuration.

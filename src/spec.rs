@@ -526,6 +526,43 @@ pub struct Dapr {
     /// `name/version` for one version, e.g. `state/v1alpha1` (state query).
     #[serde(default, deserialize_with = "null_as_default")]
     pub apis: Vec<String>,
+    /// Dapr 1.18: the other apps (by app-id, of the app's namespace) that
+    /// may call the app's workflows and activities, and with which
+    /// operations. Rendered as a WorkflowAccessPolicy: once it exists, every
+    /// other cross-app call is refused. An empty list admits no other app;
+    /// absent leaves the app's workflows open to every app (Dapr's default).
+    /// The app's calls to itself are never gated.
+    pub workflow_callers: Option<Vec<DaprWorkflowCaller>>,
+}
+
+/// Another app that may call the app's workflows or activities.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(deny_unknown_fields)]
+pub struct DaprWorkflowCaller {
+    /// The calling app's Dapr app-id (in the app's namespace: Dapr refuses
+    /// workflow calls from other namespaces once a policy exists).
+    pub app_id: Option<String>,
+    /// The workflows it may call, each with its operations.
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub workflows: Vec<DaprWorkflowGrant>,
+    /// The activities it may schedule, by name or glob (e.g. Charge*).
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub activities: Vec<String>,
+}
+
+/// Workflows a caller may use, and how.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(deny_unknown_fields)]
+pub struct DaprWorkflowGrant {
+    /// The workflow's name, or a glob with `*` and `?`, e.g. Order*.
+    pub name: Option<String>,
+    /// What the caller may do with it: schedule, terminate, raise, pause,
+    /// resume, purge, get or rerun.
+    #[serde(default, deserialize_with = "null_as_default")]
+    #[schemars(extend("items" = {"enum": ["schedule", "terminate", "raise", "pause", "resume", "purge", "get", "rerun"]}))]
+    pub operations: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, JsonSchema)]

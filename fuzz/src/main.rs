@@ -117,6 +117,7 @@ const KINDS: &[&str] = &[
     "Configuration",
     "Subscription",
     "Resiliency",
+    "WorkflowAccessPolicy",
     "Deployment",
     "Service",
     "PodDisruptionBudget",

@@ -253,6 +253,11 @@ pub struct Index {
     pub service_accounts: HashMap<(String, String), Option<bool>>,
     /// Dapr Configurations (namespace, name) and whether they obfuscate URLs.
     pub configurations: HashMap<(String, String), bool>,
+    /// Dapr secret store Components (`secretstores.*`) by namespace: name
+    /// to `scopes` (empty: every app-id).
+    pub secret_stores: BTreeMap<String, BTreeMap<String, Vec<String>>>,
+    /// Dapr app-ids of the audited workloads by (namespace, `dapr.io/config`).
+    pub dapr_config_apps: HashMap<(String, String), BTreeSet<String>>,
     pub workloads: Vec<WorkloadInfo>,
     /// Where pods are expected to send DNS (the cluster profile's resolvers;
     /// kubeadm's DNS pods when the audit is given no profile).
@@ -323,6 +328,17 @@ impl Index {
                         == Some(true),
                 );
             }
+            "Component"
+                if document
+                    .pointer("/spec/type")
+                    .and_then(Value::as_str)
+                    .is_some_and(|t| t.starts_with("secretstores.")) =>
+            {
+                self.secret_stores.entry(namespace()).or_default().insert(
+                    object.name().to_string(),
+                    crate::objects::value::string_list(document.get("scopes")),
+                );
+            }
             _ => {}
         }
         if object.namespace().is_some()
@@ -334,6 +350,15 @@ impl Index {
             self.operated.insert(namespace());
         }
         if let Some(workload) = Workload::of(object) {
+            if let (Some(config), Some(app_id)) = (
+                workload.annotation("dapr.io/config"),
+                workload.annotation("dapr.io/app-id"),
+            ) {
+                self.dapr_config_apps
+                    .entry((namespace(), config.to_string()))
+                    .or_default()
+                    .insert(app_id.to_string());
+            }
             self.workloads.push(WorkloadInfo {
                 namespace: namespace(),
                 account: workload.account().to_string(),

@@ -4,12 +4,16 @@
 //! secret or operation that appears is a widening; one that disappears a
 //! narrowing. A fine fact ("reads secret x of store s") is covered by the
 //! wide one it refines ("reads every secret of store s"), so tightening a
-//! wide grant is a narrowing only.
+//! wide grant is a narrowing only. The same holds for who may call an
+//! app's workflows (Dapr 1.18 `WorkflowAccessPolicy`): an app with no policy
+//! is open to every caller, so the first policy narrows; a caller or an
+//! operation added to it widens.
 
 use std::collections::BTreeSet;
 
 use serde_json::Value;
 
+use crate::objects::PodTemplate;
 use crate::platform::dapr::surface;
 
 /// The facts of a `Configuration` named `namespace/name`, each with its
@@ -164,8 +168,14 @@ pub(super) fn configuration_facts(
 
 /// Whether a Dapr fact is covered by a wider one in `others`: an operation
 /// by its caller's whole-app grant, a secret by its store's (or every
-/// store's) every-secret grant.
+/// store's) every-secret grant, a workflow caller's grant by the app's
+/// workflows being open to every caller.
 pub(super) fn covered(fact: &str, others: &BTreeSet<String>) -> bool {
+    if fact.starts_with("workflows of ") {
+        return fact
+            .split_once(WORKFLOW_GRANT)
+            .is_some_and(|(target, _)| others.contains(&format!("{target}{WORKFLOW_OPEN}")));
+    }
     if !fact.starts_with("configuration ") {
         return false;
     }
@@ -182,4 +192,111 @@ pub(super) fn covered(fact: &str, others: &BTreeSet<String>) -> bool {
         }
     }
     false
+}
+
+/// How a workflow fact of [`workflow_facts`] reads after its target.
+const WORKFLOW_OPEN: &str = " is open to every other app-id";
+const WORKFLOW_GRANT: &str = " admits app-id ";
+
+/// Who may call each Dapr app's workflows and activities, from the
+/// `WorkflowAccessPolicy` objects and the Dapr apps (`dapr.io/app-id` of
+/// the pod templates) of each namespace. An app no policy scopes is open to
+/// every caller; a scoped one admits exactly its rules' callers, each
+/// workflow (name or glob) and operation a fact, each activity one
+/// (`pkg/acl/workflow/policy.go` @ v1.18.3; a policy with no `scopes`
+/// applies to every app of its namespace, `Scoped.IsAppScoped`,
+/// `pkg/apis/common/scoped.go`).
+pub(super) fn workflow_facts(documents: &[Value]) -> Vec<(&'static str, String)> {
+    let namespace_of = |d: &Value| {
+        d.pointer("/metadata/namespace")
+            .and_then(Value::as_str)
+            .unwrap_or("default")
+            .to_string()
+    };
+    let mut apps: BTreeSet<(String, String)> = BTreeSet::new();
+    let mut policies: Vec<(String, Vec<String>, &Value)> = Vec::new();
+    for document in documents {
+        if document.get("kind").and_then(Value::as_str)
+            == Some(surface::WORKFLOW_ACCESS_POLICY_KIND)
+        {
+            let scopes = crate::objects::value::string_list(document.get("scopes"));
+            for scope in &scopes {
+                apps.insert((namespace_of(document), scope.clone()));
+            }
+            policies.push((namespace_of(document), scopes, document));
+        } else if let Some(pod) = PodTemplate::of(document)
+            && pod.annotation("dapr.io/enabled") == Some("true")
+            && pod.annotation("dapr.io/placement-host-address") != Some("")
+            && let Some(app_id) = pod.annotation("dapr.io/app-id")
+        {
+            // Workflows run on actors: an app with placement turned off
+            // has none to call (`Version::placement_can_be_disabled`).
+            apps.insert((namespace_of(document), app_id.to_string()));
+        }
+    }
+    let mut facts = Vec::new();
+    for (namespace, app_id) in &apps {
+        let target = format!("workflows of app-id {app_id} in {namespace}");
+        let scoped: Vec<&Value> = policies
+            .iter()
+            .filter(|(ns, scopes, _)| {
+                ns == namespace && (scopes.is_empty() || scopes.contains(app_id))
+            })
+            .map(|(_, _, d)| *d)
+            .collect();
+        if scoped.is_empty() {
+            facts.push(("dapr workflows", format!("{target}{WORKFLOW_OPEN}")));
+            continue;
+        }
+        for rule in scoped
+            .iter()
+            .filter_map(|d| d.pointer("/spec/rules").and_then(Value::as_array))
+            .flatten()
+        {
+            let callers: Vec<&str> = rule
+                .get("callers")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(|c| c.get("appID").and_then(Value::as_str))
+                .collect();
+            for caller in callers {
+                for workflow in rule
+                    .get("workflows")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                {
+                    let name = workflow.get("name").and_then(Value::as_str).unwrap_or("?");
+                    for operation in workflow
+                        .get("operations")
+                        .and_then(Value::as_array)
+                        .into_iter()
+                        .flatten()
+                        .filter_map(Value::as_str)
+                    {
+                        facts.push((
+                            "dapr workflows",
+                            format!(
+                                "{target}{WORKFLOW_GRANT}{caller} to {operation} workflow {name}"
+                            ),
+                        ));
+                    }
+                }
+                for activity in rule
+                    .get("activities")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                {
+                    let name = activity.get("name").and_then(Value::as_str).unwrap_or("?");
+                    facts.push((
+                        "dapr workflows",
+                        format!("{target}{WORKFLOW_GRANT}{caller} to schedule activity {name}"),
+                    ));
+                }
+            }
+        }
+    }
+    facts
 }

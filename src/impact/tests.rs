@@ -389,3 +389,71 @@ fn a_secret_or_an_operation_added_widens() {
         ]
     );
 }
+
+/// A Dapr app with actors in namespace `app`, and its WorkflowAccessPolicy
+/// with `rules` (none: no policy).
+fn workflow_manifests(rules: Option<&str>) -> Vec<String> {
+    let mut manifests = vec![
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: orders, namespace: app}\nspec:\n  template:\n    metadata:\n      annotations: {dapr.io/enabled: \"true\", dapr.io/app-id: orders}\n    spec:\n      containers: [{name: orders, image: x}]\n".to_string(),
+    ];
+    if let Some(rules) = rules {
+        manifests.push(format!(
+            "apiVersion: dapr.io/v1alpha1\nkind: WorkflowAccessPolicy\nmetadata: {{name: orders-workflow-access, namespace: app}}\nscopes: [orders]\nspec:\n  rules:\n{rules}"
+        ));
+    }
+    manifests
+}
+
+fn workflow_impacts(before: Option<&str>, after: Option<&str>) -> Vec<String> {
+    compare(&workflow_manifests(before), &workflow_manifests(after))
+        .iter()
+        .map(ToString::to_string)
+        .collect()
+}
+
+const SHIPPING_GETS: &str =
+    "    - callers: [{appID: shipping}]\n      workflows: [{name: Order*, operations: [get]}]\n";
+
+#[test]
+fn a_workflow_caller_or_operation_added_widens_and_removed_narrows() {
+    let raise = SHIPPING_GETS.replace("[get]", "[get, raise]");
+    assert_eq!(
+        workflow_impacts(Some(SHIPPING_GETS), Some(&raise)),
+        [
+            "widened   dapr workflows: workflows of app-id orders in app admits app-id shipping to raise workflow Order*"
+        ]
+    );
+    assert_eq!(
+        workflow_impacts(Some(&raise), Some(SHIPPING_GETS)),
+        [
+            "narrowed  dapr workflows: no longer: workflows of app-id orders in app admits app-id shipping to raise workflow Order*"
+        ]
+    );
+    let billing = format!(
+        "{SHIPPING_GETS}    - callers: [{{appID: billing}}]\n      activities: [{{name: Charge}}]\n"
+    );
+    assert_eq!(
+        workflow_impacts(Some(SHIPPING_GETS), Some(&billing)),
+        [
+            "widened   dapr workflows: workflows of app-id orders in app admits app-id billing to schedule activity Charge"
+        ]
+    );
+}
+
+#[test]
+fn the_first_workflow_policy_narrows_and_removing_it_widens() {
+    let added = workflow_impacts(None, Some(SHIPPING_GETS));
+    assert_eq!(
+        added,
+        [
+            "narrowed  dapr workflows: no longer: workflows of app-id orders in app is open to every other app-id"
+        ]
+    );
+    let removed = workflow_impacts(Some(SHIPPING_GETS), None);
+    assert_eq!(
+        removed,
+        [
+            "widened   dapr workflows: workflows of app-id orders in app is open to every other app-id"
+        ]
+    );
+}

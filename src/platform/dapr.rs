@@ -170,6 +170,15 @@ impl Version {
     pub fn native_sidecar_annotation(self) -> bool {
         self >= Version::V1_18
     }
+
+    /// Whether the `WorkflowAccessPolicy` custom resource exists: its CRD
+    /// and loader are in v1.18.0 and v1.18.3
+    /// (`charts/dapr/crds/workflowaccesspolicy.yaml`,
+    /// `pkg/runtime/workflowaccesspolicy.go`), absent from
+    /// `charts/dapr/crds/` @ v1.17.13 and earlier.
+    pub fn workflow_access_policy(self) -> bool {
+        self >= Version::V1_18
+    }
 }
 
 /// A Dapr control-plane service the sidecar dials, as a NetworkPolicy sees

@@ -1,6 +1,7 @@
 //! The posture document's account of the Dapr sidecar's access surface:
-//! the API allowlist, the secret scopes, the callers' operations and the
-//! app token (control C9's implementation), and what they do not cover
+//! the API allowlist, the secret scopes, the callers' operations, the app
+//! token and who may call its workflows (control C9's implementation), and
+//! what they do not cover
 //! (residual risks). Facts from [`crate::platform::dapr::surface`].
 
 use crate::model::Dapr;
@@ -50,6 +51,39 @@ pub(super) fn access_summary(dapr: &Dapr) -> String {
             operations.join(", ")
         ));
     }
+    if let Some(policy) = &dapr.workflow_policy {
+        let callers: Vec<String> = policy
+            .callers
+            .iter()
+            .map(|c| {
+                let mut grants: Vec<String> = c
+                    .workflows
+                    .iter()
+                    .map(|w| format!("{} workflow {}", w.operations.join("/"), w.name))
+                    .collect();
+                grants.extend(
+                    c.activities
+                        .iter()
+                        .map(|a| format!("schedule activity {a}")),
+                );
+                format!("{} ({})", c.app_id, grants.join(", "))
+            })
+            .collect();
+        parts.push(if callers.is_empty() {
+            format!(
+                "{} {} admits no other app to the app's workflows and activities",
+                surface::WORKFLOW_ACCESS_POLICY_KIND,
+                policy.name
+            )
+        } else {
+            format!(
+                "{} {} admits to the app's workflows and activities only {}",
+                surface::WORKFLOW_ACCESS_POLICY_KIND,
+                policy.name,
+                callers.join("; ")
+            )
+        });
+    }
     if let Some(token) = &dapr.app_token {
         parts.push(format!(
             "the sidecar sends the app token of Secret {} in the {} header, mounted for the app at {}",
@@ -67,6 +101,16 @@ pub(super) fn access_risks(dapr: &Dapr) -> Vec<String> {
         "The sidecar's API allowlist does not cover gRPC proxying (service invocation through any gRPC service with dapr-app-id metadata) or the workflow engine's durabletask service: only the callee's access control applies to them (dapr/dapr pkg/api/grpc/endpoints.go, pkg/api/grpc/server.go).".to_string(),
         "Secret scopes govern only the app's calls to the Dapr secrets API, not the secretKeyRef of a component, which the operator or daprd resolve without them.".to_string(),
     ];
+    match &dapr.workflow_policy {
+        Some(_) => risks.push(format!(
+            "The {} gates only calls from other apps: the app's own sidecar may start, raise, terminate or purge any of its workflows, and the policy names callers by app-id, so it holds only with Dapr mTLS (a call without an mTLS identity is refused once the policy exists) (dapr/dapr pkg/acl/workflow/policy.go @ v1.18.3).",
+            surface::WORKFLOW_ACCESS_POLICY_KIND
+        )),
+        None if dapr.actors => risks.push(
+            "No WorkflowAccessPolicy (dapr.workflowCallers, Dapr 1.18): any other Dapr app may schedule, raise events on or terminate the app's workflows and schedule its activities.".to_string(),
+        ),
+        None => {}
+    }
     if let Some(token) = &dapr.app_token {
         risks.push(format!(
             "The app token (Secret {}) protects the app only if the app refuses requests whose {} header differs from it; Dapr does not enforce it, and its own health probes of the app arrive without it.",

@@ -139,6 +139,8 @@ impl Validator {
             secret_scopes.as_deref().unwrap_or_default(),
         );
         ok &= secret_scopes.is_some() && api_allowed.is_some();
+        let workflow_policy = self.dapr_workflow_policy(dapr, version, &app_id, name);
+        ok &= workflow_policy.is_some();
         let api_token = dapr
             .api_token_secret
             .as_ref()
@@ -179,6 +181,7 @@ impl Validator {
                 .then(|| dapr::surface::PROBE_API_PATH.to_string()),
             api_allowed: api_allowed.unwrap_or_default(),
             secret_scopes: secret_scopes.unwrap_or_default(),
+            workflow_policy: workflow_policy.flatten(),
             config_name: format!("{name}-dapr-config"),
             app_id,
             api_logging: dapr.api_logging.unwrap_or(true),

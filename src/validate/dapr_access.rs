@@ -1,7 +1,8 @@
 //! The sidecar's access surface in the `dapr` section: the API allowlist
 //! (derived from the components and fields, plus `dapr.apis`), secret
 //! scopes (`components[].allowedSecrets`), the app token and the
-//! operations a caller may invoke (`invokedBy[].operations`). The Dapr facts
+//! operations a caller may invoke (`invokedBy[].operations`), and who may
+//! call the app's workflows (`workflowCallers`, Dapr 1.18). The Dapr facts
 //! are in [`crate::platform::dapr::surface`].
 
 use std::collections::BTreeSet;
@@ -370,5 +371,200 @@ impl Validator {
             }
         }
         ok.then(|| rules.into_iter().collect())
+    }
+
+    /// `dapr.workflowCallers`: the app's WorkflowAccessPolicy (Dapr 1.18).
+    /// `None` when a problem was reported; `Some(None)` when the spec
+    /// leaves workflows open (no policy).
+    pub(super) fn dapr_workflow_policy(
+        &mut self,
+        dapr: &spec::Dapr,
+        version: Version,
+        app_id: &str,
+        name: &str,
+    ) -> Option<Option<model::WorkflowPolicy>> {
+        let Some(callers) = &dapr.workflow_callers else {
+            return Some(None);
+        };
+        if !version.workflow_access_policy() {
+            self.push(
+                Problem::new(
+                    "dapr.workflowCallers",
+                    format!(
+                        "a {} (who may call the app's workflows) needs Dapr 1.18, and dapr.version is {}",
+                        surface::WORKFLOW_ACCESS_POLICY_KIND,
+                        version.name()
+                    ),
+                )
+                .help("set dapr.version to 1.18, or remove workflowCallers (earlier versions cannot gate workflow callers)"),
+            );
+            return None;
+        }
+        let mut ok = true;
+        if !dapr.actors {
+            self.push(
+                Problem::new(
+                    "dapr.workflowCallers",
+                    "workflows run on Dapr actors, and dapr.actors is not true",
+                )
+                .help("set dapr.actors: true (the sidecar then connects to placement)"),
+            );
+            ok = false;
+        }
+        let mut resolved: Vec<model::WorkflowCaller> = Vec::new();
+        for (i, caller) in callers.iter().enumerate() {
+            let field = format!("dapr.workflowCallers[{i}]");
+            let Some(caller_id) = self.required(
+                &caller.app_id,
+                &format!("{field}.appId"),
+                "give the calling app's Dapr app-id",
+            ) else {
+                ok = false;
+                continue;
+            };
+            let caller_id = caller_id.clone();
+            if !self.check(
+                &format!("{field}.appId"),
+                &caller_id,
+                formats::dns1123_label(&caller_id),
+                "use a DNS-1123 label",
+            ) {
+                ok = false;
+                continue;
+            }
+            if caller_id == app_id {
+                self.push(
+                    Problem::new(
+                        format!("{field}.appId"),
+                        format!("{caller_id:?} is the app itself, whose calls to its own workflows Dapr never gates"),
+                    )
+                    .help("list other apps only"),
+                );
+                ok = false;
+                continue;
+            }
+            if resolved.iter().any(|c| c.app_id == caller_id) {
+                self.push(
+                    Problem::new(&field, format!("{caller_id:?} is listed twice"))
+                        .help("list each caller once, with all its workflows and activities"),
+                );
+                ok = false;
+                continue;
+            }
+            if caller.workflows.is_empty() && caller.activities.is_empty() {
+                self.push(
+                    Problem::new(&field, format!("{caller_id} is given no workflow and no activity"))
+                        .help("list the workflows (with operations) or activities it may call, or remove the caller"),
+                );
+                ok = false;
+                continue;
+            }
+            let mut workflows = Vec::new();
+            for (j, grant) in caller.workflows.iter().enumerate() {
+                let grant_field = format!("{field}.workflows[{j}]");
+                let Some(grant_name) = self.required(
+                    &grant.name,
+                    &format!("{grant_field}.name"),
+                    "give the workflow's name or a glob such as Order*",
+                ) else {
+                    ok = false;
+                    continue;
+                };
+                let grant_name = grant_name.clone();
+                ok &= self.check(
+                    &format!("{grant_field}.name"),
+                    &grant_name,
+                    workflow_name(&grant_name),
+                    "write the workflow's name, or a glob with * and ?",
+                );
+                if grant.operations.is_empty() {
+                    self.push(
+                        Problem::new(format!("{grant_field}.operations"), "names no operation")
+                            .help(format!(
+                                "list at least one of {}",
+                                surface::WORKFLOW_OPERATIONS.join(", ")
+                            )),
+                    );
+                    ok = false;
+                }
+                let mut operations: Vec<String> = Vec::new();
+                for (k, operation) in grant.operations.iter().enumerate() {
+                    let op_field = format!("{grant_field}.operations[{k}]");
+                    if !surface::WORKFLOW_OPERATIONS.contains(&operation.as_str()) {
+                        self.push(
+                            Problem::new(
+                                &op_field,
+                                format!("{operation:?} is not a workflow operation"),
+                            )
+                            .help(format!(
+                                "use one of {}",
+                                surface::WORKFLOW_OPERATIONS.join(", ")
+                            )),
+                        );
+                        ok = false;
+                    } else if operations.contains(operation) {
+                        self.push(
+                            Problem::new(&op_field, format!("{operation:?} is listed twice"))
+                                .help("list each operation once (the API server refuses a repeat in this set)"),
+                        );
+                        ok = false;
+                    } else {
+                        operations.push(operation.clone());
+                    }
+                }
+                workflows.push(model::WorkflowGrant {
+                    name: grant_name,
+                    operations,
+                });
+            }
+            let mut activities: Vec<String> = Vec::new();
+            for (j, activity) in caller.activities.iter().enumerate() {
+                let activity_field = format!("{field}.activities[{j}]");
+                if !self.check(
+                    &activity_field,
+                    activity,
+                    workflow_name(activity),
+                    "write the activity's name, or a glob with * and ?",
+                ) {
+                    ok = false;
+                } else if activities.contains(activity) {
+                    self.push(
+                        Problem::new(&activity_field, format!("{activity:?} is listed twice"))
+                            .help("list each activity once"),
+                    );
+                    ok = false;
+                } else {
+                    activities.push(activity.clone());
+                }
+            }
+            resolved.push(model::WorkflowCaller {
+                app_id: caller_id,
+                workflows,
+                activities,
+            });
+        }
+        ok.then(|| {
+            Some(model::WorkflowPolicy {
+                name: format!("{name}-workflow-access"),
+                callers: resolved,
+            })
+        })
+    }
+}
+
+/// A workflow or activity name, or a glob of one (Go `path.Match`, with
+/// `*` and `?` only here: harden writes no character class): 1 to 253
+/// characters of letters, digits and `-_.:/*?`.
+fn workflow_name(name: &str) -> Result<(), String> {
+    if name.is_empty() || name.len() > 253 {
+        return Err("must be 1 to 253 characters".to_string());
+    }
+    match name.chars().find(|c| {
+        !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':' | '/' | '*' | '?'))
+    }) {
+        Some(c) => Err(format!(
+            "{c:?} is not allowed (letters, digits, -_.:/ and the globs * ?)"
+        )),
+        None => Ok(()),
     }
 }

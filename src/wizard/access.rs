@@ -2,8 +2,8 @@
 //! server's endpoint where neither the cluster profile nor the workspace
 //! gives it, and the token lifetime (`kubernetesApi`).
 
-use super::interview::{Asker, problem_at};
-use super::{WizardError, name_of};
+use super::asker::{Asker, WizardError, name_of, problem_at};
+use super::output::{output_path, workspace_cluster};
 use crate::cli::InitArgs;
 use crate::spec::{self, Spec};
 
@@ -66,7 +66,7 @@ pub(super) fn api_questions(
         }
     }
     let name = name_of(spec).unwrap_or_default().to_string();
-    let shared = super::workspace_cluster(&super::output_path(args, &name))
+    let shared = workspace_cluster(&output_path(args, &name))
         .and_then(|c| c.api_server)
         .is_some_and(|a| a.cidrs.is_some());
     if !shared && problem_at(spec, "kubernetesApi.apiServer").is_some() {

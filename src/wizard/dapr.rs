@@ -1,16 +1,19 @@
-//! The Dapr questions of `harden init`: the version, the app-id, actors,
-//! components (with the usual metadata of common types, any other metadata
-//! and scopes), the app-ids that invoke it and that it invokes and, for
-//! PCI DSS, the API token.
+//! The Dapr questions of `harden init`: the version, the app-id, actors
+//! and who may call the app's workflows (Dapr 1.18), components (with the
+//! usual metadata of common types, any other metadata, scopes and a secret
+//! store's readable secrets), the app-ids that invoke it (and their
+//! operations) and that it invokes, for PCI DSS the API and app tokens,
+//! and on request other APIs and an app token.
 
 use std::io::Write;
 
 use dialoguer::Select;
 
-use super::interview::{Asker, has_context, secret_key_questions, secrets_setup};
-use super::{WizardError, name_of};
+use super::asker::{Asker, WizardError, has_context, name_of};
+use super::output::{output_path, workspace_cluster};
+use super::secrets::{secret_key_questions, secrets_setup};
 use crate::cli::InitArgs;
-use crate::cli::init::labels_or_marker;
+use crate::cli::init::{labels_or_marker, split_list};
 use crate::spec::{self, Spec};
 
 /// Common Dapr component types, with their usual metadata: (key, secret?).
@@ -40,8 +43,10 @@ const COMPONENT_TYPES: &[(&str, &[(&str, bool)])] = &[
     ),
 ];
 
-/// Asks for the version, the app-id, actors, components, the app-ids that
-/// invoke this app and that it invokes and (PCI DSS) the API token.
+/// Asks for the version, the app-id, actors (and on Dapr 1.18 the workflow
+/// callers), components, the app-ids that invoke this app (with their
+/// operations) and that it invokes, (PCI DSS) the API and app tokens, and
+/// on request other APIs and an app token.
 pub(super) fn dapr_questions(
     spec: &mut Spec,
     args: &InitArgs,
@@ -62,6 +67,9 @@ pub(super) fn dapr_questions(
         "  Does the app use Dapr actors or workflows (placement and scheduler)?",
         false,
     )?;
+    if dapr(spec).actors && gates_workflows(spec, args) {
+        workflow_questions(spec, asker)?;
+    }
     while asker.confirm("  Add a Dapr component?", false)? {
         component_questions(spec, asker, err)?;
     }
@@ -77,7 +85,139 @@ pub(super) fn dapr_questions(
         )?;
     }
     app_token_question(spec, asker)?;
+    if asker.confirm(
+        "  More Dapr settings (other APIs the app calls, an app token)?",
+        false,
+    )? {
+        more_dapr_questions(spec, asker)?;
+    }
     Ok(())
+}
+
+/// `dapr.apis` and, unless asked already, `dapr.appTokenSecret`.
+fn more_dapr_questions(spec: &mut Spec, asker: &Asker<'_>) -> Result<(), WizardError> {
+    let given = dapr(spec).apis.join(", ");
+    asker.text(
+        spec,
+        "    Dapr APIs the app calls beyond what its components imply, comma-separated (e.g. metadata, workflows; empty: none)",
+        Some(given),
+        "dapr.apis",
+        |s, a| dapr(s).apis = split_list(a),
+    )?;
+    if dapr(spec).app_token_secret.is_none() {
+        asker.text(
+            spec,
+            "    Secret holding a token the sidecar sends to the app, so the app can refuse other callers (key token; empty: none)",
+            Some(String::new()),
+            "dapr.appTokenSecret",
+            |s, a| dapr(s).app_token_secret = (!a.is_empty()).then(|| a.into()),
+        )?;
+    }
+    Ok(())
+}
+
+/// Whether the spec's Dapr (its own version, else the workspace's, else
+/// harden's default) has the WorkflowAccessPolicy.
+fn gates_workflows(spec: &mut Spec, args: &InitArgs) -> bool {
+    use crate::platform::dapr::Version;
+    let name = name_of(spec).unwrap_or_default().to_string();
+    let version = dapr(spec)
+        .version
+        .clone()
+        .or_else(|| workspace_cluster(&output_path(args, &name)).and_then(|c| c.dapr_version));
+    version
+        .as_deref()
+        .map_or(Some(Version::DEFAULT), Version::parse)
+        .is_some_and(Version::workflow_access_policy)
+}
+
+fn workflow_callers(s: &mut Spec) -> &mut Vec<spec::DaprWorkflowCaller> {
+    dapr(s).workflow_callers.get_or_insert_with(Vec::new)
+}
+
+/// `NAME OPERATION...; ...` as workflow grants.
+fn workflow_grants(text: &str) -> Vec<spec::DaprWorkflowGrant> {
+    text.split(';')
+        .filter_map(|grant| {
+            let mut words = grant.split_whitespace();
+            let name = words.next()?;
+            Some(spec::DaprWorkflowGrant {
+                name: Some(name.into()),
+                operations: words.map(str::to_string).collect(),
+            })
+        })
+        .collect()
+}
+
+/// `dapr.workflowCallers` (Dapr 1.18): any app (no policy, Dapr's
+/// default), the apps named, or none.
+fn workflow_questions(spec: &mut Spec, asker: &Asker<'_>) -> Result<(), WizardError> {
+    if dapr(spec).workflow_callers.is_some() {
+        return Ok(());
+    }
+    let choices = [
+        "any app (Dapr's default)",
+        "only the apps named next",
+        "no other app",
+    ];
+    let chosen = Select::with_theme(asker.theme)
+        .with_prompt(
+            "  Which other Dapr apps may call its workflows and activities (WorkflowAccessPolicy)?",
+        )
+        .items(choices)
+        .default(0)
+        .interact()?;
+    if chosen == 0 {
+        return Ok(());
+    }
+    workflow_callers(spec);
+    if chosen == 2 {
+        return Ok(());
+    }
+    loop {
+        let index = workflow_callers(spec).len();
+        workflow_callers(spec).push(spec::DaprWorkflowCaller::default());
+        let field = format!("dapr.workflowCallers[{index}]");
+        asker.text(
+            spec,
+            "    Workflow caller's app-id (of this namespace)",
+            None,
+            &format!("{field}.appId"),
+            move |s, a| workflow_callers(s)[index].app_id = Some(a.into()),
+        )?;
+        asker.text(
+            spec,
+            "    Workflows it may call: NAME OPERATION... separated by ';' (e.g. Order* get raise; operations: schedule terminate raise pause resume purge get rerun; empty: none)",
+            Some(String::new()),
+            &format!("{field}.workflows"),
+            move |s, a| workflow_callers(s)[index].workflows = workflow_grants(a),
+        )?;
+        asker.text(
+            spec,
+            "    Activities it may schedule, names or globs, comma-separated (empty: none)",
+            Some(String::new()),
+            &field,
+            move |s, a| workflow_callers(s)[index].activities = split_list(a),
+        )?;
+        if !asker.confirm("  Add another workflow caller?", false)? {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// `PATH VERB...; ...` as a caller's operations.
+fn operations(text: &str) -> Vec<spec::DaprOperation> {
+    text.split(';')
+        .filter_map(|operation| {
+            let mut words = operation.split_whitespace();
+            let path = words.next()?;
+            Some(spec::DaprOperation {
+                path: Some(path.into()),
+                verbs: words.map(str::to_string).collect(),
+            })
+        })
+        .collect()
 }
 
 /// `dapr.version`, from the versions the spec's schema allows, unless a
@@ -88,7 +228,7 @@ fn version_question(
     asker: &Asker<'_>,
 ) -> Result<(), WizardError> {
     let name = name_of(spec).unwrap_or_default().to_string();
-    let workspace = super::workspace_cluster(&super::output_path(args, &name));
+    let workspace = workspace_cluster(&output_path(args, &name));
     if args.dapr_version.is_some() || workspace.is_some_and(|c| c.dapr_version.is_some()) {
         return Ok(());
     }
@@ -181,6 +321,15 @@ fn peers(spec: &mut Spec, asker: &Asker<'_>, direction: Direction) -> Result<(),
             &format!("dapr.{field}[{index}].namespace"),
             move |s, a| peer_list(s, direction)[index].namespace = (a != default).then(|| a.into()),
         )?;
+        if matches!(direction, Direction::InvokedBy) {
+            asker.text(
+                spec,
+                "    Operations it may invoke: PATH VERB... separated by ';' (e.g. /orders GET POST; empty: every operation)",
+                Some(String::new()),
+                &format!("dapr.{field}[{index}].operations"),
+                move |s, a| peer_list(s, direction)[index].operations = operations(a),
+            )?;
+        }
     }
     Ok(())
 }
@@ -232,6 +381,19 @@ fn component_questions(
             None,
             &format!("dapr.components[{index}].type"),
             move |s, a| component(s, index).component_type = Some(a.into()),
+        )?;
+    }
+    let store = component(spec, index)
+        .component_type
+        .as_deref()
+        .is_some_and(|t| t.starts_with("secretstores."));
+    if store {
+        asker.text(
+            spec,
+            "    Secrets the app may read from it through Dapr, comma-separated (empty: none; every other one is denied)",
+            Some(String::new()),
+            &format!("dapr.components[{index}].allowedSecrets"),
+            move |s, a| component(s, index).allowed_secrets = split_list(a),
         )?;
     }
     let usual = component(spec, index).metadata.clone();

@@ -4,85 +4,17 @@
 
 use std::io::Write;
 
-use dialoguer::theme::Theme;
-use dialoguer::{Confirm, Input, MultiSelect, Select};
+use dialoguer::{Input, MultiSelect, Select};
 
 use super::access::api_questions;
+use super::asker::{Asker, WizardError, has_context, name_of, problem_at, workload};
 use super::dapr::dapr_questions;
 use super::network::{callers, destinations, enforcement_question};
-use super::{WizardError, name_of, refuse_existing, workload};
+use super::output::{output_path, refuse_existing, workspace_cluster};
+use super::secrets::secrets_questions;
 use crate::cli::InitArgs;
 use crate::spec::{self, Spec};
-use crate::validate::{self, COMPLIANCE_CONTEXTS};
-
-/// The first problem `validate` reports for `path` in `spec` (or for any
-/// of several paths written `a|b`), as the wizard's re-ask message.
-pub(super) fn problem_at(spec: &Spec, path: &str) -> Option<String> {
-    path.split('|')
-        .flat_map(|path| validate::validate_answer(spec, path))
-        .next()
-        .map(|p| match p.help {
-            Some(help) => format!("{} ({help})", p.message),
-            None => p.message,
-        })
-}
-
-pub(super) struct Asker<'a> {
-    pub(super) theme: &'a dyn Theme,
-}
-
-impl Asker<'_> {
-    /// Asks for a text answer, placed into the spec by `place` and checked
-    /// at `path` until valid.
-    pub(super) fn text(
-        &self,
-        spec: &mut Spec,
-        prompt: &str,
-        default: Option<String>,
-        path: &str,
-        place: impl Fn(&mut Spec, &str) + Clone,
-    ) -> Result<String, WizardError> {
-        let snapshot = spec.clone();
-        let check = place.clone();
-        let check_path = path.to_string();
-        let mut input = Input::<String>::with_theme(self.theme)
-            .with_prompt(prompt)
-            .validate_with(move |answer: &String| -> Result<(), String> {
-                let mut candidate = snapshot.clone();
-                check(&mut candidate, answer.trim());
-                match problem_at(&candidate, &check_path) {
-                    Some(problem) => Err(problem),
-                    None => Ok(()),
-                }
-            });
-        if let Some(default) = default {
-            input = input.default(default);
-        }
-        let answer = input.interact_text()?.trim().to_string();
-        place(spec, &answer);
-        Ok(answer)
-    }
-
-    /// Asks for the app name of another spec of the workspace: a name
-    /// alone cannot be checked until the specs are compiled together (the
-    /// wizard does, before writing), only its form is checked here.
-    pub(super) fn app_name(&self, prompt: &str) -> Result<String, WizardError> {
-        Ok(Input::<String>::with_theme(self.theme)
-            .with_prompt(prompt)
-            .validate_with(|answer: &String| validate::formats::dns1035_label(answer.trim()))
-            .interact_text()?
-            .trim()
-            .to_string())
-    }
-
-    pub(super) fn confirm(&self, prompt: &str, default: bool) -> Result<bool, WizardError> {
-        Ok(Confirm::with_theme(self.theme)
-            .wait_for_newline(true)
-            .with_prompt(prompt)
-            .default(default)
-            .interact()?)
-    }
-}
+use crate::validate::COMPLIANCE_CONTEXTS;
 
 fn app(spec: &mut Spec) -> &mut spec::App {
     spec.app.get_or_insert_with(Default::default)
@@ -178,7 +110,7 @@ fn cluster_question(
     asker: &Asker<'_>,
 ) -> Result<(), WizardError> {
     let name = name_of(spec).unwrap_or_default().to_string();
-    let in_workspace = super::workspace_cluster(&super::output_path(args, &name)).is_some();
+    let in_workspace = workspace_cluster(&output_path(args, &name)).is_some();
     if args.cluster.is_some() || in_workspace {
         return Ok(());
     }
@@ -452,164 +384,4 @@ fn more_workload_questions(spec: &mut Spec, asker: &Asker<'_>) -> Result<(), Wiz
         workload(spec).probes = None;
     }
     Ok(())
-}
-
-/// The `secrets` section: the source, the store and the keys.
-fn secrets_questions(
-    spec: &mut Spec,
-    asker: &Asker<'_>,
-    err: &mut dyn Write,
-) -> Result<(), WizardError> {
-    if spec.secrets.is_none()
-        && asker.confirm("Does the app read secrets (files under /secrets)?", false)?
-    {
-        secrets_setup(spec, asker, err)?;
-        loop {
-            secret_key_questions(spec, asker, None)?;
-            if !asker.confirm("  Add another secret key?", false)? {
-                break;
-            }
-        }
-    }
-    Ok(())
-}
-
-/// Where the app's secret values come from: the source, the store, the
-/// mount directory and the refresh interval.
-pub(super) fn secrets_setup(
-    spec: &mut Spec,
-    asker: &Asker<'_>,
-    err: &mut dyn Write,
-) -> Result<(), WizardError> {
-    let pci = has_context(spec, "pci-dss");
-    let source = if pci {
-        writeln!(
-            err,
-            "  PCI DSS: secrets come from an external store (External Secrets Operator)."
-        )
-        .map_err(WizardError::Output)?;
-        0
-    } else {
-        Select::with_theme(asker.theme)
-            .with_prompt("  Where do the values come from?")
-            .items([
-                "External Secrets Operator (a secret store)",
-                "created by hand (kubectl create secret)",
-            ])
-            .default(0)
-            .interact()?
-    };
-    spec.secrets = Some(spec::Secrets {
-        source: Some(
-            if source == 0 {
-                "externalSecrets"
-            } else {
-                "manual"
-            }
-            .into(),
-        ),
-        ..Default::default()
-    });
-    if source == 0 {
-        asker.text(
-            spec,
-            "  Secret store name",
-            None,
-            "secrets.store.name",
-            |s, a| {
-                let secrets = s.secrets.get_or_insert_with(Default::default);
-                secrets.store.get_or_insert_with(Default::default).name = Some(a.into());
-            },
-        )?;
-        let kinds = ["ClusterSecretStore", "SecretStore"];
-        let kind = Select::with_theme(asker.theme)
-            .with_prompt("  Store kind")
-            .items(kinds)
-            .default(0)
-            .interact()?;
-        if let Some(store) = spec.secrets.as_mut().and_then(|s| s.store.as_mut()) {
-            store.kind = Some(kinds[kind].into());
-        }
-    }
-    let external = source == 0;
-    let default_mount = crate::model::DEFAULT_SECRET_MOUNT;
-    asker.text(
-        spec,
-        "  Directory the files are mounted at",
-        Some(default_mount.into()),
-        "secrets.mountPath",
-        move |s, a| secrets(s).mount_path = (a != default_mount).then(|| a.into()),
-    )?;
-    if external {
-        let default_refresh = crate::model::DEFAULT_REFRESH_INTERVAL;
-        asker.text(
-            spec,
-            "  How often the values are read again from the store (e.g. 15m, 1h)",
-            Some(default_refresh.into()),
-            "secrets.refreshInterval",
-            move |s, a| secrets(s).refresh_interval = (a != default_refresh).then(|| a.into()),
-        )?;
-    }
-    Ok(())
-}
-
-fn secrets(s: &mut Spec) -> &mut spec::Secrets {
-    s.secrets.get_or_insert_with(Default::default)
-}
-
-/// One key of the app's Secret: its name (unless `name` gives it) and, from
-/// a secret store, where its value lives there. Returns the key's name.
-pub(super) fn secret_key_questions(
-    spec: &mut Spec,
-    asker: &Asker<'_>,
-    name: Option<&str>,
-) -> Result<String, WizardError> {
-    let index = secrets(spec).keys.len();
-    secrets(spec).keys.push(spec::SecretKey {
-        name: name.map(str::to_string),
-        ..Default::default()
-    });
-    let key = match name {
-        Some(name) => name.to_string(),
-        None => asker.text(
-            spec,
-            "  Secret key (its file name under the mount directory)",
-            None,
-            &format!("secrets.keys[{index}].name"),
-            move |s, a| secrets(s).keys[index].name = Some(a.into()),
-        )?,
-    };
-    let manual = spec
-        .secrets
-        .as_ref()
-        .and_then(|s| s.source.as_deref())
-        .is_some_and(|source| source == "manual");
-    if manual {
-        return Ok(key);
-    }
-    let app = name_of(spec).unwrap_or_default().to_string();
-    let default_remote = format!("{app}/{key}");
-    let remote_default = default_remote.clone();
-    asker.text(
-        spec,
-        &format!("  Where {key} lives in the store (its remote key path)"),
-        Some(default_remote),
-        &format!("secrets.keys[{index}].remoteKey"),
-        move |s, a| secrets(s).keys[index].remote_key = (a != remote_default).then(|| a.into()),
-    )?;
-    asker.text(
-        spec,
-        "  Property inside that entry (empty: the whole value)",
-        Some(String::new()),
-        &format!("secrets.keys[{index}].property"),
-        move |s, a| secrets(s).keys[index].property = (!a.is_empty()).then(|| a.into()),
-    )?;
-    Ok(key)
-}
-
-/// Whether the spec selects a compliance context.
-pub(super) fn has_context(spec: &Spec, context: &str) -> bool {
-    spec.app
-        .as_ref()
-        .is_some_and(|a| a.compliance.iter().any(|c| c == context))
 }

@@ -11,16 +11,22 @@
 //!
 //! The flags and their parsers are in [`crate::cli::init`]; the questions in
 //! `interview.rs` (the network's in `network.rs`, API access in `access.rs`,
-//! Dapr's in `dapr.rs`), any other field by its path in `setter.rs` (the
+//! the secrets' in `secrets.rs`, Dapr's in `dapr.rs`), all asked through the
+//! `Asker` of `asker.rs`, which with `output.rs` (where the spec goes) is
+//! the bottom of the wizard: no file imports one that imports it back. Any
+//! other field by its path in `setter.rs` (the
 //! last question and `--set`); the spec text in [`spec_writer`], derived
 //! from the spec's types; the file is written by [`crate::write::write_file`].
 //! A spec that names other services (`app:`) is checked with the specs
 //! beside it before it is written.
 
 mod access;
+mod asker;
 mod dapr;
 mod interview;
 mod network;
+mod output;
+mod secrets;
 mod setter;
 pub mod spec_writer;
 
@@ -31,8 +37,11 @@ use dialoguer::Confirm;
 use dialoguer::theme::{ColorfulTheme, SimpleTheme, Theme};
 
 pub use crate::cli::InitArgs;
-use crate::spec::{self, Spec};
-use interview::{Asker, interview};
+use crate::spec::Spec;
+pub use asker::WizardError;
+use asker::{Asker, name_of, workload};
+use interview::interview;
+use output::{output_path, refuse_existing, workspace_cluster};
 
 /// How the wizard ended.
 #[derive(Debug)]
@@ -41,40 +50,6 @@ pub enum Outcome {
     Written { path: PathBuf, render: bool },
     /// The user declined to write it.
     Declined,
-}
-
-/// Why the wizard stopped.
-#[derive(Debug, thiserror::Error)]
-pub enum WizardError {
-    #[error("error: {0}")]
-    Usage(String),
-    #[error("error: standard input is not a terminal and these values are missing: {}\n  help: pass them as flags, e.g. harden init --name billing --image registry/billing@sha256:<digest> --yes", .0.join(", "))]
-    Missing(Vec<String>),
-    #[error("error: {0} exists; pass --force to overwrite it")]
-    Exists(String),
-    #[error("{0}")]
-    Invalid(String),
-    #[error("error: the wizard was interrupted; nothing was written")]
-    Interrupted,
-    #[error(transparent)]
-    Write(#[from] crate::write::WriteError),
-    /// Writing to the terminal failed.
-    #[error("error: cannot write the wizard's output: {0}")]
-    Output(std::io::Error),
-}
-
-impl From<dialoguer::Error> for WizardError {
-    fn from(_: dialoguer::Error) -> Self {
-        WizardError::Interrupted
-    }
-}
-
-fn name_of(spec: &Spec) -> Option<&str> {
-    spec.app.as_ref()?.name.as_deref()
-}
-
-fn workload(spec: &mut Spec) -> &mut spec::Workload {
-    spec.workload.get_or_insert_with(Default::default)
 }
 
 /// Fills what the flags left open with defaults (for --yes and no terminal),
@@ -112,22 +87,6 @@ fn schema_path(output: &Path) -> String {
             .count()
     });
     format!("{}schema/harden-spec.schema.json", "../".repeat(depth))
-}
-
-/// Where the spec is written.
-fn output_path(args: &InitArgs, name: &str) -> PathBuf {
-    args.output
-        .clone()
-        .unwrap_or_else(|| Path::new("specs").join(format!("{name}.yaml")))
-}
-
-/// The cluster profile of the workspace the spec will be written into
-/// (`cluster:` in its harden.yaml), found from the nearest existing
-/// directory above `output`.
-pub(crate) fn workspace_cluster(output: &Path) -> Option<crate::spec::Cluster> {
-    let absolute = std::env::current_dir().ok()?.join(output);
-    let existing = absolute.ancestors().skip(1).find(|dir| dir.is_dir())?;
-    crate::load::workspace(existing).ok()?.cluster().cloned()
 }
 
 /// Checks a spec that names other services of its workspace (`app:`)
@@ -179,14 +138,6 @@ fn check_with_workspace(text: &str, output: &Path, shown: &str) -> Result<(), St
             .collect::<Vec<_>>()
             .join("\n")),
     }
-}
-
-fn refuse_existing(args: &InitArgs, name: &str) -> Result<(), WizardError> {
-    let output = output_path(args, name);
-    if output.exists() && !args.force {
-        return Err(WizardError::Exists(crate::quote::display_path(&output)));
-    }
-    Ok(())
 }
 
 /// Runs `harden init`.

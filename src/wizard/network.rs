@@ -7,8 +7,7 @@ use std::io::Write;
 
 use dialoguer::Select;
 
-use super::WizardError;
-use super::interview::Asker;
+use super::asker::{Asker, WizardError};
 use crate::cli::InitArgs;
 use crate::cli::init::{labels_or_marker, parse_ports};
 use crate::spec::{self, Spec};

@@ -503,6 +503,20 @@ const CASES: &[Case] = &[
         to: "dapr.io/enabled: \"true\"\n        dapr.io/enable-debug: \"true\"",
     },
     Case {
+        rule: "control/dapr-secret-scope-default-deny",
+        spec: "task-api",
+        file: "05-dapr-components.yaml",
+        from: "defaultAccess: \"deny\"",
+        to: "defaultAccess: \"allow\"",
+    },
+    Case {
+        rule: "control/dapr-secret-scope-default-deny",
+        spec: "task-api",
+        file: "05-dapr-components.yaml",
+        from: "kind: Component\n",
+        to: "kind: Component\nmetadata: {name: vault, namespace: task-api}\nspec: {type: secretstores.hashicorp.vault, version: v1, metadata: []}\nscopes: [task-api]\n---\napiVersion: dapr.io/v1alpha1\nkind: Component\n",
+    },
+    Case {
         rule: "hardening/read-only-root-filesystem",
         spec: "hello",
         file: "06-deployment.yaml",
@@ -1410,4 +1424,32 @@ fn the_secrets_fix_does_not_offer_resource_names_for_create() {
         "{create}"
     );
     assert!(fix("get").contains("or limit it with resourceNames"));
+}
+
+/// A secret store scoped to other app-ids only is not loaded by the
+/// sidecars under this Configuration: it needs no secret scope there.
+#[test]
+fn a_secret_store_of_other_apps_needs_no_scope_in_this_configuration() {
+    let files = as_pairs(&rendered("task-api"));
+    let with_store = |scopes: &str| -> Vec<(String, String)> {
+        files
+            .iter()
+            .map(|(name, text)| {
+                let text = if name == "05-dapr-components.yaml" {
+                    format!("{text}---\napiVersion: dapr.io/v1alpha1\nkind: Component\nmetadata: {{name: vault, namespace: task-api}}\nspec: {{type: secretstores.hashicorp.vault, version: v1, metadata: []}}\nscopes: {scopes}\n")
+                } else {
+                    text.clone()
+                };
+                (name.clone(), text)
+            })
+            .collect()
+    };
+    let fires = |scopes: &str| {
+        audit_all(&with_store(scopes))
+            .iter()
+            .any(|f| f.rule.id == "control/dapr-secret-scope-default-deny")
+    };
+    assert!(!fires("[billing]"));
+    assert!(fires("[billing, task-api]"));
+    assert!(fires("[]"));
 }

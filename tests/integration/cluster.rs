@@ -287,6 +287,16 @@ fn init_writes_the_preset_it_is_given_and_refuses_an_unknown_one() {
 /// that version: placement and the scheduler follow what its injector does.
 #[test]
 fn every_supported_dapr_version_renders_and_proves() {
+    let orders = std::fs::read_to_string(repo().join("specs/orders.yaml")).unwrap();
+    // Workflow callers (a WorkflowAccessPolicy) need Dapr 1.18: before it
+    // orders is rendered without them (their refusal: dapr_surface.rs).
+    let (head, rest) = orders
+        .split_once("  # Shipping follows order workflows")
+        .expect("orders names its workflow callers");
+    let (_, tail) = rest
+        .split_once("  components:")
+        .expect("then its components");
+    let orders_before_1_18 = format!("{head}  components:{tail}");
     for version in ["1.14", "1.15", "1.16", "1.17", "1.18"] {
         let ran = Harden::new()
             .file(
@@ -294,7 +304,14 @@ fn every_supported_dapr_version_renders_and_proves() {
                 workspace(&format!("{{daprVersion: \"{version}\"}}")),
             )
             .example("task-api")
-            .example("orders")
+            .file(
+                "specs/orders.yaml",
+                if version == "1.18" {
+                    &orders
+                } else {
+                    &orders_before_1_18
+                },
+            )
             .args(["render", "specs/task-api.yaml", "--out", "task-api"])
             .run()
             .then()
@@ -315,6 +332,12 @@ fn every_supported_dapr_version_renders_and_proves() {
         );
         assert_eq!(
             deployment.contains("dapr.io/enable-native-sidecar"),
+            version == "1.18",
+            "{version}"
+        );
+        assert_eq!(
+            ran.read("orders/05-dapr-components.yaml")
+                .contains("kind: WorkflowAccessPolicy"),
             version == "1.18",
             "{version}"
         );

@@ -258,3 +258,220 @@ fn a_caller_may_be_limited_to_operations() {
         "{error}"
     );
 }
+
+/// The schema of the `WorkflowAccessPolicy` CRD, as read in dapr/dapr
+/// `charts/dapr/crds/workflowaccesspolicy.yaml` and
+/// `pkg/apis/workflowaccesspolicy/v1alpha1/types.go` @ v1.18.0 and v1.18.3
+/// (the CRD is not in ../shared/conformance/crds yet, so the conformance
+/// gate cannot validate it): the keys each level may hold, the required
+/// ones, the minimum lengths and the operations' enum. Returns every breach.
+fn workflow_policy_breaches(policy: &Value) -> Vec<String> {
+    let mut breaches = Vec::new();
+    let mut keys = |value: &Value, path: &str, allowed: &[&str], required: &[&str]| {
+        let Some(map) = value.as_object() else {
+            breaches.push(format!("{path}: not a mapping"));
+            return;
+        };
+        for key in map.keys() {
+            if !allowed.contains(&key.as_str()) {
+                breaches.push(format!("{path}.{key}: unknown field"));
+            }
+        }
+        for key in required {
+            if !map.contains_key(*key) {
+                breaches.push(format!("{path}.{key}: required"));
+            }
+        }
+    };
+    keys(
+        policy,
+        "",
+        &["apiVersion", "kind", "metadata", "scopes", "spec"],
+        &[],
+    );
+    keys(&policy["spec"], "spec", &["rules"], &[]);
+    let list = |v: &Value| v.as_array().cloned().unwrap_or_default();
+    let mut checks = Vec::new();
+    for (i, rule) in list(&policy["spec"]["rules"]).iter().enumerate() {
+        let path = format!("spec.rules[{i}]");
+        keys(
+            rule,
+            &path,
+            &["callers", "workflows", "activities"],
+            &["callers"],
+        );
+        // x-kubernetes-validations: at least one workflow or activity.
+        if list(&rule["workflows"]).is_empty() && list(&rule["activities"]).is_empty() {
+            checks.push(format!(
+                "{path}: at least one of workflows or activities must contain a rule"
+            ));
+        }
+        if list(&rule["callers"]).is_empty() {
+            checks.push(format!("{path}.callers: minItems 1"));
+        }
+        for (j, caller) in list(&rule["callers"]).iter().enumerate() {
+            keys(
+                caller,
+                &format!("{path}.callers[{j}]"),
+                &["appID"],
+                &["appID"],
+            );
+            if caller["appID"].as_str().is_none_or(str::is_empty) {
+                checks.push(format!("{path}.callers[{j}].appID: minLength 1"));
+            }
+        }
+        for (j, workflow) in list(&rule["workflows"]).iter().enumerate() {
+            let wpath = format!("{path}.workflows[{j}]");
+            keys(
+                workflow,
+                &wpath,
+                &["name", "operations"],
+                &["name", "operations"],
+            );
+            if workflow["name"].as_str().is_none_or(str::is_empty) {
+                checks.push(format!("{wpath}.name: minLength 1"));
+            }
+            let operations = list(&workflow["operations"]);
+            if operations.is_empty() {
+                checks.push(format!("{wpath}.operations: minItems 1"));
+            }
+            let mut seen = std::collections::BTreeSet::new();
+            for operation in &operations {
+                let text = operation.as_str().unwrap_or_default();
+                if ![
+                    "schedule",
+                    "terminate",
+                    "raise",
+                    "pause",
+                    "resume",
+                    "purge",
+                    "get",
+                    "rerun",
+                ]
+                .contains(&text)
+                {
+                    checks.push(format!("{wpath}.operations: {text:?} not in the enum"));
+                }
+                if !seen.insert(text.to_string()) {
+                    checks.push(format!(
+                        "{wpath}.operations: {text:?} repeated (list-type set)"
+                    ));
+                }
+            }
+        }
+        for (j, activity) in list(&rule["activities"]).iter().enumerate() {
+            let apath = format!("{path}.activities[{j}]");
+            keys(activity, &apath, &["name"], &["name"]);
+            if activity["name"].as_str().is_none_or(str::is_empty) {
+                checks.push(format!("{apath}.name: minLength 1"));
+            }
+        }
+    }
+    for scope in list(&policy["scopes"]) {
+        if !scope.is_string() {
+            checks.push("scopes: items are strings".to_string());
+        }
+    }
+    breaches.extend(checks);
+    breaches
+}
+
+fn workflow_policy(documents: &[Value]) -> Option<&Value> {
+    documents
+        .iter()
+        .find(|d| d["kind"] == "WorkflowAccessPolicy")
+}
+
+const WORKFLOW_APP: &str = "dapr:\n  actors: true\n";
+
+#[test]
+fn workflow_callers_render_one_policy_scoped_to_the_app_and_valid_against_the_crd() {
+    // orders.yaml: shipping may get and raise Order* workflows.
+    let documents = file_documents("specs/orders.yaml");
+    let policy = workflow_policy(&documents).expect("a WorkflowAccessPolicy");
+    assert_eq!(
+        policy,
+        &serde_json::json!({
+            "apiVersion": "dapr.io/v1alpha1",
+            "kind": "WorkflowAccessPolicy",
+            "metadata": {
+                "name": "orders-workflow-access",
+                "namespace": "shop",
+                "labels": {"app.kubernetes.io/part-of": "orders", "app.kubernetes.io/managed-by": "harden"},
+            },
+            "scopes": ["orders"],
+            "spec": {"rules": [{
+                "callers": [{"appID": "shipping"}],
+                "workflows": [{"name": "Order*", "operations": ["get", "raise"]}],
+            }]},
+        })
+    );
+    assert_eq!(workflow_policy_breaches(policy), Vec::<String>::new());
+    // Every operation, activities, and no caller at all: each valid.
+    let every = "[schedule, terminate, raise, pause, resume, purge, get, rerun]";
+    for callers in [
+        format!(
+            "[{{appId: billing, workflows: [{{name: Checkout, operations: {every}}}], activities: [Charge*, Refund]}}, {{appId: audit, activities: [Report]}}]"
+        ),
+        "[]".to_string(),
+    ] {
+        let documents = text_documents(&format!(
+            "{BASE}{WORKFLOW_APP}  workflowCallers: {callers}\n"
+        ));
+        let policy = workflow_policy(&documents).expect("a WorkflowAccessPolicy");
+        assert_eq!(policy["scopes"], serde_json::json!(["shop"]));
+        assert_eq!(
+            workflow_policy_breaches(policy),
+            Vec::<String>::new(),
+            "{callers}"
+        );
+    }
+    // The checker itself catches what the CRD refuses.
+    let broken = serde_json::json!({"apiVersion": "dapr.io/v1alpha1", "kind": "WorkflowAccessPolicy",
+        "spec": {"rules": [{"callers": [{"appID": ""}], "workflows": [{"name": "x", "operations": ["start", "get", "get"]}]},
+                            {"callers": [], "extra": 1}]}});
+    assert_eq!(
+        workflow_policy_breaches(&broken).len(),
+        6,
+        "{:?}",
+        workflow_policy_breaches(&broken)
+    );
+    // No workflowCallers: no policy (Dapr's default, open).
+    assert!(workflow_policy(&text_documents(&format!("{BASE}{WORKFLOW_APP}"))).is_none());
+}
+
+#[test]
+fn workflow_callers_are_refused_before_dapr_1_18_and_checked() {
+    let error = load_spec_text(
+        &format!(
+            "{BASE}dapr:\n  version: \"1.17\"\n  actors: true\n  workflowCallers: [{{appId: billing, activities: [Charge]}}]\n"
+        ),
+        "s.yaml",
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        error.contains("dapr.workflowCallers: a WorkflowAccessPolicy (who may call the app's workflows) needs Dapr 1.18, and dapr.version is 1.17"),
+        "{error}"
+    );
+    let error = load_spec_text(
+        &format!(
+            "{BASE}dapr:\n  workflowCallers:\n    - appId: shop\n      activities: [a]\n    - appId: billing\n    - appId: Bad_Id\n      activities: [a]\n    - appId: ledger\n      workflows: [{{name: \"x y\", operations: [start, get, get]}}, {{name: z}}]\n"
+        ),
+        "s.yaml",
+    )
+    .unwrap_err()
+    .to_string();
+    for expected in [
+        "dapr.workflowCallers: workflows run on Dapr actors, and dapr.actors is not true",
+        "dapr.workflowCallers[0].appId: \"shop\" is the app itself",
+        "dapr.workflowCallers[1]: billing is given no workflow and no activity",
+        "dapr.workflowCallers[2].appId: \"Bad_Id\"",
+        "dapr.workflowCallers[3].workflows[0].name: \"x y\"",
+        "dapr.workflowCallers[3].workflows[0].operations[0]: \"start\" is not a workflow operation",
+        "dapr.workflowCallers[3].workflows[0].operations[2]: \"get\" is listed twice",
+        "dapr.workflowCallers[3].workflows[1].operations: names no operation",
+    ] {
+        assert!(error.contains(expected), "missing {expected:?} in\n{error}");
+    }
+}

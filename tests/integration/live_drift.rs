@@ -325,7 +325,7 @@ fn the_repository_specs_after_a_round_trip_are_in_sync_and_a_widened_role_is_not
         .then()
         .file("live.yaml", list(&live))
         .args(["check", "--live", "live.yaml", "specs"])
-        .stdout_contains("check --live: in sync with live.yaml: 82 rendered objects compared")
+        .stdout_contains("check --live: in sync with live.yaml: 83 rendered objects compared")
         .run();
     let role = find(&mut live, "Role", "payments-role");
     role["rules"][0]["resources"] = json!(["configmaps", "secrets"]);

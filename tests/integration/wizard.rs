@@ -179,6 +179,7 @@ fn a_full_session_writes_the_expected_spec() {
     step(&mut session, "Add a Dapr component", "n\r");
     step(&mut session, "May another Dapr app invoke", "n\r");
     step(&mut session, "Does this app invoke another Dapr app", "n\r");
+    step(&mut session, "More Dapr settings", "n\r");
     step(&mut session, "Set another field?", "\r");
     step(&mut session, "Write specs/billing.yaml?", "y\r");
     step(&mut session, "Render it now", "n\r");
@@ -643,5 +644,109 @@ fn more_workload_settings_keep_what_the_flags_gave() {
     assert_eq!(
         (readiness.path.as_deref(), readiness.period_seconds),
         (Some("/ready"), Some(10))
+    );
+}
+
+/// The Dapr fields that were only reachable by `--set` are asked: a secret
+/// store's readable secrets, a caller's operations, the workflow callers
+/// (here: no other app), other APIs and an app token outside pci-dss.
+#[test]
+fn the_dapr_access_fields_are_asked() {
+    let dir = TempDir::new().unwrap();
+    let mut session = wizard(
+        &dir,
+        &[
+            "--name",
+            "ledger",
+            "--image",
+            IMAGE,
+            "--port",
+            "8080",
+            "--replicas",
+            "2",
+            "--compliance",
+            "soc2",
+            "--pod-security-version",
+            "v1.33",
+            "--namespace",
+            "ledger",
+        ],
+    );
+    step(&mut session, "More workload settings", "n\r");
+    step(&mut session, "Add a caller", "n\r");
+    step(&mut session, "Add a destination", "n\r");
+    step(&mut session, "read secrets", "n\r");
+    step(&mut session, "Cluster it runs on", "\r");
+    step(&mut session, "Kubernetes API", "n\r");
+    step(&mut session, "Enable Dapr", "y\r");
+    step(&mut session, "Dapr version", "\r");
+    step(&mut session, "Dapr app-id", "\r");
+    step(&mut session, "actors or workflows", "y\r");
+    // Down twice: no other app.
+    step(&mut session, "call its workflows", "\u{1b}[B\u{1b}[B\r");
+    step(&mut session, "Add a Dapr component", "y\r");
+    step(&mut session, "Component name", "vault\r");
+    // The last item: a type typed out.
+    step(&mut session, "Component type", "\u{1b}[A\r");
+    step(
+        &mut session,
+        "Component type (e.g.",
+        "secretstores.hashicorp.vault\r",
+    );
+    step(
+        &mut session,
+        "Secrets the app may read from it",
+        "db-password, api-key\r",
+    );
+    step(&mut session, "Other metadata", "\r");
+    step(&mut session, "Other app-ids that may use it", "\r");
+    step(&mut session, "Add a Dapr component", "n\r");
+    step(&mut session, "May another Dapr app invoke", "y\r");
+    step(&mut session, "Caller's app-id", "billing\r");
+    step(&mut session, "Caller's namespace", "billing\r");
+    // A verb in lower case is refused with the reason, then corrected.
+    step(&mut session, "Operations it may invoke", "/entries post\r");
+    step(&mut session, "upper case", "");
+    session
+        .send("\u{15}/entries POST; /entries/* GET\r")
+        .unwrap();
+    step(&mut session, "Add another caller app-id", "n\r");
+    step(&mut session, "Does this app invoke another Dapr app", "n\r");
+    step(&mut session, "More Dapr settings", "y\r");
+    step(&mut session, "Dapr APIs the app calls beyond", "metadata\r");
+    step(
+        &mut session,
+        "Secret holding a token the sidecar sends",
+        "ledger-app-token\r",
+    );
+    step(&mut session, "Set another field?", "\r");
+    step(&mut session, "Write specs/ledger.yaml?", "y\r");
+    step(&mut session, "Render it now", "n\r");
+    session.expect(Eof).unwrap();
+    let written = fs::read_to_string(dir.path().join("specs/ledger.yaml")).unwrap();
+    let spec = harden::yaml::parse_document::<harden::spec::Spec>(&written)
+        .unwrap()
+        .value;
+    let dapr = spec.dapr.unwrap();
+    assert_eq!(dapr.workflow_callers, Some(Vec::new()), "{written}");
+    assert_eq!(
+        dapr.components[0].allowed_secrets,
+        ["db-password", "api-key"]
+    );
+    let operations = &dapr.invoked_by[0].operations;
+    assert_eq!(operations.len(), 2, "{written}");
+    assert_eq!(operations[1].path.as_deref(), Some("/entries/*"));
+    assert_eq!(operations[1].verbs, ["GET"]);
+    assert_eq!(dapr.apis, ["metadata"]);
+    assert_eq!(dapr.app_token_secret.as_deref(), Some("ledger-app-token"));
+    let model = harden::load::load_spec_text(&written, "specs/ledger.yaml").unwrap();
+    assert!(
+        model
+            .dapr
+            .unwrap()
+            .workflow_policy
+            .unwrap()
+            .callers
+            .is_empty()
     );
 }

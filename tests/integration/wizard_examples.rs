@@ -239,6 +239,7 @@ fn task_api() {
             ("Add a Dapr component", "n"),
             ("May another Dapr app invoke", "n"),
             ("Does this app invoke another Dapr app", "n"),
+            ("More Dapr settings", "n"),
             ("Set another field?", "dapr.components[0].version=v1"),
         ],
     );
@@ -326,6 +327,9 @@ fn checkout() {
                 "Secret holding the token the sidecar sends",
                 "checkout-dapr-app-token",
             ),
+            // The other APIs are asked; the app token was, under PCI DSS.
+            ("More Dapr settings", "y"),
+            ("Dapr APIs the app calls beyond", ""),
             // PCI DSS requires workload.signature.
             (
                 "Set another field?",
@@ -382,6 +386,11 @@ fn orders() {
             ("Dapr version", ""),
             ("Dapr app-id", ""),
             ("actors or workflows", "y"),
+            ("call its workflows", DOWN),
+            ("Workflow caller's app-id", "shipping"),
+            ("Workflows it may call", "Order* get raise"),
+            ("Activities it may schedule", ""),
+            ("Add another workflow caller", "n"),
             ("Add a Dapr component", "y"),
             ("Component name", "orders-actors"),
             ("Component type", ""),
@@ -405,18 +414,16 @@ fn orders() {
             ("May another Dapr app invoke", "y"),
             ("Caller's app-id", "storefront"),
             ("Caller's namespace", "web"),
+            ("Operations it may invoke", "/orders GET POST"),
             ("Add another caller app-id", "n"),
             ("Does this app invoke another Dapr app", "y"),
             ("Invoked app's app-id", "inventory"),
             ("Invoked app's namespace", ""),
             ("Add another app-id it invokes", "n"),
+            ("More Dapr settings", "n"),
             (
                 "Set another field?",
                 "workload.probes.readiness.periodSeconds=10",
-            ),
-            (
-                "Set another field?",
-                "dapr.invokedBy[0].operations=[{path: /orders, verbs: [GET, POST]}]",
             ),
         ],
     );
@@ -535,6 +542,7 @@ fn workspace_billing() {
             ("May another Dapr app invoke", "y"),
             ("Caller's app-id", "task-api"),
             ("Caller's namespace", "tasks"),
+            ("Operations it may invoke", ""),
             ("Add another caller app-id", "n"),
             ("Does this app invoke another Dapr app", "n"),
             ("Secret holding the Dapr API token", "billing-dapr-token"),
@@ -542,6 +550,7 @@ fn workspace_billing() {
                 "Secret holding the token the sidecar sends",
                 "billing-dapr-app-token",
             ),
+            ("More Dapr settings", "n"),
             (
                 "Set another field?",
                 r"workload.signature={keyless: {issuer: https://token.actions.githubusercontent.com, subjectRegExp: '^https://github\.com/example/billing/\.github/workflows/release\.yml@refs/tags/v[0-9.]+$'}}",
@@ -687,6 +696,7 @@ fn workspace_task_api() {
             ("Invoked app's app-id", "billing"),
             ("Invoked app's namespace", "billing"),
             ("Add another app-id it invokes", "n"),
+            ("More Dapr settings", "n"),
             (
                 "Set another field?",
                 "workload.signature={keyless: {issuer: https://token.actions.githubusercontent.com, subject: https://github.com/example/task-api/.github/workflows/release.yml@refs/heads/main}}",

@@ -2,7 +2,8 @@
 //! to the control plane, component scopes, API logging and URL obfuscation;
 //! and the sidecar's access surface (issue 25): default-deny access
 //! control, the API allowlist and its protocols, credentials in plain
-//! component metadata, sidecar annotations that turn a protection off.
+//! component metadata, sidecar annotations that turn a protection off,
+//! secret stores readable without a deny scope.
 
 use serde_json::Value;
 
@@ -25,6 +26,7 @@ pub static RULES: &[&Rule] = &[
     &DAPR_API_ALLOWLIST_PROTOCOL,
     &DAPR_COMPONENT_PLAIN_CREDENTIAL,
     &DAPR_SIDECAR_PROTECTION_OFF,
+    &DAPR_SECRET_SCOPE_DEFAULT_DENY,
 ];
 
 // 8, 9, 10. Dapr.
@@ -498,5 +500,108 @@ fn dapr_sidecar_protection_off(cx: &mut Cx<'_>, object: &Object<'_>) {
                 format!("{} in {path}", weakening.fix),
             );
         }
+    }
+}
+
+control!(
+    DAPR_SECRET_SCOPE_DEFAULT_DENY,
+    "control/dapr-secret-scope-default-deny",
+    High,
+    9,
+    Check::Object(dapr_secret_scope_default_deny),
+    "Dapr secret store readable without a deny scope",
+    "give every secret store a spec.secrets.scopes entry with defaultAccess: deny and the secrets the app reads under allowedSecrets"
+);
+
+/// An app Configuration lets the secrets API read every key of a store
+/// when the store's scope allows by default, or when a secret store
+/// Component of its namespace has no scope at all. Decision per key
+/// (`SecretsScope.IsSecretAllowed`, `pkg/config/configuration.go`, all
+/// five): a non-empty `allowedSecrets` allows exactly those keys (then
+/// `defaultAccess` is ignored), else `deniedSecrets` refuses, else
+/// `defaultAccess` decides and empty means allow; a store without a scope
+/// allows every key (`isSecretAllowed`, `pkg/api/universal/secrets.go`).
+/// A scope that only denies some keys (`deniedSecrets`) still opens the
+/// rest, so it is reported too. The built-in `kubernetes` store is judged
+/// only when the Configuration names it: whether a sidecar loads it is a
+/// pod annotation (`control/dapr-sidecar-protection-off` reads those). A
+/// store scoped to other app-ids only is not loaded by these sidecars
+/// (component `scopes`), so it needs no scope here.
+fn dapr_secret_scope_default_deny(cx: &mut Cx<'_>, object: &Object<'_>) {
+    if !app_configuration(object) {
+        return;
+    }
+    let scopes = object
+        .document
+        .pointer("/spec/secrets/scopes")
+        .and_then(Value::as_array)
+        .map_or(&[][..], Vec::as_slice);
+    let mut scoped = std::collections::BTreeSet::new();
+    for (i, scope) in scopes.iter().enumerate() {
+        let Some(store) = scope.get("storeName").and_then(Value::as_str) else {
+            continue;
+        };
+        scoped.insert(store.to_string());
+        let allowed = scope
+            .get("allowedSecrets")
+            .and_then(Value::as_array)
+            .is_some_and(|a| !a.is_empty());
+        let access = scope.get("defaultAccess").and_then(Value::as_str);
+        if allowed || access.is_some_and(|a| a.eq_ignore_ascii_case("deny")) {
+            continue;
+        }
+        cx.report(
+            object,
+            &format!("spec.secrets.scopes[{i}]"),
+            format!(
+                "the scope of secret store {store} has defaultAccess {} and no allowedSecrets: the app may read every key of {store} not denied by name",
+                access.map_or("not set (allow)".to_string(), |a| format!("{a:?}"))
+            ),
+            format!(
+                "set defaultAccess: deny on storeName {store} in Configuration {} and list the secrets the app reads under allowedSecrets",
+                object.name()
+            ),
+        );
+    }
+    // A store counts when the sidecars under this Configuration may load
+    // it: its scopes are empty (every app-id) or name one of their app-ids
+    // (every store, when no audited workload names the Configuration).
+    let namespace = object.namespace().unwrap_or("default").to_string();
+    let apps = cx
+        .index
+        .dapr_config_apps
+        .get(&(namespace.clone(), object.name().to_string()));
+    let unscoped: Vec<String> = cx
+        .index
+        .secret_stores
+        .get(&namespace)
+        .into_iter()
+        .flatten()
+        .filter(|(store, scopes)| {
+            !scoped.contains(*store)
+                && (scopes.is_empty()
+                    || apps.is_none_or(|apps| scopes.iter().any(|s| apps.contains(s))))
+        })
+        .map(|(store, _)| store.clone())
+        .collect();
+    if !unscoped.is_empty() {
+        let path = if scopes.is_empty() {
+            "spec"
+        } else {
+            "spec.secrets.scopes"
+        };
+        cx.report(
+            object,
+            path,
+            format!(
+                "no secret scope for the secret store {} of namespace {namespace}: the app may read every key through the Dapr secrets API",
+                unscoped.join(", ")
+            ),
+            format!(
+                "add to spec.secrets.scopes of Configuration {} an entry per store ({}) with defaultAccess: deny and allowedSecrets",
+                object.name(),
+                unscoped.join(", ")
+            ),
+        );
     }
 }

@@ -257,6 +257,40 @@ pub const PROBE_API_PATH: &str = "/v1.0/metadata";
 /// (`ErrSecretPermissionDenied`, `pkg/messages/predefined.go`).
 pub const SECRET_DENIED_HTTP_STATUS: u32 = 403;
 
+/// The `WorkflowAccessPolicy` custom resource (`workflowaccesspolicies.dapr.io`,
+/// namespaced, single version `v1alpha1`): who may call the app's
+/// workflows and activities from another app. Dapr 1.18 only
+/// ([`Version::workflow_access_policy`]): `charts/dapr/crds/workflowaccesspolicy.yaml`
+/// and `pkg/apis/workflowaccesspolicy/v1alpha1/types.go` @ v1.18.0 and
+/// v1.18.3, absent @ v1.17.13. Not a Configuration field. Its CRD is not
+/// in the shared conformance set, so its schema facts are written here and
+/// tested against the rendered object (tests/integration/dapr_surface.rs).
+pub const WORKFLOW_ACCESS_POLICY_KIND: &str = "WorkflowAccessPolicy";
+/// Its `apiVersion` (`charts/dapr/crds/workflowaccesspolicy.yaml` @ v1.18.3).
+pub const WORKFLOW_ACCESS_POLICY_API_VERSION: &str = "dapr.io/v1alpha1";
+
+/// The operations a workflow rule may grant, the CRD's enum for
+/// `spec.rules[].workflows[].operations` (at least one, a set: no
+/// repeats, `x-kubernetes-list-type: set`); activities have the one
+/// operation `schedule` and no list (`WorkflowOperation`,
+/// `pkg/apis/workflowaccesspolicy/v1alpha1/types.go`;
+/// `charts/dapr/crds/workflowaccesspolicy.yaml` @ v1.18.0 and v1.18.3).
+/// Semantics (`pkg/acl/workflow/policy.go` @ v1.18.3): with no policy
+/// scoped to the target app every cross-app call is allowed; with one, a
+/// call passes only when a rule lists the caller's app-id and a workflow
+/// (or activity) whose name matches (exact or Go `path.Match` glob) with
+/// the operation. Calls of the app to itself are never gated.
+pub const WORKFLOW_OPERATIONS: [&str; 8] = [
+    "schedule",
+    "terminate",
+    "raise",
+    "pause",
+    "resume",
+    "purge",
+    "get",
+    "rerun",
+];
+
 /// Sidecar annotations that turn a protection off, with the value that
 /// does so and why (annotation keys in `pkg/injector/annotations/annotations.go`,
 /// defaults in `pkg/injector/patcher/sidecar.go` @ v1.18.3, key set

@@ -24,157 +24,9 @@
 
 use std::fmt::Write as _;
 
-use serde::Serialize;
-
 use crate::model::Model;
+pub use crate::model::guard::{App, Guard, Mode, Named, Policy, Role, Setting, Validation};
 use crate::platform::{admission, names};
-
-/// What a binding does with a failed rule (`cluster.guard`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Mode {
-    /// No guard is rendered.
-    Off,
-    /// Failures are written to the audit log only.
-    Audit,
-    /// Failures answer with a warning (and are audited); nothing is refused.
-    Warn,
-    /// Failures are refused (and audited).
-    Deny,
-}
-
-impl Mode {
-    /// The spellings of `cluster.guard`.
-    pub const NAMES: [&'static str; 4] = ["deny", "warn", "audit", "off"];
-
-    pub fn parse(text: &str) -> Option<Mode> {
-        match text {
-            "deny" => Some(Mode::Deny),
-            "warn" => Some(Mode::Warn),
-            "audit" => Some(Mode::Audit),
-            "off" => Some(Mode::Off),
-            _ => None,
-        }
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Mode::Off => "off",
-            Mode::Audit => "audit",
-            Mode::Warn => "warn",
-            Mode::Deny => "deny",
-        }
-    }
-
-    /// The default: `deny` under a compliance context (a control the
-    /// frameworks ask to be enforced), else `warn`: a namespace that already
-    /// runs objects the guard would refuse sees the warnings on every
-    /// `kubectl apply` and in the audit log before anything is refused, and
-    /// the owner switches to `deny` once they stop.
-    pub fn default_for(compliance: &[String]) -> Mode {
-        if compliance.is_empty() {
-            Mode::Warn
-        } else {
-            Mode::Deny
-        }
-    }
-
-    /// The binding's `validationActions`: `Deny` and `Warn` never together
-    /// (validation.go `validateValidationActions`), `Audit` with each.
-    pub fn actions(self) -> Vec<&'static str> {
-        match self {
-            Mode::Off => Vec::new(),
-            Mode::Audit => vec![admission::AUDIT],
-            Mode::Warn => vec![admission::WARN, admission::AUDIT],
-            Mode::Deny => vec![admission::DENY, admission::AUDIT],
-        }
-    }
-}
-
-/// What the guard admits for one app: its rendered workload's identity.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct App {
-    /// The app's name, the value of its pods' `app.kubernetes.io/name`.
-    pub name: String,
-    pub image: String,
-    pub service_account: String,
-    pub run_as_user: u64,
-    /// The spec grants API access: a projected token may be mounted.
-    pub api_access: bool,
-    /// The Role the spec grants, with its rules; `None` without API access.
-    pub role: Option<Role>,
-    /// The Dapr annotations of the pod template, exactly as rendered; empty
-    /// without Dapr.
-    pub dapr_annotations: Vec<(String, String)>,
-}
-
-/// The spec's Role: its name and rules (`apiGroups`, `resources`,
-/// `resourceNames`, `verbs`, in the rendered order).
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Role {
-    pub name: String,
-    pub rules: Vec<Vec<(&'static str, Vec<String>)>>,
-}
-
-/// A spec's guard: the mode it asks for, what it admits, and the policies
-/// rendered for it alone (`None` when off, or when its Kubernetes version
-/// has no v1 API: `skipped` says why).
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Setting {
-    pub mode: Mode,
-    pub app: App,
-    pub guard: Option<Guard>,
-    /// Why no guard is rendered although the mode is not `off`.
-    pub skipped: Option<String>,
-}
-
-/// The rendered guard of a namespace.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Guard {
-    pub namespace: String,
-    pub mode: Mode,
-    pub actions: Vec<&'static str>,
-    pub apps: Vec<String>,
-    pub policies: Vec<Policy>,
-    /// Facts the template prints.
-    pub api_version: &'static str,
-    pub policy_kind: &'static str,
-    pub binding_kind: &'static str,
-    pub failure_policy: &'static str,
-    pub namespace_label: &'static str,
-    pub operations: [&'static str; 2],
-    pub managed_by_label: &'static str,
-    pub managed_by_value: &'static str,
-}
-
-/// One ValidatingAdmissionPolicy and its binding (same name).
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Policy {
-    pub name: String,
-    /// What it is for, as a comment.
-    pub purpose: &'static str,
-    pub rules: Vec<admission::ResourceRule>,
-    pub match_conditions: Vec<Named>,
-    pub variables: Vec<Named>,
-    pub validations: Vec<Validation>,
-}
-
-/// A match condition or a variable.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Named {
-    pub name: String,
-    pub expression: String,
-}
-
-/// One rule: its id (named in the message), expression and message.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Validation {
-    pub rule: &'static str,
-    pub expression: String,
-    pub message: String,
-    /// `Forbidden` (HTTP 403) rather than the default `Invalid`.
-    pub reason: &'static str,
-}
 
 /// The prefix of every message: `harden guard rule <id>: ...`.
 pub const MESSAGE_PREFIX: &str = "harden guard rule ";
@@ -582,7 +434,12 @@ pub fn setting(model: &Model, mode: Mode) -> Setting {
         run_as_user: model.workload.run_as_user,
         api_access: model.api_access.is_some(),
         role,
-        dapr_annotations: dapr_annotations(model),
+        dapr_annotations: model
+            .dapr
+            .iter()
+            .flat_map(|d| &d.annotations)
+            .map(|a| (a.key.to_string(), a.value.clone()))
+            .collect(),
     };
     let skipped = if mode == Mode::Off {
         None
@@ -602,44 +459,6 @@ pub fn setting(model: &Model, mode: Mode) -> Setting {
 /// The spec's Role, as `templates/02-rbac.yaml.j2` names it.
 pub fn role_name(app: &str) -> String {
     format!("{app}-role")
-}
-
-/// The Dapr annotations `templates/06-deployment.yaml.j2` writes on the pod
-/// template, in its order (a test holds the two equal for every example).
-pub fn dapr_annotations(model: &Model) -> Vec<(String, String)> {
-    let Some(d) = &model.dapr else {
-        return Vec::new();
-    };
-    let a = &model.facts.dapr;
-    let mut out: Vec<(&str, String)> = vec![
-        (a.enabled, "true".into()),
-        (a.app_id, d.app_id.clone()),
-        (a.app_port, model.workload.port.to_string()),
-        (a.config, d.config_name.clone()),
-        (a.api_logging, d.api_logging.to_string()),
-        (a.seccomp, "RuntimeDefault".into()),
-        (a.disable_builtin_secret_store, "true".into()),
-        (a.cpu_request, "100m".into()),
-        (a.cpu_limit, "300m".into()),
-        (a.memory_request, "64Mi".into()),
-        (a.memory_limit, "256Mi".into()),
-    ];
-    if d.disable_placement {
-        out.push((a.placement_host_address, String::new()));
-    }
-    if d.disable_scheduler {
-        out.push((a.scheduler_host_address, String::new()));
-    }
-    if d.pin_classic_sidecar {
-        out.push((a.enable_native_sidecar, "false".into()));
-    }
-    if let Some(secret) = &d.api_token_secret {
-        out.push((a.api_token_secret, secret.clone()));
-    }
-    if let Some(token) = &d.app_token {
-        out.push((a.app_token_secret, token.secret_name.clone()));
-    }
-    out.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
 }
 
 /// The guard of a namespace several specs share: one that admits every

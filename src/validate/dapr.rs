@@ -179,6 +179,8 @@ impl Validator {
                 .then(|| dapr::surface::PROBE_API_PATH.to_string()),
             api_allowed: api_allowed.unwrap_or_default(),
             secret_scopes: secret_scopes.unwrap_or_default(),
+            // Filled once the workload's port is known (`Validator::spec`).
+            annotations: Vec::new(),
             config_name: format!("{name}-dapr-config"),
             app_id,
             api_logging: dapr.api_logging.unwrap_or(true),

@@ -9,11 +9,14 @@
 //! rule's expression is fixed text; the specs' values appear only in the
 //! policy's data variables (`variables.images` and the others), each written
 //! as a CEL string literal by [`cel_string`], the one escaping function, so
-//! no spec value can change an expression. The expressions use standard CEL
-//! only (macros `all`, `exists`, `has`, the `in` operator, `size`,
-//! `startsWith`, `endsWith`, `matches`): none of Kubernetes' extension
-//! libraries, so the tests evaluate them with the `cel` crate
-//! (`tests/integration/guard_cel.rs`).
+//! no spec value can change an expression. What several rules read (the
+//! containers, their security contexts, the pod's, the volumes, the app's
+//! user and Dapr annotations) is a variable of its own, computed once per
+//! request, so the rules stay short. The expressions use standard CEL only
+//! (macros `all`, `exists`, `filter`, two-argument `map`, `has`, the `in`
+//! operator, `size`, `startsWith`, `endsWith`, `matches`): none of
+//! Kubernetes' extension libraries, so the tests evaluate them with the
+//! `cel` crate (`tests/integration/guard_cel.rs`).
 //!
 //! Rollout on a namespace that already runs objects: an UPDATE is judged
 //! only when it changes the pod template (or a pod's spec), so scaling,
@@ -227,6 +230,14 @@ fn workload_policy(namespace: &str, apps: &[&App]) -> Policy {
             }),
     );
     let dapr_prefix = cel_string(admission::DAPR_ANNOTATION_PREFIX);
+    // What the rules share is computed once, in a variable: the API server
+    // evaluates a variable when a rule first reads it and keeps its value
+    // for every other rule of the same request (kubernetes
+    // `staging/src/k8s.io/apiserver/pkg/admission/plugin/cel/composition.go`
+    // `compositionContext.Variables`, one `lazy.MapValue` per evaluation;
+    // `staging/src/k8s.io/apiserver/pkg/cel/lazy/lazy.go` `resolveField`
+    // stores each value on first access). Every variable is error-free, so
+    // the eager harness of `tests/integration/guard_cel.rs` sees the same.
     let variables = vec![
         named(
             "template",
@@ -249,18 +260,57 @@ fn workload_policy(namespace: &str, apps: &[&App]) -> Policy {
             "probe",
             format!("object.kind == 'Pod' && {probe_label} in variables.labels"),
         ),
+        // Every container: app, init (daprd as a native sidecar) and
+        // ephemeral (`kubectl debug`).
         named(
             "containers",
             "variables.podSpec.containers + (has(variables.podSpec.initContainers) ? variables.podSpec.initContainers : []) + (has(variables.podSpec.ephemeralContainers) ? variables.podSpec.ephemeralContainers : [])",
+        ),
+        // The containers' security contexts, and whether every container
+        // has one: the five container rules read these instead of walking
+        // the containers and testing `securityContext` each.
+        named(
+            "contexts",
+            "variables.containers.filter(c, has(c.securityContext)).map(c, c.securityContext)",
+        ),
+        named(
+            "everyContext",
+            "size(variables.contexts) == size(variables.containers)",
+        ),
+        // The pod's security context as a list of at most one, so the rules
+        // read its fields without repeating the test for its presence.
+        named(
+            "podContext",
+            "has(variables.podSpec.securityContext) ? [variables.podSpec.securityContext] : []",
+        ),
+        named(
+            "volumes",
+            "has(variables.podSpec.volumes) ? variables.podSpec.volumes : []",
+        ),
+        named(
+            "account",
+            "has(variables.podSpec.serviceAccountName) ? variables.podSpec.serviceAccountName : ''",
         ),
         named("images", images),
         named("accounts", accounts),
         named("users", users),
         named("tokens", tokens),
         named("dapr", dapr),
+        // The spec's user, or -1 (no valid runAsUser) for an unknown app.
+        named(
+            "user",
+            "variables.app in variables.users ? variables.users[variables.app] : -1",
+        ),
         named(
             "daprApp",
             "!variables.probe && variables.app in variables.dapr",
+        ),
+        // A pod of a Dapr app, which arrives with the injected daprd.
+        named("daprPod", "object.kind == 'Pod' && variables.daprApp"),
+        // The Dapr annotations the app's spec renders; none for another.
+        named(
+            "daprAnnotations",
+            "variables.daprApp ? variables.dapr[variables.app] : {}",
         ),
     ];
     let probe_images = cel_list(PROBE_IMAGES);
@@ -275,58 +325,56 @@ fn workload_policy(namespace: &str, apps: &[&App]) -> Policy {
         validation(
             "images",
             format!(
-                "variables.containers.all(c, (object.kind == 'Pod' && variables.daprApp && c.name == {sidecar}) ? c.image.matches({dapr_pattern}) : (variables.probe ? c.image in {probe_images} : (variables.app in variables.images && c.image == variables.images[variables.app])))"
+                "variables.containers.all(c, (variables.daprPod && c.name == {sidecar}) ? c.image.matches({dapr_pattern}) : (variables.probe ? c.image in {probe_images} : (variables.app in variables.images && c.image == variables.images[variables.app])))"
             ),
         ),
+        // An empty name is the default ServiceAccount's: the
+        // ServiceAccount admission plugin writes `default` before validating
+        // admission runs.
         validation(
             "service-account",
-            "variables.probe ? (!has(variables.podSpec.serviceAccountName) || variables.podSpec.serviceAccountName == 'default') : (variables.app in variables.accounts && has(variables.podSpec.serviceAccountName) && variables.podSpec.serviceAccountName == variables.accounts[variables.app])",
+            "variables.probe ? variables.account in ['', 'default'] : (variables.app in variables.accounts && variables.account == variables.accounts[variables.app])",
         ),
         validation(
             "token",
             format!(
-                "(!variables.probe && variables.app in variables.tokens && variables.tokens[variables.app]) || (has(variables.podSpec.automountServiceAccountToken) && variables.podSpec.automountServiceAccountToken == false && (!has(variables.podSpec.volumes) || variables.podSpec.volumes.all(v, !has(v.projected) || !has(v.projected.sources) || v.projected.sources.all(s, !has(s.serviceAccountToken) || (object.kind == 'Pod' && variables.daprApp && has(s.serviceAccountToken.audience) && s.serviceAccountToken.audience.startsWith({audience_prefix}) && s.serviceAccountToken.audience.endsWith({audience_suffix}))))))"
+                "(!variables.probe && variables.app in variables.tokens && variables.tokens[variables.app]) || (has(variables.podSpec.automountServiceAccountToken) && variables.podSpec.automountServiceAccountToken == false && variables.volumes.all(v, !has(v.projected) || !has(v.projected.sources) || v.projected.sources.all(s, !has(s.serviceAccountToken) || (variables.daprPod && has(s.serviceAccountToken.audience) && s.serviceAccountToken.audience.startsWith({audience_prefix}) && s.serviceAccountToken.audience.endsWith({audience_suffix})))))"
             ),
         ),
         validation(
             "security-context",
-            "has(variables.podSpec.securityContext) && has(variables.podSpec.securityContext.runAsNonRoot) && variables.podSpec.securityContext.runAsNonRoot == true && has(variables.podSpec.securityContext.seccompProfile) && variables.podSpec.securityContext.seccompProfile.type == 'RuntimeDefault' && variables.containers.all(c, has(c.securityContext) && has(c.securityContext.allowPrivilegeEscalation) && c.securityContext.allowPrivilegeEscalation == false && (!has(c.securityContext.runAsNonRoot) || c.securityContext.runAsNonRoot == true) && (!has(c.securityContext.seccompProfile) || c.securityContext.seccompProfile.type == 'RuntimeDefault') && has(c.securityContext.capabilities) && has(c.securityContext.capabilities.drop) && 'ALL' in c.securityContext.capabilities.drop)",
+            "variables.podContext.exists(p, has(p.runAsNonRoot) && p.runAsNonRoot == true && has(p.seccompProfile) && p.seccompProfile.type == 'RuntimeDefault') && variables.everyContext && variables.contexts.all(s, has(s.allowPrivilegeEscalation) && s.allowPrivilegeEscalation == false && (!has(s.runAsNonRoot) || s.runAsNonRoot == true) && (!has(s.seccompProfile) || s.seccompProfile.type == 'RuntimeDefault') && has(s.capabilities) && has(s.capabilities.drop) && 'ALL' in s.capabilities.drop)",
         ),
         validation(
             "run-as-user",
-            "variables.probe || (variables.app in variables.users && has(variables.podSpec.securityContext) && has(variables.podSpec.securityContext.runAsUser) && variables.podSpec.securityContext.runAsUser == variables.users[variables.app] && variables.containers.all(c, !has(c.securityContext) || !has(c.securityContext.runAsUser) || c.securityContext.runAsUser == variables.users[variables.app]))",
+            "variables.probe || (variables.podContext.exists(p, has(p.runAsUser) && p.runAsUser == variables.user) && variables.contexts.all(s, !has(s.runAsUser) || s.runAsUser == variables.user))",
         ),
         validation(
             "read-only-root-filesystem",
-            "variables.containers.all(c, has(c.securityContext) && has(c.securityContext.readOnlyRootFilesystem) && c.securityContext.readOnlyRootFilesystem == true)",
+            "variables.everyContext && variables.contexts.all(s, has(s.readOnlyRootFilesystem) && s.readOnlyRootFilesystem == true)",
         ),
         validation(
             "privileged",
-            "variables.containers.all(c, !has(c.securityContext) || !has(c.securityContext.privileged) || c.securityContext.privileged == false)",
+            "variables.contexts.all(s, !has(s.privileged) || s.privileged == false)",
         ),
         validation(
             "capabilities",
-            "variables.containers.all(c, !has(c.securityContext) || !has(c.securityContext.capabilities) || !has(c.securityContext.capabilities.add) || size(c.securityContext.capabilities.add) == 0)",
+            "variables.contexts.all(s, !has(s.capabilities) || !has(s.capabilities.add) || size(s.capabilities.add) == 0)",
         ),
         validation(
             "host-namespaces",
             "!(has(variables.podSpec.hostNetwork) && variables.podSpec.hostNetwork == true) && !(has(variables.podSpec.hostPID) && variables.podSpec.hostPID == true) && !(has(variables.podSpec.hostIPC) && variables.podSpec.hostIPC == true)",
         ),
-        validation(
-            "host-path",
-            "!has(variables.podSpec.volumes) || variables.podSpec.volumes.all(v, !has(v.hostPath))",
-        ),
+        validation("host-path", "variables.volumes.all(v, !has(v.hostPath))"),
         validation(
             "dapr-annotations",
             format!(
-                "variables.annotations.all(k, !k.startsWith({dapr_prefix}) || (variables.daprApp && k in variables.dapr[variables.app] && variables.annotations[k] == variables.dapr[variables.app][k])) && (!variables.daprApp || variables.dapr[variables.app].all(k, k in variables.annotations && variables.annotations[k] == variables.dapr[variables.app][k]))"
+                "variables.annotations.all(k, !k.startsWith({dapr_prefix}) || (k in variables.daprAnnotations && variables.annotations[k] == variables.daprAnnotations[k])) && variables.daprAnnotations.all(k, k in variables.annotations && variables.annotations[k] == variables.daprAnnotations[k])"
             ),
         ),
         validation(
             "dapr-sidecar",
-            format!(
-                "(object.kind == 'Pod' && variables.daprApp) ? variables.containers.exists(c, c.name == {sidecar}) : !variables.containers.exists(c, c.name == {sidecar})"
-            ),
+            format!("variables.containers.exists(c, c.name == {sidecar}) == variables.daprPod"),
         ),
     ];
     let changed = "request.operation == 'CREATE' || (object.kind == 'Pod' ? object.spec != oldObject.spec : (object.kind == 'CronJob' ? object.spec.jobTemplate.spec.template != oldObject.spec.jobTemplate.spec.template : object.spec.template != oldObject.spec.template))";

@@ -9,11 +9,14 @@
 //! rule's expression is fixed text; the specs' values appear only in the
 //! policy's data variables (`variables.images` and the others), each written
 //! as a CEL string literal by [`cel_string`], the one escaping function, so
-//! no spec value can change an expression. The expressions use standard CEL
-//! only (macros `all`, `exists`, `has`, the `in` operator, `size`,
-//! `startsWith`, `endsWith`, `matches`): none of Kubernetes' extension
-//! libraries, so the tests evaluate them with the `cel` crate
-//! (`tests/integration/guard_cel.rs`).
+//! no spec value can change an expression. What several rules read (the
+//! containers, their security contexts, the pod's, the volumes, the app's
+//! user and Dapr annotations) is a variable of its own, computed once per
+//! request, so the rules stay short. The expressions use standard CEL only
+//! (macros `all`, `exists`, `filter`, two-argument `map`, `has`, the `in`
+//! operator, `size`, `startsWith`, `endsWith`, `matches`): none of
+//! Kubernetes' extension libraries, so the tests evaluate them with the
+//! `cel` crate (`tests/integration/guard_cel.rs`).
 //!
 //! Rollout on a namespace that already runs objects: an UPDATE is judged
 //! only when it changes the pod template (or a pod's spec), so scaling,
@@ -24,157 +27,9 @@
 
 use std::fmt::Write as _;
 
-use serde::Serialize;
-
 use crate::model::Model;
+pub use crate::model::guard::{App, Guard, Mode, Named, Policy, Role, Setting, Validation};
 use crate::platform::{admission, names};
-
-/// What a binding does with a failed rule (`cluster.guard`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Mode {
-    /// No guard is rendered.
-    Off,
-    /// Failures are written to the audit log only.
-    Audit,
-    /// Failures answer with a warning (and are audited); nothing is refused.
-    Warn,
-    /// Failures are refused (and audited).
-    Deny,
-}
-
-impl Mode {
-    /// The spellings of `cluster.guard`.
-    pub const NAMES: [&'static str; 4] = ["deny", "warn", "audit", "off"];
-
-    pub fn parse(text: &str) -> Option<Mode> {
-        match text {
-            "deny" => Some(Mode::Deny),
-            "warn" => Some(Mode::Warn),
-            "audit" => Some(Mode::Audit),
-            "off" => Some(Mode::Off),
-            _ => None,
-        }
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Mode::Off => "off",
-            Mode::Audit => "audit",
-            Mode::Warn => "warn",
-            Mode::Deny => "deny",
-        }
-    }
-
-    /// The default: `deny` under a compliance context (a control the
-    /// frameworks ask to be enforced), else `warn`: a namespace that already
-    /// runs objects the guard would refuse sees the warnings on every
-    /// `kubectl apply` and in the audit log before anything is refused, and
-    /// the owner switches to `deny` once they stop.
-    pub fn default_for(compliance: &[String]) -> Mode {
-        if compliance.is_empty() {
-            Mode::Warn
-        } else {
-            Mode::Deny
-        }
-    }
-
-    /// The binding's `validationActions`: `Deny` and `Warn` never together
-    /// (validation.go `validateValidationActions`), `Audit` with each.
-    pub fn actions(self) -> Vec<&'static str> {
-        match self {
-            Mode::Off => Vec::new(),
-            Mode::Audit => vec![admission::AUDIT],
-            Mode::Warn => vec![admission::WARN, admission::AUDIT],
-            Mode::Deny => vec![admission::DENY, admission::AUDIT],
-        }
-    }
-}
-
-/// What the guard admits for one app: its rendered workload's identity.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct App {
-    /// The app's name, the value of its pods' `app.kubernetes.io/name`.
-    pub name: String,
-    pub image: String,
-    pub service_account: String,
-    pub run_as_user: u64,
-    /// The spec grants API access: a projected token may be mounted.
-    pub api_access: bool,
-    /// The Role the spec grants, with its rules; `None` without API access.
-    pub role: Option<Role>,
-    /// The Dapr annotations of the pod template, exactly as rendered; empty
-    /// without Dapr.
-    pub dapr_annotations: Vec<(String, String)>,
-}
-
-/// The spec's Role: its name and rules (`apiGroups`, `resources`,
-/// `resourceNames`, `verbs`, in the rendered order).
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Role {
-    pub name: String,
-    pub rules: Vec<Vec<(&'static str, Vec<String>)>>,
-}
-
-/// A spec's guard: the mode it asks for, what it admits, and the policies
-/// rendered for it alone (`None` when off, or when its Kubernetes version
-/// has no v1 API: `skipped` says why).
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Setting {
-    pub mode: Mode,
-    pub app: App,
-    pub guard: Option<Guard>,
-    /// Why no guard is rendered although the mode is not `off`.
-    pub skipped: Option<String>,
-}
-
-/// The rendered guard of a namespace.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Guard {
-    pub namespace: String,
-    pub mode: Mode,
-    pub actions: Vec<&'static str>,
-    pub apps: Vec<String>,
-    pub policies: Vec<Policy>,
-    /// Facts the template prints.
-    pub api_version: &'static str,
-    pub policy_kind: &'static str,
-    pub binding_kind: &'static str,
-    pub failure_policy: &'static str,
-    pub namespace_label: &'static str,
-    pub operations: [&'static str; 2],
-    pub managed_by_label: &'static str,
-    pub managed_by_value: &'static str,
-}
-
-/// One ValidatingAdmissionPolicy and its binding (same name).
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Policy {
-    pub name: String,
-    /// What it is for, as a comment.
-    pub purpose: &'static str,
-    pub rules: Vec<admission::ResourceRule>,
-    pub match_conditions: Vec<Named>,
-    pub variables: Vec<Named>,
-    pub validations: Vec<Validation>,
-}
-
-/// A match condition or a variable.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Named {
-    pub name: String,
-    pub expression: String,
-}
-
-/// One rule: its id (named in the message), expression and message.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Validation {
-    pub rule: &'static str,
-    pub expression: String,
-    pub message: String,
-    /// `Forbidden` (HTTP 403) rather than the default `Invalid`.
-    pub reason: &'static str,
-}
 
 /// The prefix of every message: `harden guard rule <id>: ...`.
 pub const MESSAGE_PREFIX: &str = "harden guard rule ";
@@ -375,6 +230,14 @@ fn workload_policy(namespace: &str, apps: &[&App]) -> Policy {
             }),
     );
     let dapr_prefix = cel_string(admission::DAPR_ANNOTATION_PREFIX);
+    // What the rules share is computed once, in a variable: the API server
+    // evaluates a variable when a rule first reads it and keeps its value
+    // for every other rule of the same request (kubernetes
+    // `staging/src/k8s.io/apiserver/pkg/admission/plugin/cel/composition.go`
+    // `compositionContext.Variables`, one `lazy.MapValue` per evaluation;
+    // `staging/src/k8s.io/apiserver/pkg/cel/lazy/lazy.go` `resolveField`
+    // stores each value on first access). Every variable is error-free, so
+    // the eager harness of `tests/integration/guard_cel.rs` sees the same.
     let variables = vec![
         named(
             "template",
@@ -397,18 +260,57 @@ fn workload_policy(namespace: &str, apps: &[&App]) -> Policy {
             "probe",
             format!("object.kind == 'Pod' && {probe_label} in variables.labels"),
         ),
+        // Every container: app, init (daprd as a native sidecar) and
+        // ephemeral (`kubectl debug`).
         named(
             "containers",
             "variables.podSpec.containers + (has(variables.podSpec.initContainers) ? variables.podSpec.initContainers : []) + (has(variables.podSpec.ephemeralContainers) ? variables.podSpec.ephemeralContainers : [])",
+        ),
+        // The containers' security contexts, and whether every container
+        // has one: the five container rules read these instead of walking
+        // the containers and testing `securityContext` each.
+        named(
+            "contexts",
+            "variables.containers.filter(c, has(c.securityContext)).map(c, c.securityContext)",
+        ),
+        named(
+            "everyContext",
+            "size(variables.contexts) == size(variables.containers)",
+        ),
+        // The pod's security context as a list of at most one, so the rules
+        // read its fields without repeating the test for its presence.
+        named(
+            "podContext",
+            "has(variables.podSpec.securityContext) ? [variables.podSpec.securityContext] : []",
+        ),
+        named(
+            "volumes",
+            "has(variables.podSpec.volumes) ? variables.podSpec.volumes : []",
+        ),
+        named(
+            "account",
+            "has(variables.podSpec.serviceAccountName) ? variables.podSpec.serviceAccountName : ''",
         ),
         named("images", images),
         named("accounts", accounts),
         named("users", users),
         named("tokens", tokens),
         named("dapr", dapr),
+        // The spec's user, or -1 (no valid runAsUser) for an unknown app.
+        named(
+            "user",
+            "variables.app in variables.users ? variables.users[variables.app] : -1",
+        ),
         named(
             "daprApp",
             "!variables.probe && variables.app in variables.dapr",
+        ),
+        // A pod of a Dapr app, which arrives with the injected daprd.
+        named("daprPod", "object.kind == 'Pod' && variables.daprApp"),
+        // The Dapr annotations the app's spec renders; none for another.
+        named(
+            "daprAnnotations",
+            "variables.daprApp ? variables.dapr[variables.app] : {}",
         ),
     ];
     let probe_images = cel_list(PROBE_IMAGES);
@@ -423,58 +325,56 @@ fn workload_policy(namespace: &str, apps: &[&App]) -> Policy {
         validation(
             "images",
             format!(
-                "variables.containers.all(c, (object.kind == 'Pod' && variables.daprApp && c.name == {sidecar}) ? c.image.matches({dapr_pattern}) : (variables.probe ? c.image in {probe_images} : (variables.app in variables.images && c.image == variables.images[variables.app])))"
+                "variables.containers.all(c, (variables.daprPod && c.name == {sidecar}) ? c.image.matches({dapr_pattern}) : (variables.probe ? c.image in {probe_images} : (variables.app in variables.images && c.image == variables.images[variables.app])))"
             ),
         ),
+        // An empty name is the default ServiceAccount's: the
+        // ServiceAccount admission plugin writes `default` before validating
+        // admission runs.
         validation(
             "service-account",
-            "variables.probe ? (!has(variables.podSpec.serviceAccountName) || variables.podSpec.serviceAccountName == 'default') : (variables.app in variables.accounts && has(variables.podSpec.serviceAccountName) && variables.podSpec.serviceAccountName == variables.accounts[variables.app])",
+            "variables.probe ? variables.account in ['', 'default'] : (variables.app in variables.accounts && variables.account == variables.accounts[variables.app])",
         ),
         validation(
             "token",
             format!(
-                "(!variables.probe && variables.app in variables.tokens && variables.tokens[variables.app]) || (has(variables.podSpec.automountServiceAccountToken) && variables.podSpec.automountServiceAccountToken == false && (!has(variables.podSpec.volumes) || variables.podSpec.volumes.all(v, !has(v.projected) || !has(v.projected.sources) || v.projected.sources.all(s, !has(s.serviceAccountToken) || (object.kind == 'Pod' && variables.daprApp && has(s.serviceAccountToken.audience) && s.serviceAccountToken.audience.startsWith({audience_prefix}) && s.serviceAccountToken.audience.endsWith({audience_suffix}))))))"
+                "(!variables.probe && variables.app in variables.tokens && variables.tokens[variables.app]) || (has(variables.podSpec.automountServiceAccountToken) && variables.podSpec.automountServiceAccountToken == false && variables.volumes.all(v, !has(v.projected) || !has(v.projected.sources) || v.projected.sources.all(s, !has(s.serviceAccountToken) || (variables.daprPod && has(s.serviceAccountToken.audience) && s.serviceAccountToken.audience.startsWith({audience_prefix}) && s.serviceAccountToken.audience.endsWith({audience_suffix})))))"
             ),
         ),
         validation(
             "security-context",
-            "has(variables.podSpec.securityContext) && has(variables.podSpec.securityContext.runAsNonRoot) && variables.podSpec.securityContext.runAsNonRoot == true && has(variables.podSpec.securityContext.seccompProfile) && variables.podSpec.securityContext.seccompProfile.type == 'RuntimeDefault' && variables.containers.all(c, has(c.securityContext) && has(c.securityContext.allowPrivilegeEscalation) && c.securityContext.allowPrivilegeEscalation == false && (!has(c.securityContext.runAsNonRoot) || c.securityContext.runAsNonRoot == true) && (!has(c.securityContext.seccompProfile) || c.securityContext.seccompProfile.type == 'RuntimeDefault') && has(c.securityContext.capabilities) && has(c.securityContext.capabilities.drop) && 'ALL' in c.securityContext.capabilities.drop)",
+            "variables.podContext.exists(p, has(p.runAsNonRoot) && p.runAsNonRoot == true && has(p.seccompProfile) && p.seccompProfile.type == 'RuntimeDefault') && variables.everyContext && variables.contexts.all(s, has(s.allowPrivilegeEscalation) && s.allowPrivilegeEscalation == false && (!has(s.runAsNonRoot) || s.runAsNonRoot == true) && (!has(s.seccompProfile) || s.seccompProfile.type == 'RuntimeDefault') && has(s.capabilities) && has(s.capabilities.drop) && 'ALL' in s.capabilities.drop)",
         ),
         validation(
             "run-as-user",
-            "variables.probe || (variables.app in variables.users && has(variables.podSpec.securityContext) && has(variables.podSpec.securityContext.runAsUser) && variables.podSpec.securityContext.runAsUser == variables.users[variables.app] && variables.containers.all(c, !has(c.securityContext) || !has(c.securityContext.runAsUser) || c.securityContext.runAsUser == variables.users[variables.app]))",
+            "variables.probe || (variables.podContext.exists(p, has(p.runAsUser) && p.runAsUser == variables.user) && variables.contexts.all(s, !has(s.runAsUser) || s.runAsUser == variables.user))",
         ),
         validation(
             "read-only-root-filesystem",
-            "variables.containers.all(c, has(c.securityContext) && has(c.securityContext.readOnlyRootFilesystem) && c.securityContext.readOnlyRootFilesystem == true)",
+            "variables.everyContext && variables.contexts.all(s, has(s.readOnlyRootFilesystem) && s.readOnlyRootFilesystem == true)",
         ),
         validation(
             "privileged",
-            "variables.containers.all(c, !has(c.securityContext) || !has(c.securityContext.privileged) || c.securityContext.privileged == false)",
+            "variables.contexts.all(s, !has(s.privileged) || s.privileged == false)",
         ),
         validation(
             "capabilities",
-            "variables.containers.all(c, !has(c.securityContext) || !has(c.securityContext.capabilities) || !has(c.securityContext.capabilities.add) || size(c.securityContext.capabilities.add) == 0)",
+            "variables.contexts.all(s, !has(s.capabilities) || !has(s.capabilities.add) || size(s.capabilities.add) == 0)",
         ),
         validation(
             "host-namespaces",
             "!(has(variables.podSpec.hostNetwork) && variables.podSpec.hostNetwork == true) && !(has(variables.podSpec.hostPID) && variables.podSpec.hostPID == true) && !(has(variables.podSpec.hostIPC) && variables.podSpec.hostIPC == true)",
         ),
-        validation(
-            "host-path",
-            "!has(variables.podSpec.volumes) || variables.podSpec.volumes.all(v, !has(v.hostPath))",
-        ),
+        validation("host-path", "variables.volumes.all(v, !has(v.hostPath))"),
         validation(
             "dapr-annotations",
             format!(
-                "variables.annotations.all(k, !k.startsWith({dapr_prefix}) || (variables.daprApp && k in variables.dapr[variables.app] && variables.annotations[k] == variables.dapr[variables.app][k])) && (!variables.daprApp || variables.dapr[variables.app].all(k, k in variables.annotations && variables.annotations[k] == variables.dapr[variables.app][k]))"
+                "variables.annotations.all(k, !k.startsWith({dapr_prefix}) || (k in variables.daprAnnotations && variables.annotations[k] == variables.daprAnnotations[k])) && variables.daprAnnotations.all(k, k in variables.annotations && variables.annotations[k] == variables.daprAnnotations[k])"
             ),
         ),
         validation(
             "dapr-sidecar",
-            format!(
-                "(object.kind == 'Pod' && variables.daprApp) ? variables.containers.exists(c, c.name == {sidecar}) : !variables.containers.exists(c, c.name == {sidecar})"
-            ),
+            format!("variables.containers.exists(c, c.name == {sidecar}) == variables.daprPod"),
         ),
     ];
     let changed = "request.operation == 'CREATE' || (object.kind == 'Pod' ? object.spec != oldObject.spec : (object.kind == 'CronJob' ? object.spec.jobTemplate.spec.template != oldObject.spec.jobTemplate.spec.template : object.spec.template != oldObject.spec.template))";
@@ -582,7 +482,12 @@ pub fn setting(model: &Model, mode: Mode) -> Setting {
         run_as_user: model.workload.run_as_user,
         api_access: model.api_access.is_some(),
         role,
-        dapr_annotations: dapr_annotations(model),
+        dapr_annotations: model
+            .dapr
+            .iter()
+            .flat_map(|d| &d.annotations)
+            .map(|a| (a.key.to_string(), a.value.clone()))
+            .collect(),
     };
     let skipped = if mode == Mode::Off {
         None
@@ -602,44 +507,6 @@ pub fn setting(model: &Model, mode: Mode) -> Setting {
 /// The spec's Role, as `templates/02-rbac.yaml.j2` names it.
 pub fn role_name(app: &str) -> String {
     format!("{app}-role")
-}
-
-/// The Dapr annotations `templates/06-deployment.yaml.j2` writes on the pod
-/// template, in its order (a test holds the two equal for every example).
-pub fn dapr_annotations(model: &Model) -> Vec<(String, String)> {
-    let Some(d) = &model.dapr else {
-        return Vec::new();
-    };
-    let a = &model.facts.dapr;
-    let mut out: Vec<(&str, String)> = vec![
-        (a.enabled, "true".into()),
-        (a.app_id, d.app_id.clone()),
-        (a.app_port, model.workload.port.to_string()),
-        (a.config, d.config_name.clone()),
-        (a.api_logging, d.api_logging.to_string()),
-        (a.seccomp, "RuntimeDefault".into()),
-        (a.disable_builtin_secret_store, "true".into()),
-        (a.cpu_request, "100m".into()),
-        (a.cpu_limit, "300m".into()),
-        (a.memory_request, "64Mi".into()),
-        (a.memory_limit, "256Mi".into()),
-    ];
-    if d.disable_placement {
-        out.push((a.placement_host_address, String::new()));
-    }
-    if d.disable_scheduler {
-        out.push((a.scheduler_host_address, String::new()));
-    }
-    if d.pin_classic_sidecar {
-        out.push((a.enable_native_sidecar, "false".into()));
-    }
-    if let Some(secret) = &d.api_token_secret {
-        out.push((a.api_token_secret, secret.clone()));
-    }
-    if let Some(token) = &d.app_token {
-        out.push((a.app_token_secret, token.secret_name.clone()));
-    }
-    out.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
 }
 
 /// The guard of a namespace several specs share: one that admits every

@@ -10,6 +10,8 @@ use serde::Serialize;
 
 pub use crate::netpol::Protocol;
 
+pub mod guard;
+
 /// Newest Pod Security version whose rules `harden` knows.
 pub const NEWEST_PSS_MINOR: u32 = 37;
 /// Oldest Pod Security version `harden` accepts.
@@ -88,8 +90,8 @@ pub struct Model {
     #[serde(skip)]
     pub warnings: Vec<crate::diagnostics::Problem>,
     /// The admission guard: its mode, what it admits of this app, and the
-    /// guard rendered for the app alone ([`crate::guard`]).
-    pub guard: Option<crate::guard::Setting>,
+    /// guard rendered for the app alone (built by `src/guard.rs`).
+    pub guard: Option<guard::Setting>,
 }
 
 /// The signature an image must carry ([`crate::platform::sigstore`]).
@@ -542,6 +544,10 @@ pub struct Dapr {
     pub secret_scopes: Vec<SecretScope>,
     /// The app's `WorkflowAccessPolicy` (Dapr 1.18, `dapr.workflowCallers`).
     pub workflow_policy: Option<WorkflowPolicy>,
+    /// The annotations of the pod template, in the rendered order
+    /// ([`Dapr::pod_annotations`]): `06-deployment.yaml.j2` prints them and
+    /// the admission guard requires exactly them, so the two cannot part.
+    pub annotations: Vec<Annotation>,
 }
 
 /// The `WorkflowAccessPolicy` of an app: scoped to its app-id, one rule per
@@ -565,6 +571,63 @@ pub struct WorkflowCaller {
 pub struct WorkflowGrant {
     pub name: String,
     pub operations: Vec<String>,
+}
+
+/// One annotation of the pod template: a key the Dapr injector reads
+/// ([`crate::platform::dapr::AnnotationFacts`]) and its value.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Annotation {
+    pub key: &'static str,
+    pub value: String,
+}
+
+/// The sidecar's resources, set on every pod (the injector reads them from
+/// the annotations; harden's choice, not a Dapr default).
+const SIDECAR_CPU_REQUEST: &str = "100m";
+const SIDECAR_CPU_LIMIT: &str = "300m";
+const SIDECAR_MEMORY_REQUEST: &str = "64Mi";
+const SIDECAR_MEMORY_LIMIT: &str = "256Mi";
+
+impl Dapr {
+    /// The annotations the app's pod template carries for an app serving on
+    /// `port`: always the app's identity, configuration, the sidecar's
+    /// seccomp profile and resources; the empty placement and scheduler
+    /// addresses, the classic sidecar pin and the token Secrets when the
+    /// model asks for them.
+    pub fn pod_annotations(&self, port: u32) -> Vec<Annotation> {
+        let a = crate::platform::dapr::AnnotationFacts::get();
+        let mut out: Vec<(&'static str, String)> = vec![
+            (a.enabled, "true".into()),
+            (a.app_id, self.app_id.clone()),
+            (a.app_port, port.to_string()),
+            (a.config, self.config_name.clone()),
+            (a.api_logging, self.api_logging.to_string()),
+            (a.seccomp, "RuntimeDefault".into()),
+            (a.disable_builtin_secret_store, "true".into()),
+            (a.cpu_request, SIDECAR_CPU_REQUEST.into()),
+            (a.cpu_limit, SIDECAR_CPU_LIMIT.into()),
+            (a.memory_request, SIDECAR_MEMORY_REQUEST.into()),
+            (a.memory_limit, SIDECAR_MEMORY_LIMIT.into()),
+        ];
+        if self.disable_placement {
+            out.push((a.placement_host_address, String::new()));
+        }
+        if self.disable_scheduler {
+            out.push((a.scheduler_host_address, String::new()));
+        }
+        if self.pin_classic_sidecar {
+            out.push((a.enable_native_sidecar, "false".into()));
+        }
+        if let Some(secret) = &self.api_token_secret {
+            out.push((a.api_token_secret, secret.clone()));
+        }
+        if let Some(token) = &self.app_token {
+            out.push((a.app_token_secret, token.secret_name.clone()));
+        }
+        out.into_iter()
+            .map(|(key, value)| Annotation { key, value })
+            .collect()
+    }
 }
 
 /// One `spec.api.allowed` entry of the app's Configuration.

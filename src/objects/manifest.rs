@@ -18,6 +18,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
+use crate::platform::admission;
 use crate::yaml::{Locations, Position};
 
 /// One Kubernetes object read from a file.
@@ -217,6 +218,12 @@ const CLUSTER_SCOPED: &[&str] = &[
     // sigstore policy-controller v0.15.1 config/300-clusterimagepolicy.yaml
     // (scope: Cluster).
     "ClusterImagePolicy",
+    // admissionregistration.k8s.io: `NamespaceScoped() bool { return false }`
+    // in kubernetes `pkg/registry/admissionregistration/validatingadmissionpolicy/strategy.go`
+    // and `.../validatingadmissionpolicybinding/strategy.go` (the admission
+    // guard's kinds).
+    admission::POLICY_KIND,
+    admission::BINDING_KIND,
 ];
 
 fn namespace_of(document: &Value) -> Option<&str> {
@@ -404,6 +411,27 @@ mod tests {
         }
         let missing = read_documents(&dir.path().join("none.yaml"), "none.yaml", |_, _| {});
         assert!(missing.unwrap_err().starts_with("cannot read none.yaml: "));
+    }
+
+    /// The admission guard's policy and binding are cluster-scoped: no reader
+    /// may put them in a namespace (`default` or the one a stray
+    /// `metadata.namespace` names).
+    #[test]
+    fn admission_policies_and_their_bindings_have_no_namespace() {
+        for kind in [
+            "ValidatingAdmissionPolicy",
+            "ValidatingAdmissionPolicyBinding",
+        ] {
+            let text = format!(
+                "apiVersion: admissionregistration.k8s.io/v1\nkind: {kind}\nmetadata:\n  name: guard\n---\napiVersion: admissionregistration.k8s.io/v1\nkind: {kind}\nmetadata:\n  name: guard\n  namespace: shop\n"
+            );
+            for manifest in Manifest::parse_all("f.yaml", &text).unwrap() {
+                assert_eq!(manifest.namespace(), None, "{kind}");
+                for object in Object::all_of(&manifest) {
+                    assert_eq!(object.namespace(), None, "{kind}");
+                }
+            }
+        }
     }
 
     #[test]

@@ -182,6 +182,8 @@ impl Validator {
             api_allowed: api_allowed.unwrap_or_default(),
             secret_scopes: secret_scopes.unwrap_or_default(),
             workflow_policy: workflow_policy.flatten(),
+            // Filled once the workload's port is known (`Validator::spec`).
+            annotations: Vec::new(),
             config_name: format!("{name}-dapr-config"),
             app_id,
             api_logging: dapr.api_logging.unwrap_or(true),

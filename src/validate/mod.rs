@@ -286,6 +286,9 @@ impl Validator {
             warnings: compliance::warnings(spec),
             guard: None,
         };
+        if let Some(dapr) = &mut model.dapr {
+            dapr.annotations = dapr.pod_annotations(model.workload.port);
+        }
         model.guard = Some(crate::guard::setting(&model, guard_mode));
         Some(model)
     }

@@ -1112,7 +1112,19 @@ fn the_guard_checks_exactly_the_dapr_annotations_the_deployment_renders() {
             .filter(|(k, _)| k.starts_with("dapr.io/"))
             .map(|(k, v)| (k.clone(), v.as_str().unwrap().to_string()))
             .collect();
-        let mut guarded = harden::guard::dapr_annotations(&model);
+        let model_annotations: Vec<(String, String)> = model
+            .dapr
+            .as_ref()
+            .unwrap()
+            .annotations
+            .iter()
+            .map(|a| (a.key.to_string(), a.value.clone()))
+            .collect();
+        let mut guarded = model.guard.as_ref().unwrap().app.dapr_annotations.clone();
+        assert_eq!(
+            guarded, model_annotations,
+            "{spec}: the guard's list is the model's"
+        );
         let mut rendered = rendered;
         guarded.sort();
         rendered.sort();

@@ -1,0 +1,160 @@
+//! The admission guard's data, as the model carries it: the mode a spec
+//! asks for (`cluster.guard`), what the guard admits of one app, and the
+//! rendered guard of a namespace (its policies, variables and rules), which
+//! `templates/08-admission-guard.yaml.j2` prints.
+//!
+//! Only data lives here, below the model, so that [`crate::model::Model`]
+//! can hold a spec's [`Setting`] without the model reading the guard's
+//! builder; `crate::guard` builds these values from a model (and writes
+//! their CEL).
+
+use serde::Serialize;
+
+use crate::platform::admission;
+
+/// What a binding does with a failed rule (`cluster.guard`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// No guard is rendered.
+    Off,
+    /// Failures are written to the audit log only.
+    Audit,
+    /// Failures answer with a warning (and are audited); nothing is refused.
+    Warn,
+    /// Failures are refused (and audited).
+    Deny,
+}
+
+impl Mode {
+    /// The spellings of `cluster.guard`.
+    pub const NAMES: [&'static str; 4] = ["deny", "warn", "audit", "off"];
+
+    pub fn parse(text: &str) -> Option<Mode> {
+        match text {
+            "deny" => Some(Mode::Deny),
+            "warn" => Some(Mode::Warn),
+            "audit" => Some(Mode::Audit),
+            "off" => Some(Mode::Off),
+            _ => None,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Mode::Off => "off",
+            Mode::Audit => "audit",
+            Mode::Warn => "warn",
+            Mode::Deny => "deny",
+        }
+    }
+
+    /// The default: `deny` under a compliance context (a control the
+    /// frameworks ask to be enforced), else `warn`: a namespace that already
+    /// runs objects the guard would refuse sees the warnings on every
+    /// `kubectl apply` and in the audit log before anything is refused, and
+    /// the owner switches to `deny` once they stop.
+    pub fn default_for(compliance: &[String]) -> Mode {
+        if compliance.is_empty() {
+            Mode::Warn
+        } else {
+            Mode::Deny
+        }
+    }
+
+    /// The binding's `validationActions`: `Deny` and `Warn` never together
+    /// (validation.go `validateValidationActions`), `Audit` with each.
+    pub fn actions(self) -> Vec<&'static str> {
+        match self {
+            Mode::Off => Vec::new(),
+            Mode::Audit => vec![admission::AUDIT],
+            Mode::Warn => vec![admission::WARN, admission::AUDIT],
+            Mode::Deny => vec![admission::DENY, admission::AUDIT],
+        }
+    }
+}
+
+/// What the guard admits for one app: its rendered workload's identity.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct App {
+    /// The app's name, the value of its pods' `app.kubernetes.io/name`.
+    pub name: String,
+    pub image: String,
+    pub service_account: String,
+    pub run_as_user: u64,
+    /// The spec grants API access: a projected token may be mounted.
+    pub api_access: bool,
+    /// The Role the spec grants, with its rules; `None` without API access.
+    pub role: Option<Role>,
+    /// The Dapr annotations of the pod template, exactly as rendered; empty
+    /// without Dapr.
+    pub dapr_annotations: Vec<(String, String)>,
+}
+
+/// The spec's Role: its name and rules (`apiGroups`, `resources`,
+/// `resourceNames`, `verbs`, in the rendered order).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Role {
+    pub name: String,
+    pub rules: Vec<Vec<(&'static str, Vec<String>)>>,
+}
+
+/// A spec's guard: the mode it asks for, what it admits, and the policies
+/// rendered for it alone (`None` when off, or when its Kubernetes version
+/// has no v1 API: `skipped` says why).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Setting {
+    pub mode: Mode,
+    pub app: App,
+    pub guard: Option<Guard>,
+    /// Why no guard is rendered although the mode is not `off`.
+    pub skipped: Option<String>,
+}
+
+/// The rendered guard of a namespace.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Guard {
+    pub namespace: String,
+    pub mode: Mode,
+    pub actions: Vec<&'static str>,
+    pub apps: Vec<String>,
+    pub policies: Vec<Policy>,
+    /// Facts the template prints.
+    pub api_version: &'static str,
+    pub policy_kind: &'static str,
+    pub binding_kind: &'static str,
+    pub failure_policy: &'static str,
+    pub namespace_label: &'static str,
+    pub operations: [&'static str; 2],
+    pub managed_by_label: &'static str,
+    pub managed_by_value: &'static str,
+}
+
+/// One ValidatingAdmissionPolicy and its binding (same name).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Policy {
+    pub name: String,
+    /// What it is for, as a comment.
+    pub purpose: &'static str,
+    pub rules: Vec<admission::ResourceRule>,
+    pub match_conditions: Vec<Named>,
+    pub variables: Vec<Named>,
+    pub validations: Vec<Validation>,
+}
+
+/// A match condition or a variable.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Named {
+    pub name: String,
+    pub expression: String,
+}
+
+/// One rule: its id (named in the message), expression and message.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Validation {
+    pub rule: &'static str,
+    pub expression: String,
+    pub message: String,
+    /// `Forbidden` (HTTP 403) rather than the default `Invalid`.
+    pub reason: &'static str,
+}

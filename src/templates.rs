@@ -280,16 +280,22 @@ pub fn yaml_wrapped(text: &str, indent: usize) -> String {
         return quoted;
     }
     // Lines are measured in characters; the break points are ASCII spaces,
-    // so their neighbours are compared as bytes (a byte of a multi-byte
-    // character is never a space) and the text is copied in byte ranges.
+    // so the text is walked and copied as bytes (a byte of a multi-byte
+    // character is never a space), counting the bytes that start one.
     let bytes = quoted.as_bytes();
     let mut out = String::with_capacity(quoted.len() + quoted.len() / WRAP_WIDTH * (indent + 1));
     let mut line = 0;
     // The last break point: its character index and byte offset.
     let mut last_break = None;
     let mut start = 0;
-    for (i, (at_byte, c)) in quoted.char_indices().enumerate() {
-        let breakable = c == ' '
+    // The index of the current character.
+    let mut i = 0;
+    for (at_byte, &byte) in bytes.iter().enumerate() {
+        // A continuation byte is part of the character before it.
+        if byte & 0xC0 == 0x80 {
+            continue;
+        }
+        let breakable = byte == b' '
             && at_byte > 0
             && at_byte + 1 < bytes.len()
             && bytes[at_byte - 1] != b' '
@@ -307,6 +313,7 @@ pub fn yaml_wrapped(text: &str, indent: usize) -> String {
             start = at_byte + 1;
             line = i - at;
         }
+        i += 1;
     }
     out.push_str(&quoted[start..]);
     out

@@ -433,7 +433,11 @@ mod tests {
         let mut out = String::new();
         let (mut line, mut last_break, mut start) = (0, None, 0);
         for (i, &c) in chars.iter().enumerate() {
-            if c == ' ' && i > 0 && i + 1 < chars.len() && chars[i - 1] != ' ' && chars[i + 1] != ' '
+            if c == ' '
+                && i > 0
+                && i + 1 < chars.len()
+                && chars[i - 1] != ' '
+                && chars[i + 1] != ' '
             {
                 last_break = Some(i);
             }
@@ -454,7 +458,18 @@ mod tests {
 
     #[test]
     fn wrapping_counts_characters_not_bytes() {
-        let words = ["é", "ab", "'x'", "  ", "\"", "日本語", "a\\b", "c.name", " ", "0123456789"];
+        let words = [
+            "é",
+            "ab",
+            "'x'",
+            "  ",
+            "\"",
+            "日本語",
+            "a\\b",
+            "c.name",
+            " ",
+            "0123456789",
+        ];
         for seed in 0..200usize {
             let mut text = String::new();
             for step in 0..(seed % 90 + 1) {

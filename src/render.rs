@@ -352,10 +352,13 @@ fn render_one(
     let yaml = template.ends_with(".yaml.j2");
     let mut clean = String::with_capacity(body.len());
     for line in body.lines() {
-        if yaml && line.trim().is_empty() {
+        // A line is blank when nothing is left once its end is trimmed
+        // (trimming its indentation too would only cost).
+        let line = line.trim_end();
+        if yaml && line.is_empty() {
             continue;
         }
-        clean.push_str(line.trim_end());
+        clean.push_str(line);
         clean.push('\n');
     }
     while clean.ends_with("\n\n") {
@@ -460,12 +463,22 @@ pub fn with_header(body: &str, spec_file: &str, comment: Comment) -> String {
     let header = comment.line(&format!(
         "{GENERATED_MARK} from {spec_file}. Do not edit by hand:"
     )) + &comment.line("change the spec and run `harden render`.");
-    let unsigned = format!("{shebang}{header}{rest}");
-    let checksum = checksum(&unsigned);
-    format!(
-        "{shebang}{header}{}{rest}",
-        comment.line(&format!("{CHECKSUM_MARK}{CHECKSUM_ALGORITHM}:{checksum}"))
-    )
+    // The checksum of the file without its checksum line, hashed in parts
+    // rather than copied whole first.
+    let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+    for part in [shebang.as_str(), &header, rest] {
+        hasher.update(part.as_bytes());
+    }
+    let checksum_line = comment.line(&format!(
+        "{CHECKSUM_MARK}{CHECKSUM_ALGORITHM}:{:032x}",
+        hasher.digest128()
+    ));
+    let mut file =
+        String::with_capacity(shebang.len() + header.len() + checksum_line.len() + rest.len());
+    for part in [shebang.as_str(), &header, &checksum_line, rest] {
+        file.push_str(part);
+    }
+    file
 }
 
 /// The algorithm and checksum a header line records, if it is a checksum

@@ -274,29 +274,48 @@ const WRAP_WIDTH: usize = 96;
 /// space, so the value read is the value written.
 pub fn yaml_wrapped(text: &str, indent: usize) -> String {
     let quoted = serde_json::to_string(text).unwrap_or_default();
-    let chars: Vec<char> = quoted.chars().collect();
+    // A line of at most WRAP_WIDTH bytes has at most that many characters:
+    // nothing to break.
+    if quoted.len() <= WRAP_WIDTH {
+        return quoted;
+    }
+    // Lines are measured in characters; the break points are ASCII spaces,
+    // so the text is walked and copied as bytes (a byte of a multi-byte
+    // character is never a space), counting the bytes that start one.
+    let bytes = quoted.as_bytes();
     let mut out = String::with_capacity(quoted.len() + quoted.len() / WRAP_WIDTH * (indent + 1));
     let mut line = 0;
+    // The last break point: its character index and byte offset.
     let mut last_break = None;
     let mut start = 0;
-    for (i, &c) in chars.iter().enumerate() {
-        let breakable =
-            c == ' ' && i > 0 && i + 1 < chars.len() && chars[i - 1] != ' ' && chars[i + 1] != ' ';
+    // The index of the current character.
+    let mut i = 0;
+    for (at_byte, &byte) in bytes.iter().enumerate() {
+        // A continuation byte is part of the character before it.
+        if byte & 0xC0 == 0x80 {
+            continue;
+        }
+        let breakable = byte == b' '
+            && at_byte > 0
+            && at_byte + 1 < bytes.len()
+            && bytes[at_byte - 1] != b' '
+            && bytes[at_byte + 1] != b' ';
         if breakable {
-            last_break = Some(i);
+            last_break = Some((i, at_byte));
         }
         line += 1;
         if line > WRAP_WIDTH
-            && let Some(at) = last_break.take()
+            && let Some((at, at_byte)) = last_break.take()
         {
-            out.extend(&chars[start..at]);
+            out.push_str(&quoted[start..at_byte]);
             out.push('\n');
-            out.push_str(&" ".repeat(indent));
-            start = at + 1;
+            out.extend(std::iter::repeat_n(' ', indent));
+            start = at_byte + 1;
             line = i - at;
         }
+        i += 1;
     }
-    out.extend(&chars[start..]);
+    out.push_str(&quoted[start..]);
     out
 }
 
@@ -326,18 +345,29 @@ fn yaml_formatter(out: &mut Output, _state: &mut State, value: &Value) -> Result
 /// syntax: a spec value stays text, even inside a table cell.
 pub fn markdown_escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '#' => {
-                out.push('\\');
-                out.push(c);
-            }
-            _ => out.push(c),
-        }
+    // Every character escaped is ASCII: the text between them is copied
+    // whole.
+    let mut start = 0;
+    for (at, byte) in text.bytes().enumerate() {
+        let escaped = match byte {
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'&' => "&amp;",
+            b'\\' => "\\\\",
+            b'`' => "\\`",
+            b'*' => "\\*",
+            b'_' => "\\_",
+            b'[' => "\\[",
+            b']' => "\\]",
+            b'|' => "\\|",
+            b'#' => "\\#",
+            _ => continue,
+        };
+        out.push_str(&text[start..at]);
+        out.push_str(escaped);
+        start = at + 1;
     }
+    out.push_str(&text[start..]);
     out
 }
 
@@ -394,6 +424,73 @@ mod tests {
         assert!(super::yaml_wrapped(&long, 8).lines().count() > 3);
     }
     use super::*;
+
+    /// The wrapping as first written (a `Vec<char>` walk), which the faster
+    /// byte-range version must match byte for byte.
+    fn wrapped_by_chars(text: &str, indent: usize) -> String {
+        let quoted = serde_json::to_string(text).unwrap();
+        let chars: Vec<char> = quoted.chars().collect();
+        let mut out = String::new();
+        let (mut line, mut last_break, mut start) = (0, None, 0);
+        for (i, &c) in chars.iter().enumerate() {
+            if c == ' '
+                && i > 0
+                && i + 1 < chars.len()
+                && chars[i - 1] != ' '
+                && chars[i + 1] != ' '
+            {
+                last_break = Some(i);
+            }
+            line += 1;
+            if line > WRAP_WIDTH
+                && let Some(at) = last_break.take()
+            {
+                out.extend(&chars[start..at]);
+                out.push('\n');
+                out.push_str(&" ".repeat(indent));
+                start = at + 1;
+                line = i - at;
+            }
+        }
+        out.extend(&chars[start..]);
+        out
+    }
+
+    #[test]
+    fn wrapping_counts_characters_not_bytes() {
+        let words = [
+            "é",
+            "ab",
+            "'x'",
+            "  ",
+            "\"",
+            "日本語",
+            "a\\b",
+            "c.name",
+            " ",
+            "0123456789",
+        ];
+        for seed in 0..200usize {
+            let mut text = String::new();
+            for step in 0..(seed % 90 + 1) {
+                text.push_str(words[(seed * 7 + step * 13 + step * step) % words.len()]);
+                if (seed + step) % 3 != 0 {
+                    text.push(' ');
+                }
+            }
+            for indent in [0, 8] {
+                assert_eq!(
+                    yaml_wrapped(&text, indent),
+                    wrapped_by_chars(&text, indent),
+                    "{text:?}"
+                );
+            }
+        }
+        assert_eq!(
+            markdown_escape("é <a> & \\ ` * _ [x] | # ok"),
+            "é &lt;a&gt; &amp; \\\\ \\` \\* \\_ \\[x\\] \\| \\# ok"
+        );
+    }
 
     #[test]
     fn every_embedded_template_compiles() {

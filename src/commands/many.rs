@@ -106,10 +106,14 @@ pub fn validate(
 /// is written unless every spec's output is valid and can be written. With
 /// `focus`, `paths` are the specs of its workspace and only the focused
 /// specs' outputs (and their shared namespaces') are rendered: a spec of a
-/// workspace renders as the whole workspace would render it.
+/// workspace renders as the whole workspace would render it. `out`, with
+/// one spec in focus, is where that spec's output goes; its shared
+/// namespace's output is then not written.
+#[allow(clippy::too_many_arguments)]
 pub fn render(
     paths: &[PathBuf],
     focus: Option<&[PathBuf]>,
+    out: Option<&Path>,
     force: bool,
     quiet: bool,
     templates_dir: Option<&Path>,
@@ -131,8 +135,15 @@ pub fn render(
         None => pipeline::templates(templates_dir)?,
     };
     let focus = focus.map(|specs| services_of(&system, specs));
-    let (rendered, verdict) =
+    let (mut rendered, verdict) =
         render_system(&system, focus.as_deref(), &templates).map_err(Error::nothing_written)?;
+    if let (Some(out), Some(&[index])) = (out, focus.as_deref()) {
+        let dir = system.services[index].out_dir();
+        rendered.retain(|output| output.dir == dir);
+        for output in &mut rendered {
+            output.dir = out.to_path_buf();
+        }
+    }
     if !verdict.is_clean() {
         write!(stderr, "{}", verdict.report)?;
         writeln!(stderr, "nothing was written")?;

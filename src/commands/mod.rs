@@ -19,7 +19,7 @@ use crate::cli::{Command, Format};
 use crate::error::{Error, Status};
 use crate::load;
 use crate::model::Model;
-use crate::pipeline::find::{in_workspace, is_system, workspace_of};
+use crate::pipeline::find::in_workspace;
 use crate::pipeline::scope::scope;
 use crate::pipeline::{self, Prepared};
 use crate::render;
@@ -171,27 +171,21 @@ fn render_command(
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
 ) -> Result<Status, Error> {
-    let specs = if specs.is_empty() {
-        load::current_workspace()?.spec_dirs()
-    } else {
-        specs
-    };
-    let one_system = is_system(&specs) || (out.is_none() && in_workspace(&specs));
-    if !one_system {
-        return render(&specs[0], out, force, quiet, templates, stdout, stderr);
+    // The scope every command judges: a spec of a workspace renders with
+    // its workspace, as `check` renders it, with or without `--out`.
+    let scope = scope(&specs)?;
+    if !scope.is_system() {
+        return render(&scope.all[0], out, force, quiet, templates, stdout, stderr);
     }
-    if out.is_some() {
+    if out.is_some() && scope.focus.as_ref().is_none_or(|focus| focus.len() != 1) {
         return Err(Error::Usage(
             "--out applies to one spec; a system writes each spec to deploy/<app name>".into(),
         ));
     }
-    let (paths, focus) = match workspace_of(&specs) {
-        Some((all, focus)) => (all, Some(focus)),
-        None => (specs, None),
-    };
     many::render(
-        &paths,
-        focus.as_deref(),
+        &scope.all,
+        scope.focus.as_deref(),
+        out,
         force,
         quiet,
         templates,

@@ -165,15 +165,39 @@ pub fn verify(
     files: &[GeneratedFile],
     templates: &Templates,
 ) -> Result<Verdict, Error> {
+    verify_read(spec, model, files, templates).map(|(verdict, _)| verdict)
+}
+
+/// [`verify`], also giving back the objects read from the rendered YAML
+/// files (kustomization.yaml's among them), for a caller that judges them
+/// again (a system's proof over all its outputs) without parsing them again.
+pub fn verify_read(
+    spec: &Path,
+    model: &Model,
+    files: &[GeneratedFile],
+    templates: &Templates,
+) -> Result<(Verdict, Vec<crate::objects::Manifest>), Error> {
     // Each rendered YAML file is parsed once, here; the audit and the proof
     // share the documents.
     let manifests = render::read_back(model, files, templates)
         .map_err(|bug| Error::from(bug).nothing_written())?;
+    let verdict = judge(spec, model, files, &manifests)?;
+    Ok((verdict, manifests))
+}
+
+/// The self-audit and the flow proof of `spec`'s rendered `files`, read
+/// as `manifests`.
+fn judge(
+    spec: &Path,
+    model: &Model,
+    files: &[GeneratedFile],
+    manifests: &[crate::objects::Manifest],
+) -> Result<Verdict, Error> {
     let mut report = String::new();
     // The output must pass its own audit before anything is written.
-    let findings = crate::audit::self_check_manifests(model, &manifests);
+    let findings = crate::audit::self_check_manifests(model, manifests);
     if !findings.is_empty() {
-        let (audited, objects) = self_audit_scope(files, &manifests);
+        let (audited, objects) = self_audit_scope(files, manifests);
         report.push_str(&crate::audit::report::text(&findings, audited, objects));
         pushln!(
             report,

@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use super::{Verdict, verify};
+use super::{Verdict, verify_read};
 use crate::error::Error;
 use crate::render::{self, GeneratedFile};
 use crate::system::{SharedOutput, System};
@@ -64,6 +64,8 @@ pub fn render_system(
         });
     }
     let mut verdict = Verdict::default();
+    // The objects of each service's output, in the order of `outputs`.
+    let mut read: Vec<Vec<serde_json::Value>> = Vec::new();
     for (_, service) in system
         .services
         .iter()
@@ -87,11 +89,25 @@ pub fn render_system(
                 })
             });
         let verified: Vec<GeneratedFile> = files.iter().cloned().chain(namespace_files).collect();
-        let found = verify(&service.path, &service.model, &verified, templates)?;
+        let (found, manifests) = verify_read(&service.path, &service.model, &verified, templates)?;
         if !found.is_clean() {
             verdict = verdict.and(found);
             continue;
         }
+        // The proof over all outputs judges the service's own objects as
+        // read here (its namespace's files are read once, with their own
+        // output).
+        let own = |name: &str| {
+            name != crate::platform::names::KUSTOMIZATION_FILE
+                && files.iter().any(|f| f.name == name)
+        };
+        read.push(
+            manifests
+                .into_iter()
+                .filter(|m| own(&m.file))
+                .map(|m| m.document)
+                .collect(),
+        );
         outputs.push(Output {
             source: service.file.clone(),
             dir: service.out_dir(),
@@ -99,25 +115,28 @@ pub fn render_system(
         });
     }
     if verdict.is_clean() {
-        verdict = prove_together(system, &outputs, focus, templates)?;
+        let (shared_outputs, _) = outputs.split_at(shared.len());
+        verdict = prove_together(system, shared_outputs, read, focus, templates)?;
     }
     Ok((outputs, verdict))
 }
 
 /// The proof over the outputs together: one spec's policy must not void
-/// another's Cilium DNS filter ([`crate::proof::prove_workspace`]). With
-/// `focus`, the other services of the focused namespaces are rendered too
-/// (not written), since the two ends may be in different outputs.
+/// another's Cilium DNS filter ([`crate::proof::prove_workspace`]): the
+/// shared namespaces' outputs, then the services' objects as their
+/// verification read them (`services`, each output's YAML parsed once).
+/// With `focus`, the other services of the focused namespaces are rendered
+/// too (not written), since the two ends may be in different outputs.
 fn prove_together(
     system: &System,
-    outputs: &[Output],
+    shared: &[Output],
+    services: Vec<Vec<serde_json::Value>>,
     focus: Option<&[usize]>,
     templates: &Templates,
 ) -> Result<Verdict, Error> {
-    let mut files: Vec<GeneratedFile> = outputs
-        .iter()
-        .flat_map(|o| o.files.iter().cloned())
-        .collect();
+    let mut documents = parse_manifests(shared.iter().flat_map(|o| o.files.iter()))?;
+    documents.extend(services.into_iter().flatten());
+    let mut files: Vec<GeneratedFile> = Vec::new();
     if let Some(focus) = focus {
         let namespaces: Vec<&str> = focus
             .iter()
@@ -129,15 +148,7 @@ fn prove_together(
             }
         }
     }
-    let mut documents = Vec::new();
-    for file in files.iter().filter(|f| {
-        f.name.ends_with(".yaml") && f.name != crate::platform::names::KUSTOMIZATION_FILE
-    }) {
-        let parsed = crate::yaml::parse_stream(&file.content).map_err(|e| {
-            Error::Internal(format!("{}: {}", file.name, e.message)).nothing_written()
-        })?;
-        documents.extend(parsed);
-    }
+    documents.extend(parse_manifests(files.iter())?);
     let violations =
         crate::proof::prove_workspace(&documents.iter().collect::<Vec<_>>()).map_err(|bug| {
             Error::Internal(format!(
@@ -157,4 +168,20 @@ fn prove_together(
         );
     }
     Ok(Verdict { report })
+}
+
+/// The objects of the YAML files among `files` but kustomization.yaml.
+fn parse_manifests<'a>(
+    files: impl Iterator<Item = &'a GeneratedFile>,
+) -> Result<Vec<serde_json::Value>, Error> {
+    let mut documents = Vec::new();
+    for file in files.filter(|f| {
+        f.name.ends_with(".yaml") && f.name != crate::platform::names::KUSTOMIZATION_FILE
+    }) {
+        let parsed = crate::yaml::parse_stream(&file.content).map_err(|e| {
+            Error::Internal(format!("{}: {}", file.name, e.message)).nothing_written()
+        })?;
+        documents.extend(parsed);
+    }
+    Ok(documents)
 }

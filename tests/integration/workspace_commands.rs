@@ -142,6 +142,26 @@ fn every_command_takes_one_spec_the_directory_or_no_path_and_they_agree() {
         "{specs_reach}\n---\n{deploy_reach}"
     );
 
+    // render --out: the spec with its workspace too (its `app:` peers
+    // resolved, its neighbourhood in the posture document), so the bytes
+    // are those `check` expects in deploy/eligibility; nothing else written.
+    let out = dir.join("preview");
+    ok(dir, &["render", one, "--out", "preview"]);
+    let written = |dir: &Path| {
+        let mut files: Vec<(String, Vec<u8>)> = fs::read_dir(dir)
+            .unwrap()
+            .map(|entry| {
+                let path = entry.unwrap().path();
+                let name = path.file_name().unwrap().to_string_lossy().into_owned();
+                (name, fs::read(&path).unwrap())
+            })
+            .collect();
+        files.sort();
+        files
+    };
+    assert_eq!(written(&out), written(&dir.join("deploy/eligibility")));
+    assert!(!dir.join("preview/namespaces").exists());
+
     // posture: the document `render` wrote, byte for byte (neighbourhood
     // and all), not a second opinion from the spec alone.
     let posture = ok(dir, &["posture", one]);

@@ -114,6 +114,11 @@ pub struct LiveReport {
     /// The specs' namespaces of which the dump holds no object (not
     /// dumped, or deleted): all their objects are missing.
     pub not_in_dump: Vec<String>,
+    /// The kinds of missing objects of which the dump holds no object at
+    /// all, as `kubectl get` takes them (`kind.group`, lower case): most
+    /// likely left out of the `kubectl get` (the guard's cluster-scoped
+    /// policies, an add-on's kinds), or every one deleted.
+    pub kinds_not_in_dump: Vec<String>,
 }
 
 impl LiveReport {
@@ -229,8 +234,21 @@ pub fn compare(rendered: &[Rendered], dump: &Dump) -> LiveReport {
         .filter(|n| !dumped.contains(n.as_str()))
         .cloned()
         .collect();
+    let dumped_kinds: BTreeSet<(&str, &str)> = dump
+        .objects
+        .iter()
+        .map(|o| (o.key.group.as_str(), o.key.kind.as_str()))
+        .collect();
+    let kinds_not_in_dump: BTreeSet<String> = objects
+        .iter()
+        .filter(|o| o.state == State::Missing)
+        .filter_map(|o| rendered.iter().find(|r| r.key.to_string() == o.object))
+        .filter(|r| !dumped_kinds.contains(&(r.key.group.as_str(), r.key.kind.as_str())))
+        .map(|r| resource_argument(&r.key.group, &r.key.kind))
+        .collect();
     LiveReport {
         not_in_dump,
+        kinds_not_in_dump: kinds_not_in_dump.into_iter().collect(),
         dump: dump.name.clone(),
         status: if objects.is_empty() {
             "in-sync"
@@ -242,6 +260,17 @@ pub fn compare(rendered: &[Rendered], dump: &Dump) -> LiveReport {
         objects,
         not_widening,
         impact,
+    }
+}
+
+/// `kind` of `group` as a `kubectl get` argument: the kind in lower case,
+/// with its group when it has one (`validatingadmissionpolicy.admissionregistration.k8s.io`).
+fn resource_argument(group: &str, kind: &str) -> String {
+    let kind = kind.to_ascii_lowercase();
+    if group.is_empty() {
+        kind
+    } else {
+        format!("{kind}.{group}")
     }
 }
 
@@ -510,6 +539,15 @@ pub fn text(report: &LiveReport, quiet: bool) -> String {
             report.dump,
             printable(namespace),
             crate::quote::shell_arg(namespace)
+        );
+    }
+    if !report.kinds_not_in_dump.is_empty() {
+        pushln!(
+            out,
+            "note: {} holds no object of kind {}: add {} to the kubectl get (cluster-scoped kinds without --namespace), or they were deleted",
+            report.dump,
+            printable(&report.kinds_not_in_dump.join(", ")),
+            printable(&report.kinds_not_in_dump.join(","))
         );
     }
     if report.in_sync() {

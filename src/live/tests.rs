@@ -117,6 +117,13 @@ fn missing_objects_and_referenced_secrets() {
     assert_eq!(report.not_in_dump, Vec::<String>::new());
     let nothing = compare(&rendered(&[account()]), &dump(&[]));
     assert_eq!(nothing.not_in_dump, ["n"]);
+    assert_eq!(nothing.kinds_not_in_dump, ["serviceaccount"]);
+    assert!(super::text(&nothing, false).contains("note: live.yaml holds no object of kind serviceaccount: add serviceaccount to the kubectl get"));
+    assert_eq!(
+        report.kinds_not_in_dump,
+        ["serviceaccount"],
+        "no ServiceAccount at all in that dump"
+    );
     assert!(super::text(&nothing, false).contains("note: live.yaml holds no object of namespace n: dump it (kubectl get --namespace n -o yaml ...)"));
     assert!(text.ends_with("check --live: drift against live.yaml: 1 missing, 0 changed, 1 extra (2 rendered objects compared; 1 other live object in the namespaces does not widen security)\n"), "{text}");
 }

@@ -67,10 +67,16 @@ struct Output {
 
 /// The template of kustomization.yaml, which lists the other manifests.
 const KUSTOMIZATION_TEMPLATE: &str = "kustomization.yaml.j2";
+/// The Namespace, for an app's own namespace and a shared one.
+const NAMESPACE_TEMPLATE: &str = "01-namespace.yaml.j2";
+/// Secrets: ExternalSecrets, or instructions only for manual Secrets.
+const SECRETS_TEMPLATE: &str = "04-secrets.yaml.j2";
+/// The security posture document.
+const POSTURE_TEMPLATE: &str = "SECURITY-POSTURE.md.j2";
 
 const OUTPUTS: &[Output] = &[
     Output {
-        template: "01-namespace.yaml.j2",
+        template: NAMESPACE_TEMPLATE,
         manifest: true,
         executable: false,
         wanted: |m| m.shared_namespace.is_none(),
@@ -103,7 +109,7 @@ const OUTPUTS: &[Output] = &[
         file_name: |_| names::CILIUM_POLICY_FILE.into(),
     },
     Output {
-        template: "04-secrets.yaml.j2",
+        template: SECRETS_TEMPLATE,
         manifest: true,
         executable: false,
         wanted: |m| {
@@ -277,7 +283,7 @@ pub fn render_namespace(
     let source = namespace.source();
     let mut files = Vec::new();
     for (template, name) in [
-        ("01-namespace.yaml.j2", names::NAMESPACE_FILE),
+        (NAMESPACE_TEMPLATE, names::NAMESPACE_FILE),
         (DEFAULT_DENY_TEMPLATE, names::NETWORK_POLICY_FILE),
     ] {
         let body = render_one(templates, template, &context)?;
@@ -324,7 +330,7 @@ fn posture_with(
         model => model_value.clone(),
         ..Value::from(Serde(&document))
     };
-    let body = render_one(templates, "SECURITY-POSTURE.md.j2", &context)?;
+    let body = render_one(templates, POSTURE_TEMPLATE, &context)?;
     Ok(with_header(&body, &model.spec_file, Comment::Html))
 }
 
@@ -332,7 +338,7 @@ fn posture_with(
 /// produce a file of instructions only; kustomize has no resource to read
 /// in it, so it is not listed.
 fn is_comment_only(output: &Output, model: &Model) -> bool {
-    output.template == "04-secrets.yaml.j2"
+    output.template == SECRETS_TEMPLATE
         && model
             .secrets
             .as_ref()

@@ -137,6 +137,8 @@ pub fn pentest_scenarios(model: &Model) -> Vec<String> {
         // An unsigned image of the app's repository (workload.signature).
         ids.push("5.1".to_string());
     }
+    // The admission guard: always reported (skipped when there is none).
+    ids.push(guard::GUARD_SCENARIO.to_string());
     ids
 }
 
@@ -432,7 +434,7 @@ fn signed_image_control(model: &Model, pick: &dyn Fn(&[&str]) -> Vec<String>) ->
         ),
         files: pick(&[names::IMAGE_POLICY_FILE, names::NAMESPACE_FILE]),
         audit_check: 12,
-        pentest: scenarios("5.", model),
+        pentest: scenarios("5.1", model),
     }
 }
 
@@ -776,6 +778,7 @@ pub fn pentest_title(model: &Model, id: &str) -> String {
         "3.3" => "use the host network".into(),
         "3.4" => "run as root".into(),
         "5.1" => "run an unsigned image of the app's repository".into(),
+        guard::GUARD_SCENARIO => guard::GUARD_SCENARIO_TITLE.into(),
         other => {
             let index: usize = other
                 .strip_prefix("4.")
@@ -858,6 +861,7 @@ pub fn document<'a>(model: &'a Model, files: &[String], results: Results) -> Doc
         .chain(AUDIT_CHECKS.iter())
         .chain(hostname_check)
         .chain(signature_check)
+        .chain(std::iter::once(&guard::GUARD_CHECK))
         .map(|(id, title)| (id.to_string(), title.to_string()))
         .collect();
     let pentest_expected = pentest_scenarios(model)

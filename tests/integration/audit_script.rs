@@ -270,10 +270,10 @@ fn audit_on_a_compliant_cluster_passes_every_check() {
     let dir = rendered("task-api");
     let run = run(&dir, "audit", "compliant", true, &[]);
     assert_eq!(run.code, 0, "{}", run.output);
-    assert_eq!(lines_with(&run.output, "PASS").len(), 11, "{}", run.output);
+    assert_eq!(lines_with(&run.output, "PASS").len(), 12, "{}", run.output);
     assert!(
         run.output
-            .ends_with("Summary: 11 passed, 0 failed, 0 skipped (of 11 checks)\n"),
+            .ends_with("Summary: 12 passed, 0 failed, 0 skipped (of 12 checks)\n"),
         "{}",
         run.output
     );
@@ -295,13 +295,13 @@ fn audit_on_weakened_clusters_fails_every_check() {
     // Row 0, the cluster preflight, first; then the checks.
     assert_eq!(
         failed,
-        ["0", "1", "2", "3", "5", "6", "7", "8", "9", "10"],
+        ["0", "1", "2", "3", "5", "6", "7", "8", "9", "10", "13"],
         "{}",
         run.output
     );
     assert!(
         run.output
-            .ends_with("Summary: 1 passed, 10 failed, 0 skipped (of 11 checks)\n"),
+            .ends_with("Summary: 1 passed, 11 failed, 0 skipped (of 12 checks)\n"),
         "{}",
         run.output
     );
@@ -385,7 +385,7 @@ fn without_trivy_the_scan_is_skipped_never_passed() {
     );
     assert!(
         run.output
-            .contains("Summary: 10 passed, 0 failed, 1 skipped (of 11 checks)")
+            .contains("Summary: 11 passed, 0 failed, 1 skipped (of 12 checks)")
     );
 }
 
@@ -461,7 +461,8 @@ fn pentest_on_a_compliant_cluster_blocks_every_scenario() {
     assert_eq!(
         ids,
         [
-            "1.1", "1.2", "1.3", "1.4", "2.1", "2.2", "2.3", "3.1", "3.2", "3.3", "3.4", "4.1"
+            "1.1", "1.2", "1.3", "1.4", "2.1", "2.2", "2.3", "3.1", "3.2", "3.3", "3.4", "4.1",
+            "5.2"
         ],
         "{}",
         run.output
@@ -474,7 +475,7 @@ fn pentest_on_a_compliant_cluster_blocks_every_scenario() {
     );
     assert!(
         run.output
-            .ends_with("Summary: 12 blocked, 0 exposed, 0 skipped (of 12 scenarios)\n"),
+            .ends_with("Summary: 13 blocked, 0 exposed, 0 skipped (of 13 scenarios)\n"),
         "{}",
         run.output
     );
@@ -487,20 +488,20 @@ fn pentest_on_a_broken_cluster_exposes_every_scenario() {
     assert_eq!(run.code, 1, "{}", run.output);
     assert_eq!(
         lines_with(&run.output, "EXPOSED").len(),
-        12,
+        13,
         "every scenario must flip:\n{}",
         run.output
     );
     assert!(
         run.output
-            .ends_with("Summary: 0 blocked, 12 exposed, 0 skipped (of 12 scenarios)\n")
+            .ends_with("Summary: 0 blocked, 13 exposed, 0 skipped (of 13 scenarios)\n")
     );
 }
 
 #[test]
 fn json_output_has_one_object_per_check() {
     let dir = rendered("task-api");
-    for (script, count, status) in [("audit", 11, "fail"), ("pentest", 12, "exposed")] {
+    for (script, count, status) in [("audit", 12, "fail"), ("pentest", 13, "exposed")] {
         let run = run(&dir, script, "broken", true, &["--json"]);
         assert_eq!(run.code, 1);
         let report: serde_json::Value = serde_json::from_str(&run.stdout)
@@ -631,7 +632,7 @@ fn kubectl_failing_or_timing_out_halfway_is_reported_and_cleaned_up() {
         }
         complete += 1;
         let results = results(&run);
-        let total = if kind == "audit" { 11 } else { 12 };
+        let total = if kind == "audit" { 12 } else { 13 };
         assert_eq!(results.len(), total, "{context}");
         let passed: Vec<&str> = results
             .iter()
@@ -803,57 +804,57 @@ const fn expected(
 /// see also [`INCONCLUSIVE`]). Checkout has check 11 (egress by
 /// hostname); orders has two components, so scenarios 4.1 and 4.2.
 const EXPECTED: &[Expected] = &[
-    expected("specs/checkout.yaml", 13, &["9"], 13, &["4.1"]),
+    expected("specs/checkout.yaml", 14, &["9"], 14, &["4.1"]),
     expected(
         "specs/hello.yaml",
-        11,
-        &["8", "9", "10"],
         12,
+        &["8", "9", "10"],
+        13,
         &["2.3", "4.1"],
     ),
-    expected("specs/orders.yaml", 11, &[], 13, &[]),
-    expected("specs/payments.yaml", 12, &["8", "9", "10"], 13, &["4.1"]),
-    expected("specs/task-api.yaml", 11, &[], 12, &[]),
+    expected("specs/orders.yaml", 12, &[], 14, &[]),
+    expected("specs/payments.yaml", 13, &["8", "9", "10"], 14, &["4.1"]),
+    expected("specs/task-api.yaml", 12, &[], 13, &[]),
     expected(
         "examples/workspace/specs/billing.yaml",
-        12,
-        &["9"],
         13,
+        &["9"],
+        14,
         &["4.1"],
     ),
     expected(
         "examples/workspace/specs/gateway.yaml",
-        11,
+        12,
         &["8", "9", "10"],
-        12,
-        &["4.1"],
-    ),
-    expected(
-        "examples/workspace/specs/ledger.yaml",
-        11,
-        &["8", "9", "10"],
-        12,
-        &["4.1"],
-    ),
-    expected(
-        "examples/workspace/specs/notifier.yaml",
-        11,
-        &["8", "9", "10"],
-        12,
-        &["4.1"],
-    ),
-    expected(
-        "examples/workspace/specs/task-api.yaml",
-        12,
-        &["9"],
         13,
         &["4.1"],
     ),
     expected(
-        "examples/workspace/specs/worker.yaml",
-        11,
-        &["8", "9", "10"],
+        "examples/workspace/specs/ledger.yaml",
         12,
+        &["8", "9", "10"],
+        13,
+        &["4.1"],
+    ),
+    expected(
+        "examples/workspace/specs/notifier.yaml",
+        12,
+        &["8", "9", "10"],
+        13,
+        &["4.1"],
+    ),
+    expected(
+        "examples/workspace/specs/task-api.yaml",
+        13,
+        &["9"],
+        14,
+        &["4.1"],
+    ),
+    expected(
+        "examples/workspace/specs/worker.yaml",
+        12,
+        &["8", "9", "10"],
+        13,
         &["4.1"],
     ),
 ];
@@ -910,10 +911,11 @@ fn every_example_passes_its_compliant_cluster_and_fails_its_broken_one() {
     });
     let asserted: usize = counts.iter().map(|c| c.0).sum();
     let expected_yes: usize = counts.iter().map(|c| c.1).sum();
-    // 11 specs; 126 checks (row 0, the cluster preflight, in each; check 12,
-    // the signature, in the four signed ones) on three clusters and 137
-    // scenarios on two.
-    assert_eq!(asserted, 3 * 126 + 2 * 137);
+    // 11 specs; 137 checks (row 0, the cluster preflight, and check 13, the
+    // admission guard, in each; check 12, the signature, in the four signed
+    // ones) on three clusters and 148 scenarios (5.2, the guard, in each)
+    // on two.
+    assert_eq!(asserted, 3 * 137 + 2 * 148);
     assert_eq!(
         expected_yes, 2,
         "payments' two grants are the examples' only yes"
@@ -926,6 +928,9 @@ fn every_example_passes_its_compliant_cluster_and_fails_its_broken_one() {
 fn check_example(spec: &str, dir: &Rendered, expected: &Expected) -> (usize, usize) {
     let mut asserted = 0;
     let mut expected_yes = 0;
+    // The namespace's guard warns rather than refuses (no compliance
+    // context in any of its specs).
+    let warns = dir.table("compliant").contains("|Warn ");
     for (kind, total, not_applicable, ok, skip, bad) in [
         (
             "audit",
@@ -998,6 +1003,14 @@ fn check_example(spec: &str, dir: &Rendered, expected: &Expected) -> (usize, usi
                     skip
                 } else if kind == "audit" && cluster == "broken" && id == "4" {
                     ok
+                } else if kind == "pentest" && cluster == "compliant" && id == "5.2" && warns {
+                    // A guard in warn mode admits the pod with the rule's
+                    // warning: reported, never BLOCKED.
+                    assert!(
+                        evidence.starts_with("admitted with a warning only"),
+                        "{id}: {context}"
+                    );
+                    skip
                 } else if cluster == "dns-blocked" && (id == "4" || id == "11") {
                     bad
                 } else {
@@ -1161,10 +1174,10 @@ proptest::proptest! {
             let results = results(&run);
             // Every check and scenario the spec has, and the exit status.
             let total = if kind == "audit" {
-                11 + usize::from(!model.network.hosts.is_empty()) + usize::from(model.image_policy.is_some())
+                12 + usize::from(!model.network.hosts.is_empty()) + usize::from(model.image_policy.is_some())
             } else {
                 4 + 3 + usize::from(model.metadata_probe.is_some()) + 4 + components.max(1)
-                    + usize::from(model.image_policy.is_some())
+                    + usize::from(model.image_policy.is_some()) + 1
             };
             proptest::prop_assert_eq!(results.len(), total, "{}", context);
             proptest::prop_assert_eq!(run.code, if cluster == "compliant" { 0 } else { 1 }, "{}", context);
@@ -1179,7 +1192,11 @@ proptest::proptest! {
                 };
                 proptest::prop_assert!(allowed.contains(&status.as_str()), "{} {}: {}", id, status, context);
                 if status.starts_with("skip") {
-                    proptest::prop_assert!(GENERATED_NOT_APPLICABLE.contains(&evidence.as_str()), "{} {}: {}", id, evidence, context);
+                    // The guard (13, 5.2): none for a Kubernetes version
+                    // without the API; a warning, not a refusal, in warn mode.
+                    let guard = (id == "13" || id == "5.2") && evidence.starts_with("no guard is rendered: Kubernetes v1.");
+                    let warned = id == "5.2" && cluster == "compliant" && evidence.starts_with("admitted with a warning only");
+                    proptest::prop_assert!(guard || warned || GENERATED_NOT_APPLICABLE.contains(&evidence.as_str()), "{} {}: {}", id, evidence, context);
                 }
             }
         }
@@ -1510,7 +1527,12 @@ fn the_signature_is_verified_and_an_unsigned_image_refused() {
         .find(|(id, _, _)| id == "5.1")
         .unwrap();
     assert_eq!(status, "blocked", "{}", pentest.output);
-    assert_eq!(evidence, "refused: failed policy: checkout-checkout");
+    // The admission guard (deny, under pci-dss) runs before the
+    // policy-controller's webhook and refuses any image but the spec's.
+    assert_eq!(
+        evidence,
+        "refused by the admission guard's images rule, before the signature policy: harden guard rule images:"
+    );
     let pentest = run(&dir, "pentest", "broken", true, &["--json"]);
     let (_, status, _) = results(&pentest)
         .into_iter()
@@ -1555,4 +1577,107 @@ fn the_api_allowlist_is_probed_both_ways() {
         failed["evidence"],
         "under Configuration task-api-dapr-config, /v1.0/metadata answered 200, not 404: the API allowlist does not hold"
     );
+}
+
+/// One result of a script run with --json, by id.
+fn result_of(run: &Run, id: &str) -> (String, String) {
+    results(run)
+        .into_iter()
+        .find(|(found, _, _)| found == id)
+        .map(|(_, status, evidence)| (status, evidence))
+        .unwrap_or_else(|| panic!("no result {id}: {}", run.output))
+}
+
+/// Check 13 and scenario 5.2, the admission guard, against a cluster
+/// running the rendered guard (deny under soc2), one without it, and one
+/// whose bindings only audit: the check reads the policies and bindings,
+/// the scenario's pod is judged by the rendered CEL.
+#[test]
+fn the_admission_guard_is_read_and_refuses_another_service_account() {
+    let dir = rendered("task-api");
+    let audit = run(&dir, "audit", "compliant", true, &["--json"]);
+    assert_eq!(
+        result_of(&audit, "13"),
+        (
+            "pass".to_string(),
+            "2 policies bound to task-api, each enforcing deny or stricter".to_string()
+        ),
+        "{}",
+        audit.output
+    );
+    let pentest = run(&dir, "pentest", "compliant", true, &["--json"]);
+    let (status, evidence) = result_of(&pentest, "5.2");
+    assert_eq!(status, "blocked", "{}", pentest.output);
+    assert_eq!(evidence, "refused: harden guard rule service-account:");
+    // Without the guard: the check fails naming what is missing, the pod is
+    // admitted.
+    let audit = run(&dir, "audit", "broken", true, &["--json"]);
+    let (status, evidence) = result_of(&audit, "13");
+    assert_eq!(status, "fail", "{}", audit.output);
+    assert!(
+        evidence.starts_with(
+            "no ValidatingAdmissionPolicy harden-guard-task-api-workloads: Error from server (NotFound)"
+        ),
+        "{evidence}"
+    );
+    let pentest = run(&dir, "pentest", "broken", true, &["--json"]);
+    let (status, evidence) = result_of(&pentest, "5.2");
+    assert_eq!(status, "exposed", "{}", pentest.output);
+    assert!(
+        evidence.starts_with("admitted without the guard's refusal"),
+        "{evidence}"
+    );
+    // Bindings set to Audit: weaker than the spec's deny; the pod is
+    // admitted without a word.
+    let audit = run(&dir, "audit", "guard-audit", true, &["--json"]);
+    let (status, evidence) = result_of(&audit, "13");
+    assert_eq!(status, "fail", "{}", audit.output);
+    assert_eq!(
+        evidence,
+        "binding harden-guard-task-api-workloads enforces 'Audit', weaker than the spec's mode deny (Deny Audit); binding harden-guard-task-api-rbac enforces 'Audit', weaker than the spec's mode deny (Deny Audit)"
+    );
+    let pentest = run(&dir, "pentest", "guard-audit", true, &["--json"]);
+    assert_eq!(
+        result_of(&pentest, "5.2").0,
+        "exposed",
+        "{}",
+        pentest.output
+    );
+}
+
+/// A guard in warn mode (no compliance context): the check passes (the
+/// bindings warn, as the spec asks), and the scenario reports the warning
+/// as what it is, never as a refusal.
+#[test]
+fn a_warning_guard_is_reported_as_a_warning_not_a_refusal() {
+    let dir = rendered("hello");
+    let audit = run(&dir, "audit", "compliant", true, &["--json"]);
+    assert_eq!(
+        result_of(&audit, "13").1,
+        "2 policies bound to hello, each enforcing warn or stricter",
+        "{}",
+        audit.output
+    );
+    let pentest = run(&dir, "pentest", "compliant", true, &[]);
+    assert_eq!(pentest.code, 0, "{}", pentest.output);
+    let line = pentest
+        .output
+        .lines()
+        .find(|l| l.contains(" 5.2 "))
+        .unwrap_or_else(|| panic!("no 5.2: {}", pentest.output));
+    assert!(line.starts_with("SKIPPED"), "{line}");
+    assert!(
+        line.ends_with("admitted with a warning only (the guard's mode is warn; cluster.guard: deny refuses): harden guard rule service-account:"),
+        "{line}"
+    );
+}
+
+/// The pentest script finds the guard's messages by the guard's own prefix.
+#[test]
+fn the_pentest_script_matches_the_guard_s_message_prefix() {
+    let template = std::fs::read_to_string(repo().join("templates/pentest.sh.j2")).unwrap();
+    assert!(template.contains(&format!(
+        "GUARD_RULE_PREFIX='{}'",
+        harden::guard::MESSAGE_PREFIX
+    )));
 }

@@ -854,6 +854,11 @@ pub const HOSTNAME_CHECK: (u8, &str) = (11, "egress by hostname");
 /// specs that require one (`workload.signature`).
 pub const SIGNATURE_CHECK: (u8, &str) = (12, "signed image");
 
+/// The live audit's check of the Dapr app token: daprd gets it from the
+/// spec's Secret, and a declared caller's pod calling the app without it is
+/// refused. Always reported (a skip without Dapr or an app token).
+pub const APP_TOKEN_CHECK: (u8, &str) = (14, "Dapr app token");
+
 pub fn document<'a>(model: &'a Model, files: &[String], results: Results) -> Document<'a> {
     let hostname_check = (!model.network.hosts.is_empty()).then_some(&HOSTNAME_CHECK);
     let signature_check = model.image_policy.is_some().then_some(&SIGNATURE_CHECK);
@@ -862,6 +867,7 @@ pub fn document<'a>(model: &'a Model, files: &[String], results: Results) -> Doc
         .chain(hostname_check)
         .chain(signature_check)
         .chain(std::iter::once(&guard::GUARD_CHECK))
+        .chain(std::iter::once(&APP_TOKEN_CHECK))
         .map(|(id, title)| (id.to_string(), title.to_string()))
         .collect();
     let pentest_expected = pentest_scenarios(model)

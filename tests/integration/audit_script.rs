@@ -271,9 +271,10 @@ fn audit_on_a_compliant_cluster_passes_every_check() {
     let run = run(&dir, "audit", "compliant", true, &[]);
     assert_eq!(run.code, 0, "{}", run.output);
     assert_eq!(lines_with(&run.output, "PASS").len(), 12, "{}", run.output);
+    // Check 14: task-api sets no Dapr app token.
     assert!(
         run.output
-            .ends_with("Summary: 12 passed, 0 failed, 0 skipped (of 12 checks)\n"),
+            .ends_with("Summary: 12 passed, 0 failed, 1 skipped (of 13 checks)\n"),
         "{}",
         run.output
     );
@@ -301,7 +302,7 @@ fn audit_on_weakened_clusters_fails_every_check() {
     );
     assert!(
         run.output
-            .ends_with("Summary: 1 passed, 11 failed, 0 skipped (of 12 checks)\n"),
+            .ends_with("Summary: 1 passed, 11 failed, 1 skipped (of 13 checks)\n"),
         "{}",
         run.output
     );
@@ -377,15 +378,16 @@ fn without_trivy_the_scan_is_skipped_never_passed() {
     let run = run(&dir, "audit", "compliant", false, &[]);
     assert_eq!(run.code, 0, "{}", run.output);
     let skipped = lines_with(&run.output, "SKIP");
-    assert_eq!(skipped.len(), 1);
+    assert_eq!(skipped.len(), 2);
     assert!(
         skipped[0].contains("trivy is not installed"),
         "{}",
         skipped[0]
     );
+    assert!(skipped[1].contains("no Dapr app token"), "{}", skipped[1]);
     assert!(
         run.output
-            .contains("Summary: 11 passed, 0 failed, 1 skipped (of 12 checks)")
+            .contains("Summary: 11 passed, 0 failed, 2 skipped (of 13 checks)")
     );
 }
 
@@ -440,7 +442,7 @@ fn dapr_checks_skip_with_a_reason_when_dapr_is_off() {
         .iter()
         .map(|l| l.split_whitespace().nth(1).unwrap())
         .collect();
-    assert_eq!(ids, ["8", "9", "10"], "{}", run.output);
+    assert_eq!(ids, ["8", "9", "10", "14"], "{}", run.output);
     assert!(
         skipped
             .iter()
@@ -501,7 +503,7 @@ fn pentest_on_a_broken_cluster_exposes_every_scenario() {
 #[test]
 fn json_output_has_one_object_per_check() {
     let dir = rendered("task-api");
-    for (script, count, status) in [("audit", 12, "fail"), ("pentest", 13, "exposed")] {
+    for (script, count, status) in [("audit", 13, "fail"), ("pentest", 13, "exposed")] {
         let run = run(&dir, script, "broken", true, &["--json"]);
         assert_eq!(run.code, 1);
         let report: serde_json::Value = serde_json::from_str(&run.stdout)
@@ -511,7 +513,12 @@ fn json_output_has_one_object_per_check() {
         for result in results {
             // The broken cluster still resolves names (see
             // audit_on_weakened_clusters_fails_every_check).
-            let status = if result["id"] == "4" { "pass" } else { status };
+            // Check 14 does not apply: task-api sets no app token.
+            let status = match result["id"].as_str() {
+                Some("4") => "pass",
+                Some("14") => "skip",
+                _ => status,
+            };
             assert_eq!(result["status"], status, "{result}");
             assert!(
                 result["id"].is_string()
@@ -632,7 +639,7 @@ fn kubectl_failing_or_timing_out_halfway_is_reported_and_cleaned_up() {
         }
         complete += 1;
         let results = results(&run);
-        let total = if kind == "audit" { 12 } else { 13 };
+        let total = if kind == "audit" { 13 } else { 13 };
         assert_eq!(results.len(), total, "{context}");
         let passed: Vec<&str> = results
             .iter()
@@ -804,56 +811,62 @@ const fn expected(
 /// see also [`INCONCLUSIVE`]). Checkout has check 11 (egress by
 /// hostname); orders has two components, so scenarios 4.1 and 4.2.
 const EXPECTED: &[Expected] = &[
-    expected("specs/checkout.yaml", 14, &["9"], 14, &["4.1"]),
+    expected("specs/checkout.yaml", 15, &["9"], 14, &["4.1"]),
     expected(
         "specs/hello.yaml",
-        12,
-        &["8", "9", "10"],
+        13,
+        &["8", "9", "10", "14"],
         13,
         &["2.3", "4.1"],
     ),
-    expected("specs/orders.yaml", 12, &[], 14, &[]),
-    expected("specs/payments.yaml", 13, &["8", "9", "10"], 14, &["4.1"]),
-    expected("specs/task-api.yaml", 12, &[], 13, &[]),
+    expected("specs/orders.yaml", 13, &["14"], 14, &[]),
+    expected(
+        "specs/payments.yaml",
+        14,
+        &["8", "9", "10", "14"],
+        14,
+        &["4.1"],
+    ),
+    expected("specs/task-api.yaml", 13, &["14"], 13, &[]),
     expected(
         "examples/workspace/specs/billing.yaml",
-        13,
+        14,
         &["9"],
         14,
         &["4.1"],
     ),
     expected(
         "examples/workspace/specs/gateway.yaml",
-        12,
-        &["8", "9", "10"],
+        13,
+        &["8", "9", "10", "14"],
         13,
         &["4.1"],
     ),
     expected(
         "examples/workspace/specs/ledger.yaml",
-        12,
-        &["8", "9", "10"],
+        13,
+        &["8", "9", "10", "14"],
         13,
         &["4.1"],
     ),
     expected(
         "examples/workspace/specs/notifier.yaml",
-        12,
-        &["8", "9", "10"],
+        13,
+        &["8", "9", "10", "14"],
         13,
         &["4.1"],
     ),
     expected(
         "examples/workspace/specs/task-api.yaml",
-        13,
-        &["9"],
+        14,
+        &["9", "14"],
         14,
         &["4.1"],
     ),
     expected(
         "examples/workspace/specs/worker.yaml",
-        12,
-        &["8", "9", "10"],
+        13,
+        &["8", "9", "10", "14"],
         13,
         &["4.1"],
     ),
@@ -869,6 +882,7 @@ const INCONCLUSIVE: &[(&str, &str)] = &[("specs/hello.yaml", "2.1"), ("specs/hel
 const NOT_APPLICABLE: &[&str] = &[
     "Dapr is not enabled in the spec",
     "the spec declares no Dapr components",
+    "the spec sets no Dapr app token (dapr.appTokenSecret)",
     "inconclusive: no declared destination could be addressed (flow none)",
 ];
 
@@ -911,11 +925,11 @@ fn every_example_passes_its_compliant_cluster_and_fails_its_broken_one() {
     });
     let asserted: usize = counts.iter().map(|c| c.0).sum();
     let expected_yes: usize = counts.iter().map(|c| c.1).sum();
-    // 11 specs; 137 checks (row 0, the cluster preflight, and check 13, the
-    // admission guard, in each; check 12, the signature, in the four signed
-    // ones) on three clusters and 148 scenarios (5.2, the guard, in each)
-    // on two.
-    assert_eq!(asserted, 3 * 137 + 2 * 148);
+    // 11 specs; 148 checks (row 0, the cluster preflight, check 13, the
+    // admission guard, and check 14, the Dapr app token, in each; check 12,
+    // the signature, in the four signed ones) on three clusters and 148
+    // scenarios (5.2, the guard, in each) on two.
+    assert_eq!(asserted, 3 * 148 + 2 * 148);
     assert_eq!(
         expected_yes, 2,
         "payments' two grants are the examples' only yes"
@@ -1143,6 +1157,7 @@ const GENERATED_NOT_APPLICABLE: &[&str] = &[
     "the spec declares no Dapr components",
     "the spec turns Dapr API logging off (dapr.apiLogging: false)",
     "the spec grants access to Secrets on purpose",
+    "the spec sets no Dapr app token (dapr.appTokenSecret)",
     "inconclusive: no declared destination could be addressed (flow none)",
 ];
 
@@ -1174,7 +1189,7 @@ proptest::proptest! {
             let results = results(&run);
             // Every check and scenario the spec has, and the exit status.
             let total = if kind == "audit" {
-                12 + usize::from(!model.network.hosts.is_empty()) + usize::from(model.image_policy.is_some())
+                13 + usize::from(!model.network.hosts.is_empty()) + usize::from(model.image_policy.is_some())
             } else {
                 4 + 3 + usize::from(model.metadata_probe.is_some()) + 4 + components.max(1)
                     + usize::from(model.image_policy.is_some()) + 1
@@ -1680,4 +1695,52 @@ fn the_pentest_script_matches_the_guard_s_message_prefix() {
         "GUARD_RULE_PREFIX='{}'",
         harden::guard::MESSAGE_PREFIX
     )));
+}
+
+/// Check 14, the Dapr app token (checkout sets one; its caller storefront
+/// in namespace web may reach port 8080): daprd gets it from the Secret and
+/// the caller's probe is refused without it; an app that does not check
+/// the token fails; pods without the annotation fail on the pod spec.
+#[test]
+fn the_dapr_app_token_is_read_from_the_pods_and_probed_from_a_caller() {
+    let dir = rendered("checkout");
+    let audit = run(&dir, "audit", "compliant", true, &["--json"]);
+    assert_eq!(
+        result_of(&audit, "14"),
+        (
+            "pass".to_string(),
+            "daprd gets APP_API_TOKEN from Secret checkout-dapr-app-token in all 3 pods; a call from caller storefront's pod without the dapr-api-token header was refused (401)".to_string()
+        ),
+        "{}",
+        audit.output
+    );
+    assert!(
+        audit.state.contains("deleted harden-probe-token-"),
+        "the caller's probe is deleted: {}",
+        audit.state
+    );
+    let ignored = run_with(
+        &dir,
+        "audit",
+        "compliant",
+        true,
+        &["--json"],
+        &[("FAKE_APP_IGNORES_TOKEN", "1")],
+    );
+    let (status, evidence) = result_of(&ignored, "14");
+    assert_eq!(status, "fail", "{}", ignored.output);
+    assert!(
+        evidence.ends_with("but the app answered 200 to a call from caller storefront's pod without the dapr-api-token header: it does not check the token"),
+        "{evidence}"
+    );
+    let broken = run(&dir, "audit", "broken", true, &["--json"]);
+    assert_eq!(
+        result_of(&broken, "14"),
+        (
+            "fail".to_string(),
+            "3 of 3 pods' daprd get no APP_API_TOKEN from Secret checkout-dapr-app-token (is dapr.io/app-token-secret on the pods?)".to_string()
+        ),
+        "{}",
+        broken.output
+    );
 }

@@ -31,6 +31,7 @@ use harden::netpol::{Cluster, ContainerPort, Endpoint, Labels, Pod, Protocol};
 use harden::platform::admission as facts_admission;
 
 use crate::support::admission;
+use harden::platform::dapr::surface::{APP_TOKEN_ANNOTATION, APP_TOKEN_ENV};
 use harden::render::GeneratedFile;
 use serde_json::{Value, json};
 
@@ -73,6 +74,10 @@ pub enum Weakening {
     /// The guard's bindings set to `validationActions: [Audit]`: failures
     /// are written to the audit log, nothing is refused or warned about.
     GuardAudit,
+    /// `dapr.io/app-token-secret` deleted from the pods: daprd gets no
+    /// app token, and the app (which checks a token only when it is given
+    /// one) answers any caller.
+    AppTokenRemoved,
 }
 
 /// The broken cluster: every weakening that can hold at once (a cluster
@@ -91,6 +96,7 @@ pub const BROKEN: &[Weakening] = &[
     Weakening::UnsignedImage,
     Weakening::AllowlistRemoved,
     Weakening::GuardRemoved,
+    Weakening::AppTokenRemoved,
 ];
 
 /// The weakenings of a `FAKE_CLUSTER` name: `broken` is [`BROKEN`],
@@ -252,6 +258,13 @@ pub fn weaken(documents: &mut Vec<Value>, model: &Model, weakenings: &[Weakening
                 }
             }
             Weakening::GuardRemoved => documents.retain(|d| !is_guard(d)),
+            Weakening::AppTokenRemoved => {
+                for pod in templates(documents) {
+                    if let Some(annotations) = pod["metadata"]["annotations"].as_object_mut() {
+                        annotations.remove(APP_TOKEN_ANNOTATION);
+                    }
+                }
+            }
             Weakening::GuardAudit => {
                 for document in documents
                     .iter_mut()
@@ -368,6 +381,25 @@ fn object_facts(documents: &[Value], weakenings: &[Weakening]) -> String {
         text(&pod["spec"]["serviceAccountName"]).into(),
     ));
     facts.push(("replicas", deployment["spec"]["replicas"].to_string()));
+    // The Dapr app token: the annotation, and what the injector gives the
+    // pod's daprd from it.
+    if let Some(secret) = pod["metadata"]["annotations"].get(APP_TOKEN_ANNOTATION) {
+        facts.push(("app_token", text(secret).into()));
+    }
+    let injected = admission::pod_of(deployment, false);
+    for container in injected["spec"]["containers"]
+        .as_array()
+        .into_iter()
+        .flatten()
+    {
+        for env in container["env"].as_array().into_iter().flatten() {
+            if env["name"] == APP_TOKEN_ENV
+                && let Some(secret) = env["valueFrom"]["secretKeyRef"]["name"].as_str()
+            {
+                facts.push(("app_token_env", secret.into()));
+            }
+        }
+    }
     if let Some(logging) = pod["metadata"]["annotations"].get("dapr.io/enable-api-logging") {
         facts.push(("api_logging", text(logging).into()));
     }
@@ -716,9 +748,33 @@ fn network_facts(model: &Model, documents: &[Value]) -> String {
         destinations.push((name.clone(), Some(endpoint)));
     }
     let other_port = (40000..).find(|p| !ports.contains(p)).expect("a free port");
+    // Probe sources: the app's probes (in its namespace, or in `default`,
+    // where a script that sends its probes elsewhere would put them), and
+    // the app-token probe of each declared in-cluster caller, in its
+    // namespace with its labels (audit check 14).
+    let mut sources: Vec<(String, &str, Labels)> = Vec::new();
     for namespace in [model.namespace.as_str(), "default"] {
         for kind in ["net", "hosts", "dns", "scope"] {
-            let labels = probe_labels(model, kind);
+            sources.push((namespace.to_string(), kind, probe_labels(model, kind)));
+        }
+    }
+    for flow in &model.network.ingress {
+        let Some(namespace) = &flow.peer.namespace else {
+            continue;
+        };
+        if flow.peer.app_itself {
+            continue;
+        }
+        let mut labels: Labels = flow.peer.pod_labels.iter().cloned().collect();
+        labels.insert(
+            harden::platform::names::PROBE_LABEL.to_string(),
+            "token".to_string(),
+        );
+        sources.push((namespace.clone(), "token", labels));
+    }
+    for (namespace, kind, labels) in sources {
+        let namespace = namespace.as_str();
+        {
             let source = cluster.add_pod(Pod {
                 id: format!("probe/{namespace}/{kind}"),
                 namespace: namespace.to_string(),
@@ -773,7 +829,7 @@ fn network_facts(model: &Model, documents: &[Value]) -> String {
                     out.push_str(&format!("lookup {key} {address} {}\n", word(yes)));
                 }
             }
-            if kind != "net" && kind != "hosts" {
+            if kind != "net" && kind != "hosts" && kind != "token" {
                 continue;
             }
             for (address, endpoint) in &destinations {

@@ -1709,7 +1709,7 @@ fn the_dapr_app_token_is_read_from_the_pods_and_probed_from_a_caller() {
         result_of(&audit, "14"),
         (
             "pass".to_string(),
-            "daprd gets APP_API_TOKEN from Secret checkout-dapr-app-token in all 3 pods; a call from caller storefront's pod without the dapr-api-token header was refused (401)".to_string()
+            "daprd gets APP_API_TOKEN from Secret checkout-dapr-app-token in all 2 pods; a call from caller storefront's pod without the dapr-api-token header was refused (401)".to_string()
         ),
         "{}",
         audit.output
@@ -1738,7 +1738,7 @@ fn the_dapr_app_token_is_read_from_the_pods_and_probed_from_a_caller() {
         result_of(&broken, "14"),
         (
             "fail".to_string(),
-            "3 of 3 pods' daprd get no APP_API_TOKEN from Secret checkout-dapr-app-token (is dapr.io/app-token-secret on the pods?)".to_string()
+            "2 of 2 pods' daprd get no APP_API_TOKEN from Secret checkout-dapr-app-token (is dapr.io/app-token-secret on the pods?)".to_string()
         ),
         "{}",
         broken.output

@@ -139,6 +139,8 @@ pub fn pentest_scenarios(model: &Model) -> Vec<String> {
     }
     // The admission guard: always reported (skipped when there is none).
     ids.push(guard::GUARD_SCENARIO.to_string());
+    // Dapr's surface: the API allowlist, the app token (skipped without).
+    ids.extend(["6.1", "6.2"].map(String::from));
     ids
 }
 
@@ -365,8 +367,11 @@ pub fn controls(model: &Model, files: &[String]) -> Vec<Control> {
             },
             files: pick(&[names::DAPR_FILE]),
             audit_check: 9,
+            // The scopes (4.x), and the API allowlist and app token (6.x).
             pentest: if model.dapr.is_some() {
-                scenarios("4.", model)
+                let mut ids = scenarios("4.", model);
+                ids.extend(scenarios("6.", model));
+                ids
             } else {
                 Vec::new()
             },
@@ -779,6 +784,8 @@ pub fn pentest_title(model: &Model, id: &str) -> String {
         "3.4" => "run as root".into(),
         "5.1" => "run an unsigned image of the app's repository".into(),
         guard::GUARD_SCENARIO => guard::GUARD_SCENARIO_TITLE.into(),
+        "6.1" => "call a Dapr API the app may not use".into(),
+        "6.2" => "call the app without the Dapr app token".into(),
         other => {
             let index: usize = other
                 .strip_prefix("4.")

@@ -464,7 +464,7 @@ fn pentest_on_a_compliant_cluster_blocks_every_scenario() {
         ids,
         [
             "1.1", "1.2", "1.3", "1.4", "2.1", "2.2", "2.3", "3.1", "3.2", "3.3", "3.4", "4.1",
-            "5.2"
+            "5.2", "6.1"
         ],
         "{}",
         run.output
@@ -477,7 +477,7 @@ fn pentest_on_a_compliant_cluster_blocks_every_scenario() {
     );
     assert!(
         run.output
-            .ends_with("Summary: 13 blocked, 0 exposed, 0 skipped (of 13 scenarios)\n"),
+            .ends_with("Summary: 14 blocked, 0 exposed, 1 skipped (of 15 scenarios)\n"),
         "{}",
         run.output
     );
@@ -490,20 +490,20 @@ fn pentest_on_a_broken_cluster_exposes_every_scenario() {
     assert_eq!(run.code, 1, "{}", run.output);
     assert_eq!(
         lines_with(&run.output, "EXPOSED").len(),
-        13,
+        14,
         "every scenario must flip:\n{}",
         run.output
     );
     assert!(
         run.output
-            .ends_with("Summary: 0 blocked, 13 exposed, 0 skipped (of 13 scenarios)\n")
+            .ends_with("Summary: 0 blocked, 14 exposed, 1 skipped (of 15 scenarios)\n")
     );
 }
 
 #[test]
 fn json_output_has_one_object_per_check() {
     let dir = rendered("task-api");
-    for (script, count, status) in [("audit", 13, "fail"), ("pentest", 13, "exposed")] {
+    for (script, count, status) in [("audit", 13, "fail"), ("pentest", 15, "exposed")] {
         let run = run(&dir, script, "broken", true, &["--json"]);
         assert_eq!(run.code, 1);
         let report: serde_json::Value = serde_json::from_str(&run.stdout)
@@ -517,6 +517,7 @@ fn json_output_has_one_object_per_check() {
             let status = match result["id"].as_str() {
                 Some("4") => "pass",
                 Some("14") => "skip",
+                Some("6.2") => "skipped",
                 _ => status,
             };
             assert_eq!(result["status"], status, "{result}");
@@ -639,9 +640,9 @@ fn kubectl_failing_or_timing_out_halfway_is_reported_and_cleaned_up() {
         }
         complete += 1;
         let results = results(&run);
-        // Audit: row 0 and checks 1 to 10, 13 and 14; pentest: 1.1 to 4.1
-        // and 5.2.
-        let total = 13;
+        // Audit: row 0 and checks 1 to 10, 13 and 14; pentest: 1.1 to 4.1,
+        // 5.2, 6.1 and 6.2.
+        let total = if kind == "audit" { 13 } else { 15 };
         assert_eq!(results.len(), total, "{context}");
         let passed: Vec<&str> = results
             .iter()
@@ -813,64 +814,64 @@ const fn expected(
 /// see also [`INCONCLUSIVE`]). Checkout has check 11 (egress by
 /// hostname); orders has two components, so scenarios 4.1 and 4.2.
 const EXPECTED: &[Expected] = &[
-    expected("specs/checkout.yaml", 15, &["9"], 14, &["4.1"]),
+    expected("specs/checkout.yaml", 15, &["9"], 16, &["4.1"]),
     expected(
         "specs/hello.yaml",
         13,
         &["8", "9", "10", "14"],
-        13,
-        &["2.3", "4.1"],
+        15,
+        &["2.3", "4.1", "6.1", "6.2"],
     ),
-    expected("specs/orders.yaml", 13, &["14"], 14, &[]),
+    expected("specs/orders.yaml", 13, &["14"], 16, &["6.2"]),
     expected(
         "specs/payments.yaml",
         14,
         &["8", "9", "10", "14"],
-        14,
-        &["4.1"],
+        16,
+        &["4.1", "6.1", "6.2"],
     ),
-    expected("specs/task-api.yaml", 13, &["14"], 13, &[]),
+    expected("specs/task-api.yaml", 13, &["14"], 15, &["6.2"]),
     expected(
         "examples/workspace/specs/billing.yaml",
         14,
         &["9"],
-        14,
-        &["4.1"],
+        16,
+        &["4.1", "6.2"],
     ),
     expected(
         "examples/workspace/specs/gateway.yaml",
         13,
         &["8", "9", "10", "14"],
-        13,
-        &["4.1"],
+        15,
+        &["4.1", "6.1", "6.2"],
     ),
     expected(
         "examples/workspace/specs/ledger.yaml",
         13,
         &["8", "9", "10", "14"],
-        13,
-        &["4.1"],
+        15,
+        &["4.1", "6.1", "6.2"],
     ),
     expected(
         "examples/workspace/specs/notifier.yaml",
         13,
         &["8", "9", "10", "14"],
-        13,
-        &["4.1"],
+        15,
+        &["4.1", "6.1", "6.2"],
     ),
     expected(
         "examples/workspace/specs/task-api.yaml",
         14,
         &["9", "14"],
-        14,
-        &["4.1"],
+        16,
+        &["4.1", "6.2"],
     ),
     expected(
         "examples/workspace/specs/worker.yaml",
         13,
         &["8", "9", "10", "14"],
-        13,
-        &["4.1"],
+        15,
+        &["4.1", "6.1", "6.2"],
     ),
 ];
 
@@ -885,6 +886,8 @@ const NOT_APPLICABLE: &[&str] = &[
     "Dapr is not enabled in the spec",
     "the spec declares no Dapr components",
     "the spec sets no Dapr app token (dapr.appTokenSecret)",
+    "no declared caller may reach the app port: only daprd calls the app",
+    "the app may call every API the probe would try",
     "inconclusive: no declared destination could be addressed (flow none)",
 ];
 
@@ -929,9 +932,10 @@ fn every_example_passes_its_compliant_cluster_and_fails_its_broken_one() {
     let expected_yes: usize = counts.iter().map(|c| c.1).sum();
     // 11 specs; 148 checks (row 0, the cluster preflight, check 13, the
     // admission guard, and check 14, the Dapr app token, in each; check 12,
-    // the signature, in the four signed ones) on three clusters and 148
-    // scenarios (5.2, the guard, in each) on two.
-    assert_eq!(asserted, 3 * 148 + 2 * 148);
+    // the signature, in the four signed ones) on three clusters and 170
+    // scenarios (5.2, the guard, and 6.1 and 6.2, Dapr's surface, in each)
+    // on two.
+    assert_eq!(asserted, 3 * 148 + 2 * 170);
     assert_eq!(
         expected_yes, 2,
         "payments' two grants are the examples' only yes"
@@ -1160,6 +1164,8 @@ const GENERATED_NOT_APPLICABLE: &[&str] = &[
     "the spec turns Dapr API logging off (dapr.apiLogging: false)",
     "the spec grants access to Secrets on purpose",
     "the spec sets no Dapr app token (dapr.appTokenSecret)",
+    "no declared caller may reach the app port: only daprd calls the app",
+    "the app may call every API the probe would try",
     "inconclusive: no declared destination could be addressed (flow none)",
 ];
 
@@ -1194,7 +1200,7 @@ proptest::proptest! {
                 13 + usize::from(!model.network.hosts.is_empty()) + usize::from(model.image_policy.is_some())
             } else {
                 4 + 3 + usize::from(model.metadata_probe.is_some()) + 4 + components.max(1)
-                    + usize::from(model.image_policy.is_some()) + 1
+                    + usize::from(model.image_policy.is_some()) + 3
             };
             proptest::prop_assert_eq!(results.len(), total, "{}", context);
             proptest::prop_assert_eq!(run.code, if cluster == "compliant" { 0 } else { 1 }, "{}", context);
@@ -1744,5 +1750,45 @@ fn the_dapr_app_token_is_read_from_the_pods_and_probed_from_a_caller() {
         ),
         "{}",
         broken.output
+    );
+}
+
+/// Scenarios 6.1 and 6.2, Dapr's surface: an API the allowlist does not
+/// admit is not routed (404), and a Configuration without the allowlist
+/// routes it; a declared caller calling the app without the app token is
+/// refused, and answered when the pods lost their token.
+#[test]
+fn dapr_s_surface_is_attacked_both_ways() {
+    let dir = rendered("task-api");
+    let pentest = run(&dir, "pentest", "compliant", true, &["--json"]);
+    assert_eq!(
+        result_of(&pentest, "6.1"),
+        (
+            "blocked".to_string(),
+            "/v1.0/metadata under Configuration task-api-dapr-config: 404, not routed".to_string()
+        ),
+        "{}",
+        pentest.output
+    );
+    let open = run(&dir, "pentest", "allowlist-open", true, &["--json"]);
+    assert_eq!(result_of(&open, "6.1").0, "exposed", "{}", open.output);
+    let dir = rendered("checkout");
+    let pentest = run(&dir, "pentest", "compliant", true, &["--json"]);
+    assert_eq!(
+        result_of(&pentest, "6.2"),
+        (
+            "blocked".to_string(),
+            "refused (401) from caller storefront's pod without the dapr-api-token header"
+                .to_string()
+        ),
+        "{}",
+        pentest.output
+    );
+    let broken = run(&dir, "pentest", "broken", true, &["--json"]);
+    let (status, evidence) = result_of(&broken, "6.2");
+    assert_eq!(status, "exposed", "{}", broken.output);
+    assert!(
+        evidence.ends_with("it does not check the token"),
+        "{evidence}"
     );
 }

@@ -137,6 +137,10 @@ pub fn pentest_scenarios(model: &Model) -> Vec<String> {
         // An unsigned image of the app's repository (workload.signature).
         ids.push("5.1".to_string());
     }
+    // The admission guard: always reported (skipped when there is none).
+    ids.push(guard::GUARD_SCENARIO.to_string());
+    // Dapr's surface: the API allowlist, the app token (skipped without).
+    ids.extend(["6.1", "6.2"].map(String::from));
     ids
 }
 
@@ -363,8 +367,11 @@ pub fn controls(model: &Model, files: &[String]) -> Vec<Control> {
             },
             files: pick(&[names::DAPR_FILE]),
             audit_check: 9,
+            // The scopes (4.x), and the API allowlist and app token (6.x).
             pentest: if model.dapr.is_some() {
-                scenarios("4.", model)
+                let mut ids = scenarios("4.", model);
+                ids.extend(scenarios("6.", model));
+                ids
             } else {
                 Vec::new()
             },
@@ -432,7 +439,7 @@ fn signed_image_control(model: &Model, pick: &dyn Fn(&[&str]) -> Vec<String>) ->
         ),
         files: pick(&[names::IMAGE_POLICY_FILE, names::NAMESPACE_FILE]),
         audit_check: 12,
-        pentest: scenarios("5.", model),
+        pentest: scenarios("5.1", model),
     }
 }
 
@@ -776,6 +783,9 @@ pub fn pentest_title(model: &Model, id: &str) -> String {
         "3.3" => "use the host network".into(),
         "3.4" => "run as root".into(),
         "5.1" => "run an unsigned image of the app's repository".into(),
+        guard::GUARD_SCENARIO => guard::GUARD_SCENARIO_TITLE.into(),
+        "6.1" => "call a Dapr API the app may not use".into(),
+        "6.2" => "call the app without the Dapr app token".into(),
         other => {
             let index: usize = other
                 .strip_prefix("4.")
@@ -851,6 +861,11 @@ pub const HOSTNAME_CHECK: (u8, &str) = (11, "egress by hostname");
 /// specs that require one (`workload.signature`).
 pub const SIGNATURE_CHECK: (u8, &str) = (12, "signed image");
 
+/// The live audit's check of the Dapr app token: daprd gets it from the
+/// spec's Secret, and a declared caller's pod calling the app without it is
+/// refused. Always reported (a skip without Dapr or an app token).
+pub const APP_TOKEN_CHECK: (u8, &str) = (14, "Dapr app token");
+
 pub fn document<'a>(model: &'a Model, files: &[String], results: Results) -> Document<'a> {
     let hostname_check = (!model.network.hosts.is_empty()).then_some(&HOSTNAME_CHECK);
     let signature_check = model.image_policy.is_some().then_some(&SIGNATURE_CHECK);
@@ -858,6 +873,8 @@ pub fn document<'a>(model: &'a Model, files: &[String], results: Results) -> Doc
         .chain(AUDIT_CHECKS.iter())
         .chain(hostname_check)
         .chain(signature_check)
+        .chain(std::iter::once(&guard::GUARD_CHECK))
+        .chain(std::iter::once(&APP_TOKEN_CHECK))
         .map(|(id, title)| (id.to_string(), title.to_string()))
         .collect();
     let pentest_expected = pentest_scenarios(model)

@@ -1,12 +1,24 @@
-//! The admission guard in the posture document: its control row (C12) and
-//! the risks it leaves. Kept apart from the other controls so the guard's
-//! wording lives beside nothing else. The live scripts do not check the
-//! guard yet (no audit check, no scenario: the row says none).
+//! The admission guard in the posture document: its control row (C12), its
+//! live-audit check (13), its penetration-test scenario (5.2) and the risks
+//! it leaves. Kept apart from the other controls so the guard's wording
+//! lives beside nothing else.
 
 use super::Control;
 use crate::guard::Mode;
 use crate::model::Model;
 use crate::platform::names;
+
+/// The live audit's check of the guard: its policies and bindings exist,
+/// bind the app's namespace and enforce at least the spec's mode. Always
+/// reported (a skip, with the reason, when no guard is rendered).
+pub const GUARD_CHECK: (u8, &str) = (13, "admission guard");
+
+/// The penetration test's scenario: the app's own pod under another
+/// ServiceAccount, refused on a server-side dry run by the guard's
+/// service-account rule. Always reported (a skip without a guard).
+pub const GUARD_SCENARIO: &str = "5.2";
+pub const GUARD_SCENARIO_TITLE: &str =
+    "run the app's pod as another ServiceAccount (admission guard)";
 
 /// Where the guard is rendered: the app's output, or its shared
 /// namespace's.
@@ -54,9 +66,8 @@ pub fn control(model: &Model) -> Control {
         name: "Admission guard",
         implementation,
         files,
-        // No live check yet: the template prints 0 as "none".
-        audit_check: 0,
-        pentest: Vec::new(),
+        audit_check: GUARD_CHECK.0,
+        pentest: vec![GUARD_SCENARIO.to_string()],
     }
 }
 

@@ -273,10 +273,11 @@ fn audit_on_a_compliant_cluster_passes_every_check() {
     let dir = rendered("task-api");
     let run = run(&dir, "audit", "compliant", true, &[]);
     assert_eq!(run.code, 0, "{}", run.output);
-    assert_eq!(lines_with(&run.output, "PASS").len(), 11, "{}", run.output);
+    assert_eq!(lines_with(&run.output, "PASS").len(), 12, "{}", run.output);
+    // Check 14: task-api sets no Dapr app token.
     assert!(
         run.output
-            .ends_with("Summary: 11 passed, 0 failed, 0 skipped (of 11 checks)\n"),
+            .ends_with("Summary: 12 passed, 0 failed, 1 skipped (of 13 checks)\n"),
         "{}",
         run.output
     );
@@ -298,13 +299,13 @@ fn audit_on_weakened_clusters_fails_every_check() {
     // Row 0, the cluster preflight, first; then the checks.
     assert_eq!(
         failed,
-        ["0", "1", "2", "3", "5", "6", "7", "8", "9", "10"],
+        ["0", "1", "2", "3", "5", "6", "7", "8", "9", "10", "13"],
         "{}",
         run.output
     );
     assert!(
         run.output
-            .ends_with("Summary: 1 passed, 10 failed, 0 skipped (of 11 checks)\n"),
+            .ends_with("Summary: 1 passed, 11 failed, 1 skipped (of 13 checks)\n"),
         "{}",
         run.output
     );
@@ -380,15 +381,16 @@ fn without_trivy_the_scan_is_skipped_never_passed() {
     let run = run(&dir, "audit", "compliant", false, &[]);
     assert_eq!(run.code, 0, "{}", run.output);
     let skipped = lines_with(&run.output, "SKIP");
-    assert_eq!(skipped.len(), 1);
+    assert_eq!(skipped.len(), 2);
     assert!(
         skipped[0].contains("trivy is not installed"),
         "{}",
         skipped[0]
     );
+    assert!(skipped[1].contains("no Dapr app token"), "{}", skipped[1]);
     assert!(
         run.output
-            .contains("Summary: 10 passed, 0 failed, 1 skipped (of 11 checks)")
+            .contains("Summary: 11 passed, 0 failed, 2 skipped (of 13 checks)")
     );
 }
 
@@ -443,7 +445,7 @@ fn dapr_checks_skip_with_a_reason_when_dapr_is_off() {
         .iter()
         .map(|l| l.split_whitespace().nth(1).unwrap())
         .collect();
-    assert_eq!(ids, ["8", "9", "10"], "{}", run.output);
+    assert_eq!(ids, ["8", "9", "10", "14"], "{}", run.output);
     assert!(
         skipped
             .iter()
@@ -464,7 +466,8 @@ fn pentest_on_a_compliant_cluster_blocks_every_scenario() {
     assert_eq!(
         ids,
         [
-            "1.1", "1.2", "1.3", "1.4", "2.1", "2.2", "2.3", "3.1", "3.2", "3.3", "3.4", "4.1"
+            "1.1", "1.2", "1.3", "1.4", "2.1", "2.2", "2.3", "3.1", "3.2", "3.3", "3.4", "4.1",
+            "5.2", "6.1"
         ],
         "{}",
         run.output
@@ -477,7 +480,7 @@ fn pentest_on_a_compliant_cluster_blocks_every_scenario() {
     );
     assert!(
         run.output
-            .ends_with("Summary: 12 blocked, 0 exposed, 0 skipped (of 12 scenarios)\n"),
+            .ends_with("Summary: 14 blocked, 0 exposed, 1 skipped (of 15 scenarios)\n"),
         "{}",
         run.output
     );
@@ -490,20 +493,20 @@ fn pentest_on_a_broken_cluster_exposes_every_scenario() {
     assert_eq!(run.code, 1, "{}", run.output);
     assert_eq!(
         lines_with(&run.output, "EXPOSED").len(),
-        12,
+        14,
         "every scenario must flip:\n{}",
         run.output
     );
     assert!(
         run.output
-            .ends_with("Summary: 0 blocked, 12 exposed, 0 skipped (of 12 scenarios)\n")
+            .ends_with("Summary: 0 blocked, 14 exposed, 1 skipped (of 15 scenarios)\n")
     );
 }
 
 #[test]
 fn json_output_has_one_object_per_check() {
     let dir = rendered("task-api");
-    for (script, count, status) in [("audit", 11, "fail"), ("pentest", 12, "exposed")] {
+    for (script, count, status) in [("audit", 13, "fail"), ("pentest", 15, "exposed")] {
         let run = run(&dir, script, "broken", true, &["--json"]);
         assert_eq!(run.code, 1);
         let report: serde_json::Value = serde_json::from_str(&run.stdout)
@@ -513,7 +516,13 @@ fn json_output_has_one_object_per_check() {
         for result in results {
             // The broken cluster still resolves names (see
             // audit_on_weakened_clusters_fails_every_check).
-            let status = if result["id"] == "4" { "pass" } else { status };
+            // Check 14 does not apply: task-api sets no app token.
+            let status = match result["id"].as_str() {
+                Some("4") => "pass",
+                Some("14") => "skip",
+                Some("6.2") => "skipped",
+                _ => status,
+            };
             assert_eq!(result["status"], status, "{result}");
             assert!(
                 result["id"].is_string()
@@ -541,7 +550,10 @@ fn probe_pods_are_always_removed_unless_kept() {
             .lines()
             .filter_map(|l| l.strip_prefix("deleted "))
             .collect();
-        assert_eq!(created.len(), 2, "{script}: {}", run.state);
+        // The audit's DNS and scope probes (check 9 fails before its
+        // allowlist probe); the pentest's network, scope and allowlist ones.
+        let probes = if script == "audit" { 2 } else { 3 };
+        assert_eq!(created.len(), probes, "{script}: {}", run.state);
         assert_eq!(
             created, deleted,
             "{script}: every probe must be deleted on exit"
@@ -634,7 +646,9 @@ fn kubectl_failing_or_timing_out_halfway_is_reported_and_cleaned_up() {
         }
         complete += 1;
         let results = results(&run);
-        let total = if kind == "audit" { 11 } else { 12 };
+        // Audit: row 0 and checks 1 to 10, 13 and 14; pentest: 1.1 to 4.1,
+        // 5.2, 6.1 and 6.2.
+        let total = if kind == "audit" { 13 } else { 15 };
         assert_eq!(results.len(), total, "{context}");
         let passed: Vec<&str> = results
             .iter()
@@ -660,7 +674,8 @@ fn kubectl_failing_or_timing_out_halfway_is_reported_and_cleaned_up() {
                         evidence.contains("inconclusive")
                             || evidence.contains("refused")
                             || evidence.contains("cannot")
-                            || evidence.contains("did not answer"),
+                            || evidence.contains("did not answer")
+                            || NOT_APPLICABLE.contains(&evidence.as_str()),
                         "{id}: {context}"
                     );
                 }
@@ -806,58 +821,64 @@ const fn expected(
 /// see also [`INCONCLUSIVE`]). Checkout has check 11 (egress by
 /// hostname); orders has two components, so scenarios 4.1 and 4.2.
 const EXPECTED: &[Expected] = &[
-    expected("specs/checkout.yaml", 13, &["9"], 13, &["4.1"]),
+    expected("specs/checkout.yaml", 15, &["9"], 16, &["4.1"]),
     expected(
         "specs/hello.yaml",
-        11,
-        &["8", "9", "10"],
-        12,
-        &["2.3", "4.1"],
+        13,
+        &["8", "9", "10", "14"],
+        15,
+        &["2.3", "4.1", "6.1", "6.2"],
     ),
-    expected("specs/orders.yaml", 11, &[], 13, &[]),
-    expected("specs/payments.yaml", 12, &["8", "9", "10"], 13, &["4.1"]),
-    expected("specs/task-api.yaml", 11, &[], 12, &[]),
+    expected("specs/orders.yaml", 13, &["14"], 16, &["6.2"]),
+    expected(
+        "specs/payments.yaml",
+        14,
+        &["8", "9", "10", "14"],
+        16,
+        &["4.1", "6.1", "6.2"],
+    ),
+    expected("specs/task-api.yaml", 13, &["14"], 15, &["6.2"]),
     expected(
         "examples/workspace/specs/billing.yaml",
-        12,
+        14,
         &["9"],
-        13,
-        &["4.1"],
+        16,
+        &["4.1", "6.2"],
     ),
     expected(
         "examples/workspace/specs/gateway.yaml",
-        11,
-        &["8", "9", "10"],
-        12,
-        &["4.1"],
+        13,
+        &["8", "9", "10", "14"],
+        15,
+        &["4.1", "6.1", "6.2"],
     ),
     expected(
         "examples/workspace/specs/ledger.yaml",
-        11,
-        &["8", "9", "10"],
-        12,
-        &["4.1"],
+        13,
+        &["8", "9", "10", "14"],
+        15,
+        &["4.1", "6.1", "6.2"],
     ),
     expected(
         "examples/workspace/specs/notifier.yaml",
-        11,
-        &["8", "9", "10"],
-        12,
-        &["4.1"],
+        13,
+        &["8", "9", "10", "14"],
+        15,
+        &["4.1", "6.1", "6.2"],
     ),
     expected(
         "examples/workspace/specs/task-api.yaml",
-        12,
-        &["9"],
-        13,
-        &["4.1"],
+        14,
+        &["9", "14"],
+        16,
+        &["4.1", "6.2"],
     ),
     expected(
         "examples/workspace/specs/worker.yaml",
-        11,
-        &["8", "9", "10"],
-        12,
-        &["4.1"],
+        13,
+        &["8", "9", "10", "14"],
+        15,
+        &["4.1", "6.1", "6.2"],
     ),
 ];
 
@@ -871,6 +892,9 @@ const INCONCLUSIVE: &[(&str, &str)] = &[("specs/hello.yaml", "2.1"), ("specs/hel
 const NOT_APPLICABLE: &[&str] = &[
     "Dapr is not enabled in the spec",
     "the spec declares no Dapr components",
+    "the spec sets no Dapr app token (dapr.appTokenSecret)",
+    "no declared caller may reach the app port: only daprd calls the app",
+    "the app may call every API the probe would try",
     "inconclusive: no declared destination could be addressed (flow none)",
 ];
 
@@ -913,10 +937,12 @@ fn every_example_passes_its_compliant_cluster_and_fails_its_broken_one() {
     });
     let asserted: usize = counts.iter().map(|c| c.0).sum();
     let expected_yes: usize = counts.iter().map(|c| c.1).sum();
-    // 11 specs; 126 checks (row 0, the cluster preflight, in each; check 12,
-    // the signature, in the four signed ones) on three clusters and 137
-    // scenarios on two.
-    assert_eq!(asserted, 3 * 126 + 2 * 137);
+    // 11 specs; 148 checks (row 0, the cluster preflight, check 13, the
+    // admission guard, and check 14, the Dapr app token, in each; check 12,
+    // the signature, in the four signed ones) on three clusters and 170
+    // scenarios (5.2, the guard, and 6.1 and 6.2, Dapr's surface, in each)
+    // on two.
+    assert_eq!(asserted, 3 * 148 + 2 * 170);
     assert_eq!(
         expected_yes, 2,
         "payments' two grants are the examples' only yes"
@@ -929,6 +955,9 @@ fn every_example_passes_its_compliant_cluster_and_fails_its_broken_one() {
 fn check_example(spec: &str, dir: &Rendered, expected: &Expected) -> (usize, usize) {
     let mut asserted = 0;
     let mut expected_yes = 0;
+    // The namespace's guard warns rather than refuses (no compliance
+    // context in any of its specs).
+    let warns = dir.table("compliant").contains("|Warn ");
     for (kind, total, not_applicable, ok, skip, bad) in [
         (
             "audit",
@@ -1001,6 +1030,14 @@ fn check_example(spec: &str, dir: &Rendered, expected: &Expected) -> (usize, usi
                     skip
                 } else if kind == "audit" && cluster == "broken" && id == "4" {
                     ok
+                } else if kind == "pentest" && cluster == "compliant" && id == "5.2" && warns {
+                    // A guard in warn mode admits the pod with the rule's
+                    // warning: reported, never BLOCKED.
+                    assert!(
+                        evidence.starts_with("admitted with a warning only"),
+                        "{id}: {context}"
+                    );
+                    skip
                 } else if cluster == "dns-blocked" && (id == "4" || id == "11") {
                     bad
                 } else {
@@ -1133,6 +1170,9 @@ const GENERATED_NOT_APPLICABLE: &[&str] = &[
     "the spec declares no Dapr components",
     "the spec turns Dapr API logging off (dapr.apiLogging: false)",
     "the spec grants access to Secrets on purpose",
+    "the spec sets no Dapr app token (dapr.appTokenSecret)",
+    "no declared caller may reach the app port: only daprd calls the app",
+    "the app may call every API the probe would try",
     "inconclusive: no declared destination could be addressed (flow none)",
 ];
 
@@ -1164,10 +1204,10 @@ proptest::proptest! {
             let results = results(&run);
             // Every check and scenario the spec has, and the exit status.
             let total = if kind == "audit" {
-                11 + usize::from(!model.network.hosts.is_empty()) + usize::from(model.image_policy.is_some())
+                13 + usize::from(!model.network.hosts.is_empty()) + usize::from(model.image_policy.is_some())
             } else {
                 4 + 3 + usize::from(model.metadata_probe.is_some()) + 4 + components.max(1)
-                    + usize::from(model.image_policy.is_some())
+                    + usize::from(model.image_policy.is_some()) + 3
             };
             proptest::prop_assert_eq!(results.len(), total, "{}", context);
             proptest::prop_assert_eq!(run.code, if cluster == "compliant" { 0 } else { 1 }, "{}", context);
@@ -1182,7 +1222,11 @@ proptest::proptest! {
                 };
                 proptest::prop_assert!(allowed.contains(&status.as_str()), "{} {}: {}", id, status, context);
                 if status.starts_with("skip") {
-                    proptest::prop_assert!(GENERATED_NOT_APPLICABLE.contains(&evidence.as_str()), "{} {}: {}", id, evidence, context);
+                    // The guard (13, 5.2): none for a Kubernetes version
+                    // without the API; a warning, not a refusal, in warn mode.
+                    let guard = (id == "13" || id == "5.2") && evidence.starts_with("no guard is rendered: Kubernetes v1.");
+                    let warned = id == "5.2" && cluster == "compliant" && evidence.starts_with("admitted with a warning only");
+                    proptest::prop_assert!(guard || warned || GENERATED_NOT_APPLICABLE.contains(&evidence.as_str()), "{} {}: {}", id, evidence, context);
                 }
             }
         }
@@ -1513,7 +1557,12 @@ fn the_signature_is_verified_and_an_unsigned_image_refused() {
         .find(|(id, _, _)| id == "5.1")
         .unwrap();
     assert_eq!(status, "blocked", "{}", pentest.output);
-    assert_eq!(evidence, "refused: failed policy: checkout-checkout");
+    // The admission guard (deny, under pci-dss) runs before the
+    // policy-controller's webhook and refuses any image but the spec's.
+    assert_eq!(
+        evidence,
+        "refused by the admission guard's images rule, before the signature policy: harden guard rule images:"
+    );
     let pentest = run(&dir, "pentest", "broken", true, &["--json"]);
     let (_, status, _) = results(&pentest)
         .into_iter()
@@ -1557,5 +1606,196 @@ fn the_api_allowlist_is_probed_both_ways() {
     assert_eq!(
         failed["evidence"],
         "under Configuration task-api-dapr-config, /v1.0/metadata answered 200, not 404: the API allowlist does not hold"
+    );
+}
+
+/// One result of a script run with --json, by id.
+fn result_of(run: &Run, id: &str) -> (String, String) {
+    results(run)
+        .into_iter()
+        .find(|(found, _, _)| found == id)
+        .map(|(_, status, evidence)| (status, evidence))
+        .unwrap_or_else(|| panic!("no result {id}: {}", run.output))
+}
+
+/// Check 13 and scenario 5.2, the admission guard, against a cluster
+/// running the rendered guard (deny under soc2), one without it, and one
+/// whose bindings only audit: the check reads the policies and bindings,
+/// the scenario's pod is judged by the rendered CEL.
+#[test]
+fn the_admission_guard_is_read_and_refuses_another_service_account() {
+    let dir = rendered("task-api");
+    let audit = run(&dir, "audit", "compliant", true, &["--json"]);
+    assert_eq!(
+        result_of(&audit, "13"),
+        (
+            "pass".to_string(),
+            "2 policies bound to task-api, each enforcing deny or stricter".to_string()
+        ),
+        "{}",
+        audit.output
+    );
+    let pentest = run(&dir, "pentest", "compliant", true, &["--json"]);
+    let (status, evidence) = result_of(&pentest, "5.2");
+    assert_eq!(status, "blocked", "{}", pentest.output);
+    assert_eq!(evidence, "refused: harden guard rule service-account:");
+    // Without the guard: the check fails naming what is missing, the pod is
+    // admitted.
+    let audit = run(&dir, "audit", "broken", true, &["--json"]);
+    let (status, evidence) = result_of(&audit, "13");
+    assert_eq!(status, "fail", "{}", audit.output);
+    assert!(
+        evidence.starts_with(
+            "no ValidatingAdmissionPolicy harden-guard-task-api-workloads: Error from server (NotFound)"
+        ),
+        "{evidence}"
+    );
+    let pentest = run(&dir, "pentest", "broken", true, &["--json"]);
+    let (status, evidence) = result_of(&pentest, "5.2");
+    assert_eq!(status, "exposed", "{}", pentest.output);
+    assert!(
+        evidence.starts_with("admitted without the guard's refusal"),
+        "{evidence}"
+    );
+    // Bindings set to Audit: weaker than the spec's deny; the pod is
+    // admitted without a word.
+    let audit = run(&dir, "audit", "guard-audit", true, &["--json"]);
+    let (status, evidence) = result_of(&audit, "13");
+    assert_eq!(status, "fail", "{}", audit.output);
+    assert_eq!(
+        evidence,
+        "binding harden-guard-task-api-workloads enforces 'Audit', weaker than the spec's mode deny (Deny Audit); binding harden-guard-task-api-rbac enforces 'Audit', weaker than the spec's mode deny (Deny Audit)"
+    );
+    let pentest = run(&dir, "pentest", "guard-audit", true, &["--json"]);
+    assert_eq!(
+        result_of(&pentest, "5.2").0,
+        "exposed",
+        "{}",
+        pentest.output
+    );
+}
+
+/// A guard in warn mode (no compliance context): the check passes (the
+/// bindings warn, as the spec asks), and the scenario reports the warning
+/// as what it is, never as a refusal.
+#[test]
+fn a_warning_guard_is_reported_as_a_warning_not_a_refusal() {
+    let dir = rendered("hello");
+    let audit = run(&dir, "audit", "compliant", true, &["--json"]);
+    assert_eq!(
+        result_of(&audit, "13").1,
+        "2 policies bound to hello, each enforcing warn or stricter",
+        "{}",
+        audit.output
+    );
+    let pentest = run(&dir, "pentest", "compliant", true, &[]);
+    assert_eq!(pentest.code, 0, "{}", pentest.output);
+    let line = pentest
+        .output
+        .lines()
+        .find(|l| l.contains(" 5.2 "))
+        .unwrap_or_else(|| panic!("no 5.2: {}", pentest.output));
+    assert!(line.starts_with("SKIPPED"), "{line}");
+    assert!(
+        line.ends_with("admitted with a warning only (the guard's mode is warn; cluster.guard: deny refuses): harden guard rule service-account:"),
+        "{line}"
+    );
+}
+
+/// The pentest script finds the guard's messages by the guard's own prefix.
+#[test]
+fn the_pentest_script_matches_the_guard_s_message_prefix() {
+    let template = std::fs::read_to_string(repo().join("templates/pentest.sh.j2")).unwrap();
+    assert!(template.contains(&format!(
+        "GUARD_RULE_PREFIX='{}'",
+        harden::guard::MESSAGE_PREFIX
+    )));
+}
+
+/// Check 14, the Dapr app token (checkout sets one; its caller storefront
+/// in namespace web may reach port 8080): daprd gets it from the Secret and
+/// the caller's probe is refused without it; an app that does not check
+/// the token fails; pods without the annotation fail on the pod spec.
+#[test]
+fn the_dapr_app_token_is_read_from_the_pods_and_probed_from_a_caller() {
+    let dir = rendered("checkout");
+    let audit = run(&dir, "audit", "compliant", true, &["--json"]);
+    assert_eq!(
+        result_of(&audit, "14"),
+        (
+            "pass".to_string(),
+            "daprd gets APP_API_TOKEN from Secret checkout-dapr-app-token in all 2 pods; a call from caller storefront's pod without the dapr-api-token header was refused (401)".to_string()
+        ),
+        "{}",
+        audit.output
+    );
+    assert!(
+        audit.state.contains("deleted harden-probe-token-"),
+        "the caller's probe is deleted: {}",
+        audit.state
+    );
+    let ignored = run_with(
+        &dir,
+        "audit",
+        "compliant",
+        true,
+        &["--json"],
+        &[("FAKE_APP_IGNORES_TOKEN", "1")],
+    );
+    let (status, evidence) = result_of(&ignored, "14");
+    assert_eq!(status, "fail", "{}", ignored.output);
+    assert!(
+        evidence.ends_with("but the app answered 200 to a call from caller storefront's pod without the dapr-api-token header: it does not check the token"),
+        "{evidence}"
+    );
+    let broken = run(&dir, "audit", "broken", true, &["--json"]);
+    assert_eq!(
+        result_of(&broken, "14"),
+        (
+            "fail".to_string(),
+            "2 of 2 pods' daprd get no APP_API_TOKEN from Secret checkout-dapr-app-token (is dapr.io/app-token-secret on the pods?)".to_string()
+        ),
+        "{}",
+        broken.output
+    );
+}
+
+/// Scenarios 6.1 and 6.2, Dapr's surface: an API the allowlist does not
+/// admit is not routed (404), and a Configuration without the allowlist
+/// routes it; a declared caller calling the app without the app token is
+/// refused, and answered when the pods lost their token.
+#[test]
+fn dapr_s_surface_is_attacked_both_ways() {
+    let dir = rendered("task-api");
+    let pentest = run(&dir, "pentest", "compliant", true, &["--json"]);
+    assert_eq!(
+        result_of(&pentest, "6.1"),
+        (
+            "blocked".to_string(),
+            "/v1.0/metadata under Configuration task-api-dapr-config: 404, not routed".to_string()
+        ),
+        "{}",
+        pentest.output
+    );
+    let open = run(&dir, "pentest", "allowlist-open", true, &["--json"]);
+    assert_eq!(result_of(&open, "6.1").0, "exposed", "{}", open.output);
+    let dir = rendered("checkout");
+    let pentest = run(&dir, "pentest", "compliant", true, &["--json"]);
+    assert_eq!(
+        result_of(&pentest, "6.2"),
+        (
+            "blocked".to_string(),
+            "refused (401) from caller storefront's pod without the dapr-api-token header"
+                .to_string()
+        ),
+        "{}",
+        pentest.output
+    );
+    let broken = run(&dir, "pentest", "broken", true, &["--json"]);
+    let (status, evidence) = result_of(&broken, "6.2");
+    assert_eq!(status, "exposed", "{}", broken.output);
+    assert!(
+        evidence.ends_with("it does not check the token"),
+        "{evidence}"
     );
 }

@@ -28,6 +28,10 @@ use std::path::{Path, PathBuf};
 use harden::audit::pss;
 use harden::model::Model;
 use harden::netpol::{Cluster, ContainerPort, Endpoint, Labels, Pod, Protocol};
+use harden::platform::admission as facts_admission;
+
+use crate::support::admission;
+use harden::platform::dapr::surface::{APP_TOKEN_ANNOTATION, APP_TOKEN_ENV};
 use harden::render::GeneratedFile;
 use serde_json::{Value, json};
 
@@ -64,6 +68,16 @@ pub enum Weakening {
     /// The Dapr Configurations' API allowlist (`spec.api`) deleted: every
     /// API is routed.
     AllowlistRemoved,
+    /// The admission guard's ValidatingAdmissionPolicies and bindings
+    /// deleted: the API server judges pods by Pod Security alone.
+    GuardRemoved,
+    /// The guard's bindings set to `validationActions: [Audit]`: failures
+    /// are written to the audit log, nothing is refused or warned about.
+    GuardAudit,
+    /// `dapr.io/app-token-secret` deleted from the pods: daprd gets no
+    /// app token, and the app (which checks a token only when it is given
+    /// one) answers any caller.
+    AppTokenRemoved,
 }
 
 /// The broken cluster: every weakening that can hold at once (a cluster
@@ -81,6 +95,8 @@ pub const BROKEN: &[Weakening] = &[
     Weakening::VulnerableImage,
     Weakening::UnsignedImage,
     Weakening::AllowlistRemoved,
+    Weakening::GuardRemoved,
+    Weakening::AppTokenRemoved,
 ];
 
 /// The weakenings of a `FAKE_CLUSTER` name: `broken` is [`BROKEN`],
@@ -91,6 +107,7 @@ pub fn weakenings(cluster: &str) -> &'static [Weakening] {
         "broken" => BROKEN,
         "dns-blocked" => &[Weakening::DnsRuleRemoved],
         "allowlist-open" => &[Weakening::AllowlistRemoved],
+        "guard-audit" => &[Weakening::GuardAudit],
         _ => &[],
     }
 }
@@ -99,7 +116,7 @@ pub fn weakenings(cluster: &str) -> &'static [Weakening] {
 /// only `broken` flips the recorded ones.
 pub fn platform(cluster: &str) -> &str {
     match cluster {
-        "dns-blocked" | "allowlist-open" => "compliant",
+        "dns-blocked" | "allowlist-open" | "guard-audit" => "compliant",
         other => other,
     }
 }
@@ -240,8 +257,30 @@ pub fn weaken(documents: &mut Vec<Value>, model: &Model, weakenings: &[Weakening
                     }
                 }
             }
+            Weakening::GuardRemoved => documents.retain(|d| !is_guard(d)),
+            Weakening::AppTokenRemoved => {
+                for pod in templates(documents) {
+                    if let Some(annotations) = pod["metadata"]["annotations"].as_object_mut() {
+                        annotations.remove(APP_TOKEN_ANNOTATION);
+                    }
+                }
+            }
+            Weakening::GuardAudit => {
+                for document in documents
+                    .iter_mut()
+                    .filter(|d| kind(d) == facts_admission::BINDING_KIND)
+                {
+                    document["spec"]["validationActions"] = json!([facts_admission::AUDIT]);
+                }
+            }
         }
     }
+}
+
+/// A ValidatingAdmissionPolicy or its binding.
+fn is_guard(document: &Value) -> bool {
+    kind(document) == facts_admission::POLICY_KIND
+        || kind(document) == facts_admission::BINDING_KIND
 }
 
 /// Deletes the egress items of a CiliumNetworkPolicy spec that open port
@@ -342,6 +381,25 @@ fn object_facts(documents: &[Value], weakenings: &[Weakening]) -> String {
         text(&pod["spec"]["serviceAccountName"]).into(),
     ));
     facts.push(("replicas", deployment["spec"]["replicas"].to_string()));
+    // The Dapr app token: the annotation, and what the injector gives the
+    // pod's daprd from it.
+    if let Some(secret) = pod["metadata"]["annotations"].get(APP_TOKEN_ANNOTATION) {
+        facts.push(("app_token", text(secret).into()));
+    }
+    let injected = admission::pod_of(deployment, false);
+    for container in injected["spec"]["containers"]
+        .as_array()
+        .into_iter()
+        .flatten()
+    {
+        for env in container["env"].as_array().into_iter().flatten() {
+            if env["name"] == APP_TOKEN_ENV
+                && let Some(secret) = env["valueFrom"]["secretKeyRef"]["name"].as_str()
+            {
+                facts.push(("app_token_env", secret.into()));
+            }
+        }
+    }
     if let Some(logging) = pod["metadata"]["annotations"].get("dapr.io/enable-api-logging") {
         facts.push(("api_logging", text(logging).into()));
     }
@@ -453,6 +511,44 @@ fn object_facts(documents: &[Value], weakenings: &[Weakening]) -> String {
                 }
             ),
         ));
+    }
+    // The admission guard: each policy by name, each binding as
+    // NAME|POLICY|ACTIONS|NAMESPACES (as the audit's jsonpath prints them),
+    // and the documents themselves on one line, which the judge of
+    // attacker pods evaluates (`judge_pod`).
+    for policy in of_kind(facts_admission::POLICY_KIND) {
+        facts.push(("vap", text(&policy["metadata"]["name"]).into()));
+    }
+    for binding in of_kind(facts_admission::BINDING_KIND) {
+        let strings = |value: &Value| -> Vec<String> {
+            value
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect()
+        };
+        let namespaces: Vec<String> =
+            binding["spec"]["matchResources"]["namespaceSelector"]["matchExpressions"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .flat_map(|e| strings(&e["values"]))
+                .collect();
+        facts.push((
+            "vapb",
+            format!(
+                "{}|{}|{}|{}",
+                text(&binding["metadata"]["name"]),
+                text(&binding["spec"]["policyName"]),
+                strings(&binding["spec"]["validationActions"]).join(" "),
+                namespaces.join(" ")
+            ),
+        ));
+    }
+    let guard: Vec<&Value> = documents.iter().filter(|d| is_guard(d)).collect();
+    if !guard.is_empty() {
+        facts.push(("guard", serde_json::to_string(&guard).unwrap()));
     }
     for component in of_kind("Component") {
         let scopes: Vec<&str> = component["scopes"]
@@ -652,9 +748,33 @@ fn network_facts(model: &Model, documents: &[Value]) -> String {
         destinations.push((name.clone(), Some(endpoint)));
     }
     let other_port = (40000..).find(|p| !ports.contains(p)).expect("a free port");
+    // Probe sources: the app's probes (in its namespace, or in `default`,
+    // where a script that sends its probes elsewhere would put them), and
+    // the app-token probe of each declared in-cluster caller, in its
+    // namespace with its labels (audit check 14).
+    let mut sources: Vec<(String, &str, Labels)> = Vec::new();
     for namespace in [model.namespace.as_str(), "default"] {
         for kind in ["net", "hosts", "dns", "scope"] {
-            let labels = probe_labels(model, kind);
+            sources.push((namespace.to_string(), kind, probe_labels(model, kind)));
+        }
+    }
+    for flow in &model.network.ingress {
+        let Some(namespace) = &flow.peer.namespace else {
+            continue;
+        };
+        if flow.peer.app_itself {
+            continue;
+        }
+        let mut labels: Labels = flow.peer.pod_labels.iter().cloned().collect();
+        labels.insert(
+            harden::platform::names::PROBE_LABEL.to_string(),
+            "token".to_string(),
+        );
+        sources.push((namespace.clone(), "token", labels));
+    }
+    for (namespace, kind, labels) in sources {
+        let namespace = namespace.as_str();
+        {
             let source = cluster.add_pod(Pod {
                 id: format!("probe/{namespace}/{kind}"),
                 namespace: namespace.to_string(),
@@ -709,7 +829,7 @@ fn network_facts(model: &Model, documents: &[Value]) -> String {
                     out.push_str(&format!("lookup {key} {address} {}\n", word(yes)));
                 }
             }
-            if kind != "net" && kind != "hosts" {
+            if kind != "net" && kind != "hosts" && kind != "token" {
                 continue;
             }
             for (address, endpoint) in &destinations {
@@ -822,24 +942,90 @@ pub fn judge(pod: &Value, level: &str, version: &str) -> Option<String> {
     Some(format!("\"{level}:{version}\": {}", reasons.join(", ")))
 }
 
+/// What the API server's validating admission answers for a pod after Pod
+/// Security admitted it: each of the admission guard's policies (`guard`,
+/// the rendered documents) evaluated by [`crate::support::admission`], and
+/// each failure acted on as its binding says. Returns the refusal (the
+/// first failure of a `Deny` binding) and the warnings (every failure of a
+/// `Warn` binding); an `Audit` binding's failures go to the audit log,
+/// which a client does not see. Messages as the API server words them:
+/// "ValidatingAdmissionPolicy 'P' with binding 'B' denied request: MESSAGE"
+/// (kubernetes `staging/src/k8s.io/apiserver/pkg/admission/plugin/policy/validating/dispatcher.go`,
+/// as seen in recorded kubectl output; the dispatcher itself not read here)
+/// and, for a warning, "Validation failed for ValidatingAdmissionPolicy 'P'
+/// with binding 'B': MESSAGE" (same file; not verified upstream, so the
+/// scripts match only the guard's own rule text in either).
+pub fn judge_guard(pod: &Value, guard: &[Value]) -> (Option<String>, Vec<String>) {
+    let policies = admission::policies(guard);
+    let request = admission::Request {
+        operation: "CREATE",
+        object: pod,
+        old: None,
+    };
+    let mut refusal = None;
+    let mut warnings = Vec::new();
+    for policy in &policies {
+        let failures = admission::judge(policy, &request, "").unwrap_or_default();
+        let Some(first) = failures.first() else {
+            continue;
+        };
+        let name = &policy.name;
+        if policy.actions.iter().any(|a| a == facts_admission::DENY) {
+            refusal.get_or_insert_with(|| {
+                format!("ValidatingAdmissionPolicy '{name}' with binding '{name}' denied request: {first}")
+            });
+        }
+        if policy.actions.iter().any(|a| a == facts_admission::WARN) {
+            warnings.extend(failures.iter().map(|m| {
+                format!("Validation failed for ValidatingAdmissionPolicy '{name}' with binding '{name}': {m}")
+            }));
+        }
+    }
+    (refusal, warnings)
+}
+
+/// The guard's documents in a fake cluster's table (its `guard` line).
+fn guard_of(table: &str) -> Vec<Value> {
+    table
+        .lines()
+        .find_map(|l| l.strip_prefix("guard "))
+        .map(|json| serde_json::from_str(json).expect("the guard line is JSON"))
+        .unwrap_or_default()
+}
+
 /// Run by the fake kubectl (as `--exact support::fake_cluster::judge_pod`)
-/// for each attacker pod:
-/// FAKE_JUDGE_POD names the manifest, FAKE_JUDGE_LEVEL and
-/// FAKE_JUDGE_VERSION the namespace's labels; the answer goes to
-/// FAKE_JUDGE_OUT. Run by the harness as a test, it judges two pods.
+/// for each attacker pod, as the API server admits it: the Dapr injector's
+/// mutation first, then Pod Security at the namespace's level, then the
+/// admission guard of the table (validating admission plugins in the API
+/// server's order, PodSecurity before ValidatingAdmissionPolicy, the first
+/// refusal answering). FAKE_JUDGE_POD names the manifest,
+/// FAKE_JUDGE_NAMESPACE its namespace, FAKE_JUDGE_LEVEL and
+/// FAKE_JUDGE_VERSION the namespace's labels, FAKE_MODEL the table; the
+/// answer goes to FAKE_JUDGE_OUT, the warnings (one a line) to
+/// FAKE_JUDGE_WARNINGS. Run by the harness as a test, it judges pods of
+/// its own.
 #[test]
 fn judge_pod() {
     if let Some(path) = std::env::var_os("FAKE_JUDGE_POD") {
         let manifest = std::fs::read_to_string(path).unwrap();
-        let pod = harden::yaml::parse_stream(&manifest)
+        let mut pod = harden::yaml::parse_stream(&manifest)
             .expect("the attacker pod parses")
             .remove(0);
+        pod["metadata"]["namespace"] = json!(std::env::var("FAKE_JUDGE_NAMESPACE").unwrap());
+        admission::inject(&mut pod, false);
         let level = std::env::var("FAKE_JUDGE_LEVEL").unwrap();
         let version = std::env::var("FAKE_JUDGE_VERSION").unwrap();
-        let answer = judge(&pod, &level, &version)
-            .map(|m| format!("violates PodSecurity {m}"))
-            .unwrap_or_else(|| "admitted".into());
+        let table = std::fs::read_to_string(std::env::var("FAKE_MODEL").unwrap()).unwrap();
+        let (answer, warnings) = match judge(&pod, &level, &version) {
+            Some(m) => (format!("violates PodSecurity {m}"), Vec::new()),
+            None => {
+                let (refusal, warnings) = judge_guard(&pod, &guard_of(&table));
+                (refusal.unwrap_or_else(|| "admitted".into()), warnings)
+            }
+        };
         std::fs::write(std::env::var("FAKE_JUDGE_OUT").unwrap(), answer).unwrap();
+        let warnings: String = warnings.iter().map(|w| format!("{w}\n")).collect();
+        std::fs::write(std::env::var("FAKE_JUDGE_WARNINGS").unwrap(), warnings).unwrap();
         return;
     }
     let privileged = json!({"spec": {"containers": [{"name": "a", "image": "x",

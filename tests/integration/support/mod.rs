@@ -1,9 +1,10 @@
-//! Helpers shared by the integration test modules: the fake cluster's
-//! table, the spec generator, and the builder for one run of the binary.
+//! Helpers shared by the integration test modules: the admission guard's
+//! evaluator, the fake cluster's table, the spec generator, and the builder for one run of the binary.
 
 use std::fs;
 use std::path::Path;
 
+pub mod admission;
 pub mod fake_cluster;
 pub mod harden;
 pub mod spec_gen;

@@ -329,8 +329,12 @@ fn workload_policy(namespace: &str, apps: &[&App]) -> Policy {
             ),
         ),
         // An empty name is the default ServiceAccount's: the
-        // ServiceAccount admission plugin writes `default` before validating
-        // admission runs.
+        // ServiceAccount admission plugin, a mutating one, writes `default`
+        // into an empty `spec.serviceAccountName`
+        // (kubernetes plugin/pkg/admission/serviceaccount/admission.go,
+        // `Admit`, read at one stored version), and mutating admission runs
+        // before validating admission, so the guard sees `default`; `''`
+        // is admitted for a cluster without that plugin.
         validation(
             "service-account",
             "variables.probe ? variables.account in ['', 'default'] : (variables.app in variables.accounts && variables.account == variables.accounts[variables.app])",

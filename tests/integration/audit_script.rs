@@ -1760,6 +1760,35 @@ fn the_dapr_app_token_is_read_from_the_pods_and_probed_from_a_caller() {
     );
 }
 
+/// Check 8, Dapr mTLS, per pod: the control plane has mTLS on, but pods
+/// injected while it was off run daprd without `--enable-mtls`; the check
+/// reads their arguments and names them.
+#[test]
+fn pods_whose_daprd_runs_without_mtls_fail_check_8() {
+    let dir = rendered("task-api");
+    let audit = run(&dir, "audit", "compliant", true, &["--json"]);
+    let (status, evidence) = result_of(&audit, "8");
+    assert_eq!(status, "pass", "{}", audit.output);
+    assert!(evidence.starts_with("sentry ready, mTLS on"), "{evidence}");
+    let without = run_with(
+        &dir,
+        "audit",
+        "compliant",
+        true,
+        &["--json"],
+        &[("FAKE_DAPRD_WITHOUT_MTLS", "1")],
+    );
+    assert_eq!(
+        result_of(&without, "8"),
+        (
+            "fail".to_string(),
+            "daprd runs without --enable-mtls in pods task-api-5d4f8b7c9-x2x7q (injected while mTLS was off: restart them)".to_string()
+        ),
+        "{}",
+        without.output
+    );
+}
+
 /// Scenarios 6.1 and 6.2, Dapr's surface: an API the allowlist does not
 /// admit is not routed (404), and a Configuration without the allowlist
 /// routes it; a declared caller calling the app without the app token is

@@ -39,6 +39,19 @@ fn step(session: &mut expectrl::session::OsSession, prompt: &str, keys: &str) {
     session.send(keys).unwrap();
 }
 
+/// Answers the last two questions (write `file`, do not render it), waits
+/// for the wizard to end and returns what it wrote.
+fn write_without_rendering(
+    session: &mut expectrl::session::OsSession,
+    dir: &TempDir,
+    file: &str,
+) -> String {
+    step(session, &format!("Write {file}?"), "y\r");
+    step(session, "Render it now", "n\r");
+    session.expect(Eof).unwrap();
+    fs::read_to_string(dir.path().join(file)).unwrap()
+}
+
 const EXPECTED: &str = "\
 # yaml-language-server: $schema=../schema/harden-spec.schema.json
 # Security spec for billing, written by `harden init`. Review it, then run
@@ -181,10 +194,7 @@ fn a_full_session_writes_the_expected_spec() {
     step(&mut session, "Does this app invoke another Dapr app", "n\r");
     step(&mut session, "More Dapr settings", "n\r");
     step(&mut session, "Set another field?", "\r");
-    step(&mut session, "Write specs/billing.yaml?", "y\r");
-    step(&mut session, "Render it now", "n\r");
-    session.expect(Eof).unwrap();
-    let written = fs::read_to_string(dir.path().join("specs/billing.yaml")).unwrap();
+    let written = write_without_rendering(&mut session, &dir, "specs/billing.yaml");
     assert_eq!(written, EXPECTED);
     // Round trip: the written spec validates and renders unchanged.
     let model = harden::load::load_spec_text(&written, "specs/billing.yaml").unwrap();
@@ -228,10 +238,7 @@ fn a_bad_answer_is_asked_again_with_the_reason() {
     step(&mut session, "Cluster it runs on", "\r");
     step(&mut session, "Kubernetes API", "n\r");
     step(&mut session, "Set another field?", "\r");
-    step(&mut session, "Write specs/billing.yaml?", "y\r");
-    step(&mut session, "Render it now", "n\r");
-    session.expect(Eof).unwrap();
-    let written = fs::read_to_string(dir.path().join("specs/billing.yaml")).unwrap();
+    let written = write_without_rendering(&mut session, &dir, "specs/billing.yaml");
     assert!(written.contains("  name: billing\n"), "{written}");
 }
 
@@ -514,10 +521,7 @@ fn a_tag_only_image_is_offered_the_opt_in() {
     );
     step(&mut session, "Kubernetes API", "n\r");
     step(&mut session, "Set another field?", "\r");
-    step(&mut session, "Write specs/billing.yaml?", "y\r");
-    step(&mut session, "Render it now", "n\r");
-    session.expect(Eof).unwrap();
-    let written = fs::read_to_string(dir.path().join("specs/billing.yaml")).unwrap();
+    let written = write_without_rendering(&mut session, &dir, "specs/billing.yaml");
     let spec = harden::yaml::parse_document::<harden::spec::Spec>(&written)
         .unwrap()
         .value;
@@ -624,10 +628,7 @@ fn more_workload_settings_keep_what_the_flags_gave() {
     step(&mut session, "read secrets", "n\r");
     step(&mut session, "Kubernetes API", "n\r");
     step(&mut session, "Set another field?", "\r");
-    step(&mut session, "Write specs/billing.yaml?", "y\r");
-    step(&mut session, "Render it now", "n\r");
-    session.expect(Eof).unwrap();
-    let written = fs::read_to_string(dir.path().join("specs/billing.yaml")).unwrap();
+    let written = write_without_rendering(&mut session, &dir, "specs/billing.yaml");
     let workload = harden::yaml::parse_document::<harden::spec::Spec>(&written)
         .unwrap()
         .value
@@ -720,10 +721,7 @@ fn the_dapr_access_fields_are_asked() {
         "ledger-app-token\r",
     );
     step(&mut session, "Set another field?", "\r");
-    step(&mut session, "Write specs/ledger.yaml?", "y\r");
-    step(&mut session, "Render it now", "n\r");
-    session.expect(Eof).unwrap();
-    let written = fs::read_to_string(dir.path().join("specs/ledger.yaml")).unwrap();
+    let written = write_without_rendering(&mut session, &dir, "specs/ledger.yaml");
     let spec = harden::yaml::parse_document::<harden::spec::Spec>(&written)
         .unwrap()
         .value;

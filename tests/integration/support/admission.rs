@@ -65,16 +65,13 @@ pub struct Policy {
     pub actions: Vec<String>,
 }
 
-fn strings(value: &Value) -> Vec<String> {
-    value
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|v| v.as_str().map(str::to_string))
-        .collect()
+pub fn strings(value: &Value) -> Vec<String> {
+    harden::objects::value::string_list(Some(value))
 }
 
-fn namespaces_of(spec: &Value) -> Vec<String> {
+/// The namespaces a policy's `matchConstraints` or a binding's
+/// `matchResources` selects by name (`kubernetes.io/metadata.name In`).
+pub fn namespaces_of(spec: &Value) -> Vec<String> {
     spec["namespaceSelector"]["matchExpressions"]
         .as_array()
         .into_iter()

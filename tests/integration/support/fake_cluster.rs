@@ -520,28 +520,14 @@ fn object_facts(documents: &[Value], weakenings: &[Weakening]) -> String {
         facts.push(("vap", text(&policy["metadata"]["name"]).into()));
     }
     for binding in of_kind(facts_admission::BINDING_KIND) {
-        let strings = |value: &Value| -> Vec<String> {
-            value
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(|v| v.as_str().map(str::to_string))
-                .collect()
-        };
-        let namespaces: Vec<String> =
-            binding["spec"]["matchResources"]["namespaceSelector"]["matchExpressions"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .flat_map(|e| strings(&e["values"]))
-                .collect();
+        let namespaces = admission::namespaces_of(&binding["spec"]["matchResources"]);
         facts.push((
             "vapb",
             format!(
                 "{}|{}|{}|{}",
                 text(&binding["metadata"]["name"]),
                 text(&binding["spec"]["policyName"]),
-                strings(&binding["spec"]["validationActions"]).join(" "),
+                admission::strings(&binding["spec"]["validationActions"]).join(" "),
                 namespaces.join(" ")
             ),
         ));

@@ -544,6 +544,13 @@ pub struct Dapr {
     pub secret_scopes: Vec<SecretScope>,
     /// The app's `WorkflowAccessPolicy` (Dapr 1.18, `dapr.workflowCallers`).
     pub workflow_policy: Option<WorkflowPolicy>,
+    /// The read the live scripts try outside a secret scope; `None` when
+    /// the app reads no secret through Dapr's API.
+    pub secret_probe: Option<SecretProbe>,
+    /// The calls a declared caller's probe makes against the app's
+    /// per-operation access; `None` when no caller is limited to
+    /// operations a probe can step outside of.
+    pub operation_probe: Option<OperationProbe>,
     /// The annotations of the pod template, in the rendered order
     /// ([`Dapr::pod_annotations`]): `06-deployment.yaml.j2` prints them and
     /// the admission guard requires exactly them, so the two cannot part.
@@ -646,6 +653,37 @@ pub struct SecretScope {
     pub store_name: String,
     pub default_access: String,
     pub allowed_secrets: Vec<String>,
+}
+
+/// What the live scripts read through the secrets API of a sidecar under
+/// the app's app-id and Configuration: a key of `store` outside the scope.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct SecretProbe {
+    pub store: String,
+    /// Not in `allowed` ([`crate::platform::dapr::surface::PROBE_SECRET`]).
+    pub secret: String,
+    /// The scope's `allowedSecrets`, for the evidence.
+    pub allowed: Vec<String>,
+}
+
+/// One call through Dapr service invocation: a path and an HTTP verb.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct DaprCall {
+    /// With a leading `/`.
+    pub path: String,
+    pub verb: String,
+}
+
+/// What a probe under a declared caller's app-id, in its namespace,
+/// invokes on the app: an operation it was not given, which the app's
+/// sidecar must refuse, and one it was given (none when every granted
+/// path is a glob), which the access control must let through.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct OperationProbe {
+    pub caller: String,
+    pub namespace: String,
+    pub denied: DaprCall,
+    pub granted: Option<DaprCall>,
 }
 
 /// An operation a Dapr caller may invoke (`invokedBy[].operations`).

@@ -45,6 +45,8 @@ pub struct Facts {
     /// The sigstore policy-controller's kind, namespace label and
     /// namespace, and cosign's exit codes.
     pub sigstore: sigstore::SigstoreFacts,
+    /// The Dapr answers the live scripts' probes match.
+    pub dapr_live: dapr::surface::LiveFacts,
 }
 
 impl Facts {
@@ -64,6 +66,7 @@ impl Facts {
             cilium: cilium::CiliumFacts::get(),
             kubernetes: kubernetes::KubernetesFacts::get(),
             sigstore: sigstore::SigstoreFacts::get(),
+            dapr_live: dapr::surface::LiveFacts::get(),
         }
     }
 }

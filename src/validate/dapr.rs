@@ -179,6 +179,13 @@ impl Validator {
                         .any(|r| r.name == dapr::surface::PROBE_API && r.protocol == "http")
                 })
                 .then(|| dapr::surface::PROBE_API_PATH.to_string()),
+            secret_probe: super::dapr_probes::secret_probe(
+                &app_id,
+                &components,
+                secret_scopes.as_deref().unwrap_or_default(),
+                api_allowed.as_deref().unwrap_or_default(),
+            ),
+            operation_probe: super::dapr_probes::operation_probe(&invoked_by),
             api_allowed: api_allowed.unwrap_or_default(),
             secret_scopes: secret_scopes.unwrap_or_default(),
             workflow_policy: workflow_policy.flatten(),

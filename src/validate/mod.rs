@@ -26,6 +26,7 @@ mod app;
 pub mod cluster;
 mod dapr;
 mod dapr_access;
+mod dapr_probes;
 mod fields;
 mod guard;
 mod network;

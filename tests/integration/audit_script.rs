@@ -1828,3 +1828,166 @@ fn dapr_s_surface_is_attacked_both_ways() {
         "{evidence}"
     );
 }
+
+/// task-api with a secret store the app reads one secret of through Dapr
+/// (`allowedSecrets`): its Configuration gets the store's scope.
+fn with_secret_store() -> Rendered {
+    let spec = std::fs::read_to_string(repo().join("specs/task-api.yaml")).unwrap();
+    let spec = spec.replace(
+        "  components:\n",
+        "  components:\n    - name: vault\n      type: secretstores.hashicorp.vault\n      version: v1\n      metadata:\n        vaultAddr: https://vault.vault.svc:8200\n      allowedSecrets: [stripe-key]\n",
+    );
+    let dir = TempDir::new().unwrap();
+    let path = dir.path().join("task-api.yaml");
+    std::fs::write(&path, spec).unwrap();
+    Rendered::new(load_spec(&path).expect("valid spec"))
+}
+
+/// Check 15 and scenario 6.3, the secret scope: a sidecar under the app's
+/// app-id and Configuration reads a key the scope does not allow; the
+/// cluster running the rendered scope refuses it (403
+/// ERR_PERMISSION_DENIED), one whose Configuration lost its scopes passes
+/// it to the store.
+#[test]
+fn a_secret_outside_the_scope_is_refused_and_passed_without_it() {
+    let dir = with_secret_store();
+    let audit = run(&dir, "audit", "compliant", true, &["--json"]);
+    assert_eq!(
+        result_of(&audit, "15"),
+        (
+            "pass".to_string(),
+            "a read of harden-probe-outside-scope from store vault (it allows: stripe-key) under app-id task-api and Configuration task-api-dapr-config was refused (403 ERR_PERMISSION_DENIED)".to_string()
+        ),
+        "{}",
+        audit.output
+    );
+    assert!(
+        audit.state.contains("deleted harden-probe-secret-"),
+        "{}",
+        audit.state
+    );
+    let pentest = run(&dir, "pentest", "compliant", true, &["--json"]);
+    assert_eq!(
+        result_of(&pentest, "6.3"),
+        (
+            "blocked".to_string(),
+            "harden-probe-outside-scope from store vault (it allows: stripe-key) as app-id task-api: refused (403 ERR_PERMISSION_DENIED)".to_string()
+        ),
+        "{}",
+        pentest.output
+    );
+    let audit = run(&dir, "audit", "broken", true, &["--json"]);
+    assert_eq!(
+        result_of(&audit, "15"),
+        (
+            "fail".to_string(),
+            "a read of harden-probe-outside-scope from store vault (it allows: stripe-key) under app-id task-api and Configuration task-api-dapr-config was passed to the store (500 ERR_SECRET_GET): the secret scope does not hold".to_string()
+        ),
+        "{}",
+        audit.output
+    );
+    let pentest = run(&dir, "pentest", "broken", true, &["--json"]);
+    assert_eq!(
+        result_of(&pentest, "6.3").0,
+        "exposed",
+        "{}",
+        pentest.output
+    );
+    // Without a store the app reads through Dapr, nothing to try.
+    let plain = rendered("task-api");
+    let audit = run(&plain, "audit", "compliant", true, &["--json"]);
+    assert_eq!(
+        result_of(&audit, "15"),
+        (
+            "skip".to_string(),
+            "the app reads no secret through Dapr's secrets API (no secret store component with allowedSecrets)".to_string()
+        ),
+        "{}",
+        audit.output
+    );
+}
+
+/// Check 16 and scenario 6.4, per-operation access (orders lets storefront
+/// of namespace web GET and POST /orders): a sidecar under storefront's
+/// app-id in web invokes a path it was not given, which the rendered
+/// access control refuses and a cluster whose policies lost their
+/// operations lets through; the granted GET /orders passes.
+#[test]
+fn an_operation_not_granted_is_refused_and_answered_without_the_operations() {
+    let dir = rendered("orders");
+    let audit = run(&dir, "audit", "compliant", true, &["--json"]);
+    assert_eq!(
+        result_of(&audit, "16"),
+        (
+            "pass".to_string(),
+            "caller storefront (namespace web) invoking GET /harden-probe-not-granted on orders.shop was refused by the app's access control (403); the granted GET /orders passed it (the app answered 200)".to_string()
+        ),
+        "{}",
+        audit.output
+    );
+    assert!(
+        audit.state.contains("deleted harden-probe-acl-"),
+        "the caller's probe is deleted: {}",
+        audit.state
+    );
+    let pentest = run(&dir, "pentest", "compliant", true, &["--json"]);
+    assert_eq!(
+        result_of(&pentest, "6.4").0,
+        "blocked",
+        "{}",
+        pentest.output
+    );
+    let audit = run(&dir, "audit", "broken", true, &["--json"]);
+    assert_eq!(
+        result_of(&audit, "16"),
+        (
+            "fail".to_string(),
+            "caller storefront (namespace web) invoking GET /harden-probe-not-granted on orders.shop was answered by the app (200): the access control let an operation the caller was not given through".to_string()
+        ),
+        "{}",
+        audit.output
+    );
+    let pentest = run(&dir, "pentest", "broken", true, &["--json"]);
+    assert_eq!(
+        result_of(&pentest, "6.4"),
+        (
+            "exposed".to_string(),
+            "GET /harden-probe-not-granted as caller storefront (namespace web): answered by the app (200), the access control let it through".to_string()
+        ),
+        "{}",
+        pentest.output
+    );
+}
+
+/// Check 17, workflow access (orders lets shipping get and raise Order*):
+/// the WorkflowAccessPolicy is read as rendered and a sidecar of the app's
+/// app-id loads it; a cluster without it fails.
+#[test]
+fn the_workflow_access_policy_is_read_and_loaded_for_the_app_id() {
+    let dir = rendered("orders");
+    let audit = run(&dir, "audit", "compliant", true, &["--json"]);
+    assert_eq!(
+        result_of(&audit, "17"),
+        (
+            "pass".to_string(),
+            "WorkflowAccessPolicy orders-workflow-access, scoped to orders, admits shipping; a sidecar of app-id orders loads it (no call by another app-id was tried: only a workflow worker can make one)".to_string()
+        ),
+        "{}",
+        audit.output
+    );
+    assert!(
+        audit.state.contains("deleted harden-probe-workflow-"),
+        "{}",
+        audit.state
+    );
+    let audit = run(&dir, "audit", "broken", true, &["--json"]);
+    assert_eq!(
+        result_of(&audit, "17"),
+        (
+            "fail".to_string(),
+            "no WorkflowAccessPolicy orders-workflow-access: Error from server (NotFound): workflowaccesspolicies.dapr.io \"orders-workflow-access\" not found".to_string()
+        ),
+        "{}",
+        audit.output
+    );
+}

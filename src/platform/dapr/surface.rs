@@ -7,6 +7,7 @@
 //! `docs/upstream/dapr-security.md`. Paths below are in dapr/dapr.
 
 use super::Version;
+use serde::Serialize;
 
 /// A protocol of the sidecar's API, as an allowlist entry's `protocol`.
 ///
@@ -254,8 +255,56 @@ pub const PROBE_API: &str = "metadata";
 pub const PROBE_API_PATH: &str = "/v1.0/metadata";
 
 /// A key outside a secret scope: 403 `ERR_PERMISSION_DENIED`
-/// (`ErrSecretPermissionDenied`, `pkg/messages/predefined.go`).
+/// (`ErrSecretPermissionDenied`, `pkg/messages/predefined.go`;
+/// `SecretPermissionDenied`, `pkg/messages/errorcodes/errorcodes.go` @
+/// v1.18.3). `GetSecret` (`pkg/api/universal/secrets.go` @ v1.14.5 and
+/// v1.18.3) first looks the store up (a store the sidecar did not load:
+/// 401 [`SECRET_STORE_NOT_FOUND_CODE`]), then the scope, and asks the store
+/// only for an allowed key (a key the store lacks: 500 `ERR_SECRET_GET`).
+/// Route `GET /v1.0/secrets/{secretStoreName}/{key}`
+/// (`pkg/api/http/secrets.go` @ v1.14.5 and v1.18.3).
 pub const SECRET_DENIED_HTTP_STATUS: u32 = 403;
+/// The error code of [`SECRET_DENIED_HTTP_STATUS`].
+pub const SECRET_DENIED_ERROR_CODE: &str = "ERR_PERMISSION_DENIED";
+/// A secret store the sidecar did not load (`ErrSecretStoreNotFound`, 401,
+/// `pkg/messages/predefined.go` @ v1.18.3).
+pub const SECRET_STORE_NOT_FOUND_CODE: &str = "ERR_SECRET_STORE_NOT_FOUND";
+
+/// harden's choice: the key the live scripts ask a secret store for, from a
+/// sidecar under the app's app-id and Configuration, expecting the scope's
+/// refusal ([`SECRET_DENIED_HTTP_STATUS`]). Longer when a spec allows a key
+/// of that name.
+pub const PROBE_SECRET: &str = "harden-probe-outside-scope";
+
+/// A call the target's access control refuses: its sidecar answers the
+/// caller's sidecar with gRPC `PermissionDenied` and the message
+/// "access control policy has denied access to id: SPIFFE-ID operation: OP
+/// verb: VERB" (`callLocalValidateACL`, `pkg/api/grpc/daprinternal.go`;
+/// `ApplyAccessControlPolicies`, `pkg/acl/acl.go`, both @ v1.14.5,
+/// v1.15.14, v1.16.19, v1.17.13 and v1.18.3); the caller's sidecar turns
+/// it into HTTP 403 (`HTTPStatusFromCode`, `pkg/messaging/v1/util.go`) with
+/// the body `{"errorCode":"ERR_DIRECT_INVOKE","message":"failed to invoke,
+/// id: TARGET, err: rpc error: code = PermissionDenied desc = ..."}`
+/// (`pkg/api/http/directmessaging.go`, all five; `ErrDirectInvoke`,
+/// `pkg/messages/predefined.go`). Any other failure to reach the target is
+/// also `ERR_DIRECT_INVOKE`, with 500.
+pub const ACL_DENIED_HTTP_STATUS: u32 = 403;
+/// The message of [`ACL_DENIED_HTTP_STATUS`], as far as it does not vary.
+pub const ACL_DENIED_MESSAGE: &str = "access control policy has denied access";
+/// The error code of every failed invocation through the caller's sidecar.
+pub const INVOKE_ERROR_CODE: &str = "ERR_DIRECT_INVOKE";
+/// harden's choice: the path a declared caller's probe invokes, which none
+/// of its operations names (the ACL trie matches by `/`-separated segments,
+/// a segment's `*` and `**` as wildcards: `pkg/config/acl_trie.go` @
+/// v1.18.3), expecting the refusal.
+pub const PROBE_OPERATION: &str = "/harden-probe-not-granted";
+
+/// The field of `GET /v1.0/metadata` listing the WorkflowAccessPolicies the
+/// sidecar loaded, each as `{"name": ...}` (`metadataResponse`,
+/// `pkg/api/http/metadata.go` @ v1.18.0 and v1.18.3). A sidecar loads only
+/// the policies scoped to its app-id (`IsAppScoped`,
+/// `pkg/internal/loader/kubernetes/workflowaccesspolicies.go` @ v1.18.3).
+pub const METADATA_WORKFLOW_POLICIES: &str = "workflowAccessPolicies";
 
 /// The `WorkflowAccessPolicy` custom resource (`workflowaccesspolicies.dapr.io`,
 /// namespaced, single version `v1alpha1`): who may call the app's
@@ -586,5 +635,37 @@ mod tests {
         assert!(!looks_like_credential("state.redis", "keyPrefix", "none"));
         assert!(!looks_like_credential("state.redis", "redisHost", "r:6379"));
         assert_eq!(TOKEN_HEADER, "dapr-api-token");
+    }
+}
+
+/// The Dapr answers and names the live scripts match, serialised into the
+/// template context as `facts.dapr_live`.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct LiveFacts {
+    pub secret_denied_status: u32,
+    pub secret_denied_code: &'static str,
+    pub secret_store_not_found_code: &'static str,
+    pub acl_denied_status: u32,
+    pub acl_denied_message: &'static str,
+    pub invoke_error_code: &'static str,
+    /// `kubectl get` resource name of [`WORKFLOW_ACCESS_POLICY_KIND`]
+    /// (plural `workflowaccesspolicies`, group `dapr.io`:
+    /// `charts/dapr/crds/workflowaccesspolicy.yaml` @ v1.18.3).
+    pub workflow_policy_resource: &'static str,
+    pub metadata_workflow_policies: &'static str,
+}
+
+impl LiveFacts {
+    pub fn get() -> LiveFacts {
+        LiveFacts {
+            secret_denied_status: SECRET_DENIED_HTTP_STATUS,
+            secret_denied_code: SECRET_DENIED_ERROR_CODE,
+            secret_store_not_found_code: SECRET_STORE_NOT_FOUND_CODE,
+            acl_denied_status: ACL_DENIED_HTTP_STATUS,
+            acl_denied_message: ACL_DENIED_MESSAGE,
+            invoke_error_code: INVOKE_ERROR_CODE,
+            workflow_policy_resource: "workflowaccesspolicies.dapr.io",
+            metadata_workflow_policies: METADATA_WORKFLOW_POLICIES,
+        }
     }
 }

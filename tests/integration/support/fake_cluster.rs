@@ -31,7 +31,9 @@ use harden::netpol::{Cluster, ContainerPort, Endpoint, Labels, Pod, Protocol};
 use harden::platform::admission as facts_admission;
 
 use crate::support::admission;
-use harden::platform::dapr::surface::{APP_TOKEN_ANNOTATION, APP_TOKEN_ENV};
+use harden::platform::dapr::surface::{
+    APP_TOKEN_ANNOTATION, APP_TOKEN_ENV, WORKFLOW_ACCESS_POLICY_KIND,
+};
 use harden::render::GeneratedFile;
 use serde_json::{Value, json};
 
@@ -78,6 +80,15 @@ pub enum Weakening {
     /// app token, and the app (which checks a token only when it is given
     /// one) answers any caller.
     AppTokenRemoved,
+    /// The Dapr Configurations' secret scopes (`spec.secrets`) deleted: a
+    /// store without a scope gives every key.
+    SecretScopesRemoved,
+    /// Each access-control policy's operations deleted and its default
+    /// action `allow`: a declared caller may invoke every operation.
+    OperationsOpened,
+    /// The WorkflowAccessPolicies deleted: any app-id may call the app's
+    /// workflows.
+    WorkflowPolicyRemoved,
 }
 
 /// The broken cluster: every weakening that can hold at once (a cluster
@@ -97,6 +108,9 @@ pub const BROKEN: &[Weakening] = &[
     Weakening::AllowlistRemoved,
     Weakening::GuardRemoved,
     Weakening::AppTokenRemoved,
+    Weakening::SecretScopesRemoved,
+    Weakening::OperationsOpened,
+    Weakening::WorkflowPolicyRemoved,
 ];
 
 /// The weakenings of a `FAKE_CLUSTER` name: `broken` is [`BROKEN`],
@@ -264,6 +278,30 @@ pub fn weaken(documents: &mut Vec<Value>, model: &Model, weakenings: &[Weakening
                         annotations.remove(APP_TOKEN_ANNOTATION);
                     }
                 }
+            }
+            Weakening::SecretScopesRemoved => {
+                for document in documents.iter_mut().filter(|d| kind(d) == "Configuration") {
+                    if let Some(spec) = document["spec"].as_object_mut() {
+                        spec.remove("secrets");
+                    }
+                }
+            }
+            Weakening::OperationsOpened => {
+                for document in documents.iter_mut().filter(|d| kind(d) == "Configuration") {
+                    for policy in document["spec"]["accessControl"]["policies"]
+                        .as_array_mut()
+                        .into_iter()
+                        .flatten()
+                    {
+                        if let Some(policy) = policy.as_object_mut() {
+                            policy.remove("operations");
+                            policy.insert("defaultAction".into(), json!("allow"));
+                        }
+                    }
+                }
+            }
+            Weakening::WorkflowPolicyRemoved => {
+                documents.retain(|d| kind(d) != WORKFLOW_ACCESS_POLICY_KIND);
             }
             Weakening::GuardAudit => {
                 for document in documents
@@ -512,6 +550,106 @@ fn object_facts(documents: &[Value], weakenings: &[Weakening]) -> String {
             ),
         ));
     }
+    // The Dapr app each Deployment runs: its app-id, namespace and
+    // Configuration (the pod template's annotations), which the probes of
+    // its access control find it by.
+    for deployment in of_kind("Deployment") {
+        let annotations = &deployment["spec"]["template"]["metadata"]["annotations"];
+        if let (Some(app_id), Some(config)) = (
+            annotations["dapr.io/app-id"].as_str(),
+            annotations["dapr.io/config"].as_str(),
+        ) {
+            facts.push((
+                "dapr_app",
+                format!(
+                    "{app_id} {} {config}",
+                    text(&deployment["metadata"]["namespace"])
+                ),
+            ));
+        }
+    }
+    // Each Configuration's secret scopes (STORE DEFAULT ALLOWED,...|-) and
+    // access control: its default action, each caller's policy (APPID
+    // NAMESPACE TRUSTDOMAIN DEFAULT|-) and operations (NAME VERB,...
+    // ACTION), as daprd loads them.
+    for configuration in of_kind("Configuration") {
+        let name = text(&configuration["metadata"]["name"]);
+        let spec = &configuration["spec"];
+        for scope in spec["secrets"]["scopes"].as_array().into_iter().flatten() {
+            let allowed = admission::strings(&scope["allowedSecrets"]);
+            facts.push((
+                "secret_scope",
+                format!(
+                    "{name} {} {} {}",
+                    text(&scope["storeName"]),
+                    scope["defaultAccess"].as_str().unwrap_or("-"),
+                    if allowed.is_empty() {
+                        "-".to_string()
+                    } else {
+                        allowed.join(",")
+                    }
+                ),
+            ));
+        }
+        let control = &spec["accessControl"];
+        if let Some(action) = control["defaultAction"].as_str() {
+            facts.push(("acl_default", format!("{name} {action}")));
+        }
+        for policy in control["policies"].as_array().into_iter().flatten() {
+            let caller = format!(
+                "{name} {} {}",
+                text(&policy["appId"]),
+                text(&policy["namespace"])
+            );
+            facts.push((
+                "acl_policy",
+                format!(
+                    "{caller} {} {}",
+                    policy["trustDomain"].as_str().unwrap_or("public"),
+                    policy["defaultAction"].as_str().unwrap_or("-")
+                ),
+            ));
+            for operation in policy["operations"].as_array().into_iter().flatten() {
+                facts.push((
+                    "acl_op",
+                    format!(
+                        "{caller} {} {} {}",
+                        text(&operation["name"]),
+                        admission::strings(&operation["httpVerb"]).join(","),
+                        text(&operation["action"])
+                    ),
+                ));
+            }
+        }
+    }
+    // The WorkflowAccessPolicies: NAME SCOPES|- CALLERS|- (every rule's).
+    for policy in of_kind(WORKFLOW_ACCESS_POLICY_KIND) {
+        let scopes = admission::strings(&policy["scopes"]);
+        let callers: Vec<&str> = policy["spec"]["rules"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .flat_map(|r| r["callers"].as_array().into_iter().flatten())
+            .map(|c| text(&c["appID"]))
+            .collect();
+        let joined = |list: &[&str]| {
+            if list.is_empty() {
+                "-".to_string()
+            } else {
+                list.join(",")
+            }
+        };
+        let scopes: Vec<&str> = scopes.iter().map(String::as_str).collect();
+        facts.push((
+            "workflow_policy",
+            format!(
+                "{} {} {}",
+                text(&policy["metadata"]["name"]),
+                joined(&scopes),
+                joined(&callers)
+            ),
+        ));
+    }
     // The admission guard: each policy by name, each binding as
     // NAME|POLICY|ACTIONS|NAMESPACES (as the audit's jsonpath prints them),
     // and the documents themselves on one line, which the judge of
@@ -670,6 +808,17 @@ fn network_facts(model: &Model, documents: &[Value]) -> String {
     let mut namespaces: BTreeSet<String> = cluster.namespace_names().into_iter().collect();
     namespaces.extend(["default", "kube-system"].map(String::from));
     namespaces.insert(model.namespace.clone());
+    // The namespaces of the Dapr callers the access control names (a
+    // caller's probe runs there).
+    for configuration in documents.iter().filter(|d| kind(d) == "Configuration") {
+        for policy in configuration["spec"]["accessControl"]["policies"]
+            .as_array()
+            .into_iter()
+            .flatten()
+        {
+            namespaces.insert(text(&policy["namespace"]).to_string());
+        }
+    }
     for name in &namespaces {
         let declared = documents
             .iter()

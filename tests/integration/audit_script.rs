@@ -274,10 +274,11 @@ fn audit_on_a_compliant_cluster_passes_every_check() {
     let run = run(&dir, "audit", "compliant", true, &[]);
     assert_eq!(run.code, 0, "{}", run.output);
     assert_eq!(lines_with(&run.output, "PASS").len(), 12, "{}", run.output);
-    // Check 14: task-api sets no Dapr app token.
+    // Check 14: task-api sets no Dapr app token; 15 to 17: no secret
+    // store, no caller limited to operations, no workflow callers.
     assert!(
         run.output
-            .ends_with("Summary: 12 passed, 0 failed, 1 skipped (of 13 checks)\n"),
+            .ends_with("Summary: 12 passed, 0 failed, 4 skipped (of 16 checks)\n"),
         "{}",
         run.output
     );
@@ -305,7 +306,7 @@ fn audit_on_weakened_clusters_fails_every_check() {
     );
     assert!(
         run.output
-            .ends_with("Summary: 1 passed, 11 failed, 1 skipped (of 13 checks)\n"),
+            .ends_with("Summary: 1 passed, 11 failed, 4 skipped (of 16 checks)\n"),
         "{}",
         run.output
     );
@@ -381,7 +382,8 @@ fn without_trivy_the_scan_is_skipped_never_passed() {
     let run = run(&dir, "audit", "compliant", false, &[]);
     assert_eq!(run.code, 0, "{}", run.output);
     let skipped = lines_with(&run.output, "SKIP");
-    assert_eq!(skipped.len(), 2);
+    // The scan, then checks 14 to 17 (which task-api has nothing for).
+    assert_eq!(skipped.len(), 5, "{}", run.output);
     assert!(
         skipped[0].contains("trivy is not installed"),
         "{}",
@@ -390,7 +392,7 @@ fn without_trivy_the_scan_is_skipped_never_passed() {
     assert!(skipped[1].contains("no Dapr app token"), "{}", skipped[1]);
     assert!(
         run.output
-            .contains("Summary: 11 passed, 0 failed, 2 skipped (of 13 checks)")
+            .contains("Summary: 11 passed, 0 failed, 5 skipped (of 16 checks)")
     );
 }
 
@@ -445,7 +447,12 @@ fn dapr_checks_skip_with_a_reason_when_dapr_is_off() {
         .iter()
         .map(|l| l.split_whitespace().nth(1).unwrap())
         .collect();
-    assert_eq!(ids, ["8", "9", "10", "14"], "{}", run.output);
+    assert_eq!(
+        ids,
+        ["8", "9", "10", "14", "15", "16", "17"],
+        "{}",
+        run.output
+    );
     assert!(
         skipped
             .iter()
@@ -480,7 +487,7 @@ fn pentest_on_a_compliant_cluster_blocks_every_scenario() {
     );
     assert!(
         run.output
-            .ends_with("Summary: 14 blocked, 0 exposed, 1 skipped (of 15 scenarios)\n"),
+            .ends_with("Summary: 14 blocked, 0 exposed, 3 skipped (of 17 scenarios)\n"),
         "{}",
         run.output
     );
@@ -499,14 +506,14 @@ fn pentest_on_a_broken_cluster_exposes_every_scenario() {
     );
     assert!(
         run.output
-            .ends_with("Summary: 0 blocked, 14 exposed, 1 skipped (of 15 scenarios)\n")
+            .ends_with("Summary: 0 blocked, 14 exposed, 3 skipped (of 17 scenarios)\n")
     );
 }
 
 #[test]
 fn json_output_has_one_object_per_check() {
     let dir = rendered("task-api");
-    for (script, count, status) in [("audit", 13, "fail"), ("pentest", 15, "exposed")] {
+    for (script, count, status) in [("audit", 16, "fail"), ("pentest", 17, "exposed")] {
         let run = run(&dir, script, "broken", true, &["--json"]);
         assert_eq!(run.code, 1);
         let report: serde_json::Value = serde_json::from_str(&run.stdout)
@@ -516,11 +523,13 @@ fn json_output_has_one_object_per_check() {
         for result in results {
             // The broken cluster still resolves names (see
             // audit_on_weakened_clusters_fails_every_check).
-            // Check 14 does not apply: task-api sets no app token.
+            // Checks 14 to 17 and scenarios 6.2 to 6.4 do not apply:
+            // task-api sets no app token, has no secret store, no caller
+            // limited to operations and no workflow callers.
             let status = match result["id"].as_str() {
                 Some("4") => "pass",
-                Some("14") => "skip",
-                Some("6.2") => "skipped",
+                Some("14" | "15" | "16" | "17") => "skip",
+                Some("6.2" | "6.3" | "6.4") => "skipped",
                 _ => status,
             };
             assert_eq!(result["status"], status, "{result}");
@@ -646,9 +655,9 @@ fn kubectl_failing_or_timing_out_halfway_is_reported_and_cleaned_up() {
         }
         complete += 1;
         let results = results(&run);
-        // Audit: row 0 and checks 1 to 10, 13 and 14; pentest: 1.1 to 4.1,
-        // 5.2, 6.1 and 6.2.
-        let total = if kind == "audit" { 13 } else { 15 };
+        // Audit: row 0 and checks 1 to 10 and 13 to 17; pentest: 1.1 to
+        // 4.1, 5.2 and 6.1 to 6.4.
+        let total = if kind == "audit" { 16 } else { 17 };
         assert_eq!(results.len(), total, "{context}");
         let passed: Vec<&str> = results
             .iter()
@@ -819,66 +828,81 @@ const fn expected(
 /// Dapr off: checks 8 to 10 do not apply; no components: check 9 and
 /// scenario 4.1; no declared destination to address: scenario 2.3 (hello,
 /// see also [`INCONCLUSIVE`]). Checkout has check 11 (egress by
-/// hostname); orders has two components, so scenarios 4.1 and 4.2.
+/// hostname); orders has two components, so scenarios 4.1 and 4.2, and the
+/// only caller limited to operations and workflow callers (checks 16 and
+/// 17, scenario 6.4); no example reads a secret through Dapr (check 15 and
+/// scenario 6.3: see `a_secret_outside_the_scope_is_refused_and_passed_without_it`).
 const EXPECTED: &[Expected] = &[
-    expected("specs/checkout.yaml", 15, &["9"], 16, &["4.1"]),
+    expected(
+        "specs/checkout.yaml",
+        18,
+        &["9", "15", "16", "17"],
+        18,
+        &["4.1", "6.3", "6.4"],
+    ),
     expected(
         "specs/hello.yaml",
-        13,
-        &["8", "9", "10", "14"],
-        15,
-        &["2.3", "4.1", "6.1", "6.2"],
+        16,
+        &["8", "9", "10", "14", "15", "16", "17"],
+        17,
+        &["2.3", "4.1", "6.1", "6.2", "6.3", "6.4"],
     ),
-    expected("specs/orders.yaml", 13, &["14"], 16, &["6.2"]),
+    expected("specs/orders.yaml", 16, &["14", "15"], 18, &["6.2", "6.3"]),
     expected(
         "specs/payments.yaml",
-        14,
-        &["8", "9", "10", "14"],
-        16,
-        &["4.1", "6.1", "6.2"],
+        17,
+        &["8", "9", "10", "14", "15", "16", "17"],
+        18,
+        &["4.1", "6.1", "6.2", "6.3", "6.4"],
     ),
-    expected("specs/task-api.yaml", 13, &["14"], 15, &["6.2"]),
+    expected(
+        "specs/task-api.yaml",
+        16,
+        &["14", "15", "16", "17"],
+        17,
+        &["6.2", "6.3", "6.4"],
+    ),
     expected(
         "examples/workspace/specs/billing.yaml",
-        14,
-        &["9"],
-        16,
-        &["4.1", "6.2"],
+        17,
+        &["9", "15", "16", "17"],
+        18,
+        &["4.1", "6.2", "6.3", "6.4"],
     ),
     expected(
         "examples/workspace/specs/gateway.yaml",
-        13,
-        &["8", "9", "10", "14"],
-        15,
-        &["4.1", "6.1", "6.2"],
+        16,
+        &["8", "9", "10", "14", "15", "16", "17"],
+        17,
+        &["4.1", "6.1", "6.2", "6.3", "6.4"],
     ),
     expected(
         "examples/workspace/specs/ledger.yaml",
-        13,
-        &["8", "9", "10", "14"],
-        15,
-        &["4.1", "6.1", "6.2"],
+        16,
+        &["8", "9", "10", "14", "15", "16", "17"],
+        17,
+        &["4.1", "6.1", "6.2", "6.3", "6.4"],
     ),
     expected(
         "examples/workspace/specs/notifier.yaml",
-        13,
-        &["8", "9", "10", "14"],
-        15,
-        &["4.1", "6.1", "6.2"],
+        16,
+        &["8", "9", "10", "14", "15", "16", "17"],
+        17,
+        &["4.1", "6.1", "6.2", "6.3", "6.4"],
     ),
     expected(
         "examples/workspace/specs/task-api.yaml",
-        14,
-        &["9", "14"],
-        16,
-        &["4.1", "6.2"],
+        17,
+        &["9", "14", "15", "16", "17"],
+        18,
+        &["4.1", "6.2", "6.3", "6.4"],
     ),
     expected(
         "examples/workspace/specs/worker.yaml",
-        13,
-        &["8", "9", "10", "14"],
-        15,
-        &["4.1", "6.1", "6.2"],
+        16,
+        &["8", "9", "10", "14", "15", "16", "17"],
+        17,
+        &["4.1", "6.1", "6.2", "6.3", "6.4"],
     ),
 ];
 
@@ -896,6 +920,9 @@ const NOT_APPLICABLE: &[&str] = &[
     "no declared caller may reach the app port: only daprd calls the app",
     "the app may call every API the probe would try",
     "inconclusive: no declared destination could be addressed (flow none)",
+    "the app reads no secret through Dapr's secrets API (no secret store component with allowedSecrets)",
+    "no declared caller is limited to operations (dapr.invokedBy[].operations) a probe can step outside of",
+    "the spec renders no WorkflowAccessPolicy (dapr.workflowCallers, Dapr 1.18)",
 ];
 
 /// The results of a script run with --json: (id, status, evidence).
@@ -937,12 +964,12 @@ fn every_example_passes_its_compliant_cluster_and_fails_its_broken_one() {
     });
     let asserted: usize = counts.iter().map(|c| c.0).sum();
     let expected_yes: usize = counts.iter().map(|c| c.1).sum();
-    // 11 specs; 148 checks (row 0, the cluster preflight, check 13, the
-    // admission guard, and check 14, the Dapr app token, in each; check 12,
-    // the signature, in the four signed ones) on three clusters and 170
-    // scenarios (5.2, the guard, and 6.1 and 6.2, Dapr's surface, in each)
-    // on two.
-    assert_eq!(asserted, 3 * 148 + 2 * 170);
+    // 11 specs; 181 checks (row 0, the cluster preflight, check 13, the
+    // admission guard, and checks 14 to 17, Dapr's app token, secret scope,
+    // per-operation and workflow access, in each; check 12, the signature,
+    // in the four signed ones) on three clusters and 192 scenarios (5.2,
+    // the guard, and 6.1 to 6.4, Dapr's surface, in each) on two.
+    assert_eq!(asserted, 3 * 181 + 2 * 192);
     assert_eq!(
         expected_yes, 2,
         "payments' two grants are the examples' only yes"
@@ -1174,6 +1201,9 @@ const GENERATED_NOT_APPLICABLE: &[&str] = &[
     "no declared caller may reach the app port: only daprd calls the app",
     "the app may call every API the probe would try",
     "inconclusive: no declared destination could be addressed (flow none)",
+    "the app reads no secret through Dapr's secrets API (no secret store component with allowedSecrets)",
+    "no declared caller is limited to operations (dapr.invokedBy[].operations) a probe can step outside of",
+    "the spec renders no WorkflowAccessPolicy (dapr.workflowCallers, Dapr 1.18)",
 ];
 
 proptest::proptest! {
@@ -1204,10 +1234,10 @@ proptest::proptest! {
             let results = results(&run);
             // Every check and scenario the spec has, and the exit status.
             let total = if kind == "audit" {
-                13 + usize::from(!model.network.hosts.is_empty()) + usize::from(model.image_policy.is_some())
+                16 + usize::from(!model.network.hosts.is_empty()) + usize::from(model.image_policy.is_some())
             } else {
                 4 + 3 + usize::from(model.metadata_probe.is_some()) + 4 + components.max(1)
-                    + usize::from(model.image_policy.is_some()) + 3
+                    + usize::from(model.image_policy.is_some()) + 5
             };
             proptest::prop_assert_eq!(results.len(), total, "{}", context);
             proptest::prop_assert_eq!(run.code, if cluster == "compliant" { 0 } else { 1 }, "{}", context);

@@ -32,8 +32,8 @@ pub struct Control {
     pub implementation: String,
     /// Generated files that carry it.
     pub files: Vec<String>,
-    /// The live-audit check that verifies it (1 to 12); 0: none.
-    pub audit_check: u8,
+    /// The live-audit checks that verify it; none: empty.
+    pub audit_checks: Vec<u8>,
     /// Penetration-test scenarios that attack it.
     pub pentest: Vec<String>,
 }
@@ -139,8 +139,9 @@ pub fn pentest_scenarios(model: &Model) -> Vec<String> {
     }
     // The admission guard: always reported (skipped when there is none).
     ids.push(guard::GUARD_SCENARIO.to_string());
-    // Dapr's surface: the API allowlist, the app token (skipped without).
-    ids.extend(["6.1", "6.2"].map(String::from));
+    // Dapr's surface: the API allowlist, the app token, the secret scope
+    // and per-operation access (each skipped when the spec has none).
+    ids.extend(["6.1", "6.2", "6.3", "6.4"].map(String::from));
     ids
 }
 
@@ -257,7 +258,7 @@ pub fn controls(model: &Model, files: &[String]) -> Vec<Control> {
                 model.service_account
             ),
             files: pick(&[names::RBAC_FILE, names::DEPLOYMENT_FILE]),
-            audit_check: 1,
+            audit_checks: vec![1],
             pentest: scenarios("1.", model),
         },
         Control {
@@ -265,7 +266,7 @@ pub fn controls(model: &Model, files: &[String]) -> Vec<Control> {
             name: "Least-privilege RBAC",
             implementation: api,
             files: pick(&[names::RBAC_FILE]),
-            audit_check: 2,
+            audit_checks: vec![2],
             pentest: scenarios("1.", model),
         },
         Control {
@@ -273,7 +274,7 @@ pub fn controls(model: &Model, files: &[String]) -> Vec<Control> {
             name: "Default-deny NetworkPolicy",
             implementation: claims::network_summary(model),
             files: pick(&[names::NETWORK_POLICY_FILE, names::CILIUM_POLICY_FILE]),
-            audit_check: 3,
+            audit_checks: vec![3],
             pentest: scenarios("2.", model),
         },
         Control {
@@ -294,7 +295,7 @@ pub fn controls(model: &Model, files: &[String]) -> Vec<Control> {
                 )
             },
             files: pick(&[names::NETWORK_POLICY_FILE, names::CILIUM_POLICY_FILE]),
-            audit_check: 4,
+            audit_checks: vec![4],
             pentest: Vec::new(),
         },
         Control {
@@ -302,7 +303,7 @@ pub fn controls(model: &Model, files: &[String]) -> Vec<Control> {
             name: "Secrets as files",
             implementation: secrets,
             files: pick(&[names::SECRETS_FILE, names::DEPLOYMENT_FILE]),
-            audit_check: 5,
+            audit_checks: vec![5],
             pentest: vec!["1.1".into()],
         },
         Control {
@@ -313,7 +314,7 @@ pub fn controls(model: &Model, files: &[String]) -> Vec<Control> {
                 model.pss_version, model.workload.run_as_user
             ),
             files: pick(&[names::NAMESPACE_FILE, names::DEPLOYMENT_FILE]),
-            audit_check: 6,
+            audit_checks: vec![6],
             pentest: scenarios("3.", model),
         },
         Control {
@@ -325,7 +326,7 @@ pub fn controls(model: &Model, files: &[String]) -> Vec<Control> {
                 "the image is pinned by tag only (accepted in the spec): a scan may not match what runs".into()
             },
             files: pick(&[names::DEPLOYMENT_FILE]),
-            audit_check: 7,
+            audit_checks: vec![7],
             pentest: Vec::new(),
         },
         Control {
@@ -344,7 +345,7 @@ pub fn controls(model: &Model, files: &[String]) -> Vec<Control> {
             } else {
                 Vec::new()
             },
-            audit_check: 8,
+            audit_checks: vec![8],
             pentest: Vec::new(),
         },
         Control {
@@ -366,8 +367,18 @@ pub fn controls(model: &Model, files: &[String]) -> Vec<Control> {
                 None => dapr_missing.into(),
             },
             files: pick(&[names::DAPR_FILE]),
-            audit_check: 9,
-            // The scopes (4.x), and the API allowlist and app token (6.x).
+            // The scopes (9), and the app token, secret scope, per-operation
+            // and workflow access (14 to 17; each skipped without).
+            audit_checks: if model.dapr.is_some() {
+                std::iter::once(9)
+                    .chain(std::iter::once(APP_TOKEN_CHECK.0))
+                    .chain(DAPR_ACCESS_CHECKS.iter().map(|c| c.0))
+                    .collect()
+            } else {
+                vec![9]
+            },
+            // The scopes (4.x), and the API allowlist, app token, secret
+            // scope and per-operation access (6.x).
             pentest: if model.dapr.is_some() {
                 let mut ids = scenarios("4.", model);
                 ids.extend(scenarios("6.", model));
@@ -391,7 +402,7 @@ pub fn controls(model: &Model, files: &[String]) -> Vec<Control> {
             } else {
                 Vec::new()
             },
-            audit_check: 10,
+            audit_checks: vec![10],
             pentest: Vec::new(),
         },
     ];
@@ -411,7 +422,7 @@ fn signed_image_control(model: &Model, pick: &dyn Fn(&[&str]) -> Vec<String>) ->
             implementation: "no signature is required (workload.signature is not set): any image pushed to the repository would run".into(),
             files: Vec::new(),
             // The audit has no signature check without a signature.
-            audit_check: 0,
+            audit_checks: Vec::new(),
             pentest: Vec::new(),
         };
     };
@@ -438,7 +449,7 @@ fn signed_image_control(model: &Model, pick: &dyn Fn(&[&str]) -> Vec<String>) ->
             policy.repository, model.namespace, policy.signer
         ),
         files: pick(&[names::IMAGE_POLICY_FILE, names::NAMESPACE_FILE]),
-        audit_check: 12,
+        audit_checks: vec![12],
         pentest: scenarios("5.1", model),
     }
 }
@@ -786,6 +797,8 @@ pub fn pentest_title(model: &Model, id: &str) -> String {
         guard::GUARD_SCENARIO => guard::GUARD_SCENARIO_TITLE.into(),
         "6.1" => "call a Dapr API the app may not use".into(),
         "6.2" => "call the app without the Dapr app token".into(),
+        "6.3" => "read a secret outside the app's secret scope".into(),
+        "6.4" => "invoke the app with an operation not granted".into(),
         other => {
             let index: usize = other
                 .strip_prefix("4.")
@@ -866,6 +879,16 @@ pub const SIGNATURE_CHECK: (u8, &str) = (12, "signed image");
 /// refused. Always reported (a skip without Dapr or an app token).
 pub const APP_TOKEN_CHECK: (u8, &str) = (14, "Dapr app token");
 
+/// The live audit's checks of the rest of Dapr's access surface, each
+/// always reported (a skip when the spec has nothing for it): a secret read
+/// outside the secret scope refused, an operation a declared caller was not
+/// given refused, the WorkflowAccessPolicy in the cluster and loaded.
+pub const DAPR_ACCESS_CHECKS: [(u8, &str); 3] = [
+    (15, "Dapr secret scope"),
+    (16, "Dapr per-operation access"),
+    (17, "Dapr workflow access"),
+];
+
 pub fn document<'a>(model: &'a Model, files: &[String], results: Results) -> Document<'a> {
     let hostname_check = (!model.network.hosts.is_empty()).then_some(&HOSTNAME_CHECK);
     let signature_check = model.image_policy.is_some().then_some(&SIGNATURE_CHECK);
@@ -875,6 +898,7 @@ pub fn document<'a>(model: &'a Model, files: &[String], results: Results) -> Doc
         .chain(signature_check)
         .chain(std::iter::once(&guard::GUARD_CHECK))
         .chain(std::iter::once(&APP_TOKEN_CHECK))
+        .chain(DAPR_ACCESS_CHECKS.iter())
         .map(|(id, title)| (id.to_string(), title.to_string()))
         .collect();
     let pentest_expected = pentest_scenarios(model)

@@ -66,7 +66,7 @@ pub fn control(model: &Model) -> Control {
         name: "Admission guard",
         implementation,
         files,
-        audit_check: GUARD_CHECK.0,
+        audit_checks: vec![GUARD_CHECK.0],
         pentest: vec![GUARD_SCENARIO.to_string()],
     }
 }

@@ -1639,6 +1639,15 @@ fn the_api_allowlist_is_probed_both_ways() {
     );
 }
 
+/// The ids of the results of a script run with --json that failed.
+fn failed_ids(run: &Run) -> Vec<String> {
+    results(run)
+        .into_iter()
+        .filter(|(_, status, _)| status == "fail")
+        .map(|(id, _, _)| id)
+        .collect()
+}
+
 /// One result of a script run with --json, by id.
 fn result_of(run: &Run, id: &str) -> (String, String) {
     results(run)
@@ -1923,6 +1932,16 @@ fn a_secret_outside_the_scope_is_refused_and_passed_without_it() {
         "{}",
         pentest.output
     );
+    // The scopes alone deleted: this check fails and nothing else.
+    let audit = run(&dir, "audit", "secret-scopes-open", true, &["--json"]);
+    assert_eq!(failed_ids(&audit), ["15"], "{}", audit.output);
+    let pentest = run(&dir, "pentest", "secret-scopes-open", true, &["--json"]);
+    assert_eq!(
+        result_of(&pentest, "6.3").0,
+        "exposed",
+        "{}",
+        pentest.output
+    );
     // Without a store the app reads through Dapr, nothing to try.
     let plain = rendered("task-api");
     let audit = run(&plain, "audit", "compliant", true, &["--json"]);
@@ -1977,7 +1996,10 @@ fn an_operation_not_granted_is_refused_and_answered_without_the_operations() {
         "{}",
         audit.output
     );
-    let pentest = run(&dir, "pentest", "broken", true, &["--json"]);
+    // The operations alone opened: this check fails and nothing else.
+    let open = run(&dir, "audit", "operations-open", true, &["--json"]);
+    assert_eq!(failed_ids(&open), ["16"], "{}", open.output);
+    let pentest = run(&dir, "pentest", "operations-open", true, &["--json"]);
     assert_eq!(
         result_of(&pentest, "6.4"),
         (
@@ -2010,7 +2032,9 @@ fn the_workflow_access_policy_is_read_and_loaded_for_the_app_id() {
         "{}",
         audit.state
     );
-    let audit = run(&dir, "audit", "broken", true, &["--json"]);
+    // The policy alone deleted: this check fails and nothing else.
+    let audit = run(&dir, "audit", "workflow-policy-removed", true, &["--json"]);
+    assert_eq!(failed_ids(&audit), ["17"], "{}", audit.output);
     assert_eq!(
         result_of(&audit, "17"),
         (

@@ -122,6 +122,9 @@ pub fn weakenings(cluster: &str) -> &'static [Weakening] {
         "dns-blocked" => &[Weakening::DnsRuleRemoved],
         "allowlist-open" => &[Weakening::AllowlistRemoved],
         "guard-audit" => &[Weakening::GuardAudit],
+        "secret-scopes-open" => &[Weakening::SecretScopesRemoved],
+        "operations-open" => &[Weakening::OperationsOpened],
+        "workflow-policy-removed" => &[Weakening::WorkflowPolicyRemoved],
         _ => &[],
     }
 }
@@ -130,7 +133,12 @@ pub fn weakenings(cluster: &str) -> &'static [Weakening] {
 /// only `broken` flips the recorded ones.
 pub fn platform(cluster: &str) -> &str {
     match cluster {
-        "dns-blocked" | "allowlist-open" | "guard-audit" => "compliant",
+        "dns-blocked"
+        | "allowlist-open"
+        | "guard-audit"
+        | "secret-scopes-open"
+        | "operations-open"
+        | "workflow-policy-removed" => "compliant",
         other => other,
     }
 }

@@ -255,20 +255,29 @@ pub const PROBE_API: &str = "metadata";
 pub const PROBE_API_PATH: &str = "/v1.0/metadata";
 
 /// A key outside a secret scope: 403 `ERR_PERMISSION_DENIED`
-/// (`ErrSecretPermissionDenied`, `pkg/messages/predefined.go`;
-/// `SecretPermissionDenied`, `pkg/messages/errorcodes/errorcodes.go` @
-/// v1.18.3). `GetSecret` (`pkg/api/universal/secrets.go` @ v1.14.5 and
-/// v1.18.3) first looks the store up (a store the sidecar did not load:
-/// 401 [`SECRET_STORE_NOT_FOUND_CODE`]), then the scope, and asks the store
-/// only for an allowed key (a key the store lacks: 500 `ERR_SECRET_GET`).
+/// (`ErrSecretPermissionDenied`, `pkg/messages/predefined.go` @ v1.14.5,
+/// the code written there; `SecretPermissionDenied`,
+/// `pkg/messages/errorcodes/errorcodes.go` @ v1.18.3). `GetSecret`
+/// (`pkg/api/universal/secrets.go` @ v1.14.5 and v1.18.3) first looks the
+/// store up (no store at all: 500 [`SECRET_STORES_NOT_CONFIGURED_CODE`];
+/// not this one: 401 [`SECRET_STORE_NOT_FOUND_CODE`]), then the scope, and
+/// asks the store only for an allowed key (its failure, a key it lacks
+/// included: 500 [`SECRET_GET_ERROR_CODE`]).
 /// Route `GET /v1.0/secrets/{secretStoreName}/{key}`
 /// (`pkg/api/http/secrets.go` @ v1.14.5 and v1.18.3).
 pub const SECRET_DENIED_HTTP_STATUS: u32 = 403;
 /// The error code of [`SECRET_DENIED_HTTP_STATUS`].
 pub const SECRET_DENIED_ERROR_CODE: &str = "ERR_PERMISSION_DENIED";
 /// A secret store the sidecar did not load (`ErrSecretStoreNotFound`, 401,
-/// `pkg/messages/predefined.go` @ v1.18.3).
+/// `pkg/messages/predefined.go` @ v1.14.5 and v1.18.3).
 pub const SECRET_STORE_NOT_FOUND_CODE: &str = "ERR_SECRET_STORE_NOT_FOUND";
+/// A sidecar with no secret store at all (`ErrSecretStoreNotConfigured`,
+/// 500; `SecretStoreNotConfigured`, `pkg/messages/errorcodes/errorcodes.go`
+/// @ v1.18.3).
+pub const SECRET_STORES_NOT_CONFIGURED_CODE: &str = "ERR_SECRET_STORES_NOT_CONFIGURED";
+/// The store was asked and failed (`ErrSecretGet`, 500; `SecretGet`, same
+/// files @ v1.18.3): the scope let the key through.
+pub const SECRET_GET_ERROR_CODE: &str = "ERR_SECRET_GET";
 
 /// harden's choice: the key the live scripts ask a secret store for, from a
 /// sidecar under the app's app-id and Configuration, expecting the scope's
@@ -645,6 +654,8 @@ pub struct LiveFacts {
     pub secret_denied_status: u32,
     pub secret_denied_code: &'static str,
     pub secret_store_not_found_code: &'static str,
+    pub secret_stores_not_configured_code: &'static str,
+    pub secret_get_error_code: &'static str,
     pub acl_denied_status: u32,
     pub acl_denied_message: &'static str,
     pub invoke_error_code: &'static str,
@@ -661,6 +672,8 @@ impl LiveFacts {
             secret_denied_status: SECRET_DENIED_HTTP_STATUS,
             secret_denied_code: SECRET_DENIED_ERROR_CODE,
             secret_store_not_found_code: SECRET_STORE_NOT_FOUND_CODE,
+            secret_stores_not_configured_code: SECRET_STORES_NOT_CONFIGURED_CODE,
+            secret_get_error_code: SECRET_GET_ERROR_CODE,
             acl_denied_status: ACL_DENIED_HTTP_STATUS,
             acl_denied_message: ACL_DENIED_MESSAGE,
             invoke_error_code: INVOKE_ERROR_CODE,

@@ -56,11 +56,15 @@ pub fn render_system(
         .iter()
         .filter(|s| in_focus(&s.namespace.namespace))
         .collect();
+    // The objects of the files harden wrote itself, per shared namespace.
+    let mut shared_written = Vec::with_capacity(shared.len());
     for shared in &shared {
+        let (files, written) = render::render_namespace_written(&shared.namespace, templates)?;
+        shared_written.push(written);
         outputs.push(Output {
             source: format!("namespace {}", shared.namespace.namespace),
             dir: shared.dir.clone(),
-            files: render::render_namespace(&shared.namespace, templates)?,
+            files,
         });
     }
     let mut verdict = Verdict::default();
@@ -72,7 +76,12 @@ pub fn render_system(
         .enumerate()
         .filter(|(i, _)| focused(i))
     {
-        let files = render::render(&service.model, templates)?;
+        let (files, mut written) = render::render_written(&service.model, templates)?;
+        for (shared, namespace_written) in shared.iter().zip(&shared_written) {
+            if shared.namespace.namespace == service.namespace() {
+                written.extend(namespace_written);
+            }
+        }
         let namespace_files = outputs
             .iter()
             .take(shared.len())
@@ -89,7 +98,13 @@ pub fn render_system(
                 })
             });
         let verified: Vec<GeneratedFile> = files.iter().cloned().chain(namespace_files).collect();
-        let (found, manifests) = verify_read(&service.path, &service.model, &verified, templates)?;
+        let (found, manifests) = verify_read(
+            &service.path,
+            &service.model,
+            &verified,
+            &written,
+            templates,
+        )?;
         if !found.is_clean() {
             verdict = verdict.and(found);
             continue;

@@ -2,6 +2,10 @@
 //! files out, in memory. `render`, `check` and `diff` all call [`render`], so
 //! what CI compares is byte for byte what `render` writes.
 //!
+//! Every file is templated but the admission guard's, which
+//! [`crate::guard::objects`] builds and writes; its objects travel beside
+//! the files ([`Written`]) so the self-audit takes them as built.
+//!
 //! Output is deterministic: the model holds only sorted collections, templates
 //! print no timestamps, every file ends in exactly one newline, and every file
 //! starts with a header that names its spec and carries a checksum of the
@@ -346,7 +350,7 @@ fn render_guard(guard: &crate::guard::Guard, source: &str, written: &mut Written
             Manifest::written(
                 name,
                 header_lines + placed.start_line,
-                object.to_json(),
+                object.into_json(),
                 placed.locations,
             )
         })

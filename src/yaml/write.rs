@@ -62,6 +62,26 @@ impl Ordered {
         }
     }
 
+    /// The value as JSON, its strings moved rather than copied.
+    pub fn into_json(self) -> serde_json::Value {
+        use serde_json::Value;
+        match self {
+            Ordered::Null => Value::Null,
+            Ordered::Bool(b) => Value::Bool(b),
+            Ordered::Number(n) => serde_json::from_str(&n).unwrap_or(Value::Null),
+            Ordered::Text(t) => Value::String(t),
+            Ordered::List(items) => {
+                Value::Array(items.into_iter().map(Ordered::into_json).collect())
+            }
+            Ordered::Map(entries) => Value::Object(
+                entries
+                    .into_iter()
+                    .map(|(k, v)| (k, v.into_json()))
+                    .collect(),
+            ),
+        }
+    }
+
     /// The value as JSON (to compare it with a schema's `default`).
     pub fn to_json(&self) -> serde_json::Value {
         use serde_json::Value;
@@ -162,16 +182,23 @@ impl Ordered {
 pub fn scalar(text: &str) -> String {
     let plain_chars =
         |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '/' | '-' | '_' | '@' | ':' | '+');
-    let ambiguous = matches!(
-        text.to_ascii_lowercase().as_str(),
-        "" | "~" | "null" | "true" | "false" | "yes" | "no" | "on" | "off" | "y" | "n"
-    ) || text.parse::<f64>().is_ok()
+    // Text with other characters is quoted whatever it is; checked first,
+    // it spares a long string (a guard's CEL) the scans below.
+    if !text.chars().all(plain_chars) {
+        return serde_json::to_string(text).unwrap_or_default();
+    }
+    let ambiguous = (text.len() <= 5
+        && matches!(
+            text.to_ascii_lowercase().as_str(),
+            "" | "~" | "null" | "true" | "false" | "yes" | "no" | "on" | "off" | "y" | "n"
+        ))
+        || text.parse::<f64>().is_ok()
         || text.starts_with(|c: char| !c.is_ascii_alphanumeric() && c != '/')
         || text.ends_with(':')
         || text.contains(": ")
         || text.contains("0x")
         || text.chars().next().is_some_and(|c| c.is_ascii_digit()) && text.contains(':');
-    if !ambiguous && text.chars().all(plain_chars) {
+    if !ambiguous {
         text.to_string()
     } else {
         serde_json::to_string(text).unwrap_or_default()
@@ -268,6 +295,9 @@ struct Writer<'a> {
     line: usize,
     layout: Layout,
     comment: &'a dyn Fn(&str) -> Option<String>,
+    /// The path of the key being written (`spec.rules[0].name`), grown and
+    /// cut back as the writer goes down and up.
+    path: String,
 }
 
 impl<'a> Writer<'a> {
@@ -277,14 +307,35 @@ impl<'a> Writer<'a> {
             line: 1,
             layout,
             comment,
+            path: String::new(),
         }
     }
 
     /// Writes `text` (one or more lines) and a newline.
     fn line(&mut self, text: &str) {
         self.out.push_str(text);
+        self.end_line();
+    }
+
+    /// Ends the line being written; `self.out` since `from` may hold more
+    /// than one (a wrapped string).
+    fn end_line_from(&mut self, from: usize) {
+        self.line += self.out[from..].matches('\n').count();
+        self.end_line();
+    }
+
+    fn end_line(&mut self) {
         self.out.push('\n');
-        self.line += 1 + text.matches('\n').count();
+        self.line += 1;
+    }
+
+    /// `indent` spaces, then `- ` when `dash` (in the last two of them).
+    fn lead(&mut self, indent: usize, dash: bool) {
+        let spaces = if dash { indent - 2 } else { indent };
+        self.out.extend(std::iter::repeat_n(' ', spaces));
+        if dash {
+            self.out.push_str("- ");
+        }
     }
 
     /// A top-level mapping, its keys at column 1.
@@ -297,34 +348,26 @@ impl<'a> Writer<'a> {
             if self.layout.spaced && !value.is_scalar() {
                 self.line("");
             }
-            placed.push((key.as_str().into(), self.entry(0, key, key, value, false)));
+            self.path.clear();
+            self.path.push_str(key);
+            placed.push((key.as_str().into(), self.entry(0, key, value, false)));
         }
         Children::Mapping(placed)
     }
 
-    /// One `key: value` at `indent`; `dash` writes it as the first key of a
-    /// list item (`- key: value`, the dash in the two columns before
-    /// `indent`).
-    fn entry(
-        &mut self,
-        indent: usize,
-        path: &str,
-        key: &str,
-        value: &Ordered,
-        dash: bool,
-    ) -> Located {
-        if let Some(text) = (self.comment)(path) {
+    /// One `key: value` at `indent`, its path in `self.path`; `dash` writes
+    /// it as the first key of a list item (`- key: value`, the dash in the
+    /// two columns before `indent`).
+    fn entry(&mut self, indent: usize, key: &str, value: &Ordered, dash: bool) -> Located {
+        if let Some(text) = (self.comment)(&self.path) {
             // A comment above a list item's first key sits above the dash.
             let at = if dash { indent - 2 } else { indent };
             for line in text.lines() {
-                self.line(&format!("{:at$}# {line}", ""));
+                self.lead(at, false);
+                self.out.push_str("# ");
+                self.line(line);
             }
         }
-        let lead = if dash {
-            format!("{:1$}- ", "", indent - 2)
-        } else {
-            " ".repeat(indent)
-        };
         let position = Position {
             line: self.line,
             column: indent + 1,
@@ -332,39 +375,58 @@ impl<'a> Writer<'a> {
         let key = scalar(key);
         // The column the value starts at, after `key: `.
         let column = indent + key.len() + 3;
-        let one_line = match value {
-            Ordered::Text(text) if self.layout.wrap => {
-                Some((wrapped(text, indent + 2), Children::Leaf))
+        let from = self.out.len();
+        if let Ordered::Text(text) = value {
+            self.lead(indent, dash);
+            self.out.push_str(&key);
+            self.out.push_str(": ");
+            if self.layout.wrap {
+                wrap_into(&mut self.out, text, indent + 2);
+            } else {
+                self.out.push_str(&scalar(text));
             }
-            _ => value.flow_at(self.line, column),
-        };
-        let children = match one_line {
+            self.end_line_from(from);
+            return Located {
+                position,
+                children: Children::Leaf,
+            };
+        }
+        let children = match value.flow_at(self.line, column) {
             Some((flow, children))
                 if value.is_scalar()
                     || (indent > 0 && indent + key.len() + 2 + flow.len() <= FLOW_WIDTH)
                     || matches!(value, Ordered::List(l) if l.is_empty())
                     || matches!(value, Ordered::Map(m) if m.is_empty()) =>
             {
-                self.line(&format!("{lead}{key}: {flow}"));
+                self.lead(indent, dash);
+                self.out.push_str(&key);
+                self.out.push_str(": ");
+                self.line(&flow);
                 children
             }
             _ => {
-                self.line(&format!("{lead}{key}:"));
-                self.block(indent + 2, path, value)
+                self.lead(indent, dash);
+                self.out.push_str(&key);
+                self.line(":");
+                self.block(indent + 2, value)
             }
         };
         Located { position, children }
     }
 
-    /// A collection's items, one per line, at `indent`.
-    fn block(&mut self, indent: usize, path: &str, value: &Ordered) -> Children {
+    /// A collection's items, one per line, at `indent`, its path in
+    /// `self.path`.
+    fn block(&mut self, indent: usize, value: &Ordered) -> Children {
+        let depth = self.path.len();
         match value {
             Ordered::Map(entries) => Children::Mapping(
                 entries
                     .iter()
                     .map(|(key, value)| {
-                        let child = format!("{path}.{key}");
-                        let located = self.entry(indent, &child, key, value, false);
+                        self.path.push('.');
+                        self.path.push_str(key);
+                        let located = self.entry(indent, key, value, false);
+                        self.path.truncate(depth);
                         (key.as_str().into(), located)
                     })
                     .collect(),
@@ -372,13 +434,18 @@ impl<'a> Writer<'a> {
             Ordered::List(items) => {
                 let mut placed = Vec::with_capacity(items.len());
                 for (index, item) in items.iter().enumerate() {
-                    let child = format!("{path}[{index}]");
+                    self.path.push('[');
+                    self.path.push_str(&index.to_string());
+                    self.path.push(']');
+                    let item_depth = self.path.len();
                     let located = match item {
                         Ordered::Map(entries) if !entries.is_empty() => {
                             let mut keys = Vec::with_capacity(entries.len());
                             for (n, (key, value)) in entries.iter().enumerate() {
-                                let path = format!("{child}.{key}");
-                                let located = self.entry(indent + 2, &path, key, value, n == 0);
+                                self.path.push('.');
+                                self.path.push_str(key);
+                                let located = self.entry(indent + 2, key, value, n == 0);
+                                self.path.truncate(item_depth);
                                 keys.push((key.as_str().into(), located));
                             }
                             Located {
@@ -393,28 +460,33 @@ impl<'a> Writer<'a> {
                             };
                             match other.flow_at(self.line, indent + 3) {
                                 Some((flow, children)) => {
-                                    self.line(&format!("{:indent$}- {flow}", ""));
+                                    self.lead(indent + 2, true);
+                                    self.line(&flow);
                                     Located { position, children }
                                 }
                                 None => {
-                                    self.line(&format!("{:indent$}-", ""));
+                                    self.lead(indent + 2, true);
+                                    self.out.pop();
+                                    self.end_line();
                                     let position = Position {
                                         line: self.line,
                                         column: indent + 3,
                                     };
-                                    let children = self.block(indent + 2, &child, other);
+                                    let children = self.block(indent + 2, other);
                                     Located { position, children }
                                 }
                             }
                         }
                     };
+                    self.path.truncate(depth);
                     placed.push(located);
                 }
                 Children::Sequence(placed)
             }
             scalar => {
                 let flow = scalar.flow().unwrap_or_default();
-                self.line(&format!("{:indent$}{flow}", ""));
+                self.lead(indent, false);
+                self.line(&flow);
                 Children::Leaf
             }
         }
@@ -428,21 +500,25 @@ impl<'a> Writer<'a> {
 /// characters, which YAML folds back into that space, so the value read is
 /// the value written.
 pub fn wrapped(text: &str, indent: usize) -> String {
-    let short = scalar(text);
-    if !short.starts_with('"') {
-        return short;
-    }
-    let quoted = short;
-    // A line of at most WRAP_WIDTH bytes has at most that many characters:
-    // nothing to break.
-    if quoted.len() <= WRAP_WIDTH {
-        return quoted;
+    let mut out = String::new();
+    wrap_into(&mut out, text, indent);
+    out
+}
+
+/// [`wrapped`], appended to `out`.
+fn wrap_into(out: &mut String, text: &str, indent: usize) {
+    let quoted = scalar(text);
+    // Plain text has no spaces to break at; a line of at most WRAP_WIDTH
+    // bytes has at most that many characters: nothing to break.
+    if !quoted.starts_with('"') || quoted.len() <= WRAP_WIDTH {
+        out.push_str(&quoted);
+        return;
     }
     // Lines are measured in characters; the break points are ASCII spaces,
     // so the text is walked and copied as bytes (a byte of a multi-byte
     // character is never a space), counting the bytes that start one.
     let bytes = quoted.as_bytes();
-    let mut out = String::with_capacity(quoted.len() + quoted.len() / WRAP_WIDTH * (indent + 1));
+    out.reserve(quoted.len() + quoted.len() / WRAP_WIDTH * (indent + 1));
     let mut line = 0;
     // The last break point: its character index and byte offset.
     let mut last_break = None;
@@ -475,7 +551,6 @@ pub fn wrapped(text: &str, indent: usize) -> String {
         i += 1;
     }
     out.push_str(&quoted[start..]);
-    out
 }
 
 #[cfg(test)]

@@ -181,7 +181,7 @@ impl Written {
     /// The objects of `file` when harden wrote exactly its content, named
     /// by its name (a shared namespace's file is renamed in the output of
     /// each of its specs).
-    fn objects_of(&self, file: &GeneratedFile) -> Option<Vec<Manifest>> {
+    pub fn objects_of(&self, file: &GeneratedFile) -> Option<Vec<Manifest>> {
         let (_, objects) = self
             .files
             .iter()

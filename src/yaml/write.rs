@@ -195,8 +195,10 @@ pub fn scalar(text: &str) -> String {
         || text.parse::<f64>().is_ok()
         || text.starts_with(|c: char| !c.is_ascii_alphanumeric() && c != '/')
         || text.ends_with(':')
-        || text.contains(": ")
-        || text.contains("0x")
+        // (`: ` cannot occur: a space is not plain. A pair of bytes is
+        // compared in place: `str::contains` builds a searcher, which costs
+        // more than these short texts.)
+        || text.as_bytes().windows(2).any(|pair| pair == b"0x")
         || text.chars().next().is_some_and(|c| c.is_ascii_digit()) && text.contains(':');
     if !ambiguous {
         text.to_string()

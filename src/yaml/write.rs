@@ -5,9 +5,13 @@
 //! in flow style (`[a, b]`, `{cpu: 100m}`), a comment above any key the
 //! caller explains, and a scalar quoted only where YAML would misread it.
 //!
-//! This is the one YAML writer for values harden does not template (the
-//! spec that `harden init` writes); what a field means, and which fields are
-//! left out, is the caller's (see [`crate::wizard::spec_writer`]).
+//! This is the one YAML writer for values harden does not template: the
+//! spec that `harden init` writes ([`SPEC`] layout, see
+//! [`crate::wizard::spec_writer`]) and the admission guard's manifests
+//! ([`MANIFEST`] layout: long strings folded, and [`stream`] gives the line
+//! of every field, so the objects need not be read back; see
+//! `crate::guard::objects`). What a field means, and which fields are left
+//! out, is the caller's.
 
 use serde::Serialize;
 

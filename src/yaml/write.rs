@@ -260,7 +260,7 @@ pub struct Placed {
 }
 
 /// Writes `documents` (mappings) as one stream in `layout`, each after a
-/// `---` line; `comment(index, path)` is asked as [`write`] asks. Gives the
+/// `---` line; `comment(index, path)` is asked as [`write()`] asks. Gives the
 /// text and where each document was written, lines counted from the
 /// stream's first line.
 pub fn stream(

@@ -5,7 +5,8 @@
 //! security context, host namespaces or paths, missing or changed Dapr
 //! annotations, and RoleBindings that widen the app's access.
 //!
-//! The CEL is written here, in Rust, and the template only prints it. Every
+//! The CEL is written here, in Rust, and [`objects`] builds the policies'
+//! and bindings' objects and writes their file (no template). Every
 //! rule's expression is fixed text; the specs' values appear only in the
 //! policy's data variables (`variables.images` and the others), each written
 //! as a CEL string literal by [`cel_string`], the one escaping function, so
@@ -26,6 +27,8 @@
 //! context asks for `deny` ([`Mode::default_for`]).
 
 use std::fmt::Write as _;
+
+pub mod objects;
 
 use crate::model::Model;
 pub use crate::model::guard::{App, Guard, Mode, Named, Policy, Role, Setting, Validation};
@@ -170,14 +173,6 @@ pub fn build(namespace: &str, mode: Mode, apps: &[&App]) -> Guard {
             workload_policy(namespace, apps),
             rbac_policy(namespace, apps),
         ],
-        api_version: admission::API_VERSION,
-        policy_kind: admission::POLICY_KIND,
-        binding_kind: admission::BINDING_KIND,
-        failure_policy: admission::FAILURE_POLICY,
-        namespace_label: admission::NAMESPACE_NAME_LABEL,
-        operations: admission::OPERATIONS,
-        managed_by_label: names::MANAGED_BY_LABEL,
-        managed_by_value: names::MANAGED_BY_VALUE,
     }
 }
 

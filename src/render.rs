@@ -2,6 +2,10 @@
 //! files out, in memory. `render`, `check` and `diff` all call [`render`], so
 //! what CI compares is byte for byte what `render` writes.
 //!
+//! Every file is templated but the admission guard's, which
+//! [`crate::guard::objects`] builds and writes; its objects travel beside
+//! the files ([`Written`]) so the self-audit takes them as built.
+//!
 //! Output is deterministic: the model holds only sorted collections, templates
 //! print no timestamps, every file ends in exactly one newline, and every file
 //! starts with a header that names its spec and carries a checksum of the
@@ -164,8 +168,123 @@ const OUTPUTS: &[Output] = &[
     },
 ];
 
+/// The objects of the files harden writes itself rather than from a
+/// template (the admission guard's), as it built them: [`read_back`] takes
+/// them instead of parsing those files again.
+#[derive(Debug, Default, Clone)]
+pub struct Written {
+    /// Each file's content and its objects.
+    files: Vec<(String, Vec<Manifest>)>,
+}
+
+impl Written {
+    /// The objects of `file` when harden wrote exactly its content, named
+    /// by its name (a shared namespace's file is renamed in the output of
+    /// each of its specs).
+    pub fn objects_of(&self, file: &GeneratedFile) -> Option<Vec<Manifest>> {
+        let (_, objects) = self
+            .files
+            .iter()
+            .find(|(content, _)| *content == file.content)?;
+        Some(
+            objects
+                .iter()
+                .map(|m| {
+                    let mut m = m.clone();
+                    m.file.clone_from(&file.name);
+                    m
+                })
+                .collect(),
+        )
+    }
+
+    /// Adds the objects of other written files.
+    pub fn extend(&mut self, other: &Written) {
+        self.files.extend(other.files.iter().cloned());
+    }
+
+    /// Every written file's objects as built, and as the ordinary reader
+    /// reads its content: an error names the first object (or field line)
+    /// where they differ. For tests: the render relies on the two agreeing.
+    pub fn agrees_with_its_text(&self) -> Result<usize, String> {
+        let mut compared = 0;
+        for (content, objects) in &self.files {
+            let name = objects.first().map_or("", |m| m.file.as_str());
+            let read = Manifest::parse_all(name, content)?;
+            if read.len() != objects.len() {
+                return Err(format!(
+                    "{name}: {} objects built, {} read",
+                    objects.len(),
+                    read.len()
+                ));
+            }
+            for (built, read) in objects.iter().zip(&read) {
+                let at = format!("{name}: object {}", built.resource());
+                if built.document != read.document {
+                    return Err(format!("{at}: the value written is not the value built"));
+                }
+                if built.start_line != read.start_line {
+                    return Err(format!(
+                        "{at}: built at line {}, read at line {}",
+                        built.start_line, read.start_line
+                    ));
+                }
+                for path in field_paths(&built.document) {
+                    let (mine, theirs) = (built.line_of(&path), read.line_of(&path));
+                    if mine != theirs {
+                        return Err(format!(
+                            "{at}: {path} built at line {mine}, read at line {theirs}"
+                        ));
+                    }
+                    compared += 1;
+                }
+            }
+        }
+        Ok(compared)
+    }
+}
+
+/// Every field path of `value` (`spec.rules[0].name`), in document order.
+fn field_paths(value: &serde_json::Value) -> Vec<String> {
+    fn walk(value: &serde_json::Value, path: &str, out: &mut Vec<String>) {
+        let mut each = |child: String, value| {
+            walk(value, &child, out);
+            out.push(child);
+        };
+        match value {
+            serde_json::Value::Object(entries) => {
+                for (key, value) in entries {
+                    let child = if path.is_empty() {
+                        key.clone()
+                    } else {
+                        format!("{path}.{key}")
+                    };
+                    each(child, value);
+                }
+            }
+            serde_json::Value::Array(items) => {
+                for (index, value) in items.iter().enumerate() {
+                    each(format!("{path}[{index}]"), value);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    walk(value, "", &mut out);
+    out
+}
+
 /// Renders every output of `model`, sorted by file name.
 pub fn render(model: &Model, templates: &Templates) -> Result<Vec<GeneratedFile>, TemplateBug> {
+    render_written(model, templates).map(|(files, _)| files)
+}
+
+/// [`render`], with the objects of the files harden wrote itself.
+pub fn render_written(
+    model: &Model,
+    templates: &Templates,
+) -> Result<(Vec<GeneratedFile>, Written), TemplateBug> {
     let selected: Vec<&Output> = OUTPUTS.iter().filter(|o| (o.wanted)(model)).collect();
     let guard = model
         .guard
@@ -185,8 +304,9 @@ pub fn render(model: &Model, templates: &Templates) -> Result<Vec<GeneratedFile>
     let manifests: Vec<String> = model.shared_namespace.iter().cloned().chain(own).collect();
     let context = Value::from(Serde(model));
     let mut files = Vec::new();
+    let mut written = Written::default();
     if let Some(guard) = guard {
-        files.push(render_guard(guard, templates, &model.spec_file)?);
+        files.push(render_guard(guard, &model.spec_file, &mut written));
     }
     for output in &selected {
         let body = render_one(templates, output.template, &context)?;
@@ -205,25 +325,42 @@ pub fn render(model: &Model, templates: &Templates) -> Result<Vec<GeneratedFile>
         executable: false,
     });
     files.sort_by(|a, b| a.name.cmp(&b.name));
-    Ok(files)
+    Ok((files, written))
 }
 
-/// The template of the admission guard ([`crate::guard`]).
-const GUARD_TEMPLATE: &str = "08-admission-guard.yaml.j2";
+/// The admission guard's file, written from `guard` alone (an app's own,
+/// or a shared namespace's for all its specs, `source` naming it in the
+/// header), and its objects with the lines they are on.
+pub fn guard_file(guard: &crate::guard::Guard, source: &str) -> (GeneratedFile, Written) {
+    let mut written = Written::default();
+    let file = render_guard(guard, source, &mut written);
+    (file, written)
+}
 
-/// The admission guard's file, rendered from `guard` alone: an app's own,
-/// or a shared namespace's for all its specs.
-fn render_guard(
-    guard: &crate::guard::Guard,
-    templates: &Templates,
-    source: &str,
-) -> Result<GeneratedFile, TemplateBug> {
-    let body = render_one(templates, GUARD_TEMPLATE, &Value::from(Serde(guard)))?;
-    Ok(GeneratedFile {
-        name: names::ADMISSION_GUARD_FILE.into(),
-        content: with_header(&body, source, Comment::Hash),
+/// [`guard_file`], its objects added to `written`.
+fn render_guard(guard: &crate::guard::Guard, source: &str, written: &mut Written) -> GeneratedFile {
+    let (body, objects) = crate::guard::objects::write(guard);
+    let content = with_header(&body, source, Comment::Hash);
+    // The header's lines come before the body's (which has no shebang).
+    let header_lines = content[..content.len() - body.len()].matches('\n').count();
+    let name = names::ADMISSION_GUARD_FILE;
+    let manifests = objects
+        .into_iter()
+        .map(|(object, placed)| {
+            Manifest::written(
+                name,
+                header_lines + placed.start_line,
+                object.into_json(),
+                placed.locations,
+            )
+        })
+        .collect();
+    written.files.push((content.clone(), manifests));
+    GeneratedFile {
+        name: name.into(),
+        content,
         executable: false,
-    })
+    }
 }
 
 /// The kustomization.yaml listing `resources`, in order.
@@ -279,6 +416,14 @@ pub fn render_namespace(
     namespace: &SharedNamespace,
     templates: &Templates,
 ) -> Result<Vec<GeneratedFile>, TemplateBug> {
+    render_namespace_written(namespace, templates).map(|(files, _)| files)
+}
+
+/// [`render_namespace`], with the objects of the files harden wrote itself.
+pub fn render_namespace_written(
+    namespace: &SharedNamespace,
+    templates: &Templates,
+) -> Result<(Vec<GeneratedFile>, Written), TemplateBug> {
     let context = Value::from(Serde(namespace));
     let source = namespace.source();
     let mut files = Vec::new();
@@ -293,13 +438,14 @@ pub fn render_namespace(
             executable: false,
         });
     }
+    let mut written = Written::default();
     if let Some(guard) = &namespace.guard {
-        files.push(render_guard(guard, templates, &source)?);
+        files.push(render_guard(guard, &source, &mut written));
     }
     let resources: Vec<String> = files.iter().map(|f| f.name.clone()).collect();
     files.push(kustomization(templates, &resources, &source)?);
     files.sort_by(|a, b| a.name.cmp(&b.name));
-    Ok(files)
+    Ok((files, written))
 }
 
 /// The namespace's default deny, included by the network policy template
@@ -387,16 +533,22 @@ fn render_one(
     Ok(body)
 }
 
-/// The rendered YAML files read back as Kubernetes objects, each file parsed
+/// The rendered YAML files as Kubernetes objects: those harden wrote itself
+/// as it built them (`written`), the templated ones read back, each parsed
 /// once: the self-audit and the render proof judge these same documents.
 /// A file that does not parse is a bug in the template that wrote it.
 pub fn read_back(
     model: &Model,
     files: &[GeneratedFile],
+    written: &Written,
     templates: &Templates,
 ) -> Result<Vec<Manifest>, TemplateBug> {
     let mut manifests = Vec::new();
     for file in files.iter().filter(|f| f.name.ends_with(".yaml")) {
+        if let Some(objects) = written.objects_of(file) {
+            manifests.extend(objects);
+            continue;
+        }
         let parsed = Manifest::parse_all(&file.name, &file.content).map_err(|message| {
             let template = OUTPUTS
                 .iter()
@@ -610,5 +762,60 @@ mod tests {
             integrity(&file.replace("sha256:", "md5:")),
             Integrity::HandEdited
         );
+    }
+
+    /// The check of the written guard against its text fails when they
+    /// disagree: a value changed, or a line added above an object.
+    #[test]
+    fn written_objects_are_checked_against_their_text() {
+        use crate::guard::{App, Mode, build};
+        let app = App {
+            name: "web".into(),
+            image: "registry.example/web@sha256:0".into(),
+            service_account: "web-sa".into(),
+            run_as_user: 10001,
+            api_access: false,
+            role: None,
+            dapr_annotations: Vec::new(),
+        };
+        let guard = build("shop", Mode::Warn, &[&app]);
+        let (file, written) = guard_file(&guard, "specs/web.yaml");
+        assert!(written.agrees_with_its_text().unwrap() > 100);
+        let tamper = |from: &str, to: &str| {
+            assert!(file.content.contains(from), "{from}");
+            let mut tampered = written.clone();
+            tampered.files[0].0 = file.content.replacen(from, to, 1);
+            tampered.agrees_with_its_text().unwrap_err()
+        };
+        let error = tamper("values: [shop]", "values: [shop2]");
+        assert!(
+            error.contains("the value written is not the value built"),
+            "{error}"
+        );
+        let error = tamper(
+            "kind: ValidatingAdmissionPolicyBinding",
+            "# a\nkind: ValidatingAdmissionPolicyBinding",
+        );
+        assert!(error.contains("kind built at line"), "{error}");
+        let error = tamper("---\n# pods", "---\n#\n# pods");
+        assert!(error.contains("built at line"), "{error}");
+        // The objects handed over are the written file's, under its name.
+        let read = read_back_written(&written, &file);
+        assert_eq!(read.len(), 2 * guard.policies.len());
+        assert!(read.iter().all(|m| m.file == names::ADMISSION_GUARD_FILE));
+        assert_eq!(
+            read[1].line_of("kind"),
+            1 + file
+                .content
+                .lines()
+                .position(|l| l == "kind: ValidatingAdmissionPolicyBinding")
+                .unwrap()
+        );
+    }
+
+    fn read_back_written(written: &Written, file: &GeneratedFile) -> Vec<Manifest> {
+        written
+            .objects_of(file)
+            .expect("the file is the one written")
     }
 }

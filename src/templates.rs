@@ -68,9 +68,22 @@ pub enum LoadError {
     Unknown { file: String, known: String },
     #[error("error: custom template {file}: {message}")]
     Invalid { file: String, message: String },
+    #[error(
+        "error: {file}: harden no longer renders this template: {why}, so a custom copy would be ignored; delete the file (an earlier `harden templates export` wrote it)"
+    )]
+    Retired { file: String, why: &'static str },
     #[error("internal error: the embedded templates do not compile: {0:#}")]
     Embedded(Error),
 }
+
+/// Templates earlier versions had, and why an organisation's copy of one
+/// is refused rather than taken for an unknown name (or ignored: what it
+/// changes would not reach the output, which its owner should know).
+const RETIRED: [(&str, &str); 1] = [(
+    "08-admission-guard.yaml.j2",
+    "the admission guard (08-admission-guard.yaml) is now built and written by harden itself \
+     from the specs (cluster.guard sets its mode)",
+)];
 
 impl Templates {
     /// The embedded templates, each compiled when first rendered; the test
@@ -104,6 +117,9 @@ impl Templates {
                 continue;
             }
             let file = display_path(&path);
+            if let Some((_, why)) = RETIRED.iter().find(|(retired, _)| *retired == name) {
+                return Err(LoadError::Retired { file, why });
+            }
             if !known.contains(&name) {
                 return Err(LoadError::Unknown {
                     file,
@@ -233,9 +249,6 @@ fn base_environment(flavor: Flavor) -> Result<Environment<'static>, Error> {
     environment.add_filter("yaml", |value: Value| -> Result<Value, Error> {
         Ok(Value::from_safe_string(yaml_scalar(&value)?))
     });
-    environment.add_filter("wrap", |value: String, indent: usize| -> Value {
-        Value::from_safe_string(yaml_wrapped(&value, indent))
-    });
     environment.add_filter("shell", |value: Value| -> Result<Value, Error> {
         Ok(Value::from_safe_string(shell_word(&value)?))
     });
@@ -262,61 +275,6 @@ fn yaml_scalar(value: &Value) -> Result<String, Error> {
             format!("cannot print a {kind} as a YAML scalar"),
         )),
     }
-}
-
-/// The longest run of a wrapped string's text on one line.
-const WRAP_WIDTH: usize = 96;
-
-/// A string as a double-quoted YAML scalar over several lines, each
-/// continuation indented by `indent` spaces: for long values (the admission
-/// guard's CEL) that linters would flag. A line is only broken at a single
-/// space between two other characters, which YAML folds back into that
-/// space, so the value read is the value written.
-pub fn yaml_wrapped(text: &str, indent: usize) -> String {
-    let quoted = serde_json::to_string(text).unwrap_or_default();
-    // A line of at most WRAP_WIDTH bytes has at most that many characters:
-    // nothing to break.
-    if quoted.len() <= WRAP_WIDTH {
-        return quoted;
-    }
-    // Lines are measured in characters; the break points are ASCII spaces,
-    // so the text is walked and copied as bytes (a byte of a multi-byte
-    // character is never a space), counting the bytes that start one.
-    let bytes = quoted.as_bytes();
-    let mut out = String::with_capacity(quoted.len() + quoted.len() / WRAP_WIDTH * (indent + 1));
-    let mut line = 0;
-    // The last break point: its character index and byte offset.
-    let mut last_break = None;
-    let mut start = 0;
-    // The index of the current character.
-    let mut i = 0;
-    for (at_byte, &byte) in bytes.iter().enumerate() {
-        // A continuation byte is part of the character before it.
-        if byte & 0xC0 == 0x80 {
-            continue;
-        }
-        let breakable = byte == b' '
-            && at_byte > 0
-            && at_byte + 1 < bytes.len()
-            && bytes[at_byte - 1] != b' '
-            && bytes[at_byte + 1] != b' ';
-        if breakable {
-            last_break = Some((i, at_byte));
-        }
-        line += 1;
-        if line > WRAP_WIDTH
-            && let Some((at, at_byte)) = last_break.take()
-        {
-            out.push_str(&quoted[start..at_byte]);
-            out.push('\n');
-            out.extend(std::iter::repeat_n(' ', indent));
-            start = at_byte + 1;
-            line = i - at;
-        }
-        i += 1;
-    }
-    out.push_str(&quoted[start..]);
-    out
 }
 
 /// Prints a value as one shell word: strings single-quoted, numbers bare.
@@ -411,81 +369,10 @@ fn shell_formatter(out: &mut Output, _state: &mut State, value: &Value) -> Resul
 #[cfg(test)]
 mod tests {
 
-    #[test]
-    fn wrapped_yaml_strings_read_back_as_written() {
-        let long = "a == 'b c' && x.all(c, c.name  !=  'q\\\\ \\'' || \"é\") ".repeat(12);
-        for text in [long.as_str(), "short", "", "  leading and trailing  "] {
-            let wrapped = super::yaml_wrapped(text, 8);
-            assert!(wrapped.lines().all(|l| l.len() <= 110), "{wrapped}");
-            let document = format!("key: {wrapped}\n");
-            let read = crate::yaml::parse_stream(&document).unwrap();
-            assert_eq!(read[0]["key"], text, "{wrapped}");
-        }
-        assert!(super::yaml_wrapped(&long, 8).lines().count() > 3);
-    }
     use super::*;
 
-    /// The wrapping as first written (a `Vec<char>` walk), which the faster
-    /// byte-range version must match byte for byte.
-    fn wrapped_by_chars(text: &str, indent: usize) -> String {
-        let quoted = serde_json::to_string(text).unwrap();
-        let chars: Vec<char> = quoted.chars().collect();
-        let mut out = String::new();
-        let (mut line, mut last_break, mut start) = (0, None, 0);
-        for (i, &c) in chars.iter().enumerate() {
-            if c == ' '
-                && i > 0
-                && i + 1 < chars.len()
-                && chars[i - 1] != ' '
-                && chars[i + 1] != ' '
-            {
-                last_break = Some(i);
-            }
-            line += 1;
-            if line > WRAP_WIDTH
-                && let Some(at) = last_break.take()
-            {
-                out.extend(&chars[start..at]);
-                out.push('\n');
-                out.push_str(&" ".repeat(indent));
-                start = at + 1;
-                line = i - at;
-            }
-        }
-        out.extend(&chars[start..]);
-        out
-    }
-
     #[test]
-    fn wrapping_counts_characters_not_bytes() {
-        let words = [
-            "é",
-            "ab",
-            "'x'",
-            "  ",
-            "\"",
-            "日本語",
-            "a\\b",
-            "c.name",
-            " ",
-            "0123456789",
-        ];
-        for seed in 0..200usize {
-            let mut text = String::new();
-            for step in 0..(seed % 90 + 1) {
-                text.push_str(words[(seed * 7 + step * 13 + step * step) % words.len()]);
-                if (seed + step) % 3 != 0 {
-                    text.push(' ');
-                }
-            }
-            for indent in [0, 8] {
-                assert_eq!(
-                    yaml_wrapped(&text, indent),
-                    wrapped_by_chars(&text, indent),
-                    "{text:?}"
-                );
-            }
-        }
+    fn markdown_is_escaped() {
         assert_eq!(
             markdown_escape("é <a> & \\ ` * _ [x] | # ok"),
             "é &lt;a&gt; &amp; \\\\ \\` \\* \\_ \\[x\\] \\| \\# ok"

@@ -208,9 +208,10 @@ fn render(
         templates,
         model,
         files,
+        written,
     } = pipeline::prepare(spec, templates_dir, true)?;
     print_warnings(&shown(spec), &model, stderr)?;
-    let verdict = pipeline::verify(spec, &model, &files, &templates)?;
+    let verdict = pipeline::verify(spec, &model, &files, &written, &templates)?;
     if !verdict.is_clean() {
         write!(stderr, "{}", verdict.report)?;
         return Ok(verdict.status());

@@ -1,7 +1,7 @@
 //! The admission guard's data, as the model carries it: the mode a spec
 //! asks for (`cluster.guard`), what the guard admits of one app, and the
-//! rendered guard of a namespace (its policies, variables and rules), which
-//! `templates/08-admission-guard.yaml.j2` prints.
+//! rendered guard of a namespace (its policies, variables and rules), whose
+//! objects `crate::guard::objects` builds and writes.
 //!
 //! Only data lives here, below the model, so that [`crate::model::Model`]
 //! can hold a spec's [`Setting`] without the model reading the guard's
@@ -119,15 +119,6 @@ pub struct Guard {
     pub actions: Vec<&'static str>,
     pub apps: Vec<String>,
     pub policies: Vec<Policy>,
-    /// Facts the template prints.
-    pub api_version: &'static str,
-    pub policy_kind: &'static str,
-    pub binding_kind: &'static str,
-    pub failure_policy: &'static str,
-    pub namespace_label: &'static str,
-    pub operations: [&'static str; 2],
-    pub managed_by_label: &'static str,
-    pub managed_by_value: &'static str,
 }
 
 /// One ValidatingAdmissionPolicy and its binding (same name).

@@ -21,8 +21,9 @@ use serde_json::Value;
 use crate::platform::admission;
 use crate::yaml::{Locations, Position};
 
-/// One Kubernetes object read from a file.
-#[derive(Debug)]
+/// One Kubernetes object read from a file (or built and written by harden,
+/// [`Manifest::written`]).
+#[derive(Debug, Clone)]
 pub struct Manifest {
     pub file: String,
     /// Line of the document's first line in the file (1-based).
@@ -35,6 +36,23 @@ impl Manifest {
     /// Builds a manifest from an in-memory document (the render self-check).
     pub fn parse_all(file: &str, text: &str) -> Result<Vec<Manifest>, String> {
         Manifest::parse_from(file, crate::yaml::manifests(text))
+    }
+
+    /// An object harden built and wrote itself (the admission guard's), as
+    /// the writer placed it: `document` starts on `start_line` of `file` and
+    /// `locations` counts lines from there, as a parsed manifest's do.
+    pub fn written(
+        file: &str,
+        start_line: usize,
+        document: Value,
+        locations: Locations,
+    ) -> Manifest {
+        Manifest {
+            file: file.to_string(),
+            start_line,
+            document,
+            locations,
+        }
     }
 
     fn parse_from(

@@ -22,7 +22,7 @@ use std::path::Path;
 use crate::error::{Error, Status};
 use crate::load;
 use crate::model::Model;
-use crate::render::{self, GeneratedFile};
+use crate::render::{self, GeneratedFile, Written};
 use crate::templates::Templates;
 use crate::text::pushln;
 use crate::workspace::{Workspace, shown};
@@ -58,6 +58,8 @@ pub struct Prepared {
     pub templates: Templates,
     pub model: Model,
     pub files: Vec<GeneratedFile>,
+    /// The objects of the files harden wrote itself (the guard's).
+    pub written: Written,
 }
 
 /// The workspace, templates, model and rendered files of `spec`. With
@@ -77,12 +79,14 @@ pub fn prepare(
     };
     let workspace = load::workspace(spec).map_err(|e| said(e.into()))?;
     let templates = workspace_templates(&workspace, templates_dir)?;
-    let (model, files) = render_spec_in(spec, &workspace, &templates).map_err(said)?;
+    let (model, files, written) =
+        render_spec_written(spec, &workspace, &templates).map_err(said)?;
     Ok(Prepared {
         workspace,
         templates,
         model,
         files,
+        written,
     })
 }
 
@@ -102,9 +106,18 @@ pub fn render_spec_in(
     workspace: &Workspace,
     templates: &Templates,
 ) -> Result<(Model, Vec<GeneratedFile>), Error> {
+    render_spec_written(spec, workspace, templates).map(|(model, files, _)| (model, files))
+}
+
+/// [`render_spec_in`], with the objects of the files harden wrote itself.
+fn render_spec_written(
+    spec: &Path,
+    workspace: &Workspace,
+    templates: &Templates,
+) -> Result<(Model, Vec<GeneratedFile>, Written), Error> {
     let model = load::load_spec_in(spec, workspace)?;
-    let files = render::render(&model, templates)?;
-    Ok((model, files))
+    let (files, written) = render::render_written(&model, templates)?;
+    Ok((model, files, written))
 }
 
 /// Whether rendered output may be written: clean, or refused with the
@@ -163,9 +176,10 @@ pub fn verify(
     spec: &Path,
     model: &Model,
     files: &[GeneratedFile],
+    written: &Written,
     templates: &Templates,
 ) -> Result<Verdict, Error> {
-    verify_read(spec, model, files, templates).map(|(verdict, _)| verdict)
+    verify_read(spec, model, files, written, templates).map(|(verdict, _)| verdict)
 }
 
 /// [`verify`], also giving back the objects read from the rendered YAML
@@ -175,11 +189,13 @@ pub fn verify_read(
     spec: &Path,
     model: &Model,
     files: &[GeneratedFile],
+    written: &Written,
     templates: &Templates,
 ) -> Result<(Verdict, Vec<crate::objects::Manifest>), Error> {
-    // Each rendered YAML file is parsed once, here; the audit and the proof
-    // share the documents.
-    let manifests = render::read_back(model, files, templates)
+    // Each templated YAML file is parsed once, here (those harden wrote
+    // itself are taken as built); the audit and the proof share the
+    // documents.
+    let manifests = render::read_back(model, files, written, templates)
         .map_err(|bug| Error::from(bug).nothing_written())?;
     let verdict = judge(spec, model, files, &manifests)?;
     Ok((verdict, manifests))

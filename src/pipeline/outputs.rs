@@ -56,11 +56,15 @@ pub fn render_system(
         .iter()
         .filter(|s| in_focus(&s.namespace.namespace))
         .collect();
+    // The objects of the files harden wrote itself, per shared namespace.
+    let mut shared_written = Vec::with_capacity(shared.len());
     for shared in &shared {
+        let (files, written) = render::render_namespace_written(&shared.namespace, templates)?;
+        shared_written.push(written);
         outputs.push(Output {
             source: format!("namespace {}", shared.namespace.namespace),
             dir: shared.dir.clone(),
-            files: render::render_namespace(&shared.namespace, templates)?,
+            files,
         });
     }
     let mut verdict = Verdict::default();
@@ -72,7 +76,12 @@ pub fn render_system(
         .enumerate()
         .filter(|(i, _)| focused(i))
     {
-        let files = render::render(&service.model, templates)?;
+        let (files, mut written) = render::render_written(&service.model, templates)?;
+        for (shared, namespace_written) in shared.iter().zip(&shared_written) {
+            if shared.namespace.namespace == service.namespace() {
+                written.extend(namespace_written);
+            }
+        }
         let namespace_files = outputs
             .iter()
             .take(shared.len())
@@ -89,7 +98,13 @@ pub fn render_system(
                 })
             });
         let verified: Vec<GeneratedFile> = files.iter().cloned().chain(namespace_files).collect();
-        let (found, manifests) = verify_read(&service.path, &service.model, &verified, templates)?;
+        let (found, manifests) = verify_read(
+            &service.path,
+            &service.model,
+            &verified,
+            &written,
+            templates,
+        )?;
         if !found.is_clean() {
             verdict = verdict.and(found);
             continue;
@@ -116,7 +131,11 @@ pub fn render_system(
     }
     if verdict.is_clean() {
         let (shared_outputs, _) = outputs.split_at(shared.len());
-        verdict = prove_together(system, shared_outputs, read, focus, templates)?;
+        let mut written = render::Written::default();
+        for namespace_written in &shared_written {
+            written.extend(namespace_written);
+        }
+        verdict = prove_together(system, shared_outputs, &written, read, focus, templates)?;
     }
     Ok((outputs, verdict))
 }
@@ -126,15 +145,18 @@ pub fn render_system(
 /// shared namespaces' outputs, then the services' objects as their
 /// verification read them (`services`, each output's YAML parsed once).
 /// With `focus`, the other services of the focused namespaces are rendered
-/// too (not written), since the two ends may be in different outputs.
+/// too (not written), since the two ends may be in different outputs. The
+/// objects of files harden wrote itself (`written`) are taken as built.
 fn prove_together(
     system: &System,
     shared: &[Output],
+    written: &render::Written,
     services: Vec<Vec<serde_json::Value>>,
     focus: Option<&[usize]>,
     templates: &Templates,
 ) -> Result<Verdict, Error> {
-    let mut documents = parse_manifests(shared.iter().flat_map(|o| o.files.iter()))?;
+    let mut written = written.clone();
+    let mut documents = parse_manifests(shared.iter().flat_map(|o| o.files.iter()), &written)?;
     documents.extend(services.into_iter().flatten());
     let mut files: Vec<GeneratedFile> = Vec::new();
     if let Some(focus) = focus {
@@ -144,11 +166,13 @@ fn prove_together(
             .collect();
         for (index, service) in system.services.iter().enumerate() {
             if !focus.contains(&index) && namespaces.contains(&service.namespace()) {
-                files.extend(render::render(&service.model, templates)?);
+                let (rendered, objects) = render::render_written(&service.model, templates)?;
+                files.extend(rendered);
+                written.extend(&objects);
             }
         }
     }
-    documents.extend(parse_manifests(files.iter())?);
+    documents.extend(parse_manifests(files.iter(), &written)?);
     let violations =
         crate::proof::prove_workspace(&documents.iter().collect::<Vec<_>>()).map_err(|bug| {
             Error::Internal(format!(
@@ -170,14 +194,20 @@ fn prove_together(
     Ok(Verdict { report })
 }
 
-/// The objects of the YAML files among `files` but kustomization.yaml.
+/// The objects of the YAML files among `files` but kustomization.yaml:
+/// as built for those harden wrote itself (`written`), else parsed.
 fn parse_manifests<'a>(
     files: impl Iterator<Item = &'a GeneratedFile>,
+    written: &render::Written,
 ) -> Result<Vec<serde_json::Value>, Error> {
     let mut documents = Vec::new();
     for file in files.filter(|f| {
         f.name.ends_with(".yaml") && f.name != crate::platform::names::KUSTOMIZATION_FILE
     }) {
+        if let Some(objects) = written.objects_of(file) {
+            documents.extend(objects.into_iter().map(|m| m.document));
+            continue;
+        }
         let parsed = crate::yaml::parse_stream(&file.content).map_err(|e| {
             Error::Internal(format!("{}: {}", file.name, e.message)).nothing_written()
         })?;

@@ -70,11 +70,12 @@ pub fn prepare_in_workspace(spec: &Path, templates_dir: Option<&Path>) -> Result
     };
     let service = compiled.services.swap_remove(index);
     let templates = super::workspace_templates(&service.workspace, templates_dir)?;
-    let files = crate::render::render(&service.model, &templates)?;
+    let (files, written) = crate::render::render_written(&service.model, &templates)?;
     Ok(Prepared {
         workspace: service.workspace,
         templates,
         model: service.model,
         files,
+        written,
     })
 }

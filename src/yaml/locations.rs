@@ -15,16 +15,16 @@ pub struct Locations {
 }
 
 #[derive(Debug, Clone)]
-enum Children {
+pub(super) enum Children {
     Leaf,
     Sequence(Vec<Located>),
     Mapping(Vec<(Box<str>, Located)>),
 }
 
 #[derive(Debug, Clone)]
-struct Located {
-    position: Position,
-    children: Children,
+pub(super) struct Located {
+    pub(super) position: Position,
+    pub(super) children: Children,
 }
 
 impl Locations {
@@ -34,6 +34,14 @@ impl Locations {
         match super::manifests(text).next() {
             Some(Ok(document)) => document.locations,
             _ => Locations::default(),
+        }
+    }
+
+    /// The positions a writer recorded ([`super::write`]).
+    pub(super) fn written(root: Children) -> Locations {
+        Locations {
+            root: Some(root),
+            up: 0,
         }
     }
 
@@ -93,6 +101,36 @@ impl Locations {
             walk(root, up);
         }
         self.up = 0;
+    }
+
+    /// Every field's path and position, in document order (for tests that
+    /// compare two indexes).
+    #[cfg(test)]
+    pub(super) fn all(&self) -> Vec<(String, Position)> {
+        fn walk(children: &Children, path: &str, up: usize, out: &mut Vec<(String, Position)>) {
+            let mut each = |path: String, located: &Located| {
+                out.push((path.clone(), lift(located.position, up)));
+                walk(&located.children, &path, up, out);
+            };
+            match children {
+                Children::Leaf => {}
+                Children::Sequence(items) => {
+                    for (index, item) in items.iter().enumerate() {
+                        each(format!("{path}[{index}]"), item);
+                    }
+                }
+                Children::Mapping(entries) => {
+                    for (key, located) in entries {
+                        each(format!("{path}.{key}"), located);
+                    }
+                }
+            }
+        }
+        let mut out = Vec::new();
+        if let Some(root) = &self.root {
+            walk(root, "", self.up, &mut out);
+        }
+        out
     }
 
     /// The position of `path`, or of its nearest ancestor that was written.

@@ -5,15 +5,20 @@
 //! in flow style (`[a, b]`, `{cpu: 100m}`), a comment above any key the
 //! caller explains, and a scalar quoted only where YAML would misread it.
 //!
-//! This is the one YAML writer for values harden does not template (the
-//! spec that `harden init` writes); what a field means, and which fields are
-//! left out, is the caller's (see [`crate::wizard::spec_writer`]).
+//! This is the one YAML writer for values harden does not template: the
+//! spec that `harden init` writes ([`SPEC`] layout, see
+//! [`crate::wizard::spec_writer`]) and the admission guard's manifests
+//! ([`MANIFEST`] layout: long strings folded, and [`stream`] gives the line
+//! of every field, so the objects need not be read back; see
+//! `crate::guard::objects`). What a field means, and which fields are left
+//! out, is the caller's.
 
 use serde::Serialize;
 
+use super::locations::{Children, Located, Locations};
 use super::resolve::Value as Resolved;
 use super::tree::{Kind, Node, Reader};
-use super::{Mode, SPEC_LIMITS};
+use super::{Mode, Position, SPEC_LIMITS};
 
 /// A value in the order its type declares it.
 #[derive(Debug, Clone, PartialEq)]
@@ -61,6 +66,26 @@ impl Ordered {
         }
     }
 
+    /// The value as JSON, its strings moved rather than copied.
+    pub fn into_json(self) -> serde_json::Value {
+        use serde_json::Value;
+        match self {
+            Ordered::Null => Value::Null,
+            Ordered::Bool(b) => Value::Bool(b),
+            Ordered::Number(n) => serde_json::from_str(&n).unwrap_or(Value::Null),
+            Ordered::Text(t) => Value::String(t),
+            Ordered::List(items) => {
+                Value::Array(items.into_iter().map(Ordered::into_json).collect())
+            }
+            Ordered::Map(entries) => Value::Object(
+                entries
+                    .into_iter()
+                    .map(|(k, v)| (k, v.into_json()))
+                    .collect(),
+            ),
+        }
+    }
+
     /// The value as JSON (to compare it with a schema's `default`).
     pub fn to_json(&self) -> serde_json::Value {
         use serde_json::Value;
@@ -81,6 +106,51 @@ impl Ordered {
 
     fn is_scalar(&self) -> bool {
         !matches!(self, Ordered::List(_) | Ordered::Map(_))
+    }
+
+    /// [`Ordered::flow`] written from `column` on, with where its items
+    /// are (on the same line).
+    fn flow_at(&self, line: usize, column: usize) -> Option<(String, Children)> {
+        let text = self.flow()?;
+        let children = match self {
+            Ordered::List(items) => {
+                let mut at = column + 1;
+                Children::Sequence(
+                    items
+                        .iter()
+                        .map(|item| {
+                            let position = Position { line, column: at };
+                            at += item.flow().map_or(0, |f| f.len()) + 2;
+                            Located {
+                                position,
+                                children: Children::Leaf,
+                            }
+                        })
+                        .collect(),
+                )
+            }
+            Ordered::Map(entries) => {
+                let mut at = column + 1;
+                Children::Mapping(
+                    entries
+                        .iter()
+                        .map(|(key, value)| {
+                            let position = Position { line, column: at };
+                            at += scalar(key).len() + 2 + value.flow().map_or(0, |f| f.len()) + 2;
+                            (
+                                key.as_str().into(),
+                                Located {
+                                    position,
+                                    children: Children::Leaf,
+                                },
+                            )
+                        })
+                        .collect(),
+                )
+            }
+            _ => Children::Leaf,
+        };
+        Some((text, children))
     }
 
     /// The value on one line, if it is a scalar or a collection of scalars.
@@ -116,16 +186,25 @@ impl Ordered {
 pub fn scalar(text: &str) -> String {
     let plain_chars =
         |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '/' | '-' | '_' | '@' | ':' | '+');
-    let ambiguous = matches!(
-        text.to_ascii_lowercase().as_str(),
-        "" | "~" | "null" | "true" | "false" | "yes" | "no" | "on" | "off" | "y" | "n"
-    ) || text.parse::<f64>().is_ok()
+    // Text with other characters is quoted whatever it is; checked first,
+    // it spares a long string (a guard's CEL) the scans below.
+    if !text.chars().all(plain_chars) {
+        return serde_json::to_string(text).unwrap_or_default();
+    }
+    let ambiguous = (text.len() <= 5
+        && matches!(
+            text.to_ascii_lowercase().as_str(),
+            "" | "~" | "null" | "true" | "false" | "yes" | "no" | "on" | "off" | "y" | "n"
+        ))
+        || text.parse::<f64>().is_ok()
         || text.starts_with(|c: char| !c.is_ascii_alphanumeric() && c != '/')
         || text.ends_with(':')
-        || text.contains(": ")
-        || text.contains("0x")
+        // (`: ` cannot occur: a space is not plain. A pair of bytes is
+        // compared in place: `str::contains` builds a searcher, which costs
+        // more than these short texts.)
+        || text.as_bytes().windows(2).any(|pair| pair == b"0x")
         || text.chars().next().is_some_and(|c| c.is_ascii_digit()) && text.contains(':');
-    if !ambiguous && text.chars().all(plain_chars) {
+    if !ambiguous {
         text.to_string()
     } else {
         serde_json::to_string(text).unwrap_or_default()
@@ -135,104 +214,388 @@ pub fn scalar(text: &str) -> String {
 /// Widest line a collection is written on in flow style.
 const FLOW_WIDTH: usize = 80;
 
+/// The longest run of a wrapped string's text on one line.
+const WRAP_WIDTH: usize = 96;
+
+/// How a text is laid out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Layout {
+    /// A top-level key that holds a collection is set apart by an empty
+    /// line (a spec a person edits).
+    pub spaced: bool,
+    /// A long quoted string is folded over several lines ([`wrapped`]).
+    pub wrap: bool,
+}
+
+/// A spec a person edits (`harden init`).
+pub const SPEC: Layout = Layout {
+    spaced: true,
+    wrap: false,
+};
+
+/// A Kubernetes manifest harden writes (the admission guard's): no empty
+/// lines, long strings folded for the reviewer and for linters.
+pub const MANIFEST: Layout = Layout {
+    spaced: false,
+    wrap: true,
+};
+
 /// Writes `value` (a mapping) as block YAML. `comment` is asked for each
 /// key's path (`app.name`, `egress[0].hosts`) and may return lines to write
 /// above it; a top-level key that holds a collection is set apart by an
 /// empty line.
 pub fn write(value: &Ordered, comment: &dyn Fn(&str) -> Option<String>) -> String {
+    let mut writer = Writer::new(SPEC, comment);
+    writer.document(value);
+    writer.out
+}
+
+/// One document of a stream as [`stream`] wrote it: the line of its first
+/// key (where a reader says it starts) and where each of its fields is,
+/// lines counted from that line (as [`crate::objects::Manifest`] keeps them).
+#[derive(Debug, Clone)]
+pub struct Placed {
+    pub start_line: usize,
+    pub locations: Locations,
+}
+
+/// Writes `documents` (mappings) as one stream in `layout`, each after a
+/// `---` line; `comment(index, path)` is asked as [`write()`] asks. Gives the
+/// text and where each document was written, lines counted from the
+/// stream's first line.
+pub fn stream(
+    documents: &[Ordered],
+    layout: Layout,
+    comment: &dyn Fn(usize, &str) -> Option<String>,
+) -> (String, Vec<Placed>) {
     let mut out = String::new();
-    if let Ordered::Map(entries) = value {
-        for (key, value) in entries {
-            if !value.is_scalar() {
-                out.push('\n');
-            }
-            entry(&mut out, 0, key, key, value, comment, false);
+    let mut placed = Vec::with_capacity(documents.len());
+    let mut line = 1;
+    for (index, document) in documents.iter().enumerate() {
+        let of_this = |path: &str| comment(index, path);
+        let mut writer = Writer::new(layout, &of_this);
+        writer.out = std::mem::take(&mut out);
+        writer.line = line;
+        writer.line("---");
+        let root = writer.document(document);
+        // A reader says a document starts on its first key's line.
+        let start_line = match &root {
+            Children::Mapping(entries) if !entries.is_empty() => entries[0].1.position.line,
+            _ => line + 1,
+        };
+        let locations = Locations::written(root);
+        placed.push(Placed {
+            start_line,
+            locations: locations.relative_to(start_line),
+        });
+        out = writer.out;
+        line = writer.line;
+    }
+    (out, placed)
+}
+
+/// Writes text line by line, knowing the line it is on.
+struct Writer<'a> {
+    out: String,
+    /// The line the next line written is (from 1).
+    line: usize,
+    layout: Layout,
+    comment: &'a dyn Fn(&str) -> Option<String>,
+    /// The path of the key being written (`spec.rules[0].name`), grown and
+    /// cut back as the writer goes down and up.
+    path: String,
+}
+
+impl<'a> Writer<'a> {
+    fn new(layout: Layout, comment: &'a dyn Fn(&str) -> Option<String>) -> Writer<'a> {
+        Writer {
+            out: String::new(),
+            line: 1,
+            layout,
+            comment,
+            path: String::new(),
         }
     }
+
+    /// Writes `text` (one or more lines) and a newline.
+    fn line(&mut self, text: &str) {
+        self.out.push_str(text);
+        self.end_line();
+    }
+
+    /// Ends the line being written; `self.out` since `from` may hold more
+    /// than one (a wrapped string).
+    fn end_line_from(&mut self, from: usize) {
+        self.line += self.out[from..].matches('\n').count();
+        self.end_line();
+    }
+
+    fn end_line(&mut self) {
+        self.out.push('\n');
+        self.line += 1;
+    }
+
+    /// `indent` spaces, then `- ` when `dash` (in the last two of them).
+    fn lead(&mut self, indent: usize, dash: bool) {
+        let spaces = if dash { indent - 2 } else { indent };
+        self.out.extend(std::iter::repeat_n(' ', spaces));
+        if dash {
+            self.out.push_str("- ");
+        }
+    }
+
+    /// A top-level mapping, its keys at column 1.
+    fn document(&mut self, value: &Ordered) -> Children {
+        let Ordered::Map(entries) = value else {
+            return Children::Leaf;
+        };
+        let mut placed = Vec::with_capacity(entries.len());
+        for (key, value) in entries {
+            if self.layout.spaced && !value.is_scalar() {
+                self.line("");
+            }
+            self.path.clear();
+            self.path.push_str(key);
+            placed.push((key.as_str().into(), self.entry(0, key, value, false)));
+        }
+        Children::Mapping(placed)
+    }
+
+    /// One `key: value` at `indent`, its path in `self.path`; `dash` writes
+    /// it as the first key of a list item (`- key: value`, the dash in the
+    /// two columns before `indent`).
+    fn entry(&mut self, indent: usize, key: &str, value: &Ordered, dash: bool) -> Located {
+        if let Some(text) = (self.comment)(&self.path) {
+            // A comment above a list item's first key sits above the dash.
+            let at = if dash { indent - 2 } else { indent };
+            for line in text.lines() {
+                self.lead(at, false);
+                self.out.push_str("# ");
+                self.line(line);
+            }
+        }
+        let position = Position {
+            line: self.line,
+            column: indent + 1,
+        };
+        let key = scalar(key);
+        // The column the value starts at, after `key: `.
+        let column = indent + key.len() + 3;
+        let from = self.out.len();
+        if let Ordered::Text(text) = value {
+            self.lead(indent, dash);
+            self.out.push_str(&key);
+            self.out.push_str(": ");
+            if self.layout.wrap {
+                wrap_into(&mut self.out, text, indent + 2);
+            } else {
+                self.out.push_str(&scalar(text));
+            }
+            self.end_line_from(from);
+            return Located {
+                position,
+                children: Children::Leaf,
+            };
+        }
+        let children = match value.flow_at(self.line, column) {
+            Some((flow, children))
+                if value.is_scalar()
+                    || (indent > 0 && indent + key.len() + 2 + flow.len() <= FLOW_WIDTH)
+                    || matches!(value, Ordered::List(l) if l.is_empty())
+                    || matches!(value, Ordered::Map(m) if m.is_empty()) =>
+            {
+                self.lead(indent, dash);
+                self.out.push_str(&key);
+                self.out.push_str(": ");
+                self.line(&flow);
+                children
+            }
+            _ => {
+                self.lead(indent, dash);
+                self.out.push_str(&key);
+                self.line(":");
+                self.block(indent + 2, value)
+            }
+        };
+        Located { position, children }
+    }
+
+    /// A collection's items, one per line, at `indent`, its path in
+    /// `self.path`.
+    fn block(&mut self, indent: usize, value: &Ordered) -> Children {
+        let depth = self.path.len();
+        match value {
+            Ordered::Map(entries) => Children::Mapping(
+                entries
+                    .iter()
+                    .map(|(key, value)| {
+                        self.path.push('.');
+                        self.path.push_str(key);
+                        let located = self.entry(indent, key, value, false);
+                        self.path.truncate(depth);
+                        (key.as_str().into(), located)
+                    })
+                    .collect(),
+            ),
+            Ordered::List(items) => {
+                let mut placed = Vec::with_capacity(items.len());
+                for (index, item) in items.iter().enumerate() {
+                    self.path.push('[');
+                    self.path.push_str(&index.to_string());
+                    self.path.push(']');
+                    let item_depth = self.path.len();
+                    let located = match item {
+                        Ordered::Map(entries) if !entries.is_empty() => {
+                            let mut keys = Vec::with_capacity(entries.len());
+                            for (n, (key, value)) in entries.iter().enumerate() {
+                                self.path.push('.');
+                                self.path.push_str(key);
+                                let located = self.entry(indent + 2, key, value, n == 0);
+                                self.path.truncate(item_depth);
+                                keys.push((key.as_str().into(), located));
+                            }
+                            Located {
+                                position: keys[0].1.position,
+                                children: Children::Mapping(keys),
+                            }
+                        }
+                        other => {
+                            let position = Position {
+                                line: self.line,
+                                column: indent + 3,
+                            };
+                            match other.flow_at(self.line, indent + 3) {
+                                Some((flow, children)) => {
+                                    self.lead(indent + 2, true);
+                                    self.line(&flow);
+                                    Located { position, children }
+                                }
+                                None => {
+                                    self.lead(indent + 2, true);
+                                    self.out.pop();
+                                    self.end_line();
+                                    let position = Position {
+                                        line: self.line,
+                                        column: indent + 3,
+                                    };
+                                    let children = self.block(indent + 2, other);
+                                    Located { position, children }
+                                }
+                            }
+                        }
+                    };
+                    self.path.truncate(depth);
+                    placed.push(located);
+                }
+                Children::Sequence(placed)
+            }
+            scalar => {
+                let flow = scalar.flow().unwrap_or_default();
+                self.lead(indent, false);
+                self.line(&flow);
+                Children::Leaf
+            }
+        }
+    }
+}
+
+/// [`wrap_into`] for ASCII text (the guard's CEL), where a character is a
+/// byte: each line is cut at the last break point within WRAP_WIDTH
+/// characters (else at the first one after), found by looking at the few
+/// bytes around the cut rather than walking every byte.
+fn wrap_ascii(out: &mut String, quoted: &str, indent: usize) {
+    let bytes = quoted.as_bytes();
+    let breakable = |at: usize| {
+        bytes[at] == b' '
+            && at > 0
+            && at + 1 < bytes.len()
+            && bytes[at - 1] != b' '
+            && bytes[at + 1] != b' '
+    };
+    let mut start = 0;
+    loop {
+        // The character that makes the line longer than WRAP_WIDTH.
+        let over = start + WRAP_WIDTH;
+        if over >= bytes.len() {
+            break;
+        }
+        let Some(at) = (start..=over)
+            .rev()
+            .find(|&at| breakable(at))
+            .or_else(|| (over + 1..bytes.len()).find(|&at| breakable(at)))
+        else {
+            break;
+        };
+        out.push_str(&quoted[start..at]);
+        out.push('\n');
+        out.extend(std::iter::repeat_n(' ', indent));
+        start = at + 1;
+    }
+    out.push_str(&quoted[start..]);
+}
+
+/// A string as a double-quoted YAML scalar over several lines, each
+/// continuation indented by `indent` spaces, when it is long (the admission
+/// guard's CEL, which linters would flag); a short string as [`scalar`]
+/// writes it. A line is only broken at a single space between two other
+/// characters, which YAML folds back into that space, so the value read is
+/// the value written.
+pub fn wrapped(text: &str, indent: usize) -> String {
+    let mut out = String::new();
+    wrap_into(&mut out, text, indent);
     out
 }
 
-/// One `key: value` at `indent`; `dash` writes it as the first key of a
-/// list item (`- key: value`, the dash in the two columns before `indent`).
-fn entry(
-    out: &mut String,
-    indent: usize,
-    path: &str,
-    key: &str,
-    value: &Ordered,
-    comment: &dyn Fn(&str) -> Option<String>,
-    dash: bool,
-) {
-    let pad = " ".repeat(indent);
-    let lead = if dash {
-        format!("{}- ", " ".repeat(indent - 2))
-    } else {
-        pad.clone()
-    };
-    if let Some(text) = comment(path) {
-        for line in text.lines() {
-            // A comment above a list item's first key sits above the dash.
-            let at = if dash { &lead[..indent - 2] } else { &pad };
-            out.push_str(&format!("{at}# {line}\n"));
-        }
+/// [`wrapped`], appended to `out`.
+fn wrap_into(out: &mut String, text: &str, indent: usize) {
+    let quoted = scalar(text);
+    // Plain text has no spaces to break at; a line of at most WRAP_WIDTH
+    // bytes has at most that many characters: nothing to break.
+    if !quoted.starts_with('"') || quoted.len() <= WRAP_WIDTH {
+        out.push_str(&quoted);
+        return;
     }
-    let key = scalar(key);
-    match value.flow() {
-        Some(flow)
-            if value.is_scalar()
-                || (indent > 0 && indent + key.len() + 2 + flow.len() <= FLOW_WIDTH)
-                || matches!(value, Ordered::List(l) if l.is_empty())
-                || matches!(value, Ordered::Map(m) if m.is_empty()) =>
+    if quoted.is_ascii() {
+        wrap_ascii(out, &quoted, indent);
+        return;
+    }
+    // Lines are measured in characters; the break points are ASCII spaces,
+    // so the text is walked and copied as bytes (a byte of a multi-byte
+    // character is never a space), counting the bytes that start one.
+    let bytes = quoted.as_bytes();
+    out.reserve(quoted.len() + quoted.len() / WRAP_WIDTH * (indent + 1));
+    let mut line = 0;
+    // The last break point: its character index and byte offset.
+    let mut last_break = None;
+    let mut start = 0;
+    // The index of the current character.
+    let mut i = 0;
+    for (at_byte, &byte) in bytes.iter().enumerate() {
+        // A continuation byte is part of the character before it.
+        if byte & 0xC0 == 0x80 {
+            continue;
+        }
+        let breakable = byte == b' '
+            && at_byte > 0
+            && at_byte + 1 < bytes.len()
+            && bytes[at_byte - 1] != b' '
+            && bytes[at_byte + 1] != b' ';
+        if breakable {
+            last_break = Some((i, at_byte));
+        }
+        line += 1;
+        if line > WRAP_WIDTH
+            && let Some((at, at_byte)) = last_break.take()
         {
-            out.push_str(&format!("{lead}{key}: {flow}\n"));
+            out.push_str(&quoted[start..at_byte]);
+            out.push('\n');
+            out.extend(std::iter::repeat_n(' ', indent));
+            start = at_byte + 1;
+            line = i - at;
         }
-        _ => {
-            out.push_str(&format!("{lead}{key}:\n"));
-            block(out, indent + 2, path, value, comment);
-        }
+        i += 1;
     }
-}
-
-/// A collection's items, one per line, at `indent`.
-fn block(
-    out: &mut String,
-    indent: usize,
-    path: &str,
-    value: &Ordered,
-    comment: &dyn Fn(&str) -> Option<String>,
-) {
-    match value {
-        Ordered::Map(entries) => {
-            for (key, value) in entries {
-                let child = format!("{path}.{key}");
-                entry(out, indent, &child, key, value, comment, false);
-            }
-        }
-        Ordered::List(items) => {
-            for (index, item) in items.iter().enumerate() {
-                let child = format!("{path}[{index}]");
-                match item {
-                    Ordered::Map(entries) if !entries.is_empty() => {
-                        for (n, (key, value)) in entries.iter().enumerate() {
-                            let path = format!("{child}.{key}");
-                            entry(out, indent + 2, &path, key, value, comment, n == 0);
-                        }
-                    }
-                    other => match other.flow() {
-                        Some(flow) => out.push_str(&format!("{}- {flow}\n", " ".repeat(indent))),
-                        None => {
-                            out.push_str(&format!("{}-\n", " ".repeat(indent)));
-                            block(out, indent + 2, &child, other, comment);
-                        }
-                    },
-                }
-            }
-        }
-        scalar => {
-            let flow = scalar.flow().unwrap_or_default();
-            out.push_str(&format!("{}{flow}\n", " ".repeat(indent)));
-        }
-    }
+    out.push_str(&quoted[start..]);
 }
 
 #[cfg(test)]
@@ -285,6 +648,153 @@ mod tests {
         assert_eq!(
             text,
             "name: \"true\"\n\nitems:\n  # the first\n  - zeta: 1\n    alpha: [\"*.a.io\", b]\n\nlabels:\n  app: x\n\nempty: []\n"
+        );
+    }
+
+    #[test]
+    fn wrapped_yaml_strings_read_back_as_written() {
+        let long = "a == 'b c' && x.all(c, c.name  !=  'q\\\\ \\'' || \"é\") ".repeat(12);
+        for text in [long.as_str(), "short", "", "  leading and trailing  "] {
+            let wrapped = wrapped(text, 8);
+            assert!(wrapped.lines().all(|l| l.len() <= 110), "{wrapped}");
+            let document = format!("key: {wrapped}\n");
+            let read = crate::yaml::parse_stream(&document).unwrap();
+            assert_eq!(read[0]["key"], text, "{wrapped}");
+        }
+        assert!(wrapped(&long, 8).lines().count() > 3);
+    }
+    /// The wrapping as first written (a `Vec<char>` walk), which the faster
+    /// byte-range version must match byte for byte.
+    fn wrapped_by_chars(text: &str, indent: usize) -> String {
+        let quoted = scalar(text);
+        if !quoted.starts_with('"') {
+            return quoted;
+        }
+        let chars: Vec<char> = quoted.chars().collect();
+        let mut out = String::new();
+        let (mut line, mut last_break, mut start) = (0, None, 0);
+        for (i, &c) in chars.iter().enumerate() {
+            if c == ' '
+                && i > 0
+                && i + 1 < chars.len()
+                && chars[i - 1] != ' '
+                && chars[i + 1] != ' '
+            {
+                last_break = Some(i);
+            }
+            line += 1;
+            if line > WRAP_WIDTH
+                && let Some(at) = last_break.take()
+            {
+                out.extend(&chars[start..at]);
+                out.push('\n');
+                out.push_str(&" ".repeat(indent));
+                start = at + 1;
+                line = i - at;
+            }
+        }
+        out.extend(&chars[start..]);
+        out
+    }
+
+    #[test]
+    fn wrapping_counts_characters_not_bytes() {
+        let words = [
+            "é",
+            "ab",
+            "'x'",
+            "  ",
+            "\"",
+            "日本語",
+            "a\\b",
+            "c.name",
+            " ",
+            "0123456789",
+        ];
+        // ASCII text takes its own path: the same words without the others.
+        let ascii: Vec<&str> = words.iter().copied().filter(|w| w.is_ascii()).collect();
+        for seed in 0..400usize {
+            let words: &[&str] = if seed % 2 == 0 { &words } else { &ascii };
+            let mut text = String::new();
+            for step in 0..(seed % 90 + 1) {
+                text.push_str(words[(seed * 7 + step * 13 + step * step) % words.len()]);
+                if (seed + step) % 3 != 0 {
+                    text.push(' ');
+                }
+            }
+            for indent in [0, 8] {
+                assert_eq!(
+                    wrapped(&text, indent),
+                    wrapped_by_chars(&text, indent),
+                    "{text:?}"
+                );
+            }
+        }
+    }
+
+    /// Every field's position as the writer recorded it is where the
+    /// reader finds it (line and column), through comments, wrapped
+    /// strings, flow collections and list items.
+    #[test]
+    fn written_positions_are_where_the_reader_finds_them() {
+        let long = "x.all(c, c.name != 'daprd' && c.image == variables.images[app]) ".repeat(4);
+        let text = |t: &str| Ordered::Text(t.to_string());
+        let document = Ordered::Map(vec![
+            ("apiVersion".into(), text("v1")),
+            (
+                "metadata".into(),
+                Ordered::Map(vec![
+                    ("name".into(), text("a b")),
+                    (
+                        "labels".into(),
+                        Ordered::Map(vec![("app.kubernetes.io/name".into(), text("x"))]),
+                    ),
+                ]),
+            ),
+            (
+                "spec".into(),
+                Ordered::Map(vec![
+                    ("groups".into(), Ordered::List(vec![text(""), text("apps")])),
+                    (
+                        "rules".into(),
+                        Ordered::List(vec![
+                            Ordered::Map(vec![
+                                ("expression".into(), text(&long)),
+                                ("message".into(), text("m: n")),
+                            ]),
+                            Ordered::Map(vec![("expression".into(), text("true"))]),
+                        ]),
+                    ),
+                    ("empty".into(), Ordered::List(vec![])),
+                ]),
+            ),
+        ]);
+        let documents = [document.clone(), document];
+        let (written, placed) = stream(&documents, MANIFEST, &|index, path| {
+            (index == 1 && matches!(path, "apiVersion" | "spec.rules[1].expression"))
+                .then(|| "why\nand how".to_string())
+        });
+        let read: Vec<_> = crate::yaml::manifests(&written)
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(read.len(), 2);
+        for ((read, placed), document) in read.into_iter().zip(&placed).zip(&documents) {
+            assert_eq!(read.value, document.to_json(), "{written}");
+            assert_eq!(read.start_line, placed.start_line, "{written}");
+            let parsed = read.locations.relative_to(read.start_line);
+            let (mine, theirs) = (placed.locations.all(), parsed.all());
+            assert!(mine.len() > 10);
+            assert_eq!(mine, theirs, "{written}");
+        }
+        // 120: the line length `.yamllint.yaml` allows.
+        assert!(written.lines().count() > 20 && written.lines().all(|l| l.len() <= 120));
+        assert!(
+            written.contains("\n# why\n# and how\napiVersion: v1\n"),
+            "{written}"
+        );
+        assert!(
+            written.contains("\n    # why\n    # and how\n    - expression: \"true\"\n"),
+            "{written}"
         );
     }
 }

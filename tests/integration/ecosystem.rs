@@ -243,6 +243,24 @@ fn template_errors_point_at_the_custom_file_and_line() {
         .stderr(predicates::str::starts_with(
             "error: org-templates/99-extra.yaml.j2: harden has no template of that name",
         ));
+    // A template harden no longer renders (the guard's, from an earlier
+    // export) is named, with the fix, not taken for an unknown name.
+    fs::remove_file(dir.path().join("org-templates/99-extra.yaml.j2")).unwrap();
+    fs::write(
+        dir.path().join("org-templates/08-admission-guard.yaml.j2"),
+        "x: 1\n",
+    )
+    .unwrap();
+    harden()
+        .current_dir(dir.path())
+        .args(["render", "specs/hello.yaml", "--templates", "org-templates"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::starts_with(
+            "error: org-templates/08-admission-guard.yaml.j2: harden no longer renders this template: \
+             the admission guard (08-admission-guard.yaml) is now built and written by harden itself",
+        ))
+        .stderr(predicates::str::contains("delete the file"));
 }
 
 #[test]

@@ -522,6 +522,12 @@ fn hostile_strings_cannot_change_the_guards_cel() {
     for payload in payloads {
         let hostile = app(payload);
         let guard = build(&format!("shop{payload}"), Mode::Deny, &[&hostile]);
+        // Its file reads back as the objects built, at their lines.
+        let (_, written) = harden::render::guard_file(&guard, "s.yaml");
+        let fields = written
+            .agrees_with_its_text()
+            .unwrap_or_else(|e| panic!("{payload:?}: {e}"));
+        assert!(fields > 100, "{payload:?}");
         for (policy, plain_policy) in guard.policies.iter().zip(&plain_guard.policies) {
             for (rule, plain_rule) in policy.validations.iter().zip(&plain_policy.validations) {
                 assert_eq!(rule.expression, plain_rule.expression, "{payload:?}");

@@ -19,6 +19,7 @@ mod dapr_surface;
 mod drift;
 mod ecosystem;
 mod guard_cel;
+mod guard_file;
 mod hostile;
 mod house;
 mod live_drift;

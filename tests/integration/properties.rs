@@ -208,7 +208,11 @@ proptest! {
     #[test]
     fn generated_specs_render_clean_and_deterministic(spec in spec()) {
         let model = load(&spec).map_err(TestCaseError::fail)?;
-        let files = harden::render::render(&model, templates()).expect("a valid spec renders");
+        let (files, written) =
+            harden::render::render_written(&model, templates()).expect("a valid spec renders");
+        // The guard's objects, handed to the audit as built, are what its
+        // file reads back as.
+        prop_assert!(written.agrees_with_its_text().is_ok(), "{:?}", written.agrees_with_its_text());
         let again = harden::render::render(&load(&spec).unwrap(), templates()).unwrap();
         prop_assert_eq!(&files, &again, "render is deterministic");
         let findings = harden::audit::self_check(&model, &files).expect("rendered YAML parses");

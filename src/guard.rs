@@ -73,11 +73,11 @@ pub const RULES: [(&str, &str); 15] = [
     ("host-path", "no hostPath volume"),
     (
         "dapr-annotations",
-        "the Dapr annotations harden renders are present and unchanged, and no other dapr.io annotation is set",
+        "the Dapr annotations harden renders are present and unchanged, and no other dapr.io annotation is set; a probe pod's sidecar runs only under a probe app-id (harden-probe-* or harden-attacker-*), never the app's or a caller's",
     ),
     (
         "dapr-sidecar",
-        "a Dapr app's pod arrives with the injected daprd (a pod created by hand is not injected; is the injector running?), and no pod template or other pod has a container named daprd",
+        "a Dapr app's pod (or a probe pod asking for Dapr) arrives with the injected daprd (a pod created by hand is not injected; is the injector running?), and no pod template or other pod has a container named daprd",
     ),
     (
         "rbac-wide-role",
@@ -144,6 +144,32 @@ pub const PROBE_IMAGES: [&str; 2] = [
     "docker.io/library/busybox:1.36.1@sha256:73aaf090f3d85aa34ee199857f03fa3a95c8ede2ffd4cc2cdb5b94e566b11662",
     "docker.io/curlimages/curl:8.10.1@sha256:d9b4541e214bcd85196d6e92e2753ac6d0ea699f0af5741f8c6cccbfcf00ef4b",
 ];
+
+/// The app-ids the live scripts give a probe's Dapr sidecar that must be
+/// neither the app nor a caller (`templates/audit.sh.j2`,
+/// `templates/pentest.sh.j2`: `run_probe ... "harden-probe-$(random_suffix)"`
+/// and `"harden-attacker-$(random_suffix)"`, eight hex digits; a test holds
+/// them equal). Such an app-id is in no component's `scopes` and no
+/// access-control policy, so its sidecar gets nothing of the app's. A
+/// probe under any other app-id is refused: whoever may create pods in the
+/// namespace could otherwise take the app's Dapr identity (its secret
+/// scope, its components, the calls other apps admit from it), which is
+/// what the guard's `dapr-annotations` rule exists to prevent.
+pub const PROBE_APP_ID_PATTERN: &str = "^harden-(probe|attacker)-[0-9a-f]{8}$";
+
+/// The Dapr annotations the live scripts' probe pods carry with a fixed
+/// value (`templates/_common.sh.j2`, `run_probe`); besides these a probe
+/// may name its app-id ([`PROBE_APP_ID_PATTERN`]) and a Configuration.
+const PROBE_DAPR_ANNOTATIONS: [(&str, &str); 3] = [
+    ("dapr.io/enabled", "true"),
+    ("dapr.io/sidecar-seccomp-profile-type", "RuntimeDefault"),
+    ("dapr.io/enable-api-logging", "true"),
+];
+/// The probe's app-id annotation (`KeyAppID`, dapr/dapr
+/// `pkg/injector/annotations/annotations.go`).
+const DAPR_APP_ID_ANNOTATION: &str = "dapr.io/app-id";
+/// The probe's Configuration annotation (`KeyConfig`, same file).
+const DAPR_CONFIG_ANNOTATION: &str = "dapr.io/config";
 
 /// The regular expression a daprd image must match: a release repository,
 /// a tag and optionally a digest (the injector writes a tag; an admission
@@ -302,6 +328,15 @@ fn workload_policy(namespace: &str, apps: &[&App]) -> Policy {
         ),
         // A pod of a Dapr app, which arrives with the injected daprd.
         named("daprPod", "object.kind == 'Pod' && variables.daprApp"),
+        // A live script's probe pod that asks for a Dapr sidecar.
+        named(
+            "daprProbe",
+            format!(
+                "variables.probe && variables.annotations.exists(k, k.startsWith({dapr_prefix}))"
+            ),
+        ),
+        // A pod that arrives with daprd: an app's, or a Dapr probe.
+        named("sidecarPod", "variables.daprPod || variables.daprProbe"),
         // The Dapr annotations the app's spec renders; none for another.
         named(
             "daprAnnotations",
@@ -312,6 +347,15 @@ fn workload_policy(namespace: &str, apps: &[&App]) -> Policy {
     let dapr_pattern = cel_string(&dapr_image_pattern());
     let audience_prefix = cel_string(admission::DAPR_SENTRY_AUDIENCE_PREFIX);
     let audience_suffix = cel_string(admission::DAPR_SENTRY_AUDIENCE_SUFFIX);
+    let probe_fixed = cel_map(
+        PROBE_DAPR_ANNOTATIONS
+            .iter()
+            .map(|(k, v)| (k.to_string(), cel_string(v))),
+    );
+    let probe_enabled = cel_string(PROBE_DAPR_ANNOTATIONS[0].0);
+    let app_id = cel_string(DAPR_APP_ID_ANNOTATION);
+    let config = cel_string(DAPR_CONFIG_ANNOTATION);
+    let probe_app_id = cel_string(PROBE_APP_ID_PATTERN);
     let validations = vec![
         validation(
             "known-app",
@@ -320,7 +364,7 @@ fn workload_policy(namespace: &str, apps: &[&App]) -> Policy {
         validation(
             "images",
             format!(
-                "variables.containers.all(c, (variables.daprPod && c.name == {sidecar}) ? c.image.matches({dapr_pattern}) : (variables.probe ? c.image in {probe_images} : (variables.app in variables.images && c.image == variables.images[variables.app])))"
+                "variables.containers.all(c, (variables.sidecarPod && c.name == {sidecar}) ? c.image.matches({dapr_pattern}) : (variables.probe ? c.image in {probe_images} : (variables.app in variables.images && c.image == variables.images[variables.app])))"
             ),
         ),
         // An empty name is the default ServiceAccount's: the
@@ -337,7 +381,7 @@ fn workload_policy(namespace: &str, apps: &[&App]) -> Policy {
         validation(
             "token",
             format!(
-                "(!variables.probe && variables.app in variables.tokens && variables.tokens[variables.app]) || (has(variables.podSpec.automountServiceAccountToken) && variables.podSpec.automountServiceAccountToken == false && variables.volumes.all(v, !has(v.projected) || !has(v.projected.sources) || v.projected.sources.all(s, !has(s.serviceAccountToken) || (variables.daprPod && has(s.serviceAccountToken.audience) && s.serviceAccountToken.audience.startsWith({audience_prefix}) && s.serviceAccountToken.audience.endsWith({audience_suffix})))))"
+                "(!variables.probe && variables.app in variables.tokens && variables.tokens[variables.app]) || (has(variables.podSpec.automountServiceAccountToken) && variables.podSpec.automountServiceAccountToken == false && variables.volumes.all(v, !has(v.projected) || !has(v.projected.sources) || v.projected.sources.all(s, !has(s.serviceAccountToken) || (variables.sidecarPod && has(s.serviceAccountToken.audience) && s.serviceAccountToken.audience.startsWith({audience_prefix}) && s.serviceAccountToken.audience.endsWith({audience_suffix})))))"
             ),
         ),
         validation(
@@ -368,12 +412,12 @@ fn workload_policy(namespace: &str, apps: &[&App]) -> Policy {
         validation(
             "dapr-annotations",
             format!(
-                "variables.annotations.all(k, !k.startsWith({dapr_prefix}) || (k in variables.daprAnnotations && variables.annotations[k] == variables.daprAnnotations[k])) && variables.daprAnnotations.all(k, k in variables.annotations && variables.annotations[k] == variables.daprAnnotations[k])"
+                "variables.daprProbe ? ({probe_enabled} in variables.annotations && variables.annotations[{probe_enabled}] == 'true' && {app_id} in variables.annotations && variables.annotations.all(k, !k.startsWith({dapr_prefix}) || (k in {probe_fixed} ? variables.annotations[k] == {probe_fixed}[k] : (k == {config} || (k == {app_id} && variables.annotations[k].matches({probe_app_id})))))) : (variables.annotations.all(k, !k.startsWith({dapr_prefix}) || (k in variables.daprAnnotations && variables.annotations[k] == variables.daprAnnotations[k])) && variables.daprAnnotations.all(k, k in variables.annotations && variables.annotations[k] == variables.daprAnnotations[k]))"
             ),
         ),
         validation(
             "dapr-sidecar",
-            format!("variables.containers.exists(c, c.name == {sidecar}) == variables.daprPod"),
+            format!("variables.containers.exists(c, c.name == {sidecar}) == variables.sidecarPod"),
         ),
     ];
     let changed = "request.operation == 'CREATE' || (object.kind == 'Pod' ? object.spec != oldObject.spec : (object.kind == 'CronJob' ? object.spec.jobTemplate.spec.template != oldObject.spec.jobTemplate.spec.template : object.spec.template != oldObject.spec.template))";
@@ -616,5 +660,42 @@ mod tests {
                 "{variable} in templates/_common.sh.j2 is not {image}"
             );
         }
+    }
+
+    /// Every app-id the scripts give a probe's sidecar is the app's, a
+    /// caller's (refused by design), or one the pattern admits.
+    #[test]
+    fn probe_app_ids_are_the_live_scripts() {
+        let scripts = [
+            include_str!("../templates/audit.sh.j2"),
+            include_str!("../templates/pentest.sh.j2"),
+        ];
+        let mut probe_ids = Vec::new();
+        for script in scripts {
+            for line in script.lines().filter(|l| l.contains("run_probe ")) {
+                if let Some(start) = line.find("\"harden-") {
+                    let id = &line[start + 1..];
+                    let id = &id[..id.find('"').unwrap()];
+                    probe_ids.push(id.replace("$(random_suffix)", "0a1b2c3d"));
+                }
+            }
+        }
+        probe_ids.sort();
+        probe_ids.dedup();
+        assert_eq!(
+            probe_ids,
+            ["harden-attacker-0a1b2c3d", "harden-probe-0a1b2c3d"],
+            "the scripts' probe app-ids changed: change PROBE_APP_ID_PATTERN with them"
+        );
+        // random_suffix: four random bytes in hex, the pattern's eight
+        // digits (templates/_common.sh.j2); the CEL corpus of
+        // tests/integration/guard_cel.rs evaluates the pattern itself.
+        assert!(
+            include_str!("../templates/_common.sh.j2").contains("od -An -N4 -tx1 /dev/urandom")
+        );
+        assert_eq!(
+            PROBE_APP_ID_PATTERN,
+            "^harden-(probe|attacker)-[0-9a-f]{8}$"
+        );
     }
 }

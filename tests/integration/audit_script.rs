@@ -151,7 +151,10 @@ fn every_script_parses_and_passes_shellcheck() {
     let mut examples = every_example();
     // No example reads a secret through Dapr: the secret scope's probe
     // (check 15, scenario 6.3) is linted in this variant of task-api.
-    examples.push(("task-api with a secret store".into(), with_secret_store()));
+    examples.push((
+        "task-api with a secret store".into(),
+        with_secret_store("warn"),
+    ));
     for (spec, dir) in examples {
         for kind in ["audit", "pentest"] {
             let script = dir.path().join(dir.script(kind));
@@ -1071,6 +1074,18 @@ fn check_example(spec: &str, dir: &Rendered, expected: &Expected) -> (usize, usi
                     skip
                 } else if cluster == "dns-blocked" && (id == "4" || id == "11") {
                     bad
+                } else if evidence.contains("harden guard rule dapr-annotations")
+                    || evidence.contains("(rule dapr-annotations)")
+                {
+                    // A guard in deny mode refuses a probe under the app's
+                    // (or a caller's) app-id: the checks that need one are
+                    // skipped, never passed or failed.
+                    assert!(
+                        !["broken", "guard-audit"].contains(&cluster)
+                            && ["15", "16", "17", "6.3", "6.4"].contains(&id.as_str()),
+                        "{id}: {context}"
+                    );
+                    skip
                 } else {
                     status
                 };
@@ -1745,14 +1760,19 @@ fn a_warning_guard_is_reported_as_a_warning_not_a_refusal() {
     );
 }
 
-/// The pentest script finds the guard's messages by the guard's own prefix.
+/// Both scripts find the guard's messages by the guard's own prefix.
 #[test]
-fn the_pentest_script_matches_the_guard_s_message_prefix() {
-    let template = std::fs::read_to_string(repo().join("templates/pentest.sh.j2")).unwrap();
-    assert!(template.contains(&format!(
-        "GUARD_RULE_PREFIX='{}'",
-        harden::guard::MESSAGE_PREFIX
-    )));
+fn the_scripts_match_the_guard_s_message_prefix() {
+    for script in ["templates/audit.sh.j2", "templates/pentest.sh.j2"] {
+        let template = std::fs::read_to_string(repo().join(script)).unwrap();
+        assert!(
+            template.contains(&format!(
+                "GUARD_RULE_PREFIX='{}'",
+                harden::guard::MESSAGE_PREFIX
+            )),
+            "{script}"
+        );
+    }
 }
 
 /// Check 14, the Dapr app token (checkout sets one; its caller storefront
@@ -1874,8 +1894,11 @@ fn dapr_s_surface_is_attacked_both_ways() {
 
 /// task-api with a secret store the app reads one secret of through Dapr
 /// (`allowedSecrets`): its Configuration gets the store's scope.
-fn with_secret_store() -> Rendered {
+/// `guard` is the spec's `cluster.guard`: `warn` admits the probe under
+/// the app's app-id that the check needs, `deny` refuses it.
+fn with_secret_store(guard: &str) -> Rendered {
     let spec = std::fs::read_to_string(repo().join("specs/task-api.yaml")).unwrap();
+    let spec = format!("{spec}cluster:\n  guard: {guard}\n");
     let spec = spec.replace(
         "  components:\n",
         "  components:\n    - name: vault\n      type: secretstores.hashicorp.vault\n      version: v1\n      metadata:\n        vaultAddr: https://vault.vault.svc:8200\n      allowedSecrets: [stripe-key]\n",
@@ -1893,7 +1916,24 @@ fn with_secret_store() -> Rendered {
 /// it to the store.
 #[test]
 fn a_secret_outside_the_scope_is_refused_and_passed_without_it() {
-    let dir = with_secret_store();
+    // Under a guard in deny mode the probe cannot take the app's app-id.
+    let denied = with_secret_store("deny");
+    let audit = run(&denied, "audit", "compliant", true, &["--json"]);
+    assert_eq!(
+        result_of(&audit, "15"),
+        (
+            "skip".to_string(),
+            "the admission guard refused the probe under the app's app-id task-api (rule dapr-annotations): it admits no other pod under that app-id, which is itself a protection; the check runs where cluster.guard is warn or audit".to_string()
+        ),
+        "{}",
+        audit.output
+    );
+    assert!(
+        audit.state.contains("refused harden-probe-secret-"),
+        "{}",
+        audit.state
+    );
+    let dir = with_secret_store("warn");
     let audit = run(&dir, "audit", "compliant", true, &["--json"]);
     assert_eq!(
         result_of(&audit, "15"),
@@ -2020,7 +2060,24 @@ fn an_operation_not_granted_is_refused_and_answered_without_the_operations() {
 /// app-id loads it; a cluster without it fails.
 #[test]
 fn the_workflow_access_policy_is_read_and_loaded_for_the_app_id() {
-    let dir = rendered("orders");
+    // orders (hipaa) binds its guard in deny mode: the object is read, the
+    // probe under its app-id is refused, and the check is skipped.
+    let denied = rendered("orders");
+    let audit = run(&denied, "audit", "compliant", true, &["--json"]);
+    assert_eq!(
+        result_of(&audit, "17"),
+        (
+            "skip".to_string(),
+            "WorkflowAccessPolicy orders-workflow-access is in the cluster as rendered (scoped to orders, callers 'shipping'); whether a sidecar loads it was not checked: the admission guard refused the probe under app-id orders (rule dapr-annotations), as it refuses any pod but the app's under that app-id; the check runs where cluster.guard is warn or audit".to_string()
+        ),
+        "{}",
+        audit.output
+    );
+    let spec = std::fs::read_to_string(repo().join("specs/orders.yaml")).unwrap();
+    let spec_dir = TempDir::new().unwrap();
+    let path = spec_dir.path().join("orders.yaml");
+    std::fs::write(&path, format!("{spec}cluster:\n  guard: warn\n")).unwrap();
+    let dir = Rendered::new(load_spec(&path).expect("valid spec"));
     let audit = run(&dir, "audit", "compliant", true, &["--json"]);
     assert_eq!(
         result_of(&audit, "17"),

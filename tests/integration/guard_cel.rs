@@ -68,6 +68,35 @@ fn probe_pod(app: &str, namespace: &str) -> Value {
     })
 }
 
+/// The live scripts' Dapr probe pod (`run_probe` with an app-id, and the
+/// app's Configuration when `config` is given), as the Dapr injector
+/// mutates it (`native`: daprd as a native sidecar).
+fn dapr_probe_pod(
+    app: &str,
+    namespace: &str,
+    app_id: &str,
+    config: Option<&str>,
+    native: bool,
+) -> Value {
+    let mut pod = probe_pod(app, namespace);
+    pod["metadata"]["name"] = json!("harden-probe-secret-abc12");
+    pod["metadata"]["labels"]["harden.dev/probe"] = json!("secret");
+    let annotations = pod["metadata"]["annotations"].as_object_mut().unwrap();
+    annotations.insert("dapr.io/enabled".into(), json!("true"));
+    annotations.insert("dapr.io/app-id".into(), json!(app_id));
+    annotations.insert(
+        "dapr.io/sidecar-seccomp-profile-type".into(),
+        json!("RuntimeDefault"),
+    );
+    annotations.insert("dapr.io/enable-api-logging".into(), json!("true"));
+    if let Some(config) = config {
+        annotations.insert("dapr.io/config".into(), json!(config));
+    }
+    pod["spec"]["containers"][0]["image"] = json!(harden::guard::PROBE_IMAGES[1]);
+    crate::support::admission::inject(&mut pod, native);
+    pod
+}
+
 /// Every example's rendered documents: each spec of `specs/` alone, and the
 /// committed workspace example (several specs per namespace, one guard).
 fn examples() -> Vec<(String, Vec<Value>)> {
@@ -164,6 +193,24 @@ fn every_rendered_object_and_the_pods_it_creates_are_admitted() {
                 format!("create the probe pod of {name}"),
                 create(&policies, &probe_pod(app, namespace)),
             );
+            // The Dapr probes under a probe app-id (scopes, API allowlist):
+            // with and without the app's Configuration, daprd either way.
+            for (app_id, config) in [
+                ("harden-probe-0a1b2c3d", Some("any-config")),
+                ("harden-attacker-9f8e7d6c", None),
+            ] {
+                for native in [false, true] {
+                    judge(
+                        format!(
+                            "create the Dapr probe {app_id} of {name} (native sidecar {native})"
+                        ),
+                        create(
+                            &policies,
+                            &dapr_probe_pod(app, namespace, app_id, config, native),
+                        ),
+                    );
+                }
+            }
         }
     }
     assert!(refused.is_empty(), "refused: {refused:#?}");
@@ -294,6 +341,44 @@ fn corpus() -> Vec<Tampered> {
             |o| {
                 o["metadata"]["labels"]["harden.dev/probe"] = json!("net");
                 o["spec"]["serviceAccountName"] = json!("default");
+            },
+        ),
+        // A probe may have a Dapr sidecar, but never under the app's
+        // app-id (or a caller's): that pod would be the app to Dapr.
+        tamper(
+            "a Dapr probe under the app's app-id",
+            "dapr-annotations",
+            &dapr_probe_pod(
+                "orders",
+                "shop",
+                "orders",
+                Some("orders-dapr-config"),
+                false,
+            ),
+            |_| {},
+        ),
+        tamper(
+            "a Dapr probe under a made-up app-id",
+            "dapr-annotations",
+            &dapr_probe_pod("orders", "shop", "shipping", None, true),
+            |_| {},
+        ),
+        tamper(
+            "a Dapr probe with the app's app token",
+            "dapr-annotations",
+            &dapr_probe_pod("orders", "shop", "harden-probe-0a1b2c3d", None, false),
+            |o| {
+                o["metadata"]["annotations"]["dapr.io/app-token-secret"] =
+                    json!("orders-app-token");
+            },
+        ),
+        tamper(
+            "a probe with a daprd of its own and no Dapr annotation",
+            "dapr-sidecar",
+            &dapr_probe_pod("orders", "shop", "harden-probe-0a1b2c3d", None, false),
+            |o| {
+                let annotations = o["metadata"]["annotations"].as_object_mut().unwrap();
+                annotations.retain(|k, _| !k.starts_with("dapr.io/"));
             },
         ),
         tamper(

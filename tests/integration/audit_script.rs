@@ -106,7 +106,7 @@ fn every_example() -> Vec<(String, Rendered)> {
         .into_iter()
         .map(|spec| (format!("specs/{spec}.yaml"), rendered(&spec)))
         .collect();
-    let workspace = yaml_files(&repo().join("examples/workspace/specs"));
+    let workspace = crate::support::yaml_files(&repo().join("examples/workspace/specs"));
     let system = harden::system::compile(&workspace)
         .unwrap_or_else(|problems| panic!("the workspace example compiles: {problems:?}"));
     let templates = Templates::embedded().unwrap();
@@ -126,18 +126,8 @@ fn every_example() -> Vec<(String, Rendered)> {
     examples
 }
 
-fn yaml_files(dir: &Path) -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
-        .collect();
-    files.sort();
-    files
-}
-
 fn example_specs() -> Vec<String> {
-    yaml_files(&repo().join("specs"))
+    crate::support::yaml_files(&repo().join("specs"))
         .iter()
         .map(|p| p.file_stem().unwrap().to_string_lossy().into_owned())
         .collect()

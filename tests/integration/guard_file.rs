@@ -5,21 +5,10 @@
 //! `specs/`, the example workspace's shared namespaces and services;
 //! hostile and generated specs in `hostile.rs` and `properties.rs`).
 
-use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use harden::render::{Written, render_namespace_written, render_written};
 use harden::templates::Templates;
-
-fn yaml_files(dir: &Path) -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
-        .collect();
-    files.sort();
-    files
-}
 
 /// The fields compared, or the first disagreement.
 fn agrees(what: &str, written: &Written) -> usize {
@@ -33,15 +22,17 @@ fn every_rendered_guard_reads_back_as_the_objects_built() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let templates = Templates::embedded().unwrap();
     let mut guards = 0;
-    for spec in yaml_files(&root.join("specs")) {
+    for spec in crate::support::yaml_files(&root.join("specs")) {
         let model = harden::load::load_spec(&spec).unwrap();
         let (_, written) = render_written(&model, &templates).unwrap();
         if agrees(&spec.display().to_string(), &written) > 0 {
             guards += 1;
         }
     }
-    let system =
-        harden::system::compile(&yaml_files(&root.join("examples/workspace/specs"))).unwrap();
+    let system = harden::system::compile(&crate::support::yaml_files(
+        &root.join("examples/workspace/specs"),
+    ))
+    .unwrap();
     for shared in &system.shared {
         let (_, written) = render_namespace_written(&shared.namespace, &templates).unwrap();
         if agrees(&shared.namespace.namespace, &written) > 0 {

@@ -19,21 +19,11 @@ fn example() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/workspace")
 }
 
-fn spec_files(dir: &Path) -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
-        .collect();
-    files.sort();
-    files
-}
-
 /// A copy of the example's specs in a temp dir, under `specs/`.
 fn example_copy() -> TempDir {
     let dir = TempDir::new().unwrap();
     fs::create_dir(dir.path().join("specs")).unwrap();
-    for file in spec_files(&example().join("specs")) {
+    for file in crate::support::yaml_files(&example().join("specs")) {
         fs::copy(
             &file,
             dir.path().join("specs").join(file.file_name().unwrap()),
@@ -65,7 +55,8 @@ fn validate(dir: &Path) -> (i32, String) {
 
 #[test]
 fn the_example_workspace_compiles_without_warnings() {
-    let system = system::compile(&spec_files(&example().join("specs"))).expect("valid system");
+    let system = system::compile(&crate::support::yaml_files(&example().join("specs")))
+        .expect("valid system");
     assert_eq!(system.services.len(), 6);
     let namespaces: std::collections::BTreeSet<&str> =
         system.services.iter().map(|s| s.namespace()).collect();
@@ -114,7 +105,7 @@ const FLOWS: [(&str, &str, &str, &str); 5] = [
 
 #[test]
 fn the_table_of_flows_covers_every_flow_of_the_example() {
-    let system = system::compile(&spec_files(&example().join("specs"))).unwrap();
+    let system = system::compile(&crate::support::yaml_files(&example().join("specs"))).unwrap();
     let mut between: Vec<(String, String)> = system
         .flows
         .iter()
@@ -209,7 +200,7 @@ fn a_call_on_a_port_the_callee_does_not_listen_on_is_an_error() {
 
 #[test]
 fn an_app_reference_resolves_to_the_callees_labels_namespace_and_port() {
-    let system = system::compile(&spec_files(&example().join("specs"))).unwrap();
+    let system = system::compile(&crate::support::yaml_files(&example().join("specs"))).unwrap();
     let gateway = system.service("gateway").unwrap();
     let rule = &gateway.spec.egress[0];
     assert_eq!(rule.app, None);
@@ -442,7 +433,7 @@ fn the_committed_example_output_is_what_the_system_renders() {
 /// Every rendered manifest of the example, as one cluster; Dapr pods get the
 /// app-id label the injector adds.
 fn example_cluster() -> (Cluster, system::System) {
-    let system = system::compile(&spec_files(&example().join("specs"))).unwrap();
+    let system = system::compile(&crate::support::yaml_files(&example().join("specs"))).unwrap();
     let templates = harden::templates::Templates::embedded().unwrap();
     let mut documents = Vec::new();
     let shared = system
@@ -588,7 +579,7 @@ fn generate(dir: &Path, count: usize, per_namespace: usize) {
 fn a_thousand_generated_specs_compile() {
     let dir = TempDir::new().unwrap();
     generate(dir.path(), 1000, 10);
-    let files = spec_files(dir.path());
+    let files = crate::support::yaml_files(dir.path());
     let system = system::compile(&files).expect("a consistent system");
     assert_eq!(system.services.len(), 1000);
     let between = system

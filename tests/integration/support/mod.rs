@@ -32,6 +32,17 @@ pub fn harden_in(dir: &Path) -> assert_cmd::Command {
     command
 }
 
+/// The `.yaml` files directly in `dir` (specs, rendered manifests), sorted.
+pub fn yaml_files(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut files: Vec<_> = fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+        .collect();
+    files.sort();
+    files
+}
+
 /// The files directly in `dir`, by name, with their bytes.
 pub fn tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
     let mut files: Vec<_> = fs::read_dir(dir)

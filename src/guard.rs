@@ -157,20 +157,6 @@ pub const PROBE_IMAGES: [&str; 2] = [
 /// what the guard's `dapr-annotations` rule exists to prevent.
 pub const PROBE_APP_ID_PATTERN: &str = "^harden-(probe|attacker)-[0-9a-f]{8}$";
 
-/// The Dapr annotations the live scripts' probe pods carry with a fixed
-/// value (`templates/_common.sh.j2`, `run_probe`); besides these a probe
-/// may name its app-id ([`PROBE_APP_ID_PATTERN`]) and a Configuration.
-const PROBE_DAPR_ANNOTATIONS: [(&str, &str); 3] = [
-    ("dapr.io/enabled", "true"),
-    ("dapr.io/sidecar-seccomp-profile-type", "RuntimeDefault"),
-    ("dapr.io/enable-api-logging", "true"),
-];
-/// The probe's app-id annotation (`KeyAppID`, dapr/dapr
-/// `pkg/injector/annotations/annotations.go`).
-const DAPR_APP_ID_ANNOTATION: &str = "dapr.io/app-id";
-/// The probe's Configuration annotation (`KeyConfig`, same file).
-const DAPR_CONFIG_ANNOTATION: &str = "dapr.io/config";
-
 /// The regular expression a daprd image must match: a release repository,
 /// a tag and optionally a digest (the injector writes a tag; an admission
 /// webhook such as sigstore's may append the digest).
@@ -259,6 +245,22 @@ fn workload_policy(namespace: &str, apps: &[&App]) -> Policy {
     // `staging/src/k8s.io/apiserver/pkg/cel/lazy/lazy.go` `resolveField`
     // stores each value on first access). Every variable is error-free, so
     // the eager harness of `tests/integration/guard_cel.rs` sees the same.
+    // The Dapr annotations of the live scripts' probe pods
+    // (`templates/_common.sh.j2`, `run_probe`): these with a fixed value,
+    // and besides them the app-id ([`PROBE_APP_ID_PATTERN`]) and a
+    // Configuration.
+    let keys = crate::platform::dapr::AnnotationFacts::get();
+    let probe_fixed = cel_map(
+        [
+            (keys.enabled, "true"),
+            (keys.seccomp, "RuntimeDefault"),
+            (keys.api_logging, "true"),
+        ]
+        .map(|(k, v)| (k.to_string(), cel_string(v))),
+    );
+    let probe_enabled = cel_string(keys.enabled);
+    let app_id = cel_string(keys.app_id);
+    let config = cel_string(keys.config);
     let variables = vec![
         named(
             "template",
@@ -337,6 +339,8 @@ fn workload_policy(namespace: &str, apps: &[&App]) -> Policy {
         ),
         // A pod that arrives with daprd: an app's, or a Dapr probe.
         named("sidecarPod", "variables.daprPod || variables.daprProbe"),
+        // The probe annotations with a fixed value, and that value.
+        named("probeAnnotations", probe_fixed),
         // The Dapr annotations the app's spec renders; none for another.
         named(
             "daprAnnotations",
@@ -347,14 +351,6 @@ fn workload_policy(namespace: &str, apps: &[&App]) -> Policy {
     let dapr_pattern = cel_string(&dapr_image_pattern());
     let audience_prefix = cel_string(admission::DAPR_SENTRY_AUDIENCE_PREFIX);
     let audience_suffix = cel_string(admission::DAPR_SENTRY_AUDIENCE_SUFFIX);
-    let probe_fixed = cel_map(
-        PROBE_DAPR_ANNOTATIONS
-            .iter()
-            .map(|(k, v)| (k.to_string(), cel_string(v))),
-    );
-    let probe_enabled = cel_string(PROBE_DAPR_ANNOTATIONS[0].0);
-    let app_id = cel_string(DAPR_APP_ID_ANNOTATION);
-    let config = cel_string(DAPR_CONFIG_ANNOTATION);
     let probe_app_id = cel_string(PROBE_APP_ID_PATTERN);
     let validations = vec![
         validation(
@@ -412,7 +408,7 @@ fn workload_policy(namespace: &str, apps: &[&App]) -> Policy {
         validation(
             "dapr-annotations",
             format!(
-                "variables.daprProbe ? ({probe_enabled} in variables.annotations && variables.annotations[{probe_enabled}] == 'true' && {app_id} in variables.annotations && variables.annotations.all(k, !k.startsWith({dapr_prefix}) || (k in {probe_fixed} ? variables.annotations[k] == {probe_fixed}[k] : (k == {config} || (k == {app_id} && variables.annotations[k].matches({probe_app_id})))))) : (variables.annotations.all(k, !k.startsWith({dapr_prefix}) || (k in variables.daprAnnotations && variables.annotations[k] == variables.daprAnnotations[k])) && variables.daprAnnotations.all(k, k in variables.annotations && variables.annotations[k] == variables.daprAnnotations[k]))"
+                "variables.daprProbe ? ({probe_enabled} in variables.annotations && {app_id} in variables.annotations && variables.annotations.all(k, !k.startsWith({dapr_prefix}) || (k in variables.probeAnnotations ? variables.annotations[k] == variables.probeAnnotations[k] : (k == {config} || (k == {app_id} && variables.annotations[k].matches({probe_app_id})))))) : (variables.annotations.all(k, !k.startsWith({dapr_prefix}) || (k in variables.daprAnnotations && variables.annotations[k] == variables.daprAnnotations[k])) && variables.daprAnnotations.all(k, k in variables.annotations && variables.annotations[k] == variables.daprAnnotations[k]))"
             ),
         ),
         validation(

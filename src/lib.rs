@@ -41,6 +41,7 @@ pub mod posture;
 pub mod proof;
 pub mod quote;
 pub mod render;
+pub mod scripts;
 pub mod spec;
 pub mod system;
 pub mod templates;

@@ -153,14 +153,14 @@ const OUTPUTS: &[Output] = &[
         file_name: |_| names::IMAGE_POLICY_FILE.into(),
     },
     Output {
-        template: "audit.sh.j2",
+        template: crate::scripts::AUDIT_TEMPLATE,
         manifest: false,
         executable: true,
         wanted: |_| true,
         file_name: |m| names::audit_script(&m.name),
     },
     Output {
-        template: "pentest.sh.j2",
+        template: crate::scripts::PENTEST_TEMPLATE,
         manifest: false,
         executable: true,
         wanted: |_| true,
@@ -309,7 +309,12 @@ pub fn render_written(
         files.push(render_guard(guard, &model.spec_file, &mut written));
     }
     for output in &selected {
-        let body = render_one(templates, output.template, &context)?;
+        let body = if output.executable {
+            let context = crate::scripts::context(output.template, model, &context);
+            render_one(templates, output.template, &context)?
+        } else {
+            render_one(templates, output.template, &context)?
+        };
         files.push(GeneratedFile {
             name: (output.file_name)(model),
             content: with_header(&body, &model.spec_file, Comment::Hash),

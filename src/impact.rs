@@ -17,6 +17,7 @@ mod cilium;
 mod dapr;
 
 use crate::objects::PodTemplate;
+use crate::objects::value::At;
 use crate::objects::value::string_list;
 
 /// The direction of one impact line.
@@ -410,7 +411,7 @@ struct Facts {
 }
 
 fn text(value: &Value, pointer: &str) -> Option<String> {
-    match value.pointer(pointer)? {
+    match value.at(pointer)? {
         Value::String(s) => Some(s.clone()),
         Value::Null => None,
         other => Some(other.to_string()),
@@ -445,7 +446,7 @@ fn peer(peer: &Value, namespace: &str) -> String {
     let namespaces = match peer.get("namespaceSelector") {
         None => format!("namespace {namespace}"),
         Some(selector) => match selector
-            .pointer("/matchLabels/kubernetes.io~1metadata.name")
+            .at("/matchLabels/kubernetes.io~1metadata.name")
             .and_then(Value::as_str)
         {
             Some(name) => format!("namespace {name}"),
@@ -627,7 +628,7 @@ impl Facts {
                     let target =
                         text(document, "/spec/target/name").unwrap_or_else(|| name.clone());
                     for item in document
-                        .pointer("/spec/data")
+                        .at("/spec/data")
                         .and_then(Value::as_array)
                         .into_iter()
                         .flatten()
@@ -671,7 +672,7 @@ impl Facts {
                 ),
             );
         }
-        for ip in string_list(document.pointer("/spec/externalIPs")) {
+        for ip in string_list(document.at("/spec/externalIPs")) {
             self.grant(
                 "exposure",
                 format!("Service {namespace}/{name} is reachable on external IP {ip}"),
@@ -683,7 +684,7 @@ impl Facts {
         let name = text(document, "/metadata/name").unwrap_or_default();
         let pods = format!(
             "pods {} in {namespace}",
-            labels(document.pointer("/spec/podSelector"))
+            labels(document.at("/spec/podSelector"))
         );
         // Without policyTypes a policy is an Ingress policy (and Egress when
         // it has egress rules); rules::policy_types applies the same default.
@@ -697,11 +698,11 @@ impl Facts {
             }
             self.isolated.insert(Isolation {
                 namespace: namespace.to_string(),
-                pods: labels(document.pointer("/spec/podSelector")),
+                pods: labels(document.at("/spec/podSelector")),
                 direction: key.to_string(),
             });
             for rule in document
-                .pointer(&format!("/spec/{key}"))
+                .at(&format!("/spec/{key}"))
                 .and_then(Value::as_array)
                 .into_iter()
                 .flatten()
@@ -804,7 +805,7 @@ impl Facts {
                 );
             }
             let drops: Vec<&str> = context
-                .pointer("/capabilities/drop")
+                .at("/capabilities/drop")
                 .and_then(Value::as_array)
                 .map(|l| l.iter().filter_map(Value::as_str).collect())
                 .unwrap_or_default();
@@ -815,7 +816,7 @@ impl Facts {
                 );
             }
             for added in context
-                .pointer("/capabilities/add")
+                .at("/capabilities/add")
                 .and_then(Value::as_array)
                 .into_iter()
                 .flatten()
@@ -834,7 +835,7 @@ impl Facts {
                 .into_iter()
                 .flatten()
             {
-                if env.pointer("/valueFrom/secretKeyRef").is_some() {
+                if env.at("/valueFrom/secretKeyRef").is_some() {
                     self.grant(
                         "secrets",
                         format!(

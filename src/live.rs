@@ -41,6 +41,7 @@ pub use fields::FieldDrift;
 
 use crate::error::Error;
 use crate::impact::{self, Impact};
+use crate::objects::value::At;
 use crate::objects::{Manifest, Object, PodTemplate};
 use crate::render::GeneratedFile;
 use crate::workspace::shown;
@@ -300,7 +301,7 @@ fn controlled_by_dump(object: &LiveObject, live: &BTreeMap<&Key, &LiveObject>) -
         |value: &Value, key: &str| value.get(key).and_then(Value::as_str).map(str::to_string);
     object
         .value
-        .pointer("/metadata/ownerReferences")
+        .at("/metadata/ownerReferences")
         .and_then(Value::as_array)
         .into_iter()
         .flatten()
@@ -353,7 +354,7 @@ fn widens(object: &LiveObject, referenced: &BTreeSet<&str>) -> Vec<String> {
         ));
         let controller = object
             .value
-            .pointer("/metadata/ownerReferences")
+            .at("/metadata/ownerReferences")
             .and_then(Value::as_array)
             .into_iter()
             .flatten()

@@ -10,6 +10,7 @@
 
 pub use super::level::{Level, Version};
 use super::rule::{Check as RuleCheck, Family, Rule, Severity};
+use crate::objects::value::At;
 use crate::objects::value::string_list;
 use crate::objects::{Container, PodTemplate};
 use serde_json::Value;
@@ -51,7 +52,7 @@ impl Pod<'_> {
     }
 
     fn is_windows(&self) -> bool {
-        self.spec.pointer("/os/name").and_then(Value::as_str) == Some("windows")
+        self.spec.at("/os/name").and_then(Value::as_str) == Some("windows")
     }
 
     /// Pods in their own user namespace (`hostUsers: false`) get relaxed
@@ -479,7 +480,7 @@ fn capabilities_baseline(pod: &Pod<'_>, _: Version) -> Option<(String, String)> 
         ".securityContext.capabilities.add",
         "must not add capabilities beyond the baseline set",
         |c| {
-            string_list(c.pointer("/securityContext/capabilities/add"))
+            string_list(c.at("/securityContext/capabilities/add"))
                 .iter()
                 .any(|cap| !BASELINE_CAPABILITIES.contains(&cap.as_str()))
         },
@@ -756,13 +757,13 @@ fn capabilities_restricted(pod: &Pod<'_>, version: Version) -> Option<(String, S
     if version >= Version(25) && pod.is_windows() {
         return None;
     }
-    let drops = |c: &Value| string_list(c.pointer("/securityContext/capabilities/drop"));
+    let drops = |c: &Value| string_list(c.at("/securityContext/capabilities/drop"));
     let (path, mut message) = per_container(
         pod,
         ".securityContext.capabilities",
         "must drop ALL capabilities and add at most NET_BIND_SERVICE",
         |c| {
-            let adds = string_list(c.pointer("/securityContext/capabilities/add"));
+            let adds = string_list(c.at("/securityContext/capabilities/add"));
             !drops(c).iter().any(|d| d == "ALL") || adds.iter().any(|a| a != "NET_BIND_SERVICE")
         },
     )?;

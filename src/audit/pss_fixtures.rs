@@ -5,6 +5,7 @@
 use std::path::Path;
 
 use super::pss::{self, Level, Pod, Version};
+use crate::objects::value::At;
 
 /// The outcome of a conformance run.
 #[derive(Debug, Default)]
@@ -59,7 +60,7 @@ pub fn run(dir: &Path) -> Result<FixtureReport, String> {
                         .get("spec")
                         .ok_or(format!("{} has no spec", file.display()))?;
                     let pod = Pod {
-                        annotations: document.pointer("/metadata/annotations"),
+                        annotations: document.at("/metadata/annotations"),
                         spec,
                     };
                     let violations = pss::evaluate(&pod, level, version);

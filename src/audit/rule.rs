@@ -13,6 +13,7 @@ use serde_json::Value;
 
 use super::level::{Level, Version};
 use crate::objects::selector::selects;
+use crate::objects::value::At;
 use crate::objects::value::label_map;
 use crate::objects::{Container, ContainerKind, Labels, Object, PodTemplate};
 
@@ -290,7 +291,7 @@ impl Index {
         let namespace = || object.namespace().unwrap_or("default").to_string();
         match object.kind() {
             "Namespace" => {
-                let labels = label_map(document.pointer("/metadata/labels"));
+                let labels = label_map(document.at("/metadata/labels"));
                 self.namespaces.insert(
                     object.name().to_string(),
                     (labels, Anchor::of(object, "metadata.name")),
@@ -310,7 +311,7 @@ impl Index {
                 .services
                 .entry(namespace())
                 .or_default()
-                .push(label_map(document.pointer("/spec/selector"))),
+                .push(label_map(document.at("/spec/selector"))),
             "ServiceAccount" => {
                 self.service_accounts.insert(
                     (namespace(), object.name().to_string()),
@@ -323,14 +324,14 @@ impl Index {
                 self.configurations.insert(
                     (namespace(), object.name().to_string()),
                     document
-                        .pointer("/spec/logging/apiLogging/obfuscateURLs")
+                        .at("/spec/logging/apiLogging/obfuscateURLs")
                         .and_then(Value::as_bool)
                         == Some(true),
                 );
             }
             "Component"
                 if document
-                    .pointer("/spec/type")
+                    .at("/spec/type")
                     .and_then(Value::as_str)
                     .is_some_and(|t| t.starts_with("secretstores.")) =>
             {
@@ -373,12 +374,12 @@ impl Index {
                 replicas: match object.kind() {
                     "Pod" => Some(1),
                     "Deployment" | "StatefulSet" | "ReplicaSet" | "ReplicationController" => {
-                        document.pointer("/spec/replicas").and_then(Value::as_u64)
+                        document.at("/spec/replicas").and_then(Value::as_u64)
                     }
                     _ => None,
                 },
                 owned: document
-                    .pointer("/metadata/ownerReferences")
+                    .at("/metadata/ownerReferences")
                     .and_then(Value::as_array)
                     .is_some_and(|owners| !owners.is_empty()),
             });
@@ -413,9 +414,7 @@ impl Index {
     ) -> impl Iterator<Item = &'a Value> + 'a {
         self.policies
             .iter()
-            .filter(move |(ns, p)| {
-                ns == namespace && selects(p.pointer("/spec/podSelector"), labels)
-            })
+            .filter(move |(ns, p)| ns == namespace && selects(p.at("/spec/podSelector"), labels))
             .map(|(_, p)| p)
     }
 }

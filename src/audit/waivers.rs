@@ -38,6 +38,7 @@ use super::rules::{
     Family, Finding, Rule, Selection, Severity, Suppression, did_you_mean, find, input,
 };
 use crate::objects::Object;
+use crate::objects::value::At;
 use crate::workspace::WaiverPolicy;
 
 /// The waiver file read by default, at the repository root.
@@ -159,7 +160,7 @@ impl Waivers {
     pub fn add_annotation(&mut self, object: &Object<'_>) {
         let Some(value) = object
             .document
-            .pointer("/metadata/annotations")
+            .at("/metadata/annotations")
             .and_then(|a| a.get(ANNOTATION))
         else {
             return;

@@ -5,6 +5,7 @@
 use serde_json::Value;
 
 use super::{Facts, HostGrant, text};
+use crate::objects::value::At;
 
 /// A Cilium endpoint selector in the words of [`labels`], without the `k8s:`
 /// source prefix and the namespace label.
@@ -170,7 +171,7 @@ impl Facts {
                         .into_iter()
                         .flatten()
                         .flat_map(|p| {
-                            p.pointer("/rules/dns")
+                            p.at("/rules/dns")
                                 .and_then(Value::as_array)
                                 .into_iter()
                                 .flatten()

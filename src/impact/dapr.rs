@@ -14,6 +14,7 @@ use std::collections::BTreeSet;
 use serde_json::Value;
 
 use crate::objects::PodTemplate;
+use crate::objects::value::At;
 use crate::platform::dapr::surface;
 
 /// The facts of a `Configuration` named `namespace/name`, each with its
@@ -28,7 +29,7 @@ pub(super) fn configuration_facts(
     // The API allowlist, per protocol: without an entry for a protocol,
     // every API is callable over it (`docs/upstream/dapr-security.md` 1).
     let allowed = document
-        .pointer("/spec/api/allowed")
+        .at("/spec/api/allowed")
         .and_then(Value::as_array)
         .map_or(&[][..], Vec::as_slice);
     for protocol in surface::API_PROTOCOLS {
@@ -68,7 +69,7 @@ pub(super) fn configuration_facts(
     // allowedSecrets allows exactly those; otherwise defaultAccess decides
     // (empty = allow) (`IsSecretAllowed`, `pkg/config/configuration.go`).
     match document
-        .pointer("/spec/secrets/scopes")
+        .at("/spec/secrets/scopes")
         .and_then(Value::as_array)
     {
         None => facts.push((
@@ -111,7 +112,7 @@ pub(super) fn configuration_facts(
     // Callers: a policy that does not deny by default admits the whole
     // app; otherwise each allowed operation and verb.
     for policy in document
-        .pointer("/spec/accessControl/policies")
+        .at("/spec/accessControl/policies")
         .and_then(Value::as_array)
         .into_iter()
         .flatten()
@@ -208,7 +209,7 @@ const WORKFLOW_GRANT: &str = " admits app-id ";
 /// `pkg/apis/common/scoped.go`).
 pub(super) fn workflow_facts(documents: &[Value]) -> Vec<(&'static str, String)> {
     let namespace_of = |d: &Value| {
-        d.pointer("/metadata/namespace")
+        d.at("/metadata/namespace")
             .and_then(Value::as_str)
             .unwrap_or("default")
             .to_string()
@@ -250,7 +251,7 @@ pub(super) fn workflow_facts(documents: &[Value]) -> Vec<(&'static str, String)>
         }
         for rule in scoped
             .iter()
-            .filter_map(|d| d.pointer("/spec/rules").and_then(Value::as_array))
+            .filter_map(|d| d.at("/spec/rules").and_then(Value::as_array))
             .flatten()
         {
             let callers: Vec<&str> = rule

@@ -18,6 +18,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::Value;
 
 use super::{Direction, Impact};
+use crate::objects::value::At;
 use crate::platform::sigstore;
 
 const AREA: &str = "image signature";
@@ -45,7 +46,7 @@ fn policies(documents: &[Value]) -> BTreeMap<String, Policy> {
             continue;
         }
         let name = document
-            .pointer("/metadata/name")
+            .at("/metadata/name")
             .and_then(Value::as_str)
             .unwrap_or_default()
             .to_string();
@@ -115,7 +116,7 @@ fn included(documents: &[Value]) -> BTreeSet<String> {
                 .and_then(Value::as_str)
                 == Some(sigstore::INCLUDE_VALUE)
         })
-        .filter_map(|d| d.pointer("/metadata/name").and_then(Value::as_str))
+        .filter_map(|d| d.at("/metadata/name").and_then(Value::as_str))
         .map(str::to_string)
         .collect()
 }

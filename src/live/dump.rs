@@ -14,6 +14,7 @@ use std::path::Path;
 use serde_json::Value;
 
 use crate::error::Error;
+use crate::objects::value::At;
 use crate::objects::{Manifest, Object};
 
 /// The largest dump read: the objects of a few namespaces are megabytes;
@@ -42,7 +43,7 @@ impl Key {
     pub fn of(object: &Value) -> Option<Key> {
         let text = |pointer: &str| {
             object
-                .pointer(pointer)
+                .at(pointer)
                 .and_then(Value::as_str)
                 .filter(|s| !s.is_empty())
         };
@@ -203,7 +204,7 @@ impl Dump {
 /// Whether two objects carry the same `metadata.uid`.
 fn same_uid(a: &Value, b: &Value) -> bool {
     let uid = |v: &Value| {
-        v.pointer("/metadata/uid")
+        v.at("/metadata/uid")
             .and_then(Value::as_str)
             .map(str::to_string)
     };
@@ -214,7 +215,7 @@ fn same_uid(a: &Value, b: &Value) -> bool {
 /// are etcd revisions; an opaque one counts as 0, so the later wins).
 fn version(object: &Value) -> u64 {
     object
-        .pointer("/metadata/resourceVersion")
+        .at("/metadata/resourceVersion")
         .and_then(Value::as_str)
         .and_then(|v| v.parse().ok())
         .unwrap_or(0)

@@ -33,6 +33,7 @@ use serde_json::Value;
 
 use super::policy::{Direction, FieldError, IpBlock, PortMatch, Protocol};
 use super::selector::{Labels, Selector};
+use crate::objects::value::At;
 use crate::platform::cilium;
 
 /// A Cilium entity (`toEntities`, language.rst "Entities Based").
@@ -298,12 +299,12 @@ impl CiliumPolicy {
     /// Parses a CiliumNetworkPolicy object.
     pub fn parse(document: &Value) -> Result<CiliumPolicy, FieldError> {
         let name = document
-            .pointer("/metadata/name")
+            .at("/metadata/name")
             .and_then(Value::as_str)
             .unwrap_or_default()
             .to_string();
         let namespace = document
-            .pointer("/metadata/namespace")
+            .at("/metadata/namespace")
             .and_then(Value::as_str)
             .unwrap_or("default")
             .to_string();
@@ -393,7 +394,7 @@ fn parse_rule(spec: &Value, path: String) -> Result<CiliumRule, Problem> {
         }
     }
     let enabled = |field: &str| {
-        spec.pointer(&format!("/enableDefaultDeny/{field}"))
+        spec.at(&format!("/enableDefaultDeny/{field}"))
             .and_then(Value::as_bool)
             .unwrap_or(true)
     };

@@ -34,6 +34,7 @@ use super::selector::{Labels, labels_of};
 use crate::objects::{ContainerKind, PodTemplate};
 use crate::platform::cilium as facts;
 
+use crate::objects::value::At;
 /// The label the API server sets on every namespace to its name; its value
 /// cannot be changed (kubernetes/website
 /// `content/en/docs/reference/labels-annotations-taints/_index.md`,
@@ -199,11 +200,11 @@ impl Cluster {
                 .and_then(Value::as_str)
                 .unwrap_or_default();
             let name = document
-                .pointer("/metadata/name")
+                .at("/metadata/name")
                 .and_then(Value::as_str)
                 .unwrap_or_default();
             let namespace = document
-                .pointer("/metadata/namespace")
+                .at("/metadata/namespace")
                 .and_then(Value::as_str)
                 .unwrap_or("default");
             match kind {

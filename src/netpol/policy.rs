@@ -14,6 +14,7 @@ use ipnet::IpNet;
 use serde_json::Value;
 
 use super::selector::Selector;
+use crate::objects::value::At;
 
 /// A transport protocol of NetworkPolicy ports and container ports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -196,12 +197,12 @@ impl Policy {
     /// (`metadata.namespace`, else `default`).
     pub fn parse(document: &Value) -> Result<Policy, FieldError> {
         let name = document
-            .pointer("/metadata/name")
+            .at("/metadata/name")
             .and_then(Value::as_str)
             .unwrap_or_default()
             .to_string();
         let namespace = document
-            .pointer("/metadata/namespace")
+            .at("/metadata/namespace")
             .and_then(Value::as_str)
             .unwrap_or("default")
             .to_string();
@@ -434,13 +435,13 @@ fn parse_port(port: &Value, path: &str) -> Result<PolicyPort, Problem> {
 /// has egress rules: `len(spec.egress) != 0`, so not for `egress: []`), as
 /// the API server defaults them (defaults.go, see the module comment).
 pub fn policy_types_of(document: &Value) -> Vec<String> {
-    let declared = crate::objects::value::string_list(document.pointer("/spec/policyTypes"));
+    let declared = crate::objects::value::string_list(document.at("/spec/policyTypes"));
     if !declared.is_empty() {
         return declared;
     }
     let mut implied = vec!["Ingress".to_string()];
     let egress_rules = document
-        .pointer("/spec/egress")
+        .at("/spec/egress")
         .and_then(Value::as_array)
         .is_some_and(|rules| !rules.is_empty());
     if egress_rules {

@@ -18,6 +18,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
+use crate::objects::value::At;
 use crate::platform::admission;
 use crate::yaml::{Locations, Position};
 
@@ -94,7 +95,7 @@ impl Manifest {
 
     pub fn name(&self) -> &str {
         self.document
-            .pointer("/metadata/name")
+            .at("/metadata/name")
             .and_then(Value::as_str)
             .unwrap_or_default()
     }
@@ -166,7 +167,7 @@ impl<'a> Object<'a> {
 
     pub fn name(&self) -> &'a str {
         self.document
-            .pointer("/metadata/name")
+            .at("/metadata/name")
             .and_then(Value::as_str)
             .unwrap_or_default()
     }
@@ -254,7 +255,7 @@ fn namespace_of(document: &Value) -> Option<&str> {
     }
     Some(
         document
-            .pointer("/metadata/namespace")
+            .at("/metadata/namespace")
             .and_then(Value::as_str)
             .unwrap_or("default"),
     )

@@ -11,6 +11,7 @@
 use serde_json::Value;
 
 use super::selector::{Labels, labels_of};
+use crate::objects::value::At;
 
 /// The kinds that hold a pod template at `spec.template` (a Pod is its own
 /// template, a CronJob holds it at `spec.jobTemplate.spec.template`).
@@ -102,10 +103,10 @@ impl<'a> PodTemplate<'a> {
             "Pod" => ("spec", Some(document)),
             "CronJob" => (
                 "spec.jobTemplate.spec.template.spec",
-                document.pointer("/spec/jobTemplate/spec/template"),
+                document.at("/spec/jobTemplate/spec/template"),
             ),
             kind if TEMPLATE_KINDS.contains(&kind) => {
-                ("spec.template.spec", document.pointer("/spec/template"))
+                ("spec.template.spec", document.at("/spec/template"))
             }
             _ => return None,
         };
@@ -198,7 +199,7 @@ impl<'a> PodTemplate<'a> {
     /// Whether a volume projects a service account token.
     pub fn projects_token(&self) -> bool {
         self.volumes().any(|(_, v)| {
-            v.pointer("/projected/sources")
+            v.at("/projected/sources")
                 .and_then(Value::as_array)
                 .is_some_and(|s| s.iter().any(|s| s.get("serviceAccountToken").is_some()))
         })

@@ -1,6 +1,7 @@
 //! The capstone's ten controls as far as manifests can show them: one
 //! function per rule, each declared beside its metadata.
 
+use crate::objects::value::At;
 use crate::platform::kubernetes::{
     POD_SECURITY_ENFORCE_LABEL as ENFORCE_LABEL,
     POD_SECURITY_ENFORCE_VERSION_LABEL as ENFORCE_VERSION_LABEL,
@@ -80,7 +81,7 @@ control!(
 
 fn is_default_deny(policy: &Value) -> bool {
     let selector_empty = policy
-        .pointer("/spec/podSelector")
+        .at("/spec/podSelector")
         .and_then(Value::as_object)
         .is_some_and(|s| {
             s.values().all(|v| {
@@ -142,7 +143,7 @@ fn egress_rules(policy: &Value) -> Vec<&Value> {
         return Vec::new();
     }
     policy
-        .pointer("/spec/egress")
+        .at("/spec/egress")
         .and_then(Value::as_array)
         .map(|l| l.iter().collect())
         .unwrap_or_default()
@@ -199,7 +200,7 @@ fn rule_reaches_cidr(rule: &Value, cidr: &str) -> bool {
         None => true,
         Some(peers) if peers.is_empty() => true,
         Some(peers) => peers.iter().any(|peer| {
-            peer.pointer("/ipBlock/cidr")
+            peer.at("/ipBlock/cidr")
                 .and_then(Value::as_str)
                 .and_then(|c| crate::validate::formats::cidr(c).ok())
                 .is_some_and(|block| block.contains(&wanted))
@@ -220,7 +221,7 @@ pub(super) fn workload_egress<'a>(cx: &Cx<'a>, workload: &Workload<'_>) -> Optio
             .policies
             .iter()
             .filter(|(ns, p)| {
-                ns == namespace && selects(p.pointer("/spec/podSelector"), &workload.labels)
+                ns == namespace && selects(p.at("/spec/podSelector"), &workload.labels)
             })
             .flat_map(|(_, p)| egress_rules(p))
             .collect(),
@@ -282,7 +283,7 @@ fn pod_peers(policy: &Value) -> Vec<PodPeer> {
                 continue;
             }
             let Some(wanted) = peer
-                .pointer("/podSelector/matchLabels")
+                .at("/podSelector/matchLabels")
                 .and_then(Value::as_object)
                 .filter(|m| !m.is_empty())
             else {
@@ -304,7 +305,7 @@ fn selected_workloads<'a>(cx: &Cx<'a>, object: &Object<'_>) -> Vec<&'a WorkloadI
     if !denies_by_default(cx, namespace) {
         return Vec::new();
     }
-    let selector = object.document.pointer("/spec/podSelector");
+    let selector = object.document.at("/spec/podSelector");
     cx.index
         .workloads
         .iter()
@@ -352,7 +353,7 @@ fn blocked(
     let ingress = |p: &Value| policy_types_of(p).iter().any(|t| t == "Ingress");
     let isolated = policies.iter().any(|p| ingress(p));
     let admitted = policies.iter().filter(|p| ingress(p)).any(|p| {
-        p.pointer("/spec/ingress")
+        p.at("/spec/ingress")
             .and_then(Value::as_array)
             .into_iter()
             .flatten()
@@ -364,7 +365,7 @@ fn blocked(
                         Some(peers) => peers.iter().any(|from| {
                             from.get("ipBlock").is_none()
                                 && from.get("namespaceSelector").is_none_or(|n| {
-                                    n.pointer("/matchLabels/kubernetes.io~1metadata.name")
+                                    n.at("/matchLabels/kubernetes.io~1metadata.name")
                                         .is_none_or(|v| v.as_str() == Some(namespace))
                                 })
                                 && selects(from.get("podSelector"), source)
@@ -495,11 +496,11 @@ fn dns_egress(cx: &mut Cx<'_>, object: &Object<'_>) {
         rule_allows_port(r, u64::from(facts.port), "UDP")
             && r.get("to").and_then(Value::as_array).is_some_and(|peers| {
                 peers.iter().any(|p| {
-                    p.pointer("/namespaceSelector/matchLabels")
+                    p.at("/namespaceSelector/matchLabels")
                         .and_then(|m| m.get(kubernetes::NAMESPACE_NAME_LABEL))
                         .and_then(Value::as_str)
                         == Some(pods.namespace.as_str())
-                        && p.pointer("/podSelector/matchLabels")
+                        && p.at("/podSelector/matchLabels")
                             .and_then(Value::as_object)
                             .is_none_or(|m| m.is_empty())
                 })
@@ -544,14 +545,14 @@ control!(
 fn namespace_label<'a>(object: &Object<'a>, key: &str) -> Option<&'a str> {
     object
         .document
-        .pointer("/metadata/labels")
+        .at("/metadata/labels")
         .and_then(|l| l.get(key))
         .and_then(Value::as_str)
 }
 
 /// The path of a label if written, else of the labels, else the name.
 fn label_path(object: &Object<'_>, key: &str) -> String {
-    match object.document.pointer("/metadata/labels") {
+    match object.document.at("/metadata/labels") {
         Some(labels) if labels.get(key).is_some() => format!("metadata.labels.{key}"),
         Some(_) => "metadata.labels".to_string(),
         None => "metadata.name".to_string(),

@@ -10,6 +10,7 @@ use serde_json::Value;
 use super::controls::{rule_allows_port, workload_egress};
 use crate::audit::rule::{Check, Cx, Rule, Workload};
 use crate::objects::Object;
+use crate::objects::value::At;
 use crate::platform::dapr;
 use crate::platform::dapr::surface;
 
@@ -45,7 +46,7 @@ fn dapr_mtls_disabled(cx: &mut Cx<'_>, object: &Object<'_>) {
     if object.kind() == "Configuration"
         && object
             .document
-            .pointer("/spec/mtls/enabled")
+            .at("/spec/mtls/enabled")
             .and_then(Value::as_bool)
             == Some(false)
     {
@@ -81,7 +82,7 @@ fn dapr_sidecar_seccomp(cx: &mut Cx<'_>, object: &Object<'_>) {
     };
     let pod = workload
         .spec
-        .pointer("/securityContext/seccompProfile/type")
+        .at("/securityContext/seccompProfile/type")
         .and_then(Value::as_str);
     let sidecar = workload.annotation("dapr.io/sidecar-seccomp-profile-type");
     let confined = |t: Option<&str>| matches!(t, Some("RuntimeDefault" | "Localhost"));
@@ -157,7 +158,7 @@ fn rule_reaches_pods_in_other_namespace(rule: &Value, key: &str, value: &str) ->
         Some(peers) => peers.iter().any(|peer| {
             peer.get("namespaceSelector").is_some()
                 && peer
-                    .pointer("/podSelector/matchLabels")
+                    .at("/podSelector/matchLabels")
                     .and_then(Value::as_object)
                     .is_none_or(|m| m.get(key).is_none_or(|v| v.as_str() == Some(value)))
         }),
@@ -296,11 +297,11 @@ fn dapr_access_control_default_deny(cx: &mut Cx<'_>, object: &Object<'_>) {
     // every caller (`ParseAccessControlSpec`, `pkg/acl/acl.go`, all five).
     let action = object
         .document
-        .pointer("/spec/accessControl/defaultAction")
+        .at("/spec/accessControl/defaultAction")
         .and_then(Value::as_str);
     let policies = object
         .document
-        .pointer("/spec/accessControl/policies")
+        .at("/spec/accessControl/policies")
         .and_then(Value::as_array)
         .is_some_and(|p| !p.is_empty());
     let denies = match action {
@@ -327,7 +328,7 @@ fn dapr_access_control_default_deny(cx: &mut Cx<'_>, object: &Object<'_>) {
 fn allowlist<'a>(object: &'a Object<'a>) -> &'a [Value] {
     object
         .document
-        .pointer("/spec/api/allowed")
+        .at("/spec/api/allowed")
         .and_then(Value::as_array)
         .map_or(&[], Vec::as_slice)
 }
@@ -440,12 +441,12 @@ fn dapr_component_plain_credential(cx: &mut Cx<'_>, object: &Object<'_>) {
     }
     let component_type = object
         .document
-        .pointer("/spec/type")
+        .at("/spec/type")
         .and_then(Value::as_str)
         .unwrap_or_default();
     let items = object
         .document
-        .pointer("/spec/metadata")
+        .at("/spec/metadata")
         .and_then(Value::as_array)
         .map_or(&[][..], Vec::as_slice);
     for (i, item) in items.iter().enumerate() {
@@ -533,7 +534,7 @@ fn dapr_secret_scope_default_deny(cx: &mut Cx<'_>, object: &Object<'_>) {
     }
     let scopes = object
         .document
-        .pointer("/spec/secrets/scopes")
+        .at("/spec/secrets/scopes")
         .and_then(Value::as_array)
         .map_or(&[][..], Vec::as_slice);
     let mut scoped = std::collections::BTreeSet::new();

@@ -4,6 +4,7 @@
 use serde_json::Value;
 
 use crate::audit::rule::{Check, Cx, Family, Rule, Severity, Workload, WorkloadInfo};
+use crate::objects::value::At;
 use crate::objects::{Container, ContainerKind, Object};
 
 macro_rules! hardening {
@@ -74,7 +75,7 @@ fn read_only_root_filesystem(cx: &mut Cx<'_>, object: &Object<'_>) {
         kind,
     } in containers
     {
-        let setting = value.pointer("/securityContext/readOnlyRootFilesystem");
+        let setting = value.at("/securityContext/readOnlyRootFilesystem");
         if setting.and_then(Value::as_bool) != Some(true) {
             let at = if setting.is_some() {
                 format!("{path}.securityContext.readOnlyRootFilesystem")
@@ -119,7 +120,7 @@ fn resources(cx: &mut Cx<'_>, object: &Object<'_>) {
         ]
         .into_iter()
         .filter(|key| {
-            let set = |key: &str| value.pointer(&format!("/resources/{key}")).is_some();
+            let set = |key: &str| value.at(&format!("/resources/{key}")).is_some();
             // A request left out where the limit is set is the limit: the
             // API server copies limits into missing requests of containers
             // and init containers (kubernetes/kubernetes
@@ -252,9 +253,9 @@ fn low_uid(cx: &mut Cx<'_>, object: &Object<'_>) {
         kind,
     } in containers
     {
-        let (at, uid) = match value.pointer("/securityContext/runAsUser") {
+        let (at, uid) = match value.at("/securityContext/runAsUser") {
             Some(uid) => (format!("{path}.securityContext.runAsUser"), uid),
-            None => match workload.spec.pointer("/securityContext/runAsUser") {
+            None => match workload.spec.at("/securityContext/runAsUser") {
                 Some(uid) => (
                     format!("{}.securityContext.runAsUser", workload.prefix),
                     uid,

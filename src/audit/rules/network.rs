@@ -9,6 +9,7 @@ use serde_json::Value;
 use crate::audit::rule::{Anchor, Check, Cx, Family, Index, Rule, Severity};
 use crate::netpol::{CiliumPolicy, Cluster, Pod, Policy, analysis};
 use crate::objects::Object;
+use crate::objects::value::At;
 
 macro_rules! network {
     ($name:ident, $id:expr, $severity:ident, $check:expr, $title:literal, $fix:literal) => {
@@ -142,7 +143,7 @@ fn dns_filter_voided(cx: &mut Cx<'_>) {
     // Each policy's anchor under the evaluator's name for it.
     let key = |kind: &str, namespace: &str, document: &Value| {
         let name = document
-            .pointer("/metadata/name")
+            .at("/metadata/name")
             .and_then(Value::as_str)
             .unwrap_or_default();
         format!("{kind}/{namespace}/{name}")
@@ -236,7 +237,7 @@ fn selects_nothing(cx: &mut Cx<'_>) {
 }
 
 fn describe(document: &Value) -> String {
-    match document.pointer("/spec/podSelector") {
+    match document.at("/spec/podSelector") {
         Some(selector) => format!("podSelector {selector}"),
         None => "no podSelector".to_string(),
     }

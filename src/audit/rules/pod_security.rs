@@ -12,6 +12,7 @@ use crate::audit::level::{Level, Version};
 use crate::audit::pss::{self, Pod};
 use crate::audit::rule::{Check, Cx, Family, Rule, Selection, Severity, Workload};
 use crate::objects::Object;
+use crate::objects::value::At;
 use crate::platform::kubernetes::{
     POD_SECURITY_ENFORCE_LABEL as ENFORCE_LABEL,
     POD_SECURITY_ENFORCE_VERSION_LABEL as ENFORCE_VERSION_LABEL,
@@ -38,7 +39,7 @@ fn namespace_privileged(cx: &mut Cx<'_>, object: &Object<'_>) {
     }
     let enforce = object
         .document
-        .pointer("/metadata/labels")
+        .at("/metadata/labels")
         .and_then(|l| l.get(ENFORCE_LABEL))
         .and_then(Value::as_str);
     if enforce != Some("privileged") {
@@ -132,7 +133,7 @@ fn target(path: &str, detail: &str, workload: &Workload<'_>) -> String {
     let head = path.split('.').next().unwrap_or_default();
     if let Some(container) = workload
         .spec
-        .pointer(&format!("/{}", head.replace('[', "/").replace(']', "")))
+        .at(&format!("/{}", head.replace('[', "/").replace(']', "")))
         .and_then(|c| c.get("name"))
         .and_then(Value::as_str)
         && !head.is_empty()

@@ -6,6 +6,7 @@ use serde_json::Value;
 
 use crate::audit::rule::{Check, Cx, Rule, WorkloadInfo};
 use crate::objects::Object;
+use crate::objects::value::At;
 use crate::objects::value::string_list;
 
 /// Every RBAC rule, in catalogue order.
@@ -174,7 +175,7 @@ fn rbac_cluster_binding(cx: &mut Cx<'_>, object: &Object<'_>) {
     }
     let role = object
         .document
-        .pointer("/roleRef/name")
+        .at("/roleRef/name")
         .and_then(Value::as_str)
         .unwrap_or("?");
     for (i, subject) in subjects(object) {

@@ -4,6 +4,7 @@
 use serde_json::Value;
 
 use crate::audit::rule::{Check, Cx, Rule, Workload};
+use crate::objects::value::At;
 use crate::objects::{Container, Object};
 
 /// Every Secrets rule, in catalogue order.
@@ -40,7 +41,7 @@ fn secrets_in_env(cx: &mut Cx<'_>, object: &Object<'_>) {
             .flatten()
             .enumerate()
         {
-            if let Some(reference) = env.pointer("/valueFrom/secretKeyRef") {
+            if let Some(reference) = env.at("/valueFrom/secretKeyRef") {
                 let variable = env.get("name").and_then(Value::as_str).unwrap_or("?");
                 let secret = reference.get("name").and_then(Value::as_str).unwrap_or("?");
                 cx.report(

@@ -12,6 +12,7 @@ use serde_json::Value;
 
 use crate::audit::rule::{Check, Cx, Family, Rule, Severity};
 use crate::objects::Object;
+use crate::objects::value::At;
 use crate::platform::sigstore;
 
 /// Every signature rule, in catalogue order.
@@ -89,7 +90,7 @@ fn image_policy_scope(cx: &mut Cx<'_>, object: &Object<'_>) {
             );
         }
         let identities = authority
-            .pointer("/keyless/identities")
+            .at("/keyless/identities")
             .and_then(Value::as_array)
             .into_iter()
             .flatten();

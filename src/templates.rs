@@ -291,6 +291,19 @@ fn shell_word(value: &Value) -> Result<String, Error> {
 }
 
 fn yaml_formatter(out: &mut Output, _state: &mut State, value: &Value) -> Result<(), Error> {
+    // Written straight into the output where no copy is needed (most
+    // values: a render prints about 650): a safe string as it is, a string
+    // JSON would not escape between its quotes.
+    if let Some(text) = value.as_str() {
+        if value.is_safe() {
+            return out.write_str(text).map_err(Error::from);
+        }
+        if !text.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20) {
+            out.write_str("\"")?;
+            out.write_str(text)?;
+            return out.write_str("\"").map_err(Error::from);
+        }
+    }
     let text = if value.is_safe() {
         value.to_string()
     } else {
@@ -349,6 +362,9 @@ pub fn markdown_code(text: &str) -> String {
 }
 
 fn markdown_formatter(out: &mut Output, _state: &mut State, value: &Value) -> Result<(), Error> {
+    if let (true, Some(text)) = (value.is_safe(), value.as_str()) {
+        return out.write_str(text).map_err(Error::from);
+    }
     let text = if value.is_safe() || value.kind() != ValueKind::String {
         value.to_string()
     } else {
@@ -358,6 +374,9 @@ fn markdown_formatter(out: &mut Output, _state: &mut State, value: &Value) -> Re
 }
 
 fn shell_formatter(out: &mut Output, _state: &mut State, value: &Value) -> Result<(), Error> {
+    if let (true, Some(text)) = (value.is_safe(), value.as_str()) {
+        return out.write_str(text).map_err(Error::from);
+    }
     let text = if value.is_safe() {
         value.to_string()
     } else {
@@ -370,6 +389,33 @@ fn shell_formatter(out: &mut Output, _state: &mut State, value: &Value) -> Resul
 mod tests {
 
     use super::*;
+
+    #[test]
+    fn yaml_strings_are_json_quoted_with_or_without_escapes() {
+        let environment = base_environment(Flavor::Yaml).unwrap();
+        for text in [
+            "",
+            "plain",
+            "a\"b",
+            "back\\slash",
+            "tab\there",
+            "nl\n",
+            "\u{7f}del",
+            "é ✓",
+            "\u{1b}[31m",
+            "'single'",
+            "# not a comment",
+        ] {
+            let rendered = environment
+                .render_str("{{ x }}|{{ x|safe }}", minijinja::context! { x => text })
+                .unwrap();
+            assert_eq!(
+                rendered,
+                format!("{}|{text}", serde_json::to_string(text).unwrap()),
+                "{text:?}"
+            );
+        }
+    }
 
     #[test]
     fn markdown_is_escaped() {

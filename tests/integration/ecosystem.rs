@@ -216,33 +216,27 @@ fn template_errors_point_at_the_custom_file_and_line() {
         ),
     )
     .unwrap();
-    harden()
-        .current_dir(dir.path())
-        .args(["render", "specs/hello.yaml", "--templates", "org-templates"])
-        .assert()
-        .code(2)
+    // Each broken copy is refused as an input error (exit 2).
+    let refused = || {
+        harden()
+            .current_dir(dir.path())
+            .args(["render", "specs/hello.yaml", "--templates", "org-templates"])
+            .assert()
+            .code(2)
+    };
+    refused()
         .stderr(predicates::str::contains(
             "error in custom template org-templates/02-rbac.yaml.j2",
         ))
         .stderr(predicates::str::contains("(in 02-rbac.yaml.j2:14)"));
     fs::write(&rbac, "{% if %}\n").unwrap();
-    harden()
-        .current_dir(dir.path())
-        .args(["render", "specs/hello.yaml", "--templates", "org-templates"])
-        .assert()
-        .code(2)
-        .stderr(predicates::str::starts_with(
-            "error: custom template org-templates/02-rbac.yaml.j2: syntax error",
-        ));
+    refused().stderr(predicates::str::starts_with(
+        "error: custom template org-templates/02-rbac.yaml.j2: syntax error",
+    ));
     fs::write(dir.path().join("org-templates/99-extra.yaml.j2"), "x: 1\n").unwrap();
-    harden()
-        .current_dir(dir.path())
-        .args(["render", "specs/hello.yaml", "--templates", "org-templates"])
-        .assert()
-        .code(2)
-        .stderr(predicates::str::starts_with(
-            "error: org-templates/99-extra.yaml.j2: harden has no template of that name",
-        ));
+    refused().stderr(predicates::str::starts_with(
+        "error: org-templates/99-extra.yaml.j2: harden has no template of that name",
+    ));
     // A template harden no longer renders (the guard's, from an earlier
     // export) is named, with the fix, not taken for an unknown name.
     fs::remove_file(dir.path().join("org-templates/99-extra.yaml.j2")).unwrap();
@@ -251,11 +245,7 @@ fn template_errors_point_at_the_custom_file_and_line() {
         "x: 1\n",
     )
     .unwrap();
-    harden()
-        .current_dir(dir.path())
-        .args(["render", "specs/hello.yaml", "--templates", "org-templates"])
-        .assert()
-        .code(2)
+    refused()
         .stderr(predicates::str::starts_with(
             "error: org-templates/08-admission-guard.yaml.j2: harden no longer renders this template: \
              the admission guard (08-admission-guard.yaml) is now built and written by harden itself",

@@ -5,30 +5,41 @@ use super::*;
 use crate::platform::names;
 use crate::templates::Templates;
 
+fn example(spec: &str) -> String {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("specs")
+        .join(spec);
+    std::fs::read_to_string(path).expect("example spec")
+}
+
+fn files_of(model: &Model) -> Vec<GeneratedFile> {
+    crate::render::render(model, &Templates::embedded().expect("templates")).expect("renders")
+}
+
 fn rendered(spec: &str) -> (Model, Vec<GeneratedFile>) {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("specs")
         .join(spec);
     let model = crate::load::load_spec(&path).expect("example spec is valid");
-    let files =
-        crate::render::render(&model, &Templates::embedded().expect("templates")).expect("renders");
+    let files = files_of(&model);
     (model, files)
 }
 
-/// `spec` rendered for a cluster profile (`cluster:` as YAML).
-fn rendered_for(spec: &str, cluster: &str) -> (Model, Vec<GeneratedFile>) {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("specs")
-        .join(spec);
-    let text = std::fs::read_to_string(path).expect("example spec");
+/// A spec's `text` (named `spec`) rendered for a cluster profile
+/// (`cluster:` as YAML).
+fn rendered_text_for(text: &str, spec: &str, cluster: &str) -> (Model, Vec<GeneratedFile>) {
     let cluster = crate::yaml::parse_document::<crate::spec::Cluster>(cluster)
         .expect("a cluster section")
         .value;
-    let model = crate::load::load_spec_text_as(&text, spec, spec, Some(&cluster))
-        .expect("example spec is valid");
-    let files =
-        crate::render::render(&model, &Templates::embedded().expect("templates")).expect("renders");
+    let model =
+        crate::load::load_spec_text_as(text, spec, spec, Some(&cluster)).expect("spec is valid");
+    let files = files_of(&model);
     (model, files)
+}
+
+/// An example spec rendered for a cluster profile.
+fn rendered_for(spec: &str, cluster: &str) -> (Model, Vec<GeneratedFile>) {
+    rendered_text_for(&example(spec), spec, cluster)
 }
 
 #[test]
@@ -299,16 +310,9 @@ fn node_level_resolvers_are_proven_per_plugin() {
 
 #[test]
 fn a_declared_flow_to_a_resolver_on_port_80_is_not_a_probe() {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("specs/hello.yaml");
-    let text = std::fs::read_to_string(path).expect("example spec")
+    let text = example("hello.yaml")
         + "\negress:\n  - name: metadata\n    cidr: 169.254.169.254/32\n    ports:\n      - port: 80\n";
-    let cluster = crate::yaml::parse_document::<crate::spec::Cluster>("preset: gke")
-        .expect("a cluster section")
-        .value;
-    let model = crate::load::load_spec_text_as(&text, "hello.yaml", "hello.yaml", Some(&cluster))
-        .expect("valid");
-    let files =
-        crate::render::render(&model, &Templates::embedded().expect("templates")).expect("renders");
+    let (model, files) = rendered_text_for(&text, "hello.yaml", "preset: gke");
     let proof = prove(&model, &opened(&files, "hello")).unwrap();
     let resolvers: Vec<String> = wrong(&proof)
         .into_iter()
@@ -571,13 +575,10 @@ fn actor_replicas_must_reach_each_other() {
 fn a_custom_control_plane_namespace_is_selected() {
     let (mut model, _) = rendered("task-api.yaml");
     model.dapr.as_mut().unwrap().control_plane_namespace = "dapr".into();
-    let text = std::fs::read_to_string(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("specs/task-api.yaml"),
-    )
-    .unwrap()
-    .replace("dapr:\n", "dapr:\n  controlPlaneNamespace: dapr\n");
+    let text =
+        example("task-api.yaml").replace("dapr:\n", "dapr:\n  controlPlaneNamespace: dapr\n");
     let model_dapr = crate::load::load_spec_text(&text, "specs/task-api.yaml").expect("valid");
-    let files = crate::render::render(&model_dapr, &Templates::embedded().unwrap()).unwrap();
+    let files = files_of(&model_dapr);
     let proof = prove(&model_dapr, &files).unwrap();
     assert!(proof.violations.is_empty(), "{:?}", proof.violations);
     // The same policies judged against the default namespace fail: the

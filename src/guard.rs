@@ -31,7 +31,9 @@ use std::fmt::Write as _;
 pub mod objects;
 
 use crate::model::Model;
-pub use crate::model::guard::{App, Guard, Mode, Named, Policy, Role, Setting, Validation};
+pub use crate::model::guard::{
+    App, Auditors, Guard, Mode, Named, Policy, Role, Setting, Validation,
+};
 use crate::platform::{admission, names};
 
 /// The prefix of every message: `harden guard rule <id>: ...`.
@@ -171,8 +173,9 @@ fn dapr_image_pattern() -> String {
     )
 }
 
-/// Builds the guard of `namespace` admitting every app of `apps`.
-pub fn build(namespace: &str, mode: Mode, apps: &[&App]) -> Guard {
+/// Builds the guard of `namespace` admitting every app of `apps`, and the
+/// Dapr probes of `auditors` under those apps' app-ids.
+pub fn build(namespace: &str, mode: Mode, apps: &[&App], auditors: &Auditors) -> Guard {
     let mut names: Vec<String> = apps.iter().map(|a| a.name.clone()).collect();
     names.sort();
     names.dedup();
@@ -181,11 +184,34 @@ pub fn build(namespace: &str, mode: Mode, apps: &[&App]) -> Guard {
         mode,
         actions: mode.actions(),
         apps: names,
+        auditors: auditors.clone(),
         policies: vec![
-            workload_policy(namespace, apps),
+            workload_policy(namespace, apps, auditors),
             rbac_policy(namespace, apps),
         ],
     }
+}
+
+/// Whether the request comes from an auditor: the API server hands a
+/// ValidatingAdmissionPolicy the requesting user's name and groups as
+/// `request.userInfo` (kubernetes
+/// `staging/src/k8s.io/apiserver/pkg/admission/plugin/cel/filter.go`,
+/// `CreateAdmissionRequest`). `None` when nobody is named.
+fn auditor_expression(auditors: &Auditors) -> Option<String> {
+    let mut tests = Vec::new();
+    if !auditors.users.is_empty() {
+        tests.push(format!(
+            "request.userInfo.username in {}",
+            cel_list(auditors.users.iter().map(String::as_str))
+        ));
+    }
+    if !auditors.groups.is_empty() {
+        tests.push(format!(
+            "(has(request.userInfo.groups) && request.userInfo.groups.exists(g, g in {}))",
+            cel_list(auditors.groups.iter().map(String::as_str))
+        ));
+    }
+    (!tests.is_empty()).then(|| tests.join(" || "))
 }
 
 fn named(name: &str, expression: impl Into<String>) -> Named {
@@ -205,7 +231,7 @@ fn validation(rule: &'static str, expression: impl Into<String>) -> Validation {
 }
 
 /// The policy on pods and pod templates.
-fn workload_policy(namespace: &str, apps: &[&App]) -> Policy {
+fn workload_policy(namespace: &str, apps: &[&App], auditors: &Auditors) -> Policy {
     let app_label = cel_string(names::APP_NAME_LABEL);
     let probe_label = cel_string(names::PROBE_LABEL);
     let sidecar = cel_string(admission::DAPR_SIDECAR_CONTAINER);
@@ -261,7 +287,7 @@ fn workload_policy(namespace: &str, apps: &[&App]) -> Policy {
     let probe_enabled = cel_string(keys.enabled);
     let app_id = cel_string(keys.app_id);
     let config = cel_string(keys.config);
-    let variables = vec![
+    let mut variables = vec![
         named(
             "template",
             "object.kind == 'Pod' ? object : (object.kind == 'CronJob' ? object.spec.jobTemplate.spec.template : object.spec.template)",
@@ -347,11 +373,36 @@ fn workload_policy(namespace: &str, apps: &[&App]) -> Policy {
             "variables.daprApp ? variables.dapr[variables.app] : {}",
         ),
     ];
+    // An auditor's probe may also run under the app-id of an app of the
+    // namespace (audit checks 15 to 17 need the app's, or a caller's, Dapr
+    // identity); the expression is unchanged when nobody is named.
+    let mut app_ids: Vec<&str> = apps
+        .iter()
+        .flat_map(|a| &a.dapr_annotations)
+        .filter(|(k, _)| k == keys.app_id)
+        .map(|(_, v)| v.as_str())
+        .collect();
+    app_ids.sort_unstable();
+    app_ids.dedup();
+    let audited = auditor_expression(auditors).filter(|_| !app_ids.is_empty());
+    let probe_app_id_test = match audited.clone() {
+        Some(expression) => {
+            variables.push(named("auditor", expression));
+            variables.push(named("appIds", cel_list(app_ids.iter().copied())));
+            format!(
+                "(variables.annotations[k].matches({}) || (variables.auditor && variables.annotations[k] in variables.appIds))",
+                cel_string(PROBE_APP_ID_PATTERN),
+            )
+        }
+        _ => format!(
+            "variables.annotations[k].matches({})",
+            cel_string(PROBE_APP_ID_PATTERN)
+        ),
+    };
     let probe_images = cel_list(PROBE_IMAGES);
     let dapr_pattern = cel_string(&dapr_image_pattern());
     let audience_prefix = cel_string(admission::DAPR_SENTRY_AUDIENCE_PREFIX);
     let audience_suffix = cel_string(admission::DAPR_SENTRY_AUDIENCE_SUFFIX);
-    let probe_app_id = cel_string(PROBE_APP_ID_PATTERN);
     let validations = vec![
         validation(
             "known-app",
@@ -408,7 +459,7 @@ fn workload_policy(namespace: &str, apps: &[&App]) -> Policy {
         validation(
             "dapr-annotations",
             format!(
-                "variables.daprProbe ? ({probe_enabled} in variables.annotations && {app_id} in variables.annotations && variables.annotations.all(k, !k.startsWith({dapr_prefix}) || (k in variables.probeAnnotations ? variables.annotations[k] == variables.probeAnnotations[k] : (k == {config} || (k == {app_id} && variables.annotations[k].matches({probe_app_id})))))) : (variables.annotations.all(k, !k.startsWith({dapr_prefix}) || (k in variables.daprAnnotations && variables.annotations[k] == variables.daprAnnotations[k])) && variables.daprAnnotations.all(k, k in variables.annotations && variables.annotations[k] == variables.daprAnnotations[k]))"
+                "variables.daprProbe ? ({probe_enabled} in variables.annotations && {app_id} in variables.annotations && variables.annotations.all(k, !k.startsWith({dapr_prefix}) || (k in variables.probeAnnotations ? variables.annotations[k] == variables.probeAnnotations[k] : (k == {config} || (k == {app_id} && {probe_app_id_test}))))) : (variables.annotations.all(k, !k.startsWith({dapr_prefix}) || (k in variables.daprAnnotations && variables.annotations[k] == variables.daprAnnotations[k])) && variables.daprAnnotations.all(k, k in variables.annotations && variables.annotations[k] == variables.daprAnnotations[k]))"
             ),
         ),
         validation(
@@ -416,6 +467,16 @@ fn workload_policy(namespace: &str, apps: &[&App]) -> Policy {
             format!("variables.containers.exists(c, c.name == {sidecar}) == variables.sidecarPod"),
         ),
     ];
+    let mut validations = validations;
+    if audited.is_some()
+        && let Some(rule) = validations
+            .iter_mut()
+            .find(|v| v.rule == "dapr-annotations")
+    {
+        rule.message.push_str(
+            ", except for the auditors of cluster.auditors, under an app-id of the namespace",
+        );
+    }
     let changed = "request.operation == 'CREATE' || (object.kind == 'Pod' ? object.spec != oldObject.spec : (object.kind == 'CronJob' ? object.spec.jobTemplate.spec.template != oldObject.spec.jobTemplate.spec.template : object.spec.template != oldObject.spec.template))";
     Policy {
         name: format!("harden-guard-{namespace}-workloads"),
@@ -497,7 +558,7 @@ fn rbac_policy(namespace: &str, apps: &[&App]) -> Policy {
 
 /// A spec's guard setting: `mode` (the spec's or workspace's
 /// `cluster.guard`, else [`Mode::default_for`]) and what it admits.
-pub fn setting(model: &Model, mode: Mode) -> Setting {
+pub fn setting(model: &Model, mode: Mode, auditors: Auditors) -> Setting {
     let role = model.api_access.as_ref().map(|api| Role {
         name: role_name(&model.name),
         rules: api
@@ -533,11 +594,12 @@ pub fn setting(model: &Model, mode: Mode) -> Setting {
     } else {
         too_old(&model.pss_version)
     };
-    let guard =
-        (mode != Mode::Off && skipped.is_none()).then(|| build(&model.namespace, mode, &[&app]));
+    let guard = (mode != Mode::Off && skipped.is_none())
+        .then(|| build(&model.namespace, mode, &[&app], &auditors));
     Setting {
         mode,
         app,
+        auditors,
         guard,
         skipped,
     }
@@ -562,7 +624,8 @@ pub fn shared(namespace: &str, settings: &[&Setting]) -> Option<Guard> {
         .max()
         .filter(|m| *m != Mode::Off)?;
     let apps: Vec<&App> = settings.iter().map(|s| &s.app).collect();
-    Some(build(namespace, mode, &apps))
+    let auditors = Auditors::common(settings.iter().map(|s| &s.auditors));
+    Some(build(namespace, mode, &apps, &auditors))
 }
 
 /// The Kubernetes minor of a `podSecurityVersion` such as `v1.33`.
@@ -631,7 +694,7 @@ mod tests {
             role: None,
             dapr_annotations: Vec::new(),
         };
-        let guard = build("ns", Mode::Deny, &[&app]);
+        let guard = build("ns", Mode::Deny, &[&app], &Auditors::default());
         let used: Vec<&str> = guard
             .policies
             .iter()

@@ -783,7 +783,12 @@ mod tests {
             role: None,
             dapr_annotations: Vec::new(),
         };
-        let guard = build("shop", Mode::Warn, &[&app]);
+        let guard = build(
+            "shop",
+            Mode::Warn,
+            &[&app],
+            &crate::guard::Auditors::default(),
+        );
         let (file, written) = guard_file(&guard, "specs/web.yaml");
         assert!(written.agrees_with_its_text().unwrap() > 100);
         let tamper = |from: &str, to: &str| {

@@ -666,6 +666,26 @@ pub struct Cluster {
     /// none. Default: `deny` under a compliance context, else `warn`.
     #[schemars(extend("enum" = ["deny", "warn", "audit", "off"]))]
     pub guard: Option<String>,
+    /// Who runs the live audit (`secure-<app>-audit.sh`): the admission
+    /// guard admits their Dapr probe pods under an app's own Dapr app-id,
+    /// so audit checks 15 to 17 (secret scope, per-operation access,
+    /// workflow access) run under a `deny` guard. Whoever is named here can
+    /// act as any Dapr app of the namespace: name the CI identity that runs
+    /// the audit, not people.
+    pub auditors: Option<ClusterAuditors>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(deny_unknown_fields)]
+pub struct ClusterAuditors {
+    /// User names as the API server authenticates them.
+    pub users: Option<Vec<String>>,
+    /// Groups (any member is an auditor).
+    pub groups: Option<Vec<String>>,
+    /// ServiceAccounts as `namespace/name` (the user
+    /// `system:serviceaccount:namespace:name`).
+    pub service_accounts: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, JsonSchema)]
@@ -743,6 +763,7 @@ impl Cluster {
                 .clone()
                 .or(self.external_secrets_version.clone()),
             guard: over.guard.clone().or(self.guard.clone()),
+            auditors: over.auditors.clone().or(self.auditors.clone()),
         }
     }
 }

@@ -99,6 +99,50 @@ pub struct Role {
     pub rules: Vec<Vec<(&'static str, Vec<String>)>>,
 }
 
+/// Who may run Dapr probes under an app's own app-id (`cluster.auditors`):
+/// the API server's user names (ServiceAccounts as
+/// `system:serviceaccount:<namespace>:<name>`) and groups. Empty: nobody.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Auditors {
+    pub users: Vec<String>,
+    pub groups: Vec<String>,
+}
+
+impl Auditors {
+    pub fn is_empty(&self) -> bool {
+        self.users.is_empty() && self.groups.is_empty()
+    }
+
+    /// Those every one of `all` names (a shared namespace's guard admits
+    /// an auditor only where each of its specs does); nobody for none.
+    pub fn common<'a>(mut all: impl Iterator<Item = &'a Auditors>) -> Auditors {
+        let Some(first) = all.next() else {
+            return Auditors::default();
+        };
+        all.fold(first.clone(), |common, next| Auditors {
+            users: common
+                .users
+                .into_iter()
+                .filter(|u| next.users.contains(u))
+                .collect(),
+            groups: common
+                .groups
+                .into_iter()
+                .filter(|g| next.groups.contains(g))
+                .collect(),
+        })
+    }
+
+    /// Every name, `user NAME` and `group NAME`, for a reader.
+    pub fn described(&self) -> Vec<String> {
+        self.users
+            .iter()
+            .map(|u| format!("user {u}"))
+            .chain(self.groups.iter().map(|g| format!("group {g}")))
+            .collect()
+    }
+}
+
 /// A spec's guard: the mode it asks for, what it admits, and the policies
 /// rendered for it alone (`None` when off, or when its Kubernetes version
 /// has no v1 API: `skipped` says why).
@@ -106,6 +150,8 @@ pub struct Role {
 pub struct Setting {
     pub mode: Mode,
     pub app: App,
+    /// `cluster.auditors`.
+    pub auditors: Auditors,
     pub guard: Option<Guard>,
     /// Why no guard is rendered although the mode is not `off`.
     pub skipped: Option<String>,
@@ -118,6 +164,8 @@ pub struct Guard {
     pub mode: Mode,
     pub actions: Vec<&'static str>,
     pub apps: Vec<String>,
+    /// Who may run Dapr probes under the namespace's apps' app-ids.
+    pub auditors: Auditors,
     pub policies: Vec<Policy>,
 }
 
@@ -148,4 +196,29 @@ pub struct Validation {
     pub message: String,
     /// `Forbidden` (HTTP 403) rather than the default `Invalid`.
     pub reason: &'static str,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_shared_namespace_admits_only_the_auditors_every_spec_names() {
+        let named = |users: &[&str], groups: &[&str]| Auditors {
+            users: users.iter().map(|u| u.to_string()).collect(),
+            groups: groups.iter().map(|g| g.to_string()).collect(),
+        };
+        let a = named(&["ci", "alice"], &["sec"]);
+        let b = named(&["ci"], &["sec", "ops"]);
+        assert_eq!(
+            Auditors::common([&a, &b].into_iter()),
+            named(&["ci"], &["sec"])
+        );
+        assert_eq!(
+            Auditors::common([&a, &Auditors::default()].into_iter()),
+            Auditors::default()
+        );
+        assert!(Auditors::common(std::iter::empty()).is_empty());
+        assert_eq!(a.described(), ["user ci", "user alice", "group sec"]);
+    }
 }

@@ -99,6 +99,18 @@ pub const ALL_SERVICE_ACCOUNTS_GROUP: &str = "system:serviceaccounts";
 pub const SERVICE_ACCOUNT_GROUP_PREFIX: &str = "system:serviceaccounts:";
 pub const SERVICE_ACCOUNT_USER_PREFIX: &str = "system:serviceaccount:";
 
+/// Identities that name everybody, or nobody in particular (kubernetes
+/// `staging/src/k8s.io/apiserver/pkg/authentication/user/user.go`:
+/// `AllAuthenticated`, `AllUnauthenticated`, `Anonymous`), besides the
+/// ServiceAccount groups above: `cluster.auditors` refuses them, since an
+/// auditor may act as any Dapr app of the namespace.
+pub const EVERYBODY_GROUPS: [&str; 3] = [
+    "system:authenticated",
+    "system:unauthenticated",
+    ALL_SERVICE_ACCOUNTS_GROUP,
+];
+pub const ANONYMOUS_USER: &str = "system:anonymous";
+
 /// The container the Dapr injector adds to a pod at admission, on CREATE
 /// only (dapr/dapr v1.18.3 `pkg/injector/consts/consts.go`
 /// `SidecarContainerName = "daprd"`; the webhook matches `pods` CREATE,

@@ -97,5 +97,12 @@ pub fn risks(model: &Model) -> Vec<String> {
             "The admission guard judges objects when they are created or their pod template changes: an object that predates it keeps running until then, and ClusterRoleBindings (cluster-scoped) are outside it.".into(),
         );
     }
+    if setting.mode != Mode::Off && setting.skipped.is_none() && !setting.auditors.is_empty() {
+        risks.push(format!(
+            "The auditors of cluster.auditors ({}) may start pods whose Dapr sidecar runs under the app-id of any Dapr app of {}: with it they hold that app's secret scope, components and the calls other apps admit from it. The live audit needs this for checks 15 to 17; name only the identity that runs it.",
+            setting.auditors.described().join(", "),
+            model.namespace
+        ));
+    }
     risks
 }

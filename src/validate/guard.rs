@@ -5,14 +5,67 @@
 //! ([`crate::guard::Setting::skipped`]).
 
 use super::Validator;
+use super::formats;
 use crate::diagnostics::Problem;
-use crate::guard::{self, Mode};
+use crate::guard::{self, Auditors, Mode};
+use crate::platform::admission;
 use crate::spec;
 
 /// The field path of the setting, as problems name it.
 pub const GUARD_FIELD: &str = "cluster.guard";
+/// Who may run the live audit's Dapr probes under an app's app-id.
+pub const AUDITORS_FIELD: &str = "cluster.auditors";
+/// The most names of each kind: a handful of CI identities.
+const MAX_AUDITORS: usize = 20;
 
 impl Validator {
+    /// `cluster.auditors` as the API server names them: a ServiceAccount
+    /// `ns/name` becomes the user `system:serviceaccount:ns:name`. Refused:
+    /// a name for everybody (all authenticated users, all ServiceAccounts
+    /// of the cluster or of a namespace, anonymous), an empty or control
+    /// character name, more than [`MAX_AUDITORS`] of a kind.
+    pub(super) fn guard_auditors(&mut self, cluster: Option<&spec::Cluster>) -> Auditors {
+        let Some(written) = cluster.and_then(|c| c.auditors.as_ref()) else {
+            return Auditors::default();
+        };
+        let mut auditors = Auditors::default();
+        let lists = [
+            ("users", &written.users),
+            ("groups", &written.groups),
+            ("serviceAccounts", &written.service_accounts),
+        ];
+        for (kind, list) in lists {
+            let list = list.as_deref().unwrap_or_default();
+            if list.len() > MAX_AUDITORS {
+                self.push(
+                    Problem::new(
+                        format!("{AUDITORS_FIELD}.{kind}"),
+                        format!("{} names, at most {MAX_AUDITORS} are allowed", list.len()),
+                    )
+                    .help(
+                        "name the CI identity that runs the live audit, not every person who might",
+                    ),
+                );
+                continue;
+            }
+            for (i, name) in list.iter().enumerate() {
+                let path = format!("{AUDITORS_FIELD}.{kind}[{i}]");
+                match auditor(kind, name) {
+                    Ok(Identity::User(user)) => auditors.users.push(user),
+                    Ok(Identity::Group(group)) => auditors.groups.push(group),
+                    Err((reason, help)) => {
+                        self.push(Problem::new(path, format!("{name:?} {reason}")).help(help))
+                    }
+                }
+            }
+        }
+        auditors.users.sort();
+        auditors.users.dedup();
+        auditors.groups.sort();
+        auditors.groups.dedup();
+        auditors
+    }
+
     /// The guard's mode, and whether the spec (or harden.yaml) chose it.
     pub(super) fn guard_mode(
         &mut self,
@@ -45,6 +98,61 @@ impl Validator {
             );
         }
         mode
+    }
+}
+
+/// An auditor as the API server names it.
+enum Identity {
+    User(String),
+    Group(String),
+}
+
+/// Why a name is refused, and the fix.
+type Refusal = (String, &'static str);
+
+/// One name of `cluster.auditors.<kind>`, as a user or a group; or why
+/// not, and the fix.
+fn auditor(kind: &str, name: &str) -> Result<Identity, Refusal> {
+    let broad = "name one identity: the ServiceAccount or user that runs the live audit in CI";
+    if name.trim().is_empty() || name.chars().any(char::is_control) || name.len() > 253 {
+        return Err((
+            "is not a name (empty, too long or with control characters)".into(),
+            broad,
+        ));
+    }
+    match kind {
+        "serviceAccounts" => {
+            let Some((namespace, account)) = name.split_once('/') else {
+                return Err((
+                    "is not namespace/name".into(),
+                    "write the ServiceAccount as <namespace>/<name>, e.g. ci/harden-audit",
+                ));
+            };
+            formats::dns1123_label(namespace)
+                .and_then(|()| formats::dns1123_subdomain(account))
+                .map_err(|reason| (format!("is not namespace/name: {reason}"), broad))?;
+            Ok(Identity::User(format!(
+                "{}{namespace}:{account}",
+                admission::SERVICE_ACCOUNT_USER_PREFIX
+            )))
+        }
+        "groups" => {
+            if admission::EVERYBODY_GROUPS.contains(&name)
+                || name.starts_with(admission::SERVICE_ACCOUNT_GROUP_PREFIX)
+            {
+                return Err((
+                    "names a whole class of users, each of whom could act as any Dapr app of the namespace".into(),
+                    broad,
+                ));
+            }
+            Ok(Identity::Group(name.to_string()))
+        }
+        _ => {
+            if name == admission::ANONYMOUS_USER {
+                return Err(("is every unauthenticated request".into(), broad));
+            }
+            Ok(Identity::User(name.to_string()))
+        }
     }
 }
 
@@ -114,6 +222,73 @@ workload:
         let off = format!("{spec}cluster:\n  guard: off\n");
         let parsed = crate::load::parse_spec(&off, "web.yaml").unwrap();
         assert!(crate::validate::validate(&parsed.value, &[], "web.yaml").is_ok());
+    }
+
+    #[test]
+    fn auditors_become_user_and_group_names() {
+        let named = setting(
+            "cluster:\n  auditors:\n    serviceAccounts: [ci/harden-audit, ci/harden-audit]\n    users: [alice@example.com]\n    groups: [platform-auditors]\n",
+            None,
+        )
+        .unwrap();
+        assert_eq!(
+            named.auditors.users,
+            ["alice@example.com", "system:serviceaccount:ci:harden-audit"]
+        );
+        assert_eq!(named.auditors.groups, ["platform-auditors"]);
+        assert_eq!(named.guard.unwrap().auditors, named.auditors);
+        assert!(setting("", None).unwrap().auditors.is_empty());
+    }
+
+    #[test]
+    fn auditors_that_name_everybody_or_nothing_are_refused() {
+        for (section, path, says) in [
+            (
+                "groups: [system:authenticated]",
+                "cluster.auditors.groups[0]",
+                "whole class",
+            ),
+            (
+                "groups: [system:serviceaccounts]",
+                "cluster.auditors.groups[0]",
+                "whole class",
+            ),
+            (
+                "groups: [\"system:serviceaccounts:ci\"]",
+                "cluster.auditors.groups[0]",
+                "whole class",
+            ),
+            (
+                "users: [system:anonymous]",
+                "cluster.auditors.users[0]",
+                "unauthenticated",
+            ),
+            ("users: [\"\"]", "cluster.auditors.users[0]", "not a name"),
+            (
+                "serviceAccounts: [harden-audit]",
+                "cluster.auditors.serviceAccounts[0]",
+                "namespace/name",
+            ),
+            (
+                "serviceAccounts: [CI/x]",
+                "cluster.auditors.serviceAccounts[0]",
+                "namespace/name",
+            ),
+        ] {
+            let error = setting(&format!("cluster:\n  auditors:\n    {section}\n"), None)
+                .expect_err(section);
+            assert!(
+                error.contains(path) && error.contains(says),
+                "{section}: {error}"
+            );
+        }
+        let many: Vec<String> = (0..21).map(|i| format!("u{i}")).collect();
+        let error = setting(
+            &format!("cluster:\n  auditors:\n    users: [{}]\n", many.join(", ")),
+            None,
+        )
+        .unwrap_err();
+        assert!(error.contains("21 names, at most 20"), "{error}");
     }
 
     #[test]

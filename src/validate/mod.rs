@@ -260,6 +260,7 @@ impl Validator {
         );
         let metadata_probe = preflight::metadata_probe(&self.profile);
         let guard_mode = self.guard_mode(cluster.as_ref(), &compliance, pss_version.as_deref());
+        let auditors = self.guard_auditors(cluster.as_ref());
         let mut model = Model {
             preflight,
             metadata_probe,
@@ -290,7 +291,7 @@ impl Validator {
         if let Some(dapr) = &mut model.dapr {
             dapr.annotations = dapr.pod_annotations(model.workload.port);
         }
-        model.guard = Some(crate::guard::setting(&model, guard_mode));
+        model.guard = Some(crate::guard::setting(&model, guard_mode, auditors));
         Some(model)
     }
 

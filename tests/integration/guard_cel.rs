@@ -769,6 +769,7 @@ fn every_tampered_object_is_refused_by_its_rule() {
             operation: tampered.operation,
             object: &tampered.object,
             old: tampered.old.as_ref(),
+            user: None,
         };
         let refused: Vec<String> = policies
             .iter()
@@ -905,4 +906,96 @@ fn objects_that_predate_the_guard_can_be_scaled_but_not_changed() {
     relabelled["spec"]["template"]["metadata"]["labels"]["tier"] = json!("web");
     assert!(!update(&policies, &old, &relabelled, "").is_empty());
     assert!(!create(&policies, &pod_of(&old, false)).is_empty());
+}
+
+/// `cluster.auditors`: the Dapr probe of a named auditor (a ServiceAccount,
+/// or a member of a named group) may run under the app-id of an app of the
+/// namespace, so the live audit's checks 15 to 17 run under a deny guard;
+/// anybody else's is still refused by `dapr-annotations`, and an auditor's
+/// under an app-id foreign to the namespace too.
+#[test]
+fn auditors_may_run_dapr_probes_under_the_apps_app_id_and_nobody_else() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(root.join("specs/orders.yaml")).unwrap()
+        + "cluster:\n  guard: deny\n  auditors:\n    serviceAccounts: [ci/harden-audit]\n    groups: [platform-auditors]\n";
+    let model = harden::load::load_spec_text(&text, "specs/orders.yaml").expect("valid");
+    let files = render(&model, &Templates::embedded().unwrap()).expect("renders");
+    let documents: Vec<Value> = files
+        .iter()
+        .filter(|f| f.name.ends_with(".yaml"))
+        .flat_map(|f| harden::yaml::parse_stream(&f.content).unwrap())
+        .collect();
+    let policies = policies(&documents);
+    let (app, namespace) = (model.name.as_str(), model.namespace.as_str());
+    let app_id = model
+        .dapr
+        .as_ref()
+        .expect("orders uses Dapr")
+        .app_id
+        .clone();
+    let ci = json!({"username": "system:serviceaccount:ci:harden-audit", "groups": ["system:serviceaccounts", "system:authenticated"]});
+    let member =
+        json!({"username": "alice", "groups": ["platform-auditors", "system:authenticated"]});
+    let other = json!({"username": "system:serviceaccount:ci:deployer", "groups": ["system:serviceaccounts"]});
+    let judged = |user: &Value, app_id: &str| -> Vec<String> {
+        let pod = dapr_probe_pod(app, namespace, app_id, Some("orders-dapr-config"), false);
+        policies
+            .iter()
+            .flat_map(|p| {
+                judge(
+                    p,
+                    &Request {
+                        operation: "CREATE",
+                        object: &pod,
+                        old: None,
+                        user: Some(user),
+                    },
+                    "",
+                )
+                .unwrap_or_default()
+            })
+            .collect()
+    };
+    assert_eq!(judged(&ci, &app_id), Vec::<String>::new());
+    assert_eq!(judged(&member, &app_id), Vec::<String>::new());
+    for (user, id) in [
+        (&other, app_id.as_str()),
+        (&ci, "shipping"),
+        (&member, "payments"),
+    ] {
+        let refused = judged(user, id);
+        assert!(
+            refused.len() == 1 && refused[0].contains("dapr-annotations"),
+            "{user} under {id}: {refused:?}"
+        );
+    }
+    // A probe app-id stays open to everybody.
+    assert_eq!(
+        judged(&other, "harden-probe-0a1b2c3d"),
+        Vec::<String>::new()
+    );
+    // Without auditors the same rule refuses the CI account too.
+    let plain = example("specs/orders.yaml");
+    let plain_policies = crate::support::admission::policies(&plain);
+    let pod = dapr_probe_pod(app, namespace, &app_id, Some("orders-dapr-config"), false);
+    let refused: Vec<String> = plain_policies
+        .iter()
+        .flat_map(|p| {
+            judge(
+                p,
+                &Request {
+                    operation: "CREATE",
+                    object: &pod,
+                    old: None,
+                    user: Some(&ci),
+                },
+                "",
+            )
+            .unwrap_or_default()
+        })
+        .collect();
+    assert!(
+        refused.iter().any(|m| m.contains("dapr-annotations")),
+        "{refused:?}"
+    );
 }

@@ -492,7 +492,7 @@ fn accepted_signature_regexps_stay_one_value() {
 /// implementation, and the data reads back as the values written.
 #[test]
 fn hostile_strings_cannot_change_the_guards_cel() {
-    use harden::guard::{App, Mode, Role, build};
+    use harden::guard::{App, Auditors, Mode, Role, build};
     let payloads = [
         "x' || true || '",
         "x\\' || true || \\'",
@@ -517,11 +517,21 @@ fn hostile_strings_cannot_change_the_guards_cel() {
         }),
         dapr_annotations: vec![("dapr.io/app-id".into(), format!("web{text}"))],
     };
+    // Auditors (`cluster.auditors`) named by the payload too.
+    let auditors = |text: &str| Auditors {
+        users: vec![format!("ci{text}")],
+        groups: vec![format!("auditors{text}")],
+    };
     let plain = app("");
-    let plain_guard = build("shop", Mode::Deny, &[&plain]);
+    let plain_guard = build("shop", Mode::Deny, &[&plain], &auditors(""));
     for payload in payloads {
         let hostile = app(payload);
-        let guard = build(&format!("shop{payload}"), Mode::Deny, &[&hostile]);
+        let guard = build(
+            &format!("shop{payload}"),
+            Mode::Deny,
+            &[&hostile],
+            &auditors(payload),
+        );
         // Its file reads back as the objects built, at their lines.
         let (_, written) = harden::render::guard_file(&guard, "s.yaml");
         let fields = written
@@ -539,6 +549,36 @@ fn hostile_strings_cannot_change_the_guards_cel() {
             for variable in &policy.variables {
                 let program = cel::Program::compile(&variable.expression)
                     .unwrap_or_else(|e| panic!("{payload:?}: {}: {e:?}", variable.expression));
+                if variable.name == "appIds" {
+                    let value = program.execute(&cel::Context::default()).unwrap();
+                    let cel::Value::List(ids) = value else {
+                        panic!("appIds is not a list")
+                    };
+                    assert_eq!(*ids, vec![cel::Value::from(format!("web{payload}"))]);
+                }
+                if variable.name == "auditor" {
+                    // Exactly the named user or group is an auditor.
+                    let cases = [
+                        (format!("ci{payload}"), vec![], true),
+                        ("ci".into(), vec![format!("auditors{payload}")], true),
+                        ("ci".into(), vec!["auditors".into()], false),
+                        (format!("ci{payload}x"), vec![], false),
+                    ];
+                    for (username, groups, expected) in cases {
+                        let mut context = cel::Context::default();
+                        context.add_variable_from_value(
+                            "request",
+                            crate::support::admission::cel(&serde_json::json!({
+                                "userInfo": {"username": username, "groups": groups}
+                            })),
+                        );
+                        assert_eq!(
+                            program.execute(&context).unwrap(),
+                            cel::Value::Bool(expected),
+                            "{payload:?}: {username:?} {groups:?}"
+                        );
+                    }
+                }
                 if ["images", "accounts", "roles", "dapr"].contains(&variable.name.as_str()) {
                     let value = program.execute(&cel::Context::default()).unwrap();
                     let cel::Value::Map(map) = value else {

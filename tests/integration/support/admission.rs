@@ -51,6 +51,15 @@ pub struct Request<'a> {
     pub operation: &'a str,
     pub object: &'a Value,
     pub old: Option<&'a Value>,
+    /// `request.userInfo` (`username`, `groups`); `None`: a cluster
+    /// administrator's, who is no auditor ([`admin`]).
+    pub user: Option<&'a Value>,
+}
+
+/// The user of a request that names none: `kubectl` as a kind cluster's
+/// administrator (the API server always sets `userInfo`).
+pub fn admin() -> Value {
+    json!({"username": "kubernetes-admin", "groups": ["kubeadm:cluster-admins", "system:authenticated"]})
 }
 
 /// A rendered policy with its compiled expressions.
@@ -192,6 +201,7 @@ pub fn judge(policy: &Policy, request: &Request, subresource: &str) -> Option<Ve
             "namespace": namespace,
             "kind": {"kind": object["kind"]},
             "subResource": subresource,
+            "userInfo": request.user.cloned().unwrap_or_else(admin),
         })),
     );
     for condition in &policy.conditions {
@@ -254,6 +264,7 @@ pub fn create(policies: &[Policy], object: &Value) -> Vec<String> {
             operation: "CREATE",
             object,
             old: None,
+            user: None,
         },
         "",
     )
@@ -266,6 +277,7 @@ pub fn update(policies: &[Policy], old: &Value, object: &Value, subresource: &st
             operation: "UPDATE",
             object,
             old: Some(old),
+            user: None,
         },
         subresource,
     )

@@ -1104,6 +1104,7 @@ pub fn judge_guard(pod: &Value, guard: &[Value]) -> (Option<String>, Vec<String>
         operation: "CREATE",
         object: pod,
         old: None,
+        user: None,
     };
     let mut refusal = None;
     let mut warnings = Vec::new();

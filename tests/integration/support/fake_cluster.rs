@@ -1098,13 +1098,25 @@ pub fn judge(pod: &Value, level: &str, version: &str) -> Option<String> {
 /// and, for a warning, "Validation failed for ValidatingAdmissionPolicy 'P'
 /// with binding 'B': MESSAGE" (same file; not verified upstream, so the
 /// scripts match only the guard's own rule text in either).
+///
+/// The request's user is the administrator's, or FAKE_USER with the
+/// comma-separated FAKE_GROUPS (an auditor of `cluster.auditors`).
 pub fn judge_guard(pod: &Value, guard: &[Value]) -> (Option<String>, Vec<String>) {
     let policies = admission::policies(guard);
+    let user = std::env::var("FAKE_USER").ok().map(|username| {
+        let groups: Vec<String> = std::env::var("FAKE_GROUPS")
+            .unwrap_or_default()
+            .split(',')
+            .filter(|g| !g.is_empty())
+            .map(str::to_string)
+            .collect();
+        serde_json::json!({"username": username, "groups": groups})
+    });
     let request = admission::Request {
         operation: "CREATE",
         object: pod,
         old: None,
-        user: None,
+        user: user.as_ref(),
     };
     let mut refusal = None;
     let mut warnings = Vec::new();

@@ -4,6 +4,7 @@
 //! not called.
 
 use super::Header;
+use crate::model::guard::Mode;
 use crate::model::{Model, Protocol};
 
 /// Writes the live audit's variables.
@@ -11,6 +12,8 @@ pub fn write(model: &Model, header: &mut Header) {
     app(model, header);
     preflight(model, header);
     checks(model, header);
+    guard(model, header);
+    dapr_probes(model, header);
 }
 
 /// The app, its workload and Dapr (checks 1 to 10).
@@ -220,4 +223,97 @@ fn checks(model: &Model, header: &mut Header) {
             sigstore.exit_no_matching_signature,
         )
         .number("COSIGN_NO_CERTIFICATE", sigstore.exit_no_certificate);
+}
+
+/// Check 13, the admission guard: `GUARD_MODE` is empty when the guard is
+/// off; `GUARD_NOT_RENDERED` says why none is rendered although it is on.
+fn guard(model: &Model, header: &mut Header) {
+    let setting = model.guard.as_ref().filter(|g| g.mode != Mode::Off);
+    let rendered = setting.and_then(|g| match (&g.skipped, &g.guard) {
+        (None, Some(guard)) => Some(guard),
+        _ => None,
+    });
+    let not_rendered = match setting {
+        Some(g) if rendered.is_none() => format!(
+            "no guard is rendered: {}",
+            g.skipped.as_deref().unwrap_or_default()
+        ),
+        _ => String::new(),
+    };
+    // Deny 3, Warn 2, Audit 1: a binding may enforce the spec's mode or more.
+    let strength = match setting.map(|g| g.mode) {
+        Some(Mode::Deny) => 3,
+        Some(Mode::Warn) => 2,
+        Some(Mode::Audit) => 1,
+        _ => 0,
+    };
+    header
+        .var("GUARD_MODE", setting.map_or("", |g| g.mode.name()))
+        .var("GUARD_NOT_RENDERED", not_rendered)
+        .number("GUARD_STRENGTH", strength)
+        .array(
+            "GUARD_POLICIES",
+            rendered
+                .into_iter()
+                .flat_map(|g| &g.policies)
+                .map(|p| p.name.as_str()),
+        )
+        .var(
+            "GUARD_ACTIONS",
+            rendered.map(|g| g.actions.join(" ")).unwrap_or_default(),
+        );
+}
+
+/// Checks 14 to 17, the Dapr probes: each empty when it does not apply.
+fn dapr_probes(model: &Model, header: &mut Header) {
+    let dapr = model.dapr.as_ref();
+    let live = &model.facts.dapr_live;
+    header
+        .var(
+            "APP_TOKEN_SECRET",
+            dapr.and_then(|d| d.app_token.as_ref())
+                .map_or("", |t| t.secret_name.as_str()),
+        )
+        .flag(
+            "DAPR_SECRET_PROBE",
+            dapr.is_some_and(|d| d.secret_probe.is_some()),
+        )
+        .flag(
+            "DAPR_OPERATION_PROBE",
+            dapr.is_some_and(|d| d.operation_probe.is_some()),
+        )
+        .number("SECRET_DENIED_STATUS", live.secret_denied_status)
+        .var("SECRET_DENIED_CODE", live.secret_denied_code)
+        .var(
+            "SECRET_STORE_NOT_FOUND_CODE",
+            live.secret_store_not_found_code,
+        )
+        .var(
+            "SECRET_STORES_NOT_CONFIGURED_CODE",
+            live.secret_stores_not_configured_code,
+        )
+        .var("SECRET_GET_ERROR_CODE", live.secret_get_error_code)
+        .var("DAPR_INVOKE_ERROR_CODE", live.invoke_error_code);
+    let workflow = dapr.and_then(|d| d.workflow_policy.as_ref().map(|w| (d, w)));
+    let mut callers: Vec<&str> = workflow
+        .into_iter()
+        .flat_map(|(_, w)| &w.callers)
+        .map(|c| c.app_id.as_str())
+        .collect();
+    callers.sort_unstable();
+    header
+        .var(
+            "WORKFLOW_POLICY",
+            workflow.map_or("", |(_, w)| w.name.as_str()),
+        )
+        .var(
+            "WORKFLOW_APP_ID",
+            workflow.map_or("", |(d, _)| d.app_id.as_str()),
+        )
+        .var("WORKFLOW_CALLERS", callers.join(" "))
+        .var("WORKFLOW_POLICY_RESOURCE", live.workflow_policy_resource)
+        .var(
+            "METADATA_WORKFLOW_POLICIES",
+            live.metadata_workflow_policies,
+        );
 }

@@ -317,3 +317,62 @@ fn dapr_probes(model: &Model, header: &mut Header) {
             live.metadata_workflow_policies,
         );
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn header(spec: &str) -> String {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("specs")
+            .join(spec);
+        let text = std::fs::read_to_string(path).expect("example spec");
+        let model =
+            crate::load::load_spec_text_as(&text, spec, spec, None).expect("example spec is valid");
+        let mut header = Header::default();
+        write(&model, &mut header);
+        header.into_text()
+    }
+
+    /// A check that does not apply finds its variables empty, which the
+    /// script tests at run time.
+    #[test]
+    fn checks_that_do_not_apply_find_their_variables_empty() {
+        let hello = header("hello.yaml");
+        for line in [
+            "DAPR_ENABLED='false'",
+            "COMPONENTS=()",
+            "UNLISTED_HOST=''",
+            "IMAGE_POLICY=''",
+            "COSIGN_ARGS=()",
+            "APP_TOKEN_SECRET=''",
+            "DAPR_SECRET_PROBE=''",
+            "WORKFLOW_POLICY=''",
+            "DNS_LOOKUP='kubernetes.default'",
+        ] {
+            assert!(hello.lines().any(|l| l == line), "{line}:\n{hello}");
+        }
+        assert!(!hello.contains("HARDEN_COSIGN_KEY"), "{hello}");
+    }
+
+    /// Checkout has hostname rules (one a pattern), a signature, an app
+    /// token and the guard in deny mode.
+    #[test]
+    fn checks_that_apply_find_the_spec_s_values() {
+        let checkout = header("checkout.yaml");
+        for line in [
+            "DAPR_ENABLED='true'",
+            "HOST_TARGETS=('api.stripe.com:443' 'checkout-receipts.s3.eu-west-1.amazonaws.com:443')",
+            "HOST_PATTERNS=('*.ingest.de.sentry.io')",
+            "UNLISTED_HOST='example.com:443'",
+            "IMAGE_POLICY='checkout-checkout'",
+            "APP_TOKEN_SECRET='checkout-dapr-app-token'",
+            "GUARD_MODE='deny'",
+            "GUARD_STRENGTH='3'",
+            "GUARD_ACTIONS='Deny Audit'",
+            "DNS_LOOKUP='checkout.checkout.svc.cluster.local'",
+        ] {
+            assert!(checkout.lines().any(|l| l == line), "{line}:\n{checkout}");
+        }
+    }
+}

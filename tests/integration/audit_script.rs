@@ -429,10 +429,22 @@ fn hostname_egress_is_probed_both_ways() {
         check["evidence"],
         "unlisted example.com is reachable by name"
     );
-    // Specs without hostnames have no check 11.
+    // Specs without hostnames have no check 11: the script has no hostname
+    // to try, so it does not run it.
     let dir = rendered("task-api");
     let script = std::fs::read_to_string(dir.path().join(dir.script("audit"))).unwrap();
-    assert!(!script.contains("check_egress_hosts"));
+    assert!(script.contains("\nUNLISTED_HOST=''\n"));
+    let without = self::run(&dir, "audit", "compliant", true, &["--json"]);
+    let report: serde_json::Value =
+        serde_json::from_str(&without.stdout).unwrap_or_else(|e| panic!("{e}: {}", without.output));
+    let ids: Vec<&str> = report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    assert!(!ids.contains(&"11"), "{ids:?}");
+    assert!(ids.contains(&"10"), "{ids:?}");
 }
 
 #[test]

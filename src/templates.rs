@@ -12,6 +12,13 @@
 //!   own `${#x[@]}`, `[%s]` in printf formats and `{{` need no escaping, and a
 //!   formatter that prints every string single-quoted for the shell.
 //!
+//! The live scripts' bodies are no templates: `*.body.sh` files (verbatim
+//! parts) that a template pastes with `[= verbatim("audit.body.sh") =]`,
+//! uncompiled. Every value a body needs is in the header Rust writes
+//! ([`crate::scripts`]); minijinja's lexer walks every character of a
+//! template (about 12.6 instructions a byte, 0.65 million for the audit
+//! body alone), which a part it never compiles does not cost.
+//!
 //! A failure in here is a bug in `harden`, not in the user's spec.
 
 use std::collections::BTreeMap;
@@ -46,6 +53,15 @@ impl Flavor {
             Flavor::Yaml
         }
     }
+}
+
+/// The suffix of a verbatim part: a file of `templates/` pasted into a
+/// template's output as it is (`verbatim(name)`), never compiled.
+pub const VERBATIM_SUFFIX: &str = ".body.sh";
+
+/// Whether `name` is a verbatim part rather than a template.
+pub fn is_verbatim(name: &str) -> bool {
+    name.ends_with(VERBATIM_SUFFIX)
 }
 
 /// The compiled template environments.
@@ -113,7 +129,10 @@ impl Templates {
                 .and_then(|n| n.to_str())
                 .unwrap_or_default()
                 .to_string();
-            if !path.is_file() || name.starts_with('.') || !name.ends_with(".j2") {
+            if !path.is_file()
+                || name.starts_with('.')
+                || !(name.ends_with(".j2") || is_verbatim(&name))
+            {
                 continue;
             }
             let file = display_path(&path);
@@ -146,7 +165,34 @@ impl Templates {
         let mut shell = environment(Flavor::Shell)?;
         let mut markdown = environment(Flavor::Markdown)?;
         let mut overridden = BTreeMap::new();
+        // The organisation's verbatim parts, and the function that pastes
+        // one (theirs, else the embedded).
+        let parts: BTreeMap<String, String> = overrides
+            .iter()
+            .filter(|(name, _)| is_verbatim(name))
+            .map(|(name, (_, source))| (name.clone(), source.clone()))
+            .collect();
+        shell.add_function("verbatim", move |name: &str| -> Result<Value, Error> {
+            let text = match parts.get(name) {
+                Some(text) => text.as_str(),
+                None => TEMPLATES
+                    .get_file(name)
+                    .filter(|_| is_verbatim(name))
+                    .and_then(|f| f.contents_utf8())
+                    .ok_or_else(|| {
+                        Error::new(
+                            ErrorKind::TemplateNotFound,
+                            format!("no verbatim part {name}"),
+                        )
+                    })?,
+            };
+            Ok(Value::from_safe_string(text.to_string()))
+        });
         for (name, (path, source)) in overrides {
+            if is_verbatim(name) {
+                overridden.insert(name.clone(), path.clone());
+                continue;
+            }
             let target = match Flavor::of(name) {
                 Flavor::Yaml => &mut yaml,
                 Flavor::Shell => &mut shell,
@@ -391,6 +437,56 @@ mod tests {
     use super::*;
 
     #[test]
+    fn verbatim_parts_hold_no_template_tag_and_each_is_pasted() {
+        let sources = Templates::sources();
+        let parts: Vec<&(String, &str)> = sources
+            .iter()
+            .filter(|(name, _)| is_verbatim(name))
+            .collect();
+        assert!(!parts.is_empty());
+        for (name, text) in &parts {
+            // A tag here would be printed, not run: the value belongs in
+            // the header (crate::scripts).
+            for marker in ["[=", "=]", "<%", "%>", "<#", "#>"] {
+                assert!(!text.contains(marker), "{name} holds {marker}");
+            }
+            let call = format!("verbatim(\"{name}\")");
+            assert!(
+                sources
+                    .iter()
+                    .any(|(t, text)| t.ends_with(".sh.j2") && text.contains(&call)),
+                "no template pastes {name}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_organisation_replaces_a_verbatim_part() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("audit.body.sh"), "echo ours\n").unwrap();
+        let templates = Templates::with_overrides(dir.path()).unwrap();
+        let shell = &templates.shell;
+        let pasted = shell
+            .render_str("[= verbatim(\"audit.body.sh\") =]", ())
+            .unwrap();
+        assert_eq!(pasted, "echo ours\n");
+        assert!(templates.custom_file("audit.body.sh").is_some());
+        let embedded = Templates::embedded().unwrap();
+        let pasted = embedded
+            .shell
+            .render_str("[= verbatim(\"audit.body.sh\") =]", ())
+            .unwrap();
+        assert!(pasted.len() > 10_000);
+        assert!(
+            embedded
+                .shell
+                .render_str("[= verbatim(\"01-namespace.yaml.j2\") =]", ())
+                .is_err(),
+            "only verbatim parts are pasted"
+        );
+    }
+
+    #[test]
     fn yaml_strings_are_json_quoted_with_or_without_escapes() {
         let environment = base_environment(Flavor::Yaml).unwrap();
         for text in [
@@ -430,7 +526,7 @@ mod tests {
         let templates = Templates::embedded().expect("environments build");
         let names = Templates::names();
         assert!(names.len() >= 8);
-        for name in &names {
+        for name in names.iter().filter(|n| !is_verbatim(n)) {
             let environment = match Flavor::of(name) {
                 Flavor::Yaml => &templates.yaml,
                 Flavor::Shell => &templates.shell,

@@ -829,7 +829,7 @@ check_secret_scope() {
   local rule tried="a read of $SECRET_KEY from store $SECRET_STORE (it allows: ${SECRET_ALLOWED:-nothing}) under app-id $DAPR_APP_ID and Configuration $DAPR_CONFIG"
   if ! secret_probe; then
     if rule=$(guard_refused); then
-      record skip 15 "$title" "the admission guard refused the probe under the app's app-id $DAPR_APP_ID (rule $rule): it admits no other pod under that app-id, which is itself a protection; the check runs where cluster.guard is warn or audit"
+      record skip 15 "$title" "the admission guard refused the probe under the app's app-id $DAPR_APP_ID (rule $rule): it admits no other pod under that app-id, which is itself a protection; the check runs where cluster.guard is warn or audit, or for an auditor named in cluster.auditors"
     else
       record bad 15 "$title" "$PROBE_ERROR"
     fi
@@ -871,7 +871,7 @@ check_operations() {
   local status by evidence rule
   if ! operation_probe; then
     if rule=$(guard_refused); then
-      record skip 16 "$title" "the admission guard refused the probe under caller $ACL_CALLER's app-id in namespace $ACL_CALLER_NAMESPACE (rule $rule): it admits no other pod under that app-id, which is itself a protection; the check runs where cluster.guard is warn or audit"
+      record skip 16 "$title" "the admission guard refused the probe under caller $ACL_CALLER's app-id in namespace $ACL_CALLER_NAMESPACE (rule $rule): it admits no other pod under that app-id, which is itself a protection; the check runs where cluster.guard is warn or audit, or for an auditor named in cluster.auditors"
     else
       record bad 16 "$title" "$PROBE_ERROR"
     fi
@@ -943,7 +943,7 @@ check_workflow_access() {
 curl -s http://127.0.0.1:3500/v1.0/metadata | sed -n "s/.*\"'"$METADATA_WORKFLOW_POLICIES"'\":\[\([^]]*\)\].*/\1/p" | tr "{}," "\n\n\n" | sed -n "s/^\"name\":\"\(.*\)\"$/POLICY \1/p"
 echo "METADATA-DONE"' "$app_id"; then
     if rule=$(guard_refused); then
-      record skip 17 "$title" "WorkflowAccessPolicy $policy is in the cluster as rendered (scoped to $app_id, callers '${wanted}'); whether a sidecar loads it was not checked: the admission guard refused the probe under app-id $app_id (rule $rule), as it refuses any pod but the app's under that app-id; the check runs where cluster.guard is warn or audit"
+      record skip 17 "$title" "WorkflowAccessPolicy $policy is in the cluster as rendered (scoped to $app_id, callers '${wanted}'); whether a sidecar loads it was not checked: the admission guard refused the probe under app-id $app_id (rule $rule), as it refuses any pod but the app's under that app-id; the check runs where cluster.guard is warn or audit, or for an auditor named in cluster.auditors"
     else
       record bad 17 "$title" "$PROBE_ERROR"
     fi

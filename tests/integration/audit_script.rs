@@ -1925,7 +1925,7 @@ fn a_secret_outside_the_scope_is_refused_and_passed_without_it() {
         result_of(&audit, "15"),
         (
             "skip".to_string(),
-            "the admission guard refused the probe under the app's app-id task-api (rule dapr-annotations): it admits no other pod under that app-id, which is itself a protection; the check runs where cluster.guard is warn or audit".to_string()
+            "the admission guard refused the probe under the app's app-id task-api (rule dapr-annotations): it admits no other pod under that app-id, which is itself a protection; the check runs where cluster.guard is warn or audit, or for an auditor named in cluster.auditors".to_string()
         ),
         "{}",
         audit.output
@@ -1935,6 +1935,20 @@ fn a_secret_outside_the_scope_is_refused_and_passed_without_it() {
         "{}",
         audit.state
     );
+    // The same deny guard, with the CI account that runs the audit named
+    // in cluster.auditors: its probe may take the app-id, nobody else's.
+    let audited = with_secret_store("deny\n  auditors:\n    serviceAccounts: [ci/harden-audit]");
+    let ci = [
+        ("FAKE_USER", "system:serviceaccount:ci:harden-audit"),
+        (
+            "FAKE_GROUPS",
+            "system:serviceaccounts,system:serviceaccounts:ci",
+        ),
+    ];
+    let audit = run_with(&audited, "audit", "compliant", true, &["--json"], &ci);
+    assert_eq!(result_of(&audit, "15").0, "pass", "{}", audit.output);
+    let audit = run(&audited, "audit", "compliant", true, &["--json"]);
+    assert_eq!(result_of(&audit, "15").0, "skip", "{}", audit.output);
     let dir = with_secret_store("warn");
     let audit = run(&dir, "audit", "compliant", true, &["--json"]);
     assert_eq!(
@@ -2070,7 +2084,7 @@ fn the_workflow_access_policy_is_read_and_loaded_for_the_app_id() {
         result_of(&audit, "17"),
         (
             "skip".to_string(),
-            "WorkflowAccessPolicy orders-workflow-access is in the cluster as rendered (scoped to orders, callers 'shipping'); whether a sidecar loads it was not checked: the admission guard refused the probe under app-id orders (rule dapr-annotations), as it refuses any pod but the app's under that app-id; the check runs where cluster.guard is warn or audit".to_string()
+            "WorkflowAccessPolicy orders-workflow-access is in the cluster as rendered (scoped to orders, callers 'shipping'); whether a sidecar loads it was not checked: the admission guard refused the probe under app-id orders (rule dapr-annotations), as it refuses any pod but the app's under that app-id; the check runs where cluster.guard is warn or audit, or for an auditor named in cluster.auditors".to_string()
         ),
         "{}",
         audit.output

@@ -163,3 +163,78 @@ fn operation_probe(model: &Model, dapr: Option<&Dapr>, header: &mut Header) {
         .var("ACL_DENIED_MESSAGE", live.acl_denied_message)
         .var("INVOKE_ERROR_CODE", live.invoke_error_code);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn header_of(spec: &str) -> String {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("specs")
+            .join(format!("{spec}.yaml"));
+        let model = crate::load::load_spec(&path).expect("example spec is valid");
+        let mut header = Header::default();
+        write(&model, &mut header);
+        // A newline first: every line of it is then "\n{line}\n".
+        format!("\n{}", header.into_text())
+    }
+
+    /// Without Dapr every Dapr variable is set and empty (the scripts run
+    /// under `set -u` and test them with `[ -n ... ]`).
+    #[test]
+    fn without_dapr_the_dapr_variables_are_empty() {
+        let header = header_of("hello");
+        for name in [
+            "DAPR_CONFIG",
+            "DAPR_APP_ID",
+            "API_PROBE_PATH",
+            "TOKEN_CALLER_NAMESPACE",
+            "TOKEN_CALLER_LABELS",
+            "TOKEN_CALLER_FLOW",
+            "SECRET_STORE",
+            "SECRET_KEY",
+            "SECRET_ALLOWED",
+            "ACL_CALLER",
+            "ACL_CALLER_NAMESPACE",
+            "ACL_CALLER_LABELS",
+            "ACL_TARGET",
+            "ACL_DENIED_CALL",
+            "ACL_GRANTED_CALL",
+        ] {
+            assert!(
+                header.contains(&format!("\n{name}=''\n")),
+                "{name}: {header}"
+            );
+        }
+        assert!(header.starts_with("\nAPP='hello'\nNAMESPACE="), "{header}");
+    }
+
+    /// The app-token probe calls as the first declared caller from another
+    /// namespace that may reach the app port; the operation probe carries
+    /// the caller's app-id as both labels.
+    #[test]
+    fn the_probes_take_the_declared_callers() {
+        let checkout = header_of("checkout");
+        for line in [
+            "TOKEN_CALLER_NAMESPACE='web'",
+            "TOKEN_CALLER_LABELS='app.kubernetes.io/name=storefront'",
+            "TOKEN_CALLER_FLOW='storefront'",
+            "APP_PODS_SELECTOR='app.kubernetes.io/name=checkout,!harden.dev/probe'",
+            "APP_LABEL_YAML='    app.kubernetes.io/name: \"checkout\"'",
+        ] {
+            assert!(
+                checkout.contains(&format!("\n{line}\n")),
+                "{line}: {checkout}"
+            );
+        }
+        let orders = header_of("orders");
+        for line in [
+            "ACL_CALLER='storefront'",
+            "ACL_CALLER_NAMESPACE='web'",
+            "ACL_CALLER_LABELS='dapr.io/app-id=storefront,app.kubernetes.io/name=storefront'",
+        ] {
+            assert!(orders.contains(&format!("\n{line}\n")), "{line}: {orders}");
+        }
+        assert!(orders.contains("\nACL_TARGET='orders."), "{orders}");
+    }
+}

@@ -139,17 +139,20 @@ fn cel_map(entries: impl IntoIterator<Item = (String, String)>) -> String {
     format!("{{{}}}", entries.join(", "))
 }
 
-/// The live scripts' default probe images (`templates/_common.sh.j2`,
-/// `PROBE_IMAGE` and `CURL_IMAGE`; a test holds the two equal): a pod with
-/// the probe label may run only these, with everything else the guard asks.
+/// The live scripts' default probe images (`PROBE_IMAGE` and `CURL_IMAGE`
+/// of their header, [`crate::scripts`]): the multi-arch index digests of
+/// busybox:1.36.1 and curlimages/curl:8.10.1 as several independent public
+/// projects pin them (not checked against the registry from here). A pod
+/// with the probe label may run only these, with everything else the guard
+/// asks.
 pub const PROBE_IMAGES: [&str; 2] = [
     "docker.io/library/busybox:1.36.1@sha256:73aaf090f3d85aa34ee199857f03fa3a95c8ede2ffd4cc2cdb5b94e566b11662",
     "docker.io/curlimages/curl:8.10.1@sha256:d9b4541e214bcd85196d6e92e2753ac6d0ea699f0af5741f8c6cccbfcf00ef4b",
 ];
 
 /// The app-ids the live scripts give a probe's Dapr sidecar that must be
-/// neither the app nor a caller (`templates/audit.sh.j2`,
-/// `templates/pentest.sh.j2`: `run_probe ... "harden-probe-$(random_suffix)"`
+/// neither the app nor a caller (`templates/audit.body.sh`,
+/// `templates/pentest.body.sh`: `run_probe ... "harden-probe-$(random_suffix)"`
 /// and `"harden-attacker-$(random_suffix)"`, eight hex digits; a test holds
 /// them equal). Such an app-id is in no component's `scopes` and no
 /// access-control policy, so its sidecar gets nothing of the app's. A
@@ -272,7 +275,7 @@ fn workload_policy(namespace: &str, apps: &[&App], auditors: &Auditors) -> Polic
     // stores each value on first access). Every variable is error-free, so
     // the eager harness of `tests/integration/guard_cel.rs` sees the same.
     // The Dapr annotations of the live scripts' probe pods
-    // (`templates/_common.sh.j2`, `run_probe`): these with a fixed value,
+    // (`templates/_common.body.sh`, `run_probe`): these with a fixed value,
     // and besides them the app-id ([`PROBE_APP_ID_PATTERN`]) and a
     // Configuration.
     let keys = crate::platform::dapr::AnnotationFacts::get();
@@ -710,24 +713,13 @@ mod tests {
         assert!(too_old("v1.33").is_none());
     }
 
-    #[test]
-    fn probe_images_are_the_live_scripts_defaults() {
-        let common = include_str!("../templates/_common.sh.j2");
-        for (variable, image) in ["PROBE_IMAGE", "CURL_IMAGE"].iter().zip(PROBE_IMAGES) {
-            assert!(
-                common.contains(&format!("\n{variable}='{image}'\n")),
-                "{variable} in templates/_common.sh.j2 is not {image}"
-            );
-        }
-    }
-
     /// Every app-id the scripts give a probe's sidecar is the app's, a
     /// caller's (refused by design), or one the pattern admits.
     #[test]
     fn probe_app_ids_are_the_live_scripts() {
         let scripts = [
-            include_str!("../templates/audit.sh.j2"),
-            include_str!("../templates/pentest.sh.j2"),
+            include_str!("../templates/audit.body.sh"),
+            include_str!("../templates/pentest.body.sh"),
         ];
         let mut probe_ids = Vec::new();
         for script in scripts {
@@ -747,10 +739,10 @@ mod tests {
             "the scripts' probe app-ids changed: change PROBE_APP_ID_PATTERN with them"
         );
         // random_suffix: four random bytes in hex, the pattern's eight
-        // digits (templates/_common.sh.j2); the CEL corpus of
+        // digits (templates/_common.body.sh); the CEL corpus of
         // tests/integration/guard_cel.rs evaluates the pattern itself.
         assert!(
-            include_str!("../templates/_common.sh.j2").contains("od -An -N4 -tx1 /dev/urandom")
+            include_str!("../templates/_common.body.sh").contains("od -An -N4 -tx1 /dev/urandom")
         );
         assert_eq!(
             PROBE_APP_ID_PATTERN,

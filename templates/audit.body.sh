@@ -796,10 +796,6 @@ check_app_token() {
   esac
 }
 
-# Every refusal and warning of the admission guard starts with this
-# (crate::guard::MESSAGE_PREFIX; a test holds the two equal).
-GUARD_RULE_PREFIX='harden guard rule '
-
 # guard_refused: the last probe pod was refused by harden's admission guard
 # (in deny mode it lets no pod but the app's take the app's Dapr app-id, and
 # no pod but a caller's a caller's). Prints the id of the refusing rule.

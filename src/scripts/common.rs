@@ -16,6 +16,15 @@ use crate::model::{Dapr, DaprCall, Model};
 pub fn write(model: &Model, header: &mut Header) {
     let dapr = model.dapr.as_ref();
     header
+        .comment(
+            "The probe images by digest (harden refuses tags for apps, so its own pods\n\
+             do not use them either); the admission guard admits these on a probe pod.\n\
+             Override with --probe-image and --curl-image (a mirror, another digest).",
+        )
+        .var("PROBE_IMAGE", crate::guard::PROBE_IMAGES[0])
+        .var("CURL_IMAGE", crate::guard::PROBE_IMAGES[1])
+        .comment("Every refusal and warning of the admission guard starts with this.")
+        .var("GUARD_RULE_PREFIX", crate::guard::MESSAGE_PREFIX)
         .var("APP", &model.name)
         .var("NAMESPACE", &model.namespace)
         .var("SERVICE_ACCOUNT", &model.service_account)
@@ -206,7 +215,7 @@ mod tests {
                 "{name}: {header}"
             );
         }
-        assert!(header.starts_with("\nAPP='hello'\nNAMESPACE="), "{header}");
+        assert!(header.contains("\nAPP='hello'\nNAMESPACE="), "{header}");
     }
 
     /// The app-token probe calls as the first declared caller from another

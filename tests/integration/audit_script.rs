@@ -1762,21 +1762,6 @@ fn a_warning_guard_is_reported_as_a_warning_not_a_refusal() {
     );
 }
 
-/// Both scripts find the guard's messages by the guard's own prefix.
-#[test]
-fn the_scripts_match_the_guard_s_message_prefix() {
-    for script in ["templates/audit.sh.j2", "templates/pentest.sh.j2"] {
-        let template = std::fs::read_to_string(repo().join(script)).unwrap();
-        assert!(
-            template.contains(&format!(
-                "GUARD_RULE_PREFIX='{}'",
-                harden::guard::MESSAGE_PREFIX
-            )),
-            "{script}"
-        );
-    }
-}
-
 /// Check 14, the Dapr app token (checkout sets one; its caller storefront
 /// in namespace web may reach port 8080): daprd gets it from the Secret and
 /// the caller's probe is refused without it; an app that does not check

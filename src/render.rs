@@ -501,23 +501,12 @@ fn render_one(
     template: &str,
     context: &Value,
 ) -> Result<String, TemplateBug> {
-    let body = templates
+    let mut body = templates
         .render(template, context)
         .map_err(|e| template_bug(templates, template, format!("{e:#}")))?;
+    // Exactly one trailing newline, Unix line ends, no trailing blanks; YAML
+    // output also drops blank lines, which template macros leave behind.
     let yaml = template.ends_with(".yaml.j2");
-    // Most output needs no change (a script's 50 KB body is pasted clean):
-    // copying it line by line cost a render half a million instructions.
-    let body = if is_clean(&body, yaml) {
-        body
-    } else {
-        cleaned(&body, yaml)
-    };
-    Ok(with_document_start(body, yaml))
-}
-
-/// Exactly one trailing newline, Unix line ends, no trailing blanks; YAML
-/// output also drops blank lines, which template macros leave behind.
-fn cleaned(body: &str, yaml: bool) -> String {
     let mut clean = String::with_capacity(body.len());
     for line in body.lines() {
         // A line is blank when nothing is left once its end is trimmed
@@ -532,33 +521,21 @@ fn cleaned(body: &str, yaml: bool) -> String {
     while clean.ends_with("\n\n") {
         clean.pop();
     }
-    clean
-}
-
-/// Whether [`cleaned`] would leave `body` as it is: ASCII
-/// (so no Unicode white space to trim), no carriage return, vertical tab
-/// or form feed, no blank or tab before a line end, one newline at the
-/// end, and for YAML no blank line. Each test is a fast substring search.
-fn is_clean(body: &str, yaml: bool) -> bool {
-    body.is_ascii()
-        && !body.contains('\r')
-        && !body.contains('\x0b')
-        && !body.contains('\x0c')
-        && !body.contains(" \n")
-        && !body.contains("\t\n")
-        && body.ends_with('\n')
-        && !body.ends_with("\n\n")
-        && !(yaml && (body.starts_with('\n') || body.contains("\n\n")))
-}
-
-/// YAML output starts with an explicit document start, as yamllint and many
-/// linters expect (once: a template whose first part is left out starts
-/// with one).
-fn with_document_start(mut body: String, yaml: bool) -> String {
-    if yaml && !body.starts_with("---\n") {
-        body.insert_str(0, "---\n");
+    body = clean;
+    if yaml {
+        // An explicit document start, as yamllint and many linters expect
+        // (once: a template whose first part is left out starts with one).
+        if !body.starts_with(
+            "---
+",
+        ) {
+            body.insert_str(
+                0, "---
+",
+            );
+        }
     }
-    body
+    Ok(body)
 }
 
 /// The rendered YAML files as Kubernetes objects: those harden wrote itself
@@ -737,56 +714,6 @@ fn legacy_checksum(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn clean_output_is_what_the_cleaning_would_leave() {
-        let cases = [
-            "a\nb\n",
-            "a \nb\n",
-            "a\t\n",
-            "a\r\nb\n",
-            "a\n\nb\n",
-            "\na\n",
-            "a\n\n",
-            "a",
-            "",
-            "\n",
-            "a\u{a0}\n",
-            "a\x0b\n",
-            "a\x0c\n",
-            "x: 1\n  \ny: 2\n",
-            "é\n",
-            "#!/bin/sh\n\necho 'a  b'\n",
-        ];
-        for body in cases {
-            for yaml in [false, true] {
-                if is_clean(body, yaml) {
-                    assert_eq!(cleaned(body, yaml), body, "{body:?} yaml={yaml}");
-                }
-            }
-        }
-        assert!(is_clean("#!/bin/sh\n\necho 'a  b'\n", false));
-        assert!(!is_clean("a: 1\n\nb: 2\n", true));
-        // Every rendered file of the example specs takes the same way out.
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-        let templates = Templates::embedded().unwrap();
-        for spec in ["task-api.yaml", "orders.yaml", "hello.yaml"] {
-            let model = crate::load::load_spec(&root.join("specs").join(spec)).unwrap();
-            let context = Value::from(Serde(&model));
-            for output in OUTPUTS.iter().filter(|o| (o.wanted)(&model)) {
-                let context = if output.executable {
-                    crate::scripts::context(output.template, &model, &context)
-                } else {
-                    context.clone()
-                };
-                let raw = templates.render(output.template, &context).unwrap();
-                let yaml = output.template.ends_with(".yaml.j2");
-                if is_clean(&raw, yaml) {
-                    assert_eq!(cleaned(&raw, yaml), raw, "{spec} {}", output.template);
-                }
-            }
-        }
-    }
 
     #[test]
     fn header_goes_after_the_shebang_and_checks_out() {

@@ -62,15 +62,19 @@ pub fn compare(dir: &Path, expected: &[GeneratedFile], exists: SpecExists<'_>) -
     let mut drifts = Vec::new();
     for file in expected {
         let path = dir.join(&file.name);
-        match fs::read_to_string(&path) {
+        // Compared as bytes: a file in sync (nearly all of them) is not
+        // checked for UTF-8 first, which cost `check` about 1.3
+        // instructions a byte.
+        match fs::read(&path) {
             Err(_) => drifts.push(FileDrift {
                 file: file.name.clone(),
                 state: FileState::Missing,
                 committed: None,
                 expected: Some(file.content.clone()),
             }),
-            Ok(committed) if committed == file.content => {}
+            Ok(committed) if committed == file.content.as_bytes() => {}
             Ok(committed) => {
+                let committed = String::from_utf8_lossy(&committed).into_owned();
                 let state = if integrity(&committed) == Integrity::HandEdited {
                     FileState::HandEdited
                 } else {

@@ -24,6 +24,7 @@ use crate::model::Model;
 use crate::objects::Manifest;
 use crate::platform::names;
 use crate::posture::{self, Results};
+use crate::scripts::Contexts;
 use crate::templates::Templates;
 use crate::text::Push as _;
 
@@ -308,10 +309,11 @@ pub fn render_written(
     if let Some(guard) = guard {
         files.push(render_guard(guard, &model.spec_file, &mut written));
     }
+    let mut scripts: Option<Contexts> = None;
     for output in &selected {
         let body = if output.executable {
-            let context = crate::scripts::context(output.template, model, &context);
-            render_one(templates, output.template, &context)?
+            let scripts = scripts.get_or_insert_with(|| Contexts::new(model, &context));
+            render_one(templates, output.template, &scripts.of(output.template))?
         } else {
             render_one(templates, output.template, &context)?
         };

@@ -9,7 +9,7 @@
 //! values are assignments at the top of each script, and the bodies test
 //! and read the variables at run time, so each body is nearly free of tags.
 //!
-//! Every value is single-quoted by [`crate::quote::shell_quote`]: no spec
+//! Every value is single-quoted as [`crate::quote::shell_quote`] does: no spec
 //! string can change the script's structure. Names are the script's own,
 //! upper case; an unset condition is an empty string (`[ -n "$X" ]`).
 
@@ -18,7 +18,6 @@ use std::fmt::Display;
 use minijinja::value::Value;
 
 use crate::model::Model;
-use crate::quote::shell_quote;
 
 mod audit;
 mod common;
@@ -40,7 +39,7 @@ impl Header {
     pub fn var(&mut self, name: &str, value: impl AsRef<str>) -> &mut Self {
         self.text.push_str(name);
         self.text.push('=');
-        self.text.push_str(&shell_quote(value.as_ref()));
+        push_quoted(&mut self.text, value.as_ref());
         self.text.push('\n');
         self
     }
@@ -67,7 +66,7 @@ impl Header {
             if i > 0 {
                 self.text.push(' ');
             }
-            self.text.push_str(&shell_quote(value.as_ref()));
+            push_quoted(&mut self.text, value.as_ref());
         }
         self.text.push_str(")\n");
         self
@@ -94,30 +93,73 @@ impl Header {
     }
 }
 
-/// The context a shell template renders with: the model's, plus
-/// `common_header` (for `_common.sh.j2`) and `script_header` (the script's
-/// own), each a block of assignments to print with `[= ... =]`.
-pub fn context(template: &str, model: &Model, base: &Value) -> Value {
-    let mut common = Header::default();
-    common::write(model, &mut common);
-    let mut own = Header::default();
-    match template {
-        AUDIT_TEMPLATE => audit::write(model, &mut own),
-        PENTEST_TEMPLATE => pentest::write(model, &mut own),
-        _ => {}
+/// The contexts the shell templates render with: the model's, plus
+/// `common_header` (for `_common.sh.j2`, written once for both scripts)
+/// and `script_header` (the script's own), each a block of assignments to
+/// print with `[= ... =]`.
+pub struct Contexts<'a> {
+    model: &'a Model,
+    base: &'a Value,
+    common: Value,
+}
+
+impl<'a> Contexts<'a> {
+    pub fn new(model: &'a Model, base: &'a Value) -> Contexts<'a> {
+        let mut common = Header::default();
+        common::write(model, &mut common);
+        Contexts {
+            model,
+            base,
+            common: Value::from_safe_string(common.into_text()),
+        }
     }
-    minijinja::value::merge_maps([
-        minijinja::context! {
-            common_header => Value::from_safe_string(common.into_text()),
-            script_header => Value::from_safe_string(own.into_text()),
-        },
-        base.clone(),
-    ])
+
+    /// The context of `template` (a script's, or none of its own).
+    pub fn of(&self, template: &str) -> Value {
+        let mut own = Header::default();
+        match template {
+            AUDIT_TEMPLATE => audit::write(self.model, &mut own),
+            PENTEST_TEMPLATE => pentest::write(self.model, &mut own),
+            _ => {}
+        }
+        minijinja::value::merge_maps([
+            minijinja::context! {
+                common_header => self.common.clone(),
+                script_header => Value::from_safe_string(own.into_text()),
+            },
+            self.base.clone(),
+        ])
+    }
+}
+
+/// Appends `text` single-quoted for the shell, as
+/// [`crate::quote::shell_quote`] writes it, without its two copies.
+fn push_quoted(out: &mut String, text: &str) {
+    out.push('\'');
+    let mut parts = text.split('\'');
+    if let Some(first) = parts.next() {
+        out.push_str(first);
+    }
+    for part in parts {
+        out.push_str("'\\''");
+        out.push_str(part);
+    }
+    out.push('\'');
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::quote::shell_quote;
+
+    #[test]
+    fn quoting_is_shell_quote_s() {
+        for text in ["", "a", "'", "it's", "''", "a'b'c'", "$(x) `y` \\ \"z\"\n"] {
+            let mut out = String::new();
+            push_quoted(&mut out, text);
+            assert_eq!(out, shell_quote(text), "{text:?}");
+        }
+    }
 
     #[test]
     fn values_are_single_quoted_words() {

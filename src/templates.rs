@@ -165,28 +165,26 @@ impl Templates {
         let mut shell = environment(Flavor::Shell)?;
         let mut markdown = environment(Flavor::Markdown)?;
         let mut overridden = BTreeMap::new();
-        // The organisation's verbatim parts, and the function that pastes
-        // one (theirs, else the embedded).
-        let parts: BTreeMap<String, String> = overrides
-            .iter()
-            .filter(|(name, _)| is_verbatim(name))
-            .map(|(name, (_, source))| (name.clone(), source.clone()))
+        // The verbatim parts (the organisation's, else the embedded), each
+        // made a value once: a paste hands out the same string, uncopied.
+        let mut parts: BTreeMap<String, Value> = TEMPLATES
+            .files()
+            .filter_map(|f| {
+                let name = f.path().to_str()?;
+                let text = f.contents_utf8()?;
+                is_verbatim(name).then(|| (name.to_string(), Value::from_safe_string(text.into())))
+            })
             .collect();
+        for (name, (_, source)) in overrides.iter().filter(|(name, _)| is_verbatim(name)) {
+            parts.insert(name.clone(), Value::from_safe_string(source.clone()));
+        }
         shell.add_function("verbatim", move |name: &str| -> Result<Value, Error> {
-            let text = match parts.get(name) {
-                Some(text) => text.as_str(),
-                None => TEMPLATES
-                    .get_file(name)
-                    .filter(|_| is_verbatim(name))
-                    .and_then(|f| f.contents_utf8())
-                    .ok_or_else(|| {
-                        Error::new(
-                            ErrorKind::TemplateNotFound,
-                            format!("no verbatim part {name}"),
-                        )
-                    })?,
-            };
-            Ok(Value::from_safe_string(text.to_string()))
+            parts.get(name).cloned().ok_or_else(|| {
+                Error::new(
+                    ErrorKind::TemplateNotFound,
+                    format!("no verbatim part {name}"),
+                )
+            })
         });
         for (name, (path, source)) in overrides {
             if is_verbatim(name) {

@@ -311,15 +311,28 @@ pub fn render_written(
     }
     let mut scripts: Option<Contexts> = None;
     for output in &selected {
-        let body = if output.executable {
+        let content = if output.executable {
             let scripts = scripts.get_or_insert_with(|| Contexts::new(model, &context));
-            render_one(templates, output.template, &scripts.of(output.template))?
+            let context = scripts.of(output.template);
+            render_file(
+                templates,
+                output.template,
+                &context,
+                &model.spec_file,
+                Comment::Hash,
+            )?
         } else {
-            render_one(templates, output.template, &context)?
+            render_file(
+                templates,
+                output.template,
+                &context,
+                &model.spec_file,
+                Comment::Hash,
+            )?
         };
         files.push(GeneratedFile {
             name: (output.file_name)(model),
-            content: with_header(&body, &model.spec_file, Comment::Hash),
+            content,
             executable: output.executable,
         });
     }
@@ -377,10 +390,15 @@ fn kustomization(
     source: &str,
 ) -> Result<GeneratedFile, TemplateBug> {
     let context = Value::from(Serde(serde_json::json!({ "resources": resources })));
-    let body = render_one(templates, KUSTOMIZATION_TEMPLATE, &context)?;
     Ok(GeneratedFile {
         name: names::KUSTOMIZATION_FILE.into(),
-        content: with_header(&body, source, Comment::Hash),
+        content: render_file(
+            templates,
+            KUSTOMIZATION_TEMPLATE,
+            &context,
+            source,
+            Comment::Hash,
+        )?,
         executable: false,
     })
 }
@@ -438,10 +456,9 @@ pub fn render_namespace_written(
         (NAMESPACE_TEMPLATE, names::NAMESPACE_FILE),
         (DEFAULT_DENY_TEMPLATE, names::NETWORK_POLICY_FILE),
     ] {
-        let body = render_one(templates, template, &context)?;
         files.push(GeneratedFile {
             name: name.into(),
-            content: with_header(&body, &source, Comment::Hash),
+            content: render_file(templates, template, &context, &source, Comment::Hash)?,
             executable: false,
         });
     }
@@ -483,8 +500,13 @@ fn posture_with(
         model => model_value.clone(),
         ..Value::from(Serde(&document))
     };
-    let body = render_one(templates, POSTURE_TEMPLATE, &context)?;
-    Ok(with_header(&body, &model.spec_file, Comment::Html))
+    render_file(
+        templates,
+        POSTURE_TEMPLATE,
+        &context,
+        &model.spec_file,
+        Comment::Html,
+    )
 }
 
 /// Manual secrets (and an API token Secret without External Secrets)
@@ -498,46 +520,71 @@ fn is_comment_only(output: &Output, model: &Model) -> bool {
             .is_none_or(|s| s.source != crate::model::SecretSource::ExternalSecrets)
 }
 
-fn render_one(
+/// `template` rendered with `context` and cleaned, with the generated-file
+/// header ([`with_header`]) naming `source`, built in one buffer (the
+/// cleaned text is not copied again behind the header, which cost `check`
+/// a copy of every file). Cleaned: exactly one trailing newline, Unix line
+/// ends, no trailing blanks; YAML also without blank lines (which template
+/// macros leave behind) and with an explicit document start, as yamllint
+/// and many linters expect (once: a template whose first part is left out
+/// starts with one).
+fn render_file(
     templates: &Templates,
     template: &str,
     context: &Value,
+    source: &str,
+    comment: Comment,
 ) -> Result<String, TemplateBug> {
-    let mut body = templates
+    let raw = templates
         .render(template, context)
         .map_err(|e| template_bug(templates, template, format!("{e:#}")))?;
-    // Exactly one trailing newline, Unix line ends, no trailing blanks; YAML
-    // output also drops blank lines, which template macros leave behind.
-    let yaml = template.ends_with(".yaml.j2");
-    let mut clean = String::with_capacity(body.len());
-    for line in body.lines() {
-        // A line is blank when nothing is left once its end is trimmed
-        // (trimming its indentation too would only cost).
-        let line = line.trim_end();
-        if yaml && line.is_empty() {
-            continue;
-        }
-        clean.push_str(line);
-        clean.push('\n');
+    Ok(file_of(
+        &raw,
+        template.ends_with(".yaml.j2"),
+        source,
+        comment,
+    ))
+}
+
+/// [`with_header`] of `raw` cleaned (see [`render_file`]).
+fn file_of(raw: &str, yaml: bool, source: &str, comment: Comment) -> String {
+    let mut lines = raw
+        .lines()
+        .map(str::trim_end)
+        .filter(|line| !(yaml && line.is_empty()))
+        .peekable();
+    let document_start = yaml && lines.peek() != Some(&"---");
+    let shebang = if document_start {
+        None
+    } else {
+        lines.next_if(|line| line.starts_with("#!"))
+    };
+    let mut file = String::with_capacity(raw.len() + 256);
+    if let Some(line) = shebang {
+        file.push_str(line);
+        file.push('\n');
     }
-    while clean.ends_with("\n\n") {
-        clean.pop();
+    file.push_str(&header_lines(source, comment));
+    let checksum_at = file.len();
+    // A line of the checksum line's length, overwritten once known.
+    file.push_str(&checksum_line(&xxhash_rust::xxh3::Xxh3::new(), comment));
+    let rest = file.len();
+    if document_start {
+        file.push_str("---\n");
     }
-    body = clean;
-    if yaml {
-        // An explicit document start, as yamllint and many linters expect
-        // (once: a template whose first part is left out starts with one).
-        if !body.starts_with(
-            "---
-",
-        ) {
-            body.insert_str(
-                0, "---
-",
-            );
-        }
+    for line in lines {
+        file.push_str(line);
+        file.push('\n');
     }
-    Ok(body)
+    // One newline at the end of the body (the shebang line included).
+    while file[rest..].ends_with("\n\n") || (shebang.is_some() && &file[rest..] == "\n") {
+        file.pop();
+    }
+    let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+    hasher.update(&file.as_bytes()[..checksum_at]);
+    hasher.update(&file.as_bytes()[rest..]);
+    file.replace_range(checksum_at..rest, &checksum_line(&hasher, comment));
+    file
 }
 
 /// The rendered YAML files as Kubernetes objects: those harden wrote itself
@@ -614,6 +661,24 @@ pub fn with_header(body: &str, spec_file: &str, comment: Comment) -> String {
         },
         None => (String::new(), body),
     };
+    let header = header_lines(spec_file, comment);
+    // The checksum of the file without its checksum line, hashed in parts
+    // rather than copied whole first.
+    let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+    for part in [shebang.as_str(), &header, rest] {
+        hasher.update(part.as_bytes());
+    }
+    let checksum_line = checksum_line(&hasher, comment);
+    let mut file =
+        String::with_capacity(shebang.len() + header.len() + checksum_line.len() + rest.len());
+    for part in [shebang.as_str(), &header, &checksum_line, rest] {
+        file.push_str(part);
+    }
+    file
+}
+
+/// The two lines that say a file is generated, and from which spec.
+fn header_lines(spec_file: &str, comment: Comment) -> String {
     // Loading refuses such spec paths (workspace::check_spec_name); should
     // one get here anyway, it still cannot end the comment: a newline would
     // end a `#` comment (and run the next line in a script), `-->` an HTML
@@ -625,25 +690,17 @@ pub fn with_header(body: &str, spec_file: &str, comment: Comment) -> String {
             None => c,
         })
         .collect();
-    let header = comment.line(&format!(
+    comment.line(&format!(
         "{GENERATED_MARK} from {spec_file}. Do not edit by hand:"
-    )) + &comment.line("change the spec and run `harden render`.");
-    // The checksum of the file without its checksum line, hashed in parts
-    // rather than copied whole first.
-    let mut hasher = xxhash_rust::xxh3::Xxh3::new();
-    for part in [shebang.as_str(), &header, rest] {
-        hasher.update(part.as_bytes());
-    }
-    let checksum_line = comment.line(&format!(
+    )) + &comment.line("change the spec and run `harden render`.")
+}
+
+/// The checksum line of `hasher`'s digest.
+fn checksum_line(hasher: &xxhash_rust::xxh3::Xxh3, comment: Comment) -> String {
+    comment.line(&format!(
         "{CHECKSUM_MARK}{CHECKSUM_ALGORITHM}:{:032x}",
         hasher.digest128()
-    ));
-    let mut file =
-        String::with_capacity(shebang.len() + header.len() + checksum_line.len() + rest.len());
-    for part in [shebang.as_str(), &header, &checksum_line, rest] {
-        file.push_str(part);
-    }
-    file
+    ))
 }
 
 /// The algorithm and checksum a header line records, if it is a checksum
@@ -716,6 +773,86 @@ fn legacy_checksum(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The cleaning [`file_of`] does, written the plain way: a copy line by
+    /// line, then the header.
+    fn reference(raw: &str, yaml: bool, source: &str, comment: Comment) -> String {
+        let mut clean = String::new();
+        for line in raw.lines() {
+            let line = line.trim_end();
+            if yaml && line.is_empty() {
+                continue;
+            }
+            clean.push_str(line);
+            clean.push('\n');
+        }
+        while clean.ends_with("\n\n") {
+            clean.pop();
+        }
+        if yaml && !clean.starts_with("---\n") {
+            clean.insert_str(0, "---\n");
+        }
+        with_header(&clean, source, comment)
+    }
+
+    #[test]
+    fn files_are_cleaned_and_headed_as_the_plain_way_does() {
+        let cases = [
+            "",
+            "\n",
+            "\n\n",
+            "a",
+            "a\n",
+            "a \nb\t\n\n\n",
+            "#!/bin/sh",
+            "#!/bin/sh\n",
+            "#!/bin/sh\n\n",
+            "#!/bin/sh \n\necho x\n\n",
+            "\n#!/bin/sh\n",
+            "---\nx: 1\n",
+            "---",
+            "\n\n---\n\nx: 1\n  \n",
+            "x: 1\r\ny: 2\r\n",
+            "#!x\n---\n",
+            "é \u{a0}\n",
+            "---\n#!/bin/sh\n",
+        ];
+        for raw in cases {
+            for yaml in [false, true] {
+                for comment in [Comment::Hash, Comment::Html] {
+                    assert_eq!(
+                        file_of(raw, yaml, "specs/a.yaml", comment),
+                        reference(raw, yaml, "specs/a.yaml", comment),
+                        "{raw:?} yaml={yaml}"
+                    );
+                }
+            }
+        }
+        // And every file the example specs render, from their templates.
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let templates = Templates::embedded().unwrap();
+        for spec in [
+            "task-api.yaml",
+            "orders.yaml",
+            "hello.yaml",
+            "checkout.yaml",
+        ] {
+            let model = crate::load::load_spec(&root.join("specs").join(spec)).unwrap();
+            let base = Value::from(Serde(&model));
+            let scripts = Contexts::new(&model, &base);
+            for output in OUTPUTS.iter().filter(|o| (o.wanted)(&model)) {
+                let context = scripts.of(output.template);
+                let raw = templates.render(output.template, &context).unwrap();
+                let yaml = output.template.ends_with(".yaml.j2");
+                assert_eq!(
+                    file_of(&raw, yaml, &model.spec_file, Comment::Hash),
+                    reference(&raw, yaml, &model.spec_file, Comment::Hash),
+                    "{spec} {}",
+                    output.template
+                );
+            }
+        }
+    }
 
     #[test]
     fn header_goes_after_the_shebang_and_checks_out() {

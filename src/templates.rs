@@ -364,26 +364,33 @@ pub fn markdown_escape(text: &str) -> String {
     // whole.
     let mut start = 0;
     for (at, byte) in text.bytes().enumerate() {
-        let escaped = match byte {
-            b'<' => "&lt;",
-            b'>' => "&gt;",
-            b'&' => "&amp;",
-            b'\\' => "\\\\",
-            b'`' => "\\`",
-            b'*' => "\\*",
-            b'_' => "\\_",
-            b'[' => "\\[",
-            b']' => "\\]",
-            b'|' => "\\|",
-            b'#' => "\\#",
-            _ => continue,
-        };
-        out.push_str(&text[start..at]);
-        out.push_str(escaped);
-        start = at + 1;
+        if let Some(escaped) = markdown_escaped(byte) {
+            out.push_str(&text[start..at]);
+            out.push_str(escaped);
+            start = at + 1;
+        }
     }
     out.push_str(&text[start..]);
     out
+}
+
+/// What a byte Markdown would read as syntax is written as; `None` for the
+/// others.
+fn markdown_escaped(byte: u8) -> Option<&'static str> {
+    Some(match byte {
+        b'<' => "&lt;",
+        b'>' => "&gt;",
+        b'&' => "&amp;",
+        b'\\' => "\\\\",
+        b'`' => "\\`",
+        b'*' => "\\*",
+        b'_' => "\\_",
+        b'[' => "\\[",
+        b']' => "\\]",
+        b'|' => "\\|",
+        b'#' => "\\#",
+        _ => return None,
+    })
 }
 
 /// A Markdown code span holding `text` literally: the fence is one backtick
@@ -406,15 +413,22 @@ pub fn markdown_code(text: &str) -> String {
 }
 
 fn markdown_formatter(out: &mut Output, _state: &mut State, value: &Value) -> Result<(), Error> {
-    if let (true, Some(text)) = (value.is_safe(), value.as_str()) {
-        return out.write_str(text).map_err(Error::from);
+    match value.as_str() {
+        Some(text) if value.is_safe() => out.write_str(text).map_err(Error::from),
+        // Escaped straight into the output, a run of plain text at a time.
+        Some(text) => {
+            let mut start = 0;
+            for (at, byte) in text.bytes().enumerate() {
+                if let Some(escaped) = markdown_escaped(byte) {
+                    out.write_str(&text[start..at])?;
+                    out.write_str(escaped)?;
+                    start = at + 1;
+                }
+            }
+            out.write_str(&text[start..]).map_err(Error::from)
+        }
+        None => out.write_str(&value.to_string()).map_err(Error::from),
     }
-    let text = if value.is_safe() || value.kind() != ValueKind::String {
-        value.to_string()
-    } else {
-        markdown_escape(value.as_str().unwrap_or_default())
-    };
-    out.write_str(&text).map_err(Error::from)
 }
 
 fn shell_formatter(out: &mut Output, _state: &mut State, value: &Value) -> Result<(), Error> {
@@ -517,6 +531,17 @@ mod tests {
             markdown_escape("é <a> & \\ ` * _ [x] | # ok"),
             "é &lt;a&gt; &amp; \\\\ \\` \\* \\_ \\[x\\] \\| \\# ok"
         );
+        // The formatter writes the same, and numbers and safe text as they are.
+        let environment = base_environment(Flavor::Markdown).unwrap();
+        for text in ["é <a> & \\ ` * _ [x] | # ok", "", "plain", "<<>>", "a_b_"] {
+            let rendered = environment
+                .render_str(
+                    "{{ x }}|{{ x|safe }}|{{ n }}",
+                    minijinja::context! { x => text, n => 7 },
+                )
+                .unwrap();
+            assert_eq!(rendered, format!("{}|{text}|7", markdown_escape(text)));
+        }
     }
 
     #[test]

@@ -130,3 +130,41 @@ fn generated_files_in(
     found.sort();
     found
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Committed files are compared as bytes: one in sync is no drift, and
+    /// one that is not even UTF-8 is changed (shown lossily), not missing.
+    #[test]
+    fn files_are_compared_as_bytes() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = |name: &str, content: &str| GeneratedFile {
+            name: name.into(),
+            content: content.into(),
+            executable: false,
+        };
+        std::fs::write(dir.path().join("a.yaml"), "a: 1\n").unwrap();
+        std::fs::write(dir.path().join("b.yaml"), b"\xff\xfe b").unwrap();
+        let drifts = compare(
+            dir.path(),
+            &[
+                file("a.yaml", "a: 1\n"),
+                file("b.yaml", "b: 1\n"),
+                file("c.yaml", "c: 1\n"),
+            ],
+            &|_| true,
+        );
+        let found: Vec<(&str, &FileState)> =
+            drifts.iter().map(|d| (d.file.as_str(), &d.state)).collect();
+        assert_eq!(
+            found,
+            [
+                ("b.yaml", &FileState::Changed),
+                ("c.yaml", &FileState::Missing)
+            ]
+        );
+        assert_eq!(drifts[0].committed.as_deref(), Some("\u{fffd}\u{fffd} b"));
+    }
+}

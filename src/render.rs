@@ -311,25 +311,19 @@ pub fn render_written(
     }
     let mut scripts: Option<Contexts> = None;
     for output in &selected {
-        let content = if output.executable {
-            let scripts = scripts.get_or_insert_with(|| Contexts::new(model, &context));
-            let context = scripts.of(output.template);
-            render_file(
-                templates,
-                output.template,
-                &context,
-                &model.spec_file,
-                Comment::Hash,
-            )?
-        } else {
-            render_file(
-                templates,
-                output.template,
-                &context,
-                &model.spec_file,
-                Comment::Hash,
-            )?
-        };
+        // A script's context has its headers too.
+        let own = output.executable.then(|| {
+            scripts
+                .get_or_insert_with(|| Contexts::new(model, &context))
+                .of(output.template)
+        });
+        let content = render_file(
+            templates,
+            output.template,
+            own.as_ref().unwrap_or(&context),
+            &model.spec_file,
+            Comment::Hash,
+        )?;
         files.push(GeneratedFile {
             name: (output.file_name)(model),
             content,

@@ -323,22 +323,14 @@ mod tests {
     use super::*;
 
     fn header(spec: &str) -> String {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("specs")
-            .join(spec);
-        let text = std::fs::read_to_string(path).expect("example spec");
-        let model =
-            crate::load::load_spec_text_as(&text, spec, spec, None).expect("example spec is valid");
-        let mut header = Header::default();
-        write(&model, &mut header);
-        header.into_text()
+        super::super::header_of(spec, write)
     }
 
     /// A check that does not apply finds its variables empty, which the
     /// script tests at run time.
     #[test]
     fn checks_that_do_not_apply_find_their_variables_empty() {
-        let hello = header("hello.yaml");
+        let hello = header("hello");
         for line in [
             "DAPR_ENABLED='false'",
             "COMPONENTS=()",
@@ -359,7 +351,7 @@ mod tests {
     /// token and the guard in deny mode.
     #[test]
     fn checks_that_apply_find_the_spec_s_values() {
-        let checkout = header("checkout.yaml");
+        let checkout = header("checkout");
         for line in [
             "DAPR_ENABLED='true'",
             "HOST_TARGETS=('api.stripe.com:443' 'checkout-receipts.s3.eu-west-1.amazonaws.com:443')",

@@ -178,14 +178,7 @@ mod tests {
     use super::*;
 
     fn header_of(spec: &str) -> String {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("specs")
-            .join(format!("{spec}.yaml"));
-        let model = crate::load::load_spec(&path).expect("example spec is valid");
-        let mut header = Header::default();
-        write(&model, &mut header);
-        // A newline first: every line of it is then "\n{line}\n".
-        format!("\n{}", header.into_text())
+        super::super::header_of(spec, write)
     }
 
     /// Without Dapr every Dapr variable is set and empty (the scripts run

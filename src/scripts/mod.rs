@@ -147,6 +147,19 @@ fn push_quoted(out: &mut String, text: &str) {
     out.push('\'');
 }
 
+/// The header `write` gives an example spec (`specs/<spec>.yaml`), with a
+/// newline first: every line of it is then `\n{line}\n`.
+#[cfg(test)]
+fn header_of(spec: &str, write: fn(&Model, &mut Header)) -> String {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("specs")
+        .join(format!("{spec}.yaml"));
+    let model = crate::load::load_spec(&path).expect("example spec is valid");
+    let mut header = Header::default();
+    write(&model, &mut header);
+    format!("\n{}", header.into_text())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

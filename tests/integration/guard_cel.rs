@@ -925,7 +925,7 @@ fn auditors_may_run_dapr_probes_under_the_apps_app_id_and_nobody_else() {
         .filter(|f| f.name.ends_with(".yaml"))
         .flat_map(|f| harden::yaml::parse_stream(&f.content).unwrap())
         .collect();
-    let policies = policies(&documents);
+    let guard = policies(&documents);
     let (app, namespace) = (model.name.as_str(), model.namespace.as_str());
     let app_id = model
         .dapr
@@ -937,25 +937,22 @@ fn auditors_may_run_dapr_probes_under_the_apps_app_id_and_nobody_else() {
     let member =
         json!({"username": "alice", "groups": ["platform-auditors", "system:authenticated"]});
     let other = json!({"username": "system:serviceaccount:ci:deployer", "groups": ["system:serviceaccounts"]});
-    let judged = |user: &Value, app_id: &str| -> Vec<String> {
+    // Every refusal of `policies` for the Dapr probe `user` creates under
+    // `app_id`.
+    let refusals = |policies: &[Policy], user: &Value, app_id: &str| -> Vec<String> {
         let pod = dapr_probe_pod(app, namespace, app_id, Some("orders-dapr-config"), false);
+        let request = Request {
+            operation: "CREATE",
+            object: &pod,
+            old: None,
+            user: Some(user),
+        };
         policies
             .iter()
-            .flat_map(|p| {
-                judge(
-                    p,
-                    &Request {
-                        operation: "CREATE",
-                        object: &pod,
-                        old: None,
-                        user: Some(user),
-                    },
-                    "",
-                )
-                .unwrap_or_default()
-            })
+            .flat_map(|p| judge(p, &request, "").unwrap_or_default())
             .collect()
     };
+    let judged = |user: &Value, app_id: &str| refusals(&guard, user, app_id);
     assert_eq!(judged(&ci, &app_id), Vec::<String>::new());
     assert_eq!(judged(&member, &app_id), Vec::<String>::new());
     for (user, id) in [
@@ -975,25 +972,8 @@ fn auditors_may_run_dapr_probes_under_the_apps_app_id_and_nobody_else() {
         Vec::<String>::new()
     );
     // Without auditors the same rule refuses the CI account too.
-    let plain = example("specs/orders.yaml");
-    let plain_policies = crate::support::admission::policies(&plain);
-    let pod = dapr_probe_pod(app, namespace, &app_id, Some("orders-dapr-config"), false);
-    let refused: Vec<String> = plain_policies
-        .iter()
-        .flat_map(|p| {
-            judge(
-                p,
-                &Request {
-                    operation: "CREATE",
-                    object: &pod,
-                    old: None,
-                    user: Some(&ci),
-                },
-                "",
-            )
-            .unwrap_or_default()
-        })
-        .collect();
+    let plain = policies(&example("specs/orders.yaml"));
+    let refused = refusals(&plain, &ci, &app_id);
     assert!(
         refused.iter().any(|m| m.contains("dapr-annotations")),
         "{refused:?}"

@@ -169,7 +169,7 @@ preflight_api_server() {
 # the injector's runAsNonRoot setting.
 preflight_dapr() {
   local image tag minor non_root
-  [ "$DAPR_ENABLED" = true ] || return 0
+  [ -n "$WITH_DAPR" ] || return 0
   if ! image=$(k get deployment "$DAPR_OPERATOR" -n "$DAPR_NAMESPACE" \
     -o jsonpath='{.spec.template.spec.containers[0].image}' 2>&1); then
     PREFLIGHT_UNREAD+=("Dapr operator in $DAPR_NAMESPACE: $(printf '%s' "$image" | head -n 1)")
@@ -265,7 +265,7 @@ check_cluster_profile() {
 INJECTOR_PROBLEM=''
 check_dapr_injector() {
   local drop_all
-  [ "$DAPR_ENABLED" = true ] || return 0
+  [ -n "$WITH_DAPR" ] || return 0
   if ! drop_all=$(k get deployment "$INJECTOR_DEPLOYMENT" -n "$DAPR_NAMESPACE" \
     -o jsonpath="$INJECTOR_DROP_ALL_JSONPATH" 2>&1); then
     INJECTOR_PROBLEM="cannot read the Dapr sidecar injector in $DAPR_NAMESPACE: $(printf '%s' "$drop_all" | head -n 1)"
@@ -561,7 +561,7 @@ check_image_signature() {
 # --- 8. Dapr mTLS ---------------------------------------------------------------
 check_dapr_mtls() {
   local title="Dapr mTLS" ready mtls bundle end without
-  if [ "$DAPR_ENABLED" != "true" ]; then
+  if [ -z "$WITH_DAPR" ]; then
     record skip 8 "$title" "Dapr is not enabled in the spec"
     return
   fi
@@ -609,7 +609,7 @@ check_dapr_mtls() {
 # --- 9. component scopes: another app-id must not see the components -------
 check_component_scopes() {
   local title="Dapr component scopes" visible="" component
-  if [ "$DAPR_ENABLED" != "true" ] || [ "${#COMPONENTS[@]}" -eq 0 ]; then
+  if [ -z "$WITH_DAPR" ] || [ "${#COMPONENTS[@]}" -eq 0 ]; then
     record skip 9 "$title" "the spec declares no Dapr components"
     return
   fi
@@ -630,7 +630,7 @@ check_component_scopes() {
     record bad 9 "$title" "another app-id can use:$visible"
     return
   fi
-  if [ -n "$DAPR_API_PROBE_PATH" ]; then
+  if [ -n "$API_PROBE_PATH" ]; then
     check_api_allowlist "another app-id sees none of: ${COMPONENTS[*]}"
   else
     record ok 9 "$title" "another app-id sees none of: ${COMPONENTS[*]}"
@@ -638,7 +638,7 @@ check_component_scopes() {
 }
 
 # 9, continued: under the app's Configuration, an API the app may not use
-# (DAPR_API_PROBE_PATH, empty when the app may call it) is not routed (Dapr
+# (API_PROBE_PATH, empty when the app may call it) is not routed (Dapr
 # answers 404; it has no error code of its own).
 check_api_allowlist() {
   local title="Dapr component scopes" scopes=$1 status
@@ -648,18 +648,18 @@ check_api_allowlist() {
   fi
   status=$(printf '%s\n' "$PROBE_LOGS" | sed -n 's/^API-STATUS //p' | head -n 1)
   if [ "$status" = "404" ]; then
-    record ok 9 "$title" "$scopes; the API allowlist refuses $DAPR_API_PROBE_PATH (404)"
+    record ok 9 "$title" "$scopes; the API allowlist refuses $API_PROBE_PATH (404)"
   elif [ -z "$status" ]; then
     record bad 9 "$title" "the allowlist probe's sidecar did not answer: $(printf '%s\n' "$PROBE_LOGS" | tail -n 1)"
   else
-    record bad 9 "$title" "under Configuration $DAPR_CONFIG, $DAPR_API_PROBE_PATH answered $status, not 404: the API allowlist does not hold"
+    record bad 9 "$title" "under Configuration $DAPR_CONFIG, $API_PROBE_PATH answered $status, not 404: the API allowlist does not hold"
   fi
 }
 
 # --- 10. audit logging ----------------------------------------------------------
 check_api_logging() {
   local title="Dapr API logging" values
-  if [ "$DAPR_ENABLED" != "true" ]; then
+  if [ -z "$WITH_DAPR" ]; then
     record skip 10 "$title" "Dapr is not enabled in the spec"
     return
   fi
@@ -752,7 +752,7 @@ check_admission_guard() {
 # is empty without an app token.
 check_app_token() {
   local title="Dapr app token"
-  if [ "$DAPR_ENABLED" != true ]; then
+  if [ -z "$WITH_DAPR" ]; then
     record skip 14 "$title" "Dapr is not enabled in the spec"
     return
   fi
@@ -814,7 +814,7 @@ guard_refused() {
 # (secret_probe): Dapr must refuse it before it asks the store.
 check_secret_scope() {
   local title="Dapr secret scope"
-  if [ "$DAPR_ENABLED" != true ]; then
+  if [ -z "$WITH_DAPR" ]; then
     record skip 15 "$title" "Dapr is not enabled in the spec"
     return
   fi
@@ -856,7 +856,7 @@ check_secret_scope() {
 # given must pass the access control (the app answers it, whatever it says).
 check_operations() {
   local title="Dapr per-operation access"
-  if [ "$DAPR_ENABLED" != true ]; then
+  if [ -z "$WITH_DAPR" ]; then
     record skip 16 "$title" "Dapr is not enabled in the spec"
     return
   fi
@@ -882,7 +882,7 @@ check_operations() {
       return
       ;;
     invoke)
-      record skip 16 "$title" "$evidence: inconclusive, the call did not reach the app's sidecar ($status $DAPR_INVOKE_ERROR_CODE)"
+      record skip 16 "$title" "$evidence: inconclusive, the call did not reach the app's sidecar ($status $INVOKE_ERROR_CODE)"
       return
       ;;
     *)
@@ -907,7 +907,7 @@ check_operations() {
 # worker (a Dapr SDK) can make one, which a curl probe is not.
 check_workflow_access() {
   local title="Dapr workflow access"
-  if [ "$DAPR_ENABLED" != true ]; then
+  if [ -z "$WITH_DAPR" ]; then
     record skip 17 "$title" "Dapr is not enabled in the spec"
     return
   fi
@@ -915,7 +915,7 @@ check_workflow_access() {
     record skip 17 "$title" "the spec renders no WorkflowAccessPolicy (dapr.workflowCallers, Dapr 1.18)"
     return
   fi
-  local policy=$WORKFLOW_POLICY app_id=$WORKFLOW_APP_ID wanted=$WORKFLOW_CALLERS out scopes callers rule
+  local policy=$WORKFLOW_POLICY app_id=$DAPR_APP_ID wanted=$WORKFLOW_CALLERS out scopes callers rule
   if ! out=$(k get "$WORKFLOW_POLICY_RESOURCE" "$policy" -n "$NAMESPACE" \
     -o jsonpath='{.scopes[*]}{"|"}{.spec.rules[*].callers[*].appID}' 2>&1); then
     record bad 17 "$title" "no WorkflowAccessPolicy $policy: $(printf '%s\n' "$out" | head -n 1)"

@@ -35,25 +35,10 @@ fn app(model: &Model, header: &mut Header) {
     let dapr = model.dapr.as_ref();
     header
         .var(
-            "DAPR_ENABLED",
-            if dapr.is_some() { "true" } else { "false" },
-        )
-        .var(
             "DAPR_NAMESPACE",
             dapr.map_or("", |d| d.control_plane_namespace.as_str()),
         )
-        .array(
-            "COMPONENTS",
-            dapr.into_iter()
-                .flat_map(|d| &d.components)
-                .map(|c| c.name.as_str()),
-        )
-        .flag("DAPR_API_LOGGING_OFF", dapr.is_some_and(|d| !d.api_logging))
-        .var(
-            "DAPR_API_PROBE_PATH",
-            dapr.and_then(|d| d.api_probe_path.as_deref())
-                .unwrap_or_default(),
-        );
+        .flag("DAPR_API_LOGGING_OFF", dapr.is_some_and(|d| !d.api_logging));
     if model.network.dns_filter.is_empty() {
         header.var("DNS_LOOKUP", "kubernetes.default");
     } else {
@@ -191,7 +176,6 @@ fn checks(model: &Model, header: &mut Header) {
     let sigstore = &model.facts.sigstore;
     let policy = model.image_policy.as_ref();
     header
-        .var("IMAGE_POLICY", policy.map_or("", |p| p.name.as_str()))
         .var("SIGNER", policy.map_or("", |p| p.signer.as_str()))
         .array(
             "COSIGN_ARGS",
@@ -282,8 +266,6 @@ fn dapr_probes(model: &Model, header: &mut Header) {
             "DAPR_OPERATION_PROBE",
             dapr.is_some_and(|d| d.operation_probe.is_some()),
         )
-        .number("SECRET_DENIED_STATUS", live.secret_denied_status)
-        .var("SECRET_DENIED_CODE", live.secret_denied_code)
         .var(
             "SECRET_STORE_NOT_FOUND_CODE",
             live.secret_store_not_found_code,
@@ -291,9 +273,7 @@ fn dapr_probes(model: &Model, header: &mut Header) {
         .var(
             "SECRET_STORES_NOT_CONFIGURED_CODE",
             live.secret_stores_not_configured_code,
-        )
-        .var("SECRET_GET_ERROR_CODE", live.secret_get_error_code)
-        .var("DAPR_INVOKE_ERROR_CODE", live.invoke_error_code);
+        );
     let workflow = dapr.and_then(|d| d.workflow_policy.as_ref().map(|w| (d, w)));
     let mut callers: Vec<&str> = workflow
         .into_iter()
@@ -305,10 +285,6 @@ fn dapr_probes(model: &Model, header: &mut Header) {
         .var(
             "WORKFLOW_POLICY",
             workflow.map_or("", |(_, w)| w.name.as_str()),
-        )
-        .var(
-            "WORKFLOW_APP_ID",
-            workflow.map_or("", |(d, _)| d.app_id.as_str()),
         )
         .var("WORKFLOW_CALLERS", callers.join(" "))
         .var("WORKFLOW_POLICY_RESOURCE", live.workflow_policy_resource)
@@ -323,7 +299,7 @@ mod tests {
     use super::*;
 
     fn header(spec: &str) -> String {
-        super::super::header_of(spec, write)
+        super::super::script_header_of(spec, write)
     }
 
     /// A check that does not apply finds its variables empty, which the
@@ -332,7 +308,7 @@ mod tests {
     fn checks_that_do_not_apply_find_their_variables_empty() {
         let hello = header("hello");
         for line in [
-            "DAPR_ENABLED='false'",
+            "WITH_DAPR=''",
             "COMPONENTS=()",
             "UNLISTED_HOST=''",
             "IMAGE_POLICY=''",
@@ -353,7 +329,7 @@ mod tests {
     fn checks_that_apply_find_the_spec_s_values() {
         let checkout = header("checkout");
         for line in [
-            "DAPR_ENABLED='true'",
+            "WITH_DAPR='1'",
             "HOST_TARGETS=('api.stripe.com:443' 'checkout-receipts.s3.eu-west-1.amazonaws.com:443')",
             "HOST_PATTERNS=('*.ingest.de.sentry.io')",
             "UNLISTED_HOST='example.com:443'",

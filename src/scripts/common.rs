@@ -39,6 +39,17 @@ pub fn write(model: &Model, header: &mut Header) {
             ),
         )
         .number("APP_PORT", model.workload.port)
+        .flag("WITH_DAPR", dapr.is_some())
+        .array(
+            "COMPONENTS",
+            dapr.into_iter()
+                .flat_map(|d| &d.components)
+                .map(|c| c.name.as_str()),
+        )
+        .var(
+            "IMAGE_POLICY",
+            model.image_policy.as_ref().map_or("", |p| p.name.as_str()),
+        )
         .var("DAPR_CONFIG", dapr.map_or("", |d| d.config_name.as_str()))
         .var("DAPR_APP_ID", dapr.map_or("", |d| d.app_id.as_str()))
         .var(
@@ -47,7 +58,7 @@ pub fn write(model: &Model, header: &mut Header) {
                 .unwrap_or_default(),
         );
     token_caller(model, header);
-    secret_probe(dapr, header);
+    secret_probe(model, dapr, header);
     operation_probe(model, dapr, header);
 }
 
@@ -105,10 +116,14 @@ fn token_caller(model: &Model, header: &mut Header) {
         .var("TOKEN_CALLER_FLOW", caller.map_or("", |f| f.name.as_str()));
 }
 
-/// The read outside the app's secret scope.
-fn secret_probe(dapr: Option<&Dapr>, header: &mut Header) {
+/// The read outside the app's secret scope, and Dapr's answers to it.
+fn secret_probe(model: &Model, dapr: Option<&Dapr>, header: &mut Header) {
     let probe = dapr.and_then(|d| d.secret_probe.as_ref());
+    let live = &model.facts.dapr_live;
     header
+        .number("SECRET_DENIED_STATUS", live.secret_denied_status)
+        .var("SECRET_DENIED_CODE", live.secret_denied_code)
+        .var("SECRET_GET_ERROR_CODE", live.secret_get_error_code)
         .var("SECRET_STORE", probe.map_or("", |p| p.store.as_str()))
         .var("SECRET_KEY", probe.map_or("", |p| p.secret.as_str()))
         .comment("shellcheck disable=SC2034 # read by the scripts' secret-scope check")

@@ -160,6 +160,12 @@ fn header_of(spec: &str, write: fn(&Model, &mut Header)) -> String {
     format!("\n{}", header.into_text())
 }
 
+/// What a script's own `write` and the shared header give it together.
+#[cfg(test)]
+fn script_header_of(spec: &str, write: fn(&Model, &mut Header)) -> String {
+    header_of(spec, common::write) + &header_of(spec, write)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

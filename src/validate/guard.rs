@@ -30,16 +30,17 @@ impl Validator {
         };
         let mut auditors = Auditors::default();
         let lists = [
-            ("users", &written.users),
-            ("groups", &written.groups),
-            ("serviceAccounts", &written.service_accounts),
+            (Kind::User, &written.users),
+            (Kind::Group, &written.groups),
+            (Kind::ServiceAccount, &written.service_accounts),
         ];
         for (kind, list) in lists {
+            let field = kind.field();
             let list = list.as_deref().unwrap_or_default();
             if list.len() > MAX_AUDITORS {
                 self.push(
                     Problem::new(
-                        format!("{AUDITORS_FIELD}.{kind}"),
+                        format!("{AUDITORS_FIELD}.{field}"),
                         format!("{} names, at most {MAX_AUDITORS} are allowed", list.len()),
                     )
                     .help(
@@ -49,7 +50,7 @@ impl Validator {
                 continue;
             }
             for (i, name) in list.iter().enumerate() {
-                let path = format!("{AUDITORS_FIELD}.{kind}[{i}]");
+                let path = format!("{AUDITORS_FIELD}.{field}[{i}]");
                 match auditor(kind, name) {
                     Ok(Identity::User(user)) => auditors.users.push(user),
                     Ok(Identity::Group(group)) => auditors.groups.push(group),
@@ -101,6 +102,25 @@ impl Validator {
     }
 }
 
+/// The lists of `cluster.auditors`.
+#[derive(Clone, Copy)]
+enum Kind {
+    User,
+    Group,
+    ServiceAccount,
+}
+
+impl Kind {
+    /// The list's field name.
+    fn field(self) -> &'static str {
+        match self {
+            Kind::User => "users",
+            Kind::Group => "groups",
+            Kind::ServiceAccount => "serviceAccounts",
+        }
+    }
+}
+
 /// An auditor as the API server names it.
 enum Identity {
     User(String),
@@ -110,9 +130,9 @@ enum Identity {
 /// Why a name is refused, and the fix.
 type Refusal = (String, &'static str);
 
-/// One name of `cluster.auditors.<kind>`, as a user or a group; or why
+/// One name of a `cluster.auditors` list, as a user or a group; or why
 /// not, and the fix.
-fn auditor(kind: &str, name: &str) -> Result<Identity, Refusal> {
+fn auditor(kind: Kind, name: &str) -> Result<Identity, Refusal> {
     let broad = "name one identity: the ServiceAccount or user that runs the live audit in CI";
     if name.trim().is_empty() || name.chars().any(char::is_control) || name.len() > 253 {
         return Err((
@@ -121,7 +141,7 @@ fn auditor(kind: &str, name: &str) -> Result<Identity, Refusal> {
         ));
     }
     match kind {
-        "serviceAccounts" => {
+        Kind::ServiceAccount => {
             let Some((namespace, account)) = name.split_once('/') else {
                 return Err((
                     "is not namespace/name".into(),
@@ -136,7 +156,7 @@ fn auditor(kind: &str, name: &str) -> Result<Identity, Refusal> {
                 admission::SERVICE_ACCOUNT_USER_PREFIX
             )))
         }
-        "groups" => {
+        Kind::Group => {
             if admission::EVERYBODY_GROUPS.contains(&name)
                 || name.starts_with(admission::SERVICE_ACCOUNT_GROUP_PREFIX)
             {
@@ -147,7 +167,7 @@ fn auditor(kind: &str, name: &str) -> Result<Identity, Refusal> {
             }
             Ok(Identity::Group(name.to_string()))
         }
-        _ => {
+        Kind::User => {
             if name == admission::ANONYMOUS_USER {
                 return Err(("is every unauthenticated request".into(), broad));
             }

@@ -3,6 +3,9 @@
 //! specs and checks, for every input:
 //!
 //! - loading and validating never panics and takes under a second;
+//! - the quick block reader of `harden::yaml` and the full YAML parser read
+//!   the input, and every rendered YAML file, alike (or the quick one
+//!   leaves the text to the full one);
 //! - every accepted spec renders, its output parses and passes its own audit
 //!   parse (`audit::self_check` returns no internal error);
 //! - no value injects a Kubernetes object (no ClusterRole/ClusterRoleBinding
@@ -239,6 +242,7 @@ fn check(
     templates: &harden::templates::Templates,
     run_scripts: bool,
 ) -> Result<bool, Finding> {
+    readers_agree("input", text)?;
     let started = Instant::now();
     let loaded = catch_unwind(AssertUnwindSafe(|| {
         harden::load::load_spec_text(text, "specs/fuzz.yaml")
@@ -287,6 +291,7 @@ fn check(
     }
     for file in &files {
         if file.name.ends_with(".yaml") {
+            readers_agree(&file.name, &file.content)?;
             let documents = harden::yaml::parse_stream(&file.content).map_err(|e| Finding {
                 kind: "yaml-unparsable",
                 detail: format!("{}: {}", file.name, e.message),
@@ -312,6 +317,22 @@ fn check(
         run_generated_scripts(&files)?;
     }
     Ok(true)
+}
+
+/// The two YAML readers read `text` alike (see `harden::yaml::readers_disagree`).
+fn readers_agree(name: &str, text: &str) -> Result<(), Finding> {
+    let differs = catch_unwind(AssertUnwindSafe(|| harden::yaml::readers_disagree(text)))
+        .map_err(|_| Finding {
+            kind: "panic-yaml-readers",
+            detail: name.to_string(),
+        })?;
+    match differs {
+        None => Ok(()),
+        Some(difference) => Err(Finding {
+            kind: "yaml-readers-differ",
+            detail: format!("{name}: {difference}"),
+        }),
+    }
 }
 
 /// Runs every generated script with `--help` under a PATH where

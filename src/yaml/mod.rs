@@ -16,6 +16,7 @@
 //! parsing. [`Locations`] map field paths (`egress[1].cidr`) to where they
 //! were written, from the same tree.
 
+mod block;
 mod locations;
 mod resolve;
 mod schema;
@@ -46,12 +47,12 @@ pub enum Mode {
 /// The largest spec file read (a spec is a page or two of YAML).
 pub const SPEC_MAX_BYTES: usize = 1024 * 1024;
 /// Deepest nesting of a spec (the spec itself nests five levels).
-const SPEC_LIMITS: Limits = Limits {
+pub(super) const SPEC_LIMITS: Limits = Limits {
     depth: 64,
     alias_nodes: 10_000,
 };
 /// Deepest nesting of a manifest (CRD schemas nest a few dozen levels).
-const MANIFEST_LIMITS: Limits = Limits {
+pub(super) const MANIFEST_LIMITS: Limits = Limits {
     depth: 256,
     alias_nodes: 1_000_000,
 };
@@ -210,6 +211,14 @@ fn spec_tree(text: &str) -> Result<Node, SyntaxError> {
     }
     check_flow_depth(text, SPEC_LIMITS.depth)?;
     check_version(text, Mode::Spec)?;
+    // A spec in plain block layout, one document, is read without the
+    // full parser; anything else (and every error) is the full parser's.
+    if let Some(mut documents) = block::documents(text, Mode::Spec, SPEC_LIMITS)
+        && documents.len() == 1
+        && !is_null(&documents[0].root)
+    {
+        return Ok(documents.remove(0).root);
+    }
     let mut reader = Reader::new(text, Mode::Spec, SPEC_LIMITS);
     let document = reader.next_document().ok_or_else(empty)??;
     if let Some(second) = reader.next_document() {
@@ -340,7 +349,7 @@ pub struct Manifests<'a> {
     text: &'a str,
     chunks: std::vec::IntoIter<(usize, usize)>,
     /// The reader of the current chunk, and that chunk's line and column offset.
-    current: Option<(Reader<'a>, usize, usize)>,
+    current: Option<(Source<'a>, usize, usize)>,
     failed: bool,
     /// See [`manifests_lean`].
     lean: bool,
@@ -363,11 +372,15 @@ impl Iterator for Manifests<'_> {
                     self.failed = true;
                     return Some(Err(shift_error(error, lines, columns)));
                 }
-                self.current = Some((
-                    Reader::new(chunk, Mode::Kubernetes, MANIFEST_LIMITS),
-                    lines,
-                    columns,
-                ));
+                let source = match block::documents(chunk, Mode::Kubernetes, MANIFEST_LIMITS) {
+                    Some(documents) => Source::Block(documents.into_iter()),
+                    None => Source::Full(Box::new(Reader::new(
+                        chunk,
+                        Mode::Kubernetes,
+                        MANIFEST_LIMITS,
+                    ))),
+                };
+                self.current = Some((source, lines, columns));
             }
             let (reader, lines, columns) = self.current.as_mut()?;
             let (lines, columns) = (*lines, *columns);
@@ -405,6 +418,35 @@ impl Iterator for Manifests<'_> {
             }
         }
         None
+    }
+}
+
+/// Where the quick block reader and the full parser read `text`
+/// differently, in either mode; `None` when they agree (or the quick reader
+/// leaves the text to the full parser). For the fuzzer.
+#[doc(hidden)]
+pub fn readers_disagree(text: &str) -> Option<String> {
+    [
+        (Mode::Spec, SPEC_LIMITS),
+        (Mode::Kubernetes, MANIFEST_LIMITS),
+    ]
+    .into_iter()
+    .find_map(|(mode, limits)| block::compare(text, mode, limits).err())
+}
+
+/// The documents of one chunk: read by [`block`] when it could read them
+/// all, by the full parser otherwise.
+enum Source<'a> {
+    Block(std::vec::IntoIter<tree::Document>),
+    Full(Box<Reader<'a>>),
+}
+
+impl Source<'_> {
+    fn next_document(&mut self) -> Option<Result<tree::Document, SyntaxError>> {
+        match self {
+            Source::Block(documents) => documents.next().map(Ok),
+            Source::Full(reader) => reader.next_document(),
+        }
     }
 }
 

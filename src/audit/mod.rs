@@ -261,6 +261,7 @@ pub fn stream(
     let mut order: Vec<usize> = (0..files.len()).collect();
     order.sort_by(|&a, &b| shown[a].cmp(&shown[b]));
     let mut batch = Vec::new();
+    let object_rules = rules::ObjectRules::of(selection);
     for i in order {
         let shown = shown[i].as_str();
         merge.release(&mut batch, &waivers, shown, 0);
@@ -275,7 +276,7 @@ pub fn stream(
                 |object| {
                     if let Some(object) = object {
                         scope.objects += 1;
-                        rules::judge_object(object, &index, selection, pss, &mut batch);
+                        rules::judge_object(object, &index, &object_rules, pss, &mut batch);
                     }
                 },
                 |finding| unparsable = Some(finding),

@@ -13,6 +13,8 @@
 //! `crate::guard::objects`). What a field means, and which fields are left
 //! out, is the caller's.
 
+use std::borrow::Cow;
+
 use serde::Serialize;
 
 use super::locations::{Children, Located, Locations};
@@ -111,72 +113,66 @@ impl Ordered {
     /// [`Ordered::flow`] written from `column` on, with where its items
     /// are (on the same line).
     fn flow_at(&self, line: usize, column: usize) -> Option<(String, Children)> {
-        let text = self.flow()?;
-        let children = match self {
-            Ordered::List(items) => {
-                let mut at = column + 1;
-                Children::Sequence(
-                    items
-                        .iter()
-                        .map(|item| {
-                            let position = Position { line, column: at };
-                            at += item.flow().map_or(0, |f| f.len()) + 2;
-                            Located {
-                                position,
-                                children: Children::Leaf,
-                            }
-                        })
-                        .collect(),
-                )
-            }
-            Ordered::Map(entries) => {
-                let mut at = column + 1;
-                Children::Mapping(
-                    entries
-                        .iter()
-                        .map(|(key, value)| {
-                            let position = Position { line, column: at };
-                            at += scalar(key).len() + 2 + value.flow().map_or(0, |f| f.len()) + 2;
-                            (
-                                key.as_str().into(),
-                                Located {
-                                    position,
-                                    children: Children::Leaf,
-                                },
-                            )
-                        })
-                        .collect(),
-                )
-            }
-            _ => Children::Leaf,
+        // Where the next item starts: after what is written so far.
+        let next = |text: &str| Located {
+            position: Position {
+                line,
+                column: column + text.len(),
+            },
+            children: Children::Leaf,
         };
-        Some((text, children))
+        match self {
+            Ordered::List(items) if items.iter().all(Ordered::is_scalar) => {
+                let mut text = String::from("[");
+                let mut placed = Vec::with_capacity(items.len());
+                for (n, item) in items.iter().enumerate() {
+                    if n > 0 {
+                        text.push_str(", ");
+                    }
+                    placed.push(next(&text));
+                    item.scalar_into(&mut text);
+                }
+                text.push(']');
+                Some((text, Children::Sequence(placed)))
+            }
+            Ordered::Map(entries) if entries.iter().all(|(_, v)| v.is_scalar()) => {
+                let mut text = String::from("{");
+                let mut placed = Vec::with_capacity(entries.len());
+                for (n, (key, value)) in entries.iter().enumerate() {
+                    if n > 0 {
+                        text.push_str(", ");
+                    }
+                    placed.push((key.as_str().into(), next(&text)));
+                    text.push_str(&scalar_of(key));
+                    text.push_str(": ");
+                    value.scalar_into(&mut text);
+                }
+                text.push('}');
+                Some((text, Children::Mapping(placed)))
+            }
+            Ordered::List(_) | Ordered::Map(_) => None,
+            scalar => {
+                let mut text = String::new();
+                scalar.scalar_into(&mut text);
+                Some((text, Children::Leaf))
+            }
+        }
     }
 
     /// The value on one line, if it is a scalar or a collection of scalars.
     fn flow(&self) -> Option<String> {
+        self.flow_at(1, 0).map(|(text, _)| text)
+    }
+
+    /// A scalar's text, appended to `out` (a collection writes nothing:
+    /// [`Ordered::flow_at`] writes those).
+    fn scalar_into(&self, out: &mut String) {
         match self {
-            Ordered::Null => Some("null".into()),
-            Ordered::Bool(b) => Some(b.to_string()),
-            Ordered::Number(n) => Some(n.clone()),
-            Ordered::Text(t) => Some(scalar(t)),
-            Ordered::List(items) if items.iter().all(Ordered::is_scalar) => Some(format!(
-                "[{}]",
-                items
-                    .iter()
-                    .filter_map(Ordered::flow)
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )),
-            Ordered::Map(entries) if entries.iter().all(|(_, v)| v.is_scalar()) => Some(format!(
-                "{{{}}}",
-                entries
-                    .iter()
-                    .map(|(k, v)| format!("{}: {}", scalar(k), v.flow().unwrap_or_default()))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )),
-            _ => None,
+            Ordered::Null => out.push_str("null"),
+            Ordered::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+            Ordered::Number(n) => out.push_str(n),
+            Ordered::Text(t) => out.push_str(&scalar_of(t)),
+            Ordered::List(_) | Ordered::Map(_) => {}
         }
     }
 }
@@ -184,19 +180,28 @@ impl Ordered {
 /// A YAML scalar for `text`: plain when YAML (1.1 or 1.2) reads it back as
 /// the same string, double-quoted (JSON escaping) otherwise.
 pub fn scalar(text: &str) -> String {
+    scalar_of(text).into_owned()
+}
+
+/// [`scalar`], borrowing `text` when it is written plain (most keys and
+/// values), so the writer copies it once, into its output.
+fn scalar_of(text: &str) -> Cow<'_, str> {
     let plain_chars =
         |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '/' | '-' | '_' | '@' | ':' | '+');
     // Text with other characters is quoted whatever it is; checked first,
     // it spares a long string (a guard's CEL) the scans below.
     if !text.chars().all(plain_chars) {
-        return serde_json::to_string(text).unwrap_or_default();
+        return Cow::Owned(serde_json::to_string(text).unwrap_or_default());
     }
     let ambiguous = (text.len() <= 5
-        && matches!(
-            text.to_ascii_lowercase().as_str(),
-            "" | "~" | "null" | "true" | "false" | "yes" | "no" | "on" | "off" | "y" | "n"
-        ))
-        || text.parse::<f64>().is_ok()
+        && ["", "~", "null", "true", "false", "yes", "no", "on", "off", "y", "n"]
+            .iter()
+            .any(|word| text.eq_ignore_ascii_case(word)))
+        // Only a text that starts as a number, `inf` or `nan` does can
+        // read as one; the check spares most keys and names the parse.
+        || (text.starts_with(|c: char| {
+            c.is_ascii_digit() || matches!(c, '+' | '-' | '.' | 'i' | 'I' | 'n' | 'N')
+        }) && text.parse::<f64>().is_ok())
         || text.starts_with(|c: char| !c.is_ascii_alphanumeric() && c != '/')
         || text.ends_with(':')
         // (`: ` cannot occur: a space is not plain. A pair of bytes is
@@ -205,9 +210,9 @@ pub fn scalar(text: &str) -> String {
         || text.as_bytes().windows(2).any(|pair| pair == b"0x")
         || text.chars().next().is_some_and(|c| c.is_ascii_digit()) && text.contains(':');
     if !ambiguous {
-        text.to_string()
+        Cow::Borrowed(text)
     } else {
-        serde_json::to_string(text).unwrap_or_default()
+        Cow::Owned(serde_json::to_string(text).unwrap_or_default())
     }
 }
 
@@ -323,13 +328,6 @@ impl<'a> Writer<'a> {
         self.end_line();
     }
 
-    /// Ends the line being written; `self.out` since `from` may hold more
-    /// than one (a wrapped string).
-    fn end_line_from(&mut self, from: usize) {
-        self.line += self.out[from..].matches('\n').count();
-        self.end_line();
-    }
-
     fn end_line(&mut self) {
         self.out.push('\n');
         self.line += 1;
@@ -338,7 +336,7 @@ impl<'a> Writer<'a> {
     /// `indent` spaces, then `- ` when `dash` (in the last two of them).
     fn lead(&mut self, indent: usize, dash: bool) {
         let spaces = if dash { indent - 2 } else { indent };
-        self.out.extend(std::iter::repeat_n(' ', spaces));
+        push_spaces(&mut self.out, spaces);
         if dash {
             self.out.push_str("- ");
         }
@@ -378,20 +376,20 @@ impl<'a> Writer<'a> {
             line: self.line,
             column: indent + 1,
         };
-        let key = scalar(key);
+        let key = scalar_of(key);
         // The column the value starts at, after `key: `.
         let column = indent + key.len() + 3;
-        let from = self.out.len();
         if let Ordered::Text(text) = value {
             self.lead(indent, dash);
             self.out.push_str(&key);
             self.out.push_str(": ");
             if self.layout.wrap {
-                wrap_into(&mut self.out, text, indent + 2);
+                // A wrapped string may take more than one line.
+                self.line += wrap_into(&mut self.out, text, indent + 2);
             } else {
-                self.out.push_str(&scalar(text));
+                self.out.push_str(&scalar_of(text));
             }
-            self.end_line_from(from);
+            self.end_line();
             return Located {
                 position,
                 children: Children::Leaf,
@@ -499,11 +497,24 @@ impl<'a> Writer<'a> {
     }
 }
 
+/// `n` spaces (an indent), copied from a run of them: cheaper than
+/// pushing one `char` at a time.
+fn push_spaces(out: &mut String, n: usize) {
+    const SPACES: &str = "                                ";
+    let mut left = n;
+    while left > 0 {
+        let run = left.min(SPACES.len());
+        out.push_str(&SPACES[..run]);
+        left -= run;
+    }
+}
+
 /// [`wrap_into`] for ASCII text (the guard's CEL), where a character is a
 /// byte: each line is cut at the last break point within WRAP_WIDTH
 /// characters (else at the first one after), found by looking at the few
-/// bytes around the cut rather than walking every byte.
-fn wrap_ascii(out: &mut String, quoted: &str, indent: usize) {
+/// bytes around the cut rather than walking every byte. Gives the number of
+/// line breaks written.
+fn wrap_ascii(out: &mut String, quoted: &str, indent: usize) -> usize {
     let bytes = quoted.as_bytes();
     let breakable = |at: usize| {
         bytes[at] == b' '
@@ -513,6 +524,7 @@ fn wrap_ascii(out: &mut String, quoted: &str, indent: usize) {
             && bytes[at + 1] != b' '
     };
     let mut start = 0;
+    let mut breaks = 0;
     loop {
         // The character that makes the line longer than WRAP_WIDTH.
         let over = start + WRAP_WIDTH;
@@ -528,10 +540,12 @@ fn wrap_ascii(out: &mut String, quoted: &str, indent: usize) {
         };
         out.push_str(&quoted[start..at]);
         out.push('\n');
-        out.extend(std::iter::repeat_n(' ', indent));
+        push_spaces(out, indent);
         start = at + 1;
+        breaks += 1;
     }
     out.push_str(&quoted[start..]);
+    breaks
 }
 
 /// A string as a double-quoted YAML scalar over several lines, each
@@ -546,18 +560,17 @@ pub fn wrapped(text: &str, indent: usize) -> String {
     out
 }
 
-/// [`wrapped`], appended to `out`.
-fn wrap_into(out: &mut String, text: &str, indent: usize) {
-    let quoted = scalar(text);
+/// [`wrapped`], appended to `out`; gives the number of line breaks written.
+fn wrap_into(out: &mut String, text: &str, indent: usize) -> usize {
+    let quoted = scalar_of(text);
     // Plain text has no spaces to break at; a line of at most WRAP_WIDTH
     // bytes has at most that many characters: nothing to break.
     if !quoted.starts_with('"') || quoted.len() <= WRAP_WIDTH {
         out.push_str(&quoted);
-        return;
+        return 0;
     }
     if quoted.is_ascii() {
-        wrap_ascii(out, &quoted, indent);
-        return;
+        return wrap_ascii(out, &quoted, indent);
     }
     // Lines are measured in characters; the break points are ASCII spaces,
     // so the text is walked and copied as bytes (a byte of a multi-byte
@@ -568,6 +581,7 @@ fn wrap_into(out: &mut String, text: &str, indent: usize) {
     // The last break point: its character index and byte offset.
     let mut last_break = None;
     let mut start = 0;
+    let mut breaks = 0;
     // The index of the current character.
     let mut i = 0;
     for (at_byte, &byte) in bytes.iter().enumerate() {
@@ -589,13 +603,15 @@ fn wrap_into(out: &mut String, text: &str, indent: usize) {
         {
             out.push_str(&quoted[start..at_byte]);
             out.push('\n');
-            out.extend(std::iter::repeat_n(' ', indent));
+            push_spaces(out, indent);
             start = at_byte + 1;
             line = i - at;
+            breaks += 1;
         }
         i += 1;
     }
     out.push_str(&quoted[start..]);
+    breaks
 }
 
 #[cfg(test)]
@@ -614,6 +630,12 @@ mod tests {
         assert_eq!(scalar(""), "\"\"");
         assert_eq!(scalar("10.0.0.0/8"), "10.0.0.0/8");
         assert_eq!(scalar("0.5"), "\"0.5\"");
+        // What reads as a float, whatever its first character.
+        for number in ["inf", "Infinity", "NaN", "nan", "1e5", "+1", ".5", "1_0"] {
+            let quoted = number.parse::<f64>().is_ok();
+            assert_eq!(scalar(number).starts_with('"'), quoted, "{number}");
+        }
+        assert_eq!(scalar("info"), "info");
     }
 
     #[derive(Serialize)]

@@ -89,11 +89,29 @@ pub fn find(id: &str) -> Option<&'static Rule> {
     BY_ID.get(id).copied()
 }
 
-/// Runs the object rules of `selection` on one object.
+/// The object rules a selection runs, in catalogue order: picked once for
+/// a run, not again for every object.
+pub struct ObjectRules<'s> {
+    selection: &'s Selection,
+    rules: Vec<&'static Rule>,
+}
+
+impl<'s> ObjectRules<'s> {
+    pub fn of(selection: &'s Selection) -> ObjectRules<'s> {
+        let rules = catalogue()
+            .iter()
+            .copied()
+            .filter(|rule| matches!(rule.check, Check::Object(_)) && selection.runs(rule))
+            .collect();
+        ObjectRules { selection, rules }
+    }
+}
+
+/// Runs the object rules of a selection on one object.
 pub fn judge_object(
     object: &Object<'_>,
     index: &Index,
-    selection: &Selection,
+    rules: &ObjectRules<'_>,
     pss: PssChoice,
     findings: &mut Vec<Finding>,
 ) {
@@ -104,11 +122,9 @@ pub fn judge_object(
         findings,
         policy_issues: None,
     };
-    pod_security::judge(&mut cx, object, selection);
-    for rule in catalogue() {
-        if let Check::Object(check) = rule.check
-            && selection.runs(rule)
-        {
+    pod_security::judge(&mut cx, object, rules.selection);
+    for rule in &rules.rules {
+        if let Check::Object(check) = rule.check {
             cx.rule = rule;
             check(&mut cx, object);
         }
@@ -180,8 +196,9 @@ pub fn audit_for(
         index.add(object);
     }
     let mut findings = Vec::new();
+    let rules = ObjectRules::of(selection);
     for object in objects {
-        judge_object(object, &index, selection, pss, &mut findings);
+        judge_object(object, &index, &rules, pss, &mut findings);
     }
     judge_index(&index, selection, pss, &mut findings);
     sort(&mut findings);

@@ -170,9 +170,9 @@ impl Templates {
         let mut parts: BTreeMap<String, Value> = TEMPLATES
             .files()
             .filter_map(|f| {
-                let name = f.path().to_str()?;
+                let name = f.path().to_str().filter(|name| is_verbatim(name))?;
                 let text = f.contents_utf8()?;
-                is_verbatim(name).then(|| (name.to_string(), Value::from_safe_string(text.into())))
+                Some((name.to_string(), Value::from_safe_string(text.into())))
             })
             .collect();
         for (name, (_, source)) in overrides.iter().filter(|(name, _)| is_verbatim(name)) {
@@ -254,6 +254,15 @@ impl Templates {
     }
 }
 
+/// The embedded file `name` (`templates/` is flat). Its name's bytes are
+/// compared: `Dir::get_file` compares paths component by component, about
+/// 5,000 instructions a lookup.
+fn embedded(name: &str) -> Option<&'static include_dir::File<'static>> {
+    TEMPLATES
+        .files()
+        .find(|f| f.path().as_os_str().as_encoded_bytes() == name.as_bytes())
+}
+
 fn base_environment(flavor: Flavor) -> Result<Environment<'static>, Error> {
     let mut environment = Environment::new();
     environment.set_undefined_behavior(UndefinedBehavior::Strict);
@@ -274,7 +283,7 @@ fn base_environment(flavor: Flavor) -> Result<Environment<'static>, Error> {
         if Flavor::of(name) != flavor {
             return Ok(None);
         }
-        match TEMPLATES.get_file(name) {
+        match embedded(name) {
             None => Ok(None),
             Some(file) => match file.contents_utf8() {
                 Some(source) => Ok(Some(source.to_string())),
@@ -364,6 +373,9 @@ pub fn markdown_escape(text: &str) -> String {
     // whole.
     let mut start = 0;
     for (at, byte) in text.bytes().enumerate() {
+        if !MARKDOWN_SYNTAX[byte as usize] {
+            continue;
+        }
         if let Some(escaped) = markdown_escaped(byte) {
             out.push_str(&text[start..at]);
             out.push_str(escaped);
@@ -374,9 +386,21 @@ pub fn markdown_escape(text: &str) -> String {
     out
 }
 
+/// Whether Markdown would read a byte as syntax ([`markdown_escaped`]), by
+/// table: a render looks up every byte of its posture document's values.
+const MARKDOWN_SYNTAX: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut byte = 0;
+    while byte < 256 {
+        table[byte] = markdown_escaped(byte as u8).is_some();
+        byte += 1;
+    }
+    table
+};
+
 /// What a byte Markdown would read as syntax is written as; `None` for the
 /// others.
-fn markdown_escaped(byte: u8) -> Option<&'static str> {
+const fn markdown_escaped(byte: u8) -> Option<&'static str> {
     Some(match byte {
         b'<' => "&lt;",
         b'>' => "&gt;",
@@ -419,6 +443,9 @@ fn markdown_formatter(out: &mut Output, _state: &mut State, value: &Value) -> Re
         Some(text) => {
             let mut start = 0;
             for (at, byte) in text.bytes().enumerate() {
+                if !MARKDOWN_SYNTAX[byte as usize] {
+                    continue;
+                }
                 if let Some(escaped) = markdown_escaped(byte) {
                     out.write_str(&text[start..at])?;
                     out.write_str(escaped)?;

@@ -21,12 +21,15 @@
 //!
 //! A failure in here is a bug in `harden`, not in the user's spec.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use include_dir::{Dir, include_dir};
 use minijinja::syntax::SyntaxConfig;
-use minijinja::value::{Value, ValueKind};
+use minijinja::value::{Object, ObjectRepr, Value, ValueKind};
 use minijinja::{Environment, Error, ErrorKind, Output, State, UndefinedBehavior};
 
 use crate::quote::{display_path, shell_quote};
@@ -62,6 +65,29 @@ pub const VERBATIM_SUFFIX: &str = ".body.sh";
 /// Whether `name` is a verbatim part rather than a template.
 pub fn is_verbatim(name: &str) -> bool {
     name.ends_with(VERBATIM_SUFFIX)
+}
+
+/// A verbatim part as a template value: printed as it is by the shell
+/// formatter. A safe string would do the same, but `Value` holds strings in
+/// an `Arc<str>` of its own: two copies of the 80 KB of bodies on every
+/// start.
+#[derive(Debug)]
+struct Verbatim(Cow<'static, str>);
+
+impl Verbatim {
+    fn value(text: Cow<'static, str>) -> Value {
+        Value::from_object(Verbatim(text))
+    }
+}
+
+impl Object for Verbatim {
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        ObjectRepr::Plain
+    }
+
+    fn render(self: &Arc<Self>, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
 }
 
 /// The compiled template environments.
@@ -166,17 +192,18 @@ impl Templates {
         let mut markdown = environment(Flavor::Markdown)?;
         let mut overridden = BTreeMap::new();
         // The verbatim parts (the organisation's, else the embedded), each
-        // made a value once: a paste hands out the same string, uncopied.
+        // made a value once: a paste hands out the same text, uncopied (the
+        // embedded ones are never copied at all).
         let mut parts: BTreeMap<String, Value> = TEMPLATES
             .files()
             .filter_map(|f| {
-                let name = f.path().to_str()?;
+                let name = f.path().to_str().filter(|name| is_verbatim(name))?;
                 let text = f.contents_utf8()?;
-                is_verbatim(name).then(|| (name.to_string(), Value::from_safe_string(text.into())))
+                Some((name.to_string(), Verbatim::value(Cow::Borrowed(text))))
             })
             .collect();
         for (name, (_, source)) in overrides.iter().filter(|(name, _)| is_verbatim(name)) {
-            parts.insert(name.clone(), Value::from_safe_string(source.clone()));
+            parts.insert(name.clone(), Verbatim::value(Cow::Owned(source.clone())));
         }
         shell.add_function("verbatim", move |name: &str| -> Result<Value, Error> {
             parts.get(name).cloned().ok_or_else(|| {
@@ -254,6 +281,15 @@ impl Templates {
     }
 }
 
+/// The embedded file `name` (`templates/` is flat). Its name's bytes are
+/// compared: `Dir::get_file` compares paths component by component, about
+/// 5,000 instructions a lookup.
+fn embedded(name: &str) -> Option<&'static include_dir::File<'static>> {
+    TEMPLATES
+        .files()
+        .find(|f| f.path().as_os_str().as_encoded_bytes() == name.as_bytes())
+}
+
 fn base_environment(flavor: Flavor) -> Result<Environment<'static>, Error> {
     let mut environment = Environment::new();
     environment.set_undefined_behavior(UndefinedBehavior::Strict);
@@ -274,7 +310,7 @@ fn base_environment(flavor: Flavor) -> Result<Environment<'static>, Error> {
         if Flavor::of(name) != flavor {
             return Ok(None);
         }
-        match TEMPLATES.get_file(name) {
+        match embedded(name) {
             None => Ok(None),
             Some(file) => match file.contents_utf8() {
                 Some(source) => Ok(Some(source.to_string())),
@@ -364,6 +400,9 @@ pub fn markdown_escape(text: &str) -> String {
     // whole.
     let mut start = 0;
     for (at, byte) in text.bytes().enumerate() {
+        if !MARKDOWN_SYNTAX[byte as usize] {
+            continue;
+        }
         if let Some(escaped) = markdown_escaped(byte) {
             out.push_str(&text[start..at]);
             out.push_str(escaped);
@@ -374,9 +413,21 @@ pub fn markdown_escape(text: &str) -> String {
     out
 }
 
+/// Whether Markdown would read a byte as syntax ([`markdown_escaped`]), by
+/// table: a render looks up every byte of its posture document's values.
+const MARKDOWN_SYNTAX: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut byte = 0;
+    while byte < 256 {
+        table[byte] = markdown_escaped(byte as u8).is_some();
+        byte += 1;
+    }
+    table
+};
+
 /// What a byte Markdown would read as syntax is written as; `None` for the
 /// others.
-fn markdown_escaped(byte: u8) -> Option<&'static str> {
+const fn markdown_escaped(byte: u8) -> Option<&'static str> {
     Some(match byte {
         b'<' => "&lt;",
         b'>' => "&gt;",
@@ -419,6 +470,9 @@ fn markdown_formatter(out: &mut Output, _state: &mut State, value: &Value) -> Re
         Some(text) => {
             let mut start = 0;
             for (at, byte) in text.bytes().enumerate() {
+                if !MARKDOWN_SYNTAX[byte as usize] {
+                    continue;
+                }
                 if let Some(escaped) = markdown_escaped(byte) {
                     out.write_str(&text[start..at])?;
                     out.write_str(escaped)?;
@@ -432,6 +486,9 @@ fn markdown_formatter(out: &mut Output, _state: &mut State, value: &Value) -> Re
 }
 
 fn shell_formatter(out: &mut Output, _state: &mut State, value: &Value) -> Result<(), Error> {
+    if let Some(part) = value.downcast_object_ref::<Verbatim>() {
+        return out.write_str(&part.0).map_err(Error::from);
+    }
     if let (true, Some(text)) = (value.is_safe(), value.as_str()) {
         return out.write_str(text).map_err(Error::from);
     }

@@ -597,13 +597,10 @@ fn first_line(raw: &str, yaml: bool) -> Option<(&str, usize)> {
 /// whitespace (a `\r` included) and ended by `\n`, and for YAML no blank
 /// ones. A line that ends in a visible ASCII character (nearly every line)
 /// needs no change, so runs of them are copied whole; only the others are
-/// trimmed one by one. Newlines are found eight bytes at a time: line by
+/// trimmed one by one. Newlines are found by memchr's iterator: line by
 /// line, `str::lines` cost a render about 200 instructions a line (its
 /// search starts over on every line).
 fn push_clean_lines(out: &mut String, raw: &str, yaml: bool) {
-    const ONES: u64 = u64::from_ne_bytes([1; 8]);
-    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
-    const NEWLINES: u64 = u64::from_ne_bytes([b'\n'; 8]);
     let bytes = raw.as_bytes();
     // The start of the lines copied as they are, and of the current line.
     let mut run = 0;
@@ -627,27 +624,8 @@ fn push_clean_lines(out: &mut String, raw: &str, yaml: bool) {
         }
         start = end + 1;
     };
-    let mut chunks = bytes.chunks_exact(8);
-    let mut at = 0;
-    for chunk in chunks.by_ref() {
-        let word = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
-        // A high bit set at each newline (the lowest set bit is always
-        // one; a bit above it may be a false one, so each byte is looked at).
-        let x = word ^ NEWLINES;
-        let mut found = x.wrapping_sub(ONES) & !x & HIGHS;
-        while found != 0 {
-            let i = (found.trailing_zeros() / 8) as usize;
-            if chunk[i] == b'\n' {
-                line_end(at + i, out);
-            }
-            found &= found - 1;
-        }
-        at += 8;
-    }
-    for (i, &byte) in chunks.remainder().iter().enumerate() {
-        if byte == b'\n' {
-            line_end(at + i, out);
-        }
+    for end in memchr::memchr_iter(b'\n', bytes) {
+        line_end(end, out);
     }
     out.push_str(&raw[run..start]);
     // The last line, when no newline ends it.

@@ -305,12 +305,16 @@ impl<'a> Block<'a> {
     fn key(&self, index: usize, indent: usize, rest: &str) -> Option<(String, Position, usize)> {
         let end = key_end(rest)?;
         let written = &rest[..end];
-        let (text, style) = match written.as_bytes()[0] {
-            b'\'' => (single_quoted(written)?, TScalarStyle::SingleQuoted),
-            b'"' => (double_quoted(written)?, TScalarStyle::DoubleQuoted),
-            _ => (plain(written)?.to_string(), TScalarStyle::Plain),
+        let scalar = match written.as_bytes()[0] {
+            b'\'' | b'"' => self.quoted(written)?.0,
+            _ => resolve::scalar(
+                self.mode,
+                plain(written)?.to_string(),
+                TScalarStyle::Plain,
+                None,
+            )
+            .ok()?,
         };
-        let scalar = resolve::scalar(self.mode, text, style, None).ok()?;
         let spaces = rest[end + 1..].bytes().take_while(|&b| b == b' ').count();
         Some((
             scalar.key_text(),
@@ -328,14 +332,7 @@ impl<'a> Block<'a> {
         let (kind, length) = match value.as_bytes()[0] {
             b'{' | b'[' => self.flow(value, index, column)?,
             b'\'' | b'"' => {
-                let length = quoted_length(value)?;
-                let written = &value[..length];
-                let (text, style) = if value.starts_with('\'') {
-                    (single_quoted(written)?, TScalarStyle::SingleQuoted)
-                } else {
-                    (double_quoted(written)?, TScalarStyle::DoubleQuoted)
-                };
-                let scalar = resolve::scalar(self.mode, text, style, None).ok()?;
+                let (scalar, length) = self.quoted(value)?;
                 (Kind::Scalar(scalar), length)
             }
             _ => {
@@ -368,6 +365,19 @@ impl<'a> Block<'a> {
 }
 
 impl Block<'_> {
+    /// The quoted scalar at the start of `value` (closed on its line),
+    /// resolved, and its length.
+    fn quoted(&self, value: &str) -> Option<(resolve::Scalar, usize)> {
+        let length = quoted_length(value)?;
+        let written = &value[..length];
+        let (text, style) = if written.starts_with('\'') {
+            (single_quoted(written)?, TScalarStyle::SingleQuoted)
+        } else {
+            (double_quoted(written)?, TScalarStyle::DoubleQuoted)
+        };
+        Some((resolve::scalar(self.mode, text, style, None).ok()?, length))
+    }
+
     /// A flow collection closed on its line, of scalars only:
     /// `[a, "b"]`, `{cpu: 100m, memory: '1Gi'}`; its kind and length.
     fn flow(&self, value: &str, index: usize, column: usize) -> Option<(Kind, usize)> {
@@ -429,16 +439,7 @@ impl Block<'_> {
     fn flow_scalar(&self, text: &str, index: usize, column: usize) -> Option<(Node, usize)> {
         let position = at_column(index, column);
         let (scalar, length) = match *text.as_bytes().first()? {
-            b'\'' | b'"' => {
-                let length = quoted_length(text)?;
-                let written = &text[..length];
-                let (text, style) = if written.starts_with('\'') {
-                    (single_quoted(written)?, TScalarStyle::SingleQuoted)
-                } else {
-                    (double_quoted(written)?, TScalarStyle::DoubleQuoted)
-                };
-                (resolve::scalar(self.mode, text, style, None).ok()?, length)
-            }
+            b'\'' | b'"' => self.quoted(text)?,
             _ => {
                 let length = text
                     .bytes()

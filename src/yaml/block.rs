@@ -192,11 +192,16 @@ impl<'a> Block<'a> {
             }
             let after = rest[1..].bytes().take_while(|&b| b == b' ').count();
             let column = indent + 1 + after;
+            let value = &line[column..];
+            if indentless && items.is_empty() && value.starts_with('#') {
+                // The full parser marks such a sequence past the comment,
+                // at the end of the line: left to it.
+                return None;
+            }
             // The full parser marks a sequence at its first dash, and one
             // without indentation (the value of a key at its column) where
             // its first item starts.
             position.get_or_insert(at_column(index, if indentless { column } else { indent }));
-            let value = &line[column..];
             self.at = index + 1;
             if value.is_empty() || value.starts_with('#') {
                 // The item is the block below it.
@@ -381,6 +386,11 @@ impl Block<'_> {
     /// A flow collection closed on its line, of scalars only:
     /// `[a, "b"]`, `{cpu: 100m, memory: '1Gi'}`; its kind and length.
     fn flow(&self, value: &str, index: usize, column: usize) -> Option<(Kind, usize)> {
+        // A flow collection is one more level of nesting, counted by the
+        // full parser as a block one is.
+        if self.depth == 0 {
+            return None;
+        }
         let bytes = value.as_bytes();
         let mapping = bytes[0] == b'{';
         let close = if mapping { b'}' } else { b']' };
@@ -404,7 +414,10 @@ impl Block<'_> {
                     return None;
                 };
                 let key = key.key_text();
-                if entries.iter().any(|entry| entry.key == key) {
+                // A merge key (as in a block mapping) is the full parser's.
+                if (key == "<<" && self.mode == Mode::Kubernetes)
+                    || entries.iter().any(|entry| entry.key == key)
+                {
                     return None;
                 }
                 i += 1 + spaces(&bytes[i + 1..]);
@@ -592,7 +605,8 @@ fn double_quoted(written: &str) -> Option<String> {
             't' => '\t',
             'u' => {
                 let hex: String = chars.by_ref().take(4).collect();
-                if hex.len() != 4 {
+                // Four hex digits: `from_str_radix` alone would take a sign.
+                if hex.len() != 4 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
                     return None;
                 }
                 char::from_u32(u32::from_str_radix(&hex, 16).ok()?)?
@@ -820,6 +834,81 @@ mod tests {
         ] {
             assert!(agrees(text, Mode::Kubernetes), "not read: {text:?}");
             assert!(agrees(text, Mode::Spec), "not read: {text:?}");
+        }
+    }
+
+    /// Texts found in review where the quick reader once read what the
+    /// full parser refuses or places elsewhere: each is now left to it.
+    #[test]
+    fn leaves_what_the_parser_refuses_or_places_otherwise() {
+        // A flow collection one level past the nesting limit.
+        let nested = |depth: usize, leaf: &str| {
+            let keys: String = (0..depth - 1)
+                .map(|i| format!("{}k{i}:\n", "  ".repeat(i)))
+                .collect();
+            format!("{keys}{}{leaf}\n", "  ".repeat(depth - 1))
+        };
+        let mut texts = vec![
+            // A merge key in a flow mapping (its value must be a mapping).
+            "a: {<<: x}\n".to_string(),
+            "a: {<<: 1, b: 2}\n".to_string(),
+            // `\u` takes four hex digits, no sign.
+            "a: \"\\u+041\"\n".to_string(),
+            // An indentless sequence whose first dash has a comment: the
+            // parser marks it at the end of that line.
+            "a:\n- # c\n  b: 1\n".to_string(),
+        ];
+        for (mode, limits) in [
+            (Mode::Kubernetes, MANIFEST_LIMITS),
+            (Mode::Spec, SPEC_LIMITS),
+        ] {
+            for leaf in ["x: [a]", "x: {a: b}", "x: []", "- {}"] {
+                let text = nested(limits.depth, leaf);
+                assert!(documents(&text, mode, limits).is_none(), "read: {leaf}");
+                // One level less is read.
+                assert!(agrees(&nested(limits.depth - 1, leaf), mode), "{leaf}");
+            }
+            // A spec has no merge keys: `<<` is a key like any other there.
+            for text in texts
+                .iter()
+                .filter(|t| mode == Mode::Kubernetes || !t.contains("<<"))
+            {
+                assert!(documents(text, mode, limits).is_none(), "read: {text:?}");
+            }
+        }
+        // The rest of the review's cases, read or not, read as the parser does.
+        texts.extend(
+            [
+                "a: \"\\u00e9\\/\\b\\f\\r\\t\"\n",
+                "\"\\u0041\": 1\n",
+                "a: ?x\nb: :x\n?x: 1\n:x: 1\n",
+                "a: [?x, -a]\nb: {?x: 1}\n",
+                "a: ...\nb: x]\nc: x}\nd: x,y\n",
+                "a[0]: 1\na]: 1\na}: 1\na,b: 1\na{b}: 1\na#: 1\n",
+                "a: -x\nb: --x\n--: 1\n-a: 1\n",
+                "a:\n-   b\n",
+                "a:\n-\n  b: 1\n",
+                "a:\n-   \n  b: 1\n",
+                "a:\n-   x: 1\n    y: 2\n",
+                "- # c\n  - x\n",
+                "- a:\n  -\n    b: 1\n",
+                "a: x #\nb: x#y\nc: b   c\nd: b  \ne: x :y\n",
+                "a: [a b, c]\nb: [a,b]\nc: {a: b,c: d}\nd: [a'b]\n",
+                "a: {1: a, 2: b}\nb: {~: a}\n",
+                "true: a\nyes: b\n",
+                "1.0: a\n0x10: b\n'': c\n",
+                "---   \na: 1\n--- # c\nb: 2\n---\n",
+                "a:\n  b: 1\n    # odd\n  c: 2\n",
+                "- a:\n  - b\n  c: 1\n- d\n",
+                "-    a: 1\n     b: 2\n-  c\n",
+                "x: \"\\u0000\\u001f\\uFFFF\\uFEFF\"\n",
+                "a: 'b\\'\nb: ' b '\nc: \" b \"\n",
+            ]
+            .map(String::from),
+        );
+        for text in &texts {
+            agrees(text, Mode::Kubernetes);
+            agrees(text, Mode::Spec);
         }
     }
 

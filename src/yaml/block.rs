@@ -49,9 +49,20 @@ pub fn documents(text: &str, mode: Mode, limits: Limits) -> Option<Vec<Document>
         lines.push(line);
         indents.push(content(line).unwrap_or(NO_CONTENT));
     }
+    // For each line, the first line from it on with content: a closing
+    // block asks once per level, and a run of comments is walked once.
+    let mut next = vec![None; lines.len() + 1];
+    for index in (0..lines.len()).rev() {
+        next[index] = if indents[index] == NO_CONTENT {
+            next[index + 1]
+        } else {
+            Some(index)
+        };
+    }
     let mut reader = Block {
         lines,
         indents,
+        next,
         at: 0,
         mode,
         depth: limits.depth,
@@ -88,6 +99,9 @@ struct Block<'a> {
     lines: Vec<&'a str>,
     /// Each line's indentation, [`NO_CONTENT`] for blank and comment lines.
     indents: Vec<usize>,
+    /// The first line with content from each line on (one past the end
+    /// included).
+    next: Vec<Option<usize>>,
     /// Index of the next line to read.
     at: usize,
     mode: Mode,
@@ -147,10 +161,7 @@ impl<'a> Block<'a> {
 
     /// The next line with content (or a marker) from `self.at`.
     fn next_line(&self) -> Next {
-        let skipped = self.indents[self.at..]
-            .iter()
-            .position(|&indent| indent != NO_CONTENT)?;
-        let index = self.at + skipped;
+        let index = (*self.next.get(self.at)?)?;
         Some((index, self.indents[index]))
     }
 

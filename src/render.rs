@@ -18,6 +18,8 @@
 //! files with a SHA-256 line are still read, so the first render after an
 //! upgrade replaces them without `--force`.
 
+mod clean;
+
 use minijinja::value::{Serde, Value};
 
 use crate::model::Model;
@@ -27,6 +29,7 @@ use crate::posture::{self, Results};
 use crate::scripts::Contexts;
 use crate::templates::Templates;
 use crate::text::Push as _;
+use clean::{first_line, push_clean_lines};
 
 /// Marks the checksum line of every generated file (inside a comment),
 /// before the algorithm and the sum.
@@ -576,66 +579,6 @@ fn file_of(raw: &str, yaml: bool, source: &str, comment: Comment) -> String {
     hasher.update(&file.as_bytes()[rest..]);
     file.replace_range(checksum_at..rest, &checksum_line(&hasher, comment));
     file
-}
-
-/// The first line of `raw` that cleaning keeps, trimmed, and where the
-/// text after it starts.
-fn first_line(raw: &str, yaml: bool) -> Option<(&str, usize)> {
-    let mut start = 0;
-    for piece in raw.split_terminator('\n') {
-        let end = (start + piece.len() + 1).min(raw.len());
-        let line = piece.trim_end();
-        if !(yaml && line.is_empty()) {
-            return Some((line, end));
-        }
-        start = end;
-    }
-    None
-}
-
-/// Appends the lines of `raw` to `out` cleaned: each without trailing
-/// whitespace (a `\r` included) and ended by `\n`, and for YAML no blank
-/// ones. A line that ends in a visible ASCII character (nearly every line)
-/// needs no change, so runs of them are copied whole; only the others are
-/// trimmed one by one. Newlines are found by memchr's iterator: line by
-/// line, `str::lines` cost a render about 200 instructions a line (its
-/// search starts over on every line).
-fn push_clean_lines(out: &mut String, raw: &str, yaml: bool) {
-    let bytes = raw.as_bytes();
-    // The start of the lines copied as they are, and of the current line.
-    let mut run = 0;
-    let mut start = 0;
-    let mut line_end = |end: usize, out: &mut String| {
-        let unchanged = match end.checked_sub(start) {
-            Some(0) | None => !yaml,
-            Some(_) => {
-                let last = bytes[end - 1];
-                last.is_ascii() && !(last as char).is_whitespace()
-            }
-        };
-        if !unchanged {
-            out.push_str(&raw[run..start]);
-            let line = raw[start..end].trim_end();
-            if !(yaml && line.is_empty()) {
-                out.push_str(line);
-                out.push('\n');
-            }
-            run = end + 1;
-        }
-        start = end + 1;
-    };
-    for end in memchr::memchr_iter(b'\n', bytes) {
-        line_end(end, out);
-    }
-    out.push_str(&raw[run..start]);
-    // The last line, when no newline ends it.
-    if start < raw.len() {
-        let line = raw[start..].trim_end();
-        if !(yaml && line.is_empty()) {
-            out.push_str(line);
-            out.push('\n');
-        }
-    }
 }
 
 /// The rendered YAML files as Kubernetes objects: those harden wrote itself

@@ -1,5 +1,7 @@
 //! Every YAML parse in `harden` goes through this module, with one parser
-//! (yaml-rust2's event parser, see [`tree`]) that keeps positions.
+//! (yaml-rust2's event parser, see [`tree`]) that keeps positions, and a
+//! quick reader for plain block layout ([`block`]) that reads the same tree
+//! from most texts in one pass and leaves every other text to it.
 //!
 //! Two reading modes:
 //! - **Kubernetes** ([`parse_stream`], [`manifests`]): manifests are read as

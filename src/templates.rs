@@ -396,21 +396,27 @@ fn yaml_formatter(out: &mut Output, _state: &mut State, value: &Value) -> Result
 /// syntax: a spec value stays text, even inside a table cell.
 pub fn markdown_escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    // Every character escaped is ASCII: the text between them is copied
-    // whole.
+    // Writing into a `String` cannot fail.
+    let _ = write_markdown_escaped(&mut out, text);
+    out
+}
+
+/// Writes `text` with every byte Markdown would read as syntax escaped
+/// ([`markdown_escaped`]). Every such byte is ASCII: the runs of text
+/// between them are written whole.
+fn write_markdown_escaped(out: &mut impl fmt::Write, text: &str) -> fmt::Result {
     let mut start = 0;
     for (at, byte) in text.bytes().enumerate() {
         if !MARKDOWN_SYNTAX[byte as usize] {
             continue;
         }
         if let Some(escaped) = markdown_escaped(byte) {
-            out.push_str(&text[start..at]);
-            out.push_str(escaped);
+            out.write_str(&text[start..at])?;
+            out.write_str(escaped)?;
             start = at + 1;
         }
     }
-    out.push_str(&text[start..]);
-    out
+    out.write_str(&text[start..])
 }
 
 /// Whether Markdown would read a byte as syntax ([`markdown_escaped`]), by
@@ -467,20 +473,7 @@ fn markdown_formatter(out: &mut Output, _state: &mut State, value: &Value) -> Re
     match value.as_str() {
         Some(text) if value.is_safe() => out.write_str(text).map_err(Error::from),
         // Escaped straight into the output, a run of plain text at a time.
-        Some(text) => {
-            let mut start = 0;
-            for (at, byte) in text.bytes().enumerate() {
-                if !MARKDOWN_SYNTAX[byte as usize] {
-                    continue;
-                }
-                if let Some(escaped) = markdown_escaped(byte) {
-                    out.write_str(&text[start..at])?;
-                    out.write_str(escaped)?;
-                    start = at + 1;
-                }
-            }
-            out.write_str(&text[start..]).map_err(Error::from)
-        }
+        Some(text) => write_markdown_escaped(out, text).map_err(Error::from),
         None => out.write_str(&value.to_string()).map_err(Error::from),
     }
 }

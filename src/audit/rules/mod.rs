@@ -93,15 +93,20 @@ pub fn find(id: &str) -> Option<&'static Rule> {
 /// a run, not again for every object.
 pub struct ObjectRules<'s> {
     selection: &'s Selection,
-    rules: Vec<&'static Rule>,
+    rules: Vec<(&'static Rule, ObjectCheck)>,
 }
+
+/// The check of an object rule.
+type ObjectCheck = fn(&mut Cx<'_>, &Object<'_>);
 
 impl<'s> ObjectRules<'s> {
     pub fn of(selection: &'s Selection) -> ObjectRules<'s> {
         let rules = catalogue()
             .iter()
-            .copied()
-            .filter(|rule| matches!(rule.check, Check::Object(_)) && selection.runs(rule))
+            .filter_map(|&rule| match rule.check {
+                Check::Object(check) if selection.runs(rule) => Some((rule, check)),
+                _ => None,
+            })
             .collect();
         ObjectRules { selection, rules }
     }
@@ -123,11 +128,9 @@ pub fn judge_object(
         policy_issues: None,
     };
     pod_security::judge(&mut cx, object, rules.selection);
-    for rule in &rules.rules {
-        if let Check::Object(check) = rule.check {
-            cx.rule = rule;
-            check(&mut cx, object);
-        }
+    for &(rule, check) in &rules.rules {
+        cx.rule = rule;
+        check(&mut cx, object);
     }
 }
 

@@ -82,6 +82,12 @@ fn content(line: &str) -> Option<usize> {
     }
 }
 
+/// Whether `rest` (a line from some column on) starts with a sequence
+/// entry's dash: `-` alone, or before a space.
+fn dash(rest: &str) -> bool {
+    rest == "-" || rest.starts_with("- ")
+}
+
 /// Whether a line is a document marker `---`, alone or before a comment.
 fn marker(line: &str) -> Option<bool> {
     let rest = line.strip_prefix("---")?;
@@ -171,7 +177,7 @@ impl<'a> Block<'a> {
         let (index, _) = self.next_line()?;
         let line = self.lines[index];
         let rest = &line[indent..];
-        let node = if rest == "-" || rest.starts_with("- ") {
+        let node = if dash(rest) {
             self.sequence(indent, indentless)
         } else {
             self.mapping(index, indent)
@@ -195,7 +201,7 @@ impl<'a> Block<'a> {
                 return None;
             }
             let rest = &line[indent..];
-            if !(rest == "-" || rest.starts_with("- ")) {
+            if !dash(rest) {
                 if indentless {
                     break;
                 }
@@ -247,7 +253,7 @@ impl<'a> Block<'a> {
         loop {
             let line = self.lines[index];
             let rest = &line[indent..];
-            if rest == "-" || rest.starts_with("- ") {
+            if dash(rest) {
                 return None;
             }
             let (key, key_position, value_column) = self.key(index, indent, rest)?;
@@ -278,13 +284,9 @@ impl<'a> Block<'a> {
                 if next_indent == 0 && marker(next_line).is_some() {
                     return None;
                 }
-                let dash = {
-                    let rest = &next_line[next_indent..];
-                    rest == "-" || rest.starts_with("- ")
-                };
                 if next_indent > indent {
                     self.node(next_indent, false)?
-                } else if next_indent == indent && dash {
+                } else if next_indent == indent && dash(&next_line[next_indent..]) {
                     self.node(indent, true)?
                 } else {
                     // An empty value (null): left to the full parser.

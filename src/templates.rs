@@ -29,9 +29,10 @@ use std::sync::Arc;
 
 use include_dir::{Dir, include_dir};
 use minijinja::syntax::SyntaxConfig;
-use minijinja::value::{Object, ObjectRepr, Value, ValueKind};
+use minijinja::value::{Kwargs, Object, ObjectRepr, Value, ValueKind};
 use minijinja::{Environment, Error, ErrorKind, Output, State, UndefinedBehavior};
 
+use crate::platform::names;
 use crate::quote::{display_path, shell_quote};
 
 static TEMPLATES: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/templates");
@@ -326,6 +327,9 @@ fn base_environment(flavor: Flavor) -> Result<Environment<'static>, Error> {
         Flavor::Shell => environment.set_formatter(shell_formatter),
         Flavor::Markdown => environment.set_formatter(markdown_formatter),
     }
+    if flavor == Flavor::Yaml {
+        environment.add_function("metadata", metadata);
+    }
     environment.add_filter("yaml", |value: Value| -> Result<Value, Error> {
         Ok(Value::from_safe_string(yaml_scalar(&value)?))
     });
@@ -339,6 +343,43 @@ fn base_environment(flavor: Flavor) -> Result<Environment<'static>, Error> {
         Value::from_safe_string(markdown_code(&value))
     });
     Ok(environment)
+}
+
+/// `metadata(name)`, the `metadata:` block that opens an object of the app:
+/// its `name`, the app's `namespace` and two labels, the app's name (under
+/// the part-of key with `part_of=true`) and harden as the manager. One tag
+/// where the block was seven: minijinja's compile cost is per tag
+/// (docs/book/commands.md, "Speed").
+fn metadata(state: &State, name: &Value, kwargs: Kwargs) -> Result<Value, Error> {
+    let part_of: Option<bool> = kwargs.get("part_of")?;
+    kwargs.assert_all_used()?;
+    let context = |key: &str| {
+        state
+            .lookup(key)
+            // A string: minijinja's builtin `namespace()` answers to the
+            // name where the context has none.
+            .filter(|value| value.kind() == ValueKind::String)
+            .ok_or_else(|| {
+                Error::new(
+                    ErrorKind::UndefinedError,
+                    format!("metadata() needs the string `{key}` in the template's context"),
+                )
+            })
+    };
+    let app_label = if part_of == Some(true) {
+        names::PART_OF_LABEL
+    } else {
+        names::APP_NAME_LABEL
+    };
+    let out = format!(
+        "metadata:\n  name: {}\n  namespace: {}\n  labels:\n    {app_label}: {}\n    {}: {}",
+        yaml_scalar(name)?,
+        yaml_scalar(&context("namespace")?)?,
+        yaml_scalar(&context("name")?)?,
+        names::MANAGED_BY_LABEL,
+        yaml_scalar(&Value::from(names::MANAGED_BY_VALUE))?,
+    );
+    Ok(Value::from_safe_string(out))
 }
 
 /// Prints a value as a YAML scalar: strings double-quoted (JSON escaping is
@@ -573,6 +614,43 @@ mod tests {
                 "{text:?}"
             );
         }
+    }
+
+    #[test]
+    fn metadata_writes_the_block_the_templates_wrote_out() {
+        let environment = base_environment(Flavor::Yaml).unwrap();
+        let written_out = "metadata:\n  name: {{ object }}\n  namespace: {{ namespace }}\n  labels:\n    app.kubernetes.io/{{ key|safe }}: {{ name }}\n    app.kubernetes.io/managed-by: \"harden\"";
+        for (call, key) in [
+            ("{{ metadata(object) }}", "name"),
+            ("{{ metadata(object, part_of=true) }}", "part-of"),
+            ("{{ metadata(object, part_of=false) }}", "name"),
+        ] {
+            // Hostile values stay scalars, as the formatter prints them.
+            let context = minijinja::context! {
+                object => "a\"b: c",
+                namespace => "ns\n- x",
+                name => "app",
+                key => key,
+            };
+            assert_eq!(
+                environment.render_str(call, &context).unwrap(),
+                environment.render_str(written_out, &context).unwrap(),
+                "{call}"
+            );
+        }
+        let without = environment.render_str(
+            "{{ metadata(\"x\") }}",
+            minijinja::context! { name => "app" },
+        );
+        assert!(
+            format!("{:#}", without.as_ref().unwrap_err()).contains("needs the string `namespace`"),
+            "a context without a namespace is our bug, named"
+        );
+        let unknown = environment.render_str(
+            "{{ metadata(\"x\", owner=true) }}",
+            minijinja::context! { name => "app", namespace => "ns" },
+        );
+        assert!(unknown.is_err(), "an unknown argument is refused");
     }
 
     #[test]

@@ -228,7 +228,7 @@ fn template_errors_point_at_the_custom_file_and_line() {
         .stderr(predicates::str::contains(
             "error in custom template org-templates/02-rbac.yaml.j2",
         ))
-        .stderr(predicates::str::contains("(in 02-rbac.yaml.j2:14)"));
+        .stderr(predicates::str::contains("(in 02-rbac.yaml.j2:9)"));
     fs::write(&rbac, "{% if %}\n").unwrap();
     refused().stderr(predicates::str::starts_with(
         "error: custom template org-templates/02-rbac.yaml.j2: syntax error",

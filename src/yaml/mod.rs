@@ -211,16 +211,18 @@ fn spec_tree(text: &str) -> Result<Node, SyntaxError> {
     if text.trim().is_empty() {
         return Err(empty());
     }
-    check_flow_depth(text, SPEC_LIMITS.depth)?;
-    check_version(text, Mode::Spec)?;
     // A spec in plain block layout, one document, is read without the
-    // full parser; anything else (and every error) is the full parser's.
+    // full parser; anything else (and every error) is the full parser's,
+    // after the scans for the directives and deep flow collections that
+    // the quick reader never reads.
     if let Some(mut documents) = block::documents(text, Mode::Spec, SPEC_LIMITS)
         && documents.len() == 1
         && !is_null(&documents[0].root)
     {
         return Ok(documents.remove(0).root);
     }
+    check_flow_depth(text, SPEC_LIMITS.depth)?;
+    check_version(text, Mode::Spec)?;
     let mut reader = Reader::new(text, Mode::Spec, SPEC_LIMITS);
     let document = reader.next_document().ok_or_else(empty)??;
     if let Some(second) = reader.next_document() {
@@ -368,19 +370,24 @@ impl Iterator for Manifests<'_> {
                 let before = &self.text[..start];
                 let lines = before.matches('\n').count();
                 let columns = start - before.rfind('\n').map_or(0, |i| i + 1);
-                if let Err(error) = check_flow_depth(chunk, MANIFEST_LIMITS.depth)
-                    .and_then(|()| check_version(chunk, Mode::Kubernetes))
-                {
-                    self.failed = true;
-                    return Some(Err(shift_error(error, lines, columns)));
-                }
+                // The quick reader reads no directive and no flow collection
+                // past the depth limit: the scans before the full parser
+                // are for the texts it leaves.
                 let source = match block::documents(chunk, Mode::Kubernetes, MANIFEST_LIMITS) {
                     Some(documents) => Source::Block(documents.into_iter()),
-                    None => Source::Full(Box::new(Reader::new(
-                        chunk,
-                        Mode::Kubernetes,
-                        MANIFEST_LIMITS,
-                    ))),
+                    None => {
+                        if let Err(error) = check_flow_depth(chunk, MANIFEST_LIMITS.depth)
+                            .and_then(|()| check_version(chunk, Mode::Kubernetes))
+                        {
+                            self.failed = true;
+                            return Some(Err(shift_error(error, lines, columns)));
+                        }
+                        Source::Full(Box::new(Reader::new(
+                            chunk,
+                            Mode::Kubernetes,
+                            MANIFEST_LIMITS,
+                        )))
+                    }
                 };
                 self.current = Some((source, lines, columns));
             }

@@ -231,7 +231,7 @@ pub fn stream(
                         {
                             kubernetes_objects += 1;
                         }
-                        index.add(object);
+                        index.add_owned(object);
                         waivers.add_annotation(object);
                     }
                 },

@@ -5,6 +5,7 @@
 //! (`rules/*`, `pss`) import these from here and the catalogue
 //! (`rules/mod.rs`) imports the families, so no import runs in a circle.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::Serialize;
@@ -237,15 +238,16 @@ pub struct WorkloadInfo {
 
 /// Cross-object facts gathered in the first pass.
 #[derive(Debug, Default)]
-pub struct Index {
+pub struct Index<'a> {
     /// Namespace name to its labels and anchor.
     pub namespaces: BTreeMap<String, (BTreeMap<String, String>, Anchor)>,
-    /// NetworkPolicies: namespace and document.
-    pub policies: Vec<(String, Value)>,
+    /// NetworkPolicies: namespace and document (borrowed from the objects
+    /// judged together; owned by an audit that streams its files).
+    pub policies: Vec<(String, Cow<'a, Value>)>,
     /// Where each of [`Index::policies`] was written, in the same order.
     pub policy_anchors: Vec<Anchor>,
     /// CiliumNetworkPolicies: namespace and document.
-    pub cilium_policies: Vec<(String, Value)>,
+    pub cilium_policies: Vec<(String, Cow<'a, Value>)>,
     /// Where each of [`Index::cilium_policies`] was written, in the same order.
     pub cilium_anchors: Vec<Anchor>,
     /// Service selectors by namespace.
@@ -284,9 +286,19 @@ pub fn may_create_pods(api_version: &str) -> bool {
         || POD_LESS_GROUPS.contains(&group))
 }
 
-impl Index {
-    /// Adds what `object` contributes.
-    pub fn add(&mut self, object: &Object<'_>) {
+impl<'a> Index<'a> {
+    /// Adds what `object` contributes; the index borrows its policies.
+    pub fn add(&mut self, object: &Object<'a>) {
+        self.add_with(object, Cow::Borrowed);
+    }
+
+    /// [`Index::add`] for an object that is dropped before the index: its
+    /// policies are copied.
+    pub fn add_owned(&mut self, object: &Object<'_>) {
+        self.add_with(object, |document| Cow::Owned(document.clone()));
+    }
+
+    fn add_with<'o>(&mut self, object: &Object<'o>, keep: impl Fn(&'o Value) -> Cow<'a, Value>) {
         let document = object.document;
         let namespace = || object.namespace().unwrap_or("default").to_string();
         match object.kind() {
@@ -298,12 +310,12 @@ impl Index {
                 );
             }
             "NetworkPolicy" => {
-                self.policies.push((namespace(), document.clone()));
+                self.policies.push((namespace(), keep(document)));
                 self.policy_anchors
                     .push(Anchor::of(object, "metadata.name"));
             }
             "CiliumNetworkPolicy" => {
-                self.cilium_policies.push((namespace(), document.clone()));
+                self.cilium_policies.push((namespace(), keep(document)));
                 self.cilium_anchors
                     .push(Anchor::of(object, "metadata.name"));
             }
@@ -407,22 +419,22 @@ impl Index {
     }
 
     /// NetworkPolicies of `namespace` whose podSelector selects `labels`.
-    pub fn policies_for<'a>(
-        &'a self,
-        namespace: &'a str,
-        labels: &'a BTreeMap<String, String>,
-    ) -> impl Iterator<Item = &'a Value> + 'a {
+    pub fn policies_for<'s>(
+        &'s self,
+        namespace: &'s str,
+        labels: &'s BTreeMap<String, String>,
+    ) -> impl Iterator<Item = &'s Value> + 's {
         self.policies
             .iter()
             .filter(move |(ns, p)| ns == namespace && selects(p.at("/spec/podSelector"), labels))
-            .map(|(_, p)| p)
+            .map(|(_, p)| p.as_ref())
     }
 }
 
 /// The audit in progress: the rule being run, the index, the findings.
 pub struct Cx<'a> {
     pub rule: &'static Rule,
-    pub index: &'a Index,
+    pub index: &'a Index<'a>,
     pub pss: PssChoice,
     pub findings: &'a mut Vec<Finding>,
     /// The NetworkPolicy issues of the object being judged, found once for

@@ -117,7 +117,10 @@ pub fn run(
             proofs.push((spec, proof, model.network.hosts.clone()));
         }
     }
-    let documents = manifests.iter().map(|m| &m.document).chain(rendered.iter());
+    let documents = manifests
+        .iter()
+        .map(|m| &*m.document)
+        .chain(rendered.iter());
     let cluster = Cluster::from_documents(documents).map_err(|errors| {
         Error::Inputs(
             errors

@@ -15,6 +15,7 @@
 //!   of any field path.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use serde_json::Value;
 
@@ -29,8 +30,10 @@ pub struct Manifest {
     pub file: String,
     /// Line of the document's first line in the file (1-based).
     pub start_line: usize,
-    pub document: Value,
-    locations: Locations,
+    /// Shared, so that the objects harden wrote itself are handed to each
+    /// reader without a copy of their tree.
+    pub document: Arc<Value>,
+    locations: Arc<Locations>,
 }
 
 impl Manifest {
@@ -51,8 +54,8 @@ impl Manifest {
         Manifest {
             file: file.to_string(),
             start_line,
-            document,
-            locations,
+            document: Arc::new(document),
+            locations: Arc::new(locations),
         }
     }
 
@@ -78,9 +81,9 @@ impl Manifest {
             manifests.push(Manifest {
                 file: file.to_string(),
                 start_line: document.start_line,
-                document: document.value,
+                document: Arc::new(document.value),
                 // `line_of` counts lines from the document's start.
-                locations: document.locations.relative_to(document.start_line),
+                locations: Arc::new(document.locations.relative_to(document.start_line)),
             });
         }
         Ok(manifests)

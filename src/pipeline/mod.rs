@@ -171,20 +171,10 @@ fn self_audit_scope(
 /// The rendered output of `spec` must pass its own audit, and its policies
 /// must allow exactly what the model needs, before anything is written.
 /// When they do not, the verdict holds the findings (nothing may be
-/// written); a bug is an error.
-pub fn verify(
-    spec: &Path,
-    model: &Model,
-    files: &[GeneratedFile],
-    written: &Written,
-    templates: &Templates,
-) -> Result<Verdict, Error> {
-    verify_read(spec, model, files, written, templates).map(|(verdict, _)| verdict)
-}
-
-/// [`verify`], also giving back the objects read from the rendered YAML
-/// files (kustomization.yaml's among them), for a caller that judges them
-/// again (a system's proof over all its outputs) without parsing them again.
+/// written); a bug is an error. Also gives back the objects read from the
+/// rendered YAML files (kustomization.yaml's among them), for a caller that
+/// judges them again (a system's proof over all its outputs) without
+/// parsing them again.
 pub fn verify_read(
     spec: &Path,
     model: &Model,
@@ -223,7 +213,7 @@ fn judge(
         return Ok(Verdict { report });
     }
     // ... and its policies must allow exactly what the model needs.
-    let documents: Vec<&serde_json::Value> = manifests.iter().map(|m| &m.document).collect();
+    let documents: Vec<&serde_json::Value> = manifests.iter().map(|m| &*m.document).collect();
     match crate::proof::prove_documents(model, &documents) {
         Ok(proof) if proof.violations.is_empty() => Ok(Verdict::default()),
         Ok(proof) => {

@@ -120,7 +120,7 @@ pub fn render_system(
             manifests
                 .into_iter()
                 .filter(|m| own(&m.file))
-                .map(|m| m.document)
+                .map(|m| std::sync::Arc::unwrap_or_clone(m.document))
                 .collect(),
         );
         outputs.push(Output {
@@ -205,7 +205,11 @@ fn parse_manifests<'a>(
         f.name.ends_with(".yaml") && f.name != crate::platform::names::KUSTOMIZATION_FILE
     }) {
         if let Some(objects) = written.objects_of(file) {
-            documents.extend(objects.into_iter().map(|m| m.document));
+            documents.extend(
+                objects
+                    .into_iter()
+                    .map(|m| std::sync::Arc::unwrap_or_clone(m.document)),
+            );
             continue;
         }
         let parsed = crate::yaml::parse_stream(&file.content).map_err(|e| {

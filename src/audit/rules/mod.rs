@@ -115,7 +115,7 @@ impl<'s> ObjectRules<'s> {
 /// Runs the object rules of a selection on one object.
 pub fn judge_object(
     object: &Object<'_>,
-    index: &Index,
+    index: &Index<'_>,
     rules: &ObjectRules<'_>,
     pss: PssChoice,
     findings: &mut Vec<Finding>,
@@ -136,7 +136,7 @@ pub fn judge_object(
 
 /// Runs the index rules of `selection`.
 pub fn judge_index(
-    index: &Index,
+    index: &Index<'_>,
     selection: &Selection,
     pss: PssChoice,
     findings: &mut Vec<Finding>,

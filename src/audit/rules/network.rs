@@ -106,7 +106,7 @@ network!(
 /// The index as the evaluator's picture: namespaces, workloads as pods,
 /// NetworkPolicies and CiliumNetworkPolicies (those that cannot be read are
 /// left out; `input/*` reports them).
-fn picture(index: &Index) -> Cluster {
+fn picture(index: &Index<'_>) -> Cluster {
     let mut cluster = Cluster::default();
     for (name, (labels, _)) in &index.namespaces {
         cluster.add_namespace(name, labels.clone());

@@ -79,12 +79,15 @@ impl Ordered {
             Ordered::List(items) => {
                 Value::Array(items.into_iter().map(Ordered::into_json).collect())
             }
-            Ordered::Map(entries) => Value::Object(
-                entries
-                    .into_iter()
-                    .map(|(k, v)| (k, v.into_json()))
-                    .collect(),
-            ),
+            Ordered::Map(entries) => {
+                // One insert per entry: collecting would sort a copy of
+                // the entries first, which costs more for maps this small.
+                let mut map = serde_json::Map::new();
+                for (key, value) in entries {
+                    map.insert(key, value.into_json());
+                }
+                Value::Object(map)
+            }
         }
     }
 
@@ -186,11 +189,12 @@ pub fn scalar(text: &str) -> String {
 /// [`scalar`], borrowing `text` when it is written plain (most keys and
 /// values), so the writer copies it once, into its output.
 fn scalar_of(text: &str) -> Cow<'_, str> {
-    let plain_chars =
-        |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '/' | '-' | '_' | '@' | ':' | '+');
+    let plain_bytes = |c: u8| {
+        c.is_ascii_alphanumeric() || matches!(c, b'.' | b'/' | b'-' | b'_' | b'@' | b':' | b'+')
+    };
     // Text with other characters is quoted whatever it is; checked first,
     // it spares a long string (a guard's CEL) the scans below.
-    if !text.chars().all(plain_chars) {
+    if !text.bytes().all(plain_bytes) {
         return Cow::Owned(serde_json::to_string(text).unwrap_or_default());
     }
     let ambiguous = (text.len() <= 5

@@ -89,6 +89,12 @@ impl Manifest {
         Ok(manifests)
     }
 
+    /// The object's tree, for a caller that keeps it (copied only when
+    /// another reader still shares it).
+    pub fn into_document(self) -> Value {
+        Arc::unwrap_or_clone(self.document)
+    }
+
     pub fn kind(&self) -> &str {
         self.document
             .get("kind")

@@ -120,7 +120,7 @@ pub fn render_system(
             manifests
                 .into_iter()
                 .filter(|m| own(&m.file))
-                .map(|m| std::sync::Arc::unwrap_or_clone(m.document))
+                .map(crate::objects::Manifest::into_document)
                 .collect(),
         );
         outputs.push(Output {
@@ -208,7 +208,7 @@ fn parse_manifests<'a>(
             documents.extend(
                 objects
                     .into_iter()
-                    .map(|m| std::sync::Arc::unwrap_or_clone(m.document)),
+                    .map(crate::objects::Manifest::into_document),
             );
             continue;
         }

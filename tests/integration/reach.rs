@@ -38,7 +38,7 @@ fn rendered(spec: &str) -> Cluster {
             Manifest::parse_all(&file.name, &file.content)
                 .unwrap()
                 .into_iter()
-                .map(|m| std::sync::Arc::unwrap_or_clone(m.document)),
+                .map(Manifest::into_document),
         );
     }
     Cluster::from_documents(&documents).unwrap()
